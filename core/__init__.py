@@ -1,0 +1,1 @@
+"""IESCP domain core: models, rules and use cases. Never imports streamlit, huey or pages."""

@@ -1,0 +1,474 @@
+"""Accounts: registration, login, approval, moderation and own-profile use cases."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import audit, cachegen, listing, notifications, permissions, scoring, validate
+from core.config import get_settings
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.models import PLATFORMS, SPONSOR_KINDS, InfluencerProfile, SponsorProfile, User
+from core.money import check_cents
+from core.passwords import burn_equal_time, hash_password, verify_password
+from core.permissions import Actor
+from core.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Outcome of a login attempt: an actor, or a message saying why not."""
+
+    actor: Actor | None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.actor is not None
+
+
+def _display_name(user: User) -> str:
+    if user.influencer_profile is not None:
+        return user.influencer_profile.display_name
+    if user.sponsor_profile is not None:
+        return user.sponsor_profile.name
+    return user.username
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    """Build the Actor (with its role's permissions) for a user row."""
+    return Actor(id=user.id, role=user.role, username=user.username, display_name=_display_name(user),
+                 permissions=permissions.permissions_of(session, user.role))
+
+
+def standing_problem(user: User, now: dt.datetime | None = None) -> str | None:
+    """Why user may not be logged in right now, or None when they may."""
+    now = now or utcnow()
+    if not user.is_active:
+        return "This account has been deactivated. Contact support if you think this is a mistake."
+    if user.approval == "pending":
+        return "Your sponsor account is awaiting approval by an administrator. You will be notified by email."
+    if user.approval == "rejected":
+        note = f" Reason: {user.approval_note}" if user.approval_note else ""
+        return f"Your sponsor sign-up was not approved.{note}"
+    if user.flagged:
+        reason = f" Reason: {user.flag_reason}" if user.flag_reason else ""
+        return f"This account has been flagged by an administrator and cannot log in.{reason}"
+    if user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return f"Too many failed logins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    return None
+
+
+def authenticate(session: Session, *, username: str, password: str) -> LoginResult:
+    """Check credentials and standing; counts failures in the database and locks out repeat offenders.
+
+    Returns a LoginResult instead of raising so that the caller commits the failure counter.
+    """
+    settings = get_settings()
+    name = (username or "").strip().lower()
+    user = session.scalar(select(User).where(User.username == name)) if name else None
+    if user is None:
+        burn_equal_time(password or "")
+        return LoginResult(None, "Wrong username or password.")
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        return LoginResult(None, standing_problem(user, now))
+    if not verify_password(password or "", user.password_hash):
+        user.failed_logins += 1
+        if user.failed_logins >= settings.max_failed_logins:
+            user.failed_logins = 0
+            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+            audit.record(session, None, "user.locked_out", "user", user.id)
+            return LoginResult(None, standing_problem(user, now))
+        left = settings.max_failed_logins - user.failed_logins
+        return LoginResult(None, f"Wrong username or password. {left} attempt{'s' if left != 1 else ''} left "
+                                 "before the account is locked for a while.")
+    problem = standing_problem(user, now)
+    if problem:
+        return LoginResult(None, problem)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return LoginResult(actor_for(session, user))
+
+
+def load_actor(session: Session, user_id: int) -> Actor | None:
+    """The Actor for user_id if that user may be logged in now, else None (cheap PK lookup)."""
+    user = session.get(User, user_id)
+    if user is None or standing_problem(user) is not None:
+        return None
+    return actor_for(session, user)
+
+
+def load_actor_by_username(session: Session, username: str) -> Actor | None:
+    """The Actor for a username if that user may be logged in now, else None."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None or standing_problem(user) is not None:
+        return None
+    return actor_for(session, user)
+
+
+def login_problem_for(session: Session, username: str) -> str | None:
+    """Why username cannot log in (for a cookie that no longer works), or None."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None:
+        return "This account no longer exists."
+    return standing_problem(user)
+
+
+def _create_user(session: Session, *, username: str, email: str, password: str, role: str, approval: str) -> User:
+    username = validate.username(username)
+    email = validate.email(email)
+    password_hash = hash_password(password)
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict("That username is taken. Please choose another.")
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("An account with that email already exists. Try logging in instead.")
+    user = User(username=username, email=email, password_hash=password_hash, role=role, approval=approval)
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent sign-up took the name between the check and the insert
+        raise Conflict("That username or email was just taken. Please choose another.") from None
+    return user
+
+
+def _influencer_fields(*, display_name, category, niche, platform, followers, engagement_rate, profile_url,
+                       bio, is_public) -> dict:
+    followers = validate.whole_number(followers, "Followers", maximum=10**10)
+    engagement_rate = validate.percent(engagement_rate, "Engagement rate")
+    reach = scoring.estimated_reach(followers, engagement_rate)
+    return {
+        "display_name": validate.text(display_name, "Display name", max_len=120),
+        "category": validate.text(category, "Category", max_len=60),
+        "niche": validate.text(niche, "Niche", max_len=80, required=False),
+        "platform": validate.choice(platform, "Platform", PLATFORMS),
+        "followers": followers,
+        "engagement_rate": engagement_rate,
+        "profile_url": validate.url(profile_url, "Profile URL"),
+        "bio": validate.text(bio, "Bio", max_len=2000, required=False),
+        "is_public": bool(is_public),
+        "reach": reach,
+        "score": scoring.relevance_score(reach, engagement_rate),
+    }
+
+
+def _sponsor_fields(*, name, kind, industry, budget_cents) -> dict:
+    return {
+        "name": validate.text(name, "Company or name", max_len=120),
+        "kind": validate.choice(kind, "Sponsor type", SPONSOR_KINDS),
+        "industry": validate.text(industry, "Industry", max_len=80, required=False),
+        "budget_cents": check_cents(budget_cents, field="Budget"),
+    }
+
+
+def register_influencer(session: Session, *, username: str, email: str, password: str, display_name: str,
+                        category: str, platform: str, followers: int, engagement_rate: float = 0.0,
+                        niche: str = "", profile_url: str | None = None, bio: str = "",
+                        is_public: bool = True) -> int:
+    """Create an influencer account (usable at once); returns the user id."""
+    fields = _influencer_fields(display_name=display_name, category=category, niche=niche, platform=platform,
+                                followers=followers, engagement_rate=engagement_rate, profile_url=profile_url,
+                                bio=bio, is_public=is_public)
+    user = _create_user(session, username=username, email=email, password=password, role="influencer",
+                        approval="approved")
+    session.add(InfluencerProfile(user_id=user.id, **fields))
+    session.flush()
+    listing.refresh_influencer(session, user.id)
+    cachegen.bump(session, cachegen.STATS, cachegen.INFLUENCERS)
+    return user.id
+
+
+def register_sponsor(session: Session, *, username: str, email: str, password: str, name: str,
+                     kind: str = "company", industry: str = "", budget_cents: int = 0) -> int:
+    """Create a sponsor account awaiting admin approval; returns the user id."""
+    fields = _sponsor_fields(name=name, kind=kind, industry=industry, budget_cents=budget_cents)
+    user = _create_user(session, username=username, email=email, password=password, role="sponsor",
+                        approval="pending")
+    session.add(SponsorProfile(user_id=user.id, **fields))
+    notifications.notify_admins(session, "approval", f"New sponsor awaiting approval: {fields['name']}",
+                                f"@{user.username} ({fields['industry'] or 'no industry given'}) signed up.",
+                                link="approvals")
+    cachegen.bump(session, cachegen.STATS)
+    return user.id
+
+
+def _target_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("That user does not exist.")
+    return user
+
+
+def approve_sponsor(session: Session, *, actor: Actor, user_id: int) -> None:
+    """Let a pending sponsor in."""
+    permissions.require(actor, "user.approve")
+    user = _target_user(session, user_id)
+    if user.role != "sponsor":
+        raise Conflict("Only sponsor sign-ups need approval.")
+    if user.approval != "pending":
+        raise Conflict(f"This sponsor is already {user.approval}.")
+    user.approval = "approved"
+    user.approval_note = None
+    session.flush()
+    listing.refresh_user(session, user.id)
+    audit.record(session, actor, "sponsor.approved", "user", user.id)
+    notifications.notify(session, user.id, "approval", "Your sponsor account was approved — welcome!")
+    cachegen.bump(session, cachegen.STATS, cachegen.CAMPAIGNS)
+
+
+def reject_sponsor(session: Session, *, actor: Actor, user_id: int, reason: str) -> None:
+    """Turn down a pending sponsor with a reason they will see when they try to log in."""
+    permissions.require(actor, "user.approve")
+    reason = validate.text(reason, "Reason", max_len=500)
+    user = _target_user(session, user_id)
+    if user.role != "sponsor":
+        raise Conflict("Only sponsor sign-ups need approval.")
+    if user.approval != "pending":
+        raise Conflict(f"This sponsor is already {user.approval}.")
+    user.approval = "rejected"
+    user.approval_note = reason
+    audit.record(session, actor, "sponsor.rejected", "user", user.id, detail=reason)
+    cachegen.bump(session, cachegen.STATS)
+
+
+def _moderated_user(session: Session, actor: Actor, user_id: int) -> User:
+    permissions.require(actor, "user.moderate")
+    user = _target_user(session, user_id)
+    if user.role == "admin":
+        raise PermissionDenied("Administrator accounts cannot be moderated here.")
+    return user
+
+
+def _after_standing_change(session: Session, actor: Actor, user: User, action: str, detail: str = "") -> None:
+    session.flush()
+    listing.refresh_user(session, user.id)
+    audit.record(session, actor, action, "user", user.id, detail=detail)
+    cachegen.bump(session, cachegen.STATS, cachegen.INFLUENCERS, cachegen.CAMPAIGNS)
+
+
+def flag_user(session: Session, *, actor: Actor, user_id: int, reason: str) -> None:
+    """Flag a user: hidden from search, unable to log in, until unflagged."""
+    reason = validate.text(reason, "Reason", max_len=500)
+    user = _moderated_user(session, actor, user_id)
+    if user.flagged:
+        raise Conflict("This user is already flagged.")
+    user.flagged, user.flag_reason = True, reason
+    _after_standing_change(session, actor, user, "user.flagged", reason)
+
+
+def unflag_user(session: Session, *, actor: Actor, user_id: int, note: str = "") -> None:
+    """Lift a flag."""
+    user = _moderated_user(session, actor, user_id)
+    if not user.flagged:
+        raise Conflict("This user is not flagged.")
+    user.flagged, user.flag_reason = False, None
+    _after_standing_change(session, actor, user, "user.unflagged", validate.text(note, "Note", max_len=500,
+                                                                                  required=False))
+
+
+def deactivate_user(session: Session, *, actor: Actor, user_id: int, reason: str) -> None:
+    """Deactivate an account (kept with all its history; can be reactivated)."""
+    reason = validate.text(reason, "Reason", max_len=500)
+    user = _moderated_user(session, actor, user_id)
+    if not user.is_active:
+        raise Conflict("This user is already deactivated.")
+    user.is_active = False
+    _after_standing_change(session, actor, user, "user.deactivated", reason)
+
+
+def reactivate_user(session: Session, *, actor: Actor, user_id: int) -> None:
+    """Reactivate a deactivated account."""
+    user = _moderated_user(session, actor, user_id)
+    if user.is_active:
+        raise Conflict("This user is already active.")
+    user.is_active = True
+    _after_standing_change(session, actor, user, "user.reactivated")
+
+
+def _own_user(session: Session, actor: Actor) -> User:
+    if actor is None:
+        raise PermissionDenied("Please log in first.")
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound("Your account no longer exists.")
+    return user
+
+
+def update_influencer_profile(session: Session, *, actor: Actor, display_name: str, category: str,
+                              platform: str, followers: int, engagement_rate: float, niche: str = "",
+                              profile_url: str | None = None, bio: str = "", is_public: bool = True) -> None:
+    """Replace the acting influencer's own profile fields (reach and score are recomputed)."""
+    permissions.require(actor, "profile.edit")
+    if actor.role != "influencer":
+        raise PermissionDenied("Only influencers have an influencer profile.")
+    fields = _influencer_fields(display_name=display_name, category=category, niche=niche, platform=platform,
+                                followers=followers, engagement_rate=engagement_rate, profile_url=profile_url,
+                                bio=bio, is_public=is_public)
+    profile = session.get(InfluencerProfile, actor.id)
+    if profile is None:
+        raise NotFound("Your profile is missing; please contact support.")
+    for key, value in fields.items():
+        setattr(profile, key, value)
+    session.flush()
+    listing.refresh_influencer(session, actor.id)
+    cachegen.bump(session, cachegen.INFLUENCERS, cachegen.influencer_scope(actor.id))
+
+
+def update_sponsor_profile(session: Session, *, actor: Actor, name: str, kind: str, industry: str,
+                           budget_cents: int) -> None:
+    """Replace the acting sponsor's own profile fields."""
+    permissions.require(actor, "profile.edit")
+    if actor.role != "sponsor":
+        raise PermissionDenied("Only sponsors have a sponsor profile.")
+    fields = _sponsor_fields(name=name, kind=kind, industry=industry, budget_cents=budget_cents)
+    profile = session.get(SponsorProfile, actor.id)
+    if profile is None:
+        raise NotFound("Your profile is missing; please contact support.")
+    for key, value in fields.items():
+        setattr(profile, key, value)
+    cachegen.bump(session, cachegen.sponsor_scope(actor.id))
+
+
+def change_password(session: Session, *, actor: Actor, current_password: str, new_password: str) -> None:
+    """Change the actor's own password after checking the current one."""
+    user = _own_user(session, actor)
+    if not verify_password(current_password, user.password_hash):
+        raise InvalidInput("Your current password is not correct.")
+    if current_password == new_password:
+        raise InvalidInput("The new password must differ from the current one.")
+    user.password_hash = hash_password(new_password)
+    audit.record(session, actor, "user.password_changed", "user", user.id)
+
+
+def update_notification_settings(session: Session, *, actor: Actor, email: bool, gchat: bool, inapp: bool,
+                                 gchat_webhook_url: str | None = None) -> None:
+    """Choose the reminder channels of the acting user."""
+    user = _own_user(session, actor)
+    webhook = validate.url(gchat_webhook_url, "Google Chat webhook URL")
+    if webhook and not webhook.lower().startswith("https://"):
+        raise InvalidInput("Google Chat webhook URL must start with https://.")
+    user.notify_email, user.notify_gchat, user.notify_inapp = bool(email), bool(gchat), bool(inapp)
+    user.gchat_webhook_url = webhook
+
+
+def get_own_account(session: Session, *, actor: Actor) -> dict:
+    """The acting user's account and profile as plain data."""
+    user = _own_user(session, actor)
+    data = {
+        "id": user.id, "username": user.username, "email": user.email, "role": user.role,
+        "created_at": user.created_at, "last_login_at": user.last_login_at,
+        "notify_email": user.notify_email, "notify_gchat": user.notify_gchat, "notify_inapp": user.notify_inapp,
+        "gchat_webhook_url": user.gchat_webhook_url, "profile": None,
+    }
+    if user.influencer_profile is not None:
+        p = user.influencer_profile
+        data["profile"] = {
+            "display_name": p.display_name, "category": p.category, "niche": p.niche, "platform": p.platform,
+            "profile_url": p.profile_url, "followers": p.followers, "engagement_rate": p.engagement_rate,
+            "bio": p.bio, "is_public": p.is_public, "reach": p.reach, "score": p.score, "listed": p.listed,
+            "score_reasons": scoring.explain_score(p.reach, p.engagement_rate),
+        }
+    elif user.sponsor_profile is not None:
+        p = user.sponsor_profile
+        data["profile"] = {"name": p.name, "kind": p.kind, "industry": p.industry, "budget_cents": p.budget_cents}
+    return data
+
+
+def get_influencer_profile(session: Session, *, actor: Actor, influencer_id: int) -> dict:
+    """An influencer's public profile as sponsors see it; private or flagged ones only for admins and self."""
+    if actor is None:
+        raise PermissionDenied("Please log in first.")
+    row = session.execute(
+        select(InfluencerProfile, User.username, User.flagged)
+        .join(User, User.id == InfluencerProfile.user_id)
+        .where(InfluencerProfile.user_id == influencer_id)
+    ).first()
+    if row is None:
+        raise NotFound("That influencer does not exist.")
+    profile, username, flagged = row
+    if not (profile.listed or actor.is_admin or actor.id == influencer_id):
+        raise NotFound("That influencer does not exist or their profile is private.")
+    return {
+        "user_id": profile.user_id, "username": username, "display_name": profile.display_name,
+        "category": profile.category, "niche": profile.niche, "platform": profile.platform,
+        "profile_url": profile.profile_url, "followers": profile.followers,
+        "engagement_rate": profile.engagement_rate, "bio": profile.bio, "reach": profile.reach,
+        "score": profile.score, "score_reasons": scoring.explain_score(profile.reach, profile.engagement_rate),
+        "is_public": profile.is_public, "flagged": bool(flagged),
+    }
+
+
+USER_STATES = ("any", "active", "pending", "flagged", "deactivated", "rejected")
+
+
+def list_users(session: Session, *, actor: Actor, text: str = "", role: str | None = None, state: str = "any",
+               after_id: int | None = None, limit: int = 50) -> tuple[pd.DataFrame, int]:
+    """Admin's user table: filtered, keyset-paginated by id (descending), with the total count."""
+    permissions.require(actor, "user.list")
+    conditions = []
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        conditions.append(or_(User.username.like(pattern), User.email.like(pattern),
+                              func.lower(func.coalesce(SponsorProfile.name, InfluencerProfile.display_name, ""))
+                              .like(pattern)))
+    if role:
+        conditions.append(User.role == validate.choice(role, "Role", ("admin", "sponsor", "influencer")))
+    state = validate.choice(state, "State", USER_STATES)
+    conditions.append({
+        "any": True,
+        "active": and_(User.is_active.is_(True), User.approval == "approved", User.flagged.is_(False)),
+        "pending": User.approval == "pending",
+        "flagged": User.flagged.is_(True),
+        "deactivated": User.is_active.is_(False),
+        "rejected": User.approval == "rejected",
+    }[state])
+    base = (
+        select(User.id)
+        .outerjoin(SponsorProfile, SponsorProfile.user_id == User.id)
+        .outerjoin(InfluencerProfile, InfluencerProfile.user_id == User.id)
+        .where(*conditions)
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    stmt = (
+        select(User.id, User.username, User.email, User.role,
+               func.coalesce(SponsorProfile.name, InfluencerProfile.display_name, User.username).label("name"),
+               User.approval, User.is_active, User.flagged, User.flag_reason, User.created_at, User.last_login_at)
+        .outerjoin(SponsorProfile, SponsorProfile.user_id == User.id)
+        .outerjoin(InfluencerProfile, InfluencerProfile.user_id == User.id)
+        .where(*conditions)
+        .order_by(User.id.desc())
+        .limit(max(1, min(limit, 500)))
+    )
+    if after_id:
+        stmt = stmt.where(User.id < after_id)
+    rows = session.execute(stmt).mappings().all()
+    frame = pd.DataFrame(rows, columns=["id", "username", "email", "role", "name", "approval", "is_active",
+                                        "flagged", "flag_reason", "created_at", "last_login_at"])
+    return frame, total
+
+
+def list_pending_sponsors(session: Session, *, actor: Actor) -> pd.DataFrame:
+    """Sponsors awaiting approval, oldest first."""
+    permissions.require(actor, "user.approve")
+    rows = session.execute(
+        select(User.id, User.username, User.email, SponsorProfile.name, SponsorProfile.kind,
+               SponsorProfile.industry, SponsorProfile.budget_cents, User.created_at)
+        .join(SponsorProfile, SponsorProfile.user_id == User.id)
+        .where(User.role == "sponsor", User.approval == "pending")
+        .order_by(User.created_at, User.id)
+    ).mappings().all()
+    return pd.DataFrame(rows, columns=["id", "username", "email", "name", "kind", "industry", "budget_cents",
+                                       "created_at"])
+
+
+def count_pending_sponsors(session: Session, *, actor: Actor) -> int:
+    """How many sponsors await approval (for the admin sidebar badge)."""
+    permissions.require(actor, "user.approve")
+    return session.scalar(select(func.count()).select_from(User)
+                          .where(User.role == "sponsor", User.approval == "pending")) or 0

@@ -1,0 +1,45 @@
+"""Cache generations: a counter per scope bumped inside the writing transaction.
+
+Cache keys embed the scope's generation, so a write committed by any process (app replica,
+worker) makes every process miss on its next read; see core/cache.py.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.models import CacheGeneration
+
+STATS = "stats"
+INFLUENCERS = "influencers"
+CAMPAIGNS = "campaigns"
+
+
+def sponsor_scope(sponsor_id: int) -> str:
+    return f"sponsor:{sponsor_id}"
+
+
+def influencer_scope(influencer_id: int) -> str:
+    return f"influencer:{influencer_id}"
+
+
+def bump(session: Session, *scopes: str) -> None:
+    """Increment each scope's generation in the caller's transaction."""
+    for scope in dict.fromkeys(scopes):
+        result = session.execute(
+            update(CacheGeneration).where(CacheGeneration.scope == scope)
+            .values(version=CacheGeneration.version + 1)
+        )
+        if result.rowcount == 0:
+            session.add(CacheGeneration(scope=scope, version=1))
+            session.flush()
+
+
+def generations(session: Session, *scopes: str) -> tuple[int, ...]:
+    """Current generation of each scope (0 when never bumped)."""
+    if not scopes:
+        return ()
+    found = dict(session.execute(
+        select(CacheGeneration.scope, CacheGeneration.version).where(CacheGeneration.scope.in_(scopes))
+    ))
+    return tuple(found.get(scope, 0) for scope in scopes)

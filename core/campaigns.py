@@ -1,0 +1,324 @@
+"""Campaigns: a sponsor's own CRUD and visibility, admin moderation, and the read models over them."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from core import audit, cachegen, listing, notifications, permissions, validate
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.models import CAMPAIGN_STATUSES, AdRequest, Campaign, SponsorProfile
+from core.money import check_cents, format_cents
+from core.permissions import Actor
+
+# Which status changes a sponsor may make; others raise Conflict.
+STATUS_TRANSITIONS = {
+    "draft": {"active", "cancelled"},
+    "active": {"completed", "cancelled", "draft"},
+    "completed": set(),
+    "cancelled": set(),
+}
+EDITABLE_STATUSES = ("draft", "active")
+
+
+def _fields(*, name, description, category, niche, goals, start_date, end_date, budget_cents, is_public) -> dict:
+    start, end = validate.date_range(start_date, end_date)
+    return {
+        "name": validate.text(name, "Campaign name", max_len=120),
+        "description": validate.text(description, "Description", max_len=5000, required=False),
+        "category": validate.text(category, "Category", max_len=60),
+        "niche": validate.text(niche, "Niche", max_len=80, required=False),
+        "goals": validate.text(goals, "Goals", max_len=2000, required=False),
+        "start_date": start,
+        "end_date": end,
+        "budget_cents": check_cents(budget_cents, field="Budget"),
+        "is_public": bool(is_public),
+    }
+
+
+def _bump(session: Session, campaign: Campaign) -> None:
+    cachegen.bump(session, cachegen.STATS, cachegen.CAMPAIGNS, cachegen.sponsor_scope(campaign.sponsor_id))
+
+
+def own_campaign(session: Session, actor: Actor, campaign_id: int, *, lock: bool = False) -> Campaign:
+    """The campaign if the actor is its sponsor; NotFound/PermissionDenied otherwise."""
+    permissions.require(actor, "campaign.manage")
+    stmt = select(Campaign).where(Campaign.id == campaign_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    campaign = session.scalar(stmt)
+    if campaign is None:
+        raise NotFound("That campaign does not exist.")
+    if campaign.sponsor_id != actor.id:
+        raise PermissionDenied("That campaign belongs to another sponsor.")
+    return campaign
+
+
+def create_campaign(session: Session, *, actor: Actor, name: str, category: str, start_date, end_date,
+                    budget_cents: int, description: str = "", niche: str = "", goals: str = "",
+                    is_public: bool = True, status: str = "active") -> int:
+    """Create a campaign owned by the acting sponsor; returns its id."""
+    permissions.require(actor, "campaign.manage")
+    fields = _fields(name=name, description=description, category=category, niche=niche, goals=goals,
+                     start_date=start_date, end_date=end_date, budget_cents=budget_cents, is_public=is_public)
+    status = validate.choice(status, "Status", ("draft", "active"))
+    campaign = Campaign(sponsor_id=actor.id, status=status, **fields)
+    session.add(campaign)
+    session.flush()
+    listing.refresh_campaigns(session, campaign_id=campaign.id)
+    audit.record(session, actor, "campaign.created", "campaign", campaign.id, amount_cents=fields["budget_cents"])
+    _bump(session, campaign)
+    return campaign.id
+
+
+def update_campaign(session: Session, *, actor: Actor, campaign_id: int, name: str, category: str, start_date,
+                    end_date, budget_cents: int, description: str = "", niche: str = "", goals: str = "",
+                    is_public: bool = True) -> None:
+    """Replace a campaign's editable fields; the budget may not drop below what is committed."""
+    fields = _fields(name=name, description=description, category=category, niche=niche, goals=goals,
+                     start_date=start_date, end_date=end_date, budget_cents=budget_cents, is_public=is_public)
+    campaign = own_campaign(session, actor, campaign_id, lock=True)
+    if campaign.status not in EDITABLE_STATUSES:
+        raise Conflict(f"A {campaign.status} campaign can no longer be edited.")
+    if fields["budget_cents"] < campaign.committed_cents:
+        raise InvalidInput(f"Budget cannot be lower than the {format_cents(campaign.committed_cents)} already "
+                           "committed to accepted requests.")
+    old_budget = campaign.budget_cents
+    for key, value in fields.items():
+        setattr(campaign, key, value)
+    session.flush()
+    listing.refresh_campaigns(session, campaign_id=campaign.id)
+    if old_budget != campaign.budget_cents:
+        audit.record(session, actor, "campaign.budget_changed", "campaign", campaign.id,
+                     amount_cents=campaign.budget_cents, detail=f"from {old_budget} to {campaign.budget_cents} cents")
+    _bump(session, campaign)
+
+
+def set_visibility(session: Session, *, actor: Actor, campaign_id: int, is_public: bool) -> None:
+    """Make a campaign public or private."""
+    campaign = own_campaign(session, actor, campaign_id)
+    campaign.is_public = bool(is_public)
+    session.flush()
+    listing.refresh_campaigns(session, campaign_id=campaign.id)
+    _bump(session, campaign)
+
+
+def set_status(session: Session, *, actor: Actor, campaign_id: int, status: str, note: str = "") -> None:
+    """Move a campaign through draft → active → completed, or cancel it; open requests are withdrawn."""
+    from core import ad_requests  # local import: ad_requests depends on this module
+
+    status = validate.choice(status, "Status", CAMPAIGN_STATUSES)
+    campaign = own_campaign(session, actor, campaign_id, lock=True)
+    if status not in STATUS_TRANSITIONS[campaign.status]:
+        raise Conflict(f"A {campaign.status} campaign cannot become {status}.")
+    previous = campaign.status
+    campaign.status = status
+    session.flush()
+    if status in ("completed", "cancelled"):
+        ad_requests.withdraw_open_requests(session, actor=actor, campaign_id=campaign.id,
+                                           message=note or f"The campaign was {status}.")
+    listing.refresh_campaigns(session, campaign_id=campaign.id)
+    audit.record(session, actor, "campaign.status", "campaign", campaign.id, detail=f"{previous} → {status}")
+    _bump(session, campaign)
+
+
+def delete_campaign(session: Session, *, actor: Actor, campaign_id: int) -> None:
+    """Delete a campaign that has no ad requests; with requests, it must be cancelled to keep history."""
+    campaign = own_campaign(session, actor, campaign_id, lock=True)
+    has_requests = session.scalar(select(exists().where(AdRequest.campaign_id == campaign.id)))
+    if has_requests:
+        raise Conflict("This campaign has ad requests, so deleting it would lose their history. "
+                       "Cancel the campaign instead.")
+    audit.record(session, actor, "campaign.deleted", "campaign", campaign.id, amount_cents=campaign.budget_cents,
+                 detail=campaign.name)
+    _bump(session, campaign)
+    session.delete(campaign)
+    session.flush()
+
+
+def flag_campaign(session: Session, *, actor: Actor, campaign_id: int, reason: str) -> None:
+    """Admin: hide a campaign from everyone but its sponsor and admins, with a reason."""
+    permissions.require(actor, "campaign.moderate")
+    reason = validate.text(reason, "Reason", max_len=500)
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("That campaign does not exist.")
+    if campaign.flagged:
+        raise Conflict("This campaign is already flagged.")
+    campaign.flagged, campaign.flag_reason = True, reason
+    session.flush()
+    listing.refresh_campaigns(session, campaign_id=campaign.id)
+    audit.record(session, actor, "campaign.flagged", "campaign", campaign.id, detail=reason)
+    notifications.notify(session, campaign.sponsor_id, "moderation", f"Your campaign “{campaign.name}” was flagged",
+                         f"Reason: {reason}", link=f"campaign:{campaign.id}")
+    _bump(session, campaign)
+
+
+def unflag_campaign(session: Session, *, actor: Actor, campaign_id: int, note: str = "") -> None:
+    """Admin: lift a campaign's flag."""
+    permissions.require(actor, "campaign.moderate")
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("That campaign does not exist.")
+    if not campaign.flagged:
+        raise Conflict("This campaign is not flagged.")
+    campaign.flagged, campaign.flag_reason = False, None
+    session.flush()
+    listing.refresh_campaigns(session, campaign_id=campaign.id)
+    audit.record(session, actor, "campaign.unflagged", "campaign", campaign.id,
+                 detail=validate.text(note, "Note", max_len=500, required=False))
+    notifications.notify(session, campaign.sponsor_id, "moderation", f"Your campaign “{campaign.name}” was unflagged")
+    _bump(session, campaign)
+
+
+def can_view(session: Session, actor: Actor, campaign: Campaign) -> bool:
+    """Visibility rule: sponsor and admins always; influencers when listed or when holding a request."""
+    if actor is None:
+        return False
+    if actor.is_admin or campaign.sponsor_id == actor.id:
+        return True
+    if actor.role != "influencer":
+        return False
+    if campaign.listed:
+        return True
+    return bool(session.scalar(select(exists().where(AdRequest.campaign_id == campaign.id,
+                                                     AdRequest.influencer_id == actor.id))))
+
+
+def get_campaign(session: Session, *, actor: Actor, campaign_id: int) -> dict:
+    """One campaign as plain data, if the actor may see it."""
+    row = session.execute(
+        select(Campaign, SponsorProfile.name.label("sponsor_name"))
+        .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
+        .where(Campaign.id == campaign_id)
+    ).first()
+    if row is None or not can_view(session, actor, row[0]):
+        raise NotFound("That campaign does not exist or is private.")
+    c, sponsor_name = row
+    owner_view = actor.is_admin or c.sponsor_id == actor.id
+    data = {
+        "id": c.id, "sponsor_id": c.sponsor_id, "sponsor_name": sponsor_name, "name": c.name,
+        "description": c.description, "category": c.category, "niche": c.niche, "goals": c.goals,
+        "start_date": c.start_date, "end_date": c.end_date, "budget_cents": c.budget_cents,
+        "is_public": c.is_public, "status": c.status, "flagged": c.flagged,
+        "flag_reason": c.flag_reason if owner_view else None, "created_at": c.created_at,
+        "committed_cents": c.committed_cents if owner_view else None,
+        "remaining_cents": c.budget_cents - c.committed_cents if owner_view else None,
+    }
+    return data
+
+
+def _status_count(status: str):
+    return func.coalesce(func.sum(case((AdRequest.status == status, 1), else_=0)), 0).label(status)
+
+
+CAMPAIGN_LIST_COLUMNS = ["id", "name", "category", "niche", "status", "is_public", "flagged", "flag_reason",
+                         "start_date", "end_date", "budget_cents", "committed_cents", "remaining_cents",
+                         "pending", "negotiating", "accepted", "rejected", "withdrawn", "completed",
+                         "awaiting_me", "requests"]
+
+
+def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None = None) -> pd.DataFrame:
+    """The acting sponsor's campaigns with request counts by status and budget use (one query)."""
+    permissions.require(actor, "campaign.manage")
+    stmt = (
+        select(
+            Campaign.id, Campaign.name, Campaign.category, Campaign.niche, Campaign.status, Campaign.is_public,
+            Campaign.flagged, Campaign.flag_reason, Campaign.start_date, Campaign.end_date, Campaign.budget_cents,
+            Campaign.committed_cents, (Campaign.budget_cents - Campaign.committed_cents).label("remaining_cents"),
+            *[_status_count(s) for s in ("pending", "negotiating", "accepted", "rejected", "withdrawn", "completed")],
+            func.coalesce(func.sum(case(
+                (((AdRequest.status.in_(("pending", "negotiating"))) & (AdRequest.turn == "sponsor")), 1),
+                else_=0)), 0).label("awaiting_me"),
+            func.count(AdRequest.id).label("requests"),
+        )
+        .outerjoin(AdRequest, AdRequest.campaign_id == Campaign.id)
+        .where(Campaign.sponsor_id == actor.id)
+        .group_by(Campaign.id)
+        .order_by(Campaign.id.desc())
+    )
+    if status:
+        stmt = stmt.where(Campaign.status == validate.choice(status, "Status", CAMPAIGN_STATUSES))
+    rows = session.execute(stmt).mappings().all()
+    return pd.DataFrame(rows, columns=CAMPAIGN_LIST_COLUMNS)
+
+
+def sponsor_summary(frame: pd.DataFrame) -> dict:
+    """Totals over list_sponsor_campaigns' frame (pure function, no query)."""
+    if frame.empty:
+        return {"campaigns": 0, "active": 0, "budget_cents": 0, "committed_cents": 0, "remaining_cents": 0,
+                "awaiting_me": 0, "open_requests": 0, "accepted": 0}
+    return {
+        "campaigns": int(len(frame)),
+        "active": int((frame["status"] == "active").sum()),
+        "budget_cents": int(frame["budget_cents"].sum()),
+        "committed_cents": int(frame["committed_cents"].sum()),
+        "remaining_cents": int(frame["remaining_cents"].sum()),
+        "awaiting_me": int(frame["awaiting_me"].sum()),
+        "open_requests": int(frame["pending"].sum() + frame["negotiating"].sum()),
+        "accepted": int(frame["accepted"].sum() + frame["completed"].sum()),
+    }
+
+
+def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = None) -> pd.DataFrame:
+    """Money committed per day (accepted_at) over the sponsor's campaigns, with a running total."""
+    permissions.require(actor, "campaign.manage")
+    day = func.date(AdRequest.accepted_at).label("day")
+    stmt = (
+        select(day, func.sum(AdRequest.payment_cents).label("committed_cents"))
+        .join(Campaign, Campaign.id == AdRequest.campaign_id)
+        .where(Campaign.sponsor_id == actor.id, AdRequest.status.in_(("accepted", "completed")),
+               AdRequest.accepted_at.is_not(None))
+        .group_by(day)
+        .order_by(day)
+    )
+    if campaign_id is not None:
+        stmt = stmt.where(Campaign.id == campaign_id)
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=["day", "committed_cents"])
+    frame["day"] = pd.to_datetime(frame["day"])
+    frame["committed_cents"] = frame["committed_cents"].astype("int64")
+    frame["cumulative_cents"] = frame["committed_cents"].cumsum()
+    return frame
+
+
+def list_all_campaigns(session: Session, *, actor: Actor, text: str = "", status: str | None = None,
+                       flagged: bool | None = None, after_id: int | None = None,
+                       limit: int = 50) -> tuple[pd.DataFrame, int]:
+    """Admin: every campaign, filtered and keyset-paginated by id (descending), with the total."""
+    permissions.require(actor, "campaign.view_any")
+    conditions = []
+    if text:
+        pattern = f"%{text.strip().lower()}%"
+        conditions.append(or_(func.lower(Campaign.name).like(pattern), func.lower(SponsorProfile.name).like(pattern)))
+    if status:
+        conditions.append(Campaign.status == validate.choice(status, "Status", CAMPAIGN_STATUSES))
+    if flagged is not None:
+        conditions.append(Campaign.flagged.is_(bool(flagged)))
+    base = select(Campaign.id).join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    stmt = (
+        select(Campaign.id, Campaign.name, SponsorProfile.name.label("sponsor"), Campaign.category, Campaign.niche,
+               Campaign.status, Campaign.is_public, Campaign.flagged, Campaign.flag_reason, Campaign.start_date,
+               Campaign.end_date, Campaign.budget_cents, Campaign.committed_cents)
+        .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
+        .where(*conditions)
+        .order_by(Campaign.id.desc())
+        .limit(max(1, min(limit, 500)))
+    )
+    if after_id:
+        stmt = stmt.where(Campaign.id < after_id)
+    rows = session.execute(stmt).mappings().all()
+    return pd.DataFrame(rows, columns=["id", "name", "sponsor", "category", "niche", "status", "is_public", "flagged",
+                                       "flag_reason", "start_date", "end_date", "budget_cents",
+                                       "committed_cents"]), total
+
+
+def sponsor_campaign_options(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
+    """(id, name) of the actor's campaigns that can take new requests (for pickers)."""
+    permissions.require(actor, "campaign.manage")
+    rows = session.execute(
+        select(Campaign.id, Campaign.name)
+        .where(Campaign.sponsor_id == actor.id, Campaign.status == "active", Campaign.flagged.is_(False))
+        .order_by(Campaign.id.desc())
+    )
+    return list(rows)

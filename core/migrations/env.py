@@ -1,0 +1,42 @@
+"""Alembic environment: migrates the database named by the config's URL or IESCP_DATABASE_URL."""
+from __future__ import annotations
+
+from alembic import context
+
+from core import fulltext
+from core.config import get_settings
+from core.db import make_engine
+from core.models import Base
+
+config = context.config
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Keep autogenerate away from FTS5 virtual tables and their shadow tables."""
+    if type_ == "table" and name and fulltext.is_fts_name(name):
+        return False
+    return True
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+def _run(connection) -> None:
+    context.configure(connection=connection, target_metadata=Base.metadata, include_object=include_object,
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline migrations are not supported; run against a database.")
+run_migrations_online()

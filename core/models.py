@@ -1,0 +1,366 @@
+"""The schema: SQLAlchemy 2.0 declarative models with their constraints and indexes."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core.timeutil import utcnow
+
+# Deterministic constraint names keep Alembic migrations portable between SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("admin", "sponsor", "influencer")
+APPROVAL_STATES = ("pending", "approved", "rejected")
+CAMPAIGN_STATUSES = ("draft", "active", "completed", "cancelled")
+AD_REQUEST_STATUSES = ("pending", "negotiating", "accepted", "rejected", "withdrawn", "completed")
+OPEN_AD_REQUEST_STATUSES = ("pending", "negotiating")
+LIVE_AD_REQUEST_STATUSES = ("pending", "negotiating", "accepted")
+COMMITTED_AD_REQUEST_STATUSES = ("accepted", "completed")
+PARTIES = ("sponsor", "influencer")
+SPONSOR_KINDS = ("company", "individual")
+PLATFORMS = ("instagram", "youtube", "tiktok", "x", "twitch", "linkedin", "blog", "podcast")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+role_permissions = Table(
+    "role_permissions",
+    Base.metadata,
+    Column("role", String(20), ForeignKey("roles.name", ondelete="CASCADE"), primary_key=True),
+    Column("permission", String(60), ForeignKey("permissions.name", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Permission(Base):
+    __tablename__ = "permissions"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("approval", APPROVAL_STATES), name="approval_valid"),
+        CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
+        Index("ix_users_role_approval", "role", "approval"),
+        Index("ix_users_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20), ForeignKey("roles.name", ondelete="RESTRICT"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    approval: Mapped[str] = mapped_column(String(10), default="approved")
+    approval_note: Mapped[str | None] = mapped_column(Text)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_gchat: Mapped[bool] = mapped_column(Boolean, default=False)
+    notify_inapp: Mapped[bool] = mapped_column(Boolean, default=True)
+    gchat_webhook_url: Mapped[str | None] = mapped_column(String(500))
+
+    sponsor_profile: Mapped[SponsorProfile | None] = relationship(back_populates="user", uselist=False)
+    influencer_profile: Mapped[InfluencerProfile | None] = relationship(back_populates="user", uselist=False)
+
+
+class SponsorProfile(Base):
+    __tablename__ = "sponsor_profiles"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SPONSOR_KINDS), name="kind_valid"),
+        CheckConstraint("budget_cents >= 0", name="budget_non_negative"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(12), default="company")
+    industry: Mapped[str] = mapped_column(String(80), default="")
+    budget_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    user: Mapped[User] = relationship(back_populates="sponsor_profile")
+
+
+class InfluencerProfile(Base):
+    """A creator's profile; `listed` caches whether search may show it (see core/listing.py)."""
+
+    __tablename__ = "influencer_profiles"
+    __table_args__ = (
+        CheckConstraint("followers >= 0", name="followers_non_negative"),
+        CheckConstraint("engagement_rate >= 0 AND engagement_rate <= 100", name="engagement_in_range"),
+        CheckConstraint("reach >= 0", name="reach_non_negative"),
+        CheckConstraint("score >= 0 AND score <= 100", name="score_in_range"),
+        Index("ix_influencer_listed_score", "listed", "score", "user_id"),
+        Index("ix_influencer_listed_followers", "listed", "followers", "user_id"),
+        Index("ix_influencer_listed_engagement", "listed", "engagement_rate", "user_id"),
+        Index("ix_influencer_listed_reach", "listed", "reach", "user_id"),
+        Index("ix_influencer_listed_category_score", "listed", "category", "score", "user_id"),
+        Index("ix_influencer_listed_niche_score", "listed", "niche", "score", "user_id"),
+        Index("ix_influencer_listed_platform_score", "listed", "platform", "score", "user_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(60))
+    niche: Mapped[str] = mapped_column(String(80), default="")
+    platform: Mapped[str] = mapped_column(String(20))
+    profile_url: Mapped[str | None] = mapped_column(String(500))
+    followers: Mapped[int] = mapped_column(BigInteger, default=0)
+    engagement_rate: Mapped[float] = mapped_column(Float, default=0.0)  # percent, a ratio not money
+    bio: Mapped[str] = mapped_column(Text, default="")
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    reach: Mapped[int] = mapped_column(BigInteger, default=0)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship(back_populates="influencer_profile")
+
+
+class Campaign(Base):
+    """A sponsor's campaign; committed_cents is the sum of accepted/completed payments."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("budget_cents >= 0", name="budget_non_negative"),
+        CheckConstraint("committed_cents >= 0", name="committed_non_negative"),
+        CheckConstraint("committed_cents <= budget_cents", name="committed_within_budget"),
+        CheckConstraint("end_date >= start_date", name="end_not_before_start"),
+        CheckConstraint(_in("status", CAMPAIGN_STATUSES), name="status_valid"),
+        Index("ix_campaigns_sponsor_id", "sponsor_id", "id"),
+        Index("ix_campaigns_listed_id", "listed", "id"),
+        Index("ix_campaigns_listed_category", "listed", "category", "id"),
+        Index("ix_campaigns_listed_niche", "listed", "niche", "id"),
+        Index("ix_campaigns_listed_end", "listed", "end_date"),
+        Index("ix_campaigns_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(60))
+    niche: Mapped[str] = mapped_column(String(80), default="")
+    goals: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    budget_cents: Mapped[int] = mapped_column(BigInteger)
+    committed_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_reason: Mapped[str | None] = mapped_column(Text)
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class AdRequest(Base):
+    """An offer between a campaign and an influencer; `turn` says who must answer next."""
+
+    __tablename__ = "ad_requests"
+    __table_args__ = (
+        CheckConstraint("payment_cents > 0", name="payment_positive"),
+        CheckConstraint(_in("status", AD_REQUEST_STATUSES), name="status_valid"),
+        CheckConstraint(_in("initiated_by", PARTIES), name="initiator_valid"),
+        CheckConstraint(f"turn IS NULL OR {_in('turn', PARTIES)}", name="turn_valid"),
+        Index("ix_ad_requests_campaign_status", "campaign_id", "status"),
+        Index("ix_ad_requests_influencer_status", "influencer_id", "status", "updated_at"),
+        Index("ix_ad_requests_status_turn", "status", "turn"),
+        Index("ix_ad_requests_created_at", "created_at"),
+        # One live negotiation per influencer and campaign.
+        Index(
+            "uq_ad_requests_live_pair",
+            "campaign_id",
+            "influencer_id",
+            unique=True,
+            sqlite_where=text(_in("status", LIVE_AD_REQUEST_STATUSES)),
+            postgresql_where=text(_in("status", LIVE_AD_REQUEST_STATUSES)),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    influencer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    initiated_by: Mapped[str] = mapped_column(String(10))
+    requirements: Mapped[str] = mapped_column(Text, default="")
+    payment_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    turn: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AdRequestEvent(Base):
+    """Append-only negotiation history: who did what, when, for how much, with what message."""
+
+    __tablename__ = "ad_request_events"
+    __table_args__ = (Index("ix_ad_request_events_request", "ad_request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ad_request_id: Mapped[int] = mapped_column(ForeignKey("ad_requests.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_party: Mapped[str] = mapped_column(String(10))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    message: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AuditLog(Base):
+    """Admin and money-relevant actions; never updated or deleted by the product."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_actor", "actor_id", "at"),
+        Index("ix_audit_log_target", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(30))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReminderDelivery(Base):
+    """One reminder per user, day and channel; the unique key makes sending idempotent."""
+
+    __tablename__ = "reminder_deliveries"
+    __table_args__ = (
+        UniqueConstraint("user_id", "day", "channel", name="uq_reminder_user_day_channel"),
+        CheckConstraint(_in("channel", ("email", "gchat", "inapp")), name="channel_valid"),
+        CheckConstraint(_in("status", ("pending", "sent", "failed")), name="status_valid"),
+        Index("ix_reminder_deliveries_day_status", "day", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class MonthlyReport(Base):
+    """A sponsor's archived activity report for one calendar month (month = its first day)."""
+
+    __tablename__ = "monthly_reports"
+    __table_args__ = (
+        UniqueConstraint("sponsor_id", "month", name="uq_monthly_report_sponsor_month"),
+        CheckConstraint(_in("email_status", ("pending", "sent", "failed")), name="email_status_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    month: Mapped[dt.date] = mapped_column(Date)
+    html: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    email_status: Mapped[str] = mapped_column(String(10), default="pending")
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ExportJob(Base):
+    """Durable state of a background CSV export; the file lives under the exports folder."""
+
+    __tablename__ = "export_jobs"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ("campaigns", "ad_requests")), name="kind_valid"),
+        CheckConstraint(_in("status", ("queued", "running", "done", "failed")), name="status_valid"),
+        Index("ix_export_jobs_owner", "owner_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    row_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class CacheGeneration(Base):
+    """A counter per cache scope, bumped in the writing transaction; cache keys embed it."""
+
+    __tablename__ = "cache_generations"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

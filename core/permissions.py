@@ -1,0 +1,104 @@
+"""Role permissions are data (roles, permissions, role_permissions); this module seeds and checks them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import PermissionDenied
+from core.models import Permission, Role, role_permissions
+
+# The grants written to the database at bootstrap; the database is the source of truth at run time.
+DEFAULT_GRANTS: dict[str, dict[str, str]] = {
+    "admin": {
+        "user.approve": "Approve or reject sponsor sign-ups",
+        "user.moderate": "Flag, unflag, deactivate and reactivate users",
+        "user.list": "List and search all users",
+        "campaign.moderate": "Flag and unflag campaigns",
+        "campaign.view_any": "Open any campaign, private ones included",
+        "ad_request.view_any": "Open any ad request with its history",
+        "stats.view": "See platform statistics",
+        "audit.view": "Read the audit log",
+        "report.run": "Run monthly reports on demand",
+        "export.any": "Export and download any data",
+    },
+    "sponsor": {
+        "campaign.manage": "Create, edit and delete own campaigns",
+        "ad_request.send": "Send ad requests to influencers",
+        "ad_request.negotiate": "Accept, reject and counter on own campaigns' requests",
+        "influencer.search": "Search influencers",
+        "export.own": "Export own campaigns and requests",
+        "report.view_own": "Read own monthly reports",
+        "profile.edit": "Edit own profile",
+    },
+    "influencer": {
+        "ad_request.respond": "Accept, reject and counter requests sent to me",
+        "ad_request.ask": "Ask to join a public campaign",
+        "campaign.search": "Search public campaigns",
+        "profile.edit": "Edit own profile",
+    },
+}
+
+ROLE_DESCRIPTIONS = {
+    "admin": "Keeps the marketplace honest",
+    "sponsor": "Brand or person running campaigns",
+    "influencer": "Creator hired for campaigns",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user a service acts for, with the permissions their role holds."""
+
+    id: int
+    role: str
+    username: str
+    display_name: str
+    permissions: frozenset[str] = field(default_factory=frozenset)
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def require(actor: Actor | None, permission: str) -> Actor:
+    """Raise PermissionDenied unless actor holds permission."""
+    if actor is None:
+        raise PermissionDenied("Please log in first.")
+    if not actor.can(permission):
+        raise PermissionDenied("Your account is not allowed to do that.")
+    return actor
+
+
+def permissions_of(session: Session, role: str) -> frozenset[str]:
+    """The permissions granted to role in the database."""
+    rows = session.scalars(select(role_permissions.c.permission).where(role_permissions.c.role == role))
+    return frozenset(rows)
+
+
+def seed(session: Session) -> None:
+    """Insert missing roles, permissions and grants (idempotent)."""
+    existing_roles = set(session.scalars(select(Role.name)))
+    for name, description in ROLE_DESCRIPTIONS.items():
+        if name not in existing_roles:
+            session.add(Role(name=name, description=description))
+    existing_perms = set(session.scalars(select(Permission.name)))
+    for grants in DEFAULT_GRANTS.values():
+        for name, description in grants.items():
+            if name not in existing_perms:
+                session.add(Permission(name=name, description=description))
+                existing_perms.add(name)
+    session.flush()
+    existing_grants = set(session.execute(select(role_permissions.c.role, role_permissions.c.permission)))
+    missing = [
+        {"role": role, "permission": perm}
+        for role, grants in DEFAULT_GRANTS.items()
+        for perm in grants
+        if (role, perm) not in existing_grants
+    ]
+    if missing:
+        session.execute(role_permissions.insert(), missing)

@@ -1,0 +1,100 @@
+"""Shared fixtures: a migrated database per test on SQLite (and PostgreSQL when configured)."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from core import bootstrap, db as dbmod
+from core.config import reset_settings
+from core.models import Base
+
+ADMIN_PASSWORD = "Admin-pass-1"
+POSTGRES_URL = os.environ.get("IESCP_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Every test gets its own data folder and fast password hashing; settings are re-read."""
+    for key in list(os.environ):
+        if key.startswith("IESCP_") and not key.startswith("IESCP_TEST_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("IESCP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IESCP_BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("IESCP_ADMIN_PASSWORD", ADMIN_PASSWORD)
+    reset_settings()
+    yield
+    reset_settings()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file copied for each test (migrating once is much faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    database = dbmod.connect(f"sqlite:///{path}")
+    bootstrap.migrate(database.engine)
+    database.dispose()
+    return path
+
+
+def _worker_database_url(base_url: str, worker: str) -> str:
+    """A database of our own per xdist worker, created fresh and migrated once."""
+    url = make_url(base_url)
+    name = f"iescp_test_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id) -> str:
+    if not POSTGRES_URL:
+        pytest.skip("IESCP_TEST_POSTGRES_URL is not set")
+    url = _worker_database_url(POSTGRES_URL, worker_id)
+    engine = dbmod.make_engine(url)
+    bootstrap.migrate(engine)
+    engine.dispose()
+    return url
+
+
+def _truncate_postgres(database: dbmod.Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path, sqlite_template):
+    """A ready database (schema at head, permissions, admin) on each configured backend."""
+    if request.param == "sqlite":
+        path = tmp_path / f"iescp-{uuid.uuid4().hex[:8]}.sqlite3"
+        shutil.copy(sqlite_template, path)
+        database = dbmod.connect(f"sqlite:///{path}")
+    else:
+        database = dbmod.connect(request.getfixturevalue("postgres_url"))
+        _truncate_postgres(database)
+    bootstrap.init_database(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_database(tmp_path, sqlite_template):
+    """A ready SQLite database only (for tests about SQLite itself or the UI)."""
+    path = tmp_path / "iescp.sqlite3"
+    shutil.copy(sqlite_template, path)
+    database = dbmod.connect(f"sqlite:///{path}")
+    bootstrap.init_database(database)
+    yield database
+    database.dispose()

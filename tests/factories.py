@@ -1,0 +1,69 @@
+"""Builders of users, campaigns and requests through the real services (no mocks of our code)."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from sqlalchemy import select
+
+from core import accounts, ad_requests, campaigns
+from core.db import Database
+from core.models import User
+from core.permissions import Actor
+from core.timeutil import today
+
+PASSWORD = "Secret-pass-1"
+_counter = itertools.count(1)
+
+
+def admin(db: Database) -> Actor:
+    with db.Session.begin() as s:
+        admin_id = s.scalar(select(User.id).where(User.role == "admin"))
+        return accounts.load_actor(s, admin_id)
+
+
+def influencer(db: Database, *, name: str | None = None, category: str = "Fitness", niche: str = "yoga",
+               platform: str = "instagram", followers: int = 50_000, engagement_rate: float = 4.0,
+               is_public: bool = True, bio: str = "") -> Actor:
+    n = next(_counter)
+    with db.Session.begin() as s:
+        user_id = accounts.register_influencer(
+            s, username=f"inf{n}", email=f"inf{n}@example.com", password=PASSWORD,
+            display_name=name or f"Influencer {n}", category=category, niche=niche, platform=platform,
+            followers=followers, engagement_rate=engagement_rate, is_public=is_public, bio=bio)
+    with db.Session.begin() as s:
+        return accounts.load_actor(s, user_id)
+
+
+def sponsor(db: Database, *, approved: bool = True, name: str | None = None) -> Actor | int:
+    """An approved sponsor's Actor, or the pending sponsor's user id when approved=False."""
+    n = next(_counter)
+    with db.Session.begin() as s:
+        user_id = accounts.register_sponsor(s, username=f"spo{n}", email=f"spo{n}@example.com", password=PASSWORD,
+                                            name=name or f"Sponsor {n} Ltd", kind="company", industry="Retail",
+                                            budget_cents=10_000_000)
+    if not approved:
+        return user_id
+    with db.Session.begin() as s:
+        accounts.approve_sponsor(s, actor=admin(db), user_id=user_id)
+    with db.Session.begin() as s:
+        return accounts.load_actor(s, user_id)
+
+
+def campaign(db: Database, owner: Actor, *, budget_cents: int = 100_000, is_public: bool = True,
+             name: str | None = None, category: str = "Fitness", niche: str = "yoga", status: str = "active",
+             start: dt.date | None = None, end: dt.date | None = None, description: str = "") -> int:
+    start = start or today() - dt.timedelta(days=1)
+    end = end or today() + dt.timedelta(days=30)
+    with db.Session.begin() as s:
+        return campaigns.create_campaign(s, actor=owner, name=name or f"Campaign {next(_counter)}",
+                                         category=category, niche=niche, start_date=start, end_date=end,
+                                         budget_cents=budget_cents, is_public=is_public, status=status,
+                                         description=description)
+
+
+def request(db: Database, owner: Actor, campaign_id: int, influencer: Actor, *, payment_cents: int = 10_000) -> int:
+    with db.Session.begin() as s:
+        return ad_requests.send_ad_request(s, actor=owner, campaign_id=campaign_id, influencer_id=influencer.id,
+                                           payment_cents=payment_cents, requirements="Two posts and a story",
+                                           message="Hi!")
