@@ -321,4 +321,4 @@ def sponsor_campaign_options(session: Session, *, actor: Actor) -> list[tuple[in
         .where(Campaign.sponsor_id == actor.id, Campaign.status == "active", Campaign.flagged.is_(False))
         .order_by(Campaign.id.desc())
     )
-    return list(rows)
+    return [(int(r.id), r.name) for r in rows]

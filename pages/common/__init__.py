@@ -1,0 +1,1 @@
+"""Streamlit-only glue shared by every page: database access, the acting user, widgets."""
