@@ -472,3 +472,16 @@ def count_pending_sponsors(session: Session, *, actor: Actor) -> int:
     permissions.require(actor, "user.approve")
     return session.scalar(select(func.count()).select_from(User)
                           .where(User.role == "sponsor", User.approval == "pending")) or 0
+
+
+def authenticator_entry(session: Session, username: str) -> dict | None:
+    """The streamlit-authenticator credentials entry for one user who may log in now, else None.
+
+    The login widget library only ever gets the one user a request is about (never the table).
+    """
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None or standing_problem(user) is not None:
+        return None
+    name = _display_name(user)
+    return {"email": user.email, "first_name": name, "last_name": "", "password": user.password_hash,
+            "roles": [user.role]}

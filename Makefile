@@ -1,0 +1,39 @@
+# Two commands do everything: `make run` (the product on embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test install db worker app bench clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	$(BIN)/python -m core.seed
+
+## run: create/migrate the database with demo data, start the job worker and the app
+run: db
+	@echo ""
+	@echo "  IESCP is starting at http://localhost:$(PORT)  (Ctrl+C stops app and worker)"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/huey_consumer tasks.huey --workers 2 --logfile data/worker.log & \
+	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0; \
+	  wait
+
+## test: install and run the whole suite (PostgreSQL/Redis parts run when IESCP_TEST_*_URL are set)
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

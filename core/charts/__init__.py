@@ -1,0 +1,1 @@
+"""Chart builders: pure functions from DataFrames to plotly/altair figures (no streamlit)."""

@@ -1,0 +1,24 @@
+"""CSV that is safe to open in a spreadsheet: cells that would start a formula are neutralised."""
+from __future__ import annotations
+
+import pandas as pd
+
+# A spreadsheet treats a cell starting with one of these as a formula (or strips it before one).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """value, with a single quote in front when it is text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def frame_to_csv_bytes(frame: pd.DataFrame, *, encoding: str = "utf-8") -> bytes:
+    """frame as CSV bytes (header row, no index) with every text cell neutralised."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_datetime64_any_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    safe.columns = [neutralise(str(c)) for c in safe.columns]
+    return safe.to_csv(index=False, lineterminator="\n").encode(encoding)

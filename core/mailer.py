@@ -1,0 +1,163 @@
+"""Outgoing mail: well-formed MIME messages sent over SMTP, or written to the outbox folder as .eml.
+
+Without IESCP_SMTP_HOST nothing leaves the machine: every message lands in settings.outbox_dir, one
+.eml file each (open it with any mail client). With a host, messages go through smtplib (STARTTLS
+and login when configured; implicit TLS on port 465).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from core.config import Settings, get_settings
+from core.timeutil import utcnow
+
+log = logging.getLogger("iescp.mail")
+
+SMTP_TIMEOUT_SECONDS = 20
+
+
+class MailError(Exception):
+    """The message could not be handed to the mail server (the text is safe to store and show admins)."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str  # "application/pdf"
+
+    @property
+    def maintype(self) -> str:
+        return self.mime_type.split("/", 1)[0]
+
+    @property
+    def subtype(self) -> str:
+        return self.mime_type.split("/", 1)[1]
+
+
+def build_message(*, to: str, subject: str, text: str, html: str | None = None,
+                  attachments: list[Attachment] | tuple[Attachment, ...] = (),
+                  settings: Settings | None = None) -> EmailMessage:
+    """A message with a plain-text body, an optional HTML alternative and attachments.
+
+    Shape: multipart/mixed[ multipart/alternative[text/plain, text/html], attachment... ] (the
+    outer level only when there are attachments).
+    """
+    settings = settings or get_settings()
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=_domain_of(settings.mail_from))
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for attachment in attachments:
+        message.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
+                               filename=attachment.filename)
+    return message
+
+
+def _domain_of(address: str) -> str:
+    tail = address.rsplit("@", 1)[-1].strip(" >")
+    return tail or "iescp.local"
+
+
+class Mailer:
+    """Sends messages, reusing one SMTP connection for a batch (use as a context manager)."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def uses_outbox(self) -> bool:
+        return not self.settings.smtp_host
+
+    def send(self, message: EmailMessage) -> str:
+        """Deliver message; returns where it went (outbox path or 'smtp:host'). Raises MailError."""
+        if self.uses_outbox:
+            return str(write_to_outbox(message, self.settings.outbox_dir))
+        try:
+            smtp = self._connection()
+            smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise MailError(_describe(error, self.settings)) from error
+        return f"smtp:{self.settings.smtp_host}"
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            try:
+                if self._smtp.noop()[0] == 250:
+                    return self._smtp
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.close()
+        s = self.settings
+        if s.smtp_port == 465:
+            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT_SECONDS,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT_SECONDS)
+            if s.smtp_starttls:
+                smtp.ehlo()
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+        if s.smtp_user:
+            smtp.login(s.smtp_user, s.smtp_password or "")
+        self._smtp = smtp
+        return smtp
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self._smtp.close()
+            self._smtp = None
+
+
+def send(message: EmailMessage, settings: Settings | None = None) -> str:
+    """Send one message on its own connection (see Mailer for batches)."""
+    with Mailer(settings) as mailer:
+        return mailer.send(message)
+
+
+def write_to_outbox(message: EmailMessage, outbox_dir: Path) -> Path:
+    """Write message as an .eml file (atomically: a reader never sees half a file)."""
+    outbox_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(6)}.eml"
+    partial = outbox_dir / f".{name}.part"
+    partial.write_bytes(message.as_bytes())
+    final = outbox_dir / name
+    os.replace(partial, final)
+    return final
+
+
+def _describe(error: Exception, settings: Settings) -> str:
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return f"SMTP login refused by {where} (check IESCP_SMTP_USER / IESCP_SMTP_PASSWORD)"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return f"recipient refused by {where}"
+    if isinstance(error, ConnectionRefusedError):
+        return f"could not connect to the mail server {where}: connection refused"
+    if isinstance(error, (TimeoutError, ssl.SSLError)):
+        return f"mail server {where}: {type(error).__name__}: {error}"
+    return f"mail server {where}: {type(error).__name__}: {error}"[:500]

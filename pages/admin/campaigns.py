@@ -1,0 +1,77 @@
+"""Campaign moderation: every campaign and ad request, read-only views, flag / unflag."""
+import streamlit as st
+
+from core import ad_requests, campaigns
+from core.models import AD_REQUEST_STATUSES, CAMPAIGN_STATUSES
+from pages.common.admin_views import (PAGE_SIZE, campaign_card, campaigns_table, cursor, open_thread, pager, plain,
+                                      requests_table)
+from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.widgets import empty_state
+
+actor = current_actor(role="admin")
+
+st.title("Campaigns", icon="📣", anchor=False)
+st.caption("Every campaign, private ones included. Flagged campaigns are hidden from influencers and take no requests.")
+show_flash()
+campaign_tab, request_tab = st.tabs(["📣 Campaigns", "🤝 All ad requests"], key="campaigns_tab", on_change="rerun")
+
+
+with campaign_tab:
+    if campaign_tab.open:
+        text_col, status_col, flag_col = st.columns([3, 1, 1])
+        text = text_col.text_input("Search", key="camp_text", placeholder="campaign or sponsor name", icon="🔎")
+        status = status_col.selectbox("Status", ["any", *CAMPAIGN_STATUSES], key="camp_status")
+        flagged = flag_col.selectbox("Moderation", ["any", "flagged", "not flagged"], key="camp_flagged")
+        after = cursor("camps", (text, status, flagged))
+        result = read(lambda s: campaigns.list_all_campaigns(
+            s, actor=actor, text=text, status=None if status == "any" else status,
+            flagged=None if flagged == "any" else flagged == "flagged", after_id=after, limit=PAGE_SIZE))
+        frame, total = result if result else (None, 0)
+        if frame is None or frame.empty:
+            empty_state("No campaigns match — clear the search or change the filters.")
+        else:
+            campaigns_table(frame)
+            pager("camps", frame, total=total, noun="campaigns")
+            names = dict(zip(frame["id"].astype(int), frame["name"]))
+            campaign_id = st.selectbox("Open a campaign from this page", list(names), key="camp_selected",
+                                       index=None, placeholder="Choose a campaign to review",
+                                       format_func=lambda i: f"#{i} {names[i]}")
+            detail = campaign_id and read(lambda s: (campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id),
+                                                     ad_requests.campaign_requests(s, actor=actor,
+                                                                                   campaign_id=campaign_id)))
+            if detail:
+                camp, requests = detail
+                with st.container(border=True):
+                    campaign_card(camp)
+                    with st.form(f"moderate_{campaign_id}"):
+                        field = "Note (optional)" if camp["flagged"] else "Reason for the flag (required)"
+                        reason = st.text_input(field, key=f"camp_reason_{campaign_id}", max_chars=500)
+                        if camp["flagged"]:
+                            if st.form_submit_button("Unflag campaign", icon="🏳️") and run_action(
+                                    lambda s: campaigns.unflag_campaign(s, actor=actor, campaign_id=campaign_id,
+                                                                        note=reason), success="Campaign unflagged"):
+                                st.rerun()
+                        elif st.form_submit_button("Flag campaign", icon="🚩", type="primary") and run_action(
+                                lambda s: campaigns.flag_campaign(s, actor=actor, campaign_id=campaign_id,
+                                                                  reason=reason), success="Campaign flagged"):
+                            st.rerun()
+                    st.markdown(f"**Ad requests on {plain(camp['name'])}** ({len(requests)})")
+                    if requests.empty:
+                        st.caption("No ad requests on this campaign yet.")
+                    else:
+                        requests_table(requests)
+                        open_thread(actor, requests["id"].astype(int).tolist(), "Read a negotiation", f"camp_thread_{campaign_id}")
+
+with request_tab:
+    if request_tab.open:
+        status = st.selectbox("Status", ["any", *AD_REQUEST_STATUSES], key="req_status")
+        after = cursor("reqs", (status,))
+        result = read(lambda s: ad_requests.list_all_requests(s, actor=actor, status=None if status == "any" else status,
+                                                              after_id=after, limit=PAGE_SIZE))
+        frame, total = result if result else (None, 0)
+        if frame is None or frame.empty:
+            empty_state("No ad requests match — they appear here as sponsors and influencers start talking.")
+        else:
+            requests_table(frame)
+            pager("reqs", frame, total=total, noun="ad requests")
+            open_thread(actor, frame["id"].astype(int).tolist(), "Read a negotiation from this page", "req_thread")

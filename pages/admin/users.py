@@ -1,0 +1,76 @@
+"""Users: search every account and flag, unflag, deactivate or reactivate one."""
+import streamlit as st
+
+from core import accounts
+from pages.common.admin_views import PAGE_SIZE, cursor, pager, plain
+from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.widgets import empty_state
+
+actor = current_actor(role="admin")
+
+st.title("Users", icon="👥", anchor=False)
+st.caption("Find any account. Flagged and deactivated users cannot log in and disappear from search.")
+show_flash()
+
+text_col, role_col, state_col = st.columns([3, 1, 1])
+text = text_col.text_input("Search", key="users_text", placeholder="username, email or name", icon="🔎")
+role = role_col.selectbox("Role", ["any", "influencer", "sponsor", "admin"], key="users_role")
+state = state_col.selectbox("State", accounts.USER_STATES, key="users_state")
+after = cursor("users", (text, role, state))
+result = read(lambda s: accounts.list_users(s, actor=actor, text=text, role=None if role == "any" else role,
+                                            state=state, after_id=after, limit=PAGE_SIZE))
+if result is None:
+    st.stop()
+frame, total = result
+if frame.empty:
+    empty_state("No users match these filters — clear the search or pick another state.")
+    st.stop()
+
+st.dataframe(frame, hide_index=True, width="stretch", column_config={
+    "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+    "email": st.column_config.TextColumn("Email"),
+    "is_active": st.column_config.CheckboxColumn("Active"),
+    "flagged": st.column_config.CheckboxColumn("Flagged"),
+    "flag_reason": st.column_config.TextColumn("Flag reason"),
+    "created_at": st.column_config.DatetimeColumn("Joined", format="D MMM YYYY"),
+    "last_login_at": st.column_config.DatetimeColumn("Last login", format="distance"),
+})
+pager("users", frame, total=total, noun="users")
+
+users = {int(r.id): r for r in frame.itertuples()}
+user_id = st.selectbox("Moderate a user from this page", list(users), key="users_selected",
+                       format_func=lambda i: f"#{i} @{users[i].username} — {users[i].name} ({users[i].role})")
+user = users[user_id]
+with st.container(border=True):
+    st.markdown(f"**{plain(user.name)}** · @{plain(user.username)} · {user.role} · {user.approval}")
+    if user.role == "admin":
+        st.info("Administrator accounts cannot be moderated here.", icon="🛡️")
+        st.stop()
+    flag_col, active_col = st.columns(2)
+    with flag_col.form(f"flag_{user_id}"):
+        if user.flagged:
+            st.caption(f"🚩 Flagged: {plain(user.flag_reason)}")
+            note = st.text_input("Note (optional)", key=f"unflag_note_{user_id}")
+            if st.form_submit_button("Unflag", icon="🏳️") and run_action(
+                    lambda s: accounts.unflag_user(s, actor=actor, user_id=user_id, note=note), success="User unflagged"):
+                st.rerun()
+        else:
+            reason = st.text_input("Reason for the flag (required)", key=f"flag_reason_{user_id}", max_chars=500)
+            if st.form_submit_button("Flag", icon="🚩") and run_action(
+                    lambda s: accounts.flag_user(s, actor=actor, user_id=user_id, reason=reason), success="User flagged"):
+                st.rerun()
+    with active_col.form(f"active_{user_id}"):
+        if user.is_active:
+            reason = st.text_input("Reason for deactivating (required)", key=f"deact_reason_{user_id}", max_chars=500)
+            sure = st.checkbox("Yes, deactivate this account (it can be reactivated later)", key=f"deact_sure_{user_id}")
+            if st.form_submit_button("Deactivate", icon="⛔", type="primary"):
+                if not sure:
+                    st.error("Tick the box to confirm the deactivation.")
+                elif run_action(lambda s: accounts.deactivate_user(s, actor=actor, user_id=user_id, reason=reason),
+                                success="User deactivated"):
+                    st.rerun()
+        else:
+            st.caption("⛔ This account is deactivated.")
+            if st.form_submit_button("Reactivate", icon="♻️") and run_action(
+                    lambda s: accounts.reactivate_user(s, actor=actor, user_id=user_id), success="User reactivated"):
+                st.rerun()

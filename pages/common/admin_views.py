@@ -1,0 +1,176 @@
+"""Admin page glue: keyset pager, cached statistics, safe text, and read-only campaign/thread views."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from core import ad_requests, cachegen, stats
+from core.config import get_settings
+from core.errors import DomainError
+from core.permissions import Actor
+from pages.common.session import get_database, read
+from pages.common.widgets import money, money_column, status_label, with_currency_columns
+
+PAGE_SIZE = 25
+PARTY_AVATARS = {"sponsor": "🏢", "influencer": "🎤"}
+AUDIT_ACTIONS = (
+    "sponsor.approved", "sponsor.rejected", "user.flagged", "user.unflagged", "user.deactivated",
+    "user.reactivated", "user.locked_out", "user.password_changed", "campaign.created", "campaign.budget_changed",
+    "campaign.status", "campaign.deleted", "campaign.flagged", "campaign.unflagged", "ad_request.accepted",
+    "ad_request.completed",
+)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def plain(text) -> str:
+    """User text made inert for st.markdown (no links, images, emphasis or HTML)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+# ---- keyset pagination: a stack of cursors in session state ----------------------------------------------------
+
+def cursor(key: str, filters: tuple) -> int | None:
+    """The cursor (after_id / before_id) of the page to show; back to page one when the filters change."""
+    if st.session_state.get(f"{key}_filters") != filters:
+        st.session_state[f"{key}_filters"] = filters
+        st.session_state[f"{key}_cursors"] = []
+    stack = st.session_state[f"{key}_cursors"]
+    return stack[-1] if stack else None
+
+
+def _push(key: str, value: int) -> None:
+    st.session_state[f"{key}_cursors"].append(value)
+
+
+def _pop(key: str) -> None:
+    if st.session_state[f"{key}_cursors"]:
+        st.session_state[f"{key}_cursors"].pop()
+
+
+def page_span(page_index: int, rows: int, page_size: int) -> tuple[int, int]:
+    """1-based (first, last) row numbers shown on a page; (0, 0) when it is empty."""
+    if rows == 0:
+        return 0, 0
+    first = page_index * page_size + 1
+    return first, first + rows - 1
+
+
+def pager(key: str, frame: pd.DataFrame, *, page_size: int = PAGE_SIZE, total: int | None = None,
+          has_more: bool | None = None, noun: str = "rows") -> None:
+    """'Showing X–Y of N' with Previous / Next buttons that move through keyset pages."""
+    page_index = len(st.session_state.get(f"{key}_cursors", []))
+    first, last = page_span(page_index, len(frame), page_size)
+    more = has_more if has_more is not None else (total is not None and last < total)
+    left, mid, right = st.columns([1, 4, 1], vertical_alignment="center")
+    left.button("← Previous", key=f"{key}_prev", on_click=_pop, args=(key,), disabled=page_index == 0,
+                width="stretch")
+    of_total = f" of {total:,}" if total is not None else ""
+    mid.caption(f"Showing {first:,}–{last:,}{of_total} {noun}" if last else f"Nothing to show{of_total}",
+                text_alignment="center")
+    right.button("Next →", key=f"{key}_next", on_click=_push, args=(key, int(frame["id"].iloc[-1]) if last else 0),
+                 disabled=not more, width="stretch")
+
+
+# ---- statistics, cached per database and stats generation --------------------------------------------------------
+
+@st.cache_data(ttl=300, max_entries=8, show_spinner=False)
+def _statistics(database_url: str, generation: int, actor: Actor) -> dict:
+    with get_database().ReadSession.begin() as session:
+        return stats.admin_statistics(session, actor=actor)
+
+
+def statistics(actor: Actor) -> dict | None:
+    """admin_statistics, recomputed when any write bumps the stats generation (or after 5 minutes)."""
+    generation = read(lambda s: cachegen.generations(s, cachegen.STATS)[0])
+    try:
+        return _statistics(get_settings().database_url, generation or 0, actor)
+    except DomainError as error:
+        st.error(error.message)
+        return None
+
+
+def refresh_statistics() -> None:
+    _statistics.clear()
+
+
+# ---- read-only views -------------------------------------------------------------------------------------------
+
+REQUEST_COLUMNS = {
+    "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+    "payment": money_column("Payment"),
+    "updated_at": st.column_config.DatetimeColumn("Updated", format="distance"),
+    "awaiting_me": None, "influencer_id": None, "requirements": None,
+    "last_message": st.column_config.TextColumn("Last message", width="large"),
+}
+
+
+def requests_table(frame: pd.DataFrame) -> None:
+    shown = with_currency_columns(frame, "payment_cents")
+    shown["status"] = shown["status"].map(status_label)
+    st.dataframe(shown, hide_index=True, column_config=REQUEST_COLUMNS, width="stretch")
+
+
+def campaign_card(c: dict) -> None:
+    """A campaign's facts, read-only."""
+    st.subheader(plain(c["name"]), anchor=False, icon="📣")
+    badges = st.container(horizontal=True)
+    badges.badge(status_label(c["status"]), color="blue")
+    badges.badge("public" if c["is_public"] else "private", icon="🌐" if c["is_public"] else "🔒", color="gray")
+    if c["flagged"]:
+        badges.badge("flagged", icon="🚩", color="red")
+        st.warning(f"Flagged: {plain(c['flag_reason'] or 'no reason recorded')}", icon="🚩")
+    niche = f" / {plain(c['niche'])}" if c["niche"] else ""
+    st.caption(f"#{c['id']} by {plain(c['sponsor_name'])} · {plain(c['category'])}{niche} · "
+               f"{c['start_date']:%d %b %Y} → {c['end_date']:%d %b %Y}")
+    cols = st.columns(3)
+    cols[0].metric("Budget", money(c["budget_cents"]), border=True)
+    cols[1].metric("Committed", money(c["committed_cents"]), border=True)
+    cols[2].metric("Remaining", money(c["remaining_cents"]), border=True)
+    for label in ("description", "goals"):
+        if c[label]:
+            st.markdown(f"**{label.title()}**  \n{plain(c[label])}")
+
+
+def thread_view(t: dict) -> None:
+    """An ad request and its negotiation history, read-only."""
+    with st.container(border=True):
+        st.markdown(f"**Request #{t['id']}** · {plain(t['campaign'])} · {plain(t['sponsor'])} → "
+                    f"{plain(t['influencer'])}")
+        cols = st.columns(3)
+        cols[0].metric("Status", status_label(t["status"]))
+        cols[1].metric("Current amount", money(t["payment_cents"]))
+        cols[2].metric("Waiting for", t["turn"] or "nobody")
+        st.caption(f"Requirements: {plain(t['requirements'])}")
+        if not t["events"]:
+            st.caption("No history recorded for this request.")
+        for e in t["events"]:
+            with st.chat_message(e["actor_party"], avatar=PARTY_AVATARS.get(e["actor_party"], "👤")):
+                amount = f" · {money(e['amount_cents'])}" if e["amount_cents"] is not None else ""
+                st.markdown(f"**{plain(e['actor'] or 'deleted user')}** ({e['actor_party']}) **{e['action']}**"
+                            f"{amount} · {e['at']:%d %b %Y %H:%M}")
+                if e["message"]:
+                    st.markdown(plain(e["message"]))
+
+
+def campaigns_table(frame: pd.DataFrame) -> None:
+    shown = with_currency_columns(frame, "budget_cents", "committed_cents")
+    shown["status"] = shown["status"].map(status_label)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+        "is_public": st.column_config.CheckboxColumn("Public"),
+        "flagged": st.column_config.CheckboxColumn("Flagged"),
+        "start_date": st.column_config.DateColumn("Starts", format="D MMM YYYY"),
+        "end_date": st.column_config.DateColumn("Ends", format="D MMM YYYY"),
+        "budget": money_column("Budget"), "committed": money_column("Committed")})
+
+
+def open_thread(actor: Actor, request_ids: list[int], label: str, key: str) -> None:
+    """A picker over request_ids that shows the chosen request's negotiation, read-only."""
+    request_id = st.selectbox(label, request_ids, key=key, index=None, placeholder="Choose a request to read",
+                              format_func=lambda i: f"Request #{i}")
+    if request_id is not None:
+        thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
+        if thread:
+            thread_view(thread)

@@ -1,0 +1,215 @@
+"""Rendering helpers shared by the influencer pages; the rules stay in core, the pages stay thin."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core import cachegen, search
+from core.config import get_settings
+from core.money import format_cents
+from pages.common.session import get_database, read, run_action
+from pages.common.widgets import STATUS_ICONS, status_label, with_currency_columns
+
+PAGE_SIZE = 50
+# Markdown (and Streamlit's $…$ maths) specials; escaped so user text renders as typed.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+ACTION_WORDS = {
+    "sent": "sent the offer", "asked": "asked to join", "countered": "proposed", "accepted": "accepted",
+    "rejected": "declined", "withdrawn": "withdrew", "edited": "updated the request to",
+    "completed": "marked the job completed",
+}
+AVATARS = {"influencer": "🧑‍🎤", "sponsor": "🏢"}
+
+
+def md(value) -> str:
+    """User-supplied text made literal inside Markdown: no formatting, links, images or maths."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", "" if value is None else str(value))
+
+
+def money_md(cents: int | None) -> str:
+    return md(format_cents(cents))
+
+
+def when(value) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return pd.Timestamp(value).strftime("%d %b %Y, %H:%M UTC")
+
+
+def act(fn: Callable, success: str | None = None) -> None:
+    """run_action, then rerun so everything on the page shows the new state (errors stay on screen)."""
+    if run_action(fn, success=success) is not None:
+        st.rerun()
+
+
+def any_option(value) -> str:
+    return "Any" if value is None else str(value)
+
+
+def status_option(value) -> str:
+    return "All statuses" if value is None else status_label(value)
+
+
+def confirm_box(label: str, key: str) -> bool:
+    return st.checkbox(label, key=key)
+
+
+# ---- inbox --------------------------------------------------------------------------------------------
+
+def turn_text(row) -> str:
+    if row["awaiting_me"]:
+        return "Your answer"
+    return f"{str(row['turn']).capitalize()}'s answer" if isinstance(row["turn"], str) else "—"
+
+
+def request_label(row) -> str:
+    bell = "🔔 " if row["awaiting_me"] else ""
+    return (f"{bell}#{row['id']} · {row['campaign']} — {row['sponsor']} · {format_cents(row['payment_cents'])} · "
+            f"{status_label(row['status'])}")
+
+
+def inbox_table(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.assign(status=frame["status"].map(status_label), waiting_for=frame.apply(turn_text, axis=1))
+    out = with_currency_columns(out, "payment_cents")
+    return out[["id", "campaign", "sponsor", "payment", "status", "waiting_for", "end_date", "updated_at",
+                "last_message"]]
+
+
+INBOX_COLUMNS = {
+    "id": st.column_config.NumberColumn("#", width="small"),
+    "campaign": "Campaign", "sponsor": "Sponsor",
+    "payment": st.column_config.NumberColumn("Amount", format="dollar"),
+    "status": "Status", "waiting_for": "Waiting for",
+    "end_date": st.column_config.DateColumn("Campaign ends", format="D MMM YYYY"),
+    "updated_at": st.column_config.DatetimeColumn("Last change", format="D MMM, HH:mm"),
+    "last_message": st.column_config.TextColumn("Last message", width="large"),
+}
+
+
+def request_header(thread: dict) -> None:
+    st.subheader(f"{STATUS_ICONS.get(thread['status'], '')} {md(thread['campaign'])}")
+    st.caption(f"Request #{thread['id']} · {md(thread['sponsor'])} · {status_label(thread['status'])} · "
+               f"{'you asked to join' if thread['initiated_by'] == 'influencer' else 'the sponsor invited you'} "
+               f"on {when(thread['created_at'])}")
+    left, right = st.columns([1, 3])
+    left.metric("Current amount", format_cents(thread["payment_cents"]))
+    right.markdown("**What's asked**")
+    right.text(thread["requirements"] or "—")
+
+
+def render_thread(thread: dict) -> None:
+    """The negotiation as a conversation: who, what, how much, when, and their message."""
+    names = {"sponsor": thread["sponsor"] or "Sponsor", "influencer": thread["influencer"] or "Influencer"}
+    for event in thread["events"]:
+        party = event["actor_party"]
+        mine = party == thread["my_party"]
+        with st.chat_message("user" if mine else "assistant", avatar=AVATARS.get(party, "👤")):
+            amount = f" **{money_md(event['amount_cents'])}**" if event["amount_cents"] else ""
+            who = "You" if mine else md(names.get(party, event["actor"]))
+            st.markdown(f"**{who}** {ACTION_WORDS.get(event['action'], md(event['action']))}{amount}")
+            if event["message"]:
+                st.text(event["message"])
+            st.caption(f"{when(event['at'])} · {status_label(event['to_status'])}")
+
+
+def waiting_note(thread: dict) -> str:
+    if thread["status"] in ("pending", "negotiating"):
+        return "Waiting for the sponsor's answer. You'll get a notification when they reply."
+    return {"accepted": "Deal agreed — deliver the work; the sponsor marks it completed.",
+            "completed": "Job completed. Nice work!"}.get(thread["status"], f"This request is {thread['status']}.")
+
+
+# ---- find campaigns -----------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _facets(database_url: str, generation: tuple[int, ...]) -> dict[str, list[str]]:
+    with get_database().ReadSession.begin() as session:
+        return search.facet_values(session)
+
+
+def filter_options() -> dict[str, list[str]]:
+    """Category/niche/platform pickers, cached until a profile or campaign write bumps the generations."""
+    generation = read(lambda s: cachegen.generations(s, cachegen.INFLUENCERS, cachegen.CAMPAIGNS)) or ()
+    return _facets(get_settings().database_url, generation)
+
+
+def cursor_stack(key: str, signature: tuple) -> list:
+    """Cursors of the pages visited so far (the last is the current page); reset when the filters change."""
+    signature = tuple(str(part) for part in signature)
+    if st.session_state.get(f"{key}_filters") != signature or key not in st.session_state:
+        st.session_state[f"{key}_filters"] = signature
+        st.session_state[key] = [None]
+    return st.session_state[key]
+
+
+def showing(page_index: int, rows: int, total: int, size: int = PAGE_SIZE) -> str:
+    first = page_index * size + 1
+    return f"Showing {first:,}–{first + rows - 1:,} of {total:,}" if rows else f"No more results (of {total:,})"
+
+
+def campaign_label(row) -> str:
+    mark = " · ✓ requested" if row["already_requested"] else ""
+    return f"{row['name']} — {row['sponsor']} · budget {format_cents(row['budget_cents'])}{mark}"
+
+
+def campaign_table(frame: pd.DataFrame) -> pd.DataFrame:
+    out = with_currency_columns(frame, "budget_cents")
+    return out[["name", "sponsor", "category", "niche", "budget", "start_date", "end_date", "already_requested"]]
+
+
+CAMPAIGN_COLUMNS = {
+    "name": st.column_config.TextColumn("Campaign", width="medium"), "sponsor": "Sponsor",
+    "category": "Category", "niche": "Niche",
+    "budget": st.column_config.NumberColumn("Budget", format="dollar"),
+    "start_date": st.column_config.DateColumn("Starts", format="D MMM YYYY"),
+    "end_date": st.column_config.DateColumn("Ends", format="D MMM YYYY"),
+    "already_requested": st.column_config.CheckboxColumn("Requested", help="You have a live request here"),
+}
+
+
+def campaign_card(row) -> None:
+    st.subheader(md(row["name"]))
+    st.caption(f"{md(row['sponsor'])} · {md(row['category'])}" + (f" · {md(row['niche'])}" if row["niche"] else "")
+               + f" · {row['start_date']:%d %b} → {row['end_date']:%d %b %Y}")
+    left, right = st.columns([1, 3])
+    left.metric("Budget", format_cents(row["budget_cents"]))
+    days = (row["end_date"] - dt.date.today()).days
+    left.caption(f"Ends in {days} day{'s' if days != 1 else ''}" if days >= 0 else "Ended")
+    if row["description"]:
+        right.text(row["description"])
+    if row["goals"]:
+        right.markdown("**Goals**")
+        right.text(row["goals"])
+
+
+# ---- profile and notifications ------------------------------------------------------------------------
+
+def profile_preview(profile: dict) -> None:
+    """The profile as sponsors see it in search, with the score explained."""
+    if not profile["listed"]:
+        st.warning("Your profile is private, so sponsors can't find you in search. Tick “List me in sponsor "
+                   "search” to be found." if not profile["is_public"]
+                   else "Your profile is not listed in search right now. Contact support if this persists.",
+                   icon="🙈")
+    with st.container(border=True):
+        st.subheader(md(profile["display_name"]))
+        st.caption(" · ".join(md(part) for part in (profile["category"], profile["niche"], profile["platform"])
+                              if part))
+        a, b, c = st.columns(3)
+        a.metric("Followers", f"{profile['followers']:,}")
+        b.metric("Engagement", f"{profile['engagement_rate']:.1f}%")
+        c.metric("Est. reach", f"{profile['reach']:,}")
+        st.progress(min(100, max(0, int(profile["score"]))) / 100, text=f"Relevance score {profile['score']}/100")
+        st.caption(profile["score_reasons"])
+        if profile["bio"]:
+            st.text(profile["bio"])
+        if profile["profile_url"]:
+            st.link_button("Open profile", profile["profile_url"], icon="🔗")
+
+
+def unread_first(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(_read=frame["read_at"].notna()).sort_values(["_read", "id"], ascending=[True, False])

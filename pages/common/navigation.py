@@ -1,0 +1,68 @@
+"""Which pages each role sees, and the sidebar around them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core import accounts, notifications
+from core.permissions import Actor
+from pages.common.session import get_database
+
+PAGES_DIR = Path(__file__).resolve().parent.parent
+
+# (file under pages/, title, icon); the first page of a role is its default.
+ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
+    "admin": {
+        "Overview": [("admin/dashboard.py", "Dashboard", "📊"), ("admin/approvals.py", "Approvals", "✅")],
+        "Moderation": [("admin/users.py", "Users", "👥"), ("admin/campaigns.py", "Campaigns & requests", "📣"),
+                       ("admin/audit.py", "Audit log", "🧾")],
+        "Jobs": [("admin/reports.py", "Reports & reminders", "📬")],
+    },
+    "sponsor": {
+        "Work": [("sponsor/dashboard.py", "Dashboard", "📊"), ("sponsor/campaigns.py", "Campaigns", "📣"),
+                 ("sponsor/find_influencers.py", "Find influencers", "🔎")],
+        "Data": [("sponsor/downloads.py", "Downloads", "⬇️"), ("sponsor/reports.py", "Monthly reports", "🗂️")],
+    },
+    "influencer": {
+        "Work": [("influencer/inbox.py", "Inbox", "📥"), ("influencer/find_campaigns.py", "Find campaigns", "🔎")],
+        "Me": [("influencer/profile.py", "Profile & earnings", "🪪"),
+               ("influencer/notifications.py", "Notifications", "🔔")],
+    },
+}
+ACCOUNT_PAGE = ("account/my_account.py", "My account", "⚙️")
+
+
+def pages_for(actor: Actor) -> dict[str, list[st.Page]]:
+    """The st.Page sections for actor's role; pages whose file is missing are left out."""
+    sections: dict[str, list[st.Page]] = {}
+    first = True
+    for section, entries in ROLE_PAGES[actor.role].items():
+        pages = []
+        for path, title, icon in entries + ([ACCOUNT_PAGE] if section == list(ROLE_PAGES[actor.role])[-1] else []):
+            file = PAGES_DIR / path
+            if not file.exists():
+                continue
+            url = f"{actor.role}-{Path(path).stem.replace('_', '-')}" if not path.startswith("account/") else "account"
+            pages.append(st.Page(str(file), title=title, icon=icon, url_path=url, default=first))
+            first = False
+        if pages:
+            sections[section] = pages
+    return sections
+
+
+def render_sidebar_header(actor: Actor, container) -> None:
+    """Who is logged in, and what awaits them."""
+    with get_database().ReadSession.begin() as session:
+        unread = notifications.unread_count(session, actor=actor)
+        pending = accounts.count_pending_sponsors(session, actor=actor) if actor.can("user.approve") else 0
+    with container:
+        st.markdown(f"**{actor.display_name}**")
+        st.caption(f"@{actor.username} · {actor.role}")
+        badges = []
+        if unread:
+            badges.append(f"🔔 {unread} unread notification{'s' if unread != 1 else ''}")
+        if pending:
+            badges.append(f"✅ {pending} sponsor{'s' if pending != 1 else ''} awaiting approval")
+        for badge in badges:
+            st.caption(badge)

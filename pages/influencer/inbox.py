@@ -1,0 +1,94 @@
+"""Influencer inbox: requests awaiting my answer first; accept, decline, counter, withdraw or edit."""
+import streamlit as st
+
+from core import ad_requests
+from core.models import AD_REQUEST_STATUSES
+from core.money import to_cents
+from pages.common import influencer_views as views
+from pages.common.session import current_actor, read, show_flash
+from pages.common.widgets import empty_state
+
+actor = current_actor(role="influencer")
+st.title("Inbox", icon="📥")
+st.caption("Offers from sponsors and the requests you sent. Everything waiting for your answer comes first.")
+show_flash()
+
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+status = left.selectbox("Status", [None, *AD_REQUEST_STATUSES], format_func=views.status_option, key="inbox_status")
+awaiting_only = right.toggle("Awaiting me only", key="inbox_awaiting")
+frame = read(lambda s: ad_requests.inbox(s, actor=actor, status=status, awaiting_only=awaiting_only))
+if frame is None or frame.empty:
+    empty_state(f"No {status} requests — pick another status." if frame is not None and status
+                else "Nothing waiting for you — find campaigns to join", icon="📭")
+    st.stop()
+
+awaiting = frame[frame["awaiting_me"]]
+st.caption(f"{len(awaiting)} awaiting your answer · {len(frame)} shown")
+st.dataframe(views.inbox_table(frame), column_config=views.INBOX_COLUMNS, hide_index=True, height=min(420, 38 + 35 * len(frame)))
+
+if not awaiting.empty:
+    with st.expander(f"Decline several at once ({len(awaiting)} awaiting you)", icon="🧹"), st.form("bulk_reject"):
+        labels = {row["id"]: views.request_label(row) for _, row in awaiting.iterrows()}
+        chosen = st.multiselect("Requests to decline", list(labels), format_func=labels.get, key="bulk_ids")
+        note = st.text_input("Message to the sponsors (optional)", key="bulk_message")
+        sure = st.checkbox("Yes, decline every selected request. This cannot be undone.", key="bulk_confirm")
+        if st.form_submit_button("Decline selected", icon="🗑️", key="bulk_submit"):
+            if not sure:
+                st.warning("Tick the confirmation box to decline the selected requests.")
+            else:
+                views.act(lambda s: ad_requests.bulk_reject(s, actor=actor, ad_request_ids=chosen, message=note),
+                          f"Declined {len(chosen)} request{'s' if len(chosen) != 1 else ''}.")
+
+labels = {row["id"]: views.request_label(row) for _, row in frame.iterrows()}
+request_id = st.selectbox("Open a request", list(labels), format_func=labels.get, key="inbox_open")
+thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
+if thread is None:
+    st.stop()
+current = f"{thread['payment_cents'] / 100:.2f}"
+
+with st.container(border=True):
+    views.request_header(thread)
+    views.render_thread(thread)
+
+if thread["my_turn"]:
+    accept_tab, counter_tab, decline_tab = st.tabs(["✅ Accept", "💬 Counter-offer", "❌ Decline"])
+    with accept_tab, st.form("accept_form"):
+        hello = st.text_input("Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!")
+        if st.form_submit_button(f"Accept {views.money_md(thread['payment_cents'])}", type="primary", key="accept"):
+            views.act(lambda s: ad_requests.accept(s, actor=actor, ad_request_id=request_id, message=hello),
+                      "Deal accepted — the sponsor has been told.")
+    with counter_tab, st.form("counter_form"):
+        amount = st.text_input("Your amount ($)", value=current, key=f"counter_amount_{request_id}")
+        why = st.text_area("Why this amount?", key=f"counter_message_{request_id}", placeholder="What you'd deliver")
+        if st.form_submit_button("Send counter-offer", type="primary", key="counter"):
+            views.act(lambda s: ad_requests.counter_offer(
+                s, actor=actor, ad_request_id=request_id, message=why,
+                payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False)), "Counter-offer sent.")
+    with decline_tab, st.form("reject_form"):
+        st.caption("Declining ends this negotiation; the sponsor is notified.")
+        reason = st.text_input("Reason (optional)", key=f"reject_message_{request_id}")
+        if st.form_submit_button("Decline this request", key="reject"):
+            views.act(lambda s: ad_requests.reject(s, actor=actor, ad_request_id=request_id, message=reason),
+                      "Request declined.")
+else:
+    st.info(views.waiting_note(thread), icon="⏳")
+
+if thread["can_edit"]:
+    with st.expander("Edit my ask", icon="✏️"), st.form("edit_form"):
+        price = st.text_input("Your price ($)", value=current, key=f"edit_amount_{request_id}")
+        proposal = st.text_area("What you'll deliver", value=thread["requirements"], key=f"edit_text_{request_id}")
+        note = st.text_input("Note to the sponsor (optional)", key=f"edit_message_{request_id}")
+        if st.form_submit_button("Save changes", type="primary", key="edit"):
+            views.act(lambda s: ad_requests.edit_ad_request(
+                s, actor=actor, ad_request_id=request_id, requirements=proposal, message=note,
+                payment_cents=to_cents(price, field="Your price", allow_zero=False)), "Request updated.")
+if thread["can_withdraw"]:
+    with st.expander("Withdraw this request", icon="↩️"), st.form("withdraw_form"):
+        bye = st.text_input("Message (optional)", key=f"withdraw_message_{request_id}")
+        really = st.checkbox("Yes, withdraw my offer.", key=f"withdraw_confirm_{request_id}")
+        if st.form_submit_button("Withdraw", key="withdraw"):
+            if not really:
+                st.warning("Tick the confirmation box to withdraw.")
+            else:
+                views.act(lambda s: ad_requests.withdraw(s, actor=actor, ad_request_id=request_id, message=bye),
+                          "Request withdrawn.")
