@@ -67,3 +67,56 @@ def request(db: Database, owner: Actor, campaign_id: int, influencer: Actor, *, 
         return ad_requests.send_ad_request(s, actor=owner, campaign_id=campaign_id, influencer_id=influencer.id,
                                            payment_cents=payment_cents, requirements="Two posts and a story",
                                            message="Hi!")
+
+
+# ---- added for the core suite ------------------------------------------------------------------------------
+
+def actor(db: Database, user_id: int) -> Actor | None:
+    """The Actor of user_id as the app would load it (None when that user may not be logged in)."""
+    with db.Session.begin() as s:
+        return accounts.load_actor(s, user_id)
+
+
+def write(db: Database, fn):
+    """Run fn(session) as one write transaction (committed unless it raises) and return its result."""
+    with db.Session.begin() as s:
+        return fn(s)
+
+
+def read(db: Database, fn):
+    """Run fn(session) in a read transaction and return its result."""
+    with db.ReadSession.begin() as s:
+        return fn(s)
+
+
+def ask(db: Database, who: Actor, campaign_id: int, *, payment_cents: int = 10_000) -> int:
+    """An influencer's ask-to-join request on a public campaign (the sponsor's turn)."""
+    with db.Session.begin() as s:
+        return ad_requests.ask_to_join(s, actor=who, campaign_id=campaign_id, payment_cents=payment_cents,
+                                       message="I'd love to join", requirements="One reel")
+
+
+def influencers(db: Database, specs: list[dict]) -> list[int]:
+    """Register many influencers in one transaction (fast); each spec overrides the defaults."""
+    ids = []
+    with db.Session.begin() as s:
+        for spec in specs:
+            n = next(_counter)
+            fields = {"display_name": f"Influencer {n}", "category": "Fitness", "niche": "yoga",
+                      "platform": "instagram", "followers": 50_000, "engagement_rate": 4.0, "bio": ""}
+            fields.update(spec)
+            ids.append(accounts.register_influencer(s, username=f"inf{n}", email=f"inf{n}@example.com",
+                                                    password=PASSWORD, **fields))
+    return ids
+
+
+def snapshot(db: Database) -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order: compare two snapshots to prove nothing changed."""
+    from core.models import Base
+
+    result = {}
+    with db.ReadSession.begin() as s:
+        for table in Base.metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.columns)
+            result[table.name] = [tuple(row) for row in s.execute(select(table).order_by(*order))]
+    return result

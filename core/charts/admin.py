@@ -68,6 +68,11 @@ def _layout(fig: go.Figure, *, height: int = 300, empty: bool = False, **kwargs)
     return fig
 
 
+def _count_axis(counts: pd.Series) -> dict:
+    """Whole-number ticks: no 0.2 of a user on small platforms."""
+    return dict(tickformat=",d", dtick=1 if int(counts.max()) <= 8 else None, rangemode="tozero")
+
+
 def users_by_role_chart(frame: pd.DataFrame) -> go.Figure:
     """Donut of users per role; frame is [role, count]."""
     data = frame[frame["count"] > 0] if not frame.empty else frame
@@ -86,7 +91,7 @@ def users_by_state_chart(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=frame["state"], y=frame["count"], text=frame["count"], textposition="auto",
                            marker_color=[STATE_COLORS.get(s, "#bab0ac") for s in frame["state"]],
                            hovertemplate="%{x}: %{y}<extra></extra>"))
-    return _layout(fig, yaxis_title="users")
+    return _layout(fig, yaxis_title="users", yaxis=_count_axis(frame["count"]))
 
 
 def requests_by_status_chart(frame: pd.DataFrame) -> go.Figure:
@@ -96,7 +101,7 @@ def requests_by_status_chart(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=frame["status"], y=frame["count"], text=frame["count"], textposition="auto",
                            marker_color=[STATUS_COLORS.get(s, "#bab0ac") for s in frame["status"]],
                            hovertemplate="%{x}: %{y}<extra></extra>"))
-    return _layout(fig, yaxis_title="ad requests")
+    return _layout(fig, yaxis_title="ad requests", yaxis=_count_axis(frame["count"]))
 
 
 def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
@@ -120,14 +125,15 @@ def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
 # ---- altair ---------------------------------------------------------------------------------------------------
 
 def activity_chart(signups: pd.DataFrame, requests: pd.DataFrame) -> alt.Chart:
-    """Lines of new sign-ups per role and new ad requests per month (empty frames give an empty chart)."""
+    """Bars of new sign-ups per role and new ad requests per month, side by side (empty frames give an empty chart)."""
     data = activity_frame(signups, requests)
     return (
         alt.Chart(data, height=300)
-        .mark_line(point=True)
+        .mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2)
         .encode(
-            x=alt.X("yearmonth(month):T", title=None),
-            y=alt.Y("count:Q", title="per month"),
+            x=alt.X("yearmonth(month):O", title=None),
+            xOffset=alt.XOffset("series:N"),
+            y=alt.Y("count:Q", title="per month", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("series:N", title="Series"),
                      alt.Tooltip("count:Q", title="Count")],
@@ -139,10 +145,10 @@ def top_categories_chart(frame: pd.DataFrame) -> alt.Chart:
     """Horizontal bars of campaigns per category, budget in the tooltip; frame is [category, campaigns, budget_cents]."""
     data = frame.assign(budget=frame["budget_cents"].astype("float64") / 100).drop(columns=["budget_cents"])
     return (
-        alt.Chart(data, height=max(120, 28 * len(data)))
+        alt.Chart(data, height=alt.Step(30))
         .mark_bar(color="#4c78a8")
         .encode(
-            x=alt.X("campaigns:Q", title="campaigns"),
+            x=alt.X("campaigns:Q", title="campaigns", axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("category:N", sort="-x", title=None),
             tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("campaigns:Q", title="Campaigns"),
                      alt.Tooltip("budget:Q", title="Total budget", format="$,.2f")],
@@ -153,10 +159,10 @@ def top_categories_chart(frame: pd.DataFrame) -> alt.Chart:
 def influencer_categories_chart(frame: pd.DataFrame) -> alt.Chart:
     """Horizontal bars of influencers per category; frame is [category, influencers]."""
     return (
-        alt.Chart(frame, height=max(120, 28 * len(frame)))
+        alt.Chart(frame, height=alt.Step(30))
         .mark_bar(color="#f58518")
         .encode(
-            x=alt.X("influencers:Q", title="influencers"),
+            x=alt.X("influencers:Q", title="influencers", axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("category:N", sort="-x", title=None),
             tooltip=[alt.Tooltip("category:N", title="Category"),
                      alt.Tooltip("influencers:Q", title="Influencers")],

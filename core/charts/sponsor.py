@@ -21,8 +21,9 @@ def _units(cents: pd.Series) -> pd.Series:
 
 
 def _layout(figure: go.Figure, *, height: int, **extra) -> go.Figure:
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                         legend={"orientation": "h", "y": -0.15}, hovermode="x unified", **extra)
+    settings = {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+                "legend": {"orientation": "h", "y": -0.15}, "hovermode": "x unified"}
+    figure.update_layout(**{**settings, **extra})
     return figure
 
 

@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core import ad_requests, cachegen, stats
+from core import ad_requests, stats
 from core.config import get_settings
 from core.errors import DomainError
 from core.permissions import Actor
@@ -83,7 +83,7 @@ def _statistics(database_url: str, generation: int, actor: Actor) -> dict:
 
 def statistics(actor: Actor) -> dict | None:
     """admin_statistics, recomputed when any write bumps the stats generation (or after 5 minutes)."""
-    generation = read(lambda s: cachegen.generations(s, cachegen.STATS)[0])
+    generation = read(lambda s: stats.statistics_generation(s, actor=actor))
     try:
         return _statistics(get_settings().database_url, generation or 0, actor)
     except DomainError as error:

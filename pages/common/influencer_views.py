@@ -8,7 +8,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from core import cachegen, search
+from core import search
 from core.config import get_settings
 from core.money import format_cents
 from pages.common.session import get_database, read, run_action
@@ -52,10 +52,6 @@ def any_option(value) -> str:
 
 def status_option(value) -> str:
     return "All statuses" if value is None else status_label(value)
-
-
-def confirm_box(label: str, key: str) -> bool:
-    return st.checkbox(label, key=key)
 
 
 # ---- inbox --------------------------------------------------------------------------------------------
@@ -125,16 +121,15 @@ def waiting_note(thread: dict) -> str:
 
 # ---- find campaigns -----------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _facets(database_url: str, generation: tuple[int, ...]) -> dict[str, list[str]]:
+@st.cache_data(show_spinner=False, ttl=300, max_entries=4)
+def _facets(database_url: str) -> dict[str, list[str]]:
     with get_database().ReadSession.begin() as session:
         return search.facet_values(session)
 
 
 def filter_options() -> dict[str, list[str]]:
-    """Category/niche/platform pickers, cached until a profile or campaign write bumps the generations."""
-    generation = read(lambda s: cachegen.generations(s, cachegen.INFLUENCERS, cachegen.CAMPAIGNS)) or ()
-    return _facets(get_settings().database_url, generation)
+    """Category/niche/platform pickers (public data; a few minutes stale at most)."""
+    return _facets(get_settings().database_url)
 
 
 def cursor_stack(key: str, signature: tuple) -> list:
@@ -212,4 +207,5 @@ def profile_preview(profile: dict) -> None:
 
 
 def unread_first(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(_read=frame["read_at"].notna()).sort_values(["_read", "id"], ascending=[True, False])
+    """Unread notifications first (newest first within each group), with an is_read column."""
+    return frame.assign(is_read=frame["read_at"].notna()).sort_values(["is_read", "id"], ascending=[True, False])

@@ -1,0 +1,57 @@
+"""Sponsor campaigns: create, edit, publish, change status, delete, and negotiate their ad requests."""
+import streamlit as st
+
+from core import campaigns
+from pages.common import sponsor_views as sv
+from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.widgets import empty_state, money, status_label
+
+actor = current_actor(role="sponsor")
+st.title("Campaigns", icon="📣")
+st.caption("Create campaigns, decide who can see them, and negotiate with the influencers you want to hire.")
+show_flash()
+
+mine_tab, new_tab = st.tabs(["📋 My campaigns", "➕ New campaign"])
+with new_tab:  # handled first so a new campaign can be pre-selected before the picker is drawn
+    values = sv.campaign_form("new-campaign", submit="Create campaign")
+    if values is not None:
+        new_id = run_action(lambda s: campaigns.create_campaign(s, actor=actor, **sv.campaign_fields(values)),
+                            success="Campaign created — you can now find influencers for it")
+        if new_id:
+            st.session_state[sv.PICKED_CAMPAIGN] = new_id
+            st.rerun()
+
+with mine_tab:
+    frame = read(lambda s: campaigns.list_sponsor_campaigns(s, actor=actor))
+    if frame is None or frame.empty:
+        empty_state("No campaigns yet — create one in the **New campaign** tab.", icon="🚀")
+        st.stop()
+    st.dataframe(sv.campaign_table(frame), column_config=sv.campaign_columns(), hide_index=True)
+    names = {int(i): f"{n} (#{i})" for i, n in zip(frame["id"], frame["name"])}
+    if st.session_state.get(sv.PICKED_CAMPAIGN) not in names:
+        st.session_state.pop(sv.PICKED_CAMPAIGN, None)
+    campaign_id = st.selectbox("Manage a campaign", list(names), format_func=names.get, key=sv.PICKED_CAMPAIGN)
+    c = read(lambda s: campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id))
+    if c is None:
+        st.stop()
+
+    st.subheader(sv.plain(c["name"]), divider="gray")
+    st.caption(f"{status_label(c['status'])} · {sv.plain(c['category'])} · {c['start_date']:%d %b %Y} → "
+               f"{c['end_date']:%d %b %Y} · {'🌐 public' if c['is_public'] else '🔒 private'}")
+    if c["flagged"]:
+        st.warning(f"🚩 Flagged by an administrator: {sv.plain(c['flag_reason'] or 'no reason given')}. "
+                   "It is hidden from influencers and cannot take requests.")
+    kpis = st.columns(3)
+    kpis[0].metric("Budget", money(c["budget_cents"]))
+    kpis[1].metric("Committed", money(c["committed_cents"]))
+    kpis[2].metric("Remaining", money(c["remaining_cents"]))
+
+    requests_tab, edit_tab, settings_tab = st.tabs(["💬 Ad requests", "✏️ Edit", "⚙️ Status, visibility, delete"])
+    with requests_tab:
+        changed = sv.requests_panel(actor, campaign_id)
+    with edit_tab:
+        changed = sv.edit_panel(actor, c) or changed
+    with settings_tab:
+        changed = sv.settings_panel(actor, c) or changed
+    if changed:
+        st.rerun()

@@ -1,0 +1,38 @@
+"""Downloads: the sponsor's campaigns and ad requests as spreadsheet-safe CSV files."""
+import streamlit as st
+
+from core import ad_requests, campaigns, csvsafe
+from core.timeutil import today
+from pages.common import sponsor_views as sv
+from pages.common.session import current_actor, read
+from pages.common.widgets import empty_state
+
+REQUEST_LIMIT = 5000
+
+actor = current_actor(role="sponsor")
+st.title("Downloads", icon="⬇️")
+st.caption("Your data as CSV for spreadsheets. Amounts are in dollars with two decimals; text that a spreadsheet "
+           "would run as a formula is prefixed with a quote.")
+
+data = read(lambda s: (campaigns.list_sponsor_campaigns(s, actor=actor),
+                       ad_requests.list_sponsor_requests(s, actor=actor, limit=REQUEST_LIMIT)))
+if data is None:
+    st.stop()
+exports = {"campaigns": sv.campaigns_export(data[0]), "ad-requests": sv.requests_export(data[1])}
+stamp = today().isoformat()
+
+for (name, frame), column in zip(exports.items(), st.columns(2, gap="large")):
+    with column, st.container(border=True):
+        title = name.replace("-", " ").capitalize()
+        st.subheader(title)
+        st.metric("Rows", f"{len(frame):,}")
+        if frame.empty:
+            empty_state(f"No {title.lower()} yet — nothing to download.")
+            continue
+        st.download_button(f"Download {title.lower()} (CSV)", data=lambda f=frame: csvsafe.frame_to_csv_bytes(f),
+                           file_name=f"iescp-{name}-{stamp}.csv", mime="text/csv", icon="📄", type="primary",
+                           key=f"download-{name}")
+        with st.expander("Preview the first rows"):
+            st.dataframe(frame.head(20), hide_index=True)
+if len(exports["ad-requests"]) >= REQUEST_LIMIT:
+    st.info(f"The ad requests file holds your {REQUEST_LIMIT:,} most recent requests.")

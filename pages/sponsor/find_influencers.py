@@ -1,0 +1,45 @@
+"""Find influencers: filter, sort by relevance (with the score explained), preview, and send an ad request."""
+import streamlit as st
+
+from core import accounts, campaigns, search
+from pages.common import sponsor_views as sv
+from pages.common.session import current_actor, read, show_flash
+from pages.common.widgets import empty_state
+
+actor = current_actor(role="sponsor")
+st.title("Find influencers", icon="🔎")
+st.caption("Filter creators by audience and engagement. Relevance blends reach (up to 60 points) and "
+           "engagement (up to 40 points); each result says why it scored what it did.")
+show_flash()
+
+lookups = read(lambda s: (search.facet_values(s), campaigns.sponsor_campaign_options(s, actor=actor)))
+if lookups is None:
+    st.stop()
+facets, options = lookups
+filters = sv.search_filters(facets)
+cursor = sv.cursor_stack()[-1]
+page = read(lambda s: search.search_influencers(s, actor=actor, cursor=cursor, limit=sv.PAGE_SIZE, **filters))
+if page is None:
+    st.stop()
+if page.rows.empty:
+    empty_state("No influencers match these filters — widen the follower or reach range, or clear the search text.",
+                icon="🔍")
+    st.stop()
+
+sv.pager(page.total, len(page.rows), page.next_cursor)
+st.dataframe(page.rows, column_config=sv.RESULT_COLUMNS, hide_index=True,
+             column_order=list(sv.RESULT_COLUMNS))
+
+names = {int(i): n for i, n in zip(page.rows["user_id"], page.rows["display_name"])}
+if st.session_state.get("preview-pick") not in names:
+    st.session_state.pop("preview-pick", None)
+influencer_id = st.selectbox("Preview and contact", list(names), format_func=names.get, key="preview-pick")
+profile = read(lambda s: accounts.get_influencer_profile(s, actor=actor, influencer_id=influencer_id))
+if profile is not None:
+    preview, contact = st.columns([3, 2], gap="large")
+    with preview, st.container(border=True):
+        sv.influencer_preview(profile)
+    with contact, st.container(border=True):
+        st.markdown("**📨 Send an ad request**")
+        if sv.send_request_form(actor, influencer_id, options):
+            st.rerun()
