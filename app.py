@@ -13,34 +13,15 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 authenticator = auth.build_authenticator()
 actor = auth.restore_session(authenticator)
 
-if actor is not None:
-    sidebar_header = st.sidebar.container()
-    if st.sidebar.button("Log out", key="sign_out", icon="🚪", use_container_width=True):
-        auth.sign_out(authenticator)
-        st.session_state["login_message"] = "You have been logged out."
-        actor = None
-    else:
-        navigation.render_sidebar_header(actor, sidebar_header)
+if actor is not None and navigation.render_sidebar(actor):  # True when "Log out" was clicked
+    auth.sign_out(authenticator)
+    st.session_state["login_message"] = "You have been logged out."
+    actor = None
 
 if actor is None:
-    screen = st.empty()
-    with screen.container():
-        login_view.render_welcome_header()
-        message = st.session_state.pop("login_message", None)
-        if message:
-            st.warning(message)
-        log_in, join_influencer, join_sponsor = st.tabs(["Log in", "Join as influencer", "Join as sponsor"])
-        with log_in:
-            submitted = login_view.render_login_form()
-        with join_influencer:
-            login_view.render_influencer_signup()
-        with join_sponsor:
-            login_view.render_sponsor_signup()
-    if submitted:
-        actor = auth.sign_in(authenticator, *submitted)
+    actor = login_view.render_login_screen(lambda username, password: auth.sign_in(authenticator, username, password))
     if actor is None:
         st.stop()
-    screen.empty()
-    navigation.render_sidebar_header(actor, st.sidebar.container())
+    navigation.render_sidebar(actor)
 
 st.navigation(navigation.pages_for(actor)).run()

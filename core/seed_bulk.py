@@ -247,299 +247,19 @@ def seed_bulk(db: Database, *, influencers: int, campaigns: int, requests: int, 
         clock = now
         say(f"{name}: {summary.seconds[name]:.1f} s")
 
-    password_hash = hash_password(BULK_PASSWORD)
-    now = utcnow().replace(microsecond=0)
-    now_s = int(now.replace(tzinfo=dt.timezone.utc).timestamp())
-    today_d = now_s // 86400
-    cat_names = list(CATEGORIES)
-
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB for the index builds
-            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
-        loader = _Loader(conn)
-        restore = _drop_secondary_indexes(conn)
-        phase("drop_indexes")
-        base_user = _max_id(conn, "users")
-        base_campaign = _max_id(conn, "campaigns")
-        base_request = _max_id(conn, "ad_requests")
-        base_event = _max_id(conn, "ad_request_events")
-
-        # ---- sponsors ----------------------------------------------------------------------------------
-        sp_ids = base_user + 1 + np.arange(sponsors, dtype=np.int64)
-        sp_approval = _pick(rng, ["approved"] * 95 + ["pending"] * 3 + ["rejected"] * 2, sponsors)
-        sp_flagged = (rng.random(sponsors) < 0.01)
-        sp_active = (rng.random(sponsors) >= 0.01)
-        if sponsors:
-            sp_approval[0], sp_flagged[0], sp_active[0] = "approved", False, True  # the busiest sponsor
-        sp_created = now_s - rng.integers(30 * 86400, 730 * 86400, size=sponsors)
-        sp_good = np.array([a == "approved" for a in sp_approval], dtype=bool) & ~sp_flagged & sp_active
-        # ---- influencers -------------------------------------------------------------------------------
-        inf_ids = sp_ids[-1] + 1 + np.arange(influencers, dtype=np.int64) if sponsors else \
-            base_user + 1 + np.arange(influencers, dtype=np.int64)
-        inf_flagged = rng.random(influencers) < 0.005
-        inf_active = rng.random(influencers) >= 0.01
-        inf_public = rng.random(influencers) >= 0.05
-        inf_created = now_s - rng.integers(0, 730 * 86400, size=influencers)
-        followers = np.clip(rng.lognormal(math.log(20_000), 1.6, size=influencers), 100, 50_000_000).astype(np.int64)
-        engagement = np.round(np.clip(rng.gamma(2.0, 1.8, size=influencers), 0.1, 25.0), 2)
-        inf_listed = inf_public & ~inf_flagged & inf_active
-
-        users = []
-        for i in range(sponsors):
-            uid = int(sp_ids[i])
-            users.append((uid, f"brand{uid}", f"brand{uid}@bulk.example", password_hash, "sponsor",
-                          bool(sp_active[i]), sp_approval[i], None, bool(sp_flagged[i]),
-                          "Spam reports" if sp_flagged[i] else None, int(sp_created[i])))
-        for i in range(influencers):
-            uid = int(inf_ids[i])
-            users.append((uid, f"creator{uid}", f"creator{uid}@bulk.example", password_hash, "influencer",
-                          bool(inf_active[i]), "approved", None, bool(inf_flagged[i]),
-                          "Fake followers" if inf_flagged[i] else None, int(inf_created[i])))
-        created_text = _timestamps(np.array([u[-1] for u in users], dtype=np.int64))
-        login_at = now_s - rng.integers(0, 90 * 86400, size=len(users))
-        login_text = _timestamps(login_at)
-        logged = rng.random(len(users)) < 0.6
-        users = [u[:-1] + (created_text[k], login_text[k] if logged[k] else None, 0, True, False, True)
-                 for k, u in enumerate(users)]
-        summary.sponsors = sponsors
-        summary.influencers = influencers
-        loader.insert("users", ["id", "username", "email", "password_hash", "role", "is_active", "approval",
-                                "approval_note", "flagged", "flag_reason", "created_at", "last_login_at",
-                                "failed_logins", "notify_email", "notify_gchat", "notify_inapp"], users)
-        del users
-        sp_rows = [(int(sp_ids[i]), f"{a} {b} {s}", k, ind, int(bud))
-                   for i, a, b, s, k, ind, bud in zip(range(sponsors), _pick(rng, SPONSOR_A, sponsors),
-                                                      _pick(rng, SPONSOR_B, sponsors),
-                                                      _pick(rng, SPONSOR_SUFFIX, sponsors),
-                                                      _pick(rng, ["company"] * 9 + ["individual"], sponsors),
-                                                      _pick(rng, INDUSTRIES, sponsors),
-                                                      rng.integers(100, 50_000, size=sponsors) * 100_000)]
-        loader.insert("sponsor_profiles", ["user_id", "name", "kind", "industry", "budget_cents"], sp_rows)
-        del sp_rows
-        phase("users_sponsors")
-
-        inf_cat = rng.integers(0, len(cat_names), size=influencers)
-        firsts, lasts = _pick(rng, FIRST, influencers), _pick(rng, LAST, influencers)
-        suffixes, cities = _pick(rng, HANDLE_SUFFIX, influencers), _pick(rng, CITIES, influencers)
-        openers, closers = _pick(rng, BIO_OPENERS, influencers), _pick(rng, BIO_CLOSERS, influencers)
-        platforms = [PLATFORMS[i] for i in np.searchsorted(np.cumsum(PLATFORM_WEIGHTS), rng.random(influencers) *
-                                                          sum(PLATFORM_WEIGHTS), side="right").clip(0, 7).tolist()]
-        niche_pick = rng.random(influencers)
-        inf_rows = []
-        inf_score = np.zeros(influencers, dtype=np.int64)
-        for i in range(influencers):
-            category = cat_names[inf_cat[i]]
-            niches = CATEGORIES[category]
-            niche = niches[int(niche_pick[i] * len(niches))]
-            f, e = int(followers[i]), float(engagement[i])
-            reach = scoring.estimated_reach(f, e)
-            score = scoring.relevance_score(reach, e)
-            inf_score[i] = score
-            uid = int(inf_ids[i])
-            name = f"{firsts[i]} {lasts[i]}{suffixes[i]}"
-            bio = f"{openers[i]} {niche} and {category.lower()} from {cities[i]}. " + closers[i].format(city=cities[i])
-            inf_rows.append((uid, name, category, niche, platforms[i],
-                             f"https://{platforms[i]}.example/creator{uid}", f, e, bio, bool(inf_public[i]),
-                             reach, score, bool(inf_listed[i])))
-        loader.insert("influencer_profiles", ["user_id", "display_name", "category", "niche", "platform",
-                                              "profile_url", "followers", "engagement_rate", "bio", "is_public",
-                                              "reach", "score", "listed"], inf_rows)
-        del inf_rows
-        phase("influencers")
-
-        # ---- campaigns: owners, dates, statuses --------------------------------------------------------
-        good_sponsors = np.flatnonzero(sp_good)
-        camp_owner_idx = np.zeros(campaigns, dtype=np.int64)
-        busiest = 0
-        if campaigns:
-            if len(good_sponsors) == 0:
-                raise ValueError("No sponsor in good standing to own campaigns.")
-            busiest = min(campaigns, max(50, campaigns // 50)) if len(good_sponsors) > 1 else campaigns
-            others = good_sponsors[good_sponsors != 0] if len(good_sponsors) > 1 else good_sponsors
-            weights = 1.0 / (np.arange(len(others)) + 30.0)
-            rest = _weighted_choice(rng, others, weights, campaigns - busiest)
-            camp_owner_idx = np.concatenate([np.zeros(busiest, dtype=np.int64), rest])
-            rng.shuffle(camp_owner_idx)
-        camp_ids = base_campaign + 1 + np.arange(campaigns, dtype=np.int64)
-        camp_sponsor = sp_ids[camp_owner_idx] if campaigns else np.zeros(0, dtype=np.int64)
-        start_day = today_d - rng.integers(-30, 540, size=campaigns)
-        end_day = start_day + rng.integers(14, 150, size=campaigns)
-        statuses = np.array(list(CAMPAIGN_STATUS_SHARES))
-        camp_status = statuses[np.searchsorted(np.cumsum(list(CAMPAIGN_STATUS_SHARES.values())),
-                                               rng.random(campaigns), side="right").clip(0, len(statuses) - 1)]
-        ended = end_day < today_d
-        # Most campaigns that ended were closed by their sponsor; a few are still 'active' past their end.
-        close_them = ended & (camp_status == "active") & (rng.random(campaigns) < 0.8)
-        camp_status[close_them] = "completed"
-        camp_status[(camp_status == "completed") & ~ended] = "active"
-        camp_public = rng.random(campaigns) >= 0.15
-        camp_flagged = rng.random(campaigns) < 0.01
-        camp_created = (start_day * 86400 - rng.integers(86400, 30 * 86400, size=campaigns)).clip(max=now_s - 3600)
-        camp_created = np.maximum(camp_created, sp_created[camp_owner_idx] + 3600) if campaigns else camp_created
-        camp_budget = rng.integers(20, 2_000, size=campaigns) * 10_000  # $2,000 .. $200,000
-        summary.campaigns = campaigns
-        if campaigns:
-            summary.busiest_sponsor_id = int(sp_ids[0])
-            summary.busiest_sponsor_campaigns = int(busiest)
-
-        # ---- ad requests: unique (campaign, influencer) pairs on non-draft campaigns -------------------
-        eligible = np.flatnonzero(camp_status != "draft")
-        req_camp_idx = np.zeros(0, dtype=np.int64)
-        req_inf_idx = np.zeros(0, dtype=np.int64)
-        if requests:
-            if len(eligible) == 0:
-                raise ValueError("Every generated campaign is a draft; nothing can hold requests.")
-            camp_weight = rng.gamma(1.5, 1.0, size=len(eligible))
-            inf_weight = (inf_score.astype(np.float64) + 5.0) ** 2
-            seen = np.zeros(0, dtype=np.int64)
-            want = requests
-            pairs_capacity = len(eligible) * influencers
-            if requests > pairs_capacity:
-                raise ValueError("More requests than distinct (campaign, influencer) pairs.")
-            while want > 0:
-                draw = int(want * 1.05) + 16
-                c = _weighted_choice(rng, eligible, camp_weight, draw)
-                i = _weighted_choice(rng, np.arange(influencers), inf_weight, draw) if influencers > 1 else \
-                    np.zeros(draw, dtype=np.int64)
-                key = c * influencers + i
-                merged = np.concatenate([seen, key])
-                _, first = np.unique(merged, return_index=True)
-                first.sort()
-                seen = merged[first][:requests]
-                want = requests - len(seen)
-                if want > 0 and draw > 50 * requests:  # pragma: no cover - pathological tiny spaces
-                    camp_weight = np.ones_like(camp_weight)
-                    inf_weight = np.ones_like(inf_weight)
-            rng.shuffle(seen)
-            req_camp_idx, req_inf_idx = seen // influencers, seen % influencers
-            # Requests are numbered in creation order so ids grow with time.
-        n = len(req_camp_idx)
-        status_names = np.array(list(STATUS_SHARES))
-        req_status = status_names[np.searchsorted(np.cumsum(list(STATUS_SHARES.values())), rng.random(n),
-                                                  side="right").clip(0, len(status_names) - 1)]
-        r_camp_status = camp_status[req_camp_idx]
-        closed = np.isin(r_camp_status, ["completed", "cancelled"])
-        req_status[closed & np.isin(req_status, ["pending", "negotiating"])] = "withdrawn"
-        req_status[(r_camp_status == "completed") & (req_status == "accepted")] = "completed"
-        req_status[(r_camp_status == "active") & (req_status == "completed") & (rng.random(n) < 0.3)] = "accepted"
-        initiated = np.where(rng.random(n) < 0.7, "sponsor", "influencer")
-        turn = np.full(n, None, dtype=object)
-        pending = req_status == "pending"
-        turn[pending] = np.where(initiated[pending] == "sponsor", "influencer", "sponsor")
-        nego = req_status == "negotiating"
-        turn[nego] = np.where(rng.random(int(nego.sum())) < 0.5, "influencer", "sponsor")
-        payment = (np.clip(rng.lognormal(math.log(400), 0.8, size=n), 25, 25_000).astype(np.int64)) * 100
-        first_payment = np.where(req_status == "pending", payment,
-                                 (payment * rng.uniform(0.7, 1.2, size=n)).astype(np.int64) // 100 * 100 + 100)
-        c_created = camp_created[req_camp_idx]
-        c_end = end_day[req_camp_idx] * 86400 + 86399
-        window_end = np.minimum(np.maximum(c_end, c_created + 86400), now_s - 60)
-        created = c_created + (rng.random(n) * np.maximum(window_end - c_created, 60)).astype(np.int64)
-        order = np.argsort(created, kind="stable")
-        req_camp_idx, req_inf_idx = req_camp_idx[order], req_inf_idx[order]
-        req_status, initiated, turn = req_status[order], initiated[order], turn[order]
-        payment, first_payment, created = payment[order], first_payment[order], created[order]
-        open_or_new = np.isin(req_status, ["pending"])
-        updated = np.where(open_or_new, created,
-                           np.minimum(created + rng.integers(600, 14 * 86400, size=n), now_s - 30))
-        accepted_mask = np.isin(req_status, ["accepted", "completed"])
-        completed_mask = req_status == "completed"
-        accepted_at = np.where(accepted_mask, updated, 0)
-        completed_at = np.where(completed_mask,
-                                np.minimum(accepted_at + rng.integers(86400, 30 * 86400, size=n), now_s - 10), 0)
-        updated = np.where(completed_mask, completed_at, updated)
-
-        # committed_cents per campaign; raise budgets that the generated deals would exceed.
-        committed = np.bincount(req_camp_idx[accepted_mask], weights=payment[accepted_mask],
-                                minlength=campaigns).astype(np.int64) if campaigns else np.zeros(0, np.int64)
-        headroom = (committed * rng.uniform(1.0, 1.6, size=campaigns)).astype(np.int64) // 10_000 * 10_000 + 10_000
-        camp_budget = np.where(committed > camp_budget, headroom, camp_budget)
-        camp_budget = np.maximum(camp_budget, committed)
-        phase("generate_campaigns_requests")
-
-        camp_listed = camp_public & ~camp_flagged & (camp_status == "active") & sp_good[camp_owner_idx] \
-            if campaigns else np.zeros(0, dtype=bool)
-        cat_idx = rng.integers(0, len(cat_names), size=campaigns)
-        niche_pick = rng.random(campaigns)
-        seasons, adjectives = _pick(rng, SEASONS, campaigns), _pick(rng, ADJECTIVES, campaigns)
-        nouns, cities = _pick(rng, NOUNS, campaigns), _pick(rng, CITIES, campaigns)
-        templates, goals = _pick(rng, DESCRIPTIONS, campaigns), _pick(rng, GOALS, campaigns)
-        start_text, end_text = _dates(start_day), _dates(end_day)
-        camp_created_text = _timestamps(camp_created)
-        camp_rows = []
-        for k in range(campaigns):
-            category = cat_names[cat_idx[k]]
-            niches = CATEGORIES[category]
-            niche = niches[int(niche_pick[k] * len(niches))]
-            name = f"{seasons[k]} {adjectives[k]} {nouns[k]}"
-            description = templates[k].format(category=category.lower(), niche=niche, city=cities[k],
-                                              season=seasons[k].lower(), noun=nouns[k].lower())
-            camp_rows.append((int(camp_ids[k]), int(camp_sponsor[k]), name, description, category, niche, goals[k],
-                              start_text[k], end_text[k], int(camp_budget[k]), int(committed[k]),
-                              bool(camp_public[k]), str(camp_status[k]), bool(camp_flagged[k]),
-                              "Misleading claims" if camp_flagged[k] else None, bool(camp_listed[k]),
-                              camp_created_text[k], camp_created_text[k]))
-        loader.insert("campaigns", ["id", "sponsor_id", "name", "description", "category", "niche", "goals",
-                                    "start_date", "end_date", "budget_cents", "committed_cents", "is_public",
-                                    "status", "flagged", "flag_reason", "listed", "created_at", "updated_at"],
-                      camp_rows)
-        del camp_rows
-        phase("campaigns")
-
-        req_ids = base_request + 1 + np.arange(n, dtype=np.int64)
-        r_camp_ids = camp_ids[req_camp_idx] if n else np.zeros(0, np.int64)
-        r_inf_ids = inf_ids[req_inf_idx] if n else np.zeros(0, np.int64)
-        requirements = _pick(rng, REQUIREMENTS, n)
-        created_text, updated_text = _timestamps(created), _timestamps(updated)
-        accepted_text, completed_text = _timestamps(accepted_at), _timestamps(completed_at)
-        rows = list(zip(req_ids.tolist(), r_camp_ids.tolist(), r_inf_ids.tolist(), initiated.tolist(), requirements,
-                        payment.tolist(), req_status.tolist(), turn.tolist(), created_text, updated_text,
-                        [a if m else None for a, m in zip(accepted_text, accepted_mask.tolist())],
-                        [c if m else None for c, m in zip(completed_text, completed_mask.tolist())]))
-        del accepted_text, completed_text, updated_text
-        summary.ad_requests = loader.insert(
-            "ad_requests", ["id", "campaign_id", "influencer_id", "initiated_by", "requirements", "payment_cents",
-                            "status", "turn", "created_at", "updated_at", "accepted_at", "completed_at"], rows)
-        del rows
-        phase("ad_requests")
-
-        if events and n:
-            r_sponsor = camp_sponsor[req_camp_idx]
-            by_sponsor = initiated == "sponsor"
-            actor_ids = np.where(by_sponsor, r_sponsor, r_inf_ids).tolist()
-            messages = _pick(rng, MESSAGES, n)
-            event_ids = (base_event + 1 + np.arange(n, dtype=np.int64)).tolist()
-            actions = np.where(by_sponsor, "sent", "asked").tolist()
-            rows = list(zip(event_ids, req_ids.tolist(), actor_ids, initiated.tolist(), actions, [None] * n,
-                            ["pending"] * n, first_payment.tolist(), messages, created_text))
-            summary.events = loader.insert("ad_request_events", ["id", "ad_request_id", "actor_id", "actor_party",
-                                                                 "action", "from_status", "to_status",
-                                                                 "amount_cents", "message", "at"], rows)
-            del rows
-            phase("events")
-        if n:
-            summary.busiest_influencer_id = int(inf_ids[np.bincount(req_inf_idx, minlength=influencers).argmax()])
-
-        for statement in restore:
-            if statement.upper().startswith("CREATE TRIGGER"):
-                continue
-            conn.exec_driver_sql(statement)
-        phase("create_indexes")
-        if conn.dialect.name == "sqlite":
-            for fts in ("influencer_fts", "campaign_fts"):
-                conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
-            for statement in restore:
-                if statement.upper().startswith("CREATE TRIGGER"):
-                    conn.exec_driver_sql(statement)
-            phase("fulltext")
-        else:
-            for table in ("users", "campaigns", "ad_requests", "ad_request_events"):
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
-        with db.Session(bind=conn) as session:
-            cachegen.bump(session, cachegen.STATS, cachegen.INFLUENCERS, cachegen.CAMPAIGNS)
-            session.flush()
+    password_hash = hash_password(BULK_PASSWORD)  # one bcrypt hash shared by every bulk user
+    with db.engine.connect() as outer:
+        is_sqlite = outer.dialect.name == "sqlite"
+        if is_sqlite:  # outside any transaction, where SQLite allows it
+            outer.connection.driver_connection.execute("PRAGMA cache_size=-262144")  # 256 MB for index builds
+            outer.connection.driver_connection.execute("PRAGMA temp_store=MEMORY")
+        try:
+            with outer.begin():
+                _load(db, outer, summary, phase, rng, password_hash, influencers=influencers, campaigns=campaigns,
+                      requests=requests, sponsors=sponsors, events=events)
+        finally:
+            if is_sqlite:
+                outer.connection.driver_connection.execute("PRAGMA cache_size=-2000")
     phase("commit")
     if analyze:
         with db.engine.connect() as conn:
@@ -548,6 +268,298 @@ def seed_bulk(db: Database, *, influencers: int, campaigns: int, requests: int, 
         phase("analyze")
     summary.seconds["total"] = round(sum(v for k, v in summary.seconds.items() if k != "total"), 3)
     return summary
+
+
+def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: str, *, influencers: int,
+          campaigns: int, requests: int, sponsors: int, events: bool) -> None:
+    now = utcnow().replace(microsecond=0)
+    now_s = int(now.replace(tzinfo=dt.timezone.utc).timestamp())
+    today_d = now_s // 86400
+    cat_names = list(CATEGORIES)
+    loader = _Loader(conn)
+    restore = _drop_secondary_indexes(conn)
+    phase("drop_indexes")
+    base_user = _max_id(conn, "users")
+    base_campaign = _max_id(conn, "campaigns")
+    base_request = _max_id(conn, "ad_requests")
+    base_event = _max_id(conn, "ad_request_events")
+
+    # ---- sponsors ----------------------------------------------------------------------------------
+    sp_ids = base_user + 1 + np.arange(sponsors, dtype=np.int64)
+    sp_approval = _pick(rng, ["approved"] * 95 + ["pending"] * 3 + ["rejected"] * 2, sponsors)
+    sp_flagged = (rng.random(sponsors) < 0.01)
+    sp_active = (rng.random(sponsors) >= 0.01)
+    if sponsors:
+        sp_approval[0], sp_flagged[0], sp_active[0] = "approved", False, True  # the busiest sponsor
+    sp_created = now_s - rng.integers(30 * 86400, 730 * 86400, size=sponsors)
+    sp_good = np.array([a == "approved" for a in sp_approval], dtype=bool) & ~sp_flagged & sp_active
+    # ---- influencers -------------------------------------------------------------------------------
+    inf_ids = sp_ids[-1] + 1 + np.arange(influencers, dtype=np.int64) if sponsors else \
+        base_user + 1 + np.arange(influencers, dtype=np.int64)
+    inf_flagged = rng.random(influencers) < 0.005
+    inf_active = rng.random(influencers) >= 0.01
+    inf_public = rng.random(influencers) >= 0.05
+    inf_created = now_s - rng.integers(0, 730 * 86400, size=influencers)
+    followers = np.clip(rng.lognormal(math.log(20_000), 1.6, size=influencers), 100, 50_000_000).astype(np.int64)
+    engagement = np.round(np.clip(rng.gamma(2.0, 1.8, size=influencers), 0.1, 25.0), 2)
+    inf_listed = inf_public & ~inf_flagged & inf_active
+
+    users = []
+    for i in range(sponsors):
+        uid = int(sp_ids[i])
+        users.append((uid, f"brand{uid}", f"brand{uid}@bulk.example", password_hash, "sponsor",
+                      bool(sp_active[i]), sp_approval[i], None, bool(sp_flagged[i]),
+                      "Spam reports" if sp_flagged[i] else None, int(sp_created[i])))
+    for i in range(influencers):
+        uid = int(inf_ids[i])
+        users.append((uid, f"creator{uid}", f"creator{uid}@bulk.example", password_hash, "influencer",
+                      bool(inf_active[i]), "approved", None, bool(inf_flagged[i]),
+                      "Fake followers" if inf_flagged[i] else None, int(inf_created[i])))
+    created_text = _timestamps(np.array([u[-1] for u in users], dtype=np.int64))
+    login_at = now_s - rng.integers(0, 90 * 86400, size=len(users))
+    login_text = _timestamps(login_at)
+    logged = rng.random(len(users)) < 0.6
+    users = [u[:-1] + (created_text[k], login_text[k] if logged[k] else None, 0, True, False, True)
+             for k, u in enumerate(users)]
+    summary.sponsors = sponsors
+    summary.influencers = influencers
+    loader.insert("users", ["id", "username", "email", "password_hash", "role", "is_active", "approval",
+                            "approval_note", "flagged", "flag_reason", "created_at", "last_login_at",
+                            "failed_logins", "notify_email", "notify_gchat", "notify_inapp"], users)
+    del users
+    sp_rows = [(int(sp_ids[i]), f"{a} {b} {s}", k, ind, int(bud))
+               for i, a, b, s, k, ind, bud in zip(range(sponsors), _pick(rng, SPONSOR_A, sponsors),
+                                                  _pick(rng, SPONSOR_B, sponsors),
+                                                  _pick(rng, SPONSOR_SUFFIX, sponsors),
+                                                  _pick(rng, ["company"] * 9 + ["individual"], sponsors),
+                                                  _pick(rng, INDUSTRIES, sponsors),
+                                                  rng.integers(100, 50_000, size=sponsors) * 100_000)]
+    loader.insert("sponsor_profiles", ["user_id", "name", "kind", "industry", "budget_cents"], sp_rows)
+    del sp_rows
+    phase("users_sponsors")
+
+    inf_cat = rng.integers(0, len(cat_names), size=influencers)
+    firsts, lasts = _pick(rng, FIRST, influencers), _pick(rng, LAST, influencers)
+    suffixes, cities = _pick(rng, HANDLE_SUFFIX, influencers), _pick(rng, CITIES, influencers)
+    openers, closers = _pick(rng, BIO_OPENERS, influencers), _pick(rng, BIO_CLOSERS, influencers)
+    platforms = [PLATFORMS[i] for i in np.searchsorted(np.cumsum(PLATFORM_WEIGHTS), rng.random(influencers) *
+                                                      sum(PLATFORM_WEIGHTS), side="right").clip(0, 7).tolist()]
+    niche_pick = rng.random(influencers)
+    inf_rows = []
+    inf_score = np.zeros(influencers, dtype=np.int64)
+    for i in range(influencers):
+        category = cat_names[inf_cat[i]]
+        niches = CATEGORIES[category]
+        niche = niches[int(niche_pick[i] * len(niches))]
+        f, e = int(followers[i]), float(engagement[i])
+        reach = scoring.estimated_reach(f, e)
+        score = scoring.relevance_score(reach, e)
+        inf_score[i] = score
+        uid = int(inf_ids[i])
+        name = f"{firsts[i]} {lasts[i]}{suffixes[i]}"
+        bio = f"{openers[i]} {niche} and {category.lower()} from {cities[i]}. " + closers[i].format(city=cities[i])
+        inf_rows.append((uid, name, category, niche, platforms[i],
+                         f"https://{platforms[i]}.example/creator{uid}", f, e, bio, bool(inf_public[i]),
+                         reach, score, bool(inf_listed[i])))
+    loader.insert("influencer_profiles", ["user_id", "display_name", "category", "niche", "platform",
+                                          "profile_url", "followers", "engagement_rate", "bio", "is_public",
+                                          "reach", "score", "listed"], inf_rows)
+    del inf_rows
+    phase("influencers")
+
+    # ---- campaigns: owners, dates, statuses --------------------------------------------------------
+    good_sponsors = np.flatnonzero(sp_good)
+    camp_owner_idx = np.zeros(campaigns, dtype=np.int64)
+    busiest = 0
+    if campaigns:
+        if len(good_sponsors) == 0:
+            raise ValueError("No sponsor in good standing to own campaigns.")
+        busiest = min(campaigns, max(50, campaigns // 50)) if len(good_sponsors) > 1 else campaigns
+        others = good_sponsors[good_sponsors != 0] if len(good_sponsors) > 1 else good_sponsors
+        weights = 1.0 / (np.arange(len(others)) + 30.0)
+        rest = _weighted_choice(rng, others, weights, campaigns - busiest)
+        camp_owner_idx = np.concatenate([np.zeros(busiest, dtype=np.int64), rest])
+        rng.shuffle(camp_owner_idx)
+    camp_ids = base_campaign + 1 + np.arange(campaigns, dtype=np.int64)
+    camp_sponsor = sp_ids[camp_owner_idx] if campaigns else np.zeros(0, dtype=np.int64)
+    # Start dates lean recent (a growing platform): about half the campaigns have ended by today.
+    start_day = today_d + 30 - np.clip(rng.exponential(160, size=campaigns), 0, 700).astype(np.int64)
+    end_day = start_day + rng.integers(14, 150, size=campaigns)
+    statuses = np.array(list(CAMPAIGN_STATUS_SHARES))
+    camp_status = statuses[np.searchsorted(np.cumsum(list(CAMPAIGN_STATUS_SHARES.values())),
+                                           rng.random(campaigns), side="right").clip(0, len(statuses) - 1)]
+    ended = end_day < today_d
+    # Most campaigns that ended were closed by their sponsor; a few are still 'active' past their end.
+    close_them = ended & (camp_status == "active") & (rng.random(campaigns) < 0.8)
+    camp_status[close_them] = "completed"
+    camp_status[(camp_status == "completed") & ~ended] = "active"
+    camp_public = rng.random(campaigns) >= 0.15
+    camp_flagged = rng.random(campaigns) < 0.01
+    camp_created = (start_day * 86400 - rng.integers(86400, 30 * 86400, size=campaigns)).clip(max=now_s - 3600)
+    camp_created = np.maximum(camp_created, sp_created[camp_owner_idx] + 3600) if campaigns else camp_created
+    camp_budget = rng.integers(20, 2_000, size=campaigns) * 10_000  # $2,000 .. $200,000
+    summary.campaigns = campaigns
+    if campaigns:
+        summary.busiest_sponsor_id = int(sp_ids[0])
+        summary.busiest_sponsor_campaigns = int(busiest)
+
+    # ---- ad requests: unique (campaign, influencer) pairs on non-draft campaigns -------------------
+    eligible = np.flatnonzero(camp_status != "draft")
+    req_camp_idx = np.zeros(0, dtype=np.int64)
+    req_inf_idx = np.zeros(0, dtype=np.int64)
+    if requests:
+        if len(eligible) == 0:
+            raise ValueError("Every generated campaign is a draft; nothing can hold requests.")
+        camp_weight = rng.gamma(1.5, 1.0, size=len(eligible))
+        inf_weight = (inf_score.astype(np.float64) + 5.0) ** 2
+        seen = np.zeros(0, dtype=np.int64)
+        want = requests
+        pairs_capacity = len(eligible) * influencers
+        if requests > pairs_capacity:
+            raise ValueError("More requests than distinct (campaign, influencer) pairs.")
+        while want > 0:
+            draw = int(want * 1.05) + 16
+            c = _weighted_choice(rng, eligible, camp_weight, draw)
+            i = _weighted_choice(rng, np.arange(influencers), inf_weight, draw) if influencers > 1 else \
+                np.zeros(draw, dtype=np.int64)
+            key = c * influencers + i
+            merged = np.concatenate([seen, key])
+            _, first = np.unique(merged, return_index=True)
+            first.sort()
+            seen = merged[first][:requests]
+            want = requests - len(seen)
+            if want > 0 and draw > 50 * requests:  # pragma: no cover - pathological tiny spaces
+                camp_weight = np.ones_like(camp_weight)
+                inf_weight = np.ones_like(inf_weight)
+        rng.shuffle(seen)
+        req_camp_idx, req_inf_idx = seen // influencers, seen % influencers
+        # Requests are numbered in creation order so ids grow with time.
+    n = len(req_camp_idx)
+    status_names = np.array(list(STATUS_SHARES))
+    req_status = status_names[np.searchsorted(np.cumsum(list(STATUS_SHARES.values())), rng.random(n),
+                                              side="right").clip(0, len(status_names) - 1)]
+    r_camp_status = camp_status[req_camp_idx]
+    closed = np.isin(r_camp_status, ["completed", "cancelled"])
+    req_status[closed & np.isin(req_status, ["pending", "negotiating"])] = "withdrawn"
+    req_status[(r_camp_status == "completed") & (req_status == "accepted")] = "completed"
+    req_status[(r_camp_status == "active") & (req_status == "completed") & (rng.random(n) < 0.3)] = "accepted"
+    initiated = np.where(rng.random(n) < 0.7, "sponsor", "influencer")
+    turn = np.full(n, None, dtype=object)
+    pending = req_status == "pending"
+    turn[pending] = np.where(initiated[pending] == "sponsor", "influencer", "sponsor")
+    nego = req_status == "negotiating"
+    turn[nego] = np.where(rng.random(int(nego.sum())) < 0.5, "influencer", "sponsor")
+    payment = (np.clip(rng.lognormal(math.log(400), 0.8, size=n), 25, 25_000).astype(np.int64)) * 100
+    first_payment = np.where(req_status == "pending", payment,
+                             (payment * rng.uniform(0.7, 1.2, size=n)).astype(np.int64) // 100 * 100 + 100)
+    c_created = camp_created[req_camp_idx]
+    c_end = end_day[req_camp_idx] * 86400 + 86399
+    window_end = np.minimum(np.maximum(c_end, c_created + 86400), now_s - 60)
+    created = c_created + (rng.random(n) * np.maximum(window_end - c_created, 60)).astype(np.int64)
+    order = np.argsort(created, kind="stable")
+    req_camp_idx, req_inf_idx = req_camp_idx[order], req_inf_idx[order]
+    req_status, initiated, turn = req_status[order], initiated[order], turn[order]
+    payment, first_payment, created = payment[order], first_payment[order], created[order]
+    open_or_new = np.isin(req_status, ["pending"])
+    updated = np.where(open_or_new, created,
+                       np.minimum(created + rng.integers(600, 14 * 86400, size=n), now_s - 30))
+    accepted_mask = np.isin(req_status, ["accepted", "completed"])
+    completed_mask = req_status == "completed"
+    accepted_at = np.where(accepted_mask, updated, 0)
+    completed_at = np.where(completed_mask,
+                            np.minimum(accepted_at + rng.integers(86400, 30 * 86400, size=n), now_s - 10), 0)
+    updated = np.where(completed_mask, completed_at, updated)
+
+    # committed_cents per campaign; raise budgets that the generated deals would exceed.
+    committed = np.bincount(req_camp_idx[accepted_mask], weights=payment[accepted_mask],
+                            minlength=campaigns).astype(np.int64) if campaigns else np.zeros(0, np.int64)
+    headroom = (committed * rng.uniform(1.0, 1.6, size=campaigns)).astype(np.int64) // 10_000 * 10_000 + 10_000
+    camp_budget = np.where(committed > camp_budget, headroom, camp_budget)
+    camp_budget = np.maximum(camp_budget, committed)
+    phase("generate_campaigns_requests")
+
+    camp_listed = camp_public & ~camp_flagged & (camp_status == "active") & sp_good[camp_owner_idx] \
+        if campaigns else np.zeros(0, dtype=bool)
+    cat_idx = rng.integers(0, len(cat_names), size=campaigns)
+    niche_pick = rng.random(campaigns)
+    seasons, adjectives = _pick(rng, SEASONS, campaigns), _pick(rng, ADJECTIVES, campaigns)
+    nouns, cities = _pick(rng, NOUNS, campaigns), _pick(rng, CITIES, campaigns)
+    templates, goals = _pick(rng, DESCRIPTIONS, campaigns), _pick(rng, GOALS, campaigns)
+    start_text, end_text = _dates(start_day), _dates(end_day)
+    camp_created_text = _timestamps(camp_created)
+    camp_rows = []
+    for k in range(campaigns):
+        category = cat_names[cat_idx[k]]
+        niches = CATEGORIES[category]
+        niche = niches[int(niche_pick[k] * len(niches))]
+        name = f"{seasons[k]} {adjectives[k]} {nouns[k]}"
+        description = templates[k].format(category=category.lower(), niche=niche, city=cities[k],
+                                          season=seasons[k].lower(), noun=nouns[k].lower())
+        camp_rows.append((int(camp_ids[k]), int(camp_sponsor[k]), name, description, category, niche, goals[k],
+                          start_text[k], end_text[k], int(camp_budget[k]), int(committed[k]),
+                          bool(camp_public[k]), str(camp_status[k]), bool(camp_flagged[k]),
+                          "Misleading claims" if camp_flagged[k] else None, bool(camp_listed[k]),
+                          camp_created_text[k], camp_created_text[k]))
+    loader.insert("campaigns", ["id", "sponsor_id", "name", "description", "category", "niche", "goals",
+                                "start_date", "end_date", "budget_cents", "committed_cents", "is_public",
+                                "status", "flagged", "flag_reason", "listed", "created_at", "updated_at"],
+                  camp_rows)
+    del camp_rows
+    phase("campaigns")
+
+    req_ids = base_request + 1 + np.arange(n, dtype=np.int64)
+    r_camp_ids = camp_ids[req_camp_idx] if n else np.zeros(0, np.int64)
+    r_inf_ids = inf_ids[req_inf_idx] if n else np.zeros(0, np.int64)
+    requirements = _pick(rng, REQUIREMENTS, n)
+    created_text, updated_text = _timestamps(created), _timestamps(updated)
+    accepted_text, completed_text = _timestamps(accepted_at), _timestamps(completed_at)
+    rows = list(zip(req_ids.tolist(), r_camp_ids.tolist(), r_inf_ids.tolist(), initiated.tolist(), requirements,
+                    payment.tolist(), req_status.tolist(), turn.tolist(), created_text, updated_text,
+                    [a if m else None for a, m in zip(accepted_text, accepted_mask.tolist())],
+                    [c if m else None for c, m in zip(completed_text, completed_mask.tolist())]))
+    del accepted_text, completed_text, updated_text
+    summary.ad_requests = loader.insert(
+        "ad_requests", ["id", "campaign_id", "influencer_id", "initiated_by", "requirements", "payment_cents",
+                        "status", "turn", "created_at", "updated_at", "accepted_at", "completed_at"], rows)
+    del rows
+    phase("ad_requests")
+
+    if events and n:
+        r_sponsor = camp_sponsor[req_camp_idx]
+        by_sponsor = initiated == "sponsor"
+        actor_ids = np.where(by_sponsor, r_sponsor, r_inf_ids).tolist()
+        messages = _pick(rng, MESSAGES, n)
+        event_ids = (base_event + 1 + np.arange(n, dtype=np.int64)).tolist()
+        actions = np.where(by_sponsor, "sent", "asked").tolist()
+        rows = list(zip(event_ids, req_ids.tolist(), actor_ids, initiated.tolist(), actions, [None] * n,
+                        ["pending"] * n, first_payment.tolist(), messages, created_text))
+        summary.events = loader.insert("ad_request_events", ["id", "ad_request_id", "actor_id", "actor_party",
+                                                             "action", "from_status", "to_status",
+                                                             "amount_cents", "message", "at"], rows)
+        del rows
+        phase("events")
+    if n:
+        summary.busiest_influencer_id = int(inf_ids[np.bincount(req_inf_idx, minlength=influencers).argmax()])
+
+    for statement in restore:
+        if statement.upper().startswith("CREATE TRIGGER"):
+            continue
+        conn.exec_driver_sql(statement)
+    phase("create_indexes")
+    if conn.dialect.name == "sqlite":
+        for fts in ("influencer_fts", "campaign_fts"):
+            conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+        for statement in restore:
+            if statement.upper().startswith("CREATE TRIGGER"):
+                conn.exec_driver_sql(statement)
+        phase("fulltext")
+    else:
+        for table in ("users", "campaigns", "ad_requests", "ad_request_events"):
+            conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+    with db.Session(bind=conn) as session:
+        cachegen.bump(session, cachegen.STATS, cachegen.INFLUENCERS, cachegen.CAMPAIGNS)
+        session.flush()
 
 
 def main(argv: list[str] | None = None) -> int:

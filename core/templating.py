@@ -28,8 +28,13 @@ def _percent(value) -> str:
     return "—" if value is None else f"{float(value):.0f}%"
 
 
+def _chat(value) -> str:
+    """User text made inert for a Google Chat message (no <users/all> mentions or <url|links>)."""
+    return str(value).replace("<", "‹").replace(">", "›")
+
+
 def _configure(env: Environment) -> Environment:
-    env.filters.update(money=format_cents, date=_date, number=_number, percent=_percent)
+    env.filters.update(money=format_cents, date=_date, number=_number, percent=_percent, chat=_chat)
     return env
 
 

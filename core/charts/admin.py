@@ -10,6 +10,8 @@ STATE_COLORS = {"active": "#54a24b", "pending": "#eeca3b", "flagged": "#e45756",
 STATUS_COLORS = {"pending": "#eeca3b", "negotiating": "#4c78a8", "accepted": "#54a24b", "rejected": "#e45756",
                  "withdrawn": "#9d9d9d", "completed": "#2f7d32"}
 REQUEST_STATUSES = tuple(STATUS_COLORS)
+ACTIVITY_COLORS = {"Sign-ups: influencers": ROLE_COLORS["influencer"], "Sign-ups: sponsors": ROLE_COLORS["sponsor"],
+                   "Sign-ups: admins": ROLE_COLORS["admin"], "Ad requests": "#72b7b2"}
 USER_STATES = (("active", "active"), ("pending", "pending_sponsors"), ("flagged", "flagged"),
                ("deactivated", "deactivated"))
 EMPTY_TEXT = "No data yet"
@@ -91,7 +93,7 @@ def users_by_state_chart(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=frame["state"], y=frame["count"], text=frame["count"], textposition="auto",
                            marker_color=[STATE_COLORS.get(s, "#bab0ac") for s in frame["state"]],
                            hovertemplate="%{x}: %{y}<extra></extra>"))
-    return _layout(fig, yaxis_title="users", yaxis=_count_axis(frame["count"]))
+    return _layout(fig, yaxis=dict(title="users", **_count_axis(frame["count"])))
 
 
 def requests_by_status_chart(frame: pd.DataFrame) -> go.Figure:
@@ -101,7 +103,7 @@ def requests_by_status_chart(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=frame["status"], y=frame["count"], text=frame["count"], textposition="auto",
                            marker_color=[STATUS_COLORS.get(s, "#bab0ac") for s in frame["status"]],
                            hovertemplate="%{x}: %{y}<extra></extra>"))
-    return _layout(fig, yaxis_title="ad requests", yaxis=_count_axis(frame["count"]))
+    return _layout(fig, yaxis=dict(title="ad requests", **_count_axis(frame["count"])))
 
 
 def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
@@ -134,7 +136,8 @@ def activity_chart(signups: pd.DataFrame, requests: pd.DataFrame) -> alt.Chart:
             x=alt.X("yearmonth(month):O", title=None),
             xOffset=alt.XOffset("series:N"),
             y=alt.Y("count:Q", title="per month", axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                            scale=alt.Scale(domain=list(ACTIVITY_COLORS), range=list(ACTIVITY_COLORS.values()))),
             tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("series:N", title="Series"),
                      alt.Tooltip("count:Q", title="Count")],
         )

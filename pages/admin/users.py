@@ -2,11 +2,14 @@
 import streamlit as st
 
 from core import accounts
-from pages.common.admin_views import PAGE_SIZE, cursor, pager, plain
+from pages.common.admin_views import PAGE_SIZE, cursor, pager, plain, table_height
 from pages.common.session import current_actor, read, run_action, show_flash
 from pages.common.widgets import empty_state
 
 actor = current_actor(role="admin")
+
+USER_COLUMNS = ["id", "username", "name", "role", "email", "approval", "is_active", "flagged", "flag_reason",
+                "created_at", "last_login_at"]
 
 st.title("Users", icon="👥", anchor=False)
 st.caption("Find any account. Flagged and deactivated users cannot log in and disappear from search.")
@@ -26,9 +29,10 @@ if frame.empty:
     empty_state("No users match these filters — clear the search or pick another state.")
     st.stop()
 
-st.dataframe(frame, hide_index=True, width="stretch", column_config={
+st.dataframe(frame, hide_index=True, width="stretch", height=table_height(len(frame)), column_order=USER_COLUMNS,
+             column_config={
     "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-    "email": st.column_config.TextColumn("Email"),
+    "username": "Username", "name": "Name", "email": "Email", "role": "Role", "approval": "Approval",
     "is_active": st.column_config.CheckboxColumn("Active"),
     "flagged": st.column_config.CheckboxColumn("Flagged"),
     "flag_reason": st.column_config.TextColumn("Flag reason"),

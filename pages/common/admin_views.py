@@ -13,7 +13,7 @@ from core.permissions import Actor
 from pages.common.session import get_database, read
 from pages.common.widgets import money, money_column, status_label, with_currency_columns
 
-PAGE_SIZE = 25
+PAGE_SIZE = 20
 PARTY_AVATARS = {"sponsor": "🏢", "influencer": "🎤"}
 AUDIT_ACTIONS = (
     "sponsor.approved", "sponsor.rejected", "user.flagged", "user.unflagged", "user.deactivated",
@@ -27,6 +27,11 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 def plain(text) -> str:
     """User text made inert for st.markdown (no links, images, emphasis or HTML)."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+def table_height(rows: int) -> int:
+    """Pixel height that shows every row of a page without an inner scrollbar."""
+    return 35 * (max(rows, 1) + 1) + 3
 
 
 # ---- keyset pagination: a stack of cursors in session state ----------------------------------------------------

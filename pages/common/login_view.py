@@ -1,9 +1,12 @@
 """The logged-out screen: log in, or join as an influencer or a sponsor."""
 from __future__ import annotations
 
+from typing import Callable
+
 import streamlit as st
 
 from core import accounts
+from core.permissions import Actor
 from core.models import PLATFORMS, SPONSOR_KINDS
 from core.money import to_cents
 from pages.common.session import run_action
@@ -76,3 +79,24 @@ def render_welcome_header() -> None:
     st.title("🤝 IESCP")
     st.caption("Influencer Engagement & Sponsorship Coordination Platform — brands meet creators, "
                "negotiate fairly, and keep every budget honest.")
+
+
+def render_login_screen(sign_in: Callable[[str, str], Actor | None]) -> Actor | None:
+    """The whole logged-out screen; returns the actor when a login succeeded in this run."""
+    screen = st.empty()
+    with screen.container():
+        render_welcome_header()
+        message = st.session_state.pop("login_message", None)
+        if message:
+            st.warning(message)
+        log_in, join_influencer, join_sponsor = st.tabs(["Log in", "Join as influencer", "Join as sponsor"])
+        with log_in:
+            submitted = render_login_form()
+            actor = sign_in(*submitted) if submitted else None
+        with join_influencer:
+            render_influencer_signup()
+        with join_sponsor:
+            render_sponsor_signup()
+    if actor is not None:
+        screen.empty()  # no rerun: the login cookie must reach the browser in this run
+    return actor

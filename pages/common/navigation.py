@@ -8,6 +8,7 @@ import streamlit as st
 from core import accounts, notifications
 from core.permissions import Actor
 from pages.common.session import get_database
+from pages.common.widgets import md_escape
 
 PAGES_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,13 +52,13 @@ def pages_for(actor: Actor) -> dict[str, list[st.Page]]:
     return sections
 
 
-def render_sidebar_header(actor: Actor, container) -> None:
-    """Who is logged in, and what awaits them."""
+def render_sidebar(actor: Actor) -> bool:
+    """Who is logged in, what awaits them, and a log-out button; True when it was clicked."""
     with get_database().ReadSession.begin() as session:
         unread = notifications.unread_count(session, actor=actor)
         pending = accounts.count_pending_sponsors(session, actor=actor) if actor.can("user.approve") else 0
-    with container:
-        st.markdown(f"**{actor.display_name}**")
+    with st.sidebar:
+        st.markdown(f"**{md_escape(actor.display_name)}**")
         st.caption(f"@{actor.username} · {actor.role}")
         badges = []
         if unread:
@@ -66,3 +67,4 @@ def render_sidebar_header(actor: Actor, container) -> None:
             badges.append(f"✅ {pending} sponsor{'s' if pending != 1 else ''} awaiting approval")
         for badge in badges:
             st.caption(badge)
+        return st.button("Log out", key="sign_out", icon="🚪", use_container_width=True)

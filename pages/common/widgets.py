@@ -37,3 +37,11 @@ def money_column(label: str) -> st.column_config.NumberColumn:
 def empty_state(message: str, icon: str = "ℹ️") -> None:
     """A friendly hint when a list is empty, saying what to do next."""
     st.info(message, icon=icon)
+
+
+_MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$:"
+
+
+def md_escape(text) -> str:
+    """Escape user text for st.markdown/captions so it cannot add links, images or formatting."""
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))

@@ -1,0 +1,32 @@
+"""AppTest helpers: point pages at the test database and reset Streamlit caches around each test."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core.config import reset_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app_db(sqlite_database, monkeypatch):
+    """The SQLite test database, configured as the app's database, with fresh Streamlit caches."""
+    monkeypatch.setenv("IESCP_DATABASE_URL", str(sqlite_database.engine.url))
+    reset_settings()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield sqlite_database
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def app_test(relative_path: str, actor_id: int | None = None) -> AppTest:
+    """An AppTest of a script under the project root, optionally with a logged-in actor."""
+    at = AppTest.from_file(str(ROOT / relative_path), default_timeout=30)
+    if actor_id is not None:
+        at.session_state["actor_id"] = actor_id
+    return at

@@ -1,0 +1,109 @@
+"""The router: login, registration, per-role navigation and sessions ending when the database says so."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core import accounts
+from core.models import User
+from tests import factories as f
+from tests.conftest import ADMIN_PASSWORD
+from tests.pages.conftest import app_test
+
+
+def _login(at, username: str, password: str):
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button(key="FormSubmitter:login_form-Log in").click()
+    return at.run()
+
+
+def _texts(at) -> str:
+    return " ".join(str(e.value) for e in (*at.error, *at.warning, *at.success, *at.info))
+
+
+def test_a_visitor_sees_the_login_form_and_both_sign_up_tabs(app_db):
+    at = app_test("app.py").run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Log in", "Join as influencer", "Join as sponsor"]
+    assert at.text_input(key="login_username") is not None
+
+
+def test_the_admin_logs_in_and_lands_on_the_admin_dashboard(app_db):
+    at = _login(app_test("app.py").run(), "admin", ADMIN_PASSWORD)
+    assert not at.exception
+    assert at.session_state["authentication_status"] is True
+    assert at.title[0].value.endswith("dashboard") or "dashboard" in at.title[0].value.lower()
+
+
+def test_another_roles_page_is_not_reachable_after_login(app_db):
+    influencer = f.influencer(app_db)
+    at = _login(app_test("app.py").run(), influencer.username, f.PASSWORD)
+    assert at.session_state["actor_id"] == influencer.id
+    with pytest.raises(ValueError):
+        at.switch_page("pages/admin/approvals.py")
+
+
+def test_a_wrong_password_is_refused_and_counted(app_db):
+    influencer = f.influencer(app_db)
+    at = _login(app_test("app.py").run(), influencer.username, "Wrong-pass-9")
+    assert "Wrong username or password" in _texts(at)
+    assert not at.session_state["authentication_status"]
+    with app_db.ReadSession.begin() as s:
+        assert s.scalar(select(User.failed_logins).where(User.id == influencer.id)) == 1
+
+
+def test_a_pending_sponsor_is_told_to_wait_for_approval(app_db):
+    f.sponsor(app_db, approved=False)
+    with app_db.ReadSession.begin() as s:
+        username = s.scalar(select(User.username).where(User.approval == "pending"))
+    at = _login(app_test("app.py").run(), username, f.PASSWORD)
+    assert "awaiting approval" in _texts(at)
+    assert "actor_id" not in at.session_state
+
+
+def test_a_flagged_users_session_ends_on_the_next_click(app_db):
+    influencer = f.influencer(app_db)
+    at = _login(app_test("app.py").run(), influencer.username, f.PASSWORD)
+    assert at.session_state["actor_id"] == influencer.id
+    with app_db.Session.begin() as s:
+        accounts.flag_user(s, actor=f.admin(app_db), user_id=influencer.id, reason="Fake followers")
+    at.run()
+    assert "flagged" in _texts(at) and "Fake followers" in _texts(at)
+    assert "actor_id" not in at.session_state
+
+
+def test_an_influencer_can_register_from_the_join_tab(app_db):
+    at = app_test("app.py").run()
+    at.text_input(key="si_username").input("newcreator")
+    at.text_input(key="si_email").input("new@example.com")
+    at.text_input(key="si_password").input("Good-pass-1")
+    at.text_input(key="si_display").input("New Creator")
+    at.number_input(key="si_followers").set_value(12000)
+    at.button(key="FormSubmitter:signup_influencer-Create influencer account").click()
+    at.run()
+    assert "account is ready" in _texts(at)
+    with app_db.ReadSession.begin() as s:
+        assert s.scalar(select(User.role).where(User.username == "newcreator")) == "influencer"
+
+
+def test_registration_with_a_weak_password_explains_the_rule_and_creates_nothing(app_db):
+    at = app_test("app.py").run()
+    at.text_input(key="ss_username").input("weakco")
+    at.text_input(key="ss_email").input("weak@example.com")
+    at.text_input(key="ss_password").input("short")
+    at.text_input(key="ss_name").input("Weak Co")
+    at.button(key="FormSubmitter:signup_sponsor-Request sponsor account").click()
+    at.run()
+    assert "at least 8 characters" in _texts(at)
+    with app_db.ReadSession.begin() as s:
+        assert s.scalar(select(User.id).where(User.username == "weakco")) is None
+
+
+def test_logging_out_returns_to_the_login_screen(app_db):
+    influencer = f.influencer(app_db)
+    at = _login(app_test("app.py").run(), influencer.username, f.PASSWORD)
+    at.sidebar.button(key="sign_out").click()
+    at.run()
+    assert "logged out" in _texts(at)
+    assert not at.session_state["authentication_status"]
