@@ -377,6 +377,8 @@ CAMPAIGN_REQUEST_COLUMNS = ["id", "influencer_id", "influencer", "platform", "fo
 
 def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd.DataFrame:
     """A campaign's requests for its sponsor (or an admin): awaiting the sponsor first."""
+    if actor is None:
+        raise PermissionDenied("Please log in first.")
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound("That campaign does not exist.")

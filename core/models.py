@@ -82,7 +82,7 @@ class User(Base):
         CheckConstraint(_in("approval", APPROVAL_STATES), name="approval_valid"),
         CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
         Index("ix_users_role_approval", "role", "approval"),
-        Index("ix_users_created_at", "created_at"),
+        Index("ix_users_created_role", "created_at", "role"),  # sign-ups per month and role (0003)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -206,7 +206,10 @@ class AdRequest(Base):
         CheckConstraint(_in("status", AD_REQUEST_STATUSES), name="status_valid"),
         CheckConstraint(_in("initiated_by", PARTIES), name="initiator_valid"),
         CheckConstraint(f"turn IS NULL OR {_in('turn', PARTIES)}", name="turn_valid"),
-        Index("ix_ad_requests_campaign_status", "campaign_id", "status"),
+        # Covering for the sponsor dashboard: counts by status/turn and money by accepted day (0003).
+        Index("ix_ad_requests_campaign_rollup", "campaign_id", "status", "turn", "accepted_at", "payment_cents"),
+        # Covering for admin statistics: requests per status, money per month of acceptance (0003).
+        Index("ix_ad_requests_status_accepted", "status", "accepted_at", "payment_cents"),
         Index("ix_ad_requests_influencer_status", "influencer_id", "status", "updated_at"),
         Index("ix_ad_requests_status_turn", "status", "turn"),
         Index("ix_ad_requests_created_at", "created_at"),

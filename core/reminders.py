@@ -265,10 +265,9 @@ def run_daily_reminders(db: Database, *, now: dt.datetime | None = None, setting
                 chunk = user_ids[start:start + USER_BATCH]
                 with db.ReadSession.begin() as session:
                     recipients = load_recipients(session, party, chunk)
-                    handled = set(session.execute(
+                    handled = {(row.user_id, row.channel) for row in session.execute(
                         select(ReminderDelivery.user_id, ReminderDelivery.channel)
-                        .where(ReminderDelivery.day == day, ReminderDelivery.user_id.in_(chunk))
-                    ).tuples())
+                        .where(ReminderDelivery.day == day, ReminderDelivery.user_id.in_(chunk)))}
                 for recipient in recipients:
                     result.recipients += 1
                     for channel in channels_for(recipient, settings):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import String, and_, case, func, select
+from sqlalchemy import String, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from core import cachegen, permissions
@@ -19,6 +19,42 @@ def _month(column):
 
 def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _month_starts(since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
+    """First instants of the months from since's month up to (excluding) until's month."""
+    starts, month = [], since.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    while month < until:
+        starts.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return starts
+
+
+def _monthly(session: Session, column, since: dt.datetime, current_month: dt.datetime, aggregates: list, *,
+             where: list | None = None, keys: list | None = None, columns: list[str]) -> pd.DataFrame:
+    """Aggregates per calendar month of column (>= since), as GROUP BY substr(column, 1, 7) would give.
+
+    Each past month is a range [start, next start) on column's index, so the database counts index
+    entries in order instead of formatting every timestamp and sorting them by month; the current
+    month and anything after it (clock skew) use the plain GROUP BY. Months without rows are left
+    out, like the GROUP BY leaves them out.
+    """
+    where, keys = list(where or []), list(keys or [])
+    present = func.count().label("present_rows")
+    parts = []
+    starts = _month_starts(since, current_month)
+    for start, end in zip(starts, starts[1:] + [current_month]):
+        part = select(literal(start.strftime("%Y-%m")).label("month"), *keys, present, *aggregates) \
+            .where(column >= start, column < end, *where)
+        parts.append(part.group_by(*keys) if keys else part)
+    month = _month(column)
+    parts.append(select(month.label("month"), *keys, present, *aggregates)
+                 .where(column >= max(since, current_month), *where).group_by(month, *keys))
+    rows = [row for row in session.execute(union_all(*parts)).all() if row[1 + len(keys)]]
+    frame = pd.DataFrame([(row[0], *row[2:]) if not keys else (row[0], *row[1:1 + len(keys)],
+                                                                *row[2 + len(keys):]) for row in rows],
+                         columns=columns)
+    return frame.sort_values(columns[:1 + len(keys)], kind="stable", ignore_index=True)
 
 
 def admin_statistics(session: Session, *, actor: Actor, months: int = 12) -> dict:
@@ -42,26 +78,24 @@ def admin_statistics(session: Session, *, actor: Actor, months: int = 12) -> dic
         func.coalesce(func.sum(Campaign.budget_cents), 0), func.coalesce(func.sum(Campaign.committed_cents), 0),
     )).one()
     statuses = ("pending", "negotiating", "accepted", "rejected", "withdrawn", "completed")
-    requests = session.execute(select(
-        func.count(), *[_count_if(AdRequest.status == s) for s in statuses],
-        func.coalesce(func.sum(case((AdRequest.status == "completed", AdRequest.payment_cents), else_=0)), 0),
-    )).one()
+    # One pass over the (status, accepted_at, payment_cents) index, grouped in index order: no table
+    # scan and no sorter, unlike a CASE per status over every row.
+    by_status = {status: (int(n), int(total or 0)) for status, n, total in session.execute(
+        select(AdRequest.status, func.count(), func.sum(AdRequest.payment_cents)).group_by(AdRequest.status))}
+    requests = (sum(n for n, _ in by_status.values()), *[by_status.get(s, (0, 0))[0] for s in statuses],
+                by_status.get("completed", (0, 0))[1])
 
-    signups = pd.DataFrame(session.execute(
-        select(_month(User.created_at).label("month"), User.role, func.count().label("count"))
-        .where(User.created_at >= since).group_by("month", User.role).order_by("month")
-    ).all(), columns=["month", "role", "count"])
-    request_trend = pd.DataFrame(session.execute(
-        select(_month(AdRequest.created_at).label("month"), func.count().label("count"))
-        .where(AdRequest.created_at >= since).group_by("month").order_by("month")
-    ).all(), columns=["month", "count"])
-    money = pd.DataFrame(session.execute(
-        select(_month(AdRequest.accepted_at).label("month"),
-               func.sum(AdRequest.payment_cents).label("committed_cents"),
-               func.sum(case((AdRequest.status == "completed", AdRequest.payment_cents), else_=0)).label("paid_cents"))
-        .where(AdRequest.accepted_at >= since, AdRequest.status.in_(("accepted", "completed")))
-        .group_by("month").order_by("month")
-    ).all(), columns=["month", "committed_cents", "paid_cents"])
+    current_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    signups = _monthly(session, User.created_at, since, current_month, [func.count().label("count")],
+                       keys=[User.role], columns=["month", "role", "count"])
+    request_trend = _monthly(session, AdRequest.created_at, since, current_month, [func.count().label("count")],
+                             columns=["month", "count"])
+    money = _monthly(session, AdRequest.accepted_at, since, current_month,
+                     [func.sum(AdRequest.payment_cents).label("committed_cents"),
+                      func.sum(case((AdRequest.status == "completed", AdRequest.payment_cents), else_=0))
+                      .label("paid_cents")],
+                     where=[AdRequest.status.in_(("accepted", "completed"))],
+                     columns=["month", "committed_cents", "paid_cents"])
     top_categories = pd.DataFrame(session.execute(
         select(Campaign.category, func.count().label("campaigns"), func.sum(Campaign.budget_cents).label("budget_cents"))
         .group_by(Campaign.category).order_by(func.count().desc()).limit(10)

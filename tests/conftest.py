@@ -42,27 +42,27 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def _worker_database_url(base_url: str, worker: str) -> str:
-    """A database of our own per xdist worker, created fresh and migrated once."""
-    url = make_url(base_url)
-    name = f"iescp_test_{worker}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+def _admin_execute(base_url: str, statement: str) -> None:
+    admin = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(statement))
     admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id) -> str:
+def postgres_url(request):
     if not POSTGRES_URL:
         pytest.skip("IESCP_TEST_POSTGRES_URL is not set")
-    url = _worker_database_url(POSTGRES_URL, worker_id)
+    # One database per test process (xdist worker or not), so parallel runs never share one.
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    name = f"iescp_test_{worker}_{os.getpid()}"
+    _admin_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     engine = dbmod.make_engine(url)
     bootstrap.migrate(engine)
     engine.dispose()
-    return url
+    yield url
+    _admin_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _truncate_postgres(database: dbmod.Database) -> None:

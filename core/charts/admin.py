@@ -11,7 +11,7 @@ STATUS_COLORS = {"pending": "#eeca3b", "negotiating": "#4c78a8", "accepted": "#5
                  "withdrawn": "#9d9d9d", "completed": "#2f7d32"}
 REQUEST_STATUSES = tuple(STATUS_COLORS)
 ACTIVITY_COLORS = {"Sign-ups: influencers": ROLE_COLORS["influencer"], "Sign-ups: sponsors": ROLE_COLORS["sponsor"],
-                   "Sign-ups: admins": ROLE_COLORS["admin"], "Ad requests": "#72b7b2"}
+                   "Ad requests": "#72b7b2"}
 USER_STATES = (("active", "active"), ("pending", "pending_sponsors"), ("flagged", "flagged"),
                ("deactivated", "deactivated"))
 EMPTY_TEXT = "No data yet"
@@ -42,8 +42,9 @@ def _month_start(months: pd.Series) -> pd.Series:
 
 
 def activity_frame(signups: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
-    """Long [month (datetime), series, count] of sign-ups per role and new ad requests per month."""
+    """Long [month (datetime), series, count] of sign-ups per role (admins left out) and new ad requests per month."""
     parts = []
+    signups = signups[signups["role"] != "admin"]
     if not signups.empty:
         parts.append(pd.DataFrame({"month": _month_start(signups["month"]),
                                    "series": "Sign-ups: " + signups["role"].astype(str) + "s",
@@ -126,9 +127,8 @@ def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
 
 # ---- altair ---------------------------------------------------------------------------------------------------
 
-def activity_chart(signups: pd.DataFrame, requests: pd.DataFrame) -> alt.Chart:
-    """Bars of new sign-ups per role and new ad requests per month, side by side (empty frames give an empty chart)."""
-    data = activity_frame(signups, requests)
+def activity_chart(data: pd.DataFrame) -> alt.Chart:
+    """Bars of new sign-ups per role and new ad requests per month, side by side; data is activity_frame()."""
     return (
         alt.Chart(data, height=300)
         .mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2)
@@ -145,7 +145,10 @@ def activity_chart(signups: pd.DataFrame, requests: pd.DataFrame) -> alt.Chart:
 
 
 def top_categories_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Horizontal bars of campaigns per category, budget in the tooltip; frame is [category, campaigns, budget_cents]."""
+    """Horizontal bars of campaigns per category, total budget in the tooltip.
+
+    frame is admin_statistics()['top_categories']: [category, campaigns, budget_cents].
+    """
     data = frame.assign(budget=frame["budget_cents"].astype("float64") / 100).drop(columns=["budget_cents"])
     return (
         alt.Chart(data, height=alt.Step(30))

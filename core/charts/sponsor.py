@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 COMMITTED = "#2e7d32"
 REMAINING = "#c8e6c9"
+DAILY = "#81c784"
 BUDGET_LINE = "#9e9e9e"
 STATUS_COLOURS = {
     "pending": "#90caf9", "negotiating": "#ffb74d", "accepted": "#66bb6a", "completed": "#2e7d32",
@@ -34,7 +35,7 @@ def budget_burn_figure(burn: pd.DataFrame, budget_cents: int) -> go.Figure:
     """
     figure = go.Figure()
     figure.add_bar(x=burn["day"], y=_units(burn["committed_cents"]), name="Committed that day",
-                   marker_color=REMAINING, hovertemplate="$%{y:,.2f}<extra></extra>")
+                   marker_color=DAILY, hovertemplate="$%{y:,.2f}<extra></extra>")
     figure.add_scatter(x=burn["day"], y=_units(burn["cumulative_cents"]), name="Committed in total",
                        mode="lines+markers", line={"color": COMMITTED, "width": 3, "shape": "hv"},
                        hovertemplate="$%{y:,.2f}<extra></extra>")

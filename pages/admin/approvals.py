@@ -2,8 +2,8 @@
 import streamlit as st
 
 from core import accounts
-from pages.common.admin_views import plain
-from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.admin_views import act, plain
+from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, money
 
 actor = current_actor(role="admin")
@@ -38,9 +38,8 @@ for row in pending.head(SHOWN).itertuples():
         approve_col, reject_col = decision.columns(2)
         approve = approve_col.form_submit_button("Approve", icon="✅", type="primary", width="stretch")
         reject = reject_col.form_submit_button("Reject", icon="✖️", width="stretch")
-    if approve and run_action(lambda s: accounts.approve_sponsor(s, actor=actor, user_id=row.id),
-                              success=f"Approved {row.name}"):
-        st.rerun()
-    if reject and run_action(lambda s: accounts.reject_sponsor(s, actor=actor, user_id=row.id, reason=reason),
-                             success=f"Rejected {row.name}"):
-        st.rerun()
+    if approve:
+        act(lambda s: accounts.approve_sponsor(s, actor=actor, user_id=row.id), success=f"Approved {row.name}")
+    if reject:
+        act(lambda s: accounts.reject_sponsor(s, actor=actor, user_id=row.id, reason=reason),
+            success=f"Rejected {row.name}")

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core import audit
-from pages.common.admin_views import AUDIT_ACTIONS, PAGE_SIZE, cursor, pager
+from pages.common.admin_views import AUDIT_ACTIONS, PAGE_SIZE, cursor, pager, table_height
 from pages.common.session import current_actor, read
 from pages.common.widgets import empty_state, money_column, with_currency_columns
 
@@ -11,8 +11,9 @@ actor = current_actor(role="admin")
 st.title("Audit log", icon="📜", anchor=False)
 st.caption("Approvals, moderation and money-relevant actions, kept forever and never edited.")
 
-action = st.selectbox("Action", ["all actions", *AUDIT_ACTIONS], key="audit_action", accept_new_options=True,
-                      help="Pick an action or type another action name exactly.")
+action = st.columns([2, 3])[0].selectbox("Action", ["all actions", *AUDIT_ACTIONS], key="audit_action",
+                                         accept_new_options=True,
+                                         help="Pick an action or type another action name exactly.")
 before = cursor("audit", (action,))
 # One row more than shown tells whether there is a next page without counting the whole log.
 frame = read(lambda s: audit.list_entries(s, actor=actor, limit=PAGE_SIZE + 1, before_id=before,
@@ -29,7 +30,7 @@ shown = with_currency_columns(frame, "amount_cents")
 shown["actor"] = shown["actor"].fillna("system")
 shown["target"] = shown["target_type"] + " #" + shown["target_id"].astype("Int64").astype(str).replace("<NA>", "—")
 with st.container(border=True):
-    st.dataframe(shown, hide_index=True, width="stretch",
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)),
                  column_order=["id", "at", "actor", "action", "target", "amount", "detail"],
                  column_config={
                      "id": st.column_config.NumberColumn("#", format="%d", width="small"),

@@ -3,9 +3,9 @@ import streamlit as st
 
 from core import ad_requests, campaigns
 from core.models import AD_REQUEST_STATUSES, CAMPAIGN_STATUSES
-from pages.common.admin_views import (PAGE_SIZE, campaign_card, campaigns_table, cursor, open_thread, pager, plain,
+from pages.common.admin_views import (PAGE_SIZE, act, campaign_card, campaigns_table, cursor, open_thread, pager, plain,
                                       requests_table)
-from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state
 
 actor = current_actor(role="admin")
@@ -46,32 +46,29 @@ with campaign_tab:
                     with st.form(f"moderate_{campaign_id}"):
                         field = "Note (optional)" if camp["flagged"] else "Reason for the flag (required)"
                         reason = st.text_input(field, key=f"camp_reason_{campaign_id}", max_chars=500)
-                        if camp["flagged"]:
-                            if st.form_submit_button("Unflag campaign", icon="🏳️") and run_action(
-                                    lambda s: campaigns.unflag_campaign(s, actor=actor, campaign_id=campaign_id,
-                                                                        note=reason), success="Campaign unflagged"):
-                                st.rerun()
-                        elif st.form_submit_button("Flag campaign", icon="🚩", type="primary") and run_action(
-                                lambda s: campaigns.flag_campaign(s, actor=actor, campaign_id=campaign_id,
-                                                                  reason=reason), success="Campaign flagged"):
-                            st.rerun()
+                        if camp["flagged"] and st.form_submit_button("Unflag campaign", icon="🏳️"):
+                            act(lambda s: campaigns.unflag_campaign(s, actor=actor, campaign_id=campaign_id,
+                                                                    note=reason), success="Campaign unflagged")
+                        if not camp["flagged"] and st.form_submit_button("Flag campaign", icon="🚩", type="primary"):
+                            act(lambda s: campaigns.flag_campaign(s, actor=actor, campaign_id=campaign_id,
+                                                                  reason=reason), success="Campaign flagged")
                     st.markdown(f"**Ad requests on {plain(camp['name'])}** ({len(requests)})")
                     if requests.empty:
                         st.caption("No ad requests on this campaign yet.")
                     else:
                         requests_table(requests)
-                        open_thread(actor, requests["id"].astype(int).tolist(), "Read a negotiation", f"camp_thread_{campaign_id}")
+                        open_thread(actor, requests, "Read a negotiation", f"camp_thread_{campaign_id}")
 
 with request_tab:
     if request_tab.open:
         status = st.selectbox("Status", ["any", *AD_REQUEST_STATUSES], key="req_status")
         after = cursor("reqs", (status,))
-        result = read(lambda s: ad_requests.list_all_requests(s, actor=actor, status=None if status == "any" else status,
-                                                              after_id=after, limit=PAGE_SIZE))
+        result = read(lambda s: ad_requests.list_all_requests(
+            s, actor=actor, status=None if status == "any" else status, after_id=after, limit=PAGE_SIZE))
         frame, total = result if result else (None, 0)
         if frame is None or frame.empty:
             empty_state("No ad requests match — they appear here as sponsors and influencers start talking.")
         else:
             requests_table(frame)
             pager("reqs", frame, total=total, noun="ad requests")
-            open_thread(actor, frame["id"].astype(int).tolist(), "Read a negotiation from this page", "req_thread")
+            open_thread(actor, frame, "Read a negotiation from this page", "req_thread")

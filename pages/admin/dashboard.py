@@ -51,10 +51,11 @@ with right.container(border=True):
 
 with st.container(border=True):
     st.markdown("**New sign-ups and ad requests per month**")
-    activity = charts.activity_chart(figures["signups_by_month"], figures["ad_requests_by_month"])
-    st.altair_chart(activity, width="stretch")
-    if figures["signups_by_month"].empty and figures["ad_requests_by_month"].empty:
-        st.caption("No sign-ups or ad requests in the last 12 months yet.")
+    activity = charts.activity_frame(figures["signups_by_month"], figures["ad_requests_by_month"])
+    if activity.empty:
+        st.caption("No sign-ups or ad requests in the last 12 months yet — they will be charted here.")
+    else:
+        st.altair_chart(charts.activity_chart(activity), width="stretch")
 
 left, right = st.columns(2)
 with left.container(border=True):

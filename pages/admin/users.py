@@ -2,8 +2,8 @@
 import streamlit as st
 
 from core import accounts
-from pages.common.admin_views import PAGE_SIZE, cursor, pager, plain, table_height
-from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.admin_views import PAGE_SIZE, act, cursor, pager, plain, table_height
+from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state
 
 actor = current_actor(role="admin")
@@ -31,14 +31,14 @@ if frame.empty:
 
 st.dataframe(frame, hide_index=True, width="stretch", height=table_height(len(frame)), column_order=USER_COLUMNS,
              column_config={
-    "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-    "username": "Username", "name": "Name", "email": "Email", "role": "Role", "approval": "Approval",
-    "is_active": st.column_config.CheckboxColumn("Active"),
-    "flagged": st.column_config.CheckboxColumn("Flagged"),
-    "flag_reason": st.column_config.TextColumn("Flag reason"),
-    "created_at": st.column_config.DatetimeColumn("Joined", format="D MMM YYYY"),
-    "last_login_at": st.column_config.DatetimeColumn("Last login", format="distance"),
-})
+                 "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+                 "username": "Username", "name": "Name", "email": "Email", "role": "Role", "approval": "Approval",
+                 "is_active": st.column_config.CheckboxColumn("Active"),
+                 "flagged": st.column_config.CheckboxColumn("Flagged"),
+                 "flag_reason": st.column_config.TextColumn("Flag reason"),
+                 "created_at": st.column_config.DatetimeColumn("Joined", format="D MMM YYYY"),
+                 "last_login_at": st.column_config.DatetimeColumn("Last login", format="distance"),
+             })
 pager("users", frame, total=total, noun="users")
 
 users = {int(r.id): r for r in frame.itertuples()}
@@ -54,27 +54,27 @@ with st.container(border=True):
     with flag_col.form(f"flag_{user_id}"):
         if user.flagged:
             st.caption(f"🚩 Flagged: {plain(user.flag_reason)}")
-            note = st.text_input("Note (optional)", key=f"unflag_note_{user_id}")
-            if st.form_submit_button("Unflag", icon="🏳️") and run_action(
-                    lambda s: accounts.unflag_user(s, actor=actor, user_id=user_id, note=note), success="User unflagged"):
-                st.rerun()
+            note = st.text_input("Note (optional)", key=f"unflag_note_{user_id}", max_chars=500)
+            if st.form_submit_button("Unflag", icon="🏳️"):
+                act(lambda s: accounts.unflag_user(s, actor=actor, user_id=user_id, note=note),
+                    success="User unflagged")
         else:
             reason = st.text_input("Reason for the flag (required)", key=f"flag_reason_{user_id}", max_chars=500)
-            if st.form_submit_button("Flag", icon="🚩") and run_action(
-                    lambda s: accounts.flag_user(s, actor=actor, user_id=user_id, reason=reason), success="User flagged"):
-                st.rerun()
+            if st.form_submit_button("Flag", icon="🚩"):
+                act(lambda s: accounts.flag_user(s, actor=actor, user_id=user_id, reason=reason),
+                    success="User flagged")
     with active_col.form(f"active_{user_id}"):
         if user.is_active:
             reason = st.text_input("Reason for deactivating (required)", key=f"deact_reason_{user_id}", max_chars=500)
-            sure = st.checkbox("Yes, deactivate this account (it can be reactivated later)", key=f"deact_sure_{user_id}")
+            sure = st.checkbox("Yes, deactivate this account (it can be reactivated later)",
+                               key=f"deact_sure_{user_id}")
             if st.form_submit_button("Deactivate", icon="⛔", type="primary"):
                 if not sure:
                     st.error("Tick the box to confirm the deactivation.")
-                elif run_action(lambda s: accounts.deactivate_user(s, actor=actor, user_id=user_id, reason=reason),
-                                success="User deactivated"):
-                    st.rerun()
+                else:
+                    act(lambda s: accounts.deactivate_user(s, actor=actor, user_id=user_id, reason=reason),
+                        success="User deactivated")
         else:
             st.caption("⛔ This account is deactivated.")
-            if st.form_submit_button("Reactivate", icon="♻️") and run_action(
-                    lambda s: accounts.reactivate_user(s, actor=actor, user_id=user_id), success="User reactivated"):
-                st.rerun()
+            if st.form_submit_button("Reactivate", icon="♻️"):
+                act(lambda s: accounts.reactivate_user(s, actor=actor, user_id=user_id), success="User reactivated")

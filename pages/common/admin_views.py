@@ -10,7 +10,7 @@ from core import ad_requests, stats
 from core.config import get_settings
 from core.errors import DomainError
 from core.permissions import Actor
-from pages.common.session import get_database, read
+from pages.common.session import get_database, read, run_action
 from pages.common.widgets import money, money_column, status_label, with_currency_columns
 
 PAGE_SIZE = 20
@@ -22,6 +22,12 @@ AUDIT_ACTIONS = (
     "ad_request.completed",
 )
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def act(fn, *, success: str) -> None:
+    """Run one write action (errors shown by run_action); on success rerun so the page shows fresh data."""
+    if run_action(fn, success=success):
+        st.rerun()
 
 
 def plain(text) -> str:
@@ -104,6 +110,9 @@ def refresh_statistics() -> None:
 
 REQUEST_COLUMNS = {
     "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+    "campaign": "Campaign", "sponsor": "Sponsor", "influencer": "Influencer", "platform": "Platform",
+    "followers": st.column_config.NumberColumn("Followers", format="compact"), "status": "Status",
+    "turn": "Waiting for", "initiated_by": "Started by",
     "payment": money_column("Payment"),
     "updated_at": st.column_config.DatetimeColumn("Updated", format="distance"),
     "awaiting_me": None, "influencer_id": None, "requirements": None,
@@ -111,10 +120,16 @@ REQUEST_COLUMNS = {
 }
 
 
+REQUEST_ORDER = ["id", "campaign", "sponsor", "influencer", "platform", "followers", "payment", "status", "turn",
+                 "initiated_by", "updated_at", "last_message"]
+
+
 def requests_table(frame: pd.DataFrame) -> None:
     shown = with_currency_columns(frame, "payment_cents")
     shown["status"] = shown["status"].map(status_label)
-    st.dataframe(shown, hide_index=True, column_config=REQUEST_COLUMNS, width="stretch")
+    st.dataframe(shown, hide_index=True, column_config=REQUEST_COLUMNS, width="stretch",
+                 column_order=[c for c in REQUEST_ORDER if c in shown.columns],
+                 height=table_height(len(shown)) if len(shown) <= PAGE_SIZE else "auto")
 
 
 def campaign_card(c: dict) -> None:
@@ -162,8 +177,10 @@ def thread_view(t: dict) -> None:
 def campaigns_table(frame: pd.DataFrame) -> None:
     shown = with_currency_columns(frame, "budget_cents", "committed_cents")
     shown["status"] = shown["status"].map(status_label)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)), column_config={
         "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+        "name": "Campaign", "sponsor": "Sponsor", "category": "Category", "niche": "Niche", "status": "Status",
+        "flag_reason": "Flag reason",
         "is_public": st.column_config.CheckboxColumn("Public"),
         "flagged": st.column_config.CheckboxColumn("Flagged"),
         "start_date": st.column_config.DateColumn("Starts", format="D MMM YYYY"),
@@ -171,10 +188,12 @@ def campaigns_table(frame: pd.DataFrame) -> None:
         "budget": money_column("Budget"), "committed": money_column("Committed")})
 
 
-def open_thread(actor: Actor, request_ids: list[int], label: str, key: str) -> None:
-    """A picker over request_ids that shows the chosen request's negotiation, read-only."""
-    request_id = st.selectbox(label, request_ids, key=key, index=None, placeholder="Choose a request to read",
-                              format_func=lambda i: f"Request #{i}")
+def open_thread(actor: Actor, requests: pd.DataFrame, label: str, key: str) -> None:
+    """A picker over the requests of a table that shows the chosen one's negotiation, read-only."""
+    labels = {int(r.id): f"#{r.id} {r.influencer} · {r.status} · {money(r.payment_cents)}"
+              for r in requests.itertuples()}
+    request_id = st.selectbox(label, list(labels), key=key, index=None, placeholder="Choose a request to read",
+                              format_func=labels.get)
     if request_id is not None:
         thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
         if thread:

@@ -192,7 +192,7 @@ def profile_preview(profile: dict) -> None:
                    icon="🙈")
     with st.container(border=True):
         st.subheader(md(profile["display_name"]))
-        st.caption(" · ".join(md(part) for part in (profile["category"], profile["niche"], profile["platform"])
+        st.caption(" · ".join(md(part) for part in (profile["category"], profile["niche"], str(profile["platform"]).capitalize())
                               if part))
         a, b, c = st.columns(3)
         a.metric("Followers", f"{profile['followers']:,}")

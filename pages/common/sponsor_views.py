@@ -2,33 +2,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pandas as pd
 import streamlit as st
 
-from core import ad_requests, campaigns
+from core import ad_requests, campaigns, search
+from core.config import get_settings
 from core.money import to_cents
 from core.timeutil import today
 from pages.common.session import read, run_action
-from pages.common.widgets import empty_state, money, money_column, status_label
+from pages.common.widgets import empty_state, md_escape, money, money_column, status_label
 
 PICKED_CAMPAIGN = "sponsor_campaign_pick"
 CURSORS = "sponsor_search_cursors"
 PAGE_SIZE = 50
+DASHBOARD_COLUMNS = ["name", "status", "end_date", "budget", "used", "remaining", "awaiting_me", "open", "accepted"]
+CAMPAIGN_PAGE_COLUMNS = ["name", "status", "visibility", "start_date", "end_date", "budget", "used", "awaiting_me",
+                         "open", "accepted", "requests"]
 SORTS = {"relevance": "Relevance score", "followers": "Followers", "engagement": "Engagement rate", "reach": "Reach"}
 ACTION_TEXT = {"sent": "sent the request for", "asked": "asked to join for", "countered": "proposed",
                "accepted": "accepted", "rejected": "declined", "withdrawn": "withdrew the request",
                "edited": "changed the request to", "completed": "marked the job completed at"}
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 
 
 # ---- pure helpers ---------------------------------------------------------------------------------------
-
-def plain(text) -> str:
-    """User text made inert for Markdown (st.markdown, captions, headings): every special character escaped."""
-    return _MARKDOWN.sub(r"\\\1", "" if text is None else str(text))
-
 
 def units(cents) -> str:
     """Integer cents as an exact editable amount: 150050 -> '1500.50'."""
@@ -36,19 +33,33 @@ def units(cents) -> str:
     return f"{whole}.{frac:02d}"
 
 
+def compact(number) -> str:
+    """1834000 -> '1.8M', 52300 -> '52.3k', 950 -> '950'."""
+    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
+        if abs(number) >= size:
+            return f"{number / size:.1f}".removesuffix(".0") + suffix
+    return f"{number:,}"
+
+
+def first_awaiting(frame: pd.DataFrame) -> int:
+    """Id of the first campaign with requests waiting for the sponsor, else of the first campaign."""
+    waiting = frame[frame["awaiting_me"] > 0]
+    return int((waiting if not waiting.empty else frame)["id"].iloc[0])
+
+
 def _visibility(row) -> str:
     return "🚩 flagged" if row.flagged else ("🌐 public" if row.is_public else "🔒 private")
 
 
 def campaign_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """list_sponsor_campaigns' frame shaped for display: money in units, budget used as a 0–1 share."""
+    """list_sponsor_campaigns' frame shaped for display: money in units, budget used in percent."""
     budget = frame["budget_cents"].astype("int64")
     return pd.DataFrame({
         "name": frame["name"], "status": frame["status"].map(status_label),
         "visibility": [_visibility(r) for r in frame.itertuples()],
         "start_date": frame["start_date"], "end_date": frame["end_date"],
         "budget": budget / 100, "committed": frame["committed_cents"] / 100, "remaining": frame["remaining_cents"] / 100,
-        "used": (frame["committed_cents"] / budget.where(budget > 0)).fillna(0.0),
+        "used": (100 * frame["committed_cents"] / budget.where(budget > 0)).fillna(0.0),
         "awaiting_me": frame["awaiting_me"], "open": frame["pending"] + frame["negotiating"],
         "accepted": frame["accepted"] + frame["completed"], "requests": frame["requests"],
     })
@@ -91,7 +102,7 @@ def campaign_columns() -> dict:
         "end_date": st.column_config.DateColumn("Ends", format="localized"),
         "budget": money_column("Budget"), "committed": money_column("Committed"),
         "remaining": money_column("Remaining"),
-        "used": st.column_config.ProgressColumn("Budget used", min_value=0.0, max_value=1.0, format="percent"),
+        "used": st.column_config.ProgressColumn("Budget used", min_value=0, max_value=100, format="%.0f%%"),
         "awaiting_me": st.column_config.NumberColumn("Your turn", help="Requests waiting for your answer"),
         "open": st.column_config.NumberColumn("Open", help="Pending or in negotiation"),
         "accepted": st.column_config.NumberColumn("Hired", help="Accepted or completed"),
@@ -218,8 +229,8 @@ def requests_panel(actor, campaign_id: int) -> bool:
 def render_thread(thread: dict) -> None:
     """The negotiation history as a chat, newest last; user text is never parsed as Markdown."""
     with st.container(border=True):
-        st.markdown(f"**{plain(thread['influencer'])}** · {status_label(thread['status'])} · "
-                    f"current amount **{plain(money(thread['payment_cents']))}**")
+        st.markdown(f"**{md_escape(thread['influencer'])}** · {status_label(thread['status'])} · "
+                    f"current amount **{md_escape(money(thread['payment_cents']))}**")
         st.caption("Requirements")
         st.text(thread["requirements"])
         for event in thread["events"]:
@@ -228,8 +239,8 @@ def render_thread(thread: dict) -> None:
             amount = "" if event["amount_cents"] is None else f" {money(event['amount_cents'])}"
             with st.chat_message("user" if mine else "assistant",
                                  avatar="🏢" if event["actor_party"] == "sponsor" else "🎤"):
-                st.markdown(f"**{plain(who)}** {ACTION_TEXT.get(event['action'], event['action'])}"
-                            f"{plain(amount)}")
+                st.markdown(f"**{md_escape(who)}** {ACTION_TEXT.get(event['action'], event['action'])}"
+                            f"{md_escape(amount)}")
                 st.caption(f"{event['at']:%d %b %Y, %H:%M} UTC")
                 if event["message"]:
                     st.text(event["message"])
@@ -285,6 +296,17 @@ def request_actions(actor, thread: dict) -> bool:
 
 # ---- influencer search ------------------------------------------------------------------------------------
 
+@st.cache_data(ttl=60, max_entries=8, show_spinner=False)
+def _facets(_session, database_url: str) -> dict:
+    return search.facet_values(_session)
+
+
+def search_lookups(session, actor) -> tuple[dict, list[tuple[int, str]]]:
+    """Filter options and the actor's active campaigns. The options scan every profile and change rarely,
+    so they are cached per process for a minute instead of being recomputed on each rerun."""
+    return _facets(session, get_settings().database_url), campaigns.sponsor_campaign_options(session, actor=actor)
+
+
 def reset_cursors() -> None:
     st.session_state[CURSORS] = [None]
 
@@ -314,7 +336,7 @@ def search_filters(facets: dict) -> dict:
                                              key=f"f-{name}")
                   for i, (name, label) in enumerate((("min_followers", "Min followers"), ("max_followers", "Max followers"),
                                                      ("min_reach", "Min reach"), ("max_reach", "Max reach")))}
-        engagement = st.slider("Minimum engagement rate (%)", 0.0, 25.0, 0.0, 0.5, key="f-engagement")
+        engagement = st.slider("Minimum engagement rate", 0.0, 25.0, 0.0, 0.5, format="%.1f%%", key="f-engagement")
         st.form_submit_button("🔎 Search", type="primary", on_click=reset_cursors, key="f-submit")
     return {"text": text, "category": category, "niche": niche, "platform": platform, "sort": sort,
             "min_engagement": engagement or None, **bounds}
@@ -324,37 +346,37 @@ def pager(total: int, shown: int, next_cursor: str | None) -> None:
     """'Showing a–b of N' with Previous / Next buttons over the keyset cursor stack."""
     stack = cursor_stack()
     first = (len(stack) - 1) * PAGE_SIZE + 1
-    left, prev_col, next_col = st.columns([6, 1, 1])
+    left, prev_col, next_col = st.columns([4, 1, 1], vertical_alignment="center")
     left.caption(f"Showing {first:,}–{first + shown - 1:,} of {total:,}" if shown else f"No results on this page "
                  f"({total:,} in all)")
-    prev_col.button("← Previous", disabled=len(stack) == 1, on_click=stack.pop, key="page-prev")
+    prev_col.button("← Previous", disabled=len(stack) == 1, on_click=stack.pop, key="page-prev", width="stretch")
     next_col.button("Next →", disabled=next_cursor is None, on_click=stack.append, args=(next_cursor,),
-                    key="page-next")
+                    key="page-next", width="stretch")
 
 
 RESULT_COLUMNS = {
-    "display_name": st.column_config.TextColumn("Influencer", width="medium"), "platform": "Platform",
-    "category": "Category", "niche": "Niche",
+    "display_name": st.column_config.TextColumn("Influencer", width="medium"),
+    "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
+    "score_reasons": st.column_config.TextColumn("Why this score", width="large"),
+    "platform": "Platform", "category": "Category", "niche": "Niche",
     "followers": st.column_config.NumberColumn("Followers", format="compact"),
     "engagement_rate": st.column_config.NumberColumn("Engagement", format="%.1f%%"),
     "reach": st.column_config.NumberColumn("Reach", format="compact"),
-    "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
-    "score_reasons": st.column_config.TextColumn("Why this score", width="large"),
     "profile_url": st.column_config.LinkColumn("Profile", display_text="open ↗"),
 }
 
 
 def influencer_preview(profile: dict) -> None:
     """One influencer's public profile as a card."""
-    st.subheader(plain(profile["display_name"]))
-    st.caption(" · ".join(plain(v) for v in (f"@{profile['username']}", profile["platform"], profile["category"],
+    st.subheader(md_escape(profile["display_name"]))
+    st.caption(" · ".join(md_escape(v) for v in (f"@{profile['username']}", profile["platform"], profile["category"],
                                              profile["niche"]) if v))
     cols = st.columns(4)
-    cols[0].metric("Followers", f"{profile['followers']:,}")
+    cols[0].metric("Followers", compact(profile["followers"]), help=f"{profile['followers']:,}")
     cols[1].metric("Engagement", f"{profile['engagement_rate']:.1f}%")
-    cols[2].metric("Reach per post", f"{profile['reach']:,}")
+    cols[2].metric("Reach / post", compact(profile["reach"]), help=f"{profile['reach']:,} estimated views per post")
     cols[3].metric("Score", f"{profile['score']}/100")
-    st.caption(f"Score: {plain(profile['score_reasons'])}")
+    st.caption(f"Score: {md_escape(profile['score_reasons'])}")
     if profile["bio"]:
         st.text(profile["bio"])
     if profile["profile_url"]:
@@ -368,11 +390,13 @@ def send_request_form(actor, influencer_id: int, options: list[tuple[int, str]])
         return False
     names = dict(options)
     with st.form(f"send-{influencer_id}"):
-        campaign_id = st.selectbox("Campaign", list(names), format_func=names.get, key=f"send-campaign-{influencer_id}")
-        requirements = st.text_area("Requirements", placeholder="What to deliver, e.g. two posts and a story in March",
-                                    key=f"send-requirements-{influencer_id}")
-        payment = st.text_input("Payment offered ($)", placeholder="e.g. 500", key=f"send-payment-{influencer_id}")
-        message = st.text_area("Message (optional)", key=f"send-message-{influencer_id}")
+        left, right = st.columns([2, 1])
+        campaign_id = left.selectbox("Campaign", list(names), format_func=names.get,
+                                     key=f"send-campaign-{influencer_id}")
+        payment = right.text_input("Payment offered ($)", placeholder="e.g. 500", key=f"send-payment-{influencer_id}")
+        requirements = left.text_area("Requirements", placeholder="What to deliver, e.g. two posts and a story in March",
+                                      key=f"send-requirements-{influencer_id}")
+        message = right.text_area("Message (optional)", key=f"send-message-{influencer_id}")
         sent = st.form_submit_button("📨 Send ad request", type="primary", key=f"send-submit-{influencer_id}")
     if not sent:
         return False

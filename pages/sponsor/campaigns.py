@@ -4,7 +4,7 @@ import streamlit as st
 from core import campaigns
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, run_action, show_flash
-from pages.common.widgets import empty_state, money, status_label
+from pages.common.widgets import empty_state, md_escape, money, status_label
 
 actor = current_actor(role="sponsor")
 st.title("Campaigns", icon="📣")
@@ -26,20 +26,21 @@ with mine_tab:
     if frame is None or frame.empty:
         empty_state("No campaigns yet — create one in the **New campaign** tab.", icon="🚀")
         st.stop()
-    st.dataframe(sv.campaign_table(frame), column_config=sv.campaign_columns(), hide_index=True)
+    st.dataframe(sv.campaign_table(frame), column_config=sv.campaign_columns(), hide_index=True,
+                 column_order=sv.CAMPAIGN_PAGE_COLUMNS)
     names = {int(i): f"{n} (#{i})" for i, n in zip(frame["id"], frame["name"])}
-    if st.session_state.get(sv.PICKED_CAMPAIGN) not in names:
-        st.session_state.pop(sv.PICKED_CAMPAIGN, None)
+    if st.session_state.get(sv.PICKED_CAMPAIGN) not in names:  # first visit, or the campaign was deleted
+        st.session_state[sv.PICKED_CAMPAIGN] = sv.first_awaiting(frame)
     campaign_id = st.selectbox("Manage a campaign", list(names), format_func=names.get, key=sv.PICKED_CAMPAIGN)
     c = read(lambda s: campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id))
     if c is None:
         st.stop()
 
-    st.subheader(sv.plain(c["name"]), divider="gray")
-    st.caption(f"{status_label(c['status'])} · {sv.plain(c['category'])} · {c['start_date']:%d %b %Y} → "
+    st.subheader(md_escape(c["name"]), divider="gray")
+    st.caption(f"{status_label(c['status'])} · {md_escape(c['category'])} · {c['start_date']:%d %b %Y} → "
                f"{c['end_date']:%d %b %Y} · {'🌐 public' if c['is_public'] else '🔒 private'}")
     if c["flagged"]:
-        st.warning(f"🚩 Flagged by an administrator: {sv.plain(c['flag_reason'] or 'no reason given')}. "
+        st.warning(f"🚩 Flagged by an administrator: {md_escape(c['flag_reason'] or 'no reason given')}. "
                    "It is hidden from influencers and cannot take requests.")
     kpis = st.columns(3)
     kpis[0].metric("Budget", money(c["budget_cents"]))

@@ -5,11 +5,11 @@ from core import campaigns
 from core.charts import sponsor as charts
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state, money
+from pages.common.widgets import empty_state, md_escape, money
 
 actor = current_actor(role="sponsor")
 st.title("Dashboard", icon="📊")
-st.caption(f"Welcome back, {sv.plain(actor.display_name)} — how your campaigns are doing.")
+st.caption(f"Welcome back, {md_escape(actor.display_name)} — how your campaigns are doing.")
 show_flash()
 
 data = read(lambda s: (campaigns.list_sponsor_campaigns(s, actor=actor), campaigns.budget_burn(s, actor=actor)))
@@ -21,19 +21,25 @@ if frame.empty:
     st.stop()
 
 summary = campaigns.sponsor_summary(frame)
-kpis = st.columns(5)
-kpis[0].metric("Active campaigns", summary["active"], help=f"{summary['campaigns']} campaigns in all", border=True)
-kpis[1].metric("Total budget", money(summary["budget_cents"]), border=True)
-kpis[2].metric("Committed", money(summary["committed_cents"]), help="Accepted and completed requests", border=True)
-kpis[3].metric("Remaining", money(summary["remaining_cents"]), border=True)
-kpis[4].metric("Awaiting your reply", summary["awaiting_me"], help=f"{summary['open_requests']} open requests, "
-               f"{summary['accepted']} influencers hired", border=True)
+used = summary["committed_cents"] / summary["budget_cents"] if summary["budget_cents"] else 0.0
+counts = st.columns(4)
+counts[0].metric("Active campaigns", summary["active"], help=f"{summary['campaigns']} campaigns in all", border=True)
+counts[1].metric("Awaiting your reply", summary["awaiting_me"], border=True)
+counts[2].metric("Open requests", summary["open_requests"], help="Pending or in negotiation", border=True)
+counts[3].metric("Influencers hired", summary["accepted"], help="Accepted or completed requests", border=True)
+budget = st.columns(3)
+budget[0].metric("Total budget", money(summary["budget_cents"]), border=True, height="stretch")
+budget[1].metric("Committed", money(summary["committed_cents"]), f"{used:.0%} of budget", delta_color="off",
+                 delta_arrow="off", border=True, height="stretch")
+budget[2].metric("Remaining", money(summary["remaining_cents"]), border=True, height="stretch")
 if summary["awaiting_me"]:
     st.info(f"🔔 {summary['awaiting_me']} request(s) wait for your answer — open **Campaigns** to reply.")
 
 overview, burn_tab, requests_tab = st.tabs(["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status"])
 with overview:
-    st.dataframe(sv.campaign_table(frame), column_config=sv.campaign_columns(), hide_index=True)
+    st.dataframe(sv.campaign_table(frame), column_config=sv.campaign_columns(), hide_index=True,
+                 column_order=sv.DASHBOARD_COLUMNS)
+    st.markdown("**Budget by campaign**")
     st.plotly_chart(charts.campaign_budget_figure(frame), key="budget-by-campaign")
 with burn_tab:
     if burn.empty:

@@ -1,10 +1,10 @@
 """Find influencers: filter, sort by relevance (with the score explained), preview, and send an ad request."""
 import streamlit as st
 
-from core import accounts, campaigns, search
+from core import accounts, search
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, md_escape
 
 actor = current_actor(role="sponsor")
 st.title("Find influencers", icon="🔎")
@@ -12,7 +12,7 @@ st.caption("Filter creators by audience and engagement. Relevance blends reach (
            "engagement (up to 40 points); each result says why it scored what it did.")
 show_flash()
 
-lookups = read(lambda s: (search.facet_values(s), campaigns.sponsor_campaign_options(s, actor=actor)))
+lookups = read(lambda s: sv.search_lookups(s, actor))
 if lookups is None:
     st.stop()
 facets, options = lookups
@@ -36,10 +36,8 @@ if st.session_state.get("preview-pick") not in names:
 influencer_id = st.selectbox("Preview and contact", list(names), format_func=names.get, key="preview-pick")
 profile = read(lambda s: accounts.get_influencer_profile(s, actor=actor, influencer_id=influencer_id))
 if profile is not None:
-    preview, contact = st.columns([3, 2], gap="large")
-    with preview, st.container(border=True):
+    with st.container(border=True):
         sv.influencer_preview(profile)
-    with contact, st.container(border=True):
-        st.markdown("**📨 Send an ad request**")
-        if sv.send_request_form(actor, influencer_id, options):
-            st.rerun()
+    st.markdown(f"**📨 Send {md_escape(profile['display_name'])} an ad request**")
+    if sv.send_request_form(actor, influencer_id, options):
+        st.rerun()

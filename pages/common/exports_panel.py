@@ -1,0 +1,126 @@
+"""Background CSV exports: start one with filters, watch it while it runs, download it when done."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from core import campaigns, exports
+from core.errors import DomainError
+from core.models import AD_REQUEST_STATUSES, CAMPAIGN_STATUSES
+from core.permissions import Actor
+from pages.common.session import get_database, read, run_action
+from pages.common.widgets import empty_state
+
+ACTIVE = ("queued", "running")
+SHOWN_JOBS = 10
+STATUS_TEXT = {"queued": "🕓 queued", "running": "⏳ running", "done": "✅ ready", "failed": "❌ failed"}
+KIND_LABELS = {"ad_requests": "Ad requests", "campaigns": "Campaigns"}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def _plain(text) -> str:
+    return _MARKDOWN.sub(r"\\\1", "" if text is None else str(text))
+
+
+def _size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def render_exports_panel(actor: Actor, *, key: str = "exports") -> None:
+    """The whole panel: a start form and the actor's recent export jobs (auto-refreshing while one runs)."""
+    _start_form(actor, key)
+    jobs = read(lambda s: exports.list_exports(s, actor=actor, limit=SHOWN_JOBS))
+    if jobs is None:
+        return
+    if jobs["status"].isin(ACTIVE).any():
+        _live_jobs(actor, key)
+    else:
+        _render_jobs(actor, jobs, key)
+
+
+def _start_form(actor: Actor, key: str) -> None:
+    kind = st.segmented_control("Export", list(KIND_LABELS), format_func=KIND_LABELS.get, default="ad_requests",
+                                key=f"{key}-kind", required=True)
+    statuses = CAMPAIGN_STATUSES if kind == "campaigns" else AD_REQUEST_STATUSES
+    options: list[tuple[int | None, str]] = [(None, "All campaigns")]
+    if actor.role == "sponsor":
+        mine = read(lambda s: campaigns.list_sponsor_campaigns(s, actor=actor))
+        if mine is not None:
+            options += [(int(r.id), r.name) for r in mine[["id", "name"]].itertuples()]
+    with st.form(f"{key}-start", border=True):
+        left, middle, right = st.columns(3)
+        status = left.selectbox("Status", ["any", *statuses], key=f"{key}-status")
+        if actor.role == "sponsor":
+            picked = middle.selectbox("Campaign", options, format_func=lambda o: o[1], key=f"{key}-campaign")
+            campaign_id = picked[0]
+        else:
+            number = middle.number_input("Campaign id (optional)", min_value=0, step=1, value=0, key=f"{key}-cid")
+            campaign_id = int(number) or None
+        text = right.text_input("Name contains", max_chars=100, key=f"{key}-text",
+                                placeholder="campaign, sponsor or influencer")
+        submitted = st.form_submit_button("Start export", icon="📤", type="primary")
+    if not submitted:
+        return
+    filters = {"status": None if status == "any" else status, "campaign_id": campaign_id, "text": text or None}
+    job_id = run_action(lambda s: exports.start_export(s, actor=actor, kind=kind, filters=filters),
+                        success="Export started — it appears below and you get a notification when it is ready.")
+    if job_id:
+        from tasks import exports as export_tasks  # the queue is only needed when a job starts
+
+        export_tasks.enqueue_export(job_id)
+
+
+def _download_target(actor: Actor, job_id: int) -> tuple[str, Path] | None:
+    try:
+        with get_database().ReadSession.begin() as session:
+            return exports.open_export(session, actor=actor, job_id=job_id)
+    except DomainError:
+        return None
+
+
+@st.fragment(run_every=2)
+def _live_jobs(actor: Actor, key: str) -> None:
+    """Re-reads the jobs every 2 s while one is queued or running, then reruns the page once to stop polling."""
+    jobs = read(lambda s: exports.list_exports(s, actor=actor, limit=SHOWN_JOBS))
+    if jobs is None:
+        return
+    _render_jobs(actor, jobs, key)
+    if not jobs["status"].isin(ACTIVE).any():
+        st.rerun()
+
+
+def _render_jobs(actor: Actor, jobs, key: str) -> None:
+    st.subheader("Your exports", anchor=False)
+    if jobs.empty:
+        empty_state("No exports yet — pick what to export above and press Start export. Big exports run in the "
+                    "background; you can leave this page meanwhile.")
+        return
+    for job in jobs.itertuples():
+        with st.container(border=True):
+            info, action = st.columns([4, 1.4], vertical_alignment="center")
+            info.markdown(f"**{_plain(job.description)}** · {STATUS_TEXT.get(job.status, job.status)}")
+            when = f"started {job.created_at:%d %b %Y %H:%M} UTC"
+            if job.status == "done":
+                took = f" in {job.duration_ms / 1000:.1f} s" if job.duration_ms is not None else ""
+                info.caption(f"{int(job.row_count):,} rows · {_size(int(job.size_bytes))}{took} · {when}")
+                target = _download_target(actor, int(job.id)) if job.downloadable else None
+                if target is None:
+                    action.caption("Expired — start a new export.")
+                else:
+                    filename, path = target
+                    action.download_button("Download CSV", data=lambda p=path: p.read_bytes(), file_name=filename,
+                                           mime="text/csv", icon="⬇️", on_click="ignore", key=f"{key}-dl-{job.id}",
+                                           width="stretch")
+            elif job.status == "failed":
+                info.caption(when)
+                info.error(job.error or "The export failed. Please try again.")
+            else:
+                done = int(job.row_count or 0)
+                info.caption(f"{done:,} rows written so far · {when}" if done else f"Waiting for the worker · {when}")
+                action.progress(50 if job.status == "running" else 5, text=STATUS_TEXT[job.status])

@@ -1,0 +1,442 @@
+"""Ad requests: the negotiation state machine, every transition legal and illegal, and its read models."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from core import accounts, ad_requests, campaigns
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.models import AdRequest, AdRequestEvent, AuditLog, Campaign, Notification
+from core.permissions import Actor
+from core.timeutil import today
+from tests import factories as f
+
+PAYMENT = 10_000
+
+
+def _request(db, request_id) -> AdRequest:
+    return f.read(db, lambda s: s.get(AdRequest, request_id))
+
+
+def _events(db, request_id) -> list[tuple]:
+    return f.read(db, lambda s: [tuple(r) for r in s.execute(
+        select(AdRequestEvent.actor_party, AdRequestEvent.action, AdRequestEvent.from_status,
+               AdRequestEvent.to_status, AdRequestEvent.amount_cents)
+        .where(AdRequestEvent.ad_request_id == request_id).order_by(AdRequestEvent.id))])
+
+
+def _committed(db, campaign_id) -> int:
+    return f.read(db, lambda s: s.get(Campaign, campaign_id).committed_cents)
+
+
+# ---- happy paths -------------------------------------------------------------------------------------------
+
+def test_a_sponsor_sends_a_request_and_the_influencer_is_notified(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=12_345)
+    r = _request(database, request_id)
+    assert (r.status, r.turn, r.initiated_by, r.payment_cents, r.requirements) == (
+        "pending", "influencer", "sponsor", 12_345, "Two posts and a story")
+    assert _events(database, request_id) == [("sponsor", "sent", None, "pending", 12_345)]
+    inbox = f.read(database, lambda s: ad_requests.inbox(s, actor=influencer))
+    assert list(inbox["id"]) == [request_id] and bool(inbox.loc[0, "awaiting_me"])
+    assert inbox.loc[0, "last_message"] == "Hi!"
+    titles = f.read(database, lambda s: list(s.scalars(select(Notification.title)
+                                                       .where(Notification.user_id == influencer.id))))
+    assert any(t.startswith("New ad request") for t in titles)
+
+
+def test_an_influencer_asks_to_join_a_public_campaign_and_the_sponsor_decides(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.ask(database, influencer, campaign_id, payment_cents=8_000)
+    r = _request(database, request_id)
+    assert (r.status, r.turn, r.initiated_by, r.payment_cents) == ("pending", "sponsor", "influencer", 8_000)
+    listed = f.read(database, lambda s: ad_requests.campaign_requests(s, actor=sponsor, campaign_id=campaign_id))
+    assert list(listed["id"]) == [request_id] and bool(listed.loc[0, "awaiting_me"])
+    f.write(database, lambda s: ad_requests.accept(s, actor=sponsor, ad_request_id=request_id, message="Welcome"))
+    assert _request(database, request_id).status == "accepted"
+    assert _committed(database, campaign_id) == 8_000
+
+
+def test_an_influencer_cannot_ask_to_join_a_private_campaign(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor, is_public=False)
+    with pytest.raises(NotFound, match="not public"):
+        f.ask(database, influencer, campaign_id)
+
+
+def test_accepting_charges_the_budget_and_is_audited(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor, budget_cents=50_000)
+    request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=20_000)
+    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    r = _request(database, request_id)
+    assert (r.status, r.turn, r.accepted_at is not None) == ("accepted", None, True)
+    assert _committed(database, campaign_id) == 20_000
+    audit = f.read(database, lambda s: s.execute(select(AuditLog.action, AuditLog.amount_cents)
+                                                 .where(AuditLog.target_type == "ad_request")).all())
+    assert [tuple(a) for a in audit] == [("ad_request.accepted", 20_000)]
+    summary = f.read(database, lambda s: ad_requests.earnings_summary(s, actor=influencer))
+    assert summary == {"accepted_cents": 20_000, "completed_cents": 0, "open_pipeline_cents": 0, "awaiting_me": 0,
+                       "requests": 1}
+    by_month = f.read(database, lambda s: ad_requests.earnings_by_month(s, actor=influencer))
+    assert list(by_month["month"]) == [today().strftime("%Y-%m")] and list(by_month["amount_cents"]) == [20_000]
+
+
+def test_negotiation_allows_unlimited_counter_offers_taking_turns(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor, budget_cents=1_000_000)
+    request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=10_000)
+    amounts = []
+    for round_ in range(12):
+        who = influencer if round_ % 2 == 0 else sponsor
+        amount = 10_000 + (round_ + 1) * 500
+        f.write(database, lambda s: ad_requests.counter_offer(s, actor=who, ad_request_id=request_id,
+                                                              payment_cents=amount, message=f"Round {round_}"))
+        r = _request(database, request_id)
+        assert (r.status, r.turn, r.payment_cents) == (
+            "negotiating", "sponsor" if who is influencer else "influencer", amount)
+        amounts.append(amount)
+        # The party that just countered must now wait.
+        with pytest.raises(Conflict, match="turn"):
+            f.write(database, lambda s: ad_requests.counter_offer(s, actor=who, ad_request_id=request_id,
+                                                                  payment_cents=amount + 1, message="Again"))
+    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    events = _events(database, request_id)
+    assert [e[1] for e in events] == ["sent"] + ["countered"] * 12 + ["accepted"]
+    assert [e[4] for e in events[1:-1]] == amounts and events[-1][4] == amounts[-1]
+    assert _committed(database, campaign_id) == amounts[-1]
+    thread = f.read(database, lambda s: ad_requests.get_thread(s, actor=sponsor, ad_request_id=request_id))
+    assert thread["status"] == "accepted" and len(thread["events"]) == 14
+    assert thread["events"][1]["message"] == "Round 0" and thread["events"][1]["actor"] == influencer.username
+
+
+def test_the_waiting_party_withdraws_and_the_other_party_is_told(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    f.write(database, lambda s: ad_requests.withdraw(s, actor=sponsor, ad_request_id=request_id, message="Sorry"))
+    assert (_request(database, request_id).status, _request(database, request_id).turn) == ("withdrawn", None)
+    inbox = f.read(database, lambda s: ad_requests.inbox(s, actor=influencer))
+    assert inbox.loc[0, "status"] == "withdrawn" and inbox.loc[0, "last_message"] == "Sorry"
+    # A new request between the same pair is possible once the old one is closed.
+    again = f.request(database, sponsor, campaign_id, influencer)
+    assert _request(database, again).status == "pending"
+
+
+def test_the_initiator_edits_a_pending_request_until_it_is_answered(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    f.write(database, lambda s: ad_requests.edit_ad_request(s, actor=sponsor, ad_request_id=request_id,
+                                                            requirements="Three posts", payment_cents=15_000))
+    r = _request(database, request_id)
+    assert (r.requirements, r.payment_cents, r.status, r.turn) == ("Three posts", 15_000, "pending", "influencer")
+    assert _events(database, request_id)[-1] == ("sponsor", "edited", "pending", "pending", 15_000)
+    f.write(database, lambda s: ad_requests.counter_offer(s, actor=influencer, ad_request_id=request_id,
+                                                          payment_cents=16_000, message="Closer"))
+    with pytest.raises(Conflict, match="answered already"):
+        f.write(database, lambda s: ad_requests.edit_ad_request(s, actor=sponsor, ad_request_id=request_id,
+                                                                requirements="Four", payment_cents=17_000))
+
+
+def test_the_sponsor_marks_accepted_work_completed(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    f.write(database, lambda s: ad_requests.mark_completed(s, actor=sponsor, ad_request_id=request_id))
+    r = _request(database, request_id)
+    assert (r.status, r.completed_at is not None) == ("completed", True)
+    assert _committed(database, campaign_id) == PAYMENT
+    summary = f.read(database, lambda s: ad_requests.earnings_summary(s, actor=influencer))
+    assert (summary["accepted_cents"], summary["completed_cents"]) == (0, PAYMENT)
+
+
+def test_bulk_reject_rejects_everything_selected(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    ids = [f.request(database, sponsor, f.campaign(database, sponsor), influencer) for _ in range(3)]
+    n = f.write(database, lambda s: ad_requests.bulk_reject(s, actor=influencer, ad_request_ids=ids + [ids[0]],
+                                                            message="Not my style"))
+    assert n == 3
+    assert {_request(database, i).status for i in ids} == {"rejected"}
+
+
+def test_bulk_reject_is_all_or_nothing(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    mine = f.request(database, sponsor, f.campaign(database, sponsor), influencer)
+    waiting_for_sponsor = f.ask(database, influencer, f.campaign(database, sponsor))
+    before = f.snapshot(database)
+    with pytest.raises(Conflict, match="sponsor's turn"):
+        f.write(database, lambda s: ad_requests.bulk_reject(s, actor=influencer,
+                                                            ad_request_ids=[mine, waiting_for_sponsor]))
+    assert f.snapshot(database) == before
+    with pytest.raises(InvalidInput, match="at least one"):
+        f.write(database, lambda s: ad_requests.bulk_reject(s, actor=influencer, ad_request_ids=[]))
+
+
+def test_only_one_live_request_per_influencer_and_campaign(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    f.request(database, sponsor, campaign_id, influencer)
+    before = f.snapshot(database)
+    with pytest.raises(Conflict, match="already an open or accepted request"):
+        f.request(database, sponsor, campaign_id, influencer)
+    with pytest.raises(Conflict, match="already an open or accepted request"):
+        f.ask(database, influencer, campaign_id)
+    assert f.snapshot(database) == before
+
+
+@pytest.mark.parametrize("problem, expected", [
+    ("flagged", "flagged by an administrator"),
+    ("draft", "only active campaigns"),
+    ("ended", "has ended"),
+])
+def test_requests_need_an_active_unflagged_running_campaign(database, problem, expected):
+    admin, sponsor, influencer = f.admin(database), f.sponsor(database), f.influencer(database)
+    if problem == "ended":
+        campaign_id = f.campaign(database, sponsor, start=today() - dt.timedelta(days=10),
+                                 end=today() - dt.timedelta(days=1))
+    else:
+        campaign_id = f.campaign(database, sponsor, status="draft" if problem == "draft" else "active")
+    if problem == "flagged":
+        f.write(database, lambda s: campaigns.flag_campaign(s, actor=admin, campaign_id=campaign_id, reason="x"))
+    before = f.snapshot(database)
+    with pytest.raises(Conflict, match=expected):
+        f.request(database, sponsor, campaign_id, influencer)
+    assert f.snapshot(database) == before
+
+
+def test_a_request_cannot_go_to_a_private_or_flagged_influencer(database):
+    admin, sponsor = f.admin(database), f.sponsor(database)
+    private = f.influencer(database, is_public=False)
+    flagged = f.influencer(database)
+    f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=flagged.id, reason="Spam"))
+    campaign_id = f.campaign(database, sponsor)
+    for who in (private, flagged):
+        with pytest.raises(NotFound, match="not taking requests"):
+            f.request(database, sponsor, campaign_id, who)
+    with pytest.raises(NotFound):
+        f.write(database, lambda s: ad_requests.send_ad_request(s, actor=sponsor, campaign_id=campaign_id,
+                                                                influencer_id=123_456, payment_cents=1,
+                                                                requirements="x"))
+
+
+def test_a_request_on_a_flagged_campaign_cannot_be_accepted(database):
+    admin, sponsor, influencer = f.admin(database), f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    f.write(database, lambda s: campaigns.flag_campaign(s, actor=admin, campaign_id=campaign_id, reason="x"))
+    before = f.snapshot(database)
+    with pytest.raises(Conflict, match="no longer active"):
+        f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    assert f.snapshot(database) == before
+
+
+def test_payments_above_the_remaining_budget_are_refused(database):
+    sponsor, a, b = f.sponsor(database), f.influencer(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor, budget_cents=30_000)
+    first = f.request(database, sponsor, campaign_id, a, payment_cents=20_000)
+    f.write(database, lambda s: ad_requests.accept(s, actor=a, ad_request_id=first))
+    before = f.snapshot(database)
+    with pytest.raises(InvalidInput, match=r"more than this campaign has left \(\$100.00 of \$300.00\)"):
+        f.request(database, sponsor, campaign_id, b, payment_cents=10_001)
+    asked = f.ask(database, b, campaign_id, payment_cents=15_000)  # influencers may ask for more
+    before = f.snapshot(database)
+    with pytest.raises(Conflict, match=r"exceed the campaign budget: only \$100.00 is left"):
+        f.write(database, lambda s: ad_requests.accept(s, actor=sponsor, ad_request_id=asked))
+    with pytest.raises(InvalidInput, match="more than this campaign has left"):
+        f.write(database, lambda s: ad_requests.counter_offer(s, actor=sponsor, ad_request_id=asked,
+                                                              payment_cents=12_000, message="Meet me"))
+    assert f.snapshot(database) == before
+    f.write(database, lambda s: ad_requests.counter_offer(s, actor=sponsor, ad_request_id=asked,
+                                                          payment_cents=10_000, message="All I have"))
+    f.write(database, lambda s: ad_requests.accept(s, actor=b, ad_request_id=asked))
+    assert _committed(database, campaign_id) == 30_000
+
+
+def test_the_read_models_show_each_side_what_they_need(database):
+    admin, sponsor, influencer = f.admin(database), f.sponsor(database), f.influencer(database)
+    campaign_a = f.campaign(database, sponsor, name="Alpha")
+    campaign_b = f.campaign(database, sponsor, name="Beta")
+    waiting = f.request(database, sponsor, campaign_a, influencer)
+    answered = f.ask(database, influencer, campaign_b)
+    inbox = f.read(database, lambda s: ad_requests.inbox(s, actor=influencer))
+    assert list(inbox["id"]) == [waiting, answered]  # awaiting me first
+    assert list(f.read(database, lambda s: ad_requests.inbox(s, actor=influencer, awaiting_only=True))["id"]) == [
+        waiting]
+    assert list(f.read(database, lambda s: ad_requests.inbox(s, actor=influencer, status="pending"))["id"]) == [
+        waiting, answered]
+    mine = f.read(database, lambda s: ad_requests.list_sponsor_requests(s, actor=sponsor))
+    assert sorted(mine["id"]) == sorted([waiting, answered])
+    only_b = f.read(database, lambda s: ad_requests.list_sponsor_requests(s, actor=sponsor, campaign_id=campaign_b))
+    assert list(only_b["id"]) == [answered]
+    frame, total = f.read(database, lambda s: ad_requests.list_all_requests(s, actor=admin))
+    assert total == 2 and list(frame["id"]) == sorted([waiting, answered], reverse=True)
+    page, total = f.read(database, lambda s: ad_requests.list_all_requests(s, actor=admin, after_id=max(frame["id"]),
+                                                                          limit=1))
+    assert total == 2 and list(page["id"]) == [min(frame["id"])]
+    thread = f.read(database, lambda s: ad_requests.get_thread(s, actor=influencer, ad_request_id=waiting))
+    assert (thread["my_party"], thread["my_turn"], thread["can_withdraw"], thread["can_edit"]) == (
+        "influencer", True, False, False)
+    thread = f.read(database, lambda s: ad_requests.get_thread(s, actor=sponsor, ad_request_id=waiting))
+    assert (thread["my_party"], thread["my_turn"], thread["can_withdraw"], thread["can_edit"]) == (
+        "sponsor", False, True, True)
+    thread = f.read(database, lambda s: ad_requests.get_thread(s, actor=admin, ad_request_id=waiting))
+    assert thread["my_party"] is None and not thread["my_turn"] and len(thread["events"]) == 1
+    with pytest.raises(NotFound):
+        f.read(database, lambda s: ad_requests.get_thread(s, actor=admin, ad_request_id=999_999))
+
+
+# ---- the full transition table -----------------------------------------------------------------------------
+
+STATES = ["pending-influencers-turn", "pending-sponsors-turn", "negotiating-influencers-turn",
+          "negotiating-sponsors-turn", "accepted", "rejected", "withdrawn", "completed"]
+ACTIONS = ["accept", "reject", "counter", "withdraw", "edit", "complete"]
+OPEN = {"pending-influencers-turn", "pending-sponsors-turn", "negotiating-influencers-turn",
+        "negotiating-sponsors-turn"}
+
+
+@dataclass
+class Deal:
+    sponsor: Actor
+    influencer: Actor
+    campaign_id: int
+    request_id: int
+
+
+def _deal_in_state(db, sponsor, influencer, state) -> Deal:
+    """A fresh campaign with one request brought to state through the real services."""
+    campaign_id = f.campaign(db, sponsor, budget_cents=100_000)
+    if state in ("pending-sponsors-turn", "negotiating-influencers-turn"):
+        request_id = f.ask(db, influencer, campaign_id, payment_cents=PAYMENT)
+    else:
+        request_id = f.request(db, sponsor, campaign_id, influencer, payment_cents=PAYMENT)
+    steps = {
+        "negotiating-influencers-turn": [(sponsor, "counter")],
+        "negotiating-sponsors-turn": [(influencer, "counter")],
+        "accepted": [(influencer, "accept")],
+        "rejected": [(influencer, "reject")],
+        "withdrawn": [(sponsor, "withdraw")],
+        "completed": [(influencer, "accept"), (sponsor, "complete")],
+    }.get(state, [])
+    for who, action in steps:
+        f.write(db, lambda s: _do(s, action, who, request_id, PAYMENT + 100))
+    return Deal(sponsor, influencer, campaign_id, request_id)
+
+
+def _do(session, action, actor, request_id, amount):
+    if action == "accept":
+        ad_requests.accept(session, actor=actor, ad_request_id=request_id, message="ok")
+    elif action == "reject":
+        ad_requests.reject(session, actor=actor, ad_request_id=request_id, message="no")
+    elif action == "counter":
+        ad_requests.counter_offer(session, actor=actor, ad_request_id=request_id, payment_cents=amount,
+                                  message="How about this")
+    elif action == "withdraw":
+        ad_requests.withdraw(session, actor=actor, ad_request_id=request_id, message="never mind")
+    elif action == "edit":
+        ad_requests.edit_ad_request(session, actor=actor, ad_request_id=request_id, requirements="Edited brief",
+                                    payment_cents=amount)
+    elif action == "complete":
+        ad_requests.mark_completed(session, actor=actor, ad_request_id=request_id)
+    else:  # pragma: no cover - a typo in the table
+        raise AssertionError(action)
+
+
+def _turn_of(state: str) -> str | None:
+    if state.endswith("influencers-turn"):
+        return "influencer"
+    if state.endswith("sponsors-turn"):
+        return "sponsor"
+    return None
+
+
+def _initiator_of(state: str) -> str:
+    return "influencer" if state in ("pending-sponsors-turn", "negotiating-influencers-turn") else "sponsor"
+
+
+def _expected(state: str, action: str, party: str):
+    """The rule, written independently of the code: the resulting (status, turn) or the error raised."""
+    is_open, turn = state in OPEN, _turn_of(state)
+    other = "sponsor" if party == "influencer" else "influencer"
+    if action in ("accept", "reject", "counter"):
+        if not (is_open and turn == party):
+            return Conflict
+        return {"accept": ("accepted", None), "reject": ("rejected", None), "counter": ("negotiating", other)}[action]
+    if action == "withdraw":
+        return ("withdrawn", None) if is_open and turn == other else Conflict
+    if action == "edit":
+        if _initiator_of(state) != party:
+            return PermissionDenied
+        return ("pending", other) if state.startswith("pending") else Conflict
+    if action == "complete":
+        if party != "sponsor":
+            return PermissionDenied
+        return ("completed", None) if state == "accepted" else Conflict
+    raise AssertionError(action)
+
+
+ACTION_EVENTS = {"accept": "accepted", "reject": "rejected", "counter": "countered", "withdraw": "withdrawn",
+                 "edit": "edited", "complete": "completed"}
+
+
+def _attempt(db, deal: Deal, action: str, party: str):
+    """Try one action on a fresh deal; return what happened and any broken invariant."""
+    actor = deal.sponsor if party == "sponsor" else deal.influencer
+    before_row = _request(db, deal.request_id)
+    before_events = _events(db, deal.request_id)
+    before_committed = _committed(db, deal.campaign_id)
+    amount = PAYMENT + 700
+    problems = []
+    try:
+        before = f.snapshot(db)
+        f.write(db, lambda s: _do(s, action, actor, deal.request_id, amount))
+    except (Conflict, PermissionDenied, InvalidInput, NotFound) as error:
+        if not error.message or error.message.startswith("("):
+            problems.append(f"unreadable message {error.message!r}")
+        if f.snapshot(db) != before:
+            problems.append("the database changed after a refused action")
+        after_row = _request(db, deal.request_id)
+        if (after_row.status, after_row.turn, after_row.payment_cents, after_row.requirements,
+                after_row.updated_at) != (before_row.status, before_row.turn, before_row.payment_cents,
+                                          before_row.requirements, before_row.updated_at):
+            problems.append("the request row changed")
+        if _events(db, deal.request_id) != before_events:
+            problems.append("the history changed")
+        return type(error), problems
+    after_row = _request(db, deal.request_id)
+    events = _events(db, deal.request_id)
+    if events[:-1] != before_events or len(events) != len(before_events) + 1:
+        problems.append("not exactly one history row was appended")
+    elif events[-1][:4] != (party, ACTION_EVENTS[action], before_row.status, after_row.status):
+        problems.append(f"wrong history row {events[-1]}")
+    new_amount = amount if action in ("counter", "edit") else before_row.payment_cents
+    if after_row.payment_cents != new_amount or events[-1][4] not in (new_amount, None):
+        problems.append("wrong amount")
+    charged = before_row.payment_cents if action == "accept" else 0
+    if _committed(db, deal.campaign_id) != before_committed + charged:
+        problems.append("committed budget is wrong")
+    return (after_row.status, after_row.turn), problems
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_transition_is_allowed_only_from_the_right_state_and_turn(database, state):
+    """For a request in `state` (status and whose turn), each action by each party: the new (status, turn), or
+    the error; a refused action leaves the row, its history and the whole database unchanged."""
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    outcomes, expected, problems = {}, {}, {}
+    for action in ACTIONS:
+        for party in ("sponsor", "influencer"):
+            deal = _deal_in_state(database, sponsor, influencer, state)
+            outcomes[action, party], found = _attempt(database, deal, action, party)
+            expected[action, party] = _expected(state, action, party)
+            if found:
+                problems[action, party] = found
+    assert outcomes == expected
+    assert problems == {}

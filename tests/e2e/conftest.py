@@ -1,0 +1,216 @@
+"""Browser tests: Debian's Chromium (through Playwright) against a real `streamlit run app.py` on 127.0.0.1.
+
+One server per test session, on a seeded demo database in a temporary data folder; every test gets a
+fresh browser context (no cookies), so each flow logs in through the app's own login form.
+Set E2E_BASE_URL to drive an already running server instead (debugging).
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")  # test modules skip themselves when it is missing (CI installs it)
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+PYTHON = Path(sys.executable)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Streamlit scrolls inside its own container, so a "full page" screenshot is only the viewport: make it tall.
+VIEWPORT = {"width": 1400, "height": 2200}
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+ADMIN = ("admin", "Admin-demo-1")
+SPONSOR = ("brightwave", "Demo-pass-1")
+INFLUENCER = ("maya", "Demo-pass-1")
+
+expect.set_options(timeout=15_000)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    """The test process's environment without any IESCP_* setting, plus a private data folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IESCP_")}
+    env.update(IESCP_DATA_DIR=str(data_dir), IESCP_BCRYPT_ROUNDS="4", PYTHONUNBUFFERED="1")
+    return env
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """Base URL of a real Streamlit server on a freshly seeded demo database."""
+    if os.environ.get("E2E_BASE_URL"):
+        yield os.environ["E2E_BASE_URL"].rstrip("/")
+        return
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    env = _server_env(data_dir)
+    seeded = subprocess.run([str(PYTHON), "-m", "core.seed"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=180)
+    assert seeded.returncode == 0, f"seeding failed:\n{seeded.stdout}\n{seeded.stderr}"
+    port = _free_port()
+    log = data_dir / "streamlit.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(PYTHON), "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        server_log = log.read_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "streamlit.log").write_text(server_log)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser, app_url: str) -> Iterator[Callable[[], Page]]:
+    """Factory of pages, each in a FRESH browser context (own cookies) — one per person in a flow."""
+    contexts = []
+
+    def make() -> Page:
+        context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    return new_page()
+
+
+@pytest.fixture
+def suffix() -> str:
+    """A random suffix that keeps each flow's names apart from the others' and from earlier runs."""
+    return secrets.token_hex(3)
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+
+def wait_idle(page: Page, settle: float = 0.8) -> None:
+    """Wait until the script is not running, and stays so for `settle` seconds (cookie reruns come late)."""
+    app = page.locator(IDLE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        app.wait_for(state="attached", timeout=30_000)
+        page.wait_for_timeout(settle * 1000)
+        if app.count():
+            return
+    raise AssertionError("the Streamlit script kept running")
+
+
+def goto(page: Page, url_path: str = "/", *, reload: bool = False) -> None:
+    """Open a page of the app by its URL path (e.g. '/sponsor-campaigns') and wait for it to settle.
+
+    Like a user, this clicks the page's link in the sidebar when there is one (same browser session);
+    otherwise, or with reload=True, it loads the URL (a new session, logged in again from the cookie).
+    """
+    url_path = url_path if url_path.startswith("/") else f"/{url_path}"
+    link = page.get_by_test_id("stSidebarNav").locator(f'a[href$="{url_path}"]')
+    if not reload and url_path != "/" and link.count():
+        link.first.click()
+        page.wait_for_url(re.compile(re.escape(url_path) + r"/?$"))
+    else:
+        page.goto(url_path)
+    wait_idle(page)
+
+
+def login(page: Page, username: str, password: str, *, expect_ok: bool = True) -> None:
+    """Log in with the app's own form (on the 'Log in' tab of the logged-out screen)."""
+    goto(page, "/")
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Log in", exact=True))
+    form.get_by_label("Username", exact=True).fill(username)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Log in", exact=True).click()
+    if expect_ok:
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        expect(page.get_by_test_id("stSidebar").get_by_text(f"@{username}", exact=False)).to_be_visible()
+    wait_idle(page)
+
+
+def logout(page: Page) -> None:
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in", exact=True)).to_be_visible()
+    wait_idle(page)
+
+
+def choose(page: Page | Locator, label: str, option: str) -> None:
+    """Pick the option containing `option` in the selectbox labelled `label`."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)
+    root = page.page if isinstance(page, Locator) else page
+    root.get_by_role("option").filter(has_text=re.compile(re.escape(option))).first.click()
+    expect(box).to_have_value(re.compile(re.escape(option)))
+    wait_idle(root)
+
+
+def submit(scope: Page | Locator, button: str) -> None:
+    """Click a (form) button by its visible label."""
+    scope.get_by_role("button", name=button, exact=True).click()
+
+
+def shot(page: Page, name: str) -> Path:
+    """Save a screenshot of the current viewport under artifacts/e2e/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    wait_idle(page, settle=0.5)
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def pytest_configure(config) -> None:
+    # Registered here too so `-p no:xdist` runs do not trip --strict-markers.
+    config.addinivalue_line("markers", "xdist_group(name): run in one xdist worker with the other tests of the group")

@@ -1,0 +1,333 @@
+"""The influencer's pages driven through Streamlit's AppTest against a real SQLite database."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core import accounts, ad_requests, campaigns, notifications
+from core.config import reset_settings
+from core.models import AdRequest
+from tests import factories as f
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ("inbox", "find_campaigns", "profile", "notifications")
+
+
+@pytest.fixture
+def db(sqlite_database, monkeypatch):
+    """The page scripts reach this database through IESCP_DATABASE_URL; caches start empty."""
+    monkeypatch.setenv("IESCP_DATABASE_URL", str(sqlite_database.engine.url))
+    reset_settings()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield sqlite_database
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def open_page(name: str, actor=None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "influencer" / f"{name}.py"), default_timeout=30)
+    if actor is not None:
+        at.session_state["actor_id"] = actor.id
+    return at.run()
+
+
+def request_row(db, request_id: int) -> tuple[str, int, str | None]:
+    with db.ReadSession.begin() as s:
+        request = s.get(AdRequest, request_id)
+        return request.status, request.payment_cents, request.turn
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+@pytest.fixture
+def offer(db):
+    """An influencer with one sponsor offer of $100.00 awaiting their answer."""
+    sponsor = f.sponsor(db, name="Acme Ltd")
+    influencer = f.influencer(db, name="Maya")
+    campaign_id = f.campaign(db, sponsor, name="Spring launch", budget_cents=500_000)
+    request_id = f.request(db, sponsor, campaign_id, influencer, payment_cents=10_000)
+    return sponsor, influencer, campaign_id, request_id
+
+
+# ---- every page --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", PAGES)
+def test_each_influencer_page_renders_for_an_influencer(db, offer, name):
+    at = open_page(name, offer[1])
+    assert not at.exception
+    assert not errors(at)
+    assert at.title[0].value
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_page_run_without_an_actor_stops_with_a_warning(db, name):
+    at = open_page(name)
+    assert [w.value for w in at.warning] == ["Please log in to see this page."]
+    assert len(at.title) == 0
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_sponsor_is_refused_on_influencer_pages(db, name):
+    at = open_page(name, f.sponsor(db))
+    assert errors(at) == ["This page is not available for your account."]
+    assert len(at.title) == 0
+
+
+# ---- inbox -------------------------------------------------------------------------------------------
+
+def test_the_inbox_puts_requests_awaiting_me_first_and_shows_the_thread(db, offer):
+    sponsor, influencer, _, awaiting_id = offer
+    other_campaign = f.campaign(db, sponsor, name="Summer drop")
+    with db.Session.begin() as s:
+        asked_id = ad_requests.ask_to_join(s, actor=influencer, campaign_id=other_campaign, payment_cents=20_000,
+                                           message="Pick me")
+    at = open_page("inbox", influencer)
+    assert at.dataframe[0].value["id"].tolist() == [awaiting_id, asked_id]
+    assert at.selectbox(key="inbox_open").value == awaiting_id
+    assert len(at.chat_message) == 1 and "sent the offer" in at.chat_message[0].markdown[0].value
+    assert at.button(key="accept").label.startswith("Accept")
+
+    at.toggle(key="inbox_awaiting").set_value(True).run()
+    assert at.dataframe[0].value["id"].tolist() == [awaiting_id]
+
+
+def test_accepting_from_the_inbox_accepts_the_request(db, offer):
+    _, influencer, _, request_id = offer
+    at = open_page("inbox", influencer)
+    at.text_input(key=f"accept_message_{request_id}").input("Happy to!")
+    at.button(key="accept").click().run()
+    assert not errors(at)
+    assert request_row(db, request_id) == ("accepted", 10_000, None)
+    assert "Deal accepted" in at.success[0].value
+
+
+def test_declining_from_the_inbox_rejects_the_request(db, offer):
+    _, influencer, _, request_id = offer
+    at = open_page("inbox", influencer)
+    at.text_input(key=f"reject_message_{request_id}").input("Not my niche")
+    at.button(key="reject").click().run()
+    assert request_row(db, request_id) == ("rejected", 10_000, None)
+    with db.ReadSession.begin() as s:
+        thread = ad_requests.get_thread(s, actor=influencer, ad_request_id=request_id)
+    assert thread["events"][-1]["message"] == "Not my niche"
+
+
+def test_a_counter_offer_from_the_inbox_sets_the_new_amount_and_passes_the_turn(db, offer):
+    _, influencer, _, request_id = offer
+    at = open_page("inbox", influencer)
+    at.text_input(key=f"counter_amount_{request_id}").input("150.50")
+    at.text_area(key=f"counter_message_{request_id}").input("Two reels cost a bit more")
+    at.button(key="counter").click().run()
+    assert not errors(at)
+    assert request_row(db, request_id) == ("negotiating", 15_050, "sponsor")
+    assert "waiting for the sponsor" in at.info[0].value.lower()
+    assert len(at.chat_message) == 2
+
+
+@pytest.mark.parametrize("amount, message", [("a lot", "must be a number"), ("-20", "cannot be negative"),
+                                             ("0", "must be more than zero")])
+def test_a_counter_offer_with_an_invalid_amount_shows_an_error_and_changes_nothing(db, offer, amount, message):
+    _, influencer, _, request_id = offer
+    at = open_page("inbox", influencer)
+    at.text_input(key=f"counter_amount_{request_id}").input(amount)
+    at.text_area(key=f"counter_message_{request_id}").input("Counter")
+    at.button(key="counter").click().run()
+    assert any(message in e for e in errors(at))
+    assert request_row(db, request_id) == ("pending", 10_000, "influencer")
+
+
+def test_bulk_reject_declines_only_the_selected_requests_and_only_after_confirmation(db, offer):
+    sponsor, influencer, _, first_id = offer
+    second_id = f.request(db, sponsor, f.campaign(db, sponsor), influencer)
+    kept_id = f.request(db, sponsor, f.campaign(db, sponsor), influencer)
+    at = open_page("inbox", influencer)
+    at.multiselect(key="bulk_ids").set_value([first_id, second_id])
+    at.button(key="bulk_submit").click().run()
+    assert any("confirmation" in w.value for w in at.warning)
+    assert request_row(db, first_id)[0] == "pending"
+
+    at.checkbox(key="bulk_confirm").check()
+    at.button(key="bulk_submit").click().run()
+    assert not errors(at)
+    assert [request_row(db, i)[0] for i in (first_id, second_id, kept_id)] == ["rejected", "rejected", "pending"]
+    assert "Declined 2 requests" in at.success[0].value
+
+
+def test_my_own_pending_ask_can_be_edited_and_then_withdrawn(db):
+    sponsor, influencer = f.sponsor(db), f.influencer(db)
+    campaign_id = f.campaign(db, sponsor, name="Open call")
+    with db.Session.begin() as s:
+        request_id = ad_requests.ask_to_join(s, actor=influencer, campaign_id=campaign_id, payment_cents=30_000,
+                                             message="Hello")
+    at = open_page("inbox", influencer)
+    assert "accept" not in [b.key for b in at.button]  # the sponsor answers my ask, not me
+    at.text_input(key=f"edit_amount_{request_id}").input("275")
+    at.button(key="edit").click().run()
+    assert request_row(db, request_id) == ("pending", 27_500, "sponsor")
+
+    at.button(key="withdraw").click().run()
+    assert request_row(db, request_id)[0] == "pending"
+    at.checkbox(key=f"withdraw_confirm_{request_id}").check()
+    at.button(key="withdraw").click().run()
+    assert request_row(db, request_id)[0] == "withdrawn"
+
+
+def test_an_empty_inbox_says_what_to_do_next(db):
+    at = open_page("inbox", f.influencer(db))
+    assert [i.value for i in at.info] == ["Nothing waiting for you — find campaigns to join"]
+
+
+# ---- find campaigns ----------------------------------------------------------------------------------
+
+def test_asking_to_join_a_public_campaign_works_and_private_or_flagged_ones_are_not_listed(db):
+    sponsor, influencer = f.sponsor(db, name="Acme Ltd"), f.influencer(db)
+    public_id = f.campaign(db, sponsor, name="Public yoga week")
+    f.campaign(db, sponsor, name="Private launch", is_public=False)
+    flagged_id = f.campaign(db, sponsor, name="Flagged promo")
+    with db.Session.begin() as s:
+        campaigns.flag_campaign(s, actor=f.admin(db), campaign_id=flagged_id, reason="Misleading claims")
+
+    at = open_page("find_campaigns", influencer)
+    assert at.dataframe[0].value["name"].tolist() == ["Public yoga week"]
+    assert "Showing 1–1 of 1" in [c.value for c in at.caption]
+    at.text_input(key=f"ask_price_{public_id}").input("1,250.00")
+    at.text_area(key=f"ask_message_{public_id}").input("My audience loves yoga")
+    at.button(key="ask").click().run()
+
+    assert not errors(at)
+    with db.ReadSession.begin() as s:
+        inbox = ad_requests.inbox(s, actor=influencer)
+    assert inbox[["campaign_id", "payment_cents", "status", "turn"]].values.tolist() == [
+        [public_id, 125_000, "pending", "sponsor"]]
+    assert at.button(key="ask").disabled
+    assert any("already have a live request" in i.value for i in at.info)
+
+
+def test_asking_to_join_without_a_price_is_refused_with_a_message(db):
+    sponsor, influencer = f.sponsor(db), f.influencer(db)
+    campaign_id = f.campaign(db, sponsor)
+    at = open_page("find_campaigns", influencer)
+    at.text_area(key=f"ask_message_{campaign_id}").input("Hi")
+    at.button(key="ask").click().run()
+    assert errors(at) == ["Your price is required."]
+    with db.ReadSession.begin() as s:
+        assert ad_requests.inbox(s, actor=influencer).empty
+
+
+def test_campaign_search_filters_by_category_and_pages_with_next_and_previous(db):
+    sponsor, influencer = f.sponsor(db), f.influencer(db)
+    for n in range(52):
+        f.campaign(db, sponsor, name=f"Food {n}", category="Food", niche="vegan")
+    f.campaign(db, sponsor, name="Run club", category="Outdoors", niche="running")
+
+    at = open_page("find_campaigns", influencer)
+    assert "Showing 1–50 of 53" in [c.value for c in at.caption]
+    assert at.button(key="fc_prev").disabled
+    at.button(key="fc_next").click().run()
+    assert "Showing 51–53 of 53" in [c.value for c in at.caption]
+    assert at.button(key="fc_next").disabled
+    at.button(key="fc_prev").click().run()
+    assert "Showing 1–50 of 53" in [c.value for c in at.caption]
+
+    at.selectbox(key="fc_category").set_value("Outdoors")
+    at.button(key="fc_search").click().run()
+    assert at.dataframe[0].value["name"].tolist() == ["Run club"]
+    assert "Showing 1–1 of 1" in [c.value for c in at.caption]
+
+
+# ---- profile -----------------------------------------------------------------------------------------
+
+def test_saving_the_profile_persists_it_and_the_preview_notes_a_private_profile(db):
+    influencer = f.influencer(db, name="Maya", followers=1_000, engagement_rate=2.0)
+    at = open_page("profile", influencer)
+    at.text_input(key="pf_name").input("Maya Moves")
+    at.number_input(key="pf_followers").set_value(250_000)
+    at.number_input(key="pf_engagement").set_value(6.5)
+    at.checkbox(key="pf_public").uncheck()
+    at.button(key="pf_save").click().run()
+
+    assert not errors(at)
+    with db.ReadSession.begin() as s:
+        profile = accounts.get_own_account(s, actor=influencer)["profile"]
+    assert (profile["display_name"], profile["followers"], profile["engagement_rate"]) == ("Maya Moves", 250_000, 6.5)
+    assert profile["is_public"] is False and profile["listed"] is False
+    assert any("private" in w.value for w in at.warning)
+    assert "250,000" in [m.value for m in at.metric]
+
+
+@pytest.mark.parametrize("key, value, message", [("pf_followers", -5, "Followers cannot be less than 0"),
+                                                 ("pf_engagement", 120.0, "Engagement rate must be between 0 and 100")])
+def test_the_profile_refuses_bad_numbers_with_a_message(db, key, value, message):
+    influencer = f.influencer(db, followers=1_000, engagement_rate=2.0)
+    at = open_page("profile", influencer)
+    at.number_input(key=key).set_value(value)
+    at.button(key="pf_save").click().run()
+    assert any(message in e for e in errors(at))
+    with db.ReadSession.begin() as s:
+        profile = accounts.get_own_account(s, actor=influencer)["profile"]
+    assert (profile["followers"], profile["engagement_rate"]) == (1_000, 2.0)
+
+
+def test_the_profile_shows_earnings_and_a_monthly_chart(db, offer):
+    _, influencer, _, request_id = offer
+    at = open_page("profile", influencer)
+    assert any("No earnings yet" in i.value for i in at.info)
+    with db.Session.begin() as s:
+        ad_requests.accept(s, actor=influencer, ad_request_id=request_id)
+    at.run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Agreed, in progress"] == "$100.00"
+    assert metrics["Earned (completed)"] == "$0.00"
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_reminder_channels_are_saved_and_a_non_https_webhook_is_refused(db):
+    influencer = f.influencer(db)
+    at = open_page("profile", influencer)
+    at.checkbox(key="ch_gchat").check()
+    at.text_input(key="ch_webhook").input("http://chat.example.com/hook")
+    at.button(key="ch_save").click().run()
+    assert errors(at) == ["Google Chat webhook URL must start with https://."]
+
+    at.text_input(key="ch_webhook").input("https://chat.googleapis.com/v1/spaces/x")
+    at.checkbox(key="ch_email").uncheck()
+    at.button(key="ch_save").click().run()
+    assert not errors(at)
+    with db.ReadSession.begin() as s:
+        account = accounts.get_own_account(s, actor=influencer)
+    assert (account["notify_email"], account["notify_gchat"], account["gchat_webhook_url"]) == (
+        False, True, "https://chat.googleapis.com/v1/spaces/x")
+
+
+# ---- notifications -----------------------------------------------------------------------------------
+
+def unread_ids(db, actor) -> list[int]:
+    with db.ReadSession.begin() as s:
+        return notifications.list_notifications(s, actor=actor, unread_only=True)["id"].tolist()
+
+
+def test_a_notification_can_be_marked_read_and_then_all_of_them(db, offer):
+    sponsor, influencer, _, _ = offer
+    f.request(db, sponsor, f.campaign(db, sponsor), influencer)
+    f.request(db, sponsor, f.campaign(db, sponsor), influencer)
+    newest, *older = unread_ids(db, influencer)
+    at = open_page("notifications", influencer)
+    assert "3 unread · 3 shown" in [c.value for c in at.caption]
+    at.button(key=f"notif_read_{newest}").click().run()
+    assert unread_ids(db, influencer) == older
+    assert not at.button(key="notif_mark_all").disabled
+
+    at.button(key="notif_mark_all").click().run()
+    assert unread_ids(db, influencer) == []
+    assert at.button(key="notif_mark_all").disabled
+
+
+def test_no_notifications_shows_an_empty_state(db):
+    at = open_page("notifications", f.influencer(db))
+    assert any("No notifications yet" in i.value for i in at.info)
