@@ -39,7 +39,7 @@ def generations(session: Session, *scopes: str) -> tuple[int, ...]:
     """Current generation of each scope (0 when never bumped)."""
     if not scopes:
         return ()
-    found = dict(session.execute(
-        select(CacheGeneration.scope, CacheGeneration.version).where(CacheGeneration.scope.in_(scopes))
-    ))
+    # Not dict(result): a Result has .keys() (its column names), so dict() would take it for a mapping.
+    found = {scope: version for scope, version in session.execute(
+        select(CacheGeneration.scope, CacheGeneration.version).where(CacheGeneration.scope.in_(scopes)))}
     return tuple(found.get(scope, 0) for scope in scopes)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Integer, and_, column, exists, func, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from core import fulltext, permissions, scoring, validate
@@ -182,11 +183,30 @@ def search_campaigns(session: Session, *, actor: Actor, text: str = "", category
     return SearchPage(frame, total, next_cursor)
 
 
+# A loose index scan: hop from one distinct value to the next through the (listed, column, ...)
+# index, one seek per value, instead of reading every row (~100 seeks instead of 150k rows).
+_NEXT_VALUE = """
+WITH RECURSIVE walk(value) AS (
+    SELECT (SELECT {column} FROM {table} WHERE listed = :listed AND {column} IS NOT NULL
+            ORDER BY {column} LIMIT 1)
+    UNION ALL
+    SELECT (SELECT {column} FROM {table} WHERE listed = :listed AND {column} > walk.value
+            ORDER BY {column} LIMIT 1)
+    FROM walk WHERE walk.value IS NOT NULL
+)
+SELECT value FROM walk WHERE value IS NOT NULL
+"""
+
+
+def _distinct_values(session: Session, table: str, column: str) -> set[str]:
+    """Every non-empty value of column in table (listed or not)."""
+    statement = sql_text(_NEXT_VALUE.format(table=table, column=column))
+    return {v for listed in (False, True) for v in session.scalars(statement, {"listed": listed}) if v}
+
+
 def facet_values(session: Session) -> dict[str, list[str]]:
     """Distinct categories and niches in use, and the platforms, for filter pickers."""
-    def distinct(column, *where):
-        return [v for v in session.scalars(select(column).where(*where).distinct().order_by(column)) if v]
-
-    categories = sorted(set(distinct(InfluencerProfile.category)) | set(distinct(Campaign.category)))
-    niches = sorted(set(distinct(InfluencerProfile.niche)) | set(distinct(Campaign.niche)))
-    return {"categories": categories, "niches": niches, "platforms": list(PLATFORMS)}
+    categories = _distinct_values(session, "influencer_profiles", "category") | \
+        _distinct_values(session, "campaigns", "category")
+    niches = _distinct_values(session, "influencer_profiles", "niche") | _distinct_values(session, "campaigns", "niche")
+    return {"categories": sorted(categories), "niches": sorted(niches), "platforms": list(PLATFORMS)}

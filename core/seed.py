@@ -201,15 +201,19 @@ def _spread_history(db: Database, rng: random.Random) -> None:
         for user_id in s.scalars(select(User.id).where(User.role != "admin")):
             s.execute(update(User).where(User.id == user_id)
                       .values(created_at=now - dt.timedelta(days=rng.randint(5, 300), minutes=rng.randint(0, 900))))
-        for request_id, accepted in s.execute(select(AdRequest.id, AdRequest.accepted_at)).all():
+        rows = s.execute(select(AdRequest.id, AdRequest.created_at, AdRequest.updated_at, AdRequest.accepted_at,
+                                AdRequest.completed_at)).all()
+        for request_id, created, updated, accepted, completed in rows:
             shift = dt.timedelta(days=rng.randint(0, 170), hours=rng.randint(0, 20))
-            values = {"created_at": AdRequest.created_at - shift, "updated_at": AdRequest.updated_at - shift}
-            if accepted is not None:
-                values["accepted_at"] = AdRequest.accepted_at - shift
-            s.execute(update(AdRequest).where(AdRequest.id == request_id).values(**values))
-            s.execute(update(AdRequestEvent).where(AdRequestEvent.ad_request_id == request_id)
-                      .values(at=AdRequestEvent.at - shift))
-        s.execute(update(Campaign).values(created_at=Campaign.created_at - dt.timedelta(days=20)))
+            s.execute(update(AdRequest).where(AdRequest.id == request_id).values(
+                created_at=created - shift, updated_at=updated - shift,
+                accepted_at=accepted - shift if accepted else None, completed_at=completed - shift if completed else None))
+            for event_id, at in s.execute(select(AdRequestEvent.id, AdRequestEvent.at)
+                                          .where(AdRequestEvent.ad_request_id == request_id)).all():
+                s.execute(update(AdRequestEvent).where(AdRequestEvent.id == event_id).values(at=at - shift))
+        for campaign_id, created in s.execute(select(Campaign.id, Campaign.created_at)).all():
+            s.execute(update(Campaign).where(Campaign.id == campaign_id)
+                      .values(created_at=created - dt.timedelta(days=rng.randint(10, 60))))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,8 +7,8 @@ import pandas as pd
 from sqlalchemy import String, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from core import cachegen, permissions
-from core.models import AdRequest, CacheGeneration, Campaign, InfluencerProfile, User
+from core import permissions
+from core.models import AdRequest, Campaign, InfluencerProfile, User
 from core.permissions import Actor
 from core.timeutil import utcnow
 
@@ -119,8 +119,3 @@ def admin_statistics(session: Session, *, actor: Actor, months: int = 12) -> dic
         "influencer_categories": influencer_categories,
     }
 
-
-def statistics_generation(session: Session, *, actor: Actor) -> int:
-    """The stats cache generation (bumped by every write that changes these figures), for cache keys."""
-    permissions.require(actor, "stats.view")
-    return session.scalar(select(CacheGeneration.version).where(CacheGeneration.scope == cachegen.STATS)) or 0

@@ -51,7 +51,7 @@ def text_environment() -> Environment:
                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True))
 
 
-def render(name: str, **context) -> str:
+def render(name: str, /, **context) -> str:
     """Render templates/<name>; .txt.j2 without escaping, everything else with autoescape."""
     env = text_environment() if name.endswith(".txt.j2") else html_environment()
     return env.get_template(name).render(**context)

@@ -12,8 +12,11 @@ config = context.config
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Keep autogenerate away from FTS5 virtual tables and their shadow tables."""
+    """Keep autogenerate away from FTS5 virtual tables and their shadow tables (SQLite) and from the
+    full-text GIN expression indexes (PostgreSQL); the migrations manage both with raw DDL."""
     if type_ == "table" and name and fulltext.is_fts_name(name):
+        return False
+    if type_ == "index" and reflected and compare_to is None and name and name.endswith("_fulltext"):
         return False
     return True
 

@@ -44,8 +44,9 @@ with campaign_tab:
                 with st.container(border=True):
                     campaign_card(camp)
                     with st.form(f"moderate_{campaign_id}"):
-                        field = "Note (optional)" if camp["flagged"] else "Reason for the flag (required)"
-                        reason = st.text_input(field, key=f"camp_reason_{campaign_id}", max_chars=500)
+                        kind = "note" if camp["flagged"] else "reason"
+                        label = "Note (optional)" if camp["flagged"] else "Reason for the flag (required)"
+                        reason = st.text_input(label, key=f"camp_{kind}_{campaign_id}", max_chars=500)
                         if camp["flagged"] and st.form_submit_button("Unflag campaign", icon="🏳️"):
                             act(lambda s: campaigns.unflag_campaign(s, actor=actor, campaign_id=campaign_id,
                                                                     note=reason), success="Campaign unflagged")

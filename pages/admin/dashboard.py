@@ -2,25 +2,24 @@
 import streamlit as st
 
 from core.charts import admin as charts
-from pages.common.admin_views import refresh_statistics, statistics
+from pages.common.admin_views import statistics
 from pages.common.session import current_actor
 from pages.common.widgets import money
 
 actor = current_actor(role="admin")
 
-head, action = st.columns([5, 1], vertical_alignment="bottom")
-head.title("Platform dashboard", icon="📊", anchor=False)
-action.button("Refresh", icon="🔄", on_click=refresh_statistics, width="stretch", key="dashboard_refresh")
+st.title("Platform dashboard", icon="📊", anchor=False)
 figures = statistics(actor)
 if figures is None:
     st.stop()
 users, camps, reqs = figures["users"], figures["campaigns"], figures["ad_requests"]
-st.caption(f"Figures as of {figures['as_of']:%d %b %Y, %H:%M} UTC · refreshed whenever something changes")
+st.caption(f"Figures as of {figures['as_of']:%d %b %Y, %H:%M} UTC · updated after every change "
+           "(login activity within a minute)")
 
 with st.container(border=True):
     st.subheader("People", anchor=False, icon="👥")
     cols = st.columns(4)
-    cols[0].metric("Users", f"{users['total']:,}", f"{users['logged_in_30d']:,} active in 30 days",
+    cols[0].metric("Users", f"{users['total']:,}", f"{users['logged_in_30d']:,} logged in within 30 days",
                    delta_color="off", delta_arrow="off")
     cols[1].metric("Influencers", f"{users['influencers']:,}")
     cols[2].metric("Sponsors", f"{users['sponsors']:,}", f"{users['pending_sponsors']:,} awaiting approval",
@@ -36,10 +35,11 @@ with st.container(border=True):
                    delta_color="off", delta_arrow="off")
     cols[2].metric("Committed", money(camps["committed_cents"]), f"of {money(camps['budget_cents'])} budgeted",
                    delta_color="off", delta_arrow="off")
-    cols[3].metric("Paid out", money(reqs["paid_cents"]), f"{reqs['completed']:,} jobs completed",
+    jobs = reqs["completed"]
+    cols[3].metric("Paid out", money(reqs["paid_cents"]), f"{jobs:,} job{'' if jobs == 1 else 's'} completed",
                    delta_color="off", delta_arrow="off")
     if camps["flagged"]:
-        st.caption(f"🚩 {camps['flagged']:,} campaign(s) flagged · {camps['private']:,} private")
+        st.caption(f"🚩 {camps['flagged']:,} flagged · 🔒 {camps['private']:,} private campaigns")
 
 left, right = st.columns(2)
 with left.container(border=True):

@@ -6,8 +6,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from core import ad_requests, stats
-from core.config import get_settings
+from core import ad_requests, cached_reads
 from core.errors import DomainError
 from core.permissions import Actor
 from pages.common.session import get_database, read, run_action
@@ -84,26 +83,15 @@ def pager(key: str, frame: pd.DataFrame, *, page_size: int = PAGE_SIZE, total: i
                  disabled=not more, width="stretch")
 
 
-# ---- statistics, cached per database and stats generation --------------------------------------------------------
-
-@st.cache_data(ttl=300, max_entries=8, show_spinner=False)
-def _statistics(database_url: str, generation: int, actor: Actor) -> dict:
-    with get_database().ReadSession.begin() as session:
-        return stats.admin_statistics(session, actor=actor)
-
+# ---- statistics through the shared cache -------------------------------------------------------------------------
 
 def statistics(actor: Actor) -> dict | None:
-    """admin_statistics, recomputed when any write bumps the stats generation (or after 5 minutes)."""
-    generation = read(lambda s: stats.statistics_generation(s, actor=actor))
+    """admin_statistics from core's shared cache (recomputed after any write that changes the figures)."""
     try:
-        return _statistics(get_settings().database_url, generation or 0, actor)
+        return cached_reads.admin_statistics(get_database(), actor=actor)
     except DomainError as error:
         st.error(error.message)
         return None
-
-
-def refresh_statistics() -> None:
-    _statistics.clear()
 
 
 # ---- read-only views -------------------------------------------------------------------------------------------

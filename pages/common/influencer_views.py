@@ -11,7 +11,7 @@ import streamlit as st
 from core import search
 from core.config import get_settings
 from core.money import format_cents
-from pages.common.session import get_database, read, run_action
+from pages.common.session import get_database, run_action
 from pages.common.widgets import STATUS_ICONS, status_label, with_currency_columns
 
 PAGE_SIZE = 50
@@ -40,10 +40,22 @@ def when(value) -> str:
     return pd.Timestamp(value).strftime("%d %b %Y, %H:%M UTC")
 
 
-def act(fn: Callable, success: str | None = None) -> None:
-    """run_action, then rerun so everything on the page shows the new state (errors stay on screen)."""
+def act(fn: Callable, success: str | None = None, *, reset: tuple[str, ...] = ()) -> None:
+    """run_action, then rerun so the whole page shows the new state (errors stay on screen).
+
+    reset names widget keys (such as a confirmation tick) to return to their defaults after success.
+    """
     if run_action(fn, success=success) is not None:
+        for key in reset:
+            st.session_state.pop(key, None)
         st.rerun()
+
+
+def confirmed(ticked: bool) -> bool:
+    """A destructive action goes ahead only when its confirmation box is ticked."""
+    if not ticked:
+        st.warning("Tick the confirmation box first — this cannot be undone.", icon="☝️")
+    return bool(ticked)
 
 
 def any_option(value) -> str:
@@ -66,6 +78,15 @@ def request_label(row) -> str:
     bell = "🔔 " if row["awaiting_me"] else ""
     return (f"{bell}#{row['id']} · {row['campaign']} — {row['sponsor']} · {format_cents(row['payment_cents'])} · "
             f"{status_label(row['status'])}")
+
+
+def request_labels(frame: pd.DataFrame) -> dict[int, str]:
+    return {int(row["id"]): request_label(row) for _, row in frame.iterrows()}
+
+
+def table_height(frame: pd.DataFrame, max_height: int = 420) -> int:
+    """Fit short tables without blank rows; scroll long ones."""
+    return min(max_height, 38 + 35 * len(frame))
 
 
 def inbox_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -192,8 +213,8 @@ def profile_preview(profile: dict) -> None:
                    icon="🙈")
     with st.container(border=True):
         st.subheader(md(profile["display_name"]))
-        st.caption(" · ".join(md(part) for part in (profile["category"], profile["niche"], str(profile["platform"]).capitalize())
-                              if part))
+        parts = (profile["category"], profile["niche"], str(profile["platform"]).capitalize())
+        st.caption(" · ".join(md(part) for part in parts if part))
         a, b, c = st.columns(3)
         a.metric("Followers", f"{profile['followers']:,}")
         b.metric("Engagement", f"{profile['engagement_rate']:.1f}%")
@@ -204,6 +225,13 @@ def profile_preview(profile: dict) -> None:
             st.text(profile["bio"])
         if profile["profile_url"]:
             st.link_button("Open profile", profile["profile_url"], icon="🔗")
+
+
+def notification_meta(item) -> str:
+    """Kind, time and, for links like 'request:<id>', where to find what it is about."""
+    kind, _, ref = str(item["link"] or "").partition(":")
+    where = f" · request #{ref} in your Inbox" if kind == "request" and ref.isdigit() else ""
+    return f"{md(str(item['kind']).replace('_', ' '))} · {when(item['created_at'])}{where}"
 
 
 def unread_first(frame: pd.DataFrame) -> pd.DataFrame:

@@ -58,7 +58,8 @@ def campaign_table(frame: pd.DataFrame) -> pd.DataFrame:
         "name": frame["name"], "status": frame["status"].map(status_label),
         "visibility": [_visibility(r) for r in frame.itertuples()],
         "start_date": frame["start_date"], "end_date": frame["end_date"],
-        "budget": budget / 100, "committed": frame["committed_cents"] / 100, "remaining": frame["remaining_cents"] / 100,
+        "budget": budget / 100, "committed": frame["committed_cents"] / 100,
+        "remaining": frame["remaining_cents"] / 100,
         "used": (100 * frame["committed_cents"] / budget.where(budget > 0)).fillna(0.0),
         "awaiting_me": frame["awaiting_me"], "open": frame["pending"] + frame["negotiating"],
         "accepted": frame["accepted"] + frame["completed"], "requests": frame["requests"],
@@ -75,21 +76,25 @@ def request_table(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _money_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _for_csv(frame: pd.DataFrame, money_columns: list[str]) -> pd.DataFrame:
+    """Cents as exact decimal amounts (in place, renamed without _cents) and times to the second."""
     out = frame.copy()
-    for column in columns:
-        out[column.removesuffix("_cents")] = out.pop(column).map(units)
-    return out
+    for column in money_columns:
+        out[column] = out[column].map(units)
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S")
+    return out.rename(columns={c: c.removesuffix("_cents") for c in money_columns})
 
 
 def campaigns_export(frame: pd.DataFrame) -> pd.DataFrame:
     """Campaigns for CSV: exact decimal amounts instead of cents."""
-    return _money_text(frame.drop(columns=["flag_reason"]), ["budget_cents", "committed_cents", "remaining_cents"])
+    return _for_csv(frame.drop(columns=["flag_reason"]), ["budget_cents", "committed_cents", "remaining_cents"])
 
 
 def requests_export(frame: pd.DataFrame) -> pd.DataFrame:
     """Ad requests for CSV: exact decimal amounts instead of cents."""
-    return _money_text(frame, ["payment_cents"])
+    return _for_csv(frame, ["payment_cents"])
 
 
 # ---- column configs ---------------------------------------------------------------------------------------
@@ -332,10 +337,10 @@ def search_filters(facets: dict) -> dict:
         platform = cols[2].selectbox("Platform", [None, *facets["platforms"]], format_func=_any, key="f-platform")
         sort = cols[3].selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="f-sort")
         cols = st.columns(4)
+        ranges = (("min_followers", "Min followers"), ("max_followers", "Max followers"), ("min_reach", "Min reach"),
+                  ("max_reach", "Max reach"))
         bounds = {name: cols[i].number_input(label, min_value=0, value=None, step=1000, placeholder="any",
-                                             key=f"f-{name}")
-                  for i, (name, label) in enumerate((("min_followers", "Min followers"), ("max_followers", "Max followers"),
-                                                     ("min_reach", "Min reach"), ("max_reach", "Max reach")))}
+                                             key=f"f-{name}") for i, (name, label) in enumerate(ranges)}
         engagement = st.slider("Minimum engagement rate", 0.0, 25.0, 0.0, 0.5, format="%.1f%%", key="f-engagement")
         st.form_submit_button("🔎 Search", type="primary", on_click=reset_cursors, key="f-submit")
     return {"text": text, "category": category, "niche": niche, "platform": platform, "sort": sort,
@@ -394,8 +399,8 @@ def send_request_form(actor, influencer_id: int, options: list[tuple[int, str]])
         campaign_id = left.selectbox("Campaign", list(names), format_func=names.get,
                                      key=f"send-campaign-{influencer_id}")
         payment = right.text_input("Payment offered ($)", placeholder="e.g. 500", key=f"send-payment-{influencer_id}")
-        requirements = left.text_area("Requirements", placeholder="What to deliver, e.g. two posts and a story in March",
-                                      key=f"send-requirements-{influencer_id}")
+        requirements = left.text_area("Requirements", key=f"send-requirements-{influencer_id}",
+                                      placeholder="What to deliver, e.g. two posts and a story in March")
         message = right.text_area("Message (optional)", key=f"send-message-{influencer_id}")
         sent = st.form_submit_button("📨 Send ad request", type="primary", key=f"send-submit-{influencer_id}")
     if not sent:

@@ -24,27 +24,25 @@ if frame is None or frame.empty:
 
 awaiting = frame[frame["awaiting_me"]]
 st.caption(f"{len(awaiting)} awaiting your answer · {len(frame)} shown")
-st.dataframe(views.inbox_table(frame), column_config=views.INBOX_COLUMNS, hide_index=True, height=min(420, 38 + 35 * len(frame)))
+st.dataframe(views.inbox_table(frame), column_config=views.INBOX_COLUMNS, hide_index=True,
+             height=views.table_height(frame))
 
 if not awaiting.empty:
     with st.expander(f"Decline several at once ({len(awaiting)} awaiting you)", icon="🧹"), st.form("bulk_reject"):
-        labels = {row["id"]: views.request_label(row) for _, row in awaiting.iterrows()}
+        labels = views.request_labels(awaiting)
         chosen = st.multiselect("Requests to decline", list(labels), format_func=labels.get, key="bulk_ids")
         note = st.text_input("Message to the sponsors (optional)", key="bulk_message")
         sure = st.checkbox("Yes, decline every selected request. This cannot be undone.", key="bulk_confirm")
-        if st.form_submit_button("Decline selected", icon="🗑️", key="bulk_submit"):
-            if not sure:
-                st.warning("Tick the confirmation box to decline the selected requests.")
-            else:
-                views.act(lambda s: ad_requests.bulk_reject(s, actor=actor, ad_request_ids=chosen, message=note),
-                          f"Declined {len(chosen)} request{'s' if len(chosen) != 1 else ''}.")
+        if st.form_submit_button("Decline selected", icon="🗑️", key="bulk_submit") and views.confirmed(sure):
+            views.act(lambda s: ad_requests.bulk_reject(s, actor=actor, ad_request_ids=chosen, message=note),
+                      f"Declined {len(chosen)} request{'s' if len(chosen) != 1 else ''}.", reset=("bulk_confirm",))
 
-labels = {row["id"]: views.request_label(row) for _, row in frame.iterrows()}
+labels = views.request_labels(frame)
 request_id = st.selectbox("Open a request", list(labels), format_func=labels.get, key="inbox_open")
 thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
 if thread is None:
     st.stop()
-current = f"{thread['payment_cents'] / 100:.2f}"
+current = f"{thread['payment_cents'] / 100:.2f}"  # prefilled amount, in currency units
 
 with st.container(border=True):
     views.request_header(thread)
@@ -86,9 +84,6 @@ if thread["can_withdraw"]:
     with st.expander("Withdraw this request", icon="↩️"), st.form("withdraw_form"):
         bye = st.text_input("Message (optional)", key=f"withdraw_message_{request_id}")
         really = st.checkbox("Yes, withdraw my offer.", key=f"withdraw_confirm_{request_id}")
-        if st.form_submit_button("Withdraw", key="withdraw"):
-            if not really:
-                st.warning("Tick the confirmation box to withdraw.")
-            else:
-                views.act(lambda s: ad_requests.withdraw(s, actor=actor, ad_request_id=request_id, message=bye),
-                          "Request withdrawn.")
+        if st.form_submit_button("Withdraw", key="withdraw") and views.confirmed(really):
+            views.act(lambda s: ad_requests.withdraw(s, actor=actor, ad_request_id=request_id, message=bye),
+                      "Request withdrawn.")

@@ -32,6 +32,6 @@ for _, item in views.unread_first(frame).iterrows():
         text.markdown(f"{'🔵' if is_unread else '⚪'} **{views.md(item['title'])}**")
         if item["body"]:
             text.text(item["body"])
-        text.caption(f"{views.md(str(item['kind']).replace('_', ' '))} · {views.when(item['created_at'])}")
+        text.caption(views.notification_meta(item))
         if is_unread and action.button("Mark read", key=f"notif_read_{item['id']}", use_container_width=True):
             views.act(lambda s, i=int(item["id"]): notifications.mark_read(s, actor=actor, notification_ids=[i]))

@@ -180,8 +180,7 @@ BAD_INPUT = {
     "countering without a message": (lambda s, w: ad_requests.counter_offer(
         s, actor=w["influencer"], ad_request_id=w["offer"], payment_cents=12_000, message=" "),
         InvalidInput, "Message is required"),
-    "accepting a closed request": (lambda s, w: ad_requests.accept(s, actor=w["influencer"],
-                                                                   ad_request_id=w["accepted"]),
+    "accepting a closed request": (lambda s, w: ad_requests.accept(s, actor=w["other"], ad_request_id=w["accepted"]),
                                    Conflict, "already accepted"),
     "unknown ad request": (lambda s, w: ad_requests.accept(s, actor=w["influencer"], ad_request_id=987_654),
                            NotFound, "does not exist"),

@@ -156,10 +156,11 @@ def goto(page: Page, url_path: str = "/", *, reload: bool = False) -> None:
 
     Like a user, this clicks the page's link in the sidebar when there is one (same browser session);
     otherwise, or with reload=True, it loads the URL (a new session, logged in again from the cookie).
+    A role's default page (the first in its sidebar) lives at "/".
     """
     url_path = url_path if url_path.startswith("/") else f"/{url_path}"
     link = page.get_by_test_id("stSidebarNav").locator(f'a[href$="{url_path}"]')
-    if not reload and url_path != "/" and link.count():
+    if not reload and link.count():
         link.first.click()
         page.wait_for_url(re.compile(re.escape(url_path) + r"/?$"))
     else:

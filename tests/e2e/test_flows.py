@@ -119,7 +119,7 @@ def test_sponsor_signs_up_gets_approved_hires_an_influencer_and_accepts_her_coun
     shot(sponsor, "05-sponsor-accepted")
 
     # Both sides now see the deal as accepted.
-    goto(maya, "/influencer-inbox")
+    goto(maya, "/")  # her Inbox, the influencer's default page
     choose(maya, "Open a request", campaign)
     expect(maya.get_by_role("combobox", name="Open a request")).to_have_value(re.compile(r"\$850\.00 · ✅ accepted"))
     expect(maya.get_by_text("Deal agreed").first).to_be_visible()
@@ -194,8 +194,9 @@ def test_flagged_campaign_disappears_from_the_influencers_campaign_search(new_pa
     admin = new_page()
     login(admin, *ADMIN)
     goto(admin, "/admin-campaigns")
-    admin.get_by_label("Search", exact=True).fill(campaign)
-    admin.get_by_label("Search", exact=True).press("Enter")
+    search = admin.get_by_role("textbox", name="Search", exact=True)
+    search.fill(campaign)
+    search.press("Enter")
     wait_idle(admin)
     choose(admin, "Open a campaign from this page", campaign)
     moderate = form_with(admin, "Reason for the flag (required)")

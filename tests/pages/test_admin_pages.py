@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core import ad_requests, audit
@@ -154,6 +153,15 @@ def test_the_dashboard_shows_kpis_as_of_time_and_plotly_and_altair_charts(db, ad
     assert any(c.value.startswith("Figures as of ") for c in at.caption)
     assert len(at.get("plotly_chart")) == 4
     assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_the_dashboard_figures_follow_an_approval_at_once(db, admin, platform):
+    def sponsors_delta() -> str:
+        return next(m.proto.delta for m in open_page("dashboard", admin.id).metric if m.label == "Sponsors")
+
+    assert sponsors_delta() == "1 awaiting approval"
+    button(open_page("approvals", admin.id), "Approve").click().run()
+    assert sponsors_delta() == "0 awaiting approval"
 
 
 @pytest.mark.parametrize("name", ["approvals", "users", "campaigns", "audit"])

@@ -157,6 +157,7 @@ def test_bulk_reject_declines_only_the_selected_requests_and_only_after_confirma
     assert not errors(at)
     assert [request_row(db, i)[0] for i in (first_id, second_id, kept_id)] == ["rejected", "rejected", "pending"]
     assert "Declined 2 requests" in at.success[0].value
+    assert at.checkbox(key="bulk_confirm").value is False  # the next bulk action needs a fresh confirmation
 
 
 def test_my_own_pending_ask_can_be_edited_and_then_withdrawn(db):

@@ -372,6 +372,7 @@ def test_the_campaign_csv_neutralises_formulas_and_keeps_exact_amounts(app_db):
         "awaiting_me": 0, "requests": 0}])
     text = csvsafe.frame_to_csv_bytes(sponsor_views.campaigns_export(frame)).decode()
     header, row = text.splitlines()
-    assert "budget,committed,remaining" in header
-    assert row.startswith('7,"\'=HYPERLINK(""http://evil"")",\'+Fit,\'@yoga,active')
-    assert row.endswith("1234.56,0.10,1234.46")
+    assert header.startswith("id,name,category,niche,status,is_public,flagged,start_date,end_date,budget,committed,"
+                             "remaining,")
+    assert row.startswith('7,"\'=HYPERLINK(""http://evil"")",\'+Fit,\'@yoga,active,True,False,2026-01-01,2026-02-01,'
+                          "1234.56,0.10,1234.46,")

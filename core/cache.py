@@ -1,0 +1,335 @@
+"""The one caching layer of pages and tasks: dogpile.cache on Redis, or in-process memory.
+
+Backends: with IESCP_REDIS_URL set, `dogpile.cache.redis` with a distributed lock (one process
+computes a missing value while the others wait for it: no stampede of identical admin-statistics
+queries when a generation changes); otherwise `dogpile.cache.memory_pickle` on a bounded LRU dict
+with dogpile's per-key thread lock. Values are pickled in both, so every reader gets its own copy
+and no page can mutate what another user will read.
+
+Keys (see `key()`): a code version, the database's identity, the kind, every argument that
+changes the answer (including the viewer's scope when results depend on it) and the current
+generation of each cachegen scope the answer depends on. Writes bump those generations in their own
+transaction (core/cachegen.py), so a write committed by any process — another replica, a worker —
+changes the key and every process misses on its next read. Reading the generations is one primary-
+key lookup in the reader's transaction; nothing has to be deleted from the cache.
+
+TTL per kind bounds what generations do not track (time passing, last-login counts).
+
+Redis unreachable: the first failure logs one warning, then Redis is skipped for
+REDIS_RETRY_SECONDS and values are computed uncached (with an in-process lock against stampedes);
+the app keeps working. Recovery is logged once too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, TypeVar
+
+from dogpile.cache import make_region
+from dogpile.cache.api import NO_VALUE
+from dogpile.cache.proxy import ProxyBackend
+from dogpile.cache.region import CacheRegion
+from sqlalchemy.orm import Session
+
+from core import cachegen
+from core.config import get_settings
+from core.db import Database
+from core.timeutil import utcnow
+
+log = logging.getLogger("iescp.cache")
+T = TypeVar("T")
+
+KEY_VERSION = 1  # bump when the shape of a cached value changes
+TTL_SECONDS: dict[str, float] = {
+    "stats": 60,  # admin statistics
+    "dashboard": 30,  # a sponsor's campaign table and budget burn
+    "search": 30,  # one page of influencer or campaign search
+    "facets": 300,  # distinct categories and niches for filter pickers
+}
+DEFAULT_TTL = 30.0
+MEMORY_MAX_ENTRIES = 4096
+REDIS_RETRY_SECONDS = 30.0
+REDIS_TIMEOUT_SECONDS = 0.5
+LOCK_TIMEOUT_SECONDS = 30  # a crashed creator cannot hold a distributed lock longer than this
+
+
+# ---- in-process store ---------------------------------------------------------------------------------
+
+class _LRUDict(OrderedDict):
+    """The dict behind the memory backend: bounded, least recently used out first, thread-safe."""
+
+    def __init__(self, max_entries: int):
+        super().__init__()
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, key, default=None):
+        with self._lock:
+            if key not in self:
+                return default
+            self.move_to_end(key)
+            return super().__getitem__(key)
+
+    def __setitem__(self, key, value):
+        with self._lock:
+            super().__setitem__(key, value)
+            self.move_to_end(key)
+            while len(self) > self.max_entries:
+                self.popitem(last=False)
+
+    def pop(self, key, default=None):
+        with self._lock:
+            return super().pop(key, default)
+
+
+# ---- Redis fault tolerance ----------------------------------------------------------------------------
+
+class _Health:
+    """Whether Redis answered lately; one warning per outage."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.down_until = 0.0
+        self.lock = threading.Lock()
+
+    def usable(self) -> bool:
+        return time.monotonic() >= self.down_until
+
+    def failed(self, error: BaseException) -> None:
+        with self.lock:
+            first = self.down_until == 0.0
+            self.down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        if first:
+            log.warning("Redis cache at %s is unreachable (%s); computing uncached and retrying every %.0f s",
+                        _redacted(self.url), error.__class__.__name__, REDIS_RETRY_SECONDS)
+
+    def succeeded(self) -> None:
+        if not self.down_until:  # the common case: no lock taken
+            return
+        with self.lock:
+            was_down, self.down_until = self.down_until != 0.0, 0.0
+        if was_down:
+            log.warning("Redis cache at %s is reachable again", _redacted(self.url))
+
+
+def _redacted(url: str) -> str:
+    if "@" in url:
+        scheme, rest = url.split("://", 1) if "://" in url else ("", url)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+class _SafeMutex:
+    """A distributed lock that degrades to 'no lock' when Redis fails mid-way.
+
+    dogpile shares one mutex object per key between threads, so it keeps no state of its own.
+    """
+
+    def __init__(self, inner, health: _Health):
+        self.inner, self.health = inner, health
+
+    def acquire(self, wait: bool = True):
+        try:
+            return self.inner.acquire(wait)
+        except Exception as error:  # redis.RedisError, OSError: proceed without the lock
+            self.health.failed(error)
+            return True
+
+    def release(self):
+        try:
+            return self.inner.release()
+        except Exception:  # not held (Redis failed at acquire), expired, or Redis gone: nothing to release
+            return None
+
+    def locked(self):
+        try:
+            return self.inner.locked()
+        except Exception:
+            return False
+
+
+class _FailSoft(ProxyBackend):
+    """Turns Redis errors into cache misses (and skipped writes) instead of page errors."""
+
+    def __init__(self, health: _Health):
+        super().__init__()
+        self.health = health
+
+    def _guard(self, fn: Callable[[], T], fallback: T) -> T:
+        if not self.health.usable():
+            return fallback
+        try:
+            value = fn()
+        except Exception as error:
+            self.health.failed(error)
+            return fallback
+        self.health.succeeded()
+        return value
+
+    def get_serialized(self, key):
+        return self._guard(lambda: self.proxied.get_serialized(key), NO_VALUE)
+
+    def get(self, key):
+        return self._guard(lambda: self.proxied.get(key), NO_VALUE)
+
+    def set_serialized(self, key, value):
+        self._guard(lambda: self.proxied.set_serialized(key, value), None)
+
+    def set(self, key, value):
+        self._guard(lambda: self.proxied.set(key, value), None)
+
+    def delete(self, key):
+        self._guard(lambda: self.proxied.delete(key), None)
+
+    def get_mutex(self, key):
+        if not self.health.usable():
+            return None  # dogpile falls back to its in-process lock
+        mutex = self.proxied.get_mutex(key)
+        return _SafeMutex(mutex, self.health) if mutex is not None else None
+
+
+# ---- the cache ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cached:
+    """A cached value and when it was computed (naive UTC)."""
+
+    value: Any
+    as_of: dt.datetime
+
+
+class Cache:
+    """A dogpile region with per-kind TTLs; get_or_create never fails because of the cache."""
+
+    def __init__(self, region: CacheRegion, backend: str, *, ttls: dict[str, float] | None = None,
+                 health: _Health | None = None):
+        self.region = region
+        self.backend = backend  # "redis" or "memory"
+        self.ttls = {**TTL_SECONDS, **(ttls or {})}
+        self.health = health
+
+    def ttl(self, kind: str) -> float:
+        return self.ttls.get(kind, DEFAULT_TTL)
+
+    def get_or_create(self, kind: str, key: str, creator: Callable[[], T]) -> Cached:
+        """The cached value for key, computing and storing it (once across waiters) when missing or expired."""
+        computed: list[Cached] = []
+
+        def create() -> Cached:
+            result = Cached(creator(), utcnow())
+            computed.append(result)
+            return result
+
+        try:
+            return self.region.get_or_create(key, create, expiration_time=self.ttl(kind))
+        except Exception as error:
+            if not _is_backend_error(error):
+                raise
+            if self.health:
+                self.health.failed(error)
+            return computed[0] if computed else create()
+
+    def invalidate(self) -> None:
+        """Treat everything cached before now as missing, in this process (tests, cold benchmarks)."""
+        self.region.invalidate(hard=True)
+
+
+def _is_backend_error(error: Exception) -> bool:
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - redis is a pinned dependency
+        return isinstance(error, OSError)
+    return isinstance(error, (redis.RedisError, OSError))
+
+
+def build(redis_url: str | None = None, *, ttls: dict[str, float] | None = None,
+          max_entries: int = MEMORY_MAX_ENTRIES) -> Cache:
+    """A new Cache: Redis-backed when redis_url is given, else in-process memory."""
+    if redis_url:
+        health = _Health(redis_url)
+        region = make_region().configure(
+            "dogpile.cache.redis",
+            arguments={
+                "url": redis_url,
+                "distributed_lock": True,
+                "thread_local_lock": False,
+                "lock_timeout": LOCK_TIMEOUT_SECONDS,
+                "lock_sleep": 0.02,
+                "lock_prefix": "iescp:lk:",
+                "redis_expiration_time": int(max(TTL_SECONDS.values(), default=300) * 2),
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+            wrap=[_FailSoft(health)],
+        )
+        return Cache(region, "redis", ttls=ttls, health=health)
+    region = make_region().configure("dogpile.cache.memory_pickle",
+                                     arguments={"cache_dict": _LRUDict(max_entries)})
+    return Cache(region, "memory", ttls=ttls)
+
+
+_current: tuple[str | None, Cache] | None = None
+_current_lock = threading.Lock()
+
+
+def get_cache() -> Cache:
+    """The process's cache for the configured IESCP_REDIS_URL (rebuilt if the setting changes)."""
+    global _current
+    url = get_settings().redis_url
+    current = _current
+    if current is not None and current[0] == url:
+        return current[1]
+    with _current_lock:
+        if _current is None or _current[0] != url:
+            _current = (url, build(url))
+        return _current[1]
+
+
+def use(cache: Cache | None) -> None:
+    """Install cache as the process's cache (tests, benchmarks); None goes back to the settings."""
+    global _current
+    with _current_lock:
+        _current = (get_settings().redis_url, cache) if cache is not None else None
+
+
+# ---- keys and read-through -------------------------------------------------------------------------------
+
+_db_identity: dict[str, str] = {}
+
+
+def database_identity(db: Database) -> str:
+    """A short stable id of the database (URL without password), so databases never share entries."""
+    url = db.engine.url.render_as_string(hide_password=True)
+    found = _db_identity.get(url)
+    if found is None:
+        found = _db_identity[url] = hashlib.sha1(url.encode()).hexdigest()[:12]
+    return found
+
+
+def key(db: Database, kind: str, parts: Iterable[Any], scopes: Iterable[str], generations: Iterable[int]) -> str:
+    """The cache key: version, database, kind, arguments, and each scope with its generation."""
+    scope_part = ",".join(f"{s}={g}" for s, g in zip(scopes, generations))
+    digest = hashlib.sha1(repr((tuple(parts), scope_part)).encode()).hexdigest()
+    return f"iescp:v{KEY_VERSION}:{database_identity(db)}:{kind}:{digest}"
+
+
+def read_through(db: Database, kind: str, parts: Iterable[Any], scopes: Iterable[str],
+                 compute: Callable[[Session], T], *, then: Callable[[Session, Cached], Any] | None = None,
+                 cache: Cache | None = None) -> Any:
+    """compute(session)'s result for these arguments, from the cache when the scopes did not change.
+
+    The generations and (on a miss) the value are read in one read transaction, so the value is
+    never older than the generations in its key. Returns the Cached value, or then(session, cached)
+    when given (to add per-viewer details in the same transaction).
+    """
+    scopes = tuple(scopes)
+    with db.ReadSession.begin() as session:
+        generations = cachegen.generations(session, *scopes)
+        cache_key = key(db, kind, parts, scopes, generations)
+        cached = (cache or get_cache()).get_or_create(kind, cache_key, lambda: compute(session))
+        return then(session, cached) if then is not None else cached

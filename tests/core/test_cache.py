@@ -1,0 +1,261 @@
+"""The caching layer: hits, misses, TTL, cross-process invalidation, per-viewer scope, Redis and its outage."""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from core import cache, cached_reads, campaigns, search, stats
+from core.errors import PermissionDenied
+from core.models import Campaign
+from tests import factories as f
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("IESCP_TEST_REDIS_URL")
+
+
+@pytest.fixture
+def memory_cache():
+    """A fresh in-process cache for this test only."""
+    fresh = cache.build(None)
+    cache.use(fresh)
+    yield fresh
+    cache.use(None)
+
+
+@pytest.fixture
+def redis_cache():
+    """A cache on the real Redis (keys of this test's databases only), or skip without one."""
+    if not REDIS_URL:
+        pytest.skip("IESCP_TEST_REDIS_URL is not set")
+    fresh = cache.build(REDIS_URL)
+    cache.use(fresh)
+    yield fresh
+    cache.use(None)
+
+
+def _rename_behind_the_cache(db, campaign_id: int, name: str) -> None:
+    """Change a row without bumping any generation (what a cache cannot see)."""
+    with db.Session.begin() as s:
+        s.execute(update(Campaign).where(Campaign.id == campaign_id).values(name=name))
+
+
+def _names(dashboard: dict) -> list[str]:
+    return list(dashboard["campaigns"]["name"])
+
+
+def test_a_repeated_read_is_served_from_the_cache_until_a_write_bumps_its_generation(database, memory_cache):
+    sponsor = f.sponsor(database)
+    campaign_id = f.campaign(database, sponsor, name="Spring Launch")
+    first = cached_reads.sponsor_dashboard(database, actor=sponsor)
+    _rename_behind_the_cache(database, campaign_id, "Renamed Quietly")
+    second = cached_reads.sponsor_dashboard(database, actor=sponsor)
+    assert _names(second) == ["Spring Launch"] and second["as_of"] == first["as_of"]
+
+    f.campaign(database, sponsor, name="Summer Drop")  # a service write bumps the sponsor's generation
+    third = cached_reads.sponsor_dashboard(database, actor=sponsor)
+    assert sorted(_names(third)) == ["Renamed Quietly", "Summer Drop"]
+    assert third["as_of"] >= first["as_of"]
+
+
+def test_cached_reads_return_what_the_core_reads_return(database, memory_cache):
+    sponsor = f.sponsor(database)
+    yogi = f.influencer(database, name="Maya Yoga", bio="Morning yoga flows")
+    f.influencer(database, name="Leo Runs", category="Sports", niche="running")
+    campaign_id = f.campaign(database, sponsor, name="Yoga Mats", description="yoga gear")
+    f.request(database, sponsor, campaign_id, yogi)
+    admin = f.admin(database)
+    for _ in range(2):  # the miss and then the hit
+        page = cached_reads.search_influencers(database, actor=sponsor, text="yoga")
+        campaign_page = cached_reads.search_campaigns(database, actor=yogi, text="yoga")
+        dashboard = cached_reads.sponsor_dashboard(database, actor=sponsor)
+        figures = cached_reads.admin_statistics(database, actor=admin)
+        facets = cached_reads.facet_values(database)
+        with database.ReadSession.begin() as s:
+            expected_page = search.search_influencers(s, actor=sponsor, text="yoga")
+            expected_campaigns = search.search_campaigns(s, actor=yogi, text="yoga")
+            expected_table = campaigns.list_sponsor_campaigns(s, actor=sponsor)
+            expected_burn = campaigns.budget_burn(s, actor=sponsor)
+            expected_figures = stats.admin_statistics(s, actor=admin)
+            expected_facets = search.facet_values(s)
+        assert page.rows.equals(expected_page.rows) and page.total == expected_page.total == 1
+        assert page.next_cursor == expected_page.next_cursor
+        assert campaign_page.rows.equals(expected_campaigns.rows)
+        assert campaign_page.rows["already_requested"].tolist() == [True]
+        assert dashboard["campaigns"].equals(expected_table) and dashboard["burn"].equals(expected_burn)
+        assert dashboard["summary"] == campaigns.sponsor_summary(expected_table)
+        assert figures["ad_requests"] == expected_figures["ad_requests"]
+        assert figures["users"] == expected_figures["users"]
+        assert {k: v for k, v in facets.items() if k != "as_of"} == expected_facets
+        assert page.as_of is not None and facets["as_of"] is not None
+
+
+def test_an_entry_expires_after_its_kinds_ttl(database):
+    cache.use(cache.build(None, ttls={"dashboard": 0.4}))
+    try:
+        sponsor = f.sponsor(database)
+        campaign_id = f.campaign(database, sponsor, name="Before")
+        cached_reads.sponsor_dashboard(database, actor=sponsor)
+        _rename_behind_the_cache(database, campaign_id, "After")
+        assert _names(cached_reads.sponsor_dashboard(database, actor=sponsor)) == ["Before"]
+        time.sleep(0.6)
+        assert _names(cached_reads.sponsor_dashboard(database, actor=sponsor)) == ["After"]
+    finally:
+        cache.use(None)
+
+
+WRITER = """
+import sys
+from core import accounts, campaigns
+from core.db import connect
+from core.timeutil import today
+db = connect(sys.argv[1])
+with db.Session.begin() as s:
+    actor = accounts.load_actor(s, int(sys.argv[2]))
+    campaigns.create_campaign(s, actor=actor, name="Written Elsewhere", category="Food", start_date=today(),
+                              end_date=today(), budget_cents=5000)
+db.dispose()
+"""
+
+
+def test_a_write_committed_by_another_process_makes_the_next_read_fresh(database, memory_cache):
+    sponsor = f.sponsor(database)
+    f.campaign(database, sponsor, name="Mine")
+    assert _names(cached_reads.sponsor_dashboard(database, actor=sponsor)) == ["Mine"]
+    url = database.engine.url.render_as_string(hide_password=False)
+    subprocess.run([sys.executable, "-c", WRITER, url, str(sponsor.id)], cwd=ROOT, check=True, timeout=60,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert sorted(_names(cached_reads.sponsor_dashboard(database, actor=sponsor))) == ["Mine", "Written Elsewhere"]
+
+
+def test_two_sponsors_asking_the_same_question_never_see_each_others_campaigns(database, memory_cache):
+    alice, bob = f.sponsor(database, name="Alice Co"), f.sponsor(database, name="Bob Co")
+    f.campaign(database, alice, name="Alice Campaign")
+    f.campaign(database, bob, name="Bob Campaign")
+    assert _names(cached_reads.sponsor_dashboard(database, actor=alice)) == ["Alice Campaign"]
+    assert _names(cached_reads.sponsor_dashboard(database, actor=bob)) == ["Bob Campaign"]
+    assert list(cached_reads.list_sponsor_campaigns(database, actor=bob)["name"]) == ["Bob Campaign"]
+    assert list(cached_reads.list_sponsor_campaigns(database, actor=alice)["name"]) == ["Alice Campaign"]
+
+
+def test_a_shared_campaign_search_page_carries_each_viewers_own_requests(database, memory_cache):
+    sponsor = f.sponsor(database)
+    asked, other = f.influencer(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor, name="Open Call")
+    f.request(database, sponsor, campaign_id, asked)
+    first = cached_reads.search_campaigns(database, actor=asked)
+    second = cached_reads.search_campaigns(database, actor=other)
+    assert second.as_of == first.as_of  # one shared entry...
+    assert first.rows["already_requested"].tolist() == [True]  # ...with per-viewer flags
+    assert second.rows["already_requested"].tolist() == [False]
+
+
+def test_admins_see_unlisted_influencers_in_their_own_entry_and_sponsors_never_do(database, memory_cache):
+    admin, sponsor = f.admin(database), f.sponsor(database)
+    f.influencer(database, name="Public Person")
+    f.influencer(database, name="Private Person", is_public=False)
+    everyone = cached_reads.search_influencers(database, actor=admin, include_unlisted=True)
+    listed = cached_reads.search_influencers(database, actor=sponsor, include_unlisted=True)
+    assert sorted(everyone.rows["display_name"]) == ["Private Person", "Public Person"]
+    assert list(listed.rows["display_name"]) == ["Public Person"]
+
+
+def test_permission_is_checked_before_a_cached_answer_is_given(database, memory_cache):
+    admin, influencer = f.admin(database), f.influencer(database)
+    cached_reads.admin_statistics(database, actor=admin)
+    with pytest.raises(PermissionDenied):
+        cached_reads.admin_statistics(database, actor=influencer)
+    with pytest.raises(PermissionDenied):
+        cached_reads.sponsor_dashboard(database, actor=influencer)
+
+
+def test_changing_a_returned_frame_does_not_change_what_the_next_reader_gets(database, memory_cache):
+    sponsor = f.sponsor(database)
+    f.campaign(database, sponsor, name="Original")
+    mine = cached_reads.sponsor_dashboard(database, actor=sponsor)
+    mine["campaigns"].loc[0, "name"] = "Scribbled"
+    assert _names(cached_reads.sponsor_dashboard(database, actor=sponsor)) == ["Original"]
+
+
+def _concurrent_cold_reads(database, admin, threads: int = 6) -> list:
+    results, errors = [], []
+    barrier = threading.Barrier(threads)
+
+    def read():
+        try:
+            barrier.wait()
+            results.append(cached_reads.admin_statistics(database, actor=admin)["as_of"])
+        except Exception as error:  # surfaced below
+            errors.append(error)
+
+    workers = [threading.Thread(target=read) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    assert not errors
+    return results
+
+
+def test_concurrent_cold_reads_of_admin_statistics_compute_them_once(database, memory_cache):
+    admin = f.admin(database)
+    results = _concurrent_cold_reads(database, admin)
+    assert len(results) == 6 and len(set(results)) == 1
+
+
+@pytest.mark.redis
+def test_redis_backed_cache_is_shared_between_processes_and_follows_generations(database, redis_cache):
+    import redis
+
+    sponsor = f.sponsor(database)
+    f.campaign(database, sponsor, name="Shared")
+    first = cached_reads.sponsor_dashboard(database, actor=sponsor)
+    replica = cache.build(REDIS_URL)  # another app process: its own region, the same Redis
+    cache.use(replica)
+    assert cached_reads.sponsor_dashboard(database, actor=sponsor)["as_of"] == first["as_of"]
+    client = redis.Redis.from_url(REDIS_URL)
+    assert client.keys(f"iescp:v{cache.KEY_VERSION}:{cache.database_identity(database)}:dashboard:*")
+    f.campaign(database, sponsor, name="Another")
+    assert sorted(_names(cached_reads.sponsor_dashboard(database, actor=sponsor))) == ["Another", "Shared"]
+
+
+@pytest.mark.redis
+def test_redis_lock_lets_one_of_many_concurrent_readers_compute_admin_statistics(database, redis_cache):
+    admin = f.admin(database)
+    results = _concurrent_cold_reads(database, admin)
+    assert len(results) == 6 and len(set(results)) == 1
+
+
+def test_with_redis_down_reads_still_work_uncached_and_one_warning_is_logged(database, caplog):
+    cache.use(cache.build("redis://127.0.0.1:1/0"))  # nothing listens on port 1
+    try:
+        sponsor = f.sponsor(database)
+        f.campaign(database, sponsor, name="Still Works")
+        with caplog.at_level(logging.WARNING, logger="iescp.cache"):
+            for _ in range(3):
+                assert _names(cached_reads.sponsor_dashboard(database, actor=sponsor)) == ["Still Works"]
+            page = cached_reads.search_influencers(database, actor=sponsor)
+        assert page.total == 0
+        warnings = [r for r in caplog.records if r.name == "iescp.cache" and r.levelno == logging.WARNING]
+        assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
+    finally:
+        cache.use(None)
+
+
+def test_the_cache_follows_the_redis_setting(monkeypatch):
+    from core.config import reset_settings
+
+    cache.use(None)
+    assert cache.get_cache().backend == "memory"
+    monkeypatch.setenv("IESCP_REDIS_URL", f"redis://127.0.0.1:1/{uuid.uuid4().int % 16}")
+    reset_settings()
+    assert cache.get_cache().backend == "redis"
+    cache.use(None)
