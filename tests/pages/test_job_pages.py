@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from core import reminders, reports
-from core.timeutil import month_start, today
+from core.timeutil import month_start, previous_month, today
 from core.models import ExportJob, User
 from tests import factories as f
 from tests.pages.conftest import app_test
@@ -84,7 +84,7 @@ def test_a_sponsor_without_reports_is_told_when_the_first_arrives(app_db, sponso
 
 
 def test_the_admin_page_lists_reports_and_the_reminder_log(app_db, sponsor_with_data):
-    previous = reports.previous_month(THIS_MONTH)
+    previous = previous_month(THIS_MONTH)
     with app_db.Session.begin() as s:  # the sponsor existed last month
         s.execute(update(User).where(User.id == sponsor_with_data.id).values(created_at=dt.datetime(2000, 1, 1)))
     reports.run_monthly_reports(app_db, month=previous)
@@ -102,7 +102,7 @@ def test_the_admin_page_lists_reports_and_the_reminder_log(app_db, sponsor_with_
 
 def test_the_admin_can_run_a_month_on_demand(inline_queue, sponsor_with_data):
     admin = f.admin(inline_queue)
-    previous = reports.previous_month(THIS_MONTH)
+    previous = previous_month(THIS_MONTH)
     with inline_queue.Session.begin() as s:
         s.execute(update(User).where(User.id == sponsor_with_data.id).values(created_at=dt.datetime(2000, 1, 1)))
     at = app_test("pages/admin/reports.py", admin.id).run()
