@@ -27,20 +27,21 @@ if actor.role == "sponsor":
                 s, actor=actor, name=name, kind=kind, industry=industry, budget_cents=to_cents(budget, field="Budget")),
                 success="Profile saved.")
 elif actor.role == "influencer":
-    st.info("Your public profile is edited on the **Profile & earnings** page.", icon="🪪")
+    st.info("Your public profile and reminder channels are on the **Profile & earnings** page.", icon="🪪")
 
-with st.form("reminder_channels", border=True):
-    st.subheader("Daily reminders")
-    st.caption("Where should we remind you of requests waiting for your answer?")
-    email = st.checkbox("Email", value=account["notify_email"])
-    inapp = st.checkbox("In-app notification", value=account["notify_inapp"])
-    gchat = st.checkbox("Google Chat", value=account["notify_gchat"])
-    webhook = st.text_input("Google Chat webhook URL (optional)", value=account["gchat_webhook_url"] or "",
-                            placeholder="https://chat.googleapis.com/v1/spaces/…")
-    if st.form_submit_button("Save reminder settings"):
-        run_action(lambda s: accounts.update_notification_settings(
-            s, actor=actor, email=email, gchat=gchat, inapp=inapp, gchat_webhook_url=webhook),
-            success="Reminder settings saved.")
+if actor.role != "influencer":
+    with st.form("reminder_channels", border=True):
+        st.subheader("Daily reminders")
+        st.caption("Where should we remind you of requests waiting for your answer?")
+        email = st.checkbox("Email", value=account["notify_email"])
+        inapp = st.checkbox("In-app notification", value=account["notify_inapp"])
+        gchat = st.checkbox("Google Chat", value=account["notify_gchat"])
+        webhook = st.text_input("Google Chat webhook URL (optional)", value=account["gchat_webhook_url"] or "",
+                                placeholder="https://chat.googleapis.com/v1/spaces/…")
+        if st.form_submit_button("Save reminder settings"):
+            run_action(lambda s: accounts.update_notification_settings(
+                s, actor=actor, email=email, gchat=gchat, inapp=inapp, gchat_webhook_url=webhook),
+                success="Reminder settings saved.")
 
 with st.form("change_password", clear_on_submit=True, border=True):
     st.subheader("Change password")
