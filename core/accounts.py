@@ -71,7 +71,9 @@ def authenticate(session: Session, *, username: str, password: str) -> LoginResu
     """
     settings = get_settings()
     name = (username or "").strip().lower()
-    user = session.scalar(select(User).where(User.username == name)) if name else None
+    # The row lock serialises attempts on one account, so parallel wrong guesses cannot overwrite each
+    # other's failure count (a lost update would let a brute force slip past the lockout).
+    user = session.scalar(select(User).where(User.username == name).with_for_update()) if name else None
     if user is None:
         burn_equal_time(password or "")
         return LoginResult(None, "Wrong username or password.")

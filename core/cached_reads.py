@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core import cache, cachegen, campaigns, permissions, search, stats
@@ -105,6 +105,12 @@ def search_influencers(db: Database, *, actor: Actor, text: str = "", category: 
     return CachedSearchPage(page.rows, page.total, page.next_cursor, cached.as_of)
 
 
+# Which of a page's campaigns the viewer holds a live request on (built once; see search_campaigns).
+_HELD_BY_VIEWER = select(AdRequest.campaign_id).where(
+    AdRequest.influencer_id == bindparam("viewer"), AdRequest.campaign_id.in_(bindparam("ids", expanding=True)),
+    AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES))
+
+
 def search_campaigns(db: Database, *, actor: Actor, text: str = "", category: str | None = None,
                      niche: str | None = None, min_budget_cents: int | None = None,
                      max_budget_cents: int | None = None, active_on: dt.date | None = None,
@@ -118,15 +124,11 @@ def search_campaigns(db: Database, *, actor: Actor, text: str = "", category: st
     parts = ("search_campaigns", today().isoformat(), tuple(sorted(arguments.items())))
 
     def for_viewer(s: Session, cached: cache.Cached) -> CachedSearchPage:
-        page = cached.value
-        rows = page.rows
-        ids = [int(i) for i in rows["id"]]
-        held = set(s.scalars(select(AdRequest.campaign_id).where(
-            AdRequest.influencer_id == actor.id, AdRequest.campaign_id.in_(ids),
-            AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES)))) if ids else set()
-        rows = rows.copy()
-        rows["already_requested"] = rows["id"].isin(held).astype(bool)
-        return CachedSearchPage(rows, page.total, page.next_cursor, cached.as_of)
+        page = cached.value  # this caller's own copy (unpickled, or fresh from the core): safe to change
+        ids = [int(i) for i in page.rows["id"]]
+        held = set(s.scalars(_HELD_BY_VIEWER, {"viewer": actor.id, "ids": ids})) if ids else set()
+        page.rows["already_requested"] = page.rows["id"].isin(held).astype(bool)
+        return CachedSearchPage(page.rows, page.total, page.next_cursor, cached.as_of)
 
     return cache.read_through(db, "search", parts, (cachegen.CAMPAIGNS,),
                               lambda s: search.search_campaigns(s, actor=actor, **arguments), then=for_viewer)

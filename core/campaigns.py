@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core import audit, cachegen, listing, notifications, permissions, validate
@@ -221,22 +221,37 @@ CAMPAIGN_LIST_COLUMNS = ["id", "name", "category", "niche", "status", "is_public
 def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None = None) -> pd.DataFrame:
     """The acting sponsor's campaigns with request counts by status and budget use (one query)."""
     permissions.require(actor, "campaign.manage")
-    stmt = (
-        select(
-            Campaign.id, Campaign.name, Campaign.category, Campaign.niche, Campaign.status, Campaign.is_public,
-            Campaign.flagged, Campaign.flag_reason, Campaign.start_date, Campaign.end_date, Campaign.budget_cents,
-            Campaign.committed_cents, (Campaign.budget_cents - Campaign.committed_cents).label("remaining_cents"),
-            *[_status_count(s) for s in ("pending", "negotiating", "accepted", "rejected", "withdrawn", "completed")],
-            func.coalesce(func.sum(case(
-                (((AdRequest.status.in_(("pending", "negotiating"))) & (AdRequest.turn == "sponsor")), 1),
-                else_=0)), 0).label("awaiting_me"),
-            func.count(AdRequest.id).label("requests"),
-        )
-        .outerjoin(AdRequest, AdRequest.campaign_id == Campaign.id)
-        .where(Campaign.sponsor_id == actor.id)
-        .group_by(Campaign.id)
-        .order_by(Campaign.id.desc())
+    counts = [
+        *[_status_count(s) for s in ("pending", "negotiating", "accepted", "rejected", "withdrawn", "completed")],
+        func.coalesce(func.sum(case(
+            (((AdRequest.status.in_(("pending", "negotiating"))) & (AdRequest.turn == "sponsor")), 1),
+            else_=0)), 0).label("awaiting_me"),
+        # campaign_id, not id: same count, and the (campaign_id, status, turn, ...) index covers it.
+        func.count(AdRequest.campaign_id).label("requests"),
+    ]
+    campaign_columns = (
+        Campaign.id, Campaign.name, Campaign.category, Campaign.niche, Campaign.status, Campaign.is_public,
+        Campaign.flagged, Campaign.flag_reason, Campaign.start_date, Campaign.end_date, Campaign.budget_cents,
+        Campaign.committed_cents, (Campaign.budget_cents - Campaign.committed_cents).label("remaining_cents"),
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # One small aggregate per campaign through the covering index. As a join + GROUP BY, a
+        # sponsor with ~1000 campaigns made PostgreSQL hash-join a sequential scan of every request.
+        per_campaign = select(*counts).where(AdRequest.campaign_id == Campaign.id).lateral("request_counts")
+        stmt = (
+            select(*campaign_columns, *[per_campaign.c[c.name] for c in counts])
+            .select_from(Campaign).outerjoin(per_campaign, true())
+            .where(Campaign.sponsor_id == actor.id)
+            .order_by(Campaign.id.desc())
+        )
+    else:
+        stmt = (
+            select(*campaign_columns, *counts)
+            .outerjoin(AdRequest, AdRequest.campaign_id == Campaign.id)
+            .where(Campaign.sponsor_id == actor.id)
+            .group_by(Campaign.id)
+            .order_by(Campaign.id.desc())
+        )
     if status:
         stmt = stmt.where(Campaign.status == validate.choice(status, "Status", CAMPAIGN_STATUSES))
     rows = session.execute(stmt).mappings().all()

@@ -16,16 +16,14 @@ import logging
 import os
 import secrets
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import String, case, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from core import accounts, mailer, notifications, permissions, templating, validate
+from core import accounts, csvsafe, mailer, notifications, templating, validate
 from core.config import Settings, get_settings
-from core.csvsafe import neutralise
 from core.db import Database
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from core.models import (AD_REQUEST_STATUSES, CAMPAIGN_STATUSES, COMMITTED_AD_REQUEST_STATUSES,
@@ -180,16 +178,44 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _money(cents) -> Decimal | None:
-    return None if cents is None else Decimal(int(cents)).scaleb(-2)
+# The row converters below run once per exported row (a million times for a big export), so they avoid
+# function calls where a plain expression does: the formula check is csvsafe.neutralise's rule inlined.
+_FORMULA_PREFIXES = tuple(csvsafe.FORMULA_PREFIXES)
+
+
+def _text(value) -> str:
+    """csvsafe.neutralise for a text column (None → empty cell)."""
+    if not value:
+        return ""
+    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
+def _money(cents) -> str:
+    """Integer cents as an exact amount in currency units: 123456 → '1234.56'."""
+    if cents is None:
+        return ""
+    whole, frac = divmod(abs(int(cents)), 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{frac:02d}"
 
 
 def _when(value) -> str:
+    """A timestamp as 'YYYY-MM-DD HH:MM:SS' (or a date as 'YYYY-MM-DD').
+
+    Timestamp columns are selected as raw text (type_coerce to String) so SQLite hands over its stored
+    ISO string untouched; PostgreSQL's driver still gives datetime objects.
+    """
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value[:19]
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ", timespec="seconds")
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
+    return value.isoformat()
+
+
+def _raw(column):
+    """Select column without SQLAlchemy's per-row type conversion (see _when)."""
+    return type_coerce(column, String).label(column.key)
 
 
 CAMPAIGN_HEADER = ["campaign_id", "campaign", "sponsor", "category", "niche", "status", "visibility", "flagged",
@@ -210,8 +236,9 @@ def _campaigns_query(scope_sponsor: int | None, filters: dict):
     )
     stmt = (
         select(Campaign.id, Campaign.name, SponsorProfile.name, Campaign.category, Campaign.niche, Campaign.status,
-               Campaign.is_public, Campaign.flagged, Campaign.start_date, Campaign.end_date, Campaign.budget_cents,
-               Campaign.committed_cents, counts.c.requests, counts.c.committed, counts.c.open, Campaign.created_at)
+               Campaign.is_public, Campaign.flagged, _raw(Campaign.start_date), _raw(Campaign.end_date),
+               Campaign.budget_cents, Campaign.committed_cents, counts.c.requests, counts.c.committed, counts.c.open,
+               _raw(Campaign.created_at))
         .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
         .outerjoin(counts, counts.c.campaign_id == Campaign.id)
         .order_by(Campaign.id)
@@ -236,7 +263,7 @@ def _campaigns_query(scope_sponsor: int | None, filters: dict):
 def _campaign_row(r) -> list:
     (cid, name, sponsor, category, niche, status, is_public, flagged, start, end, budget, committed, requests,
      accepted, open_) = r[:15]
-    return [cid, neutralise(name), neutralise(sponsor), neutralise(category), neutralise(niche), status,
+    return [cid, _text(name), _text(sponsor), _text(category), _text(niche), status,
             "public" if is_public else "private", "yes" if flagged else "no", _when(start), _when(end),
             _money(budget), _money(committed), _money((budget or 0) - (committed or 0)), int(requests or 0),
             int(accepted or 0), int(open_ or 0), _when(r[15])]
@@ -246,8 +273,8 @@ def _ad_requests_query(scope_sponsor: int | None, filters: dict):
     stmt = (
         select(AdRequest.id, Campaign.id, Campaign.name, SponsorProfile.name, InfluencerProfile.display_name,
                InfluencerProfile.platform, AdRequest.status, AdRequest.turn, AdRequest.initiated_by,
-               AdRequest.payment_cents, AdRequest.requirements, AdRequest.created_at, AdRequest.updated_at,
-               AdRequest.accepted_at, AdRequest.completed_at)
+               AdRequest.payment_cents, AdRequest.requirements, _raw(AdRequest.created_at),
+               _raw(AdRequest.updated_at), _raw(AdRequest.accepted_at), _raw(AdRequest.completed_at))
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
@@ -274,8 +301,8 @@ def _ad_request_row(r) -> list:
     (rid, cid, campaign, sponsor, influencer, platform, status, turn, initiated_by, payment, requirements,
      created, updated, accepted, completed) = r
     awaiting = turn if status in OPEN_AD_REQUEST_STATUSES and turn else ""
-    return [rid, cid, neutralise(campaign), neutralise(sponsor), neutralise(influencer), platform, status, awaiting,
-            initiated_by, _money(payment), neutralise(requirements), _when(created), _when(updated), _when(accepted),
+    return [rid, cid, _text(campaign), _text(sponsor), _text(influencer), platform, status, awaiting,
+            initiated_by, _money(payment), _text(requirements), _when(created), _when(updated), _when(accepted),
             _when(completed)]
 
 
@@ -325,7 +352,9 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
             writer = csv.writer(handle)
             writer.writerow(header)
             with db.ReadSession.begin() as session:
-                result = session.execute(stmt, execution_options={"yield_per": YIELD_PER})
+                # Core execution on the session's connection: rows stream from a server-side cursor
+                # (PostgreSQL) or SQLite's stepping cursor, YIELD_PER at a time, without ORM row loading.
+                result = session.connection().execution_options(yield_per=YIELD_PER).execute(stmt)
                 for batch in result.partitions():
                     writer.writerows(convert(row) for row in batch)
                     rows += len(batch)

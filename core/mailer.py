@@ -92,7 +92,10 @@ class Mailer:
     def send(self, message: EmailMessage) -> str:
         """Deliver message; returns where it went (outbox path or 'smtp:host'). Raises MailError."""
         if self.uses_outbox:
-            return str(write_to_outbox(message, self.settings.outbox_dir))
+            try:
+                return str(write_to_outbox(message, self.settings.outbox_dir))
+            except OSError as error:
+                raise MailError(f"could not write to the outbox {self.settings.outbox_dir}: {error}") from error
         try:
             smtp = self._connection()
             smtp.send_message(message)

@@ -41,8 +41,9 @@ log = logging.getLogger("iescp.reports")
 
 MAX_EMAIL_ATTEMPTS = 5
 TOP_INFLUENCERS = 5
+PDF_FIX = "To enable PDF: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 PDF_HINT = ("PDF reports are disabled because WeasyPrint cannot load pango ({error}). The HTML report is sent "
-            "instead. To enable PDF: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
+            "instead. " + PDF_FIX)
 REPORTS_PAGE = "sponsor-reports"
 
 
@@ -336,6 +337,7 @@ def render_pdf(html: str) -> bytes | None:
 
 
 def pdf_available() -> bool:
+    """Whether WeasyPrint (and pango under it) can be loaded here."""
     try:
         import weasyprint  # noqa: F401
     except (ImportError, OSError):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core import fulltext, permissions, scoring, validate
 from core.errors import InvalidInput
+from core.money import MAX_CENTS
 from core.models import PLATFORMS, AdRequest, Campaign, InfluencerProfile, LIVE_AD_REQUEST_STATUSES, SponsorProfile
 from core.permissions import Actor
 from core.timeutil import today
@@ -59,6 +61,25 @@ def _text_condition(session: Session, table: str, fts_table: str, key_column, qu
     return fulltext.pg_match(table, query)
 
 
+def _page_text_condition(session: Session, table: str, key_column, match, total: int, size: int):
+    """The text condition for fetching one page, given how many rows match in total.
+
+    On PostgreSQL the planner cannot tell how many rows a prefix query matches, and it often walks
+    the sort index testing each row against the text until it has a page: fine when matches are
+    dense, a scan of the whole table when they are rare. Knowing the total, take the matching keys
+    from the GIN index first (a materialised CTE) when there are few of them, so the page costs at
+    most about what the count did. The threshold balances the two: sqrt(rows x page size).
+    SQLite's FTS5 subquery is always evaluated first, so it is left as it is.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return match
+    rows = session.scalar(sql_text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table})
+    if total > max(1_000, int(math.sqrt(max(rows or 0, 0) * (size + 1)))):
+        return match
+    matches = select(key_column).where(match).cte(f"{table}_text_match").prefix_with("MATERIALIZED")
+    return key_column.in_(select(matches.c[key_column.key]))
+
+
 def search_influencers(session: Session, *, actor: Actor, text: str = "", category: str | None = None,
                        niche: str | None = None, platform: str | None = None, min_followers: int | None = None,
                        max_followers: int | None = None, min_reach: int | None = None, max_reach: int | None = None,
@@ -92,6 +113,7 @@ def search_influencers(session: Session, *, actor: Actor, text: str = "", catego
             raise InvalidInput(f"Minimum {label} cannot be more than maximum {label}.")
     if min_engagement:
         conditions.append(p.engagement_rate >= validate.percent(min_engagement, "Minimum engagement"))
+    match = None
     if text and text.strip():
         match = _text_condition(session, "influencer_profiles", "influencer_fts", p.user_id, text)
         if match is not None:
@@ -100,14 +122,16 @@ def search_influencers(session: Session, *, actor: Actor, text: str = "", catego
     total = session.scalar(select(func.count()).select_from(p).where(*conditions)) or 0
     sort_column = INFLUENCER_SORTS[sort]
     value_type = float if sort == "engagement" else int
-    page_conditions = list(conditions)
     after = _cursor_parts(cursor, value_type)
+    size = _limit(limit)
+    page_conditions = [c for c in conditions if c is not match]
+    if match is not None:
+        page_conditions.append(_page_text_condition(session, "influencer_profiles", p.user_id, match, total, size))
     if after:
         value, key = after
         # The split form (not a row-value comparison) lets SQLite use the index as a range bound.
         page_conditions.append(and_(sort_column <= value, or_(sort_column < value, p.user_id < key)))
-    size = _limit(limit)
-    rows = session.execute(
+    rows = [] if total == 0 else session.execute(
         select(p.user_id, p.display_name, p.category, p.niche, p.platform, p.followers, p.engagement_rate,
                p.reach, p.score, p.profile_url, p.bio)
         .where(*page_conditions)
@@ -116,8 +140,12 @@ def search_influencers(session: Session, *, actor: Actor, text: str = "", catego
     ).all()
     has_more = len(rows) > size
     rows = rows[:size]
-    frame = pd.DataFrame(rows, columns=INFLUENCER_COLUMNS[:-1])
-    frame["score_reasons"] = [scoring.explain_score(r, e) for r, e in zip(frame["reach"], frame["engagement_rate"])]
+    if rows:  # one DataFrame construction (adding a column afterwards costs as much again)
+        frame = pd.DataFrame([(*r, scoring.explain_score(r.reach, r.engagement_rate)) for r in rows],
+                             columns=INFLUENCER_COLUMNS)
+    else:
+        frame = pd.DataFrame(rows, columns=INFLUENCER_COLUMNS[:-1])
+        frame["score_reasons"] = []
     next_cursor = None
     if has_more and rows:
         last = rows[-1]
@@ -143,9 +171,11 @@ def search_campaigns(session: Session, *, actor: Actor, text: str = "", category
     if niche:
         conditions.append(c.niche == niche)
     if min_budget_cents is not None:
-        conditions.append(c.budget_cents >= int(min_budget_cents))
+        min_budget_cents = validate.whole_number(min_budget_cents, "Minimum budget", maximum=MAX_CENTS)
+        conditions.append(c.budget_cents >= min_budget_cents)
     if max_budget_cents is not None:
-        conditions.append(c.budget_cents <= int(max_budget_cents))
+        max_budget_cents = validate.whole_number(max_budget_cents, "Maximum budget", maximum=MAX_CENTS)
+        conditions.append(c.budget_cents <= max_budget_cents)
     if min_budget_cents is not None and max_budget_cents is not None and min_budget_cents > max_budget_cents:
         raise InvalidInput("Minimum budget cannot be more than maximum budget.")
     if active_on is not None:
@@ -155,19 +185,22 @@ def search_campaigns(session: Session, *, actor: Actor, text: str = "", category
         conditions.append(c.start_date >= validate.date(starts_after, "Starts after"))
     if ends_before is not None:
         conditions.append(c.end_date <= validate.date(ends_before, "Ends before"))
+    match = None
     if text and text.strip():
         match = _text_condition(session, "campaigns", "campaign_fts", c.id, text)
         if match is not None:
             conditions.append(match)
     total = session.scalar(select(func.count()).select_from(c).where(*conditions)) or 0
-    page_conditions = list(conditions)
     after = _cursor_parts(cursor, int)
+    size = _limit(limit)
+    page_conditions = [condition for condition in conditions if condition is not match]
+    if match is not None:
+        page_conditions.append(_page_text_condition(session, "campaigns", c.id, match, total, size))
     if after:
         page_conditions.append(c.id < after[1])
-    size = _limit(limit)
     already = exists().where(AdRequest.campaign_id == c.id, AdRequest.influencer_id == actor.id,
                              AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES))
-    rows = session.execute(
+    rows = [] if total == 0 else session.execute(
         select(c.id, c.name, SponsorProfile.name.label("sponsor"), c.category, c.niche, c.description, c.goals,
                c.start_date, c.end_date, c.budget_cents, already.label("already_requested"))
         .join(SponsorProfile, SponsorProfile.user_id == c.sponsor_id)
@@ -177,8 +210,11 @@ def search_campaigns(session: Session, *, actor: Actor, text: str = "", category
     ).all()
     has_more = len(rows) > size
     rows = rows[:size]
-    frame = pd.DataFrame(rows, columns=CAMPAIGN_COLUMNS)
-    frame["already_requested"] = frame["already_requested"].astype(bool)
+    if rows:
+        frame = pd.DataFrame([(*r[:-1], bool(r[-1])) for r in rows], columns=CAMPAIGN_COLUMNS)
+    else:
+        frame = pd.DataFrame(rows, columns=CAMPAIGN_COLUMNS)
+        frame["already_requested"] = frame["already_requested"].astype(bool)
     next_cursor = f"{rows[-1].id}|{rows[-1].id}" if has_more and rows else None
     return SearchPage(frame, total, next_cursor)
 

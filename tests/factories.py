@@ -110,13 +110,16 @@ def influencers(db: Database, specs: list[dict]) -> list[int]:
     return ids
 
 
-def snapshot(db: Database) -> dict[str, list[tuple]]:
-    """Every row of every table, in primary-key order: compare two snapshots to prove nothing changed."""
+def snapshot(db: Database, tables: tuple[str, ...] | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table (or of the named ones), in primary-key order: compare two snapshots to prove
+    nothing changed."""
     from core.models import Base
 
     result = {}
     with db.ReadSession.begin() as s:
         for table in Base.metadata.sorted_tables:
+            if tables is not None and table.name not in tables:
+                continue
             order = list(table.primary_key.columns) or list(table.columns)
             result[table.name] = [tuple(row) for row in s.execute(select(table).order_by(*order))]
     return result

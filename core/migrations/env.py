@@ -18,6 +18,8 @@ def include_object(obj, name, type_, reflected, compare_to):
         return False
     if type_ == "index" and reflected and compare_to is None and name and name.endswith("_fulltext"):
         return False
+    if type_ == "column" and reflected and compare_to is None and name == fulltext.PG_DOCUMENT_COLUMN:
+        return False  # PostgreSQL's stored tsvector behind the GIN index (migration 0003)
     return True
 
 

@@ -24,6 +24,8 @@ with report_tab:
         st.caption("Generates the missing reports of that month for every approved sponsor and emails the ones not "
                    "sent yet. Reports already archived are never generated twice.")
         run = st.form_submit_button("Run reports now", icon="▶️", type="primary")
+    if not reports.pdf_available():
+        st.warning(f"PDF rendering is unavailable on this server, so reports go out as HTML. {reports.PDF_FIX}")
     if run:
         month_to_run = run_action(lambda s: reports.request_report_run(s, actor=actor, month=picked))
         if month_to_run:

@@ -5,6 +5,7 @@ and the database alone decides who wins.
 """
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import threading
 import traceback
@@ -12,9 +13,10 @@ import traceback
 import pytest
 from sqlalchemy import func, select
 
-from core import ad_requests, db as dbmod
-from core.errors import Conflict
-from core.models import AdRequest, AdRequestEvent, Campaign
+from core import accounts, ad_requests, campaigns, db as dbmod
+from core.errors import Conflict, DomainError
+from core.models import AdRequest, AdRequestEvent, Campaign, User
+from core.timeutil import today
 from tests import factories as f
 
 BUDGET = 10_000
@@ -24,7 +26,8 @@ JOIN_TIMEOUT = 120  # seconds; only reached when something deadlocks
 
 
 def _run_threads(jobs) -> list[str]:
-    """Run every job in its own thread, released together; returns 'ok', 'conflict' or a traceback each."""
+    """Run every job in its own thread, released together; returns 'ok', the domain error's name in lower case
+    ('conflict', 'invalidinput'…) or a traceback for each."""
     barrier = threading.Barrier(len(jobs))
     results: list[str | None] = [None] * len(jobs)
 
@@ -33,8 +36,8 @@ def _run_threads(jobs) -> list[str]:
             barrier.wait(timeout=30)
             job()
             results[index] = "ok"
-        except Conflict:
-            results[index] = "conflict"
+        except DomainError as error:  # "conflict", "invalidinput"…
+            results[index] = type(error).__name__.lower()
         except BaseException:  # anything else is a bug and must show up in the assertion
             results[index] = traceback.format_exc()
 
@@ -163,3 +166,113 @@ def test_concurrent_accepts_from_separate_processes_respect_the_budget(sqlite_da
         accepted_ids = set(s.scalars(select(AdRequest.id).where(AdRequest.campaign_id == campaign_id,
                                                                 AdRequest.status == "accepted")))
     assert accepted_ids == winners
+
+
+# ---- other races the database must settle ------------------------------------------------------------------
+
+def test_lowering_the_budget_while_accepts_race_never_breaks_the_invariant(database):
+    sponsor = f.sponsor(database)
+    campaign_id = f.campaign(database, sponsor, budget_cents=5 * OFFER)
+    people = [f.influencer(database) for _ in range(5)]
+    jobs = [_accept_job(database, p, f.request(database, sponsor, campaign_id, p, payment_cents=OFFER))
+            for p in people]
+
+    def lower_budget():
+        with database.Session.begin() as s:
+            campaigns.update_campaign(s, actor=sponsor, campaign_id=campaign_id, name="Smaller", category="Fitness",
+                                      start_date=today(), end_date=today() + dt.timedelta(days=9),
+                                      budget_cents=2 * OFFER)
+
+    results = _run_threads(jobs + [lower_budget])
+
+    assert set(results) <= {"ok", "conflict", "invalidinput"}, results  # no crash, no constraint violation
+    committed, budget, accepted_sum, accepted_events, _ = _accepted_state(database, campaign_id)
+    assert committed <= budget and accepted_sum == committed and accepted_events == committed // OFFER
+    if budget == 2 * OFFER:  # the cut came while at most two offers were accepted: exactly two fit in the end
+        assert results[-1] == "ok" and results[:-1].count("ok") == 2
+    else:  # three or more were accepted first, so the cut was refused and all five fit the old budget
+        assert budget == 5 * OFFER and results[-1] == "invalidinput" and results[:-1].count("ok") == 5
+
+
+def test_two_sign_ups_racing_for_one_username_end_with_one_account(database):
+    def sign_up(n):
+        def job():
+            with database.Session.begin() as s:
+                accounts.register_influencer(s, username="same_name", email=f"racer{n}@example.com",
+                                             password=f.PASSWORD, display_name=f"Racer {n}", category="Fitness",
+                                             platform="instagram", followers=10)
+        return job
+
+    results = _run_threads([sign_up(n) for n in range(4)])
+
+    assert sorted(results) == ["conflict"] * 3 + ["ok"], results
+    with database.ReadSession.begin() as s:
+        assert s.scalar(select(func.count()).select_from(User).where(User.username == "same_name")) == 1
+
+
+def test_an_offer_and_an_ask_racing_for_one_pair_leave_one_live_request(database):
+    sponsor = f.sponsor(database)
+    campaign_id = f.campaign(database, sponsor)
+    influencer = f.influencer(database)
+
+    def offer():
+        with database.Session.begin() as s:
+            ad_requests.send_ad_request(s, actor=sponsor, campaign_id=campaign_id, influencer_id=influencer.id,
+                                        payment_cents=OFFER, requirements="A post")
+
+    def ask():
+        with database.Session.begin() as s:
+            ad_requests.ask_to_join(s, actor=influencer, campaign_id=campaign_id, payment_cents=OFFER,
+                                    message="Me!")
+
+    results = _run_threads([offer, ask, offer, ask])
+
+    assert sorted(results) == ["conflict"] * 3 + ["ok"], results
+    with database.ReadSession.begin() as s:
+        assert s.scalar(select(func.count()).select_from(AdRequest).where(AdRequest.campaign_id == campaign_id)) == 1
+
+
+def test_parallel_wrong_passwords_all_count_towards_the_lockout(database):
+    """A brute-force attempt in parallel must not slip past the counter (no lost updates)."""
+    influencer = f.influencer(database)
+
+    def guess(n):
+        def job():
+            with database.Session.begin() as s:
+                result = accounts.authenticate(s, username=influencer.username, password=f"Wrong-guess-{n}")
+            assert not result.ok
+        return job
+
+    results = _run_threads([guess(n) for n in range(4)])
+
+    assert results == ["ok"] * 4, results
+    with database.ReadSession.begin() as s:
+        assert s.get(User, influencer.id).failed_logins == 4
+
+
+def test_cancelling_a_campaign_while_its_offers_are_accepted_settles_every_request_once(database):
+    sponsor = f.sponsor(database)
+    campaign_id = f.campaign(database, sponsor, budget_cents=1_000_000)
+    people = [f.influencer(database) for _ in range(6)]
+    request_ids = [f.request(database, sponsor, campaign_id, p, payment_cents=OFFER) for p in people]
+    jobs = [_accept_job(database, p, r) for p, r in zip(people, request_ids)]
+
+    def cancel():
+        with database.Session.begin() as s:
+            campaigns.set_status(s, actor=sponsor, campaign_id=campaign_id, status="cancelled")
+
+    results = _run_threads(jobs + [cancel])
+
+    assert set(results) <= {"ok", "conflict"}, results
+    assert results[-1] == "ok"
+    with database.ReadSession.begin() as s:
+        rows = {r.id: r.status for r in s.scalars(select(AdRequest).where(AdRequest.campaign_id == campaign_id))}
+        last_events = {r: list(s.scalars(select(AdRequestEvent.to_status).where(AdRequestEvent.ad_request_id == r)
+                                         .order_by(AdRequestEvent.id)))
+                       for r in request_ids}
+    accepted = [r for r in request_ids if rows[r] == "accepted"]
+    assert sorted(results[:-1]) == sorted(["ok" if r in accepted else "conflict" for r in request_ids])
+    assert all(rows[r] in ("accepted", "withdrawn") for r in request_ids)
+    assert all(last_events[r] == ["pending", rows[r]] for r in request_ids), last_events
+    committed, _, accepted_sum, _, _ = _accepted_state(database, campaign_id)
+    assert committed == accepted_sum == OFFER * len(accepted)

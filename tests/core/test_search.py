@@ -236,6 +236,8 @@ def test_campaign_search_marks_campaigns_the_influencer_already_asked_to_join(da
     ({"min_budget_cents": 10, "max_budget_cents": 5}, "Minimum budget cannot be more than maximum budget"),
     ({"cursor": "x|y"}, "page link is no longer valid"),
     ({"active_on": "not a date"}, "must be a date"),
+    ({"min_budget_cents": "lots"}, "Minimum budget must be a whole number"),
+    ({"max_budget_cents": -5}, "Maximum budget cannot be less than 0"),
 ])
 def test_bad_campaign_search_input_is_explained(database, filters, message):
     influencer = f.influencer(database)

@@ -110,9 +110,19 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def new_page(browser: Browser, app_url: str) -> Iterator[Callable[[], Page]]:
-    """Factory of pages, each in a FRESH browser context (own cookies) — one per person in a flow."""
+def new_page(request, browser: Browser, app_url: str) -> Iterator[Callable[[], Page]]:
+    """Factory of pages, each in a FRESH browser context (own cookies) — one per person in a flow.
+
+    When the test fails, every page it opened is saved under artifacts/e2e/failures/.
+    """
     contexts = []
 
     def make() -> Page:
@@ -122,6 +132,16 @@ def new_page(browser: Browser, app_url: str) -> Iterator[Callable[[], Page]]:
         return context.new_page()
 
     yield make
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        folder = ARTIFACTS / "failures"
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, context in enumerate(contexts, start=1):
+            for page in context.pages:
+                try:
+                    page.screenshot(path=str(folder / f"{request.node.name}-{number}.png"), timeout=5_000)
+                except Exception as error:  # a crashed page must not hide the test's own failure
+                    print(f"could not save a screenshot of page {number}: {error}")
     for context in contexts:
         context.close()
 

@@ -116,6 +116,8 @@ def test_sponsor_signs_up_gets_approved_hires_an_influencer_and_accepts_her_coun
     answer.get_by_role("button", name="Accept $850.00").click()
     expect(sponsor.get_by_text("Accepted for $850.00").first).to_be_visible()
     expect(sponsor.get_by_test_id("stMetric").filter(has_text="Committed")).to_contain_text("$850.00")
+    thread = sponsor.get_by_test_id("stChatMessage")
+    expect(thread.last).to_contain_text("You accepted $850.00")
     shot(sponsor, "05-sponsor-accepted")
 
     # Both sides now see the deal as accepted.

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from core import ad_requests, csvsafe, exports
 from core.config import get_settings
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.models import AdRequest, ExportJob, Notification
+from core.timeutil import today
 from tests import factories as f
 
 
@@ -57,6 +59,8 @@ def test_a_sponsor_exports_only_their_own_requests_with_names(database, two_spon
         ("Summer Tour", "Acme Outdoor", "Ben Lifts", "200.00", "pending", "influencer")]
     assert "Rival" not in str(rows)
     assert list(rows[0]) == exports.AD_REQUEST_HEADER
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows[0]["created_at"])  # same on every backend
+    assert rows[0]["accepted_at"] == "" and rows[0]["requirements"] == "Two posts and a story"
 
 
 def test_a_campaign_export_has_budgets_and_request_counts(database, two_sponsors):
@@ -65,6 +69,8 @@ def test_a_campaign_export_has_budgets_and_request_counts(database, two_sponsors
     assert [(r["campaign"], r["sponsor"], r["budget"], r["remaining"], r["requests"], r["open_requests"]) for r in rows] == [
         ("Spring Launch", "Acme Outdoor", "3000.00", "3000.00", "1", "1"),
         ("Summer Tour", "Acme Outdoor", "1000.00", "1000.00", "1", "1")]
+    assert rows[0]["start_date"] == (today() - dt.timedelta(days=1)).isoformat()
+    assert (rows[0]["visibility"], rows[0]["flagged"]) == ("public", "no")
 
 
 def test_an_admin_exports_everyone_and_can_filter_by_sponsor(database, two_sponsors):

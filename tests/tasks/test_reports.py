@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from core import ad_requests, reports
 from core.errors import InvalidInput, PermissionDenied
 from core.models import AdRequestEvent, AuditLog, Campaign, MonthlyReport, Notification
+from core.timeutil import today
 from tests import factories as f
 
 DECEMBER = dt.date(2026, 12, 1)
@@ -223,7 +224,7 @@ def test_admin_runs_reports_on_demand_only_for_months_that_ended(database, decem
     admin = f.admin(database)
     with database.Session.begin() as s:
         with pytest.raises(InvalidInput):
-            reports.request_report_run(s, actor=admin, month=dt.date.today())
+            reports.request_report_run(s, actor=admin, month=today())
         with pytest.raises(PermissionDenied):
             reports.request_report_run(s, actor=december["sponsor"], month="2026-10")
     with database.Session.begin() as s:

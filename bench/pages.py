@@ -1,0 +1,130 @@
+"""Server-side script time of the main pages, run with streamlit.testing.v1.AppTest against a bench database.
+
+Each page script runs once to warm imports and caches, then repeatedly (a rerun, as when a user
+clicks); the floor is the raw-SQL replay of every SELECT the script sent during one run.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import time
+from pathlib import Path
+
+from bench.measure import RawConnection, captured_selects, interleaved
+from bench.scenarios import Context
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (page script, which actor, the target it is checked against)
+MAIN_PAGES = [
+    ("pages/sponsor/find_influencers.py", "busy_sponsor", "search page"),
+    ("pages/influencer/find_campaigns.py", "busy_influencer", "search page"),
+    ("pages/influencer/inbox.py", "busy_influencer", "inbox page"),
+    ("pages/sponsor/dashboard.py", "busy_sponsor", "sponsor dashboard page"),
+    ("pages/sponsor/campaigns.py", "busy_sponsor", "page"),
+    ("pages/admin/dashboard.py", "admin", "admin dashboard page"),
+    ("pages/admin/users.py", "admin", "page"),
+    ("pages/admin/campaigns.py", "admin", "page"),
+]
+
+
+def bench_pages(ctx: Context, url: str, *, redis_url: str | None, min_reps: int, max_reps: int,
+                budget_s: float, log=print) -> dict:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from core import cache
+    from core.config import reset_settings
+
+    os.environ["IESCP_DATABASE_URL"] = url
+    if redis_url:
+        os.environ["IESCP_REDIS_URL"] = redis_url
+    else:
+        os.environ.pop("IESCP_REDIS_URL", None)
+    reset_settings()
+    cache.use(None)  # the pages' own configuration decides
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    raw = RawConnection(url)
+    results: dict = {}
+    in_core = _CoreClock()
+    baseline = ROOT / "bench" / "data" / "runtime" / "empty_page.py"
+    baseline.parent.mkdir(parents=True, exist_ok=True)
+    baseline.write_text("import streamlit as st\n\nst.title('Empty')\nst.write('The AppTest overhead floor.')\n")
+    at = AppTest.from_file(str(baseline), default_timeout=60)
+    at.run()
+    stats = interleaved({"page": at.run}, min_reps=min_reps, max_reps=max_reps, budget_s=budget_s, warmup=1)
+    results["(empty page: AppTest + Streamlit overhead)"] = {"core": stats["page"].as_dict(), "target": "baseline"}
+    for relative, who, target in MAIN_PAGES:
+        path = ROOT / relative
+        if not path.exists():
+            results[relative] = {"skipped": "page does not exist yet"}
+            continue
+        at = AppTest.from_file(str(path), default_timeout=120)
+        at.session_state["actor_id"] = getattr(ctx, who).id
+        at.run()
+        if at.exception:
+            results[relative] = {"error": str(at.exception[0].message)[:300]}
+            log(f"    {relative}: raised {results[relative]['error']}")
+            continue
+        with captured_selects() as statements:
+            at.run()
+        statements = list(statements)
+
+        def page_run(at=at):
+            at.run()
+
+        with in_core.installed():
+            at.run()
+            in_core.samples.clear()
+            stats = interleaved({"page": page_run, "floor": lambda st_=statements: raw.replay(st_)},
+                                min_reps=min_reps, max_reps=max_reps, budget_s=budget_s, warmup=0)
+            core_ms = in_core.mean_per_run(stats["page"].n)
+        results[relative] = {"core": stats["page"].as_dict(), "floor": stats["floor"].as_dict(),
+                             "queries": len(statements), "target": target, "actor": who,
+                             "in_core_ms": core_ms}
+        log(f"    {relative}: {stats['page'].median_ms:.1f} ms (of which core calls ~{core_ms:.1f} ms; SQL floor "
+            f"{stats['floor'].median_ms:.2f} ms, {len(statements)} queries)")
+    raw.close()
+    return results
+
+
+class _CoreClock:
+    """Time spent inside the pages' database helpers (current_actor, read, cached reads) per run."""
+
+    def __init__(self):
+        self.samples: list[float] = []
+
+    @contextlib.contextmanager
+    def installed(self):
+        from core import cached_reads
+        from pages.common import session
+
+        originals = {}
+        targets = [(session, name) for name in ("current_actor", "read")]
+        targets += [(cached_reads, name) for name in ("admin_statistics", "sponsor_dashboard", "search_influencers",
+                                                       "search_campaigns", "facet_values", "list_sponsor_campaigns",
+                                                       "budget_burn")]
+        for module, name in targets:
+            original = getattr(module, name)
+            originals[(module, name)] = original
+            setattr(module, name, self._timed(original))
+        try:
+            yield self
+        finally:
+            for (module, name), original in originals.items():
+                setattr(module, name, original)
+
+    def _timed(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.samples.append((time.perf_counter() - started) * 1000)
+        return wrapper
+
+    def mean_per_run(self, runs: int) -> float:
+        return sum(self.samples) / max(runs, 1)
