@@ -65,10 +65,11 @@ def postgres_url(request):
     _admin_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _truncate_postgres(database: dbmod.Database) -> None:
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+def _empty_postgres(database: dbmod.Database) -> None:
+    """Delete every row, children first (much faster than TRUNCATE for the few rows a test makes)."""
     with database.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -83,7 +84,7 @@ def database(request, tmp_path, sqlite_template):
         database = dbmod.connect(f"sqlite:///{path}")
     else:
         database = dbmod.connect(request.getfixturevalue("postgres_url"))
-        _truncate_postgres(database)
+        _empty_postgres(database)
     bootstrap.init_database(database)
     yield database
     database.dispose()

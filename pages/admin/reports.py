@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import reminders, reports
 from core.timeutil import previous_month, today
+from pages.common.exports_panel import render_exports_panel
 from pages.common.session import current_actor, read, run_action, show_flash
 from pages.common.widgets import empty_state, money_column, with_currency_columns
 
@@ -12,7 +13,7 @@ actor = current_actor(role="admin")
 
 st.title("Reports & reminders", icon="📬", anchor=False)
 show_flash()
-report_tab, reminder_tab = st.tabs(["Monthly reports", "Reminder deliveries"])
+report_tab, reminder_tab, export_tab = st.tabs(["Monthly reports", "Reminder deliveries", "CSV exports"])
 
 with report_tab:
     months, month = [], previous_month(today())
@@ -91,3 +92,7 @@ with reminder_tab:
         if (log["status"] == "failed").any():
             st.caption(f"Failed channels are retried automatically with growing delays, up to "
                        f"{reminders.MAX_ATTEMPTS} attempts a day; other channels are not affected.")
+
+with export_tab:
+    st.caption("Exports of every campaign or ad request on the platform, streamed by the job worker.")
+    render_exports_panel(actor, key="admin_exports")

@@ -4,6 +4,7 @@ import streamlit as st
 from core import ad_requests, campaigns, csvsafe
 from core.timeutil import today
 from pages.common import sponsor_views as sv
+from pages.common.exports_panel import render_exports_panel
 from pages.common.session import current_actor, read
 from pages.common.widgets import empty_state
 
@@ -36,3 +37,9 @@ for (name, frame), column in zip(exports.items(), st.columns(2, gap="large")):
             st.dataframe(frame.head(20), hide_index=True)
 if len(exports["ad-requests"]) >= REQUEST_LIMIT:
     st.info(f"The ad requests file holds your {REQUEST_LIMIT:,} most recent requests.")
+
+st.divider()
+st.subheader("Full exports in the background", anchor=False)
+st.caption("Every row, with names, streamed to a file by the job worker. You get a notification and an email when "
+           "it is ready; only you (and administrators) can download it.")
+render_exports_panel(actor, key="sponsor_exports")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,7 +37,7 @@ ADMIN = ("admin", "Admin-demo-1")
 SPONSOR = ("brightwave", "Demo-pass-1")
 INFLUENCER = ("maya", "Demo-pass-1")
 
-expect.set_options(timeout=15_000)
+expect.set_options(timeout=20_000)
 
 
 def _free_port() -> int:
@@ -104,14 +105,21 @@ def app_url(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    shutil.rmtree(ARTIFACTS / "failures", ignore_errors=True)  # screenshots of an earlier run's failures
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
 
+def pytest_configure(config) -> None:
+    # Registered here too, so that runs with `-p no:xdist` do not trip --strict-markers.
+    config.addinivalue_line("markers", "xdist_group(name): run in one xdist worker with the rest of its group")
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell whether the test failed."""
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
@@ -218,11 +226,6 @@ def choose(page: Page | Locator, label: str, option: str) -> None:
     wait_idle(root)
 
 
-def submit(scope: Page | Locator, button: str) -> None:
-    """Click a (form) button by its visible label."""
-    scope.get_by_role("button", name=button, exact=True).click()
-
-
 def shot(page: Page, name: str) -> Path:
     """Save a screenshot of the current viewport under artifacts/e2e/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -230,8 +233,3 @@ def shot(page: Page, name: str) -> Path:
     wait_idle(page, settle=0.5)
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-def pytest_configure(config) -> None:
-    # Registered here too so `-p no:xdist` runs do not trip --strict-markers.
-    config.addinivalue_line("markers", "xdist_group(name): run in one xdist worker with the other tests of the group")

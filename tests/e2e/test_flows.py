@@ -59,7 +59,7 @@ def test_sponsor_signs_up_gets_approved_hires_an_influencer_and_accepts_her_coun
     expect(sponsor.get_by_text("awaiting approval by an administrator").first).to_be_visible()
     shot(sponsor, "01-sponsor-signed-up")
     login(sponsor, sponsor_user, sponsor_pw, expect_ok=False)
-    expect(sponsor.get_by_text(re.compile("awaiting approval")).first).to_be_visible()
+    expect(sponsor.get_by_text("Your sponsor account is awaiting approval").first).to_be_visible()
     expect(sponsor.get_by_role("button", name="Log out")).to_have_count(0)
 
     # The admin approves them from the Approvals page.
@@ -169,7 +169,7 @@ def test_new_influencer_asks_to_join_a_public_campaign_and_the_sponsor_sees_the_
     shot(sponsor, "sponsor-dashboard")
     goto(sponsor, "/sponsor-campaigns")
     choose(sponsor, "Manage a campaign", campaign)
-    choose(sponsor, f"Open a negotiation", name)
+    choose(sponsor, "Open a negotiation", name)
     thread = sponsor.get_by_test_id("stChatMessage").filter(has_text=name)
     expect(thread.first).to_contain_text("asked to join for $900.00")
     expect(thread.first).to_contain_text("my audience buys headphones")
