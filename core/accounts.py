@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -17,6 +18,9 @@ from core.money import check_cents
 from core.passwords import burn_equal_time, hash_password, verify_password
 from core.permissions import Actor
 from core.timeutil import utcnow
+
+
+GCHAT_WEBHOOK_HOSTS = frozenset({"chat.googleapis.com"})
 
 
 @dataclass(frozen=True)
@@ -355,6 +359,10 @@ def update_notification_settings(session: Session, *, actor: Actor, email: bool,
     webhook = validate.url(gchat_webhook_url, "Google Chat webhook URL")
     if webhook and not webhook.lower().startswith("https://"):
         raise InvalidInput("Google Chat webhook URL must start with https://.")
+    # The worker POSTs to this address: only Google Chat's host, so a user cannot aim it elsewhere.
+    if webhook and urlsplit(webhook).hostname not in GCHAT_WEBHOOK_HOSTS:
+        raise InvalidInput("Google Chat webhook URL must be a https://chat.googleapis.com/… address "
+                           "(copy it from the space's Apps & integrations → Webhooks).")
     user.notify_email, user.notify_gchat, user.notify_inapp = bool(email), bool(gchat), bool(inapp)
     user.gchat_webhook_url = webhook
 

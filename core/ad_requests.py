@@ -179,6 +179,9 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, message: str =
     """The party on turn accepts the current amount; the campaign's budget is charged atomically."""
     message = _message(message)
     request, campaign, party = _on_turn(session, actor, ad_request_id)
+    # Lock the campaign before the request, the order set_status (complete/cancel) takes them in: the
+    # opposite order lets an accept and a cancel deadlock on PostgreSQL.
+    session.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
     amount, previous = request.payment_cents, request.status
     now = utcnow()
     _guarded_transition(session, request, from_statuses=OPEN_AD_REQUEST_STATUSES, turn=party,
@@ -302,8 +305,11 @@ def mark_completed(session: Session, *, actor: Actor, ad_request_id: int, messag
 
 def withdraw_open_requests(session: Session, *, actor: Actor, campaign_id: int, message: str) -> int:
     """Withdraw every open request of a campaign the actor owns (campaign completed or cancelled)."""
+    # Locked, so a reply landing meanwhile is either seen here (and the request skipped) or waits and then
+    # finds the request withdrawn, never overwritten.
     requests = session.scalars(select(AdRequest).where(AdRequest.campaign_id == campaign_id,
-                                                       AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES))).all()
+                                                       AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES))
+                               .with_for_update()).all()
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.sponsor_id != actor.id:
         raise PermissionDenied("That campaign belongs to another sponsor.")

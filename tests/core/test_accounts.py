@@ -306,7 +306,8 @@ def test_notification_settings_are_saved_and_a_webhook_must_be_https(database):
     user = _user(database, sponsor.id)
     assert (user.notify_email, user.notify_gchat, user.notify_inapp) == (False, True, False)
     assert user.gchat_webhook_url.startswith("https://chat.googleapis.com/")
-    for bad in ("http://chat.example.com/hook", "not a url"):
+    for bad in ("http://chat.example.com/hook", "not a url", "https://internal.example.com/admin",
+                "https://chat.googleapis.com.evil.test/v1/spaces/x"):
         with pytest.raises(InvalidInput, match="Google Chat webhook URL"):
             f.write(database, lambda s: accounts.update_notification_settings(
                 s, actor=sponsor, email=True, gchat=True, inapp=True, gchat_webhook_url=bad))
