@@ -24,4 +24,6 @@ if actor is None:
         st.stop()
     navigation.render_sidebar(actor)
 
-st.navigation(navigation.pages_for(actor)).run()
+page = st.navigation(navigation.pages_for(actor))
+auth.set_pending_cookie(authenticator)
+page.run()

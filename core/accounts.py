@@ -205,7 +205,8 @@ def register_sponsor(session: Session, *, username: str, email: str, password: s
 
 
 def _target_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+    # Locked: two admins deciding at once must not both pass the state check (approve and reject).
+    user = session.get(User, user_id, with_for_update=True)
     if user is None:
         raise NotFound("That user does not exist.")
     return user

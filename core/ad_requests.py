@@ -372,8 +372,7 @@ def inbox(session: Session, *, actor: Actor, status: str | None = None, awaiting
         stmt = stmt.where(AdRequest.status == validate.choice(status, "Status", AD_REQUEST_STATUSES))
     if awaiting_only:
         stmt = stmt.where(awaiting)
-    rows = session.execute(stmt).mappings().all()
-    return pd.DataFrame(rows, columns=INBOX_COLUMNS)
+    return pd.DataFrame(session.execute(stmt).all(), columns=INBOX_COLUMNS)  # tuples, in INBOX_COLUMNS order
 
 
 CAMPAIGN_REQUEST_COLUMNS = ["id", "influencer_id", "influencer", "platform", "followers", "requirements",

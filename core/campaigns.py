@@ -254,8 +254,9 @@ def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None
         )
     if status:
         stmt = stmt.where(Campaign.status == validate.choice(status, "Status", CAMPAIGN_STATUSES))
-    rows = session.execute(stmt).mappings().all()
-    return pd.DataFrame(rows, columns=CAMPAIGN_LIST_COLUMNS)
+    # Plain tuples in CAMPAIGN_LIST_COLUMNS order: pandas builds a frame from tuples several times
+    # faster than from mappings (~1000 rows for a busy sponsor).
+    return pd.DataFrame(session.execute(stmt).all(), columns=CAMPAIGN_LIST_COLUMNS)
 
 
 def sponsor_summary(frame: pd.DataFrame) -> dict:

@@ -12,6 +12,7 @@ from core.permissions import Actor
 from pages.common.session import ACTOR_KEY, get_database
 
 LIBRARY_KEYS = ("authentication_status", "username", "name", "email", "roles")
+_COOKIE_PENDING = "_set_login_cookie"
 
 
 def _cookie_username() -> str | None:
@@ -87,9 +88,16 @@ def sign_in(authenticator: stauth.Authenticate, username: str, password: str) ->
         "email": entry["email"] if entry else None, "roles": [result.actor.role], "logout": None,
         ACTOR_KEY: result.actor.id,
     })
-    # No st.rerun() here: the cookie component must reach the browser in this run.
-    authenticator.cookie_controller.set_cookie()
+    # The cookie is written by set_pending_cookie() once navigation is built: a component rendered
+    # before st.navigation switches to the role's page is dropped and the cookie never stored.
+    st.session_state[_COOKIE_PENDING] = True
     return result.actor
+
+
+def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
+    """Write the login cookie requested by sign_in (call after st.navigation, before page.run())."""
+    if st.session_state.pop(_COOKIE_PENDING, False):
+        authenticator.cookie_controller.set_cookie()
 
 
 def sign_out(authenticator: stauth.Authenticate) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from core import accounts, ad_requests, campaigns, db as dbmod
 from core.errors import Conflict, DomainError
-from core.models import AdRequest, AdRequestEvent, Campaign, User
+from core.models import AdRequest, AdRequestEvent, AuditLog, Campaign, User
 from core.timeutil import today
 from tests import factories as f
 
@@ -283,3 +283,26 @@ def test_cancelling_a_campaign_while_its_offers_are_answered_settles_every_reque
         assert history[request_id] == ["pending", final[request_id]], history
     committed, _, accepted_sum, _, _ = _accepted_state(database, campaign_id)
     assert committed == accepted_sum == OFFER * list(final.values()).count("accepted")
+
+
+def test_two_admins_deciding_on_one_sponsor_at_once_make_one_decision(database):
+    admin = f.admin(database)
+    for _ in range(3):
+        user_id = f.sponsor(database, approved=False)
+
+        def approve(user_id=user_id):
+            with database.Session.begin() as s:
+                accounts.approve_sponsor(s, actor=admin, user_id=user_id)
+
+        def reject(user_id=user_id):
+            with database.Session.begin() as s:
+                accounts.reject_sponsor(s, actor=admin, user_id=user_id, reason="Not a real company")
+
+        results = _run_threads([approve, reject])
+        assert sorted(results) == ["conflict", "ok"], results
+        with database.ReadSession.begin() as s:
+            approval = s.get(User, user_id).approval
+            decisions = list(s.scalars(select(AuditLog.action).where(AuditLog.target_type == "user",
+                                                                     AuditLog.target_id == user_id)))
+        assert approval == ("approved" if results[0] == "ok" else "rejected")
+        assert decisions == [f"sponsor.{approval}"]

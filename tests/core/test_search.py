@@ -18,7 +18,7 @@ CROWD = [
      "niche": ("yoga", "vegan", "hiking", "running")[i % 4],
      "platform": ("instagram", "youtube", "tiktok")[i % 3 if i % 5 else 1],
      "followers": (1_000, 25_000, 25_000, 400_000, 2_000_000)[i % 5],
-     "engagement_rate": (0.5, 3.0, 3.0, 7.25, 12.0)[(i * 7) % 5],
+     "engagement_rate": (0.5, 3.3, 3.3, 7.1, 12.0)[(i * 7) % 5],
      "bio": ("Plant based recipes from Lisbon" if i % 6 == 0 else
              "Mountain trails and hiking gear reviews" if i % 6 == 1 else "Daily workouts")}
     for i in range(41)
@@ -71,7 +71,7 @@ INFLUENCER_FILTERS = {
     "followers range": ({"min_followers": 25_000, "max_followers": 400_000},
                         lambda p: 25_000 <= p.followers <= 400_000),
     "reach range": ({"min_reach": 3_000, "max_reach": 100_000}, lambda p: 3_000 <= p.reach <= 100_000),
-    "engagement": ({"min_engagement": 7.25}, lambda p: p.engagement_rate >= 7.25),
+    "engagement": ({"min_engagement": 7.1}, lambda p: p.engagement_rate >= 7.1),
     "everything at once": ({"text": "daily", "category": "Fitness", "platform": "instagram", "min_followers": 1_000,
                             "min_engagement": 1},
                            lambda p: "Daily" in p.bio and p.category == "Fitness" and p.platform == "instagram"
