@@ -81,7 +81,8 @@ class User(Base):
     __table_args__ = (
         CheckConstraint(_in("approval", APPROVAL_STATES), name="approval_valid"),
         CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
-        Index("ix_users_role_approval", "role", "approval"),
+        # Covering for admin statistics' user counts; its (role, approval) prefix serves the approval lists (0003).
+        Index("ix_users_role_standing", "role", "approval", "is_active", "flagged", "last_login_at"),
         Index("ix_users_created_role", "created_at", "role"),  # sign-ups per month and role (0003)
     )
 
@@ -137,7 +138,10 @@ class InfluencerProfile(Base):
         Index("ix_influencer_listed_followers", "listed", "followers", "user_id"),
         Index("ix_influencer_listed_engagement", "listed", "engagement_rate", "user_id"),
         Index("ix_influencer_listed_reach", "listed", "reach", "user_id"),
-        Index("ix_influencer_listed_category_score", "listed", "category", "score", "user_id"),
+        # With the numeric filters in the index, counting a category with a followers/reach/engagement
+        # filter reads only the index (0003).
+        Index("ix_influencer_listed_category_cover", "listed", "category", "score", "user_id", "followers", "reach",
+              "engagement_rate"),
         Index("ix_influencer_listed_niche_score", "listed", "niche", "score", "user_id"),
         Index("ix_influencer_listed_platform_score", "listed", "platform", "score", "user_id"),
     )
@@ -175,6 +179,9 @@ class Campaign(Base):
         Index("ix_campaigns_listed_niche", "listed", "niche", "id"),
         Index("ix_campaigns_listed_end", "listed", "end_date"),
         Index("ix_campaigns_created_at", "created_at"),
+        # Covering for admin statistics: campaign counts and budgets, and top categories in index order (0003).
+        Index("ix_campaigns_category_rollup", "category", "status", "is_public", "flagged", "budget_cents",
+              "committed_cents"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -75,9 +75,8 @@ def turn_text(row) -> str:
 
 
 def request_label(row) -> str:
-    bell = "🔔 " if row["awaiting_me"] else ""
-    return (f"{bell}#{row['id']} · {row['campaign']} — {row['sponsor']} · {format_cents(row['payment_cents'])} · "
-            f"{status_label(row['status'])}")
+    # Only fields that never change: a keyed selectbox keeps showing its old label text after a rerun.
+    return f"#{row['id']} · {row['campaign']} — {row['sponsor']}"
 
 
 def request_labels(frame: pd.DataFrame) -> dict[int, str]:

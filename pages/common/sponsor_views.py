@@ -220,8 +220,8 @@ def requests_panel(actor, campaign_id: int) -> bool:
         empty_state("No ad requests yet — open **Find influencers** to send one.", icon="📨")
         return False
     st.dataframe(request_table(frame), column_config=REQUEST_COLUMNS, hide_index=True)
-    labels = {int(r.id): f"{'🔔 ' if r.awaiting_me else ''}{r.influencer} — {money(r.payment_cents)} — {r.status}"
-              for r in frame.itertuples()}
+    # Only fields that never change: a keyed selectbox keeps showing its old label text after a rerun.
+    labels = {int(r.id): f"#{r.id} · {r.influencer}" for r in frame.itertuples()}
     request_id = st.selectbox("Open a negotiation", list(labels), format_func=labels.get,
                               key=f"request-pick-{campaign_id}")
     thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))

@@ -13,7 +13,8 @@ import traceback
 import pytest
 from sqlalchemy import func, select
 
-from core import accounts, ad_requests, campaigns, db as dbmod
+from core import accounts, ad_requests, campaigns
+from core import db as dbmod
 from core.errors import Conflict, DomainError
 from core.models import AdRequest, AdRequestEvent, AuditLog, Campaign, User
 from core.timeutil import today

@@ -8,7 +8,7 @@ from sqlalchemy import event, select
 
 from core import accounts, ad_requests, campaigns
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.models import AdRequest, AdRequestEvent, AuditLog, Campaign, CAMPAIGN_STATUSES
+from core.models import CAMPAIGN_STATUSES, AdRequest, AdRequestEvent, AuditLog, Campaign
 from core.timeutil import today
 from tests import factories as f
 

@@ -13,7 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from core import ad_requests, bootstrap, db as dbmod, fulltext
+from core import ad_requests, bootstrap, fulltext
+from core import db as dbmod
 from core.models import AdRequest, Base, Campaign, User
 from tests import factories as f
 from tests.conftest import POSTGRES_URL

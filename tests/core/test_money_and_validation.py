@@ -11,7 +11,6 @@ from core.errors import Conflict, DomainError, InvalidInput, NotFound, Permissio
 from core.timeutil import today
 from tests import factories as f
 
-
 # ---- money -------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("raw, cents", [

@@ -1,4 +1,4 @@
-"""speed: covering indexes for the sponsor dashboard, admin statistics and sign-up trend
+"""speed: covering indexes for search counts, the sponsor dashboard and admin statistics; stored tsvector on PostgreSQL
 
 Revision ID: 0003
 Revises: 0001
@@ -15,6 +15,13 @@ SQLite, EXPLAIN ANALYZE on PostgreSQL):
   requests per status and sum money per month of acceptance from the index, in index order.
 - ix_users_created_role (created_at, role) replaces ix_users_created_at: sign-ups per month and role
   without a table lookup per user.
+- ix_users_role_standing (role, approval, is_active, flagged, last_login_at) replaces
+  ix_users_role_approval (its prefix): the admin's user counts read the index, not every user row.
+- ix_campaigns_category_rollup (category, status, is_public, flagged, budget_cents, committed_cents):
+  campaign counts, budgets and the top categories from the index, grouped in index order.
+- ix_influencer_listed_category_cover (listed, category, score, user_id, followers, reach,
+  engagement_rate) replaces ix_influencer_listed_category_score (its prefix): counting a category
+  with a followers/reach/engagement filter no longer fetches each profile row.
 - PostgreSQL only: the searchable text becomes a stored generated tsvector column (search_document)
   and the GIN indexes (same names) index that column instead of the to_tsvector(...) expression.
   Prefix queries ('yog:*') make PostgreSQL recheck every candidate row, and with the expression
@@ -56,6 +63,13 @@ def upgrade() -> None:
     op.create_index("ix_ad_requests_status_accepted", "ad_requests", ["status", "accepted_at", "payment_cents"])
     op.create_index("ix_users_created_role", "users", ["created_at", "role"])
     op.drop_index("ix_users_created_at", table_name="users")
+    op.create_index("ix_users_role_standing", "users", ["role", "approval", "is_active", "flagged", "last_login_at"])
+    op.drop_index("ix_users_role_approval", table_name="users")
+    op.create_index("ix_campaigns_category_rollup", "campaigns",
+                    ["category", "status", "is_public", "flagged", "budget_cents", "committed_cents"])
+    op.create_index("ix_influencer_listed_category_cover", "influencer_profiles",
+                    ["listed", "category", "score", "user_id", "followers", "reach", "engagement_rate"])
+    op.drop_index("ix_influencer_listed_category_score", table_name="influencer_profiles")
     if op.get_bind().dialect.name == "postgresql":
         for statement in POSTGRES_UPGRADE:
             op.execute(statement)
@@ -65,6 +79,12 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for statement in POSTGRES_DOWNGRADE:
             op.execute(statement)
+    op.create_index("ix_influencer_listed_category_score", "influencer_profiles",
+                    ["listed", "category", "score", "user_id"])
+    op.drop_index("ix_influencer_listed_category_cover", table_name="influencer_profiles")
+    op.drop_index("ix_campaigns_category_rollup", table_name="campaigns")
+    op.create_index("ix_users_role_approval", "users", ["role", "approval"])
+    op.drop_index("ix_users_role_standing", table_name="users")
     op.create_index("ix_users_created_at", "users", ["created_at"])
     op.drop_index("ix_users_created_role", table_name="users")
     op.drop_index("ix_ad_requests_status_accepted", table_name="ad_requests")
