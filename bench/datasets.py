@@ -7,6 +7,7 @@ git-ignored. The write benchmarks add a few hundred requests per run to a kept s
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -40,9 +41,14 @@ SCALES = {
 
 
 def _head() -> str:
+    """The schema head and a fingerprint of every migration file (an edited revision rebuilds too)."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(bootstrap.alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(bootstrap.alembic_config()).get_current_head()
+    digest = hashlib.sha1()
+    for path in sorted((bootstrap.MIGRATIONS / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return f"{head}:{digest.hexdigest()[:10]}"
 
 
 def _manifest() -> dict:

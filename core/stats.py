@@ -34,22 +34,23 @@ def _monthly(session: Session, column, since: dt.datetime, current_month: dt.dat
              where: list | None = None, keys: list | None = None, columns: list[str]) -> pd.DataFrame:
     """Aggregates per calendar month of column (>= since), as GROUP BY substr(column, 1, 7) would give.
 
-    Each past month is a range [start, next start) on column's index, so the database counts index
-    entries in order instead of formatting every timestamp and sorting them by month; the current
-    month and anything after it (clock skew) use the plain GROUP BY. Months without rows are left
-    out, like the GROUP BY leaves them out.
+    Each month up to the current one is a range [start, next start) on column's index, so the
+    database counts index entries in order instead of formatting every timestamp and sorting them
+    by month; anything after the current month (clock skew) uses the plain GROUP BY. Months without
+    rows are left out, like the GROUP BY leaves them out.
     """
     where, keys = list(where or []), list(keys or [])
     present = func.count().label("present_rows")
     parts = []
-    starts = _month_starts(since, current_month)
-    for start, end in zip(starts, starts[1:] + [current_month]):
+    next_month = (current_month + dt.timedelta(days=32)).replace(day=1)
+    starts = _month_starts(since, next_month)
+    for start, end in zip(starts, starts[1:] + [next_month]):
         part = select(literal(start.strftime("%Y-%m")).label("month"), *keys, present, *aggregates) \
             .where(column >= start, column < end, *where)
         parts.append(part.group_by(*keys) if keys else part)
     month = _month(column)
     parts.append(select(month.label("month"), *keys, present, *aggregates)
-                 .where(column >= max(since, current_month), *where).group_by(month, *keys))
+                 .where(column >= max(since, next_month), *where).group_by(month, *keys))
     rows = [row for row in session.execute(union_all(*parts)).all() if row[1 + len(keys)]]
     frame = pd.DataFrame([(row[0], *row[2:]) if not keys else (row[0], *row[1:1 + len(keys)],
                                                                 *row[2 + len(keys):]) for row in rows],

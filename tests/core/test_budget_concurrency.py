@@ -161,7 +161,7 @@ def test_concurrent_accepts_from_separate_processes_respect_the_budget(sqlite_da
     assert sorted(result for _, result in outcomes) == ["conflict"] * 2 + ["ok"] * 3, outcomes
     committed, budget, accepted_sum, accepted_events, statuses = _accepted_state(database, campaign_id)
     assert committed == 3 * OFFER <= budget
-    assert accepted_sum == committed and accepted_events == 3
+    assert accepted_sum == committed and accepted_events == 3 and statuses == {"accepted": 3, "pending": 2}
     winners = {request_id for request_id, result in outcomes if result == "ok"}
     with database.ReadSession.begin() as s:
         accepted_ids = set(s.scalars(select(AdRequest.id).where(AdRequest.campaign_id == campaign_id,

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import delete
 
-from core import accounts, ad_requests, audit, campaigns, notifications, permissions, search, stats
+from core import (
+    accounts,
+    ad_requests,
+    audit,
+    campaigns,
+    notifications,
+    permissions,
+    search,
+    stats,
+)
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.models import role_permissions
 from core.permissions import Actor
