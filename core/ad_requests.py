@@ -182,6 +182,8 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, message: str =
     # Lock the campaign before the request, the order set_status (complete/cancel) takes them in: the
     # opposite order lets an accept and a cancel deadlock on PostgreSQL.
     session.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
+    if campaign.end_date < today():
+        raise Conflict("This campaign has ended, so the request can no longer be accepted.")
     amount, previous = request.payment_cents, request.status
     now = utcnow()
     _guarded_transition(session, request, from_statuses=OPEN_AD_REQUEST_STATUSES, turn=party,

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import accounts, ad_requests, campaigns
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -455,3 +455,17 @@ def test_every_transition_is_allowed_only_from_the_right_state_and_turn(database
                 problems[action, party] = found
     assert outcomes == expected
     assert problems == {}
+
+
+def test_an_offer_on_a_campaign_that_has_ended_can_no_longer_be_accepted(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    with database.Session.begin() as s:  # time passes: the campaign's last day was yesterday
+        s.execute(update(Campaign).where(Campaign.id == campaign_id).values(
+            start_date=today() - dt.timedelta(days=10), end_date=today() - dt.timedelta(days=1)))
+    with pytest.raises(Conflict, match="has ended"):
+        with database.Session.begin() as s:
+            ad_requests.accept(s, actor=influencer, ad_request_id=request_id)
+    with database.ReadSession.begin() as s:
+        assert s.get(Campaign, campaign_id).committed_cents == 0
