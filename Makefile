@@ -29,8 +29,10 @@ run: db
 	  wait
 
 ## test: install and run the whole suite (PostgreSQL/Redis parts run when IESCP_TEST_*_URL are set)
+# The browser flows run after the rest, alone, so a loaded machine does not starve the real server.
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e"
+	$(BIN)/python -m pytest -p no:xdist -m e2e tests/e2e
 
 bench: install
 	$(BIN)/python -m bench.run

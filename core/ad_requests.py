@@ -374,7 +374,7 @@ def inbox(session: Session, *, actor: Actor, status: str | None = None, awaiting
         stmt = stmt.where(AdRequest.status == validate.choice(status, "Status", AD_REQUEST_STATUSES))
     if awaiting_only:
         stmt = stmt.where(awaiting)
-    return pd.DataFrame(session.execute(stmt).all(), columns=INBOX_COLUMNS)  # tuples, in INBOX_COLUMNS order
+    return pd.DataFrame([tuple(row) for row in session.execute(stmt)], columns=INBOX_COLUMNS)  # fast path: tuples
 
 
 CAMPAIGN_REQUEST_COLUMNS = ["id", "influencer_id", "influencer", "platform", "followers", "requirements",

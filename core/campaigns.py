@@ -255,8 +255,8 @@ def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None
     if status:
         stmt = stmt.where(Campaign.status == validate.choice(status, "Status", CAMPAIGN_STATUSES))
     # Plain tuples in CAMPAIGN_LIST_COLUMNS order: pandas builds a frame from tuples several times
-    # faster than from mappings (~1000 rows for a busy sponsor).
-    return pd.DataFrame(session.execute(stmt).all(), columns=CAMPAIGN_LIST_COLUMNS)
+    # faster than from mappings or Row objects (~1000 rows for a busy sponsor).
+    return pd.DataFrame([tuple(row) for row in session.execute(stmt)], columns=CAMPAIGN_LIST_COLUMNS)
 
 
 def sponsor_summary(frame: pd.DataFrame) -> dict:
@@ -290,7 +290,7 @@ def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = Non
     )
     if campaign_id is not None:
         stmt = stmt.where(Campaign.id == campaign_id)
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=["day", "committed_cents"])
+    frame = pd.DataFrame([tuple(row) for row in session.execute(stmt)], columns=["day", "committed_cents"])
     frame["day"] = pd.to_datetime(frame["day"])
     frame["committed_cents"] = frame["committed_cents"].astype("int64")
     frame["cumulative_cents"] = frame["committed_cents"].cumsum()

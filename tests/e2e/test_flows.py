@@ -123,7 +123,6 @@ def test_sponsor_signs_up_gets_approved_hires_an_influencer_and_accepts_her_coun
     # Both sides now see the deal as accepted.
     goto(maya, "/")  # her Inbox, the influencer's default page
     choose(maya, "Open a request", campaign)
-    expect(maya.get_by_role("combobox", name="Open a request")).to_have_value(re.compile(r"\$850\.00 · ✅ accepted"))
     expect(maya.get_by_text("Deal agreed").first).to_be_visible()
     shot(maya, "06-influencer-deal-accepted")
 
