@@ -8,8 +8,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from core import search
-from core.config import get_settings
+from core import cached_reads
 from core.money import format_cents
 from pages.common.session import get_database, run_action
 from pages.common.widgets import STATUS_ICONS, status_label, with_currency_columns
@@ -141,15 +140,9 @@ def waiting_note(thread: dict) -> str:
 
 # ---- find campaigns -----------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False, ttl=300, max_entries=4)
-def _facets(database_url: str) -> dict[str, list[str]]:
-    with get_database().ReadSession.begin() as session:
-        return search.facet_values(session)
-
-
 def filter_options() -> dict[str, list[str]]:
     """Category/niche/platform pickers (public data; a few minutes stale at most)."""
-    return _facets(get_settings().database_url)
+    return cached_reads.facet_values(get_database())
 
 
 def cursor_stack(key: str, signature: tuple) -> list:

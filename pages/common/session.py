@@ -54,6 +54,15 @@ def read(fn: Callable[..., T]) -> T | None:
         return None
 
 
+def read_cached(fn: Callable[[Database], T]) -> T | None:
+    """Run fn(database) for the cached read models (core.cached_reads); a DomainError is shown, None returned."""
+    try:
+        return fn(get_database())
+    except DomainError as error:
+        st.error(error.message)
+        return None
+
+
 def run_action(fn: Callable[..., T], *, success: str | None = None) -> T | None:
     """Run fn(session) as one write transaction; show success, or the domain error, and return fn's result.
 

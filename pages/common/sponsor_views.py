@@ -6,11 +6,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import ad_requests, campaigns, search
-from core.config import get_settings
+from core import ad_requests, cached_reads, campaigns
 from core.money import to_cents
 from core.timeutil import today
-from pages.common.session import read, run_action
+from pages.common.session import get_database, read, run_action
 from pages.common.widgets import empty_state, md_escape, money, money_column, status_label
 
 PICKED_CAMPAIGN = "sponsor_campaign_pick"
@@ -301,15 +300,10 @@ def request_actions(actor, thread: dict) -> bool:
 
 # ---- influencer search ------------------------------------------------------------------------------------
 
-@st.cache_data(ttl=60, max_entries=8, show_spinner=False)
-def _facets(_session, database_url: str) -> dict:
-    return search.facet_values(_session)
-
-
 def search_lookups(session, actor) -> tuple[dict, list[tuple[int, str]]]:
-    """Filter options and the actor's active campaigns. The options scan every profile and change rarely,
-    so they are cached per process for a minute instead of being recomputed on each rerun."""
-    return _facets(session, get_settings().database_url), campaigns.sponsor_campaign_options(session, actor=actor)
+    """Filter options (from the shared cache: they scan every profile) and the actor's active campaigns."""
+    return (cached_reads.facet_values(get_database()),
+            campaigns.sponsor_campaign_options(session, actor=actor))
 
 
 def reset_cursors() -> None:

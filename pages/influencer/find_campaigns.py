@@ -1,10 +1,10 @@
 """Find campaigns: search public campaigns and ask to join one with an offer."""
 import streamlit as st
 
-from core import ad_requests, search
+from core import ad_requests, cached_reads
 from core.money import to_cents
 from pages.common import influencer_views as views
-from pages.common.session import current_actor, read, show_flash
+from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.widgets import empty_state
 
 actor = current_actor(role="influencer")
@@ -26,8 +26,8 @@ with st.form("campaign_filters", border=True):
     st.form_submit_button("Search", icon="🔎", type="primary", key="fc_search")
 
 stack = views.cursor_stack("fc_cursors", (text, category, niche, low, high, running_on, ends_before))
-page = read(lambda s: search.search_campaigns(
-    s, actor=actor, text=text, category=category, niche=niche, active_on=running_on, ends_before=ends_before,
+page = read_cached(lambda db: cached_reads.search_campaigns(
+    db, actor=actor, text=text, category=category, niche=niche, active_on=running_on, ends_before=ends_before,
     min_budget_cents=None if low is None else to_cents(low, field="Budget from"),
     max_budget_cents=None if high is None else to_cents(high, field="Budget up to"),
     cursor=stack[-1], limit=views.PAGE_SIZE))

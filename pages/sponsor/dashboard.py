@@ -1,10 +1,10 @@
 """Sponsor dashboard: KPIs, campaign progress and the budget burn."""
 import streamlit as st
 
-from core import campaigns
+from core import cached_reads
 from core.charts import sponsor as charts
 from pages.common import sponsor_views as sv
-from pages.common.session import current_actor, read, show_flash
+from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.widgets import empty_state, md_escape, money
 
 actor = current_actor(role="sponsor")
@@ -12,15 +12,15 @@ st.title("Dashboard", icon="📊")
 st.caption(f"Welcome back, {md_escape(actor.display_name)} — how your campaigns are doing.")
 show_flash()
 
-data = read(lambda s: (campaigns.list_sponsor_campaigns(s, actor=actor), campaigns.budget_burn(s, actor=actor)))
+data = read_cached(lambda db: cached_reads.sponsor_dashboard(db, actor=actor))
 if data is None:
     st.stop()
-frame, burn = data
+frame, burn, summary = data["campaigns"], data["burn"], data["summary"]
 if frame.empty:
     empty_state("No campaigns yet — create one on the **Campaigns** page, then find influencers to hire.", icon="🚀")
     st.stop()
 
-summary = campaigns.sponsor_summary(frame)
+st.caption(f"Figures as of {data['as_of']:%H:%M:%S} UTC — refreshed as soon as anything changes.")
 used = summary["committed_cents"] / summary["budget_cents"] if summary["budget_cents"] else 0.0
 counts = st.columns(4)
 counts[0].metric("Active campaigns", summary["active"], help=f"{summary['campaigns']} campaigns in all", border=True)

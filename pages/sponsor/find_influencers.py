@@ -1,9 +1,9 @@
 """Find influencers: filter, sort by relevance (with the score explained), preview, and send an ad request."""
 import streamlit as st
 
-from core import accounts, search
+from core import accounts, cached_reads
 from pages.common import sponsor_views as sv
-from pages.common.session import current_actor, read, show_flash
+from pages.common.session import current_actor, read, read_cached, show_flash
 from pages.common.widgets import empty_state, md_escape
 
 actor = current_actor(role="sponsor")
@@ -18,7 +18,8 @@ if lookups is None:
 facets, options = lookups
 filters = sv.search_filters(facets)
 cursor = sv.cursor_stack()[-1]
-page = read(lambda s: search.search_influencers(s, actor=actor, cursor=cursor, limit=sv.PAGE_SIZE, **filters))
+page = read_cached(lambda db: cached_reads.search_influencers(db, actor=actor, cursor=cursor, limit=sv.PAGE_SIZE,
+                                                               **filters))
 if page is None:
     st.stop()
 if page.rows.empty:
