@@ -243,21 +243,25 @@ def _campaigns_query(scope_sponsor: int | None, filters: dict):
         .outerjoin(counts, counts.c.campaign_id == Campaign.id)
         .order_by(Campaign.id)
     )
+    return stmt.where(*_conditions(scope_sponsor, filters, status=Campaign.status, campaign=Campaign.id,
+                                   text_columns=(Campaign.name, SponsorProfile.name, Campaign.category)))
+
+
+def _conditions(scope_sponsor: int | None, filters: dict, *, status, campaign, text_columns) -> list:
+    """WHERE clauses shared by both export kinds: the owner's scope, then the user's filters."""
     conditions = []
     if scope_sponsor is not None:
         conditions.append(Campaign.sponsor_id == scope_sponsor)
     if filters.get("sponsor_id"):
         conditions.append(Campaign.sponsor_id == filters["sponsor_id"])
     if filters.get("status"):
-        conditions.append(Campaign.status == filters["status"])
+        conditions.append(status == filters["status"])
     if filters.get("campaign_id"):
-        conditions.append(Campaign.id == filters["campaign_id"])
+        conditions.append(campaign == filters["campaign_id"])
     if filters.get("text"):
         pattern = _like(filters["text"])
-        conditions.append(or_(func.lower(Campaign.name).like(pattern, escape="\\"),
-                              func.lower(SponsorProfile.name).like(pattern, escape="\\"),
-                              func.lower(Campaign.category).like(pattern, escape="\\")))
-    return stmt.where(*conditions)
+        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in text_columns)))
+    return conditions
 
 
 def _campaign_row(r) -> list:
@@ -280,21 +284,8 @@ def _ad_requests_query(scope_sponsor: int | None, filters: dict):
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
         .order_by(AdRequest.id)
     )
-    conditions = []
-    if scope_sponsor is not None:
-        conditions.append(Campaign.sponsor_id == scope_sponsor)
-    if filters.get("sponsor_id"):
-        conditions.append(Campaign.sponsor_id == filters["sponsor_id"])
-    if filters.get("status"):
-        conditions.append(AdRequest.status == filters["status"])
-    if filters.get("campaign_id"):
-        conditions.append(AdRequest.campaign_id == filters["campaign_id"])
-    if filters.get("text"):
-        pattern = _like(filters["text"])
-        conditions.append(or_(func.lower(Campaign.name).like(pattern, escape="\\"),
-                              func.lower(InfluencerProfile.display_name).like(pattern, escape="\\"),
-                              func.lower(SponsorProfile.name).like(pattern, escape="\\")))
-    return stmt.where(*conditions)
+    return stmt.where(*_conditions(scope_sponsor, filters, status=AdRequest.status, campaign=AdRequest.campaign_id,
+                                   text_columns=(Campaign.name, InfluencerProfile.display_name, SponsorProfile.name)))
 
 
 def _ad_request_row(r) -> list:

@@ -4,11 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import ad_requests, audit
-from core.config import reset_settings
 from core.models import Campaign, User
 from tests import factories as f
 
@@ -17,15 +15,9 @@ ADMIN_PAGES = ["dashboard", "approvals", "users", "campaigns", "audit"]
 
 
 @pytest.fixture
-def db(sqlite_database, monkeypatch):
-    """The pages' database: the test's SQLite file, with Streamlit's caches emptied around the test."""
-    monkeypatch.setenv("IESCP_DATABASE_URL", str(sqlite_database.engine.url))
-    reset_settings()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield sqlite_database
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def db(app_db):
+    """The pages' database (tests/pages/conftest.py): the test's SQLite file, caches emptied."""
+    return app_db
 
 
 @pytest.fixture

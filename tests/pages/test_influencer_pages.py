@@ -4,11 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import accounts, ad_requests, campaigns, notifications
-from core.config import reset_settings
 from core.models import AdRequest
 from tests import factories as f
 
@@ -17,15 +15,9 @@ PAGES = ("inbox", "find_campaigns", "profile", "notifications")
 
 
 @pytest.fixture
-def db(sqlite_database, monkeypatch):
-    """The page scripts reach this database through IESCP_DATABASE_URL; caches start empty."""
-    monkeypatch.setenv("IESCP_DATABASE_URL", str(sqlite_database.engine.url))
-    reset_settings()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield sqlite_database
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def db(app_db):
+    """The pages' database (tests/pages/conftest.py): the test's SQLite file, caches emptied."""
+    return app_db
 
 
 def open_page(name: str, actor=None) -> AppTest:
