@@ -22,7 +22,7 @@ from core.db import connect
 
 DATA = Path(__file__).resolve().parent / "data"
 MANIFEST = DATA / "manifest.json"
-GENERATOR_VERSION = 3  # bump when core/seed_bulk.py changes what it generates
+GENERATOR_VERSION = 4  # bump when core/seed_bulk.py changes what it generates or how it loads
 
 
 @dataclass(frozen=True)

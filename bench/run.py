@@ -113,7 +113,7 @@ def _export(url: str, backend: str, args, log) -> dict:
     return runs
 
 
-def run_one(backend: str, scale_name: str, args, log) -> dict:
+def run_one(backend: str, scale_name: str, args, log, previous: dict | None = None) -> dict:
     from bench import datasets, scenarios
     from bench.measure import load_average
     from core import cache
@@ -137,8 +137,13 @@ def run_one(backend: str, scale_name: str, args, log) -> dict:
            "dataset": record, "actors": {"busy_sponsor": ctx.busy_sponsor.id, "busy_influencer": ctx.busy_influencer.id,
                                          "sponsor": ctx.sponsor.id, "influencer": ctx.influencer.id},
            "deep_rank": ctx.deep_rank, "load_average": {"start": load_average()}}
-    log(f"[{backend}:{scale_name}] reads")
-    run["reads"] = _reads(ctx, url, args, log)
+    previous = previous or {}
+    for part in ("reads", "writes", "export", "pages"):  # parts skipped now keep their last measurement
+        if part in args.skip and part in previous:
+            run[part] = previous[part]
+    if "reads" not in args.skip:
+        log(f"[{backend}:{scale_name}] reads")
+        run["reads"] = _reads(ctx, url, args, log)
     run["load_average"]["after_reads"] = load_average()
     if "writes" not in args.skip:
         from bench.writes import bench_writes
@@ -158,6 +163,7 @@ def run_one(backend: str, scale_name: str, args, log) -> dict:
         run["pages"] = bench_pages(ctx, url, redis_url=redis_url, min_reps=max(5, args.min_reps // 2),
                                    max_reps=60, budget_s=args.budget, log=log)
     run["load_average"]["end"] = load_average()
+    run["measured_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
     db.dispose()
     cache.use(None)
     return run
@@ -177,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-reps", type=int, default=300)
     parser.add_argument("--budget", type=float, default=1.5, help="seconds of repetitions per measurement")
     parser.add_argument("--export-reps", type=int, default=3)
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: writes, export, pages")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated parts to skip: reads, writes, export, pages (with --merge a skipped "
+                             "part keeps its previous figures)")
     parser.add_argument("--include", default="", help="export-1m: also export 10M rows at the 1m scale")
     parser.add_argument("--merge", action="store_true",
                         help="keep other runs already in bench/results.json (replace same backend+scale)")
@@ -202,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         results["runs"] = json.loads(RESULTS_JSON.read_text()).get("runs", [])
     for backend in [b for b in args.backends.split(",") if b]:
         for scale in [s for s in args.scales.split(",") if s]:
-            run = run_one(backend, scale, args, log)
+            previous = next((r for r in results["runs"] if (r["backend"], r["scale"]) == (backend, scale)), None)
+            run = run_one(backend, scale, args, log, previous)
             results["runs"] = [r for r in results["runs"] if (r["backend"], r["scale"]) != (backend, scale)] + [run]
             results["environment"]["finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
             RESULTS_JSON.write_text(json.dumps(results, indent=1, default=str))
