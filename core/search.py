@@ -103,12 +103,12 @@ def search_influencers(session: Session, *, actor: Actor, text: str = "", catego
         conditions.append(p.niche == niche)
     if platform:
         conditions.append(p.platform == validate.choice(platform, "Platform", PLATFORMS))
-    for column, low, high, label in ((p.followers, min_followers, max_followers, "followers"),
-                                     (p.reach, min_reach, max_reach, "reach")):
+    for bounded, low, high, label in ((p.followers, min_followers, max_followers, "followers"),
+                                      (p.reach, min_reach, max_reach, "reach")):
         if low is not None:
-            conditions.append(column >= validate.whole_number(low, f"Minimum {label}"))
+            conditions.append(bounded >= validate.whole_number(low, f"Minimum {label}"))
         if high is not None:
-            conditions.append(column <= validate.whole_number(high, f"Maximum {label}"))
+            conditions.append(bounded <= validate.whole_number(high, f"Maximum {label}"))
         if low is not None and high is not None and int(low) > int(high):
             raise InvalidInput(f"Minimum {label} cannot be more than maximum {label}.")
     if min_engagement:

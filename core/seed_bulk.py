@@ -32,7 +32,6 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from sqlalchemy import text
 
 from core import cachegen, scoring
 from core.db import Database
