@@ -35,7 +35,7 @@ test: install
 	$(BIN)/python -m pytest -p no:xdist -m e2e tests/e2e
 
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --scales 10k,100k --backends sqlite,postgres
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
