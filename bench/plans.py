@@ -9,27 +9,11 @@ connection, so what is shown is exactly the plan of the code path, not of a hand
 from __future__ import annotations
 
 import argparse
-import contextlib
 
-from sqlalchemy import event
 
 from bench import scenarios
+from bench.measure import captured_selects
 from core.db import connect
-
-
-@contextlib.contextmanager
-def captured(engine):
-    statements: list[tuple[str, object]] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def explain(db, statement: str, parameters, analyze: bool) -> list[str]:
@@ -56,7 +40,7 @@ def main(argv=None) -> int:
     for name, fn in scenarios.core_reads(ctx).items():
         if wanted and name not in wanted:
             continue
-        with captured(db.engine) as statements:
+        with captured_selects(db.engine) as statements:
             fn()
         print(f"=== {name}")
         for statement, parameters in statements:
