@@ -299,7 +299,8 @@ def _ad_request_row(r) -> list:
 
 # ---- running a job -----------------------------------------------------------------------------------------
 
-def _human_size(size: int) -> str:
+def human_size(size: int) -> str:
+    """1536 -> '1.5 KB' (bytes shown whole)."""
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
@@ -371,7 +372,7 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
             finished_at=utcnow(), error=None))
         link = DOWNLOADS_PAGE.get(owner.role)
         notifications.notify(session, owner.id, "export", f"Your {KINDS[kind]} export is ready",
-                             f"{rows:,} rows, {_human_size(size)}. Download it from Downloads.", link=link)
+                             f"{rows:,} rows, {human_size(size)}. Download it from Downloads.", link=link)
     _email_ready(db, owner, kind, rows, size, settings)
     log.info("export %s done: %s rows, %s bytes, %s ms", job_id, rows, size, duration_ms)
     return "done"
@@ -398,7 +399,7 @@ def _email_ready(db: Database, owner: Actor, kind: str, rows: int, size: int, se
         user = session.execute(select(User.email, User.notify_email).where(User.id == owner.id)).first()
     if user is None or not user.notify_email:
         return
-    context = {"name": owner.display_name, "what": KINDS[kind], "rows": rows, "size": _human_size(size),
+    context = {"name": owner.display_name, "what": KINDS[kind], "rows": rows, "size": human_size(size),
                "retention_days": RETENTION_DAYS,
                "link": f"{settings.base_url.rstrip('/')}/{DOWNLOADS_PAGE.get(owner.role, '')}"}
     try:

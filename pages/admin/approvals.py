@@ -2,9 +2,9 @@
 import streamlit as st
 
 from core import accounts
-from pages.common.admin_views import act, plain
+from pages.common.admin_views import act
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state, money
+from pages.common.widgets import empty_state, md_escape, money
 
 actor = current_actor(role="admin")
 
@@ -30,8 +30,8 @@ if len(pending) > SHOWN:
 for row in pending.head(SHOWN).itertuples():
     with st.form(f"approval_{row.id}"):
         info, decision = st.columns([3, 2])
-        info.markdown(f"**{plain(row.name)}** · @{plain(row.username)}")
-        info.caption(f"{plain(row.email)} · {row.kind} · {plain(row.industry) or 'no industry given'} · "
+        info.markdown(f"**{md_escape(row.name)}** · @{md_escape(row.username)}")
+        info.caption(f"{md_escape(row.email)} · {row.kind} · {md_escape(row.industry) or 'no industry given'} · "
                      f"budget {money(row.budget_cents)} · signed up {row.created_at:%d %b %Y %H:%M}")
         reason = decision.text_input("Reason (required to reject)", key=f"reason_{row.id}", max_chars=500,
                                      placeholder="e.g. Could not verify the company")

@@ -3,10 +3,9 @@ import streamlit as st
 
 from core import ad_requests, campaigns
 from core.models import AD_REQUEST_STATUSES, CAMPAIGN_STATUSES
-from pages.common.admin_views import (PAGE_SIZE, act, campaign_card, campaigns_table, cursor, open_thread, pager, plain,
-                                      requests_table)
+from pages.common.admin_views import (PAGE_SIZE, act, campaign_card, campaigns_table, cursor, open_thread, pager, requests_table)
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, md_escape
 
 actor = current_actor(role="admin")
 
@@ -53,7 +52,7 @@ with campaign_tab:
                         if not camp["flagged"] and st.form_submit_button("Flag campaign", icon="🚩", type="primary"):
                             act(lambda s: campaigns.flag_campaign(s, actor=actor, campaign_id=campaign_id,
                                                                   reason=reason), success="Campaign flagged")
-                    st.markdown(f"**Ad requests on {plain(camp['name'])}** ({len(requests)})")
+                    st.markdown(f"**Ad requests on {md_escape(camp['name'])}** ({len(requests)})")
                     if requests.empty:
                         st.caption("No ad requests on this campaign yet.")
                     else:

@@ -2,9 +2,9 @@
 import streamlit as st
 
 from core import accounts
-from pages.common.admin_views import PAGE_SIZE, act, cursor, pager, plain, table_height
+from pages.common.admin_views import PAGE_SIZE, act, cursor, pager, table_height
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, md_escape
 
 actor = current_actor(role="admin")
 
@@ -46,14 +46,14 @@ user_id = st.selectbox("Moderate a user from this page", list(users), key="users
                        format_func=lambda i: f"#{i} @{users[i].username} — {users[i].name} ({users[i].role})")
 user = users[user_id]
 with st.container(border=True):
-    st.markdown(f"**{plain(user.name)}** · @{plain(user.username)} · {user.role} · {user.approval}")
+    st.markdown(f"**{md_escape(user.name)}** · @{md_escape(user.username)} · {user.role} · {user.approval}")
     if user.role == "admin":
         st.info("Administrator accounts cannot be moderated here.", icon="🛡️")
         st.stop()
     flag_col, active_col = st.columns(2)
     with flag_col.form(f"flag_{user_id}"):
         if user.flagged:
-            st.caption(f"🚩 Flagged: {plain(user.flag_reason)}")
+            st.caption(f"🚩 Flagged: {md_escape(user.flag_reason)}")
             note = st.text_input("Note (optional)", key=f"unflag_note_{user_id}", max_chars=500)
             if st.form_submit_button("Unflag", icon="🏳️"):
                 act(lambda s: accounts.unflag_user(s, actor=actor, user_id=user_id, note=note),

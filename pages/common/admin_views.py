@@ -1,7 +1,6 @@
 """Admin page glue: keyset pager, cached statistics, safe text, and read-only campaign/thread views."""
 from __future__ import annotations
 
-import re
 
 import pandas as pd
 import streamlit as st
@@ -10,7 +9,7 @@ from core import ad_requests, cached_reads
 from core.errors import DomainError
 from core.permissions import Actor
 from pages.common.session import get_database, read, run_action
-from pages.common.widgets import money, money_column, status_label, with_currency_columns
+from pages.common.widgets import md_escape, money, money_column, status_label, with_currency_columns
 
 PAGE_SIZE = 20
 PARTY_AVATARS = {"sponsor": "🏢", "influencer": "🎤"}
@@ -20,18 +19,12 @@ AUDIT_ACTIONS = (
     "campaign.status", "campaign.deleted", "campaign.flagged", "campaign.unflagged", "ad_request.accepted",
     "ad_request.completed",
 )
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
 def act(fn, *, success: str) -> None:
     """Run one write action (errors shown by run_action); on success rerun so the page shows fresh data."""
     if run_action(fn, success=success):
         st.rerun()
-
-
-def plain(text) -> str:
-    """User text made inert for st.markdown (no links, images, emphasis or HTML)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
 
 
 def table_height(rows: int) -> int:
@@ -122,15 +115,15 @@ def requests_table(frame: pd.DataFrame) -> None:
 
 def campaign_card(c: dict) -> None:
     """A campaign's facts, read-only."""
-    st.subheader(plain(c["name"]), anchor=False, icon="📣")
+    st.subheader(md_escape(c["name"]), anchor=False, icon="📣")
     badges = st.container(horizontal=True)
     badges.badge(status_label(c["status"]), color="blue")
     badges.badge("public" if c["is_public"] else "private", icon="🌐" if c["is_public"] else "🔒", color="gray")
     if c["flagged"]:
         badges.badge("flagged", icon="🚩", color="red")
-        st.warning(f"Flagged: {plain(c['flag_reason'] or 'no reason recorded')}", icon="🚩")
-    niche = f" / {plain(c['niche'])}" if c["niche"] else ""
-    st.caption(f"#{c['id']} by {plain(c['sponsor_name'])} · {plain(c['category'])}{niche} · "
+        st.warning(f"Flagged: {md_escape(c['flag_reason'] or 'no reason recorded')}", icon="🚩")
+    niche = f" / {md_escape(c['niche'])}" if c["niche"] else ""
+    st.caption(f"#{c['id']} by {md_escape(c['sponsor_name'])} · {md_escape(c['category'])}{niche} · "
                f"{c['start_date']:%d %b %Y} → {c['end_date']:%d %b %Y}")
     cols = st.columns(3)
     cols[0].metric("Budget", money(c["budget_cents"]), border=True)
@@ -138,28 +131,28 @@ def campaign_card(c: dict) -> None:
     cols[2].metric("Remaining", money(c["remaining_cents"]), border=True)
     for label in ("description", "goals"):
         if c[label]:
-            st.markdown(f"**{label.title()}**  \n{plain(c[label])}")
+            st.markdown(f"**{label.title()}**  \n{md_escape(c[label])}")
 
 
 def thread_view(t: dict) -> None:
     """An ad request and its negotiation history, read-only."""
     with st.container(border=True):
-        st.markdown(f"**Request #{t['id']}** · {plain(t['campaign'])} · {plain(t['sponsor'])} → "
-                    f"{plain(t['influencer'])}")
+        st.markdown(f"**Request #{t['id']}** · {md_escape(t['campaign'])} · {md_escape(t['sponsor'])} → "
+                    f"{md_escape(t['influencer'])}")
         cols = st.columns(3)
         cols[0].metric("Status", status_label(t["status"]))
         cols[1].metric("Current amount", money(t["payment_cents"]))
         cols[2].metric("Waiting for", t["turn"] or "nobody")
-        st.caption(f"Requirements: {plain(t['requirements'])}")
+        st.caption(f"Requirements: {md_escape(t['requirements'])}")
         if not t["events"]:
             st.caption("No history recorded for this request.")
         for e in t["events"]:
             with st.chat_message(e["actor_party"], avatar=PARTY_AVATARS.get(e["actor_party"], "👤")):
                 amount = f" · {money(e['amount_cents'])}" if e["amount_cents"] is not None else ""
-                st.markdown(f"**{plain(e['actor'] or 'deleted user')}** ({e['actor_party']}) **{e['action']}**"
+                st.markdown(f"**{md_escape(e['actor'] or 'deleted user')}** ({e['actor_party']}) **{e['action']}**"
                             f"{amount} · {e['at']:%d %b %Y %H:%M}")
                 if e["message"]:
-                    st.markdown(plain(e["message"]))
+                    st.markdown(md_escape(e["message"]))
 
 
 def campaigns_table(frame: pd.DataFrame) -> None:

@@ -1,7 +1,6 @@
 """Background CSV exports: start one with filters, watch it while it runs, download it when done."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import streamlit as st
@@ -11,25 +10,12 @@ from core.errors import DomainError
 from core.models import AD_REQUEST_STATUSES, CAMPAIGN_STATUSES
 from core.permissions import Actor
 from pages.common.session import get_database, read, run_action
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, md_escape
 
 ACTIVE = ("queued", "running")
 SHOWN_JOBS = 10
 STATUS_TEXT = {"queued": "🕓 queued", "running": "⏳ running", "done": "✅ ready", "failed": "❌ failed"}
 KIND_LABELS = {"ad_requests": "Ad requests", "campaigns": "Campaigns"}
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
-
-
-def _plain(text) -> str:
-    return _MARKDOWN.sub(r"\\\1", "" if text is None else str(text))
-
-
-def _size(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 def render_exports_panel(actor: Actor, *, key: str = "exports") -> None:
@@ -104,11 +90,11 @@ def _render_jobs(actor: Actor, jobs, key: str) -> None:
     for job in jobs.itertuples():
         with st.container(border=True):
             info, action = st.columns([4, 1.4], vertical_alignment="center")
-            info.markdown(f"**{_plain(job.description)}** · {STATUS_TEXT.get(job.status, job.status)}")
+            info.markdown(f"**{md_escape(job.description)}** · {STATUS_TEXT.get(job.status, job.status)}")
             when = f"started {job.created_at:%d %b %Y %H:%M} UTC"
             if job.status == "done":
                 took = f" in {job.duration_ms / 1000:.1f} s" if job.duration_ms is not None else ""
-                info.caption(f"{int(job.row_count):,} rows · {_size(int(job.size_bytes))}{took} · {when}")
+                info.caption(f"{int(job.row_count):,} rows · {exports.human_size(int(job.size_bytes))}{took} · {when}")
                 target = _download_target(actor, int(job.id)) if job.downloadable else None
                 if target is None:
                     action.caption("Expired — start a new export.")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Callable
 
 import pandas as pd
@@ -11,11 +10,9 @@ import streamlit as st
 from core import cached_reads
 from core.money import format_cents
 from pages.common.session import get_database, run_action
-from pages.common.widgets import STATUS_ICONS, status_label, with_currency_columns
+from pages.common.widgets import STATUS_ICONS, md_escape, status_label, with_currency_columns
 
 PAGE_SIZE = 50
-# Markdown (and Streamlit's $…$ maths) specials; escaped so user text renders as typed.
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 ACTION_WORDS = {
     "sent": "sent the offer", "asked": "asked to join", "countered": "proposed", "accepted": "accepted",
     "rejected": "declined", "withdrawn": "withdrew", "edited": "updated the request to",
@@ -24,13 +21,8 @@ ACTION_WORDS = {
 AVATARS = {"influencer": "🧑‍🎤", "sponsor": "🏢"}
 
 
-def md(value) -> str:
-    """User-supplied text made literal inside Markdown: no formatting, links, images or maths."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", "" if value is None else str(value))
-
-
 def money_md(cents: int | None) -> str:
-    return md(format_cents(cents))
+    return md_escape(format_cents(cents))
 
 
 def when(value) -> str:
@@ -106,8 +98,8 @@ INBOX_COLUMNS = {
 
 
 def request_header(thread: dict) -> None:
-    st.subheader(f"{STATUS_ICONS.get(thread['status'], '')} {md(thread['campaign'])}")
-    st.caption(f"Request #{thread['id']} · {md(thread['sponsor'])} · {status_label(thread['status'])} · "
+    st.subheader(f"{STATUS_ICONS.get(thread['status'], '')} {md_escape(thread['campaign'])}")
+    st.caption(f"Request #{thread['id']} · {md_escape(thread['sponsor'])} · {status_label(thread['status'])} · "
                f"{'you asked to join' if thread['initiated_by'] == 'influencer' else 'the sponsor invited you'} "
                f"on {when(thread['created_at'])}")
     left, right = st.columns([1, 3])
@@ -124,8 +116,8 @@ def render_thread(thread: dict) -> None:
         mine = party == thread["my_party"]
         with st.chat_message("user" if mine else "assistant", avatar=AVATARS.get(party, "👤")):
             amount = f" **{money_md(event['amount_cents'])}**" if event["amount_cents"] else ""
-            who = "You" if mine else md(names.get(party, event["actor"]))
-            st.markdown(f"**{who}** {ACTION_WORDS.get(event['action'], md(event['action']))}{amount}")
+            who = "You" if mine else md_escape(names.get(party, event["actor"]))
+            st.markdown(f"**{who}** {ACTION_WORDS.get(event['action'], md_escape(event['action']))}{amount}")
             if event["message"]:
                 st.text(event["message"])
             st.caption(f"{when(event['at'])} · {status_label(event['to_status'])}")
@@ -180,8 +172,8 @@ CAMPAIGN_COLUMNS = {
 
 
 def campaign_card(row) -> None:
-    st.subheader(md(row["name"]))
-    st.caption(f"{md(row['sponsor'])} · {md(row['category'])}" + (f" · {md(row['niche'])}" if row["niche"] else "")
+    st.subheader(md_escape(row["name"]))
+    st.caption(f"{md_escape(row['sponsor'])} · {md_escape(row['category'])}" + (f" · {md_escape(row['niche'])}" if row["niche"] else "")
                + f" · {row['start_date']:%d %b} → {row['end_date']:%d %b %Y}")
     left, right = st.columns([1, 3])
     left.metric("Budget", format_cents(row["budget_cents"]))
@@ -204,9 +196,9 @@ def profile_preview(profile: dict) -> None:
                    else "Your profile is not listed in search right now. Contact support if this persists.",
                    icon="🙈")
     with st.container(border=True):
-        st.subheader(md(profile["display_name"]))
+        st.subheader(md_escape(profile["display_name"]))
         parts = (profile["category"], profile["niche"], str(profile["platform"]).capitalize())
-        st.caption(" · ".join(md(part) for part in parts if part))
+        st.caption(" · ".join(md_escape(part) for part in parts if part))
         a, b, c = st.columns(3)
         a.metric("Followers", f"{profile['followers']:,}")
         b.metric("Engagement", f"{profile['engagement_rate']:.1f}%")
@@ -223,7 +215,7 @@ def notification_meta(item) -> str:
     """Kind, time and, for links like 'request:<id>', where to find what it is about."""
     kind, _, ref = str(item["link"] or "").partition(":")
     where = f" · request #{ref} in your Inbox" if kind == "request" and ref.isdigit() else ""
-    return f"{md(str(item['kind']).replace('_', ' '))} · {when(item['created_at'])}{where}"
+    return f"{md_escape(str(item['kind']).replace('_', ' '))} · {when(item['created_at'])}{where}"
 
 
 def unread_first(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,8 @@
 """Small rendering helpers: money, column configs, empty states, status badges."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -39,9 +41,10 @@ def empty_state(message: str, icon: str = "ℹ️") -> None:
     st.info(message, icon=icon)
 
 
-_MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$:"
+# Markdown specials, plus $ (Streamlit renders $…$ as maths) and = (setext headings).
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=])")
 
 
 def md_escape(text) -> str:
-    """Escape user text for st.markdown/captions so it cannot add links, images or formatting."""
-    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+    """Escape user text for st.markdown/captions so it cannot add links, images, maths or formatting."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", "" if text is None else str(text))

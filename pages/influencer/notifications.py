@@ -4,7 +4,7 @@ import streamlit as st
 from core import notifications
 from pages.common import influencer_views as views
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, md_escape
 
 actor = current_actor(role="influencer")
 st.title("Notifications", icon="🔔")
@@ -29,7 +29,7 @@ for _, item in views.unread_first(frame).iterrows():
     is_unread = not item["is_read"]
     with st.container(border=True):
         text, action = st.columns([5, 1], vertical_alignment="center")
-        text.markdown(f"{'🔵' if is_unread else '⚪'} **{views.md(item['title'])}**")
+        text.markdown(f"{'🔵' if is_unread else '⚪'} **{md_escape(item['title'])}**")
         if item["body"]:
             text.text(item["body"])
         text.caption(views.notification_meta(item))
