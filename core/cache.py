@@ -34,12 +34,11 @@ from dogpile.cache import make_region
 from dogpile.cache.api import NO_VALUE
 from dogpile.cache.proxy import ProxyBackend
 from dogpile.cache.region import CacheRegion
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from core import cachegen
 from core.config import get_settings
 from core.db import Database
-from core.models import CacheGeneration
 from core.timeutil import utcnow
 
 log = logging.getLogger("iescp.cache")
@@ -319,17 +318,6 @@ def key(db: Database, kind: str, parts: Iterable[Any], scopes: Iterable[str], ge
     return f"iescp:v{KEY_VERSION}:{database_identity(db)}:{kind}:{digest}"
 
 
-# Built once: constructing the IN (...) statement on every read cost more than running it.
-_GENERATIONS = select(CacheGeneration.scope, CacheGeneration.version).where(
-    CacheGeneration.scope.in_(bindparam("scopes", expanding=True)))
-
-
-def _generations(session: Session, scopes: tuple[str, ...]) -> tuple[int, ...]:
-    """cachegen.generations(session, *scopes), with a prepared statement."""
-    found = {scope: version for scope, version in session.execute(_GENERATIONS, {"scopes": list(scopes)})}
-    return tuple(found.get(scope, 0) for scope in scopes)
-
-
 def read_through(db: Database, kind: str, parts: Iterable[Any], scopes: Iterable[str],
                  compute: Callable[[Session], T], *, then: Callable[[Session, Cached], Any] | None = None,
                  cache: Cache | None = None) -> Any:
@@ -341,7 +329,7 @@ def read_through(db: Database, kind: str, parts: Iterable[Any], scopes: Iterable
     """
     scopes = tuple(scopes)
     with db.ReadSession.begin() as session:
-        generations = _generations(session, scopes)
+        generations = cachegen.generations(session, *scopes)
         cache_key = key(db, kind, parts, scopes, generations)
         cached = (cache or get_cache()).get_or_create(kind, cache_key, lambda: compute(session))
         return then(session, cached) if then is not None else cached

@@ -5,7 +5,7 @@ worker) makes every process miss on its next read; see core/cache.py.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.models import CacheGeneration
@@ -35,11 +35,15 @@ def bump(session: Session, *scopes: str) -> None:
             session.flush()
 
 
+# Built once: constructing the IN (...) statement on every read cost more than running it.
+_GENERATIONS = select(CacheGeneration.scope, CacheGeneration.version).where(
+    CacheGeneration.scope.in_(bindparam("scopes", expanding=True)))
+
+
 def generations(session: Session, *scopes: str) -> tuple[int, ...]:
     """Current generation of each scope (0 when never bumped)."""
     if not scopes:
         return ()
     # Not dict(result): a Result has .keys() (its column names), so dict() would take it for a mapping.
-    found = {scope: version for scope, version in session.execute(
-        select(CacheGeneration.scope, CacheGeneration.version).where(CacheGeneration.scope.in_(scopes)))}
+    found = {scope: version for scope, version in session.execute(_GENERATIONS, {"scopes": list(scopes)})}
     return tuple(found.get(scope, 0) for scope in scopes)
