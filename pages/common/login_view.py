@@ -100,3 +100,7 @@ def render_login_screen(sign_in: Callable[[str, str], Actor | None]) -> Actor | 
     if actor is not None:
         screen.empty()  # no rerun: the login cookie must reach the browser in this run
     return actor
+
+
+def logged_out_page() -> None:
+    """The only navigation entry while logged out; the login screen itself is drawn by app.py."""
