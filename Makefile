@@ -16,7 +16,7 @@ $(STAMP): requirements.txt
 install: $(STAMP)
 
 db: install
-	$(BIN)/python -m core.seed
+	$(BIN)/python -m core.demo.seed
 
 ## run: create/migrate the database with demo data, start the job worker and the app
 run: db

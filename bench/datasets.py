@@ -17,12 +17,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core import bootstrap, seed_bulk
-from core.db import connect
+from core.demo import seed_bulk
+from core.platform import bootstrap
+from core.platform.db import connect
 
 DATA = Path(__file__).resolve().parent / "data"
 MANIFEST = DATA / "manifest.json"
-GENERATOR_VERSION = 4  # bump when core/seed_bulk.py changes what it generates or how it loads
+GENERATOR_VERSION = 4  # bump when core/demo/seed_bulk.py changes what it generates or how it loads
 
 
 @dataclass(frozen=True)

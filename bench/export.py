@@ -1,4 +1,4 @@
-"""CSV export of every ad request with names: core/exports.py's job vs a raw streamed select -> csv.writer.
+"""CSV export of every ad request with names: core/reporting/exports.py's job vs a raw streamed select -> csv.writer.
 
 Each run is a fresh subprocess, so its peak RSS (ru_maxrss) is the export's own and not the
 bench's. Run as `python -m bench.export core|raw URL OUT_DIR`; prints one JSON line.
@@ -34,9 +34,10 @@ def _core(url: str, out_dir: str) -> dict:
     os.environ["IESCP_EXPORTS_DIR"] = str(Path(out_dir) / "exports")
     from sqlalchemy import select, update
 
-    from core import accounts, exports
-    from core.db import connect
+    from core.marketplace import accounts
     from core.models import ExportJob, User
+    from core.platform.db import connect
+    from core.reporting import exports
 
     db = connect(url)
     with db.Session.begin() as s:
@@ -62,8 +63,8 @@ def _core(url: str, out_dir: str) -> dict:
 def _raw(url: str, out_dir: str) -> dict:
     from sqlalchemy.engine import make_url
 
-    from core import exports
-    from core.db import connect
+    from core.platform.db import connect
+    from core.reporting import exports
 
     db = connect(url)
     statement = exports._ad_requests_query(None, {})

@@ -34,8 +34,8 @@ def bench_pages(ctx: Context, url: str, *, redis_url: str | None, min_reps: int,
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from core import cache
-    from core.config import reset_settings
+    from core.platform import cache
+    from core.platform.config import reset_settings
 
     os.environ["IESCP_DATABASE_URL"] = url
     if redis_url:
@@ -98,7 +98,7 @@ class _CoreClock:
 
     @contextlib.contextmanager
     def installed(self):
-        from core import cached_reads
+        from core.marketplace import cached_reads
         from pages.common import session
 
         originals = {}

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 
-
 from bench import scenarios
 from bench.measure import captured_selects
-from core.db import connect
+from core.platform.db import connect
 
 
 def explain(db, statement: str, parameters, analyze: bool) -> list[str]:

@@ -86,7 +86,7 @@ def _export_rows(run: dict) -> list[str]:
     raw_mb = max(x["peak_rss_mb"] for x in export["floor"])
     rows_n = export["core"][0]["rows"]
     ratio = _median(core_s) / max(_median(raw_s), 1e-6)
-    return [f"| CSV export, {rows_n:,} rows with names (core/exports.py; n={len(core_s)}) | "
+    return [f"| CSV export, {rows_n:,} rows with names (core/reporting/exports.py; n={len(core_s)}) | "
             f"{_median(core_s):.2f} s / max {max(core_s):.2f} s, peak RSS {core_mb:.0f} MB | "
             f"{_median(raw_s):.2f} s, peak RSS {raw_mb:.0f} MB | {ratio:.1f}× | — | "
             f"≤10 s {_verdict(_median(core_s) <= 10)}; ≤400 MB {_verdict(core_mb <= 400)} |"]
@@ -121,7 +121,7 @@ def render(results: dict) -> str:
            "the core/floor ratios are measured interleaved in the same run and are the steadier figure.", "",
            "Each cell is `median / p95` in ms over interleaved repetitions. **Floor** = the exact SQL the core "
            "sent, replayed with `sqlite3`/`psycopg` directly (fetch only: no transaction, no SQLAlchemy, no "
-           "DataFrame). **Cached** = the same read through `core/cached_reads.py` on a hit (in-process cache "
+           "DataFrame). **Cached** = the same read through `core/marketplace/cached_reads.py` on a hit (in-process cache "
            "for SQLite, Redis for PostgreSQL). Raw numbers: `bench/results.json`.", ""]
     for backend, title in (("sqlite", "SQLite + in-process cache"), ("postgres", "PostgreSQL + Redis cache")):
         runs = [r for r in results["runs"] if r["backend"] == backend]
@@ -135,7 +135,7 @@ def render(results: dict) -> str:
                     f"{counts['requests']:,} ad requests", "",
                     f"Measured up to {run.get('measured_at', '?')}; the busiest sponsor owns "
                     f"{run['dataset']['load'].get('busiest_sponsor_campaigns', 0):,} campaigns.", "",
-                    f"Bulk load (`core/seed_bulk.py`): **{load['seconds']['total']:.1f} s** wall "
+                    f"Bulk load (`core/demo/seed_bulk.py`): **{load['seconds']['total']:.1f} s** wall "
                     f"({load['cpu_seconds']:.1f} s CPU in Python), target ≤ 60 s for the 1M-request set "
                     f"{_verdict(load['seconds']['total'] <= 60) if counts['requests'] == 1_000_000 else ''}; "
                     f"phases: " + ", ".join(f"{k} {v:.1f}" for k, v in load["seconds"].items() if k != "total")

@@ -6,11 +6,11 @@ For each backend and scale it builds (or reuses, see bench/datasets.py) a genera
 measures, with medians and p95 over interleaved repetitions:
 
 - every search/inbox/dashboard/statistics read through the core, beside its floor (the very SQL
-  the core sent, replayed with sqlite3/psycopg directly) and its cached version (core/cached_reads.py:
+  the core sent, replayed with sqlite3/psycopg directly) and its cached version (core/marketplace/cached_reads.py:
   in-process cache on SQLite, Redis on PostgreSQL);
 - admin statistics live, cached (hit) and cold through the cache (miss + store);
 - one-row writes (send, accept) through the services beside hand-written raw SQL;
-- the CSV export of every ad request (core/exports.py vs a raw streamed select -> csv.writer), time
+- the CSV export of every ad request (core/reporting/exports.py vs a raw streamed select -> csv.writer), time
   and peak RSS, each in a fresh subprocess;
 - the server-side script time of the main pages with streamlit.testing.v1.AppTest.
 
@@ -51,7 +51,8 @@ def _reads(ctx, url: str, args, log) -> dict:
     """Core vs raw-SQL floor vs cached, for every read scenario."""
     from bench import scenarios
     from bench.measure import RawConnection, captured_selects, interleaved
-    from core import cache, cached_reads
+    from core.marketplace import cached_reads
+    from core.platform import cache
 
     raw = RawConnection(url)
     cached = _cached_reads(ctx, cached_reads)
@@ -116,9 +117,9 @@ def _export(url: str, backend: str, args, log) -> dict:
 def run_one(backend: str, scale_name: str, args, log, previous: dict | None = None) -> dict:
     from bench import datasets, scenarios
     from bench.measure import load_average
-    from core import cache
-    from core.config import reset_settings
-    from core.db import connect
+    from core.platform import cache
+    from core.platform.config import reset_settings
+    from core.platform.db import connect
 
     scale = datasets.SCALES[scale_name]
     url, record = datasets.ensure(backend, scale, seed=args.seed, pg_server_url=args.pg_url, rebuild=args.rebuild,

@@ -12,10 +12,10 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
-from core import accounts, ad_requests, campaigns, search, stats
-from core.db import Database
+from core.marketplace import accounts, ad_requests, campaigns, search, stats
 from core.models import AdRequest, Campaign, InfluencerProfile, User
 from core.permissions import Actor
+from core.platform.db import Database
 
 
 @dataclass

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from bench.measure import RawConnection, interleaved
 from bench.scenarios import Context
-from core import accounts, ad_requests, cachegen
+from core.marketplace import accounts, ad_requests
 from core.models import LIVE_AD_REQUEST_STATUSES, AdRequest, Campaign, InfluencerProfile
-from core.timeutil import utcnow
+from core.platform import cachegen
+from core.platform.timeutil import utcnow
 
 PAYMENT = 100  # one dollar: the budget never runs out during the bench
 

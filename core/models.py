@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from core.timeutil import utcnow
+from core.platform.timeutil import utcnow
 
 # Deterministic constraint names keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING = {
@@ -126,7 +126,7 @@ class SponsorProfile(Base):
 
 
 class InfluencerProfile(Base):
-    """A creator's profile; `listed` caches whether search may show it (see core/listing.py)."""
+    """A creator's profile; `listed` caches whether search may show it (see core/marketplace/listing.py)."""
 
     __tablename__ = "influencer_profiles"
     __table_args__ = (

@@ -1,5 +1,5 @@
 """Background jobs. The consumer loads `tasks.huey`; importing this package registers every task."""
-from tasks.queue import huey  # noqa: F401  (the instance huey_consumer loads)
 from tasks import exports, reminders, reports  # noqa: F401,E402  (registers the tasks)
+from tasks.queue import huey  # noqa: F401  (the instance huey_consumer loads)
 
 __all__ = ["huey", "exports", "reminders", "reports"]

@@ -5,9 +5,9 @@ import logging
 
 from sqlalchemy import update
 
-from core import exports as core_exports
 from core.models import ExportJob
-from core.timeutil import utcnow
+from core.platform.timeutil import utcnow
+from core.reporting import exports as core_exports
 from tasks import schedule
 from tasks.queue import get_database, huey, utc_timestamp
 

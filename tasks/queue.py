@@ -12,8 +12,8 @@ import threading
 
 from huey import Huey, RedisHuey, SqliteHuey
 
-from core.config import Settings, get_settings
-from core.db import Database, connect
+from core.platform.config import Settings, get_settings
+from core.platform.db import Database, connect
 
 DEFAULT_NAME = "iescp"
 
@@ -74,6 +74,6 @@ def utc_timestamp(value: str | dt.datetime | None) -> dt.datetime | None:
 @huey.on_startup()
 def _prepare_worker() -> None:
     """Bring the schema to head before the first task (idempotent; serialised across processes)."""
-    from core import bootstrap
+    from core.platform import bootstrap
 
     bootstrap.migrate(get_database().engine)

@@ -1,7 +1,7 @@
 """Daily reminder tasks: the run at the reminder hour and the catch-up every 10 minutes after it."""
 from __future__ import annotations
 
-from core import reminders as core_reminders
+from core.messaging import reminders as core_reminders
 from tasks import schedule
 from tasks.queue import get_database, huey, utc_timestamp
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from core import reports as core_reports
+from core.reporting import reports as core_reports
 from tasks import schedule
 from tasks.queue import get_database, huey, utc_timestamp
 

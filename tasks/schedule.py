@@ -10,9 +10,9 @@ import datetime as dt
 
 from huey import crontab
 
-from core.config import get_settings
-from core.reminders import local_time
-from core.reports import effective_report_day
+from core.messaging.reminders import local_time
+from core.platform.config import get_settings
+from core.reporting.reports import effective_report_day
 
 
 def reminders_due(timestamp: dt.datetime) -> bool:

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core import bootstrap, db as dbmod
-from core.config import reset_settings
 from core.models import Base
+from core.platform import bootstrap
+from core.platform import db as dbmod
+from core.platform.config import reset_settings
 
 ADMIN_PASSWORD = "Admin-pass-1"
 POSTGRES_URL = os.environ.get("IESCP_TEST_POSTGRES_URL")

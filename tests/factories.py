@@ -6,11 +6,11 @@ import itertools
 
 from sqlalchemy import select
 
-from core import accounts, ad_requests, campaigns
-from core.db import Database
+from core.marketplace import accounts, ad_requests, campaigns
 from core.models import User
 from core.permissions import Actor
-from core.timeutil import today
+from core.platform.db import Database
+from core.platform.timeutil import today
 
 PASSWORD = "Secret-pass-1"
 _counter = itertools.count(1)

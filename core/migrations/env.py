@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from core import fulltext
-from core.config import get_settings
-from core.db import make_engine
 from core.models import Base
+from core.platform import fulltext
+from core.platform.config import get_settings
+from core.platform.db import make_engine
 
 config = context.config
 

@@ -1,7 +1,7 @@
 """My account: own profile (sponsors), password and reminder channels, for every role."""
 import streamlit as st
 
-from core import accounts
+from core.marketplace import accounts
 from core.models import SPONSOR_KINDS
 from core.money import to_cents
 from pages.common.session import current_actor, read, run_action, show_flash

@@ -1,7 +1,7 @@
 """Sponsor approvals: the queue of pending sign-ups, oldest first, with approve / reject."""
 import streamlit as st
 
-from core import accounts
+from core.marketplace import accounts
 from pages.common.admin_views import act
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, md_escape, money

@@ -1,9 +1,18 @@
 """Campaign moderation: every campaign and ad request, read-only views, flag / unflag."""
 import streamlit as st
 
-from core import ad_requests, campaigns
+from core.marketplace import ad_requests, campaigns
 from core.models import AD_REQUEST_STATUSES, CAMPAIGN_STATUSES
-from pages.common.admin_views import (PAGE_SIZE, act, campaign_card, campaigns_table, cursor, open_thread, pager, requests_table)
+from pages.common.admin_views import (
+    PAGE_SIZE,
+    act,
+    campaign_card,
+    campaigns_table,
+    cursor,
+    open_thread,
+    pager,
+    requests_table,
+)
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, md_escape
 

@@ -1,7 +1,7 @@
 """Admin dashboard: platform KPIs and charts from one cached statistics call."""
 import streamlit as st
 
-from core.charts import admin as charts
+from core.reporting.charts import admin as charts
 from pages.common.admin_views import statistics
 from pages.common.session import current_actor
 from pages.common.widgets import money

@@ -3,8 +3,9 @@ import datetime as dt
 
 import streamlit as st
 
-from core import reminders, reports
-from core.timeutil import previous_month, today
+from core.messaging import reminders
+from core.platform.timeutil import previous_month, today
+from core.reporting import reports
 from pages.common.exports_panel import render_exports_panel
 from pages.common.session import current_actor, read, run_action, show_flash
 from pages.common.widgets import empty_state, money_column, with_currency_columns

@@ -1,7 +1,7 @@
 """Users: search every account and flag, unflag, deactivate or reactivate one."""
 import streamlit as st
 
-from core import accounts
+from core.marketplace import accounts
 from pages.common.admin_views import PAGE_SIZE, act, cursor, pager, table_height
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, md_escape

@@ -1,12 +1,11 @@
 """Admin page glue: keyset pager, cached statistics, safe text, and read-only campaign/thread views."""
 from __future__ import annotations
 
-
 import pandas as pd
 import streamlit as st
 
-from core import ad_requests, cached_reads
 from core.errors import DomainError
+from core.marketplace import ad_requests, cached_reads
 from core.permissions import Actor
 from pages.common.session import get_database, read, run_action
 from pages.common.widgets import md_escape, money, money_column, status_label, with_currency_columns

@@ -6,9 +6,9 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from core import accounts
-from core.config import get_settings
+from core.marketplace import accounts
 from core.permissions import Actor
+from core.platform.config import get_settings
 from pages.common.session import ACTOR_KEY, get_database
 
 LIBRARY_KEYS = ("authentication_status", "username", "name", "email", "roles")

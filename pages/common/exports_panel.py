@@ -5,10 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import campaigns, exports
 from core.errors import DomainError
+from core.marketplace import campaigns
 from core.models import AD_REQUEST_STATUSES, CAMPAIGN_STATUSES
 from core.permissions import Actor
+from core.reporting import exports
 from pages.common.session import get_database, read, run_action
 from pages.common.widgets import empty_state, md_escape
 

@@ -7,7 +7,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from core import cached_reads
+from core.marketplace import cached_reads
 from core.money import format_cents
 from pages.common.session import get_database, run_action
 from pages.common.widgets import STATUS_ICONS, md_escape, status_label, with_currency_columns

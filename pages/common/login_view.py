@@ -5,10 +5,10 @@ from typing import Callable
 
 import streamlit as st
 
-from core import accounts
-from core.permissions import Actor
+from core.marketplace import accounts
 from core.models import PLATFORMS, SPONSOR_KINDS
 from core.money import to_cents
+from core.permissions import Actor
 from pages.common.session import run_action
 
 CATEGORIES = ("Fashion", "Beauty", "Fitness", "Food", "Travel", "Tech", "Gaming", "Finance", "Parenting",

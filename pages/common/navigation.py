@@ -5,7 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import accounts, notifications
+from core.marketplace import accounts
+from core.messaging import notifications
 from core.permissions import Actor
 from pages.common.session import get_database
 from pages.common.widgets import md_escape

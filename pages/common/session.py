@@ -6,11 +6,11 @@ from typing import Callable, TypeVar
 
 import streamlit as st
 
-from core import accounts
-from core.config import get_settings
-from core.db import Database, connect
 from core.errors import DomainError
+from core.marketplace import accounts
 from core.permissions import Actor
+from core.platform.config import get_settings
+from core.platform.db import Database, connect
 
 T = TypeVar("T")
 log = logging.getLogger("iescp.pages")
@@ -55,7 +55,7 @@ def read(fn: Callable[..., T]) -> T | None:
 
 
 def read_cached(fn: Callable[[Database], T]) -> T | None:
-    """Run fn(database) for the cached read models (core.cached_reads); a DomainError is shown, None returned."""
+    """Run fn(database) for the cached read models (core.marketplace.cached_reads); a DomainError is shown, None returned."""
     try:
         return fn(get_database())
     except DomainError as error:

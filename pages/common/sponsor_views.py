@@ -6,9 +6,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import ad_requests, cached_reads, campaigns
+from core.marketplace import ad_requests, cached_reads, campaigns
 from core.money import to_cents
-from core.timeutil import today
+from core.platform.timeutil import today
 from pages.common.session import get_database, read, run_action
 from pages.common.widgets import empty_state, md_escape, money, money_column, status_label
 

@@ -1,7 +1,7 @@
 """Find campaigns: search public campaigns and ask to join one with an offer."""
 import streamlit as st
 
-from core import ad_requests, cached_reads
+from core.marketplace import ad_requests, cached_reads
 from core.money import to_cents
 from pages.common import influencer_views as views
 from pages.common.session import current_actor, read_cached, show_flash

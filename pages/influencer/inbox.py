@@ -1,7 +1,7 @@
 """Influencer inbox: requests awaiting my answer first; accept, decline, counter, withdraw or edit."""
 import streamlit as st
 
-from core import ad_requests
+from core.marketplace import ad_requests
 from core.models import AD_REQUEST_STATUSES
 from core.money import to_cents
 from pages.common import influencer_views as views

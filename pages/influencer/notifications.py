@@ -1,7 +1,7 @@
 """Notifications: new offers, replies and reminders; unread first, mark one or all as read."""
 import streamlit as st
 
-from core import notifications
+from core.messaging import notifications
 from pages.common import influencer_views as views
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, md_escape

@@ -1,10 +1,10 @@
 """Profile & earnings: my public profile with a preview of what sponsors see, earnings, and reminder channels."""
 import streamlit as st
 
-from core import accounts, ad_requests
-from core.charts import influencer as charts
+from core.marketplace import accounts, ad_requests
 from core.models import PLATFORMS
 from core.money import format_cents
+from core.reporting.charts import influencer as charts
 from pages.common import influencer_views as views
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state

@@ -1,7 +1,7 @@
 """Sponsor campaigns: create, edit, publish, change status, delete, and negotiate their ad requests."""
 import streamlit as st
 
-from core import campaigns
+from core.marketplace import campaigns
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, run_action, show_flash
 from pages.common.widgets import empty_state, md_escape, money, status_label

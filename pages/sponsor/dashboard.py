@@ -1,8 +1,8 @@
 """Sponsor dashboard: KPIs, campaign progress and the budget burn."""
 import streamlit as st
 
-from core import cached_reads
-from core.charts import sponsor as charts
+from core.marketplace import cached_reads
+from core.reporting.charts import sponsor as charts
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.widgets import empty_state, md_escape, money

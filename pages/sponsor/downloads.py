@@ -1,8 +1,9 @@
 """Downloads: the sponsor's campaigns and ad requests as spreadsheet-safe CSV files."""
 import streamlit as st
 
-from core import ad_requests, campaigns, csvsafe
-from core.timeutil import today
+from core.marketplace import ad_requests, campaigns
+from core.platform.timeutil import today
+from core.reporting import csvsafe
 from pages.common import sponsor_views as sv
 from pages.common.exports_panel import render_exports_panel
 from pages.common.session import current_actor, read

@@ -1,7 +1,7 @@
 """Find influencers: filter, sort by relevance (with the score explained), preview, and send an ad request."""
 import streamlit as st
 
-from core import accounts, cached_reads
+from core.marketplace import accounts, cached_reads
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, read_cached, show_flash
 from pages.common.widgets import empty_state, md_escape

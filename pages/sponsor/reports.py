@@ -1,8 +1,8 @@
 """Monthly reports: the sponsor's archived activity reports, with their numbers and PDF/HTML downloads."""
 import streamlit as st
 
-from core import reports
-from core.config import get_settings
+from core.platform.config import get_settings
+from core.reporting import reports
 from pages.common.session import current_actor, read
 from pages.common.widgets import empty_state, money, money_column, with_currency_columns
 

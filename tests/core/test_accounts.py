@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from core import accounts, notifications, search
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.marketplace import accounts, search
+from core.messaging import notifications
 from core.models import AuditLog, Campaign, InfluencerProfile, SponsorProfile, User
-from core.timeutil import utcnow
+from core.platform.timeutil import utcnow
 from tests import factories as f
 from tests.conftest import ADMIN_PASSWORD
 

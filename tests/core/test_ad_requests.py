@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select, update
 
-from core import accounts, ad_requests, campaigns
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.marketplace import accounts, ad_requests, campaigns
 from core.models import AdRequest, AdRequestEvent, AuditLog, Campaign, Notification
 from core.permissions import Actor
-from core.timeutil import today
+from core.platform.timeutil import today
 from tests import factories as f
 
 PAYMENT = 10_000

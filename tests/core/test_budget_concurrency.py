@@ -13,11 +13,11 @@ import traceback
 import pytest
 from sqlalchemy import func, select
 
-from core import accounts, ad_requests, campaigns
-from core import db as dbmod
 from core.errors import Conflict, DomainError
+from core.marketplace import accounts, ad_requests, campaigns
 from core.models import AdRequest, AdRequestEvent, AuditLog, Campaign, User
-from core.timeutil import today
+from core.platform import db as dbmod
+from core.platform.timeutil import today
 from tests import factories as f
 
 BUDGET = 10_000

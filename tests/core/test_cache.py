@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from core import cache, cached_reads, campaigns, search, stats
 from core.errors import PermissionDenied
+from core.marketplace import cached_reads, campaigns, search, stats
 from core.models import Campaign
+from core.platform import cache
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,9 +115,9 @@ def test_an_entry_expires_after_its_kinds_ttl(database):
 
 WRITER = """
 import sys
-from core import accounts, campaigns
-from core.db import connect
-from core.timeutil import today
+from core.marketplace import accounts, campaigns
+from core.platform.db import connect
+from core.platform.timeutil import today
 db = connect(sys.argv[1])
 with db.Session.begin() as s:
     actor = accounts.load_actor(s, int(sys.argv[2]))
@@ -251,7 +252,7 @@ def test_with_redis_down_reads_still_work_uncached_and_one_warning_is_logged(dat
 
 
 def test_the_cache_follows_the_redis_setting(monkeypatch):
-    from core.config import reset_settings
+    from core.platform.config import reset_settings
 
     cache.use(None)
     assert cache.get_cache().backend == "memory"

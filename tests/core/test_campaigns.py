@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, select
 
-from core import accounts, ad_requests, campaigns
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.marketplace import accounts, ad_requests, campaigns
 from core.models import CAMPAIGN_STATUSES, AdRequest, AdRequestEvent, AuditLog, Campaign
-from core.timeutil import today
+from core.platform.timeutil import today
 from tests import factories as f
 
 
@@ -195,7 +195,7 @@ def test_an_admin_flags_and_unflags_a_campaign_and_the_sponsor_is_told(database)
     assert (c.flagged, c.flag_reason, c.listed) == (False, None, True)
     with pytest.raises(Conflict, match="not flagged"):
         f.write(database, lambda s: campaigns.unflag_campaign(s, actor=admin, campaign_id=campaign_id))
-    from core import notifications
+    from core.messaging import notifications
     titles = list(f.read(database, lambda s: notifications.list_notifications(s, actor=sponsor))["title"])
     assert titles[:2] == ["Your campaign “Too Good To Be True” was unflagged",
                           "Your campaign “Too Good To Be True” was flagged"]

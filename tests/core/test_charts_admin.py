@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from core import stats
-from core.charts import admin as charts
+from core.marketplace import stats
+from core.reporting.charts import admin as charts
 from tests import factories as f
 
 USERS = {"total": 9, "admins": 1, "sponsors": 3, "influencers": 5, "active": 6, "pending_sponsors": 1, "flagged": 1,

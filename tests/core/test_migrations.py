@@ -13,9 +13,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from core import ad_requests, bootstrap, fulltext
-from core import db as dbmod
+from core.marketplace import ad_requests
 from core.models import AdRequest, Base, Campaign, User
+from core.platform import bootstrap, fulltext
+from core.platform import db as dbmod
 from tests import factories as f
 from tests.conftest import POSTGRES_URL
 

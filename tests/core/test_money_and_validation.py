@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from core import accounts, ad_requests, campaigns, money, validate
+from core import money, validate
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from core.timeutil import today
+from core.marketplace import accounts, ad_requests, campaigns
+from core.platform.timeutil import today
 from tests import factories as f
 
 # ---- money -------------------------------------------------------------------------------------------------

@@ -12,20 +12,13 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import delete
 
-from core import (
-    accounts,
-    ad_requests,
-    audit,
-    campaigns,
-    notifications,
-    permissions,
-    search,
-    stats,
-)
+from core import audit, permissions
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.marketplace import accounts, ad_requests, campaigns, search, stats
+from core.messaging import notifications
 from core.models import role_permissions
 from core.permissions import Actor
-from core.timeutil import today
+from core.platform.timeutil import today
 from tests import factories as f
 from tests.conftest import ADMIN_PASSWORD
 

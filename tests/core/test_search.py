@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import accounts, ad_requests, campaigns, search
 from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.marketplace import accounts, ad_requests, campaigns, search
 from core.models import Campaign, InfluencerProfile
-from core.timeutil import today
+from core.platform.timeutil import today
 from tests import factories as f
 
 # A crowd with many ties in every sort key, so keyset pagination has to break ties correctly.

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from core import accounts, ad_requests, listing, scoring, search, seed_bulk
-from core.models import (COMMITTED_AD_REQUEST_STATUSES, AdRequest, AdRequestEvent, Campaign, InfluencerProfile,
-                         User)
+from core.demo import seed_bulk
+from core.marketplace import accounts, ad_requests, listing, scoring, search
+from core.models import COMMITTED_AD_REQUEST_STATUSES, AdRequest, AdRequestEvent, Campaign, InfluencerProfile, User
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,7 @@ def test_reach_score_and_listed_flags_are_what_the_services_would_compute(seeded
     for p in profiles:
         assert p.reach == scoring.estimated_reach(p.followers, p.engagement_rate)
         assert p.score == scoring.relevance_score(p.reach, p.engagement_rate)
-    with db.Session.begin() as s:  # recompute every flag with core/listing.py; nothing may change
+    with db.Session.begin() as s:  # recompute every flag with core/marketplace/listing.py; nothing may change
         for user_id in before["influencers"]:
             listing.refresh_influencer(s, user_id)
         listing.refresh_campaigns(s)
@@ -130,8 +130,8 @@ def test_seeded_users_can_log_in_and_negotiate_through_the_services(seeded):
 
 
 def test_the_same_seed_generates_the_same_data(sqlite_database, tmp_path):
-    from core import bootstrap
-    from core.db import connect
+    from core.platform import bootstrap
+    from core.platform.db import connect
 
     other = connect(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     bootstrap.init_database(other)
@@ -147,7 +147,7 @@ def test_the_same_seed_generates_the_same_data(sqlite_database, tmp_path):
 
 def test_the_command_line_migrates_an_empty_database_and_loads_it(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    done = subprocess.run([sys.executable, "-m", "core.seed_bulk", "--influencers", "40", "--campaigns", "10",
+    done = subprocess.run([sys.executable, "-m", "core.demo.seed_bulk", "--influencers", "40", "--campaigns", "10",
                            "--requests", "100", "--url", url], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "100 ad requests" in done.stdout

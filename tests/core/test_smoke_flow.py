@@ -1,5 +1,5 @@
 """End-to-end use of the core services in one negotiation."""
-from core import ad_requests, search, stats, campaigns
+from core.marketplace import ad_requests, campaigns, search, stats
 from tests import factories as f
 
 

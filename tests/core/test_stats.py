@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
-from core import accounts, ad_requests, campaigns, stats
 from core.errors import PermissionDenied
+from core.marketplace import accounts, ad_requests, campaigns, stats
 from core.models import AdRequest, User
-from core.timeutil import utcnow
+from core.platform.timeutil import utcnow
 from tests import factories as f
 from tests.conftest import ADMIN_PASSWORD
 

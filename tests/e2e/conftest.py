@@ -76,7 +76,7 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         return
     data_dir = tmp_path_factory.mktemp("e2e-data")
     env = _server_env(data_dir)
-    seeded = subprocess.run([str(PYTHON), "-m", "core.seed"], cwd=ROOT, env=env, capture_output=True, text=True,
+    seeded = subprocess.run([str(PYTHON), "-m", "core.demo.seed"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=180)
     assert seeded.returncode == 0, f"seeding failed:\n{seeded.stdout}\n{seeded.stderr}"
     port = _free_port()

@@ -7,7 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.config import reset_settings
+from core.platform.config import reset_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.models import SponsorProfile, User
-from core.passwords import verify_password
+from core.platform.passwords import verify_password
 from tests import factories as f
 from tests.pages.conftest import app_test
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import ad_requests, audit
+from core import audit
+from core.marketplace import ad_requests
 from core.models import Campaign, User
 from tests import factories as f
 

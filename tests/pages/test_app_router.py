@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core import accounts
+from core.marketplace import accounts
 from core.models import User
 from tests import factories as f
 from tests.conftest import ADMIN_PASSWORD

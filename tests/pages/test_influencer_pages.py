@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import accounts, ad_requests, campaigns, notifications
+from core.marketplace import accounts, ad_requests, campaigns
+from core.messaging import notifications
 from core.models import AdRequest
 from tests import factories as f
 

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
-from core import reminders, reports
-from core.timeutil import month_start, previous_month, today
+from core.messaging import reminders
 from core.models import ExportJob, User
+from core.platform.timeutil import month_start, previous_month, today
+from core.reporting import reports
 from tests import factories as f
 from tests.pages.conftest import app_test
 

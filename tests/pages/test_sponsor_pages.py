@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from core import accounts, ad_requests, csvsafe
+from core.marketplace import accounts, ad_requests
 from core.models import AdRequest, Campaign
-from core.timeutil import today
+from core.platform.timeutil import today
+from core.reporting import csvsafe
 from pages.common import sponsor_views
 from tests import factories as f
 from tests.pages.conftest import app_test

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
-from core.config import get_settings, reset_settings
+from core.platform.config import get_settings, reset_settings
 
 # Importing `tasks` builds the queue from the environment: make that an in-memory immediate queue so
 # collecting these tests never creates a queue file in the project's data folder.

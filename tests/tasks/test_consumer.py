@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core import exports
-from core.config import PROJECT_ROOT, get_settings, reset_settings
 from core.models import ExportJob
+from core.platform.config import PROJECT_ROOT, get_settings, reset_settings
+from core.reporting import exports
 from tasks.queue import make_huey
 from tests import factories as f
 from tests.tasks.conftest import database_url

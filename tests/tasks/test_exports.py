@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from core import ad_requests, csvsafe, exports
-from core.config import get_settings
 from core.errors import Conflict, NotFound, PermissionDenied
+from core.marketplace import ad_requests
 from core.models import AdRequest, ExportJob, Notification
-from core.timeutil import today
+from core.platform.config import get_settings
+from core.platform.timeutil import today
+from core.reporting import csvsafe, exports
 from tests import factories as f
 
 

@@ -8,7 +8,7 @@ import pytest
 from huey import RedisHuey, SqliteHuey
 
 import tasks
-from core.config import get_settings, reset_settings
+from core.platform.config import get_settings, reset_settings
 from tasks.queue import make_huey
 
 REDIS_URL = os.environ.get("IESCP_TEST_REDIS_URL")

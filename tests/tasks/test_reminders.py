@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, update
 
-from core import accounts, ad_requests, reminders
-from core.config import get_settings, reset_settings
 from core.errors import PermissionDenied
+from core.marketplace import accounts, ad_requests
+from core.messaging import reminders
 from core.models import Notification, ReminderDelivery, User
+from core.platform.config import get_settings, reset_settings
 from tests import factories as f
 
 MORNING = dt.datetime(2026, 12, 1, 8, 0)

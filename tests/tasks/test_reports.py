@@ -9,10 +9,11 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
-from core import ad_requests, reports
 from core.errors import InvalidInput, PermissionDenied
+from core.marketplace import ad_requests
 from core.models import AdRequestEvent, AuditLog, Campaign, MonthlyReport, Notification
-from core.timeutil import today
+from core.platform.timeutil import today
+from core.reporting import reports
 from tests import factories as f
 
 DECEMBER = dt.date(2026, 12, 1)
@@ -86,7 +87,7 @@ def test_on_new_years_day_the_report_covers_december(database, december):
 
 
 def test_report_day_is_clamped_to_short_months(monkeypatch):
-    from core.config import reset_settings
+    from core.platform.config import reset_settings
 
     monkeypatch.setenv("IESCP_REPORT_DAY", "31")
     reset_settings()

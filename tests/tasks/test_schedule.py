@@ -6,11 +6,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.config import reset_settings
 from core.models import MonthlyReport, ReminderDelivery
-from tests import factories as f
-from tasks import exports as export_tasks, reminders as reminder_tasks, reports as report_tasks
+from core.platform.config import reset_settings
+from tasks import exports as export_tasks
+from tasks import reminders as reminder_tasks
+from tasks import reports as report_tasks
 from tasks.queue import huey
+from tests import factories as f
 
 BY_NAME = {wrapper.task_class.__name__: wrapper for wrapper in (
     reminder_tasks.daily_reminders, reminder_tasks.reminders_catch_up, report_tasks.monthly_reports,

@@ -4,16 +4,15 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-21 14:01:06.580911
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
 
-# Frozen copies of core/fulltext.py's DDL as of this revision (a migration must not change later).
+# Frozen copies of core/platform/fulltext.py's DDL as of this revision (a migration must not change later).
 SQLITE_FULLTEXT = [
     "CREATE VIRTUAL TABLE influencer_fts USING fts5(display_name, category, niche, bio, content='influencer_profiles', content_rowid='user_id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
     'CREATE TRIGGER influencer_fts_ai AFTER INSERT ON influencer_profiles BEGIN INSERT INTO influencer_fts(rowid, display_name, category, niche, bio) VALUES (new.user_id, new.display_name, new.category, new.niche, new.bio); END',

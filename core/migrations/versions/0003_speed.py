@@ -27,7 +27,7 @@ SQLite, EXPLAIN ANALYZE on PostgreSQL):
   Prefix queries ('yog:*') make PostgreSQL recheck every candidate row, and with the expression
   index each recheck re-ran to_tsvector: counting a common word over 100k profiles took 1.3 s,
   and pages filtered by the expression while walking the sort index took 60-180 ms. With the
-  stored column the same count is ~50x cheaper (see core/fulltext.py and bench/RESULTS.md).
+  stored column the same count is ~50x cheaper (see core/platform/fulltext.py and bench/RESULTS.md).
 """
 from alembic import op
 
@@ -37,7 +37,7 @@ branch_labels = None
 depends_on = None
 
 
-# Frozen copies of core/fulltext.py's PostgreSQL DDL as of this revision.
+# Frozen copies of core/platform/fulltext.py's PostgreSQL DDL as of this revision.
 _DOCUMENT = {
     "influencer_profiles": "to_tsvector('simple', coalesce(display_name, '') || ' ' || coalesce(category, '') || ' ' "
                            "|| coalesce(niche, '') || ' ' || coalesce(bio, ''))",

@@ -26,16 +26,26 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, mailer, notifications, permissions, templating
-from core.config import Settings, get_settings
-from core.db import Database
+from core import audit, permissions
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.models import (OPEN_AD_REQUEST_STATUSES, AdRequest, AdRequestEvent, Campaign, InfluencerProfile,
-                         MonthlyReport, SponsorProfile, User)
+from core.messaging import mailer, notifications
+from core.messaging.reminders import local_time
+from core.models import (
+    OPEN_AD_REQUEST_STATUSES,
+    AdRequest,
+    AdRequestEvent,
+    Campaign,
+    InfluencerProfile,
+    MonthlyReport,
+    SponsorProfile,
+    User,
+)
 from core.money import format_cents
 from core.permissions import Actor
-from core.reminders import local_time
-from core.timeutil import month_start, previous_month, utcnow
+from core.platform import templating
+from core.platform.config import Settings, get_settings
+from core.platform.db import Database
+from core.platform.timeutil import month_start, previous_month, utcnow
 
 log = logging.getLogger("iescp.reports")
 

@@ -11,12 +11,12 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Engine
 
 from core import permissions
-from core.config import get_settings
-from core.db import Database
 from core.models import User
-from core.passwords import hash_password
+from core.platform.config import get_settings
+from core.platform.db import Database
+from core.platform.passwords import hash_password
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 _PG_MIGRATION_LOCK = 724_001  # any constant: serialises concurrent starts of app and workers
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core import permissions
 from core.models import AdRequest, Campaign, InfluencerProfile, User
 from core.permissions import Actor
-from core.timeutil import utcnow
+from core.platform.timeutil import utcnow
 
 
 def _month(column):

@@ -9,7 +9,7 @@ and no page can mutate what another user will read.
 Keys (see `key()`): a code version, the database's identity, the kind, every argument that
 changes the answer (including the viewer's scope when results depend on it) and the current
 generation of each cachegen scope the answer depends on. Writes bump those generations in their own
-transaction (core/cachegen.py), so a write committed by any process — another replica, a worker —
+transaction (core/platform/cachegen.py), so a write committed by any process — another replica, a worker —
 changes the key and every process misses on its next read. Reading the generations is one primary-
 key lookup in the reader's transaction; nothing has to be deleted from the cache.
 
@@ -36,10 +36,10 @@ from dogpile.cache.proxy import ProxyBackend
 from dogpile.cache.region import CacheRegion
 from sqlalchemy.orm import Session
 
-from core import cachegen
-from core.config import get_settings
-from core.db import Database
-from core.timeutil import utcnow
+from core.platform import cachegen
+from core.platform.config import get_settings
+from core.platform.db import Database
+from core.platform.timeutil import utcnow
 
 log = logging.getLogger("iescp.cache")
 T = TypeVar("T")

@@ -27,14 +27,24 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, mailer, notifications, permissions, templating, validate, webhooks
-from core.config import Settings, get_settings
-from core.db import Database
-from core.models import (OPEN_AD_REQUEST_STATUSES, AdRequest, AuditLog, Campaign, InfluencerProfile,
-                         ReminderDelivery, SponsorProfile, User)
+from core import audit, permissions, validate
+from core.messaging import mailer, notifications, webhooks
+from core.models import (
+    OPEN_AD_REQUEST_STATUSES,
+    AdRequest,
+    AuditLog,
+    Campaign,
+    InfluencerProfile,
+    ReminderDelivery,
+    SponsorProfile,
+    User,
+)
 from core.money import format_cents
 from core.permissions import Actor
-from core.timeutil import utcnow
+from core.platform import templating
+from core.platform.config import Settings, get_settings
+from core.platform.db import Database
+from core.platform.timeutil import utcnow
 
 log = logging.getLogger("iescp.reminders")
 

@@ -12,13 +12,23 @@ from sqlalchemy import String, and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, cachegen, notifications, permissions, validate
+from core import audit, permissions, validate
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.models import (AD_REQUEST_STATUSES, OPEN_AD_REQUEST_STATUSES, AdRequest, AdRequestEvent, Campaign,
-                         InfluencerProfile, SponsorProfile, User)
+from core.messaging import notifications
+from core.models import (
+    AD_REQUEST_STATUSES,
+    OPEN_AD_REQUEST_STATUSES,
+    AdRequest,
+    AdRequestEvent,
+    Campaign,
+    InfluencerProfile,
+    SponsorProfile,
+    User,
+)
 from core.money import check_cents, format_cents
 from core.permissions import Actor
-from core.timeutil import today, utcnow
+from core.platform import cachegen
+from core.platform.timeutil import today, utcnow
 
 OTHER_PARTY = {"sponsor": "influencer", "influencer": "sponsor"}
 

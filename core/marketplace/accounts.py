@@ -10,15 +10,17 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, cachegen, listing, notifications, permissions, scoring, validate
-from core.config import get_settings
+from core import audit, permissions, validate
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.marketplace import listing, scoring
+from core.messaging import notifications
 from core.models import PLATFORMS, SPONSOR_KINDS, InfluencerProfile, SponsorProfile, User
 from core.money import check_cents
-from core.passwords import burn_equal_time, hash_password, verify_password
 from core.permissions import Actor
-from core.timeutil import utcnow
-
+from core.platform import cachegen
+from core.platform.config import get_settings
+from core.platform.passwords import burn_equal_time, hash_password, verify_password
+from core.platform.timeutil import utcnow
 
 GCHAT_WEBHOOK_HOSTS = frozenset({"chat.googleapis.com"})
 

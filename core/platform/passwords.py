@@ -7,7 +7,8 @@ from functools import lru_cache
 import bcrypt
 
 from core import validate
-from core.config import get_settings
+from core.platform.config import get_settings
+
 
 def hash_password(password: str) -> str:
     """A bcrypt hash of password after checking the password rules."""

@@ -1,6 +1,6 @@
 """Demo data: a small believable marketplace with demo logins, created through the real services.
 
-Usage: python -m core.seed            (init the database if needed, add demo data once, print logins)
+Usage: python -m core.demo.seed            (init the database if needed, add demo data once, print logins)
 """
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import random
 from faker import Faker
 from sqlalchemy import select, update
 
-from core import accounts, ad_requests, bootstrap, campaigns
-from core.config import get_settings
-from core.db import Database, connect
+from core.marketplace import accounts, ad_requests, campaigns
 from core.models import AdRequest, AdRequestEvent, Campaign, User
 from core.permissions import Actor
-from core.timeutil import today, utcnow
+from core.platform import bootstrap
+from core.platform.config import get_settings
+from core.platform.db import Database, connect
+from core.platform.timeutil import today, utcnow
 
 DEMO_PASSWORD = "Demo-pass-1"
 DEMO_ADMIN_PASSWORD = "Admin-demo-1"

@@ -4,7 +4,7 @@
 to a migrated database. It bypasses the services (which cost ~1 ms per row) but keeps every
 invariant they keep:
 
-- influencer reach and score come from core.scoring; `listed` flags follow core/listing.py;
+- influencer reach and score come from core.marketplace.scoring; `listed` flags follow core/marketplace/listing.py;
 - a campaign's committed_cents is the sum of its accepted + completed payments and never exceeds
   budget_cents (budgets are raised to cover what was generated as accepted);
 - at most one live (pending/negotiating/accepted) request per (campaign, influencer) — in fact
@@ -20,7 +20,7 @@ generated, reported as `busiest_sponsor_id`) owns far more campaigns than any ot
 
 Speed: rows are built from small word pools with numpy (no per-row Faker), secondary indexes are
 dropped and rebuilt after the load; SQLite loads with executemany in chunks, PostgreSQL with COPY.
-CLI: python -m core.seed_bulk --influencers 100000 --campaigns 50000 --requests 1000000 --url URL
+CLI: python -m core.demo.seed_bulk --influencers 100000 --campaigns 50000 --requests 1000000 --url URL
 """
 from __future__ import annotations
 
@@ -33,11 +33,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from core import cachegen, scoring
-from core.db import Database
+from core.marketplace import scoring
 from core.models import PLATFORMS
-from core.passwords import hash_password
-from core.timeutil import utcnow
+from core.platform import cachegen
+from core.platform.db import Database
+from core.platform.passwords import hash_password
+from core.platform.timeutil import utcnow
 
 BULK_PASSWORD = "Bulk-pass-1"
 CHUNK = 50_000
@@ -595,9 +596,9 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
 
 
 def main(argv: list[str] | None = None) -> int:
-    from core import bootstrap
-    from core.config import get_settings
-    from core.db import connect
+    from core.platform import bootstrap
+    from core.platform.config import get_settings
+    from core.platform.db import connect
 
     parser = argparse.ArgumentParser(description="Generate a large believable IESCP data set quickly.")
     parser.add_argument("--influencers", type=int, default=100_000)

@@ -22,15 +22,28 @@ import pandas as pd
 from sqlalchemy import String, case, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from core import accounts, csvsafe, mailer, notifications, templating, validate
-from core.config import Settings, get_settings
-from core.db import Database
+from core import validate
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from core.models import (AD_REQUEST_STATUSES, CAMPAIGN_STATUSES, COMMITTED_AD_REQUEST_STATUSES,
-                         OPEN_AD_REQUEST_STATUSES, AdRequest, Campaign, ExportJob, InfluencerProfile, SponsorProfile,
-                         User)
+from core.marketplace import accounts
+from core.messaging import mailer, notifications
+from core.models import (
+    AD_REQUEST_STATUSES,
+    CAMPAIGN_STATUSES,
+    COMMITTED_AD_REQUEST_STATUSES,
+    OPEN_AD_REQUEST_STATUSES,
+    AdRequest,
+    Campaign,
+    ExportJob,
+    InfluencerProfile,
+    SponsorProfile,
+    User,
+)
 from core.permissions import Actor
-from core.timeutil import utcnow
+from core.platform import templating
+from core.platform.config import Settings, get_settings
+from core.platform.db import Database
+from core.platform.timeutil import utcnow
+from core.reporting import csvsafe
 
 log = logging.getLogger("iescp.exports")
 

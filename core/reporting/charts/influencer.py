@@ -12,7 +12,7 @@ def monthly_series(by_month: pd.DataFrame, *, min_months: int = MIN_MONTHS) -> p
     """Every month from the first to the last in by_month (gaps as 0, and at least min_months ending
     with the last one), amounts in currency units.
 
-    by_month is core.ad_requests.earnings_by_month's frame: month ("YYYY-MM"), amount_cents.
+    by_month is core.marketplace.ad_requests.earnings_by_month's frame: month ("YYYY-MM"), amount_cents.
     """
     if by_month.empty:
         return pd.DataFrame({"month": pd.Series(dtype="str"), "amount": pd.Series(dtype="float64")})

@@ -31,7 +31,7 @@ def _layout(figure: go.Figure, *, height: int, **extra) -> go.Figure:
 def budget_burn_figure(burn: pd.DataFrame, budget_cents: int) -> go.Figure:
     """Money committed per day (bars) and its running total (line) against the total budget.
 
-    burn is core.campaigns.budget_burn's frame: day, committed_cents, cumulative_cents.
+    burn is core.marketplace.campaigns.budget_burn's frame: day, committed_cents, cumulative_cents.
     """
     figure = go.Figure()
     figure.add_bar(x=burn["day"], y=_units(burn["committed_cents"]), name="Committed that day",
@@ -51,7 +51,7 @@ def budget_burn_figure(burn: pd.DataFrame, budget_cents: int) -> go.Figure:
 def campaign_budget_figure(campaigns: pd.DataFrame) -> go.Figure:
     """Committed vs remaining budget per campaign (stacked horizontal bars, biggest budgets first).
 
-    campaigns is core.campaigns.list_sponsor_campaigns' frame.
+    campaigns is core.marketplace.campaigns.list_sponsor_campaigns' frame.
     """
     top = campaigns.nlargest(MAX_CAMPAIGN_BARS, "budget_cents").iloc[::-1]
     # Plotly renders a subset of HTML tags in labels: escape user-chosen names.

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Notification, User
 from core.permissions import Actor
-from core.timeutil import utcnow
+from core.platform.timeutil import utcnow
 
 
 def notify(session: Session, user_id: int, kind: str, title: str, body: str = "", link: str | None = None) -> None:

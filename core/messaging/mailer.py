@@ -16,8 +16,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from core.config import Settings, get_settings
-from core.timeutil import utcnow
+from core.platform.config import Settings, get_settings
+from core.platform.timeutil import utcnow
 
 log = logging.getLogger("iescp.mail")
 

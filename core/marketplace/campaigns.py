@@ -5,11 +5,14 @@ import pandas as pd
 from sqlalchemy import case, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from core import audit, cachegen, listing, notifications, permissions, validate
+from core import audit, permissions, validate
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.marketplace import listing
+from core.messaging import notifications
 from core.models import CAMPAIGN_STATUSES, AdRequest, Campaign, SponsorProfile
 from core.money import check_cents, format_cents
 from core.permissions import Actor
+from core.platform import cachegen
 
 # Which status changes a sponsor may make; others raise Conflict.
 STATUS_TRANSITIONS = {
@@ -105,7 +108,7 @@ def set_visibility(session: Session, *, actor: Actor, campaign_id: int, is_publi
 
 def set_status(session: Session, *, actor: Actor, campaign_id: int, status: str, note: str = "") -> None:
     """Move a campaign through draft → active → completed, or cancel it; open requests are withdrawn."""
-    from core import ad_requests  # local import: ad_requests depends on this module
+    from core.marketplace import ad_requests  # local import: ad_requests depends on this module
 
     status = validate.choice(status, "Status", CAMPAIGN_STATUSES)
     campaign = own_campaign(session, actor, campaign_id, lock=True)

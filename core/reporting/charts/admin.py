@@ -1,4 +1,4 @@
-"""Admin dashboard charts: pure builders from core.stats.admin_statistics frames to plotly/altair figures."""
+"""Admin dashboard charts: pure builders from core.marketplace.stats.admin_statistics frames to plotly/altair figures."""
 from __future__ import annotations
 
 import altair as alt

@@ -1,7 +1,7 @@
-"""Cached versions of the hot read models, for pages and tasks (see core/cache.py for the rules).
+"""Cached versions of the hot read models, for pages and tasks (see core/platform/cache.py for the rules).
 
 Each function takes the same keyword arguments as the core read it wraps, with a `db`
-(core.db.Database) instead of a session, checks the actor's permission BEFORE looking at the
+(core.platform.db.Database) instead of a session, checks the actor's permission BEFORE looking at the
 cache, and returns the same plain data plus `as_of`, the naive-UTC time the figures were computed
 (a cache hit can be up to the kind's TTL old when nothing it tracks changed):
 
@@ -26,11 +26,13 @@ import pandas as pd
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from core import cache, cachegen, campaigns, permissions, search, stats
-from core.db import Database
+from core import permissions
+from core.marketplace import campaigns, search, stats
 from core.models import LIVE_AD_REQUEST_STATUSES, AdRequest
 from core.permissions import Actor
-from core.timeutil import today
+from core.platform import cache, cachegen
+from core.platform.db import Database
+from core.platform.timeutil import today
 
 
 @dataclass(frozen=True)

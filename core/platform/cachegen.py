@@ -1,7 +1,7 @@
 """Cache generations: a counter per scope bumped inside the writing transaction.
 
 Cache keys embed the scope's generation, so a write committed by any process (app replica,
-worker) makes every process miss on its next read; see core/cache.py.
+worker) makes every process miss on its next read; see core/platform/cache.py.
 """
 from __future__ import annotations
 

@@ -10,12 +10,14 @@ from sqlalchemy import Integer, and_, column, exists, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from core import fulltext, permissions, scoring, validate
+from core import permissions, validate
 from core.errors import InvalidInput
+from core.marketplace import scoring
+from core.models import LIVE_AD_REQUEST_STATUSES, PLATFORMS, AdRequest, Campaign, InfluencerProfile, SponsorProfile
 from core.money import MAX_CENTS
-from core.models import PLATFORMS, AdRequest, Campaign, InfluencerProfile, LIVE_AD_REQUEST_STATUSES, SponsorProfile
 from core.permissions import Actor
-from core.timeutil import today
+from core.platform import fulltext
+from core.platform.timeutil import today
 
 MAX_PAGE = 200
 INFLUENCER_SORTS = {

@@ -1,0 +1,1 @@
+"""Believable demo data and bulk benchmark data, built through the real services."""

@@ -1,0 +1,1 @@
+"""Accounts, campaigns, ad requests and search: the two-sided marketplace itself."""

@@ -1,0 +1,1 @@
+"""Talking to users: in-app notifications, e-mail, webhooks and the daily reminders."""

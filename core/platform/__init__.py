@@ -1,0 +1,1 @@
+"""Infrastructure every package may use: settings, database, cache, clock, passwords, templates, full text, bootstrap."""
