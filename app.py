@@ -1,4 +1,5 @@
 """IESCP router: settings, login/registration, per-role navigation. Pages live in pages/<role>/."""
+
 import logging
 
 import streamlit as st
@@ -22,8 +23,9 @@ if actor is None:
     actor = login_view.render_login_screen(lambda username, password: auth.sign_in(authenticator, username, password))
     if actor is None:
         # Replace the previous role's navigation (a logout happens within a run): logged out, no pages.
-        st.navigation([st.Page(login_view.logged_out_page, title="Log in", url_path="login", default=True)],
-                      position="hidden").run()
+        st.navigation(
+            [st.Page(login_view.logged_out_page, title="Log in", url_path="login", default=True)], position="hidden"
+        ).run()
         st.stop()
     navigation.render_sidebar(actor)
 

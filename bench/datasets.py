@@ -5,6 +5,7 @@ iescp_bench_<scale>. bench/data/manifest.json remembers what each was built from
 generator version, seed) and how long the load took; a mismatch rebuilds the set. bench/data/ is
 git-ignored. The write benchmarks add a few hundred requests per run to a kept set.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -76,8 +77,9 @@ def _exists(backend: str, url: str) -> bool:
     server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as conn:
-            return bool(conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                     {"n": parsed.database}).scalar())
+            return bool(
+                conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar()
+            )
     finally:
         server.dispose()
 
@@ -97,20 +99,27 @@ def _recreate(backend: str, url: str) -> None:
         server.dispose()
 
 
-def ensure(backend: str, scale: Scale, *, seed: int, pg_server_url: str, rebuild: bool = False,
-           log=print) -> tuple[str, dict]:
+def ensure(
+    backend: str, scale: Scale, *, seed: int, pg_server_url: str, rebuild: bool = False, log=print
+) -> tuple[str, dict]:
     """The URL of a ready data set for backend/scale, building it if needed; and its load record."""
     url = url_for(backend, scale, seed, pg_server_url)
     key = f"{backend}:{scale.name}:{seed}"
     manifest = _manifest()
-    wanted = {"head": _head(), "generator": GENERATOR_VERSION, "seed": seed,
-              "counts": [scale.influencers, scale.campaigns, scale.requests]}
+    wanted = {
+        "head": _head(),
+        "generator": GENERATOR_VERSION,
+        "seed": seed,
+        "counts": [scale.influencers, scale.campaigns, scale.requests],
+    }
     record = manifest.get(key)
     if not rebuild and record and all(record.get(k) == v for k, v in wanted.items()) and _exists(backend, url):
         log(f"[{key}] reusing the data set built {record['built_at']}")
         return url, record
-    log(f"[{key}] building: {scale.influencers:,} influencers, {scale.campaigns:,} campaigns, "
-        f"{scale.requests:,} ad requests ...")
+    log(
+        f"[{key}] building: {scale.influencers:,} influencers, {scale.campaigns:,} campaigns, "
+        f"{scale.requests:,} ad requests ..."
+    )
     _recreate(backend, url)
     os.environ.setdefault("IESCP_ADMIN_PASSWORD", "Bench-admin-1")
     database = connect(url)
@@ -118,13 +127,22 @@ def ensure(backend: str, scale: Scale, *, seed: int, pg_server_url: str, rebuild
         started = time.perf_counter()
         bootstrap.init_database(database)
         migrate_s = time.perf_counter() - started
-        summary = seed_bulk.seed_bulk(database, influencers=scale.influencers, campaigns=scale.campaigns,
-                                      requests=scale.requests, seed=seed,
-                                      log=lambda m: log(f"[{key}]   {m}"))
+        summary = seed_bulk.seed_bulk(
+            database,
+            influencers=scale.influencers,
+            campaigns=scale.campaigns,
+            requests=scale.requests,
+            seed=seed,
+            log=lambda m: log(f"[{key}]   {m}"),
+        )
     finally:
         database.dispose()
-    record = {**wanted, "built_at": time.strftime("%Y-%m-%d %H:%M:%S"), "migrate_seconds": round(migrate_s, 2),
-              "load": summary.as_dict()}
+    record = {
+        **wanted,
+        "built_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "migrate_seconds": round(migrate_s, 2),
+        "load": summary.as_dict(),
+    }
     manifest = _manifest()
     manifest[key] = record
     _save_manifest(manifest)

@@ -3,6 +3,7 @@
 Each run is a fresh subprocess, so its peak RSS (ru_maxrss) is the export's own and not the
 bench's. Run as `python -m bench.export core|raw URL OUT_DIR`; prints one JSON line.
 """
+
 from __future__ import annotations
 
 import csv
@@ -43,8 +44,11 @@ def _core(url: str, out_dir: str) -> dict:
     with db.Session.begin() as s:
         admin = accounts.load_actor(s, s.scalar(select(User.id).where(User.role == "admin").order_by(User.id)))
         # A bench run killed half-way leaves its job 'running'; do not let it count against the limit.
-        s.execute(update(ExportJob).where(ExportJob.owner_id == admin.id, ExportJob.status.in_(("queued", "running")))
-                  .values(status="failed", error="abandoned bench run"))
+        s.execute(
+            update(ExportJob)
+            .where(ExportJob.owner_id == admin.id, ExportJob.status.in_(("queued", "running")))
+            .values(status="failed", error="abandoned bench run")
+        )
         job_id = exports.start_export(s, actor=admin, kind="ad_requests", filters={})
     baseline = _rss_mb()
     started = time.perf_counter()
@@ -56,8 +60,15 @@ def _core(url: str, out_dir: str) -> dict:
     if name:
         (Path(out_dir) / "exports" / name).unlink(missing_ok=True)
     db.dispose()
-    return {"status": status, "error": error, "seconds": seconds, "rows": rows, "bytes": size,
-            "baseline_rss_mb": baseline, "peak_rss_mb": _rss_mb()}
+    return {
+        "status": status,
+        "error": error,
+        "seconds": seconds,
+        "rows": rows,
+        "bytes": size,
+        "baseline_rss_mb": baseline,
+        "peak_rss_mb": _rss_mb(),
+    }
 
 
 def _raw(url: str, out_dir: str) -> dict:
@@ -101,15 +112,26 @@ def _raw(url: str, out_dir: str) -> dict:
     seconds = time.perf_counter() - started
     size = target.stat().st_size
     target.unlink()
-    return {"status": "done", "seconds": seconds, "rows": rows, "bytes": size, "baseline_rss_mb": baseline,
-            "peak_rss_mb": _rss_mb()}
+    return {
+        "status": "done",
+        "seconds": seconds,
+        "rows": rows,
+        "bytes": size,
+        "baseline_rss_mb": baseline,
+        "peak_rss_mb": _rss_mb(),
+    }
 
 
 def run_once(mode: str, url: str, out_dir: Path, env: dict | None = None) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([sys.executable, "-m", "bench.export", mode, url, str(out_dir)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800,
-                          env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)})
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.export", mode, url, str(out_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
+    )
     if done.returncode != 0:
         raise RuntimeError(f"export {mode} failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

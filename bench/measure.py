@@ -1,4 +1,5 @@
 """Timing helpers: interleaved repetitions, medians and p95, raw-driver floors of captured SQL."""
+
 from __future__ import annotations
 
 import contextlib
@@ -30,8 +31,14 @@ def summarise(samples_ms: list[float]) -> Stats:
     return Stats(statistics.median(ordered), p95, ordered[0], len(ordered))
 
 
-def interleaved(fns: dict[str, Callable[[], object]], *, min_reps: int = 15, max_reps: int = 300,
-                budget_s: float = 1.5, warmup: int = 2) -> dict[str, Stats]:
+def interleaved(
+    fns: dict[str, Callable[[], object]],
+    *,
+    min_reps: int = 15,
+    max_reps: int = 300,
+    budget_s: float = 1.5,
+    warmup: int = 2,
+) -> dict[str, Stats]:
     """Time each fn repeatedly, one of each per round, so they share the machine's noise.
 
     Stops after min_reps rounds once budget_s is spent (or at max_reps).
@@ -79,8 +86,9 @@ class RawConnection:
         else:
             import psycopg
 
-            self.conn = psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False),
-                                        autocommit=True)
+            self.conn = psycopg.connect(
+                parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+            )
 
     def replay(self, statements: list[tuple[str, object]]) -> int:
         """Run each captured statement and fetch all its rows; returns how many rows came back."""

@@ -3,6 +3,7 @@
 Each page script runs once to warm imports and caches, then repeatedly (a rerun, as when a user
 clicks); the floor is the raw-SQL replay of every SELECT the script sent during one run.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -29,8 +30,9 @@ MAIN_PAGES = [
 ]
 
 
-def bench_pages(ctx: Context, url: str, *, redis_url: str | None, min_reps: int, max_reps: int,
-                budget_s: float, log=print) -> dict:
+def bench_pages(
+    ctx: Context, url: str, *, redis_url: str | None, min_reps: int, max_reps: int, budget_s: float, log=print
+) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -78,14 +80,26 @@ def bench_pages(ctx: Context, url: str, *, redis_url: str | None, min_reps: int,
         with in_core.installed():
             at.run()
             in_core.samples.clear()
-            stats = interleaved({"page": page_run, "floor": lambda st_=statements: raw.replay(st_)},
-                                min_reps=min_reps, max_reps=max_reps, budget_s=budget_s, warmup=0)
+            stats = interleaved(
+                {"page": page_run, "floor": lambda st_=statements: raw.replay(st_)},
+                min_reps=min_reps,
+                max_reps=max_reps,
+                budget_s=budget_s,
+                warmup=0,
+            )
             core_ms = in_core.mean_per_run(stats["page"].n)
-        results[relative] = {"core": stats["page"].as_dict(), "floor": stats["floor"].as_dict(),
-                             "queries": len(statements), "target": target, "actor": who,
-                             "in_core_ms": core_ms}
-        log(f"    {relative}: {stats['page'].median_ms:.1f} ms (of which core calls ~{core_ms:.1f} ms; SQL floor "
-            f"{stats['floor'].median_ms:.2f} ms, {len(statements)} queries)")
+        results[relative] = {
+            "core": stats["page"].as_dict(),
+            "floor": stats["floor"].as_dict(),
+            "queries": len(statements),
+            "target": target,
+            "actor": who,
+            "in_core_ms": core_ms,
+        }
+        log(
+            f"    {relative}: {stats['page'].median_ms:.1f} ms (of which core calls ~{core_ms:.1f} ms; SQL floor "
+            f"{stats['floor'].median_ms:.2f} ms, {len(statements)} queries)"
+        )
     raw.close()
     return results
 
@@ -103,9 +117,18 @@ class _CoreClock:
 
         originals = {}
         targets = [(session, name) for name in ("current_actor", "read")]
-        targets += [(cached_reads, name) for name in ("admin_statistics", "sponsor_dashboard", "search_influencers",
-                                                       "search_campaigns", "facet_values", "list_sponsor_campaigns",
-                                                       "budget_burn")]
+        targets += [
+            (cached_reads, name)
+            for name in (
+                "admin_statistics",
+                "sponsor_dashboard",
+                "search_influencers",
+                "search_campaigns",
+                "facet_values",
+                "list_sponsor_campaigns",
+                "budget_burn",
+            )
+        ]
         for module, name in targets:
             original = getattr(module, name)
             originals[(module, name)] = original
@@ -124,6 +147,7 @@ class _CoreClock:
                 return fn(*args, **kwargs)
             finally:
                 self.samples.append((time.perf_counter() - started) * 1000)
+
         return wrapper
 
     def mean_per_run(self, runs: int) -> float:

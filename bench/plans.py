@@ -6,6 +6,7 @@ python -m bench.plans --url postgresql+psycopg://postgres@127.0.0.1:5432/iescp_b
 Statements are captured as SQLAlchemy sends them (with their parameters), then explained on the same
 connection, so what is shown is exactly the plan of the code path, not of a hand-written copy.
 """
+
 from __future__ import annotations
 
 import argparse

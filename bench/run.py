@@ -17,6 +17,7 @@ measures, with medians and p95 over interleaved repetitions:
 Results go to bench/results.json (raw) and bench/RESULTS.md (tables + bench/analysis.md).
 The machine is shared: medians, p95 and especially core/floor ratios matter more than absolutes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,14 @@ RESULTS_JSON = BENCH / "results.json"
 def _environment() -> dict:
     import sqlalchemy
 
-    info = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "sqlalchemy": sqlalchemy.__version__,
-            "cpus": os.cpu_count(), "machine": platform.machine(), "started_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+    info = {
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "started_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     try:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
         info["git_head"] = rev.stdout.strip()
@@ -66,13 +73,19 @@ def _reads(ctx, url: str, args, log) -> dict:
             cached[name]()  # fill the entry; the timed calls are hits
             fns["cached"] = cached[name]
         heavy = name.startswith("admin statistics") or name == "filter facets"
-        stats = interleaved(fns, min_reps=7 if heavy else args.min_reps, max_reps=args.max_reps,
-                            budget_s=args.budget * (2 if heavy else 1))
+        stats = interleaved(
+            fns,
+            min_reps=7 if heavy else args.min_reps,
+            max_reps=args.max_reps,
+            budget_s=args.budget * (2 if heavy else 1),
+        )
         results[name] = {k: v.as_dict() for k, v in stats.items()}
         results[name]["queries"] = len(statements)
         ratio = stats["core"].median_ms / max(stats["floor"].median_ms, 1e-6)
-        log(f"    {name}: core {stats['core'].median_ms:.2f} ms, floor {stats['floor'].median_ms:.2f} ms "
-            f"(x{ratio:.1f})" + (f", cached {stats['cached'].median_ms:.2f} ms" if "cached" in stats else ""))
+        log(
+            f"    {name}: core {stats['core'].median_ms:.2f} ms, floor {stats['floor'].median_ms:.2f} ms "
+            f"(x{ratio:.1f})" + (f", cached {stats['cached'].median_ms:.2f} ms" if "cached" in stats else "")
+        )
 
     # Admin statistics through the cache when it must recompute (the first view after a write).
     def cold():
@@ -108,9 +121,11 @@ def _export(url: str, backend: str, args, log) -> dict:
     for _ in range(args.export_reps):
         runs["core"].append(run_once("core", url, out_dir))
         runs["floor"].append(run_once("raw", url, out_dir))
-        log(f"    export: core {runs['core'][-1]['seconds']:.1f} s / {runs['core'][-1]['peak_rss_mb']:.0f} MB, "
+        log(
+            f"    export: core {runs['core'][-1]['seconds']:.1f} s / {runs['core'][-1]['peak_rss_mb']:.0f} MB, "
             f"raw {runs['floor'][-1]['seconds']:.1f} s / {runs['floor'][-1]['peak_rss_mb']:.0f} MB, "
-            f"{runs['core'][-1]['rows']:,} rows")
+            f"{runs['core'][-1]['rows']:,} rows"
+        )
     return runs
 
 
@@ -122,8 +137,9 @@ def run_one(backend: str, scale_name: str, args, log, previous: dict | None = No
     from core.platform.db import connect
 
     scale = datasets.SCALES[scale_name]
-    url, record = datasets.ensure(backend, scale, seed=args.seed, pg_server_url=args.pg_url, rebuild=args.rebuild,
-                                  log=log)
+    url, record = datasets.ensure(
+        backend, scale, seed=args.seed, pg_server_url=args.pg_url, rebuild=args.rebuild, log=log
+    )
     redis_url = args.redis_url if backend == "postgres" else None
     os.environ.pop("IESCP_REDIS_URL", None)
     if redis_url:
@@ -133,11 +149,21 @@ def run_one(backend: str, scale_name: str, args, log, previous: dict | None = No
     cache.use(cache.build(redis_url))
     db = connect(url)
     ctx = scenarios.Context.load(db)
-    run = {"backend": backend, "scale": scale_name, "cache": "redis" if redis_url else "in-process",
-           "counts": {"influencers": scale.influencers, "campaigns": scale.campaigns, "requests": scale.requests},
-           "dataset": record, "actors": {"busy_sponsor": ctx.busy_sponsor.id, "busy_influencer": ctx.busy_influencer.id,
-                                         "sponsor": ctx.sponsor.id, "influencer": ctx.influencer.id},
-           "deep_rank": ctx.deep_rank, "load_average": {"start": load_average()}}
+    run = {
+        "backend": backend,
+        "scale": scale_name,
+        "cache": "redis" if redis_url else "in-process",
+        "counts": {"influencers": scale.influencers, "campaigns": scale.campaigns, "requests": scale.requests},
+        "dataset": record,
+        "actors": {
+            "busy_sponsor": ctx.busy_sponsor.id,
+            "busy_influencer": ctx.busy_influencer.id,
+            "sponsor": ctx.sponsor.id,
+            "influencer": ctx.influencer.id,
+        },
+        "deep_rank": ctx.deep_rank,
+        "load_average": {"start": load_average()},
+    }
     previous = previous or {}
     for part in ("reads", "writes", "export", "pages"):  # parts skipped now keep their last measurement
         if part in args.skip and part in previous:
@@ -150,8 +176,9 @@ def run_one(backend: str, scale_name: str, args, log, previous: dict | None = No
         from bench.writes import bench_writes
 
         log(f"[{backend}:{scale_name}] writes")
-        run["writes"] = bench_writes(ctx, url, min_reps=args.min_reps, max_reps=min(args.max_reps, 150),
-                                     budget_s=args.budget)
+        run["writes"] = bench_writes(
+            ctx, url, min_reps=args.min_reps, max_reps=min(args.max_reps, 150), budget_s=args.budget
+        )
         for name, v in run["writes"].items():
             log(f"    {name}: service {v['core']['median_ms']:.2f} ms, raw {v['floor']['median_ms']:.2f} ms")
     if "export" not in args.skip and not (scale_name == "1m" and "export-1m" not in args.include):
@@ -161,8 +188,15 @@ def run_one(backend: str, scale_name: str, args, log, previous: dict | None = No
         from bench.pages import bench_pages
 
         log(f"[{backend}:{scale_name}] pages")
-        run["pages"] = bench_pages(ctx, url, redis_url=redis_url, min_reps=max(5, args.min_reps // 2),
-                                   max_reps=60, budget_s=args.budget, log=log)
+        run["pages"] = bench_pages(
+            ctx,
+            url,
+            redis_url=redis_url,
+            min_reps=max(5, args.min_reps // 2),
+            max_reps=60,
+            budget_s=args.budget,
+            log=log,
+        )
     run["load_average"]["end"] = load_average()
     run["measured_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
     db.dispose()
@@ -174,9 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark IESCP at scale (see bench/README.md).")
     parser.add_argument("--scales", default="10k,100k", help="comma-separated: 10k, 100k, 1m")
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
-    parser.add_argument("--pg-url", default=os.environ.get("IESCP_BENCH_POSTGRES_URL",
-                                                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
-                        help="any database on the PostgreSQL server; bench databases are created beside it")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("IESCP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        help="any database on the PostgreSQL server; bench databases are created beside it",
+    )
     parser.add_argument("--redis-url", default=os.environ.get("IESCP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--rebuild", action="store_true", help="regenerate the data sets even if kept ones match")
@@ -184,12 +220,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-reps", type=int, default=300)
     parser.add_argument("--budget", type=float, default=1.5, help="seconds of repetitions per measurement")
     parser.add_argument("--export-reps", type=int, default=3)
-    parser.add_argument("--skip", default="",
-                        help="comma-separated parts to skip: reads, writes, export, pages (with --merge a skipped "
-                             "part keeps its previous figures)")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated parts to skip: reads, writes, export, pages (with --merge a skipped "
+        "part keeps its previous figures)",
+    )
     parser.add_argument("--include", default="", help="export-1m: also export 10M rows at the 1m scale")
-    parser.add_argument("--merge", action="store_true",
-                        help="keep other runs already in bench/results.json (replace same backend+scale)")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep other runs already in bench/results.json (replace same backend+scale)",
+    )
     parser.add_argument("--no-report", action="store_true")
     args = parser.parse_args(argv)
     args.skip = {s for s in args.skip.split(",") if s}

@@ -4,6 +4,7 @@ The raw floor writes the same rows the service writes (the request, its history 
 notification, the cache generations; for accept also the guarded campaign charge and the audit
 row) in one transaction, without the reads and checks the service does first.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,16 +31,29 @@ class WriteSetup:
 def _setup(ctx: Context, needed: int) -> WriteSetup:
     with ctx.db.ReadSession.begin() as s:
         campaign_id = s.scalar(
-            select(Campaign.id).where(Campaign.sponsor_id == ctx.busy_sponsor.id, Campaign.status == "active",
-                                      Campaign.flagged.is_(False), Campaign.end_date >= func.current_date())
-            .order_by((Campaign.budget_cents - Campaign.committed_cents).desc()).limit(1))
+            select(Campaign.id)
+            .where(
+                Campaign.sponsor_id == ctx.busy_sponsor.id,
+                Campaign.status == "active",
+                Campaign.flagged.is_(False),
+                Campaign.end_date >= func.current_date(),
+            )
+            .order_by((Campaign.budget_cents - Campaign.committed_cents).desc())
+            .limit(1)
+        )
         if campaign_id is None:
             raise RuntimeError("the busiest sponsor has no active campaign to bench writes on")
-        taken = select(AdRequest.influencer_id).where(AdRequest.campaign_id == campaign_id,
-                                                      AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES))
-        ids = list(s.scalars(select(InfluencerProfile.user_id).where(InfluencerProfile.listed.is_(True),
-                                                                     InfluencerProfile.user_id.not_in(taken))
-                             .order_by(InfluencerProfile.user_id.desc()).limit(needed)))
+        taken = select(AdRequest.influencer_id).where(
+            AdRequest.campaign_id == campaign_id, AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES)
+        )
+        ids = list(
+            s.scalars(
+                select(InfluencerProfile.user_id)
+                .where(InfluencerProfile.listed.is_(True), InfluencerProfile.user_id.not_in(taken))
+                .order_by(InfluencerProfile.user_id.desc())
+                .limit(needed)
+            )
+        )
     return WriteSetup(campaign_id, ctx.busy_sponsor.id, ids)
 
 
@@ -63,8 +77,14 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
         influencer_id = next(core_ids)
         with ctx.db.Session.begin() as s:
             request_id = ad_requests.send_ad_request(
-                s, actor=ctx.busy_sponsor, campaign_id=setup.campaign_id, influencer_id=influencer_id,
-                payment_cents=PAYMENT, requirements="One story with a link", message="Bench offer")
+                s,
+                actor=ctx.busy_sponsor,
+                campaign_id=setup.campaign_id,
+                influencer_id=influencer_id,
+                payment_cents=PAYMENT,
+                requirements="One story with a link",
+                message="Bench offer",
+            )
         sent_core.append((request_id, influencer_id))
 
     def core_accept():
@@ -79,51 +99,88 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
                 f"INSERT INTO ad_requests (campaign_id, influencer_id, initiated_by, requirements, payment_cents, "
                 f"status, turn, created_at, updated_at) VALUES ({q}, {q}, 'sponsor', {q}, {q}, 'pending', "
                 f"'influencer', {q}, {q}) RETURNING id",
-                (setup.campaign_id, influencer_id, "One story with a link", PAYMENT, now, now)).fetchone()[0]
+                (setup.campaign_id, influencer_id, "One story with a link", PAYMENT, now, now),
+            ).fetchone()[0]
             conn.execute(
                 f"INSERT INTO ad_request_events (ad_request_id, actor_id, actor_party, action, to_status, "
                 f"amount_cents, message, at) VALUES ({q}, {q}, 'sponsor', 'sent', 'pending', {q}, {q}, {q})",
-                (request_id, setup.sponsor_id, PAYMENT, "Bench offer", now))
+                (request_id, setup.sponsor_id, PAYMENT, "Bench offer", now),
+            )
             conn.execute(
                 f"INSERT INTO notifications (user_id, kind, title, body, link, created_at) "
                 f"VALUES ({q}, 'ad_request', {q}, {q}, {q}, {q})",
-                (influencer_id, "New ad request", "Offer", f"request:{request_id}", now))
+                (influencer_id, "New ad request", "Offer", f"request:{request_id}", now),
+            )
             conn.execute(
                 f"UPDATE cache_generations SET version = version + 1 WHERE scope IN ({q}, {q}, {q})",
-                (cachegen.STATS, cachegen.sponsor_scope(setup.sponsor_id), cachegen.influencer_scope(influencer_id)))
+                (cachegen.STATS, cachegen.sponsor_scope(setup.sponsor_id), cachegen.influencer_scope(influencer_id)),
+            )
         sent_floor.append((request_id, influencer_id))
 
     def floor_accept():
         request_id, influencer_id = sent_floor.pop(0)
         now = _now_text(raw.dialect)
-        raw.execute_script([
-            (f"UPDATE ad_requests SET status = 'accepted', turn = NULL, accepted_at = {q}, updated_at = {q} "
-             f"WHERE id = {q} AND status IN ('pending', 'negotiating') AND turn = 'influencer' "
-             f"AND payment_cents = {q}", (now, now, request_id, PAYMENT)),
-            (f"UPDATE campaigns SET committed_cents = committed_cents + {q} WHERE id = {q} AND status = 'active' "
-             f"AND flagged = {'0' if raw.dialect == 'sqlite' else 'false'} AND committed_cents + {q} <= budget_cents",
-             (PAYMENT, setup.campaign_id, PAYMENT)),
-            (f"INSERT INTO ad_request_events (ad_request_id, actor_id, actor_party, action, from_status, to_status, "
-             f"amount_cents, message, at) VALUES ({q}, {q}, 'influencer', 'accepted', 'pending', 'accepted', {q}, "
-             f"'', {q})", (request_id, influencer_id, PAYMENT, now)),
-            (f"INSERT INTO audit_log (at, actor_id, action, target_type, target_id, amount_cents, detail) "
-             f"VALUES ({q}, {q}, 'ad_request.accepted', 'ad_request', {q}, {q}, {q})",
-             (now, influencer_id, request_id, PAYMENT, f"campaign {setup.campaign_id}")),
-            (f"INSERT INTO notifications (user_id, kind, title, body, link, created_at) "
-             f"VALUES ({q}, 'ad_request', {q}, {q}, {q}, {q})",
-             (setup.sponsor_id, "Accepted", "Accepted", f"campaign:{setup.campaign_id}", now)),
-            (f"UPDATE cache_generations SET version = version + 1 WHERE scope IN ({q}, {q}, {q})",
-             (cachegen.STATS, cachegen.sponsor_scope(setup.sponsor_id), cachegen.influencer_scope(influencer_id))),
-        ])
+        raw.execute_script(
+            [
+                (
+                    f"UPDATE ad_requests SET status = 'accepted', turn = NULL, accepted_at = {q}, updated_at = {q} "
+                    f"WHERE id = {q} AND status IN ('pending', 'negotiating') AND turn = 'influencer' "
+                    f"AND payment_cents = {q}",
+                    (now, now, request_id, PAYMENT),
+                ),
+                (
+                    f"UPDATE campaigns SET committed_cents = committed_cents + {q} WHERE id = {q} AND status = 'active' "
+                    f"AND flagged = {'0' if raw.dialect == 'sqlite' else 'false'} AND committed_cents + {q} <= budget_cents",
+                    (PAYMENT, setup.campaign_id, PAYMENT),
+                ),
+                (
+                    f"INSERT INTO ad_request_events (ad_request_id, actor_id, actor_party, action, from_status, to_status, "
+                    f"amount_cents, message, at) VALUES ({q}, {q}, 'influencer', 'accepted', 'pending', 'accepted', {q}, "
+                    f"'', {q})",
+                    (request_id, influencer_id, PAYMENT, now),
+                ),
+                (
+                    f"INSERT INTO audit_log (at, actor_id, action, target_type, target_id, amount_cents, detail) "
+                    f"VALUES ({q}, {q}, 'ad_request.accepted', 'ad_request', {q}, {q}, {q})",
+                    (now, influencer_id, request_id, PAYMENT, f"campaign {setup.campaign_id}"),
+                ),
+                (
+                    f"INSERT INTO notifications (user_id, kind, title, body, link, created_at) "
+                    f"VALUES ({q}, 'ad_request', {q}, {q}, {q}, {q})",
+                    (setup.sponsor_id, "Accepted", "Accepted", f"campaign:{setup.campaign_id}", now),
+                ),
+                (
+                    f"UPDATE cache_generations SET version = version + 1 WHERE scope IN ({q}, {q}, {q})",
+                    (
+                        cachegen.STATS,
+                        cachegen.sponsor_scope(setup.sponsor_id),
+                        cachegen.influencer_scope(influencer_id),
+                    ),
+                ),
+            ]
+        )
 
     # Sends and accepts alternate so every accept has a fresh pending request of its own.
-    results = interleaved({"send (service)": core_send, "send (raw SQL)": floor_send,
-                           "accept (service)": core_accept, "accept (raw SQL)": floor_accept},
-                          min_reps=min_reps, max_reps=max_reps, budget_s=budget_s, warmup=2)
+    results = interleaved(
+        {
+            "send (service)": core_send,
+            "send (raw SQL)": floor_send,
+            "accept (service)": core_accept,
+            "accept (raw SQL)": floor_accept,
+        },
+        min_reps=min_reps,
+        max_reps=max_reps,
+        budget_s=budget_s,
+        warmup=2,
+    )
     raw.close()
     return {
-        "one-row write: send ad request": {"core": results["send (service)"].as_dict(),
-                                           "floor": results["send (raw SQL)"].as_dict()},
-        "one-row write: accept (budget charged)": {"core": results["accept (service)"].as_dict(),
-                                                   "floor": results["accept (raw SQL)"].as_dict()},
+        "one-row write: send ad request": {
+            "core": results["send (service)"].as_dict(),
+            "floor": results["send (raw SQL)"].as_dict(),
+        },
+        "one-row write: accept (budget charged)": {
+            "core": results["accept (service)"].as_dict(),
+            "floor": results["accept (raw SQL)"].as_dict(),
+        },
     }

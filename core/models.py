@@ -1,4 +1,5 @@
 """The schema: SQLAlchemy 2.0 declarative models with their constraints and indexes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -140,8 +141,16 @@ class InfluencerProfile(Base):
         Index("ix_influencer_listed_reach", "listed", "reach", "user_id"),
         # With the numeric filters in the index, counting a category with a followers/reach/engagement
         # filter reads only the index (0003).
-        Index("ix_influencer_listed_category_cover", "listed", "category", "score", "user_id", "followers", "reach",
-              "engagement_rate"),
+        Index(
+            "ix_influencer_listed_category_cover",
+            "listed",
+            "category",
+            "score",
+            "user_id",
+            "followers",
+            "reach",
+            "engagement_rate",
+        ),
         Index("ix_influencer_listed_niche_score", "listed", "niche", "score", "user_id"),
         Index("ix_influencer_listed_platform_score", "listed", "platform", "score", "user_id"),
     )
@@ -180,8 +189,15 @@ class Campaign(Base):
         Index("ix_campaigns_listed_end", "listed", "end_date"),
         Index("ix_campaigns_created_at", "created_at"),
         # Covering for admin statistics: campaign counts and budgets, and top categories in index order (0003).
-        Index("ix_campaigns_category_rollup", "category", "status", "is_public", "flagged", "budget_cents",
-              "committed_cents"),
+        Index(
+            "ix_campaigns_category_rollup",
+            "category",
+            "status",
+            "is_public",
+            "flagged",
+            "budget_cents",
+            "committed_cents",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

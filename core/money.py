@@ -1,4 +1,5 @@
 """Money as integer cents: parsing user amounts and formatting them."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation

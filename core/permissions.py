@@ -1,4 +1,5 @@
 """Role permissions are data (roles, permissions, role_permissions); this module seeds and checks them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

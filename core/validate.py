@@ -1,4 +1,5 @@
 """Input checks shared by services; each raises InvalidInput with a message for the user."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,8 +37,10 @@ def choice(value, field: str, allowed) -> str:
 def username(value) -> str:
     value = (value or "").strip().lower()
     if not USERNAME_RE.match(value):
-        raise InvalidInput("Username must be 3–40 characters: letters, digits, dot, dash or underscore, "
-                           "starting with a letter or digit.")
+        raise InvalidInput(
+            "Username must be 3–40 characters: letters, digits, dot, dash or underscore, "
+            "starting with a letter or digit."
+        )
     return value
 
 

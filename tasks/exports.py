@@ -1,4 +1,5 @@
 """CSV export tasks: the job itself, and housekeeping for lost or old jobs."""
+
 from __future__ import annotations
 
 import logging
@@ -27,9 +28,15 @@ def enqueue_export(job_id: int) -> None:
     except Exception as error:  # broker down: tell the user now instead of leaving the job queued
         log.exception("could not enqueue export %s", job_id)
         with get_database().Session.begin() as session:
-            session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued").values(
-                status="failed", finished_at=utcnow(),
-                error=f"The job queue is unavailable ({type(error).__name__}). Please try again later."))
+            session.execute(
+                update(ExportJob)
+                .where(ExportJob.id == job_id, ExportJob.status == "queued")
+                .values(
+                    status="failed",
+                    finished_at=utcnow(),
+                    error=f"The job queue is unavailable ({type(error).__name__}). Please try again later.",
+                )
+            )
 
 
 @huey.periodic_task(schedule.exports_housekeeping_due, name="exports_housekeeping")

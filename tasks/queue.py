@@ -4,6 +4,7 @@ Run the worker with:  huey_consumer tasks.huey -w 2 -k thread
 Durable job state lives in our own tables (export_jobs, reminder_deliveries, monthly_reports);
 Huey's result store is switched off, nothing reads task results.
 """
+
 from __future__ import annotations
 
 import datetime as dt

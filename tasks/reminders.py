@@ -1,4 +1,5 @@
 """Daily reminder tasks: the run at the reminder hour and the catch-up every 10 minutes after it."""
+
 from __future__ import annotations
 
 from core.messaging import reminders as core_reminders

@@ -1,4 +1,5 @@
 """Monthly report tasks: fan out one task per sponsor so several consumers share the work."""
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,9 @@ log = logging.getLogger("iescp.tasks.reports")
 @huey.task(retries=3, retry_delay=300, retry_backoff=2, name="sponsor_report")
 def sponsor_report(sponsor_id: int, month: str, force_email: bool = False) -> str:
     """Archive (once) and email one sponsor's report for month ('YYYY-MM')."""
-    outcome = core_reports.generate_report(get_database(), sponsor_id=sponsor_id,
-                                           month=core_reports.parse_month(month), force_email=force_email)
+    outcome = core_reports.generate_report(
+        get_database(), sponsor_id=sponsor_id, month=core_reports.parse_month(month), force_email=force_email
+    )
     return outcome.email
 
 

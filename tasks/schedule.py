@@ -4,6 +4,7 @@ Settings are read on every check (not frozen at import), in the configured time 
 IESCP_REMINDER_HOUR / IESCP_REPORT_DAY / IESCP_TIMEZONE changes apply on the next consumer start
 and tests can check due times deterministically with huey.read_periodic(datetime).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,11 @@ def reports_due(timestamp: dt.datetime) -> bool:
     """Monthly on IESCP_REPORT_DAY (clamped to the month's length) at minute 0 of the reminder hour."""
     settings = get_settings()
     local = local_time(timestamp, settings)
-    return (local.day == effective_report_day(local.date(), settings) and local.hour == settings.reminder_hour
-            and local.minute == 0)
+    return (
+        local.day == effective_report_day(local.date(), settings)
+        and local.hour == settings.reminder_hour
+        and local.minute == 0
+    )
 
 
 def reports_catch_up_due(timestamp: dt.datetime) -> bool:

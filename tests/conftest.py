@@ -1,4 +1,5 @@
 """Shared fixtures: a migrated database per test on SQLite (and PostgreSQL when configured)."""
+
 from __future__ import annotations
 
 import os

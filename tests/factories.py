@@ -1,4 +1,5 @@
 """Builders of users, campaigns and requests through the real services (no mocks of our code)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,15 +23,34 @@ def admin(db: Database) -> Actor:
         return accounts.load_actor(s, admin_id)
 
 
-def influencer(db: Database, *, name: str | None = None, category: str = "Fitness", niche: str = "yoga",
-               platform: str = "instagram", followers: int = 50_000, engagement_rate: float = 4.0,
-               is_public: bool = True, bio: str = "") -> Actor:
+def influencer(
+    db: Database,
+    *,
+    name: str | None = None,
+    category: str = "Fitness",
+    niche: str = "yoga",
+    platform: str = "instagram",
+    followers: int = 50_000,
+    engagement_rate: float = 4.0,
+    is_public: bool = True,
+    bio: str = "",
+) -> Actor:
     n = next(_counter)
     with db.Session.begin() as s:
         user_id = accounts.register_influencer(
-            s, username=f"inf{n}", email=f"inf{n}@example.com", password=PASSWORD,
-            display_name=name or f"Influencer {n}", category=category, niche=niche, platform=platform,
-            followers=followers, engagement_rate=engagement_rate, is_public=is_public, bio=bio)
+            s,
+            username=f"inf{n}",
+            email=f"inf{n}@example.com",
+            password=PASSWORD,
+            display_name=name or f"Influencer {n}",
+            category=category,
+            niche=niche,
+            platform=platform,
+            followers=followers,
+            engagement_rate=engagement_rate,
+            is_public=is_public,
+            bio=bio,
+        )
         return accounts.load_actor(s, user_id)
 
 
@@ -38,9 +58,16 @@ def sponsor(db: Database, *, approved: bool = True, name: str | None = None) -> 
     """An approved sponsor's Actor, or the pending sponsor's user id when approved=False."""
     n = next(_counter)
     with db.Session.begin() as s:
-        user_id = accounts.register_sponsor(s, username=f"spo{n}", email=f"spo{n}@example.com", password=PASSWORD,
-                                            name=name or f"Sponsor {n} Ltd", kind="company", industry="Retail",
-                                            budget_cents=10_000_000)
+        user_id = accounts.register_sponsor(
+            s,
+            username=f"spo{n}",
+            email=f"spo{n}@example.com",
+            password=PASSWORD,
+            name=name or f"Sponsor {n} Ltd",
+            kind="company",
+            industry="Retail",
+            budget_cents=10_000_000,
+        )
         if not approved:
             return user_id
         # Signed up and approved in one transaction: the same services, fewer commits (faster tests).
@@ -49,26 +76,53 @@ def sponsor(db: Database, *, approved: bool = True, name: str | None = None) -> 
         return accounts.load_actor(s, user_id)
 
 
-def campaign(db: Database, owner: Actor, *, budget_cents: int = 100_000, is_public: bool = True,
-             name: str | None = None, category: str = "Fitness", niche: str = "yoga", status: str = "active",
-             start: dt.date | None = None, end: dt.date | None = None, description: str = "") -> int:
+def campaign(
+    db: Database,
+    owner: Actor,
+    *,
+    budget_cents: int = 100_000,
+    is_public: bool = True,
+    name: str | None = None,
+    category: str = "Fitness",
+    niche: str = "yoga",
+    status: str = "active",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    description: str = "",
+) -> int:
     start = start or today() - dt.timedelta(days=1)
     end = end or today() + dt.timedelta(days=30)
     with db.Session.begin() as s:
-        return campaigns.create_campaign(s, actor=owner, name=name or f"Campaign {next(_counter)}",
-                                         category=category, niche=niche, start_date=start, end_date=end,
-                                         budget_cents=budget_cents, is_public=is_public, status=status,
-                                         description=description)
+        return campaigns.create_campaign(
+            s,
+            actor=owner,
+            name=name or f"Campaign {next(_counter)}",
+            category=category,
+            niche=niche,
+            start_date=start,
+            end_date=end,
+            budget_cents=budget_cents,
+            is_public=is_public,
+            status=status,
+            description=description,
+        )
 
 
 def request(db: Database, owner: Actor, campaign_id: int, influencer: Actor, *, payment_cents: int = 10_000) -> int:
     with db.Session.begin() as s:
-        return ad_requests.send_ad_request(s, actor=owner, campaign_id=campaign_id, influencer_id=influencer.id,
-                                           payment_cents=payment_cents, requirements="Two posts and a story",
-                                           message="Hi!")
+        return ad_requests.send_ad_request(
+            s,
+            actor=owner,
+            campaign_id=campaign_id,
+            influencer_id=influencer.id,
+            payment_cents=payment_cents,
+            requirements="Two posts and a story",
+            message="Hi!",
+        )
 
 
 # ---- added for the core suite ------------------------------------------------------------------------------
+
 
 def actor(db: Database, user_id: int) -> Actor | None:
     """The Actor of user_id as the app would load it (None when that user may not be logged in)."""
@@ -91,8 +145,14 @@ def read(db: Database, fn):
 def ask(db: Database, who: Actor, campaign_id: int, *, payment_cents: int = 10_000) -> int:
     """An influencer's ask-to-join request on a public campaign (the sponsor's turn)."""
     with db.Session.begin() as s:
-        return ad_requests.ask_to_join(s, actor=who, campaign_id=campaign_id, payment_cents=payment_cents,
-                                       message="I'd love to join", requirements="One reel")
+        return ad_requests.ask_to_join(
+            s,
+            actor=who,
+            campaign_id=campaign_id,
+            payment_cents=payment_cents,
+            message="I'd love to join",
+            requirements="One reel",
+        )
 
 
 def influencers(db: Database, specs: list[dict]) -> list[int]:
@@ -101,11 +161,21 @@ def influencers(db: Database, specs: list[dict]) -> list[int]:
     with db.Session.begin() as s:
         for spec in specs:
             n = next(_counter)
-            fields = {"display_name": f"Influencer {n}", "category": "Fitness", "niche": "yoga",
-                      "platform": "instagram", "followers": 50_000, "engagement_rate": 4.0, "bio": ""}
+            fields = {
+                "display_name": f"Influencer {n}",
+                "category": "Fitness",
+                "niche": "yoga",
+                "platform": "instagram",
+                "followers": 50_000,
+                "engagement_rate": 4.0,
+                "bio": "",
+            }
             fields.update(spec)
-            ids.append(accounts.register_influencer(s, username=f"inf{n}", email=f"inf{n}@example.com",
-                                                    password=PASSWORD, **fields))
+            ids.append(
+                accounts.register_influencer(
+                    s, username=f"inf{n}", email=f"inf{n}@example.com", password=PASSWORD, **fields
+                )
+            )
     return ids
 
 

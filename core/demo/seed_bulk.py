@@ -22,6 +22,7 @@ Speed: rows are built from small word pools with numpy (no per-row Faker), secon
 dropped and rebuilt after the load; SQLite loads with executemany in chunks, PostgreSQL with COPY.
 CLI: python -m core.demo.seed_bulk --influencers 100000 --campaigns 50000 --requests 1000000 --url URL
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,35 +61,119 @@ CATEGORIES: dict[str, list[str]] = {
     "Sports": ["football", "basketball", "tennis", "surfing", "climbing"],
     "Comedy": ["sketches", "stand-up", "pranks", "satire"],
 }
-FIRST = ("Maya Liam Noah Emma Olivia Ava Lucas Mia Ethan Zoe Aria Leo Nina Omar Sara Yuki Ivan Lena Ravi Priya "
-         "Chloe Mateo Amara Kai Elena Hugo Ines Theo Nora Felix Luca Aisha Jonas Clara Diego Hana Marco Leila "
-         "Owen Tara Sofia Malik Eva Ben Iris Adam Freya Samir Julia Arjun Rosa Finn Dana Victor Alma Nils Mei "
-         "Tomas Lina Ezra").split()
-LAST = ("Lopez Smith Chen Patel Garcia Kim Nguyen Rossi Muller Silva Dubois Novak Haddad Tanaka Okafor Berg "
-        "Costa Ivanova Khan Moreau Jensen Santos Rahman Weber Larsen Fischer Ali Cohen Park Romero Sato Ortiz "
-        "Meyer Kowalski Brown Wilson Nakamura Hughes Rivera Baker Evans Ward Reyes Bianchi Petrov Lund Mendes "
-        "Adeyemi Varga Laurent Holm Gupta Torres Wong Schmidt Morgan Ramos Keller Quinn").split()
+FIRST = (
+    "Maya Liam Noah Emma Olivia Ava Lucas Mia Ethan Zoe Aria Leo Nina Omar Sara Yuki Ivan Lena Ravi Priya "
+    "Chloe Mateo Amara Kai Elena Hugo Ines Theo Nora Felix Luca Aisha Jonas Clara Diego Hana Marco Leila "
+    "Owen Tara Sofia Malik Eva Ben Iris Adam Freya Samir Julia Arjun Rosa Finn Dana Victor Alma Nils Mei "
+    "Tomas Lina Ezra"
+).split()
+LAST = (
+    "Lopez Smith Chen Patel Garcia Kim Nguyen Rossi Muller Silva Dubois Novak Haddad Tanaka Okafor Berg "
+    "Costa Ivanova Khan Moreau Jensen Santos Rahman Weber Larsen Fischer Ali Cohen Park Romero Sato Ortiz "
+    "Meyer Kowalski Brown Wilson Nakamura Hughes Rivera Baker Evans Ward Reyes Bianchi Petrov Lund Mendes "
+    "Adeyemi Varga Laurent Holm Gupta Torres Wong Schmidt Morgan Ramos Keller Quinn"
+).split()
 HANDLE_SUFFIX = ["", "", "", " Eats", " Fit", " Travels", " Plays", " Studio", " Daily", " Life", " Lab", " TV"]
-CITIES = ("Lisbon Berlin Austin Toronto Sydney Seoul Nairobi Lagos Mumbai Madrid Paris Oslo Denver Chicago "
-          "London Dublin Milan Tokyo Cairo Lima Bogota Warsaw Prague Vienna Boston Seattle Miami Manila").split()
-BIO_OPENERS = ["Sharing", "Obsessed with", "Talking about", "Reviewing", "Documenting", "Teaching",
-               "Exploring", "Making videos about", "Writing about", "Daily posts on"]
-BIO_CLOSERS = ["Collabs welcome.", "DM for partnerships.", "New video every week.", "Honest reviews only.",
-               "Based in {city}.", "Dog lover.", "Coffee first.", "Award-winning creator.", "Ex-engineer.",
-               "Part-time chef.", "Proud parent of two.", "Runner and reader."]
-SPONSOR_A = ("Blue Green Bright Silver Golden Urban Wild Happy Nordic Clear Bold Fresh True North Summit Lumen "
-             "Atlas Nova Pixel Harbor Cedar Maple Coral Orbit Echo Vivid Prime Solar Lunar Crimson").split()
-SPONSOR_B = ("Foods Labs Works Wear Beauty Gear Games Bank Travel Tech Home Pets Sports Media Studio Coffee "
-             "Audio Motors Health Kitchen Outdoors Apparel Brewing Books").split()
+CITIES = (
+    "Lisbon Berlin Austin Toronto Sydney Seoul Nairobi Lagos Mumbai Madrid Paris Oslo Denver Chicago "
+    "London Dublin Milan Tokyo Cairo Lima Bogota Warsaw Prague Vienna Boston Seattle Miami Manila"
+).split()
+BIO_OPENERS = [
+    "Sharing",
+    "Obsessed with",
+    "Talking about",
+    "Reviewing",
+    "Documenting",
+    "Teaching",
+    "Exploring",
+    "Making videos about",
+    "Writing about",
+    "Daily posts on",
+]
+BIO_CLOSERS = [
+    "Collabs welcome.",
+    "DM for partnerships.",
+    "New video every week.",
+    "Honest reviews only.",
+    "Based in {city}.",
+    "Dog lover.",
+    "Coffee first.",
+    "Award-winning creator.",
+    "Ex-engineer.",
+    "Part-time chef.",
+    "Proud parent of two.",
+    "Runner and reader.",
+]
+SPONSOR_A = (
+    "Blue Green Bright Silver Golden Urban Wild Happy Nordic Clear Bold Fresh True North Summit Lumen "
+    "Atlas Nova Pixel Harbor Cedar Maple Coral Orbit Echo Vivid Prime Solar Lunar Crimson"
+).split()
+SPONSOR_B = (
+    "Foods Labs Works Wear Beauty Gear Games Bank Travel Tech Home Pets Sports Media Studio Coffee "
+    "Audio Motors Health Kitchen Outdoors Apparel Brewing Books"
+).split()
 SPONSOR_SUFFIX = ["Ltd", "Inc", "Co", "Group", "GmbH", "& Sons", "Collective", "Brands"]
-INDUSTRIES = ["Retail", "Consumer goods", "Food & beverage", "Technology", "Gaming", "Finance", "Travel",
-              "Beauty", "Sports", "Media", "Automotive", "Health"]
-SEASONS = ["Spring", "Summer", "Autumn", "Winter", "Holiday", "Back to School", "Black Friday", "New Year",
-           "Launch", "Anniversary", "Weekend", "Flash"]
-ADJECTIVES = ["Glow", "Fresh", "Bold", "Bright", "Epic", "Cozy", "Green", "Smart", "Wild", "Pure", "Daring",
-              "Golden", "Urban", "Zen", "Turbo"]
-NOUNS = ["Launch", "Challenge", "Drop", "Giveaway", "Tour", "Series", "Collab", "Sprint", "Week", "Edition",
-         "Campaign", "Push", "Showcase", "Story"]
+INDUSTRIES = [
+    "Retail",
+    "Consumer goods",
+    "Food & beverage",
+    "Technology",
+    "Gaming",
+    "Finance",
+    "Travel",
+    "Beauty",
+    "Sports",
+    "Media",
+    "Automotive",
+    "Health",
+]
+SEASONS = [
+    "Spring",
+    "Summer",
+    "Autumn",
+    "Winter",
+    "Holiday",
+    "Back to School",
+    "Black Friday",
+    "New Year",
+    "Launch",
+    "Anniversary",
+    "Weekend",
+    "Flash",
+]
+ADJECTIVES = [
+    "Glow",
+    "Fresh",
+    "Bold",
+    "Bright",
+    "Epic",
+    "Cozy",
+    "Green",
+    "Smart",
+    "Wild",
+    "Pure",
+    "Daring",
+    "Golden",
+    "Urban",
+    "Zen",
+    "Turbo",
+]
+NOUNS = [
+    "Launch",
+    "Challenge",
+    "Drop",
+    "Giveaway",
+    "Tour",
+    "Series",
+    "Collab",
+    "Sprint",
+    "Week",
+    "Edition",
+    "Campaign",
+    "Push",
+    "Showcase",
+    "Story",
+]
 DESCRIPTIONS = [
     "We are looking for {category} creators focused on {niche} to introduce our new range to their audience.",
     "Authentic {niche} content showing our product in everyday life; {city} based creators preferred.",
@@ -96,8 +181,16 @@ DESCRIPTIONS = [
     "Help us reach {niche} fans with short videos and stories that feel native to your channel.",
     "Long-term partnership for {category} creators; first phase is a {niche} themed {noun}.",
 ]
-GOALS = ["Brand awareness", "Drive app installs", "Grow newsletter sign-ups", "Launch sales",
-         "Reach new audiences", "Collect user generated content", "Boost store traffic", "Increase followers"]
+GOALS = [
+    "Brand awareness",
+    "Drive app installs",
+    "Grow newsletter sign-ups",
+    "Launch sales",
+    "Reach new audiences",
+    "Collect user generated content",
+    "Boost store traffic",
+    "Increase followers",
+]
 REQUIREMENTS = [
     "Two feed posts and three stories within a week, tagged and with the discount code.",
     "One dedicated video of at least 60 seconds plus a link in the description.",
@@ -108,14 +201,26 @@ REQUIREMENTS = [
     "Giveaway post run together with our account, winner picked after 7 days.",
     "Podcast mid-roll read (60 s) in two consecutive episodes.",
 ]
-MESSAGES = ["Hi! We love your content and think this is a great fit.", "Would you be up for this?",
-            "Happy to discuss the details.", "Looking forward to working together!",
-            "I'd love to join this campaign.", "My audience would really like this product.",
-            "Let me know what you think.", ""]
+MESSAGES = [
+    "Hi! We love your content and think this is a great fit.",
+    "Would you be up for this?",
+    "Happy to discuss the details.",
+    "Looking forward to working together!",
+    "I'd love to join this campaign.",
+    "My audience would really like this product.",
+    "Let me know what you think.",
+    "",
+]
 PLATFORM_WEIGHTS = [0.34, 0.22, 0.22, 0.06, 0.05, 0.04, 0.04, 0.03]
 # Ad-request statuses and their share of generated requests.
-STATUS_SHARES = {"pending": 0.18, "negotiating": 0.10, "accepted": 0.14, "completed": 0.22, "rejected": 0.26,
-                 "withdrawn": 0.10}
+STATUS_SHARES = {
+    "pending": 0.18,
+    "negotiating": 0.10,
+    "accepted": 0.14,
+    "completed": 0.22,
+    "rejected": 0.26,
+    "withdrawn": 0.10,
+}
 CAMPAIGN_STATUS_SHARES = {"active": 0.70, "completed": 0.17, "cancelled": 0.05, "draft": 0.08}
 
 
@@ -141,6 +246,7 @@ class SeedSummary:
 
 # ---- helpers ---------------------------------------------------------------------------------------------
 
+
 def _timestamps(epoch_seconds: np.ndarray) -> list[str]:
     """Epoch seconds -> 'YYYY-MM-DD HH:MM:SS.000000', the text form SQLAlchemy stores on SQLite."""
     text_values = np.datetime_as_string(epoch_seconds.astype("datetime64[s]"), unit="s")
@@ -163,7 +269,7 @@ def _weighted_choice(rng: np.random.Generator, population: np.ndarray, weights: 
 
 def _chunks(rows: list, size: int = CHUNK):
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 class _Loader:
@@ -232,8 +338,19 @@ def _max_id(conn, table: str, column: str = "id") -> int:
 
 # ---- generation ------------------------------------------------------------------------------------------
 
-def seed_bulk(db: Database, *, influencers: int, campaigns: int, requests: int, sponsors: int | None = None,
-              seed: int = 42, events: bool = True, analyze: bool = True, log=None) -> SeedSummary:
+
+def seed_bulk(
+    db: Database,
+    *,
+    influencers: int,
+    campaigns: int,
+    requests: int,
+    sponsors: int | None = None,
+    seed: int = 42,
+    events: bool = True,
+    analyze: bool = True,
+    log=None,
+) -> SeedSummary:
     """Append a generated data set to db (schema at head, roles seeded); returns what was made.
 
     sponsors defaults to campaigns // 25 (at least 2). Deterministic for a given seed on an empty database.
@@ -277,8 +394,19 @@ def seed_bulk(db: Database, *, influencers: int, campaigns: int, requests: int, 
                 pass
         try:
             with outer.begin():
-                _load(db, outer, summary, phase, rng, password_hash, influencers=influencers, campaigns=campaigns,
-                      requests=requests, sponsors=sponsors, events=events)
+                _load(
+                    db,
+                    outer,
+                    summary,
+                    phase,
+                    rng,
+                    password_hash,
+                    influencers=influencers,
+                    campaigns=campaigns,
+                    requests=requests,
+                    sponsors=sponsors,
+                    events=events,
+                )
         finally:
             if is_sqlite:
                 raw.execute("PRAGMA cache_size=-2000")
@@ -300,8 +428,20 @@ def seed_bulk(db: Database, *, influencers: int, campaigns: int, requests: int, 
     return summary
 
 
-def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: str, *, influencers: int,
-          campaigns: int, requests: int, sponsors: int, events: bool) -> None:
+def _load(
+    db: Database,
+    conn,
+    summary: SeedSummary,
+    phase,
+    rng,
+    password_hash: str,
+    *,
+    influencers: int,
+    campaigns: int,
+    requests: int,
+    sponsors: int,
+    events: bool,
+) -> None:
     now = utcnow().replace(microsecond=0)
     now_s = int(now.replace(tzinfo=dt.timezone.utc).timestamp())
     today_d = now_s // 86400
@@ -317,15 +457,18 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
     # ---- sponsors ----------------------------------------------------------------------------------
     sp_ids = base_user + 1 + np.arange(sponsors, dtype=np.int64)
     sp_approval = _pick(rng, ["approved"] * 95 + ["pending"] * 3 + ["rejected"] * 2, sponsors)
-    sp_flagged = (rng.random(sponsors) < 0.01)
-    sp_active = (rng.random(sponsors) >= 0.01)
+    sp_flagged = rng.random(sponsors) < 0.01
+    sp_active = rng.random(sponsors) >= 0.01
     if sponsors:
         sp_approval[0], sp_flagged[0], sp_active[0] = "approved", False, True  # the busiest sponsor
     sp_created = now_s - rng.integers(30 * 86400, 730 * 86400, size=sponsors)
     sp_good = np.array([a == "approved" for a in sp_approval], dtype=bool) & ~sp_flagged & sp_active
     # ---- influencers -------------------------------------------------------------------------------
-    inf_ids = sp_ids[-1] + 1 + np.arange(influencers, dtype=np.int64) if sponsors else \
-        base_user + 1 + np.arange(influencers, dtype=np.int64)
+    inf_ids = (
+        sp_ids[-1] + 1 + np.arange(influencers, dtype=np.int64)
+        if sponsors
+        else base_user + 1 + np.arange(influencers, dtype=np.int64)
+    )
     inf_flagged = rng.random(influencers) < 0.005
     inf_active = rng.random(influencers) >= 0.01
     inf_public = rng.random(influencers) >= 0.05
@@ -337,33 +480,83 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
     users = []
     for i in range(sponsors):
         uid = int(sp_ids[i])
-        users.append((uid, f"brand{uid}", f"brand{uid}@bulk.example", password_hash, "sponsor",
-                      bool(sp_active[i]), sp_approval[i], None, bool(sp_flagged[i]),
-                      "Spam reports" if sp_flagged[i] else None, int(sp_created[i])))
+        users.append(
+            (
+                uid,
+                f"brand{uid}",
+                f"brand{uid}@bulk.example",
+                password_hash,
+                "sponsor",
+                bool(sp_active[i]),
+                sp_approval[i],
+                None,
+                bool(sp_flagged[i]),
+                "Spam reports" if sp_flagged[i] else None,
+                int(sp_created[i]),
+            )
+        )
     for i in range(influencers):
         uid = int(inf_ids[i])
-        users.append((uid, f"creator{uid}", f"creator{uid}@bulk.example", password_hash, "influencer",
-                      bool(inf_active[i]), "approved", None, bool(inf_flagged[i]),
-                      "Fake followers" if inf_flagged[i] else None, int(inf_created[i])))
+        users.append(
+            (
+                uid,
+                f"creator{uid}",
+                f"creator{uid}@bulk.example",
+                password_hash,
+                "influencer",
+                bool(inf_active[i]),
+                "approved",
+                None,
+                bool(inf_flagged[i]),
+                "Fake followers" if inf_flagged[i] else None,
+                int(inf_created[i]),
+            )
+        )
     created_text = _timestamps(np.array([u[-1] for u in users], dtype=np.int64))
     login_at = now_s - rng.integers(0, 90 * 86400, size=len(users))
     login_text = _timestamps(login_at)
     logged = rng.random(len(users)) < 0.6
-    users = [u[:-1] + (created_text[k], login_text[k] if logged[k] else None, 0, True, False, True)
-             for k, u in enumerate(users)]
+    users = [
+        u[:-1] + (created_text[k], login_text[k] if logged[k] else None, 0, True, False, True)
+        for k, u in enumerate(users)
+    ]
     summary.sponsors = sponsors
     summary.influencers = influencers
-    loader.insert("users", ["id", "username", "email", "password_hash", "role", "is_active", "approval",
-                            "approval_note", "flagged", "flag_reason", "created_at", "last_login_at",
-                            "failed_logins", "notify_email", "notify_gchat", "notify_inapp"], users)
+    loader.insert(
+        "users",
+        [
+            "id",
+            "username",
+            "email",
+            "password_hash",
+            "role",
+            "is_active",
+            "approval",
+            "approval_note",
+            "flagged",
+            "flag_reason",
+            "created_at",
+            "last_login_at",
+            "failed_logins",
+            "notify_email",
+            "notify_gchat",
+            "notify_inapp",
+        ],
+        users,
+    )
     del users
-    sp_rows = [(int(sp_ids[i]), f"{a} {b} {s}", k, ind, int(bud))
-               for i, a, b, s, k, ind, bud in zip(range(sponsors), _pick(rng, SPONSOR_A, sponsors),
-                                                  _pick(rng, SPONSOR_B, sponsors),
-                                                  _pick(rng, SPONSOR_SUFFIX, sponsors),
-                                                  _pick(rng, ["company"] * 9 + ["individual"], sponsors),
-                                                  _pick(rng, INDUSTRIES, sponsors),
-                                                  rng.integers(100, 50_000, size=sponsors) * 100_000)]
+    sp_rows = [
+        (int(sp_ids[i]), f"{a} {b} {s}", k, ind, int(bud))
+        for i, a, b, s, k, ind, bud in zip(
+            range(sponsors),
+            _pick(rng, SPONSOR_A, sponsors),
+            _pick(rng, SPONSOR_B, sponsors),
+            _pick(rng, SPONSOR_SUFFIX, sponsors),
+            _pick(rng, ["company"] * 9 + ["individual"], sponsors),
+            _pick(rng, INDUSTRIES, sponsors),
+            rng.integers(100, 50_000, size=sponsors) * 100_000,
+        )
+    ]
     loader.insert("sponsor_profiles", ["user_id", "name", "kind", "industry", "budget_cents"], sp_rows)
     del sp_rows
     phase("users_sponsors")
@@ -372,8 +565,14 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
     firsts, lasts = _pick(rng, FIRST, influencers), _pick(rng, LAST, influencers)
     suffixes, cities = _pick(rng, HANDLE_SUFFIX, influencers), _pick(rng, CITIES, influencers)
     openers, closers = _pick(rng, BIO_OPENERS, influencers), _pick(rng, BIO_CLOSERS, influencers)
-    platforms = [PLATFORMS[i] for i in np.searchsorted(np.cumsum(PLATFORM_WEIGHTS), rng.random(influencers) *
-                                                      sum(PLATFORM_WEIGHTS), side="right").clip(0, 7).tolist()]
+    platforms = [
+        PLATFORMS[i]
+        for i in np.searchsorted(
+            np.cumsum(PLATFORM_WEIGHTS), rng.random(influencers) * sum(PLATFORM_WEIGHTS), side="right"
+        )
+        .clip(0, 7)
+        .tolist()
+    ]
     niche_pick = rng.random(influencers)
     inf_rows = []
     inf_score = np.zeros(influencers, dtype=np.int64)
@@ -388,12 +587,42 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
         uid = int(inf_ids[i])
         name = f"{firsts[i]} {lasts[i]}{suffixes[i]}"
         bio = f"{openers[i]} {niche} and {category.lower()} from {cities[i]}. " + closers[i].format(city=cities[i])
-        inf_rows.append((uid, name, category, niche, platforms[i],
-                         f"https://{platforms[i]}.example/creator{uid}", f, e, bio, bool(inf_public[i]),
-                         reach, score, bool(inf_listed[i])))
-    loader.insert("influencer_profiles", ["user_id", "display_name", "category", "niche", "platform",
-                                          "profile_url", "followers", "engagement_rate", "bio", "is_public",
-                                          "reach", "score", "listed"], inf_rows)
+        inf_rows.append(
+            (
+                uid,
+                name,
+                category,
+                niche,
+                platforms[i],
+                f"https://{platforms[i]}.example/creator{uid}",
+                f,
+                e,
+                bio,
+                bool(inf_public[i]),
+                reach,
+                score,
+                bool(inf_listed[i]),
+            )
+        )
+    loader.insert(
+        "influencer_profiles",
+        [
+            "user_id",
+            "display_name",
+            "category",
+            "niche",
+            "platform",
+            "profile_url",
+            "followers",
+            "engagement_rate",
+            "bio",
+            "is_public",
+            "reach",
+            "score",
+            "listed",
+        ],
+        inf_rows,
+    )
     del inf_rows
     phase("influencers")
 
@@ -416,8 +645,11 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
     start_day = today_d + 30 - np.clip(rng.exponential(160, size=campaigns), 0, 700).astype(np.int64)
     end_day = start_day + rng.integers(14, 150, size=campaigns)
     statuses = np.array(list(CAMPAIGN_STATUS_SHARES))
-    camp_status = statuses[np.searchsorted(np.cumsum(list(CAMPAIGN_STATUS_SHARES.values())),
-                                           rng.random(campaigns), side="right").clip(0, len(statuses) - 1)]
+    camp_status = statuses[
+        np.searchsorted(np.cumsum(list(CAMPAIGN_STATUS_SHARES.values())), rng.random(campaigns), side="right").clip(
+            0, len(statuses) - 1
+        )
+    ]
     ended = end_day < today_d
     # Most campaigns that ended were closed by their sponsor; a few are still 'active' past their end.
     close_them = ended & (camp_status == "active") & (rng.random(campaigns) < 0.8)
@@ -450,8 +682,11 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
         while want > 0:
             draw = int(want * 1.05) + 16
             c = _weighted_choice(rng, eligible, camp_weight, draw)
-            i = _weighted_choice(rng, np.arange(influencers), inf_weight, draw) if influencers > 1 else \
-                np.zeros(draw, dtype=np.int64)
+            i = (
+                _weighted_choice(rng, np.arange(influencers), inf_weight, draw)
+                if influencers > 1
+                else np.zeros(draw, dtype=np.int64)
+            )
             key = c * influencers + i
             merged = np.concatenate([seen, key])
             _, first = np.unique(merged, return_index=True)
@@ -466,8 +701,11 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
         # Requests are numbered in creation order so ids grow with time.
     n = len(req_camp_idx)
     status_names = np.array(list(STATUS_SHARES))
-    req_status = status_names[np.searchsorted(np.cumsum(list(STATUS_SHARES.values())), rng.random(n),
-                                              side="right").clip(0, len(status_names) - 1)]
+    req_status = status_names[
+        np.searchsorted(np.cumsum(list(STATUS_SHARES.values())), rng.random(n), side="right").clip(
+            0, len(status_names) - 1
+        )
+    ]
     r_camp_status = camp_status[req_camp_idx]
     closed = np.isin(r_camp_status, ["completed", "cancelled"])
     req_status[closed & np.isin(req_status, ["pending", "negotiating"])] = "withdrawn"
@@ -480,8 +718,9 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
     nego = req_status == "negotiating"
     turn[nego] = np.where(rng.random(int(nego.sum())) < 0.5, "influencer", "sponsor")
     payment = (np.clip(rng.lognormal(math.log(400), 0.8, size=n), 25, 25_000).astype(np.int64)) * 100
-    first_payment = np.where(req_status == "pending", payment,
-                             (payment * rng.uniform(0.7, 1.2, size=n)).astype(np.int64) // 100 * 100 + 100)
+    first_payment = np.where(
+        req_status == "pending", payment, (payment * rng.uniform(0.7, 1.2, size=n)).astype(np.int64) // 100 * 100 + 100
+    )
     c_created = camp_created[req_camp_idx]
     c_end = end_day[req_camp_idx] * 86400 + 86399
     window_end = np.minimum(np.maximum(c_end, c_created + 86400), now_s - 60)
@@ -491,25 +730,31 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
     req_status, initiated, turn = req_status[order], initiated[order], turn[order]
     payment, first_payment, created = payment[order], first_payment[order], created[order]
     open_or_new = np.isin(req_status, ["pending"])
-    updated = np.where(open_or_new, created,
-                       np.minimum(created + rng.integers(600, 14 * 86400, size=n), now_s - 30))
+    updated = np.where(open_or_new, created, np.minimum(created + rng.integers(600, 14 * 86400, size=n), now_s - 30))
     accepted_mask = np.isin(req_status, ["accepted", "completed"])
     completed_mask = req_status == "completed"
     accepted_at = np.where(accepted_mask, updated, 0)
-    completed_at = np.where(completed_mask,
-                            np.minimum(accepted_at + rng.integers(86400, 30 * 86400, size=n), now_s - 10), 0)
+    completed_at = np.where(
+        completed_mask, np.minimum(accepted_at + rng.integers(86400, 30 * 86400, size=n), now_s - 10), 0
+    )
     updated = np.where(completed_mask, completed_at, updated)
 
     # committed_cents per campaign; raise budgets that the generated deals would exceed.
-    committed = np.bincount(req_camp_idx[accepted_mask], weights=payment[accepted_mask],
-                            minlength=campaigns).astype(np.int64) if campaigns else np.zeros(0, np.int64)
+    committed = (
+        np.bincount(req_camp_idx[accepted_mask], weights=payment[accepted_mask], minlength=campaigns).astype(np.int64)
+        if campaigns
+        else np.zeros(0, np.int64)
+    )
     headroom = (committed * rng.uniform(1.0, 1.6, size=campaigns)).astype(np.int64) // 10_000 * 10_000 + 10_000
     camp_budget = np.where(committed > camp_budget, headroom, camp_budget)
     camp_budget = np.maximum(camp_budget, committed)
     phase("generate_campaigns_requests")
 
-    camp_listed = camp_public & ~camp_flagged & (camp_status == "active") & sp_good[camp_owner_idx] \
-        if campaigns else np.zeros(0, dtype=bool)
+    camp_listed = (
+        camp_public & ~camp_flagged & (camp_status == "active") & sp_good[camp_owner_idx]
+        if campaigns
+        else np.zeros(0, dtype=bool)
+    )
     cat_idx = rng.integers(0, len(cat_names), size=campaigns)
     niche_pick = rng.random(campaigns)
     seasons, adjectives = _pick(rng, SEASONS, campaigns), _pick(rng, ADJECTIVES, campaigns)
@@ -523,17 +768,55 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
         niches = CATEGORIES[category]
         niche = niches[int(niche_pick[k] * len(niches))]
         name = f"{seasons[k]} {adjectives[k]} {nouns[k]}"
-        description = templates[k].format(category=category.lower(), niche=niche, city=cities[k],
-                                          season=seasons[k].lower(), noun=nouns[k].lower())
-        camp_rows.append((int(camp_ids[k]), int(camp_sponsor[k]), name, description, category, niche, goals[k],
-                          start_text[k], end_text[k], int(camp_budget[k]), int(committed[k]),
-                          bool(camp_public[k]), str(camp_status[k]), bool(camp_flagged[k]),
-                          "Misleading claims" if camp_flagged[k] else None, bool(camp_listed[k]),
-                          camp_created_text[k], camp_created_text[k]))
-    loader.insert("campaigns", ["id", "sponsor_id", "name", "description", "category", "niche", "goals",
-                                "start_date", "end_date", "budget_cents", "committed_cents", "is_public",
-                                "status", "flagged", "flag_reason", "listed", "created_at", "updated_at"],
-                  camp_rows)
+        description = templates[k].format(
+            category=category.lower(), niche=niche, city=cities[k], season=seasons[k].lower(), noun=nouns[k].lower()
+        )
+        camp_rows.append(
+            (
+                int(camp_ids[k]),
+                int(camp_sponsor[k]),
+                name,
+                description,
+                category,
+                niche,
+                goals[k],
+                start_text[k],
+                end_text[k],
+                int(camp_budget[k]),
+                int(committed[k]),
+                bool(camp_public[k]),
+                str(camp_status[k]),
+                bool(camp_flagged[k]),
+                "Misleading claims" if camp_flagged[k] else None,
+                bool(camp_listed[k]),
+                camp_created_text[k],
+                camp_created_text[k],
+            )
+        )
+    loader.insert(
+        "campaigns",
+        [
+            "id",
+            "sponsor_id",
+            "name",
+            "description",
+            "category",
+            "niche",
+            "goals",
+            "start_date",
+            "end_date",
+            "budget_cents",
+            "committed_cents",
+            "is_public",
+            "status",
+            "flagged",
+            "flag_reason",
+            "listed",
+            "created_at",
+            "updated_at",
+        ],
+        camp_rows,
+    )
     del camp_rows
     phase("campaigns")
 
@@ -543,17 +826,47 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
     requirements = _pick(rng, REQUIREMENTS, n)
     created_text, updated_text = _timestamps(created), _timestamps(updated)
     accepted_text, completed_text = [None] * n, [None] * n
-    for target, mask, values in ((accepted_text, accepted_mask, accepted_at),
-                                 (completed_text, completed_mask, completed_at)):
+    for target, mask, values in (
+        (accepted_text, accepted_mask, accepted_at),
+        (completed_text, completed_mask, completed_at),
+    ):
         for index, value in zip(np.flatnonzero(mask).tolist(), _timestamps(values[mask])):
             target[index] = value
-    rows = list(zip(req_ids.tolist(), r_camp_ids.tolist(), r_inf_ids.tolist(), initiated.tolist(), requirements,
-                    payment.tolist(), req_status.tolist(), turn.tolist(), created_text, updated_text,
-                    accepted_text, completed_text))
+    rows = list(
+        zip(
+            req_ids.tolist(),
+            r_camp_ids.tolist(),
+            r_inf_ids.tolist(),
+            initiated.tolist(),
+            requirements,
+            payment.tolist(),
+            req_status.tolist(),
+            turn.tolist(),
+            created_text,
+            updated_text,
+            accepted_text,
+            completed_text,
+        )
+    )
     del accepted_text, completed_text, updated_text
     summary.ad_requests = loader.insert(
-        "ad_requests", ["id", "campaign_id", "influencer_id", "initiated_by", "requirements", "payment_cents",
-                        "status", "turn", "created_at", "updated_at", "accepted_at", "completed_at"], rows)
+        "ad_requests",
+        [
+            "id",
+            "campaign_id",
+            "influencer_id",
+            "initiated_by",
+            "requirements",
+            "payment_cents",
+            "status",
+            "turn",
+            "created_at",
+            "updated_at",
+            "accepted_at",
+            "completed_at",
+        ],
+        rows,
+    )
     del rows
     phase("ad_requests")
 
@@ -564,11 +877,36 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
         messages = _pick(rng, MESSAGES, n)
         event_ids = (base_event + 1 + np.arange(n, dtype=np.int64)).tolist()
         actions = np.where(by_sponsor, "sent", "asked").tolist()
-        rows = list(zip(event_ids, req_ids.tolist(), actor_ids, initiated.tolist(), actions, [None] * n,
-                        ["pending"] * n, first_payment.tolist(), messages, created_text))
-        summary.events = loader.insert("ad_request_events", ["id", "ad_request_id", "actor_id", "actor_party",
-                                                             "action", "from_status", "to_status",
-                                                             "amount_cents", "message", "at"], rows)
+        rows = list(
+            zip(
+                event_ids,
+                req_ids.tolist(),
+                actor_ids,
+                initiated.tolist(),
+                actions,
+                [None] * n,
+                ["pending"] * n,
+                first_payment.tolist(),
+                messages,
+                created_text,
+            )
+        )
+        summary.events = loader.insert(
+            "ad_request_events",
+            [
+                "id",
+                "ad_request_id",
+                "actor_id",
+                "actor_party",
+                "action",
+                "from_status",
+                "to_status",
+                "amount_cents",
+                "message",
+                "at",
+            ],
+            rows,
+        )
         del rows
         phase("events")
     if n:
@@ -588,8 +926,10 @@ def _load(db: Database, conn, summary: SeedSummary, phase, rng, password_hash: s
         phase("fulltext")
     else:
         for table in ("users", "campaigns", "ad_requests", "ad_request_events"):
-            conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
     with db.Session(bind=conn) as session:
         cachegen.bump(session, cachegen.STATS, cachegen.INFLUENCERS, cachegen.CAMPAIGNS)
         session.flush()
@@ -615,16 +955,27 @@ def main(argv: list[str] | None = None) -> int:
         result = bootstrap.init_database(database)
         if result.generated_admin_password:
             print(f"admin password (shown once): {result.generated_admin_password}")
-        summary = seed_bulk(database, influencers=args.influencers, campaigns=args.campaigns,
-                            requests=args.requests, sponsors=args.sponsors, seed=args.seed,
-                            events=not args.no_events, log=lambda m: print(f"  {m}", file=sys.stderr))
+        summary = seed_bulk(
+            database,
+            influencers=args.influencers,
+            campaigns=args.campaigns,
+            requests=args.requests,
+            sponsors=args.sponsors,
+            seed=args.seed,
+            events=not args.no_events,
+            log=lambda m: print(f"  {m}", file=sys.stderr),
+        )
     finally:
         database.dispose()
-    print(f"loaded {summary.influencers:,} influencers, {summary.sponsors:,} sponsors, {summary.campaigns:,} "
-          f"campaigns, {summary.ad_requests:,} ad requests, {summary.events:,} events in "
-          f"{summary.seconds['total']:.1f} s (cpu {summary.cpu_seconds:.1f} s)")
-    print(f"busiest sponsor: user id {summary.busiest_sponsor_id} ({summary.busiest_sponsor_campaigns:,} campaigns); "
-          f"every bulk user's password is {summary.password!r}")
+    print(
+        f"loaded {summary.influencers:,} influencers, {summary.sponsors:,} sponsors, {summary.campaigns:,} "
+        f"campaigns, {summary.ad_requests:,} ad requests, {summary.events:,} events in "
+        f"{summary.seconds['total']:.1f} s (cpu {summary.cpu_seconds:.1f} s)"
+    )
+    print(
+        f"busiest sponsor: user id {summary.busiest_sponsor_id} ({summary.busiest_sponsor_campaigns:,} campaigns); "
+        f"every bulk user's password is {summary.password!r}"
+    )
     return 0
 
 

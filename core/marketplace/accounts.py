@@ -1,4 +1,5 @@
 """Accounts: registration, login, approval, moderation and own-profile use cases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,8 +48,13 @@ def _display_name(user: User) -> str:
 
 def actor_for(session: Session, user: User) -> Actor:
     """Build the Actor (with its role's permissions) for a user row."""
-    return Actor(id=user.id, role=user.role, username=user.username, display_name=_display_name(user),
-                 permissions=permissions.permissions_of(session, user.role))
+    return Actor(
+        id=user.id,
+        role=user.role,
+        username=user.username,
+        display_name=_display_name(user),
+        permissions=permissions.permissions_of(session, user.role),
+    )
 
 
 def standing_problem(user: User, now: dt.datetime | None = None) -> str | None:
@@ -94,8 +100,11 @@ def authenticate(session: Session, *, username: str, password: str) -> LoginResu
             audit.record(session, None, "user.locked_out", "user", user.id)
             return LoginResult(None, standing_problem(user, now))
         left = settings.max_failed_logins - user.failed_logins
-        return LoginResult(None, f"Wrong username or password. {left} attempt{'s' if left != 1 else ''} left "
-                                 "before the account is locked for a while.")
+        return LoginResult(
+            None,
+            f"Wrong username or password. {left} attempt{'s' if left != 1 else ''} left "
+            "before the account is locked for a while.",
+        )
     problem = standing_problem(user, now)
     if problem:
         return LoginResult(None, problem)
@@ -146,8 +155,9 @@ def _create_user(session: Session, *, username: str, email: str, password: str, 
     return user
 
 
-def _influencer_fields(*, display_name, category, niche, platform, followers, engagement_rate, profile_url,
-                       bio, is_public) -> dict:
+def _influencer_fields(
+    *, display_name, category, niche, platform, followers, engagement_rate, profile_url, bio, is_public
+) -> dict:
     followers = validate.whole_number(followers, "Followers", maximum=10**10)
     engagement_rate = validate.percent(engagement_rate, "Engagement rate")
     reach = scoring.estimated_reach(followers, engagement_rate)
@@ -175,16 +185,37 @@ def _sponsor_fields(*, name, kind, industry, budget_cents) -> dict:
     }
 
 
-def register_influencer(session: Session, *, username: str, email: str, password: str, display_name: str,
-                        category: str, platform: str, followers: int, engagement_rate: float = 0.0,
-                        niche: str = "", profile_url: str | None = None, bio: str = "",
-                        is_public: bool = True) -> int:
+def register_influencer(
+    session: Session,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str,
+    category: str,
+    platform: str,
+    followers: int,
+    engagement_rate: float = 0.0,
+    niche: str = "",
+    profile_url: str | None = None,
+    bio: str = "",
+    is_public: bool = True,
+) -> int:
     """Create an influencer account (usable at once); returns the user id."""
-    fields = _influencer_fields(display_name=display_name, category=category, niche=niche, platform=platform,
-                                followers=followers, engagement_rate=engagement_rate, profile_url=profile_url,
-                                bio=bio, is_public=is_public)
-    user = _create_user(session, username=username, email=email, password=password, role="influencer",
-                        approval="approved")
+    fields = _influencer_fields(
+        display_name=display_name,
+        category=category,
+        niche=niche,
+        platform=platform,
+        followers=followers,
+        engagement_rate=engagement_rate,
+        profile_url=profile_url,
+        bio=bio,
+        is_public=is_public,
+    )
+    user = _create_user(
+        session, username=username, email=email, password=password, role="influencer", approval="approved"
+    )
     session.add(InfluencerProfile(user_id=user.id, **fields))
     session.flush()
     listing.refresh_influencer(session, user.id)
@@ -192,16 +223,28 @@ def register_influencer(session: Session, *, username: str, email: str, password
     return user.id
 
 
-def register_sponsor(session: Session, *, username: str, email: str, password: str, name: str,
-                     kind: str = "company", industry: str = "", budget_cents: int = 0) -> int:
+def register_sponsor(
+    session: Session,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    name: str,
+    kind: str = "company",
+    industry: str = "",
+    budget_cents: int = 0,
+) -> int:
     """Create a sponsor account awaiting admin approval; returns the user id."""
     fields = _sponsor_fields(name=name, kind=kind, industry=industry, budget_cents=budget_cents)
-    user = _create_user(session, username=username, email=email, password=password, role="sponsor",
-                        approval="pending")
+    user = _create_user(session, username=username, email=email, password=password, role="sponsor", approval="pending")
     session.add(SponsorProfile(user_id=user.id, **fields))
-    notifications.notify_admins(session, "approval", f"New sponsor awaiting approval: {fields['name']}",
-                                f"@{user.username} ({fields['industry'] or 'no industry given'}) signed up.",
-                                link="approvals")
+    notifications.notify_admins(
+        session,
+        "approval",
+        f"New sponsor awaiting approval: {fields['name']}",
+        f"@{user.username} ({fields['industry'] or 'no industry given'}) signed up.",
+        link="approvals",
+    )
     cachegen.bump(session, cachegen.STATS)
     return user.id
 
@@ -277,8 +320,9 @@ def unflag_user(session: Session, *, actor: Actor, user_id: int, note: str = "")
     if not user.flagged:
         raise Conflict("This user is not flagged.")
     user.flagged, user.flag_reason = False, None
-    _after_standing_change(session, actor, user, "user.unflagged", validate.text(note, "Note", max_len=500,
-                                                                                  required=False))
+    _after_standing_change(
+        session, actor, user, "user.unflagged", validate.text(note, "Note", max_len=500, required=False)
+    )
 
 
 def deactivate_user(session: Session, *, actor: Actor, user_id: int, reason: str) -> None:
@@ -309,16 +353,35 @@ def _own_user(session: Session, actor: Actor) -> User:
     return user
 
 
-def update_influencer_profile(session: Session, *, actor: Actor, display_name: str, category: str,
-                              platform: str, followers: int, engagement_rate: float, niche: str = "",
-                              profile_url: str | None = None, bio: str = "", is_public: bool = True) -> None:
+def update_influencer_profile(
+    session: Session,
+    *,
+    actor: Actor,
+    display_name: str,
+    category: str,
+    platform: str,
+    followers: int,
+    engagement_rate: float,
+    niche: str = "",
+    profile_url: str | None = None,
+    bio: str = "",
+    is_public: bool = True,
+) -> None:
     """Replace the acting influencer's own profile fields (reach and score are recomputed)."""
     permissions.require(actor, "profile.edit")
     if actor.role != "influencer":
         raise PermissionDenied("Only influencers have an influencer profile.")
-    fields = _influencer_fields(display_name=display_name, category=category, niche=niche, platform=platform,
-                                followers=followers, engagement_rate=engagement_rate, profile_url=profile_url,
-                                bio=bio, is_public=is_public)
+    fields = _influencer_fields(
+        display_name=display_name,
+        category=category,
+        niche=niche,
+        platform=platform,
+        followers=followers,
+        engagement_rate=engagement_rate,
+        profile_url=profile_url,
+        bio=bio,
+        is_public=is_public,
+    )
     profile = session.get(InfluencerProfile, actor.id)
     if profile is None:
         raise NotFound("Your profile is missing; please contact support.")
@@ -329,8 +392,9 @@ def update_influencer_profile(session: Session, *, actor: Actor, display_name: s
     cachegen.bump(session, cachegen.INFLUENCERS, cachegen.influencer_scope(actor.id))
 
 
-def update_sponsor_profile(session: Session, *, actor: Actor, name: str, kind: str, industry: str,
-                           budget_cents: int) -> None:
+def update_sponsor_profile(
+    session: Session, *, actor: Actor, name: str, kind: str, industry: str, budget_cents: int
+) -> None:
     """Replace the acting sponsor's own profile fields."""
     permissions.require(actor, "profile.edit")
     if actor.role != "sponsor":
@@ -355,8 +419,9 @@ def change_password(session: Session, *, actor: Actor, current_password: str, ne
     audit.record(session, actor, "user.password_changed", "user", user.id)
 
 
-def update_notification_settings(session: Session, *, actor: Actor, email: bool, gchat: bool, inapp: bool,
-                                 gchat_webhook_url: str | None = None) -> None:
+def update_notification_settings(
+    session: Session, *, actor: Actor, email: bool, gchat: bool, inapp: bool, gchat_webhook_url: str | None = None
+) -> None:
     """Choose the reminder channels of the acting user."""
     user = _own_user(session, actor)
     webhook = validate.url(gchat_webhook_url, "Google Chat webhook URL")
@@ -364,8 +429,10 @@ def update_notification_settings(session: Session, *, actor: Actor, email: bool,
         raise InvalidInput("Google Chat webhook URL must start with https://.")
     # The worker POSTs to this address: only Google Chat's host, so a user cannot aim it elsewhere.
     if webhook and urlsplit(webhook).hostname not in GCHAT_WEBHOOK_HOSTS:
-        raise InvalidInput("Google Chat webhook URL must be a https://chat.googleapis.com/… address "
-                           "(copy it from the space's Apps & integrations → Webhooks).")
+        raise InvalidInput(
+            "Google Chat webhook URL must be a https://chat.googleapis.com/… address "
+            "(copy it from the space's Apps & integrations → Webhooks)."
+        )
     user.notify_email, user.notify_gchat, user.notify_inapp = bool(email), bool(gchat), bool(inapp)
     user.gchat_webhook_url = webhook
 
@@ -374,17 +441,33 @@ def get_own_account(session: Session, *, actor: Actor) -> dict:
     """The acting user's account and profile as plain data."""
     user = _own_user(session, actor)
     data = {
-        "id": user.id, "username": user.username, "email": user.email, "role": user.role,
-        "created_at": user.created_at, "last_login_at": user.last_login_at,
-        "notify_email": user.notify_email, "notify_gchat": user.notify_gchat, "notify_inapp": user.notify_inapp,
-        "gchat_webhook_url": user.gchat_webhook_url, "profile": None,
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "role": user.role,
+        "created_at": user.created_at,
+        "last_login_at": user.last_login_at,
+        "notify_email": user.notify_email,
+        "notify_gchat": user.notify_gchat,
+        "notify_inapp": user.notify_inapp,
+        "gchat_webhook_url": user.gchat_webhook_url,
+        "profile": None,
     }
     if user.influencer_profile is not None:
         p = user.influencer_profile
         data["profile"] = {
-            "display_name": p.display_name, "category": p.category, "niche": p.niche, "platform": p.platform,
-            "profile_url": p.profile_url, "followers": p.followers, "engagement_rate": p.engagement_rate,
-            "bio": p.bio, "is_public": p.is_public, "reach": p.reach, "score": p.score, "listed": p.listed,
+            "display_name": p.display_name,
+            "category": p.category,
+            "niche": p.niche,
+            "platform": p.platform,
+            "profile_url": p.profile_url,
+            "followers": p.followers,
+            "engagement_rate": p.engagement_rate,
+            "bio": p.bio,
+            "is_public": p.is_public,
+            "reach": p.reach,
+            "score": p.score,
+            "listed": p.listed,
             "score_reasons": scoring.explain_score(p.reach, p.engagement_rate),
         }
     elif user.sponsor_profile is not None:
@@ -408,39 +491,62 @@ def get_influencer_profile(session: Session, *, actor: Actor, influencer_id: int
     if not (profile.listed or actor.is_admin or actor.id == influencer_id):
         raise NotFound("That influencer does not exist or their profile is private.")
     return {
-        "user_id": profile.user_id, "username": username, "display_name": profile.display_name,
-        "category": profile.category, "niche": profile.niche, "platform": profile.platform,
-        "profile_url": profile.profile_url, "followers": profile.followers,
-        "engagement_rate": profile.engagement_rate, "bio": profile.bio, "reach": profile.reach,
-        "score": profile.score, "score_reasons": scoring.explain_score(profile.reach, profile.engagement_rate),
-        "is_public": profile.is_public, "flagged": bool(flagged),
+        "user_id": profile.user_id,
+        "username": username,
+        "display_name": profile.display_name,
+        "category": profile.category,
+        "niche": profile.niche,
+        "platform": profile.platform,
+        "profile_url": profile.profile_url,
+        "followers": profile.followers,
+        "engagement_rate": profile.engagement_rate,
+        "bio": profile.bio,
+        "reach": profile.reach,
+        "score": profile.score,
+        "score_reasons": scoring.explain_score(profile.reach, profile.engagement_rate),
+        "is_public": profile.is_public,
+        "flagged": bool(flagged),
     }
 
 
 USER_STATES = ("any", "active", "pending", "flagged", "deactivated", "rejected")
 
 
-def list_users(session: Session, *, actor: Actor, text: str = "", role: str | None = None, state: str = "any",
-               after_id: int | None = None, limit: int = 50) -> tuple[pd.DataFrame, int]:
+def list_users(
+    session: Session,
+    *,
+    actor: Actor,
+    text: str = "",
+    role: str | None = None,
+    state: str = "any",
+    after_id: int | None = None,
+    limit: int = 50,
+) -> tuple[pd.DataFrame, int]:
     """Admin's user table: filtered, keyset-paginated by id (descending), with the total count."""
     permissions.require(actor, "user.list")
     conditions = []
     if text:
         pattern = f"%{text.strip().lower()}%"
-        conditions.append(or_(User.username.like(pattern), User.email.like(pattern),
-                              func.lower(func.coalesce(SponsorProfile.name, InfluencerProfile.display_name, ""))
-                              .like(pattern)))
+        conditions.append(
+            or_(
+                User.username.like(pattern),
+                User.email.like(pattern),
+                func.lower(func.coalesce(SponsorProfile.name, InfluencerProfile.display_name, "")).like(pattern),
+            )
+        )
     if role:
         conditions.append(User.role == validate.choice(role, "Role", ("admin", "sponsor", "influencer")))
     state = validate.choice(state, "State", USER_STATES)
-    conditions.append({
-        "any": True,
-        "active": and_(User.is_active.is_(True), User.approval == "approved", User.flagged.is_(False)),
-        "pending": User.approval == "pending",
-        "flagged": User.flagged.is_(True),
-        "deactivated": User.is_active.is_(False),
-        "rejected": User.approval == "rejected",
-    }[state])
+    conditions.append(
+        {
+            "any": True,
+            "active": and_(User.is_active.is_(True), User.approval == "approved", User.flagged.is_(False)),
+            "pending": User.approval == "pending",
+            "flagged": User.flagged.is_(True),
+            "deactivated": User.is_active.is_(False),
+            "rejected": User.approval == "rejected",
+        }[state]
+    )
     base = (
         select(User.id)
         .outerjoin(SponsorProfile, SponsorProfile.user_id == User.id)
@@ -449,9 +555,19 @@ def list_users(session: Session, *, actor: Actor, text: str = "", role: str | No
     )
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     stmt = (
-        select(User.id, User.username, User.email, User.role,
-               func.coalesce(SponsorProfile.name, InfluencerProfile.display_name, User.username).label("name"),
-               User.approval, User.is_active, User.flagged, User.flag_reason, User.created_at, User.last_login_at)
+        select(
+            User.id,
+            User.username,
+            User.email,
+            User.role,
+            func.coalesce(SponsorProfile.name, InfluencerProfile.display_name, User.username).label("name"),
+            User.approval,
+            User.is_active,
+            User.flagged,
+            User.flag_reason,
+            User.created_at,
+            User.last_login_at,
+        )
         .outerjoin(SponsorProfile, SponsorProfile.user_id == User.id)
         .outerjoin(InfluencerProfile, InfluencerProfile.user_id == User.id)
         .where(*conditions)
@@ -461,30 +577,59 @@ def list_users(session: Session, *, actor: Actor, text: str = "", role: str | No
     if after_id:
         stmt = stmt.where(User.id < after_id)
     rows = session.execute(stmt).mappings().all()
-    frame = pd.DataFrame(rows, columns=["id", "username", "email", "role", "name", "approval", "is_active",
-                                        "flagged", "flag_reason", "created_at", "last_login_at"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "username",
+            "email",
+            "role",
+            "name",
+            "approval",
+            "is_active",
+            "flagged",
+            "flag_reason",
+            "created_at",
+            "last_login_at",
+        ],
+    )
     return frame, total
 
 
 def list_pending_sponsors(session: Session, *, actor: Actor) -> pd.DataFrame:
     """Sponsors awaiting approval, oldest first."""
     permissions.require(actor, "user.approve")
-    rows = session.execute(
-        select(User.id, User.username, User.email, SponsorProfile.name, SponsorProfile.kind,
-               SponsorProfile.industry, SponsorProfile.budget_cents, User.created_at)
-        .join(SponsorProfile, SponsorProfile.user_id == User.id)
-        .where(User.role == "sponsor", User.approval == "pending")
-        .order_by(User.created_at, User.id)
-    ).mappings().all()
-    return pd.DataFrame(rows, columns=["id", "username", "email", "name", "kind", "industry", "budget_cents",
-                                       "created_at"])
+    rows = (
+        session.execute(
+            select(
+                User.id,
+                User.username,
+                User.email,
+                SponsorProfile.name,
+                SponsorProfile.kind,
+                SponsorProfile.industry,
+                SponsorProfile.budget_cents,
+                User.created_at,
+            )
+            .join(SponsorProfile, SponsorProfile.user_id == User.id)
+            .where(User.role == "sponsor", User.approval == "pending")
+            .order_by(User.created_at, User.id)
+        )
+        .mappings()
+        .all()
+    )
+    return pd.DataFrame(
+        rows, columns=["id", "username", "email", "name", "kind", "industry", "budget_cents", "created_at"]
+    )
 
 
 def count_pending_sponsors(session: Session, *, actor: Actor) -> int:
     """How many sponsors await approval (for the admin sidebar badge)."""
     permissions.require(actor, "user.approve")
-    return session.scalar(select(func.count()).select_from(User)
-                          .where(User.role == "sponsor", User.approval == "pending")) or 0
+    return (
+        session.scalar(select(func.count()).select_from(User).where(User.role == "sponsor", User.approval == "pending"))
+        or 0
+    )
 
 
 def authenticator_entry(session: Session, username: str) -> dict | None:
@@ -496,5 +641,10 @@ def authenticator_entry(session: Session, username: str) -> dict | None:
     if user is None or standing_problem(user) is not None:
         return None
     name = _display_name(user)
-    return {"email": user.email, "first_name": name, "last_name": "", "password": user.password_hash,
-            "roles": [user.role]}
+    return {
+        "email": user.email,
+        "first_name": name,
+        "last_name": "",
+        "password": user.password_hash,
+        "roles": [user.role],
+    }

@@ -5,6 +5,7 @@ negotiating; → rejected (answer by the party on turn) or withdrawn (retracted 
 `turn` names the party who must answer next. Every transition is guarded in SQL, written to the
 append-only history and, when it moves money, to the audit log.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -35,7 +36,8 @@ OTHER_PARTY = {"sponsor": "influencer", "influencer": "sponsor"}
 
 def _load(session: Session, ad_request_id: int) -> tuple[AdRequest, Campaign]:
     row = session.execute(
-        select(AdRequest, Campaign).join(Campaign, Campaign.id == AdRequest.campaign_id)
+        select(AdRequest, Campaign)
+        .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .where(AdRequest.id == ad_request_id)
     ).first()
     if row is None:
@@ -66,16 +68,38 @@ def _message(value) -> str:
     return validate.text(value, "Message", max_len=2000, required=False)
 
 
-def _record(session: Session, request: AdRequest, actor: Actor, party: str, action: str, from_status: str | None,
-            to_status: str, amount_cents: int | None, message: str) -> None:
-    session.add(AdRequestEvent(ad_request_id=request.id, actor_id=actor.id, actor_party=party, action=action,
-                               from_status=from_status, to_status=to_status, amount_cents=amount_cents,
-                               message=message))
+def _record(
+    session: Session,
+    request: AdRequest,
+    actor: Actor,
+    party: str,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    amount_cents: int | None,
+    message: str,
+) -> None:
+    session.add(
+        AdRequestEvent(
+            ad_request_id=request.id,
+            actor_id=actor.id,
+            actor_party=party,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            amount_cents=amount_cents,
+            message=message,
+        )
+    )
 
 
 def _bump(session: Session, request: AdRequest, campaign: Campaign) -> None:
-    cachegen.bump(session, cachegen.STATS, cachegen.sponsor_scope(campaign.sponsor_id),
-                  cachegen.influencer_scope(request.influencer_id))
+    cachegen.bump(
+        session,
+        cachegen.STATS,
+        cachegen.sponsor_scope(campaign.sponsor_id),
+        cachegen.influencer_scope(request.influencer_id),
+    )
 
 
 def _notify_other(session: Session, request: AdRequest, campaign: Campaign, party: str, title: str, body: str) -> None:
@@ -87,19 +111,25 @@ def _notify_other(session: Session, request: AdRequest, campaign: Campaign, part
 def _check_sponsor_amount(campaign: Campaign, amount: int) -> None:
     remaining = campaign.budget_cents - campaign.committed_cents
     if amount > remaining:
-        raise InvalidInput(f"{format_cents(amount)} is more than this campaign has left "
-                           f"({format_cents(remaining)} of {format_cents(campaign.budget_cents)}).")
+        raise InvalidInput(
+            f"{format_cents(amount)} is more than this campaign has left "
+            f"({format_cents(remaining)} of {format_cents(campaign.budget_cents)})."
+        )
 
 
-def _guarded_transition(session: Session, request: AdRequest, *, from_statuses, turn: str | None,
-                        values: dict) -> None:
+def _guarded_transition(session: Session, request: AdRequest, *, from_statuses, turn: str | None, values: dict) -> None:
     """Apply values only if the row is still in the state we checked; Conflict if someone got there first."""
-    conditions = [AdRequest.id == request.id, AdRequest.status.in_(from_statuses),
-                  AdRequest.payment_cents == request.payment_cents]
+    conditions = [
+        AdRequest.id == request.id,
+        AdRequest.status.in_(from_statuses),
+        AdRequest.payment_cents == request.payment_cents,
+    ]
     if turn is not None:
         conditions.append(AdRequest.turn == turn)
     result = session.execute(
-        update(AdRequest).where(*conditions).values(updated_at=utcnow(), **values)
+        update(AdRequest)
+        .where(*conditions)
+        .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -125,8 +155,16 @@ def _insert(session: Session, request: AdRequest) -> None:
         raise Conflict("There is already an open or accepted request between this campaign and influencer.") from None
 
 
-def send_ad_request(session: Session, *, actor: Actor, campaign_id: int, influencer_id: int, payment_cents: int,
-                    requirements: str, message: str = "") -> int:
+def send_ad_request(
+    session: Session,
+    *,
+    actor: Actor,
+    campaign_id: int,
+    influencer_id: int,
+    payment_cents: int,
+    requirements: str,
+    message: str = "",
+) -> int:
     """Sponsor offers a campaign job to an influencer; returns the new request id."""
     permissions.require(actor, "ad_request.send")
     requirements = validate.text(requirements, "Requirements", max_len=5000)
@@ -142,18 +180,32 @@ def send_ad_request(session: Session, *, actor: Actor, campaign_id: int, influen
     influencer = session.get(InfluencerProfile, influencer_id)
     if influencer is None or not influencer.listed:
         raise NotFound("That influencer does not exist or is not taking requests.")
-    request = AdRequest(campaign_id=campaign.id, influencer_id=influencer_id, initiated_by="sponsor",
-                        requirements=requirements, payment_cents=amount, status="pending", turn="influencer")
+    request = AdRequest(
+        campaign_id=campaign.id,
+        influencer_id=influencer_id,
+        initiated_by="sponsor",
+        requirements=requirements,
+        payment_cents=amount,
+        status="pending",
+        turn="influencer",
+    )
     _insert(session, request)
     _record(session, request, actor, "sponsor", "sent", None, "pending", amount, message)
-    notifications.notify(session, influencer_id, "ad_request", f"New ad request: {campaign.name}",
-                         f"{actor.display_name} offers {format_cents(amount)}.", link=f"request:{request.id}")
+    notifications.notify(
+        session,
+        influencer_id,
+        "ad_request",
+        f"New ad request: {campaign.name}",
+        f"{actor.display_name} offers {format_cents(amount)}.",
+        link=f"request:{request.id}",
+    )
     _bump(session, request, campaign)
     return request.id
 
 
-def ask_to_join(session: Session, *, actor: Actor, campaign_id: int, payment_cents: int, message: str,
-                requirements: str = "") -> int:
+def ask_to_join(
+    session: Session, *, actor: Actor, campaign_id: int, payment_cents: int, message: str, requirements: str = ""
+) -> int:
     """Influencer asks to join a public campaign with an offer; returns the new request id."""
     permissions.require(actor, "ad_request.ask")
     message = validate.text(message, "Message", max_len=2000)
@@ -163,13 +215,25 @@ def ask_to_join(session: Session, *, actor: Actor, campaign_id: int, payment_cen
     if campaign is None or not campaign.listed:
         raise NotFound("That campaign does not exist or is not public.")
     _open_campaign_for_requests(campaign)
-    request = AdRequest(campaign_id=campaign.id, influencer_id=actor.id, initiated_by="influencer",
-                        requirements=requirements or message, payment_cents=amount, status="pending",
-                        turn="sponsor")
+    request = AdRequest(
+        campaign_id=campaign.id,
+        influencer_id=actor.id,
+        initiated_by="influencer",
+        requirements=requirements or message,
+        payment_cents=amount,
+        status="pending",
+        turn="sponsor",
+    )
     _insert(session, request)
     _record(session, request, actor, "influencer", "asked", None, "pending", amount, message)
-    notifications.notify(session, campaign.sponsor_id, "ad_request", f"{actor.display_name} asks to join {campaign.name}",
-                         f"Asking {format_cents(amount)}.", link=f"campaign:{campaign.id}")
+    notifications.notify(
+        session,
+        campaign.sponsor_id,
+        "ad_request",
+        f"{actor.display_name} asks to join {campaign.name}",
+        f"Asking {format_cents(amount)}.",
+        link=f"campaign:{campaign.id}",
+    )
     _bump(session, request, campaign)
     return request.id
 
@@ -196,13 +260,22 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, message: str =
         raise Conflict("This campaign has ended, so the request can no longer be accepted.")
     amount, previous = request.payment_cents, request.status
     now = utcnow()
-    _guarded_transition(session, request, from_statuses=OPEN_AD_REQUEST_STATUSES, turn=party,
-                        values={"status": "accepted", "turn": None, "accepted_at": now})
+    _guarded_transition(
+        session,
+        request,
+        from_statuses=OPEN_AD_REQUEST_STATUSES,
+        turn=party,
+        values={"status": "accepted", "turn": None, "accepted_at": now},
+    )
     # Check and charge in one statement: concurrent accepts cannot both pass the budget test.
     charged = session.execute(
         update(Campaign)
-        .where(Campaign.id == campaign.id, Campaign.status == "active", Campaign.flagged.is_(False),
-               Campaign.committed_cents + amount <= Campaign.budget_cents)
+        .where(
+            Campaign.id == campaign.id,
+            Campaign.status == "active",
+            Campaign.flagged.is_(False),
+            Campaign.committed_cents + amount <= Campaign.budget_cents,
+        )
         .values(committed_cents=Campaign.committed_cents + amount)
         .execution_options(synchronize_session=False)
     )
@@ -211,14 +284,29 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, message: str =
         if campaign.status != "active" or campaign.flagged:
             raise Conflict("This campaign is no longer active, so the request cannot be accepted.")
         remaining = campaign.budget_cents - campaign.committed_cents
-        raise Conflict(f"Accepting {format_cents(amount)} would exceed the campaign budget: only "
-                       f"{format_cents(remaining)} is left.")
+        raise Conflict(
+            f"Accepting {format_cents(amount)} would exceed the campaign budget: only "
+            f"{format_cents(remaining)} is left."
+        )
     session.expire(campaign)
     _record(session, request, actor, party, "accepted", previous, "accepted", amount, message)
-    audit.record(session, actor, "ad_request.accepted", "ad_request", request.id, amount_cents=amount,
-                 detail=f"campaign {campaign.id}")
-    _notify_other(session, request, campaign, party, f"Accepted: {campaign.name}",
-                  f"{actor.display_name} accepted {format_cents(amount)}.")
+    audit.record(
+        session,
+        actor,
+        "ad_request.accepted",
+        "ad_request",
+        request.id,
+        amount_cents=amount,
+        detail=f"campaign {campaign.id}",
+    )
+    _notify_other(
+        session,
+        request,
+        campaign,
+        party,
+        f"Accepted: {campaign.name}",
+        f"{actor.display_name} accepted {format_cents(amount)}.",
+    )
     _bump(session, request, campaign)
 
 
@@ -227,11 +315,22 @@ def reject(session: Session, *, actor: Actor, ad_request_id: int, message: str =
     message = _message(message)
     request, campaign, party = _on_turn(session, actor, ad_request_id)
     previous = request.status
-    _guarded_transition(session, request, from_statuses=OPEN_AD_REQUEST_STATUSES, turn=party,
-                        values={"status": "rejected", "turn": None})
+    _guarded_transition(
+        session,
+        request,
+        from_statuses=OPEN_AD_REQUEST_STATUSES,
+        turn=party,
+        values={"status": "rejected", "turn": None},
+    )
     _record(session, request, actor, party, "rejected", previous, "rejected", None, message)
-    _notify_other(session, request, campaign, party, f"Declined: {campaign.name}",
-                  f"{actor.display_name} declined." + (f" “{message}”" if message else ""))
+    _notify_other(
+        session,
+        request,
+        campaign,
+        party,
+        f"Declined: {campaign.name}",
+        f"{actor.display_name} declined." + (f" “{message}”" if message else ""),
+    )
     _bump(session, request, campaign)
 
 
@@ -245,11 +344,22 @@ def counter_offer(session: Session, *, actor: Actor, ad_request_id: int, payment
     if party == "sponsor":
         _check_sponsor_amount(campaign, amount)
     previous = request.status
-    _guarded_transition(session, request, from_statuses=OPEN_AD_REQUEST_STATUSES, turn=party,
-                        values={"status": "negotiating", "turn": OTHER_PARTY[party], "payment_cents": amount})
+    _guarded_transition(
+        session,
+        request,
+        from_statuses=OPEN_AD_REQUEST_STATUSES,
+        turn=party,
+        values={"status": "negotiating", "turn": OTHER_PARTY[party], "payment_cents": amount},
+    )
     _record(session, request, actor, party, "countered", previous, "negotiating", amount, message)
-    _notify_other(session, request, campaign, party, f"Counter-offer: {campaign.name}",
-                  f"{actor.display_name} proposes {format_cents(amount)}.")
+    _notify_other(
+        session,
+        request,
+        campaign,
+        party,
+        f"Counter-offer: {campaign.name}",
+        f"{actor.display_name} proposes {format_cents(amount)}.",
+    )
     _bump(session, request, campaign)
 
 
@@ -264,16 +374,23 @@ def withdraw(session: Session, *, actor: Actor, ad_request_id: int, message: str
     if request.turn == party:
         raise Conflict("It is your turn to answer: reject the request instead of withdrawing it.")
     previous = request.status
-    _guarded_transition(session, request, from_statuses=OPEN_AD_REQUEST_STATUSES, turn=OTHER_PARTY[party],
-                        values={"status": "withdrawn", "turn": None})
+    _guarded_transition(
+        session,
+        request,
+        from_statuses=OPEN_AD_REQUEST_STATUSES,
+        turn=OTHER_PARTY[party],
+        values={"status": "withdrawn", "turn": None},
+    )
     _record(session, request, actor, party, "withdrawn", previous, "withdrawn", None, message)
-    _notify_other(session, request, campaign, party, f"Withdrawn: {campaign.name}",
-                  f"{actor.display_name} withdrew the request.")
+    _notify_other(
+        session, request, campaign, party, f"Withdrawn: {campaign.name}", f"{actor.display_name} withdrew the request."
+    )
     _bump(session, request, campaign)
 
 
-def edit_ad_request(session: Session, *, actor: Actor, ad_request_id: int, requirements: str, payment_cents: int,
-                    message: str = "") -> None:
+def edit_ad_request(
+    session: Session, *, actor: Actor, ad_request_id: int, requirements: str, payment_cents: int, message: str = ""
+) -> None:
     """The initiator changes a request nobody has answered yet."""
     requirements = validate.text(requirements, "Requirements", max_len=5000)
     amount = check_cents(payment_cents, field="Payment", allow_zero=False)
@@ -288,11 +405,22 @@ def edit_ad_request(session: Session, *, actor: Actor, ad_request_id: int, requi
     if party == "sponsor":
         _open_campaign_for_requests(campaign)
         _check_sponsor_amount(campaign, amount)
-    _guarded_transition(session, request, from_statuses=("pending",), turn=OTHER_PARTY[party],
-                        values={"requirements": requirements, "payment_cents": amount})
+    _guarded_transition(
+        session,
+        request,
+        from_statuses=("pending",),
+        turn=OTHER_PARTY[party],
+        values={"requirements": requirements, "payment_cents": amount},
+    )
     _record(session, request, actor, party, "edited", "pending", "pending", amount, message)
-    _notify_other(session, request, campaign, party, f"Request updated: {campaign.name}",
-                  f"{actor.display_name} changed the request ({format_cents(amount)}).")
+    _notify_other(
+        session,
+        request,
+        campaign,
+        party,
+        f"Request updated: {campaign.name}",
+        f"{actor.display_name} changed the request ({format_cents(amount)}).",
+    )
     _bump(session, request, campaign)
 
 
@@ -306,12 +434,23 @@ def mark_completed(session: Session, *, actor: Actor, ad_request_id: int, messag
     _require_permission_for(actor, party)
     if request.status != "accepted":
         raise Conflict(f"Only accepted requests can be completed; this one is {request.status}.")
-    _guarded_transition(session, request, from_statuses=("accepted",), turn=None,
-                        values={"status": "completed", "completed_at": utcnow()})
+    _guarded_transition(
+        session,
+        request,
+        from_statuses=("accepted",),
+        turn=None,
+        values={"status": "completed", "completed_at": utcnow()},
+    )
     _record(session, request, actor, party, "completed", "accepted", "completed", request.payment_cents, message)
     audit.record(session, actor, "ad_request.completed", "ad_request", request.id, amount_cents=request.payment_cents)
-    _notify_other(session, request, campaign, party, f"Completed: {campaign.name}",
-                  f"{actor.display_name} marked the job as completed.")
+    _notify_other(
+        session,
+        request,
+        campaign,
+        party,
+        f"Completed: {campaign.name}",
+        f"{actor.display_name} marked the job as completed.",
+    )
     _bump(session, request, campaign)
 
 
@@ -319,9 +458,11 @@ def withdraw_open_requests(session: Session, *, actor: Actor, campaign_id: int, 
     """Withdraw every open request of a campaign the actor owns (campaign completed or cancelled)."""
     # Locked, so a reply landing meanwhile is either seen here (and the request skipped) or waits and then
     # finds the request withdrawn, never overwritten.
-    requests = session.scalars(select(AdRequest).where(AdRequest.campaign_id == campaign_id,
-                                                       AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES))
-                               .with_for_update()).all()
+    requests = session.scalars(
+        select(AdRequest)
+        .where(AdRequest.campaign_id == campaign_id, AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES))
+        .with_for_update()
+    ).all()
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.sponsor_id != actor.id:
         raise PermissionDenied("That campaign belongs to another sponsor.")
@@ -329,8 +470,14 @@ def withdraw_open_requests(session: Session, *, actor: Actor, campaign_id: int, 
         previous = request.status
         request.status, request.turn, request.updated_at = "withdrawn", None, utcnow()
         _record(session, request, actor, "sponsor", "withdrawn", previous, "withdrawn", None, message)
-        notifications.notify(session, request.influencer_id, "ad_request", f"Withdrawn: {campaign.name}", message,
-                             link=f"request:{request.id}")
+        notifications.notify(
+            session,
+            request.influencer_id,
+            "ad_request",
+            f"Withdrawn: {campaign.name}",
+            message,
+            link=f"request:{request.id}",
+        )
         cachegen.bump(session, cachegen.influencer_scope(request.influencer_id))
     return len(requests)
 
@@ -348,6 +495,7 @@ def bulk_reject(session: Session, *, actor: Actor, ad_request_ids: list[int], me
 
 # ---- read side -------------------------------------------------------------------------------------------
 
+
 def _last_message():
     return (
         select(AdRequestEvent.message)
@@ -359,21 +507,49 @@ def _last_message():
     )
 
 
-INBOX_COLUMNS = ["id", "campaign_id", "campaign", "sponsor", "category", "niche", "end_date", "requirements",
-                 "payment_cents", "status", "turn", "initiated_by", "awaiting_me", "updated_at", "last_message"]
+INBOX_COLUMNS = [
+    "id",
+    "campaign_id",
+    "campaign",
+    "sponsor",
+    "category",
+    "niche",
+    "end_date",
+    "requirements",
+    "payment_cents",
+    "status",
+    "turn",
+    "initiated_by",
+    "awaiting_me",
+    "updated_at",
+    "last_message",
+]
 
 
-def inbox(session: Session, *, actor: Actor, status: str | None = None, awaiting_only: bool = False,
-          limit: int = 200) -> pd.DataFrame:
+def inbox(
+    session: Session, *, actor: Actor, status: str | None = None, awaiting_only: bool = False, limit: int = 200
+) -> pd.DataFrame:
     """The influencer's requests: those awaiting their answer first, then most recently updated."""
     permissions.require(actor, "ad_request.respond")
     awaiting = and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "influencer")
     stmt = (
-        select(AdRequest.id, Campaign.id.label("campaign_id"), Campaign.name.label("campaign"),
-               SponsorProfile.name.label("sponsor"), Campaign.category, Campaign.niche, Campaign.end_date,
-               AdRequest.requirements, AdRequest.payment_cents, AdRequest.status, AdRequest.turn,
-               AdRequest.initiated_by, case((awaiting, True), else_=False).label("awaiting_me"),
-               AdRequest.updated_at, _last_message().label("last_message"))
+        select(
+            AdRequest.id,
+            Campaign.id.label("campaign_id"),
+            Campaign.name.label("campaign"),
+            SponsorProfile.name.label("sponsor"),
+            Campaign.category,
+            Campaign.niche,
+            Campaign.end_date,
+            AdRequest.requirements,
+            AdRequest.payment_cents,
+            AdRequest.status,
+            AdRequest.turn,
+            AdRequest.initiated_by,
+            case((awaiting, True), else_=False).label("awaiting_me"),
+            AdRequest.updated_at,
+            _last_message().label("last_message"),
+        )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
         .where(AdRequest.influencer_id == actor.id)
@@ -387,9 +563,21 @@ def inbox(session: Session, *, actor: Actor, status: str | None = None, awaiting
     return pd.DataFrame([tuple(row) for row in session.execute(stmt)], columns=INBOX_COLUMNS)  # fast path: tuples
 
 
-CAMPAIGN_REQUEST_COLUMNS = ["id", "influencer_id", "influencer", "platform", "followers", "requirements",
-                            "payment_cents", "status", "turn", "initiated_by", "awaiting_me", "updated_at",
-                            "last_message"]
+CAMPAIGN_REQUEST_COLUMNS = [
+    "id",
+    "influencer_id",
+    "influencer",
+    "platform",
+    "followers",
+    "requirements",
+    "payment_cents",
+    "status",
+    "turn",
+    "initiated_by",
+    "awaiting_me",
+    "updated_at",
+    "last_message",
+]
 
 
 def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd.DataFrame:
@@ -400,19 +588,34 @@ def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd
     if campaign is None:
         raise NotFound("That campaign does not exist.")
     if not (actor.is_admin and actor.can("ad_request.view_any")) and not (
-            actor.role == "sponsor" and campaign.sponsor_id == actor.id):
+        actor.role == "sponsor" and campaign.sponsor_id == actor.id
+    ):
         raise PermissionDenied("That campaign belongs to another sponsor.")
     awaiting = and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "sponsor")
-    rows = session.execute(
-        select(AdRequest.id, AdRequest.influencer_id, InfluencerProfile.display_name.label("influencer"),
-               InfluencerProfile.platform, InfluencerProfile.followers, AdRequest.requirements,
-               AdRequest.payment_cents, AdRequest.status, AdRequest.turn, AdRequest.initiated_by,
-               case((awaiting, True), else_=False).label("awaiting_me"), AdRequest.updated_at,
-               _last_message().label("last_message"))
-        .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
-        .where(AdRequest.campaign_id == campaign_id)
-        .order_by(case((awaiting, 0), else_=1), AdRequest.updated_at.desc(), AdRequest.id.desc())
-    ).mappings().all()
+    rows = (
+        session.execute(
+            select(
+                AdRequest.id,
+                AdRequest.influencer_id,
+                InfluencerProfile.display_name.label("influencer"),
+                InfluencerProfile.platform,
+                InfluencerProfile.followers,
+                AdRequest.requirements,
+                AdRequest.payment_cents,
+                AdRequest.status,
+                AdRequest.turn,
+                AdRequest.initiated_by,
+                case((awaiting, True), else_=False).label("awaiting_me"),
+                AdRequest.updated_at,
+                _last_message().label("last_message"),
+            )
+            .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
+            .where(AdRequest.campaign_id == campaign_id)
+            .order_by(case((awaiting, 0), else_=1), AdRequest.updated_at.desc(), AdRequest.id.desc())
+        )
+        .mappings()
+        .all()
+    )
     return pd.DataFrame(rows, columns=CAMPAIGN_REQUEST_COLUMNS)
 
 
@@ -425,21 +628,43 @@ def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
         party = None
     influencer = session.get(InfluencerProfile, request.influencer_id)
     sponsor = session.get(SponsorProfile, campaign.sponsor_id)
-    events = session.execute(
-        select(AdRequestEvent.id, AdRequestEvent.at, AdRequestEvent.actor_party, User.username.label("actor"),
-               AdRequestEvent.action, AdRequestEvent.from_status, AdRequestEvent.to_status,
-               AdRequestEvent.amount_cents, AdRequestEvent.message)
-        .outerjoin(User, User.id == AdRequestEvent.actor_id)
-        .where(AdRequestEvent.ad_request_id == request.id)
-        .order_by(AdRequestEvent.id)
-    ).mappings().all()
+    events = (
+        session.execute(
+            select(
+                AdRequestEvent.id,
+                AdRequestEvent.at,
+                AdRequestEvent.actor_party,
+                User.username.label("actor"),
+                AdRequestEvent.action,
+                AdRequestEvent.from_status,
+                AdRequestEvent.to_status,
+                AdRequestEvent.amount_cents,
+                AdRequestEvent.message,
+            )
+            .outerjoin(User, User.id == AdRequestEvent.actor_id)
+            .where(AdRequestEvent.ad_request_id == request.id)
+            .order_by(AdRequestEvent.id)
+        )
+        .mappings()
+        .all()
+    )
     return {
-        "id": request.id, "campaign_id": campaign.id, "campaign": campaign.name, "campaign_status": campaign.status,
-        "sponsor_id": campaign.sponsor_id, "sponsor": sponsor.name if sponsor else "",
-        "influencer_id": request.influencer_id, "influencer": influencer.display_name if influencer else "",
-        "requirements": request.requirements, "payment_cents": request.payment_cents, "status": request.status,
-        "turn": request.turn, "initiated_by": request.initiated_by, "created_at": request.created_at,
-        "updated_at": request.updated_at, "my_party": party,
+        "id": request.id,
+        "campaign_id": campaign.id,
+        "campaign": campaign.name,
+        "campaign_status": campaign.status,
+        "sponsor_id": campaign.sponsor_id,
+        "sponsor": sponsor.name if sponsor else "",
+        "influencer_id": request.influencer_id,
+        "influencer": influencer.display_name if influencer else "",
+        "requirements": request.requirements,
+        "payment_cents": request.payment_cents,
+        "status": request.status,
+        "turn": request.turn,
+        "initiated_by": request.initiated_by,
+        "created_at": request.created_at,
+        "updated_at": request.updated_at,
+        "my_party": party,
         "my_turn": party is not None and request.turn == party and request.status in OPEN_AD_REQUEST_STATUSES,
         "can_withdraw": party is not None and request.status in OPEN_AD_REQUEST_STATUSES and request.turn != party,
         "can_edit": party is not None and request.status == "pending" and request.initiated_by == party,
@@ -455,15 +680,28 @@ def earnings_summary(session: Session, *, actor: Actor) -> dict:
         select(
             func.coalesce(func.sum(case((AdRequest.status == "accepted", AdRequest.payment_cents), else_=0)), 0),
             func.coalesce(func.sum(case((AdRequest.status == "completed", AdRequest.payment_cents), else_=0)), 0),
-            func.coalesce(func.sum(case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.payment_cents),
-                                        else_=0)), 0),
-            func.coalesce(func.sum(case((and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES),
-                                              AdRequest.turn == "influencer"), 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.payment_cents), else_=0)), 0
+            ),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "influencer"), 1),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
             func.count(AdRequest.id),
         ).where(AdRequest.influencer_id == actor.id)
     ).one()
-    return {"accepted_cents": int(row[0]), "completed_cents": int(row[1]), "open_pipeline_cents": int(row[2]),
-            "awaiting_me": int(row[3]), "requests": int(row[4])}
+    return {
+        "accepted_cents": int(row[0]),
+        "completed_cents": int(row[1]),
+        "open_pipeline_cents": int(row[2]),
+        "awaiting_me": int(row[3]),
+        "requests": int(row[4]),
+    }
 
 
 def earnings_by_month(session: Session, *, actor: Actor) -> pd.DataFrame:
@@ -472,26 +710,53 @@ def earnings_by_month(session: Session, *, actor: Actor) -> pd.DataFrame:
     month = func.substr(func.cast(AdRequest.accepted_at, String()), 1, 7).label("month")
     rows = session.execute(
         select(month, func.sum(AdRequest.payment_cents).label("amount_cents"))
-        .where(AdRequest.influencer_id == actor.id, AdRequest.status.in_(("accepted", "completed")),
-               AdRequest.accepted_at.is_not(None))
-        .group_by(month).order_by(month)
+        .where(
+            AdRequest.influencer_id == actor.id,
+            AdRequest.status.in_(("accepted", "completed")),
+            AdRequest.accepted_at.is_not(None),
+        )
+        .group_by(month)
+        .order_by(month)
     ).all()
     return pd.DataFrame(rows, columns=["month", "amount_cents"])
 
 
-SPONSOR_REQUEST_COLUMNS = ["id", "campaign_id", "campaign", "influencer", "platform", "requirements",
-                           "payment_cents", "status", "turn", "initiated_by", "created_at", "updated_at"]
+SPONSOR_REQUEST_COLUMNS = [
+    "id",
+    "campaign_id",
+    "campaign",
+    "influencer",
+    "platform",
+    "requirements",
+    "payment_cents",
+    "status",
+    "turn",
+    "initiated_by",
+    "created_at",
+    "updated_at",
+]
 
 
-def list_sponsor_requests(session: Session, *, actor: Actor, status: str | None = None,
-                          campaign_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+def list_sponsor_requests(
+    session: Session, *, actor: Actor, status: str | None = None, campaign_id: int | None = None, limit: int = 5000
+) -> pd.DataFrame:
     """All requests across the sponsor's campaigns (for tables and small CSV downloads)."""
     permissions.require(actor, "ad_request.negotiate")
     stmt = (
-        select(AdRequest.id, Campaign.id.label("campaign_id"), Campaign.name.label("campaign"),
-               InfluencerProfile.display_name.label("influencer"), InfluencerProfile.platform,
-               AdRequest.requirements, AdRequest.payment_cents, AdRequest.status, AdRequest.turn,
-               AdRequest.initiated_by, AdRequest.created_at, AdRequest.updated_at)
+        select(
+            AdRequest.id,
+            Campaign.id.label("campaign_id"),
+            Campaign.name.label("campaign"),
+            InfluencerProfile.display_name.label("influencer"),
+            InfluencerProfile.platform,
+            AdRequest.requirements,
+            AdRequest.payment_cents,
+            AdRequest.status,
+            AdRequest.turn,
+            AdRequest.initiated_by,
+            AdRequest.created_at,
+            AdRequest.updated_at,
+        )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
         .where(Campaign.sponsor_id == actor.id)
@@ -505,8 +770,9 @@ def list_sponsor_requests(session: Session, *, actor: Actor, status: str | None 
     return pd.DataFrame(session.execute(stmt).mappings().all(), columns=SPONSOR_REQUEST_COLUMNS)
 
 
-def list_all_requests(session: Session, *, actor: Actor, status: str | None = None, after_id: int | None = None,
-                      limit: int = 50) -> tuple[pd.DataFrame, int]:
+def list_all_requests(
+    session: Session, *, actor: Actor, status: str | None = None, after_id: int | None = None, limit: int = 50
+) -> tuple[pd.DataFrame, int]:
     """Admin: every ad request, keyset-paginated by id (descending), with the total."""
     permissions.require(actor, "ad_request.view_any")
     conditions = []
@@ -514,9 +780,16 @@ def list_all_requests(session: Session, *, actor: Actor, status: str | None = No
         conditions.append(AdRequest.status == validate.choice(status, "Status", AD_REQUEST_STATUSES))
     total = session.scalar(select(func.count()).select_from(AdRequest).where(*conditions)) or 0
     stmt = (
-        select(AdRequest.id, Campaign.name.label("campaign"), SponsorProfile.name.label("sponsor"),
-               InfluencerProfile.display_name.label("influencer"), AdRequest.payment_cents, AdRequest.status,
-               AdRequest.turn, AdRequest.updated_at)
+        select(
+            AdRequest.id,
+            Campaign.name.label("campaign"),
+            SponsorProfile.name.label("sponsor"),
+            InfluencerProfile.display_name.label("influencer"),
+            AdRequest.payment_cents,
+            AdRequest.status,
+            AdRequest.turn,
+            AdRequest.updated_at,
+        )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
@@ -527,5 +800,6 @@ def list_all_requests(session: Session, *, actor: Actor, status: str | None = No
     if after_id:
         stmt = stmt.where(AdRequest.id < after_id)
     rows = session.execute(stmt).mappings().all()
-    return pd.DataFrame(rows, columns=["id", "campaign", "sponsor", "influencer", "payment_cents", "status", "turn",
-                                       "updated_at"]), total
+    return pd.DataFrame(
+        rows, columns=["id", "campaign", "sponsor", "influencer", "payment_cents", "status", "turn", "updated_at"]
+    ), total

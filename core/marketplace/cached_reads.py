@@ -17,6 +17,7 @@ Who shares an entry: admin statistics are shared by all admins; influencer searc
 viewer with the same listed/unlisted scope; campaign search pages by all influencers, with each
 viewer's own "already requested" flags read fresh on every call; dashboards are per sponsor.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,78 +52,149 @@ def admin_statistics(db: Database, *, actor: Actor, months: int = 12) -> dict:
     """stats.admin_statistics, shared by all admins; recomputed after any write that bumps 'stats'."""
     permissions.require(actor, "stats.view")
     months = int(months)
-    cached = cache.read_through(db, "stats", ("admin_statistics", months), (cachegen.STATS,),
-                                lambda s: stats.admin_statistics(s, actor=actor, months=months))
+    cached = cache.read_through(
+        db,
+        "stats",
+        ("admin_statistics", months),
+        (cachegen.STATS,),
+        lambda s: stats.admin_statistics(s, actor=actor, months=months),
+    )
     return cached.value
 
 
-def sponsor_dashboard(db: Database, *, actor: Actor, status: str | None = None,
-                      campaign_id: int | None = None) -> dict:
+def sponsor_dashboard(db: Database, *, actor: Actor, status: str | None = None, campaign_id: int | None = None) -> dict:
     """The sponsor's campaign table (list_sponsor_campaigns), its totals and budget burn, in one entry."""
     permissions.require(actor, "campaign.manage")
 
     def compute(s: Session) -> dict:
         frame = campaigns.list_sponsor_campaigns(s, actor=actor, status=status)
-        return {"campaigns": frame, "summary": campaigns.sponsor_summary(frame),
-                "burn": campaigns.budget_burn(s, actor=actor, campaign_id=campaign_id)}
+        return {
+            "campaigns": frame,
+            "summary": campaigns.sponsor_summary(frame),
+            "burn": campaigns.budget_burn(s, actor=actor, campaign_id=campaign_id),
+        }
 
-    cached = cache.read_through(db, "dashboard", ("sponsor_dashboard", actor.id, status, campaign_id),
-                                (cachegen.sponsor_scope(actor.id),), compute)
+    cached = cache.read_through(
+        db,
+        "dashboard",
+        ("sponsor_dashboard", actor.id, status, campaign_id),
+        (cachegen.sponsor_scope(actor.id),),
+        compute,
+    )
     return {**cached.value, "as_of": cached.as_of}
 
 
 def list_sponsor_campaigns(db: Database, *, actor: Actor, status: str | None = None) -> pd.DataFrame:
     permissions.require(actor, "campaign.manage")
-    cached = cache.read_through(db, "dashboard", ("list_sponsor_campaigns", actor.id, status),
-                                (cachegen.sponsor_scope(actor.id),),
-                                lambda s: campaigns.list_sponsor_campaigns(s, actor=actor, status=status))
+    cached = cache.read_through(
+        db,
+        "dashboard",
+        ("list_sponsor_campaigns", actor.id, status),
+        (cachegen.sponsor_scope(actor.id),),
+        lambda s: campaigns.list_sponsor_campaigns(s, actor=actor, status=status),
+    )
     return _with_as_of(cached.value, cached.as_of)
 
 
 def budget_burn(db: Database, *, actor: Actor, campaign_id: int | None = None) -> pd.DataFrame:
     permissions.require(actor, "campaign.manage")
-    cached = cache.read_through(db, "dashboard", ("budget_burn", actor.id, campaign_id),
-                                (cachegen.sponsor_scope(actor.id),),
-                                lambda s: campaigns.budget_burn(s, actor=actor, campaign_id=campaign_id))
+    cached = cache.read_through(
+        db,
+        "dashboard",
+        ("budget_burn", actor.id, campaign_id),
+        (cachegen.sponsor_scope(actor.id),),
+        lambda s: campaigns.budget_burn(s, actor=actor, campaign_id=campaign_id),
+    )
     return _with_as_of(cached.value, cached.as_of)
 
 
-def search_influencers(db: Database, *, actor: Actor, text: str = "", category: str | None = None,
-                       niche: str | None = None, platform: str | None = None, min_followers: int | None = None,
-                       max_followers: int | None = None, min_reach: int | None = None,
-                       max_reach: int | None = None, min_engagement: float | None = None, sort: str = "relevance",
-                       cursor: str | None = None, limit: int = 50, include_unlisted: bool = False) -> CachedSearchPage:
+def search_influencers(
+    db: Database,
+    *,
+    actor: Actor,
+    text: str = "",
+    category: str | None = None,
+    niche: str | None = None,
+    platform: str | None = None,
+    min_followers: int | None = None,
+    max_followers: int | None = None,
+    min_reach: int | None = None,
+    max_reach: int | None = None,
+    min_engagement: float | None = None,
+    sort: str = "relevance",
+    cursor: str | None = None,
+    limit: int = 50,
+    include_unlisted: bool = False,
+) -> CachedSearchPage:
     """search.search_influencers; one entry per query, shared by viewers who see the same profiles."""
     if actor is None or not (actor.can("influencer.search") or actor.is_admin):
         permissions.require(actor, "influencer.search")
     unlisted = bool(include_unlisted and actor.is_admin)
-    arguments = dict(text=text, category=category, niche=niche, platform=platform, min_followers=min_followers,
-                     max_followers=max_followers, min_reach=min_reach, max_reach=max_reach,
-                     min_engagement=min_engagement, sort=sort, cursor=cursor, limit=limit)
+    arguments = dict(
+        text=text,
+        category=category,
+        niche=niche,
+        platform=platform,
+        min_followers=min_followers,
+        max_followers=max_followers,
+        min_reach=min_reach,
+        max_reach=max_reach,
+        min_engagement=min_engagement,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
     parts = ("search_influencers", "all" if unlisted else "listed", tuple(sorted(arguments.items())))
     cached = cache.read_through(
-        db, "search", parts, (cachegen.INFLUENCERS,),
-        lambda s: search.search_influencers(s, actor=actor, include_unlisted=unlisted, **arguments))
+        db,
+        "search",
+        parts,
+        (cachegen.INFLUENCERS,),
+        lambda s: search.search_influencers(s, actor=actor, include_unlisted=unlisted, **arguments),
+    )
     page = cached.value
     return CachedSearchPage(page.rows, page.total, page.next_cursor, cached.as_of)
 
 
 # Which of a page's campaigns the viewer holds a live request on (built once; see search_campaigns).
 _HELD_BY_VIEWER = select(AdRequest.campaign_id).where(
-    AdRequest.influencer_id == bindparam("viewer"), AdRequest.campaign_id.in_(bindparam("ids", expanding=True)),
-    AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES))
+    AdRequest.influencer_id == bindparam("viewer"),
+    AdRequest.campaign_id.in_(bindparam("ids", expanding=True)),
+    AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES),
+)
 
 
-def search_campaigns(db: Database, *, actor: Actor, text: str = "", category: str | None = None,
-                     niche: str | None = None, min_budget_cents: int | None = None,
-                     max_budget_cents: int | None = None, active_on: dt.date | None = None,
-                     starts_after: dt.date | None = None, ends_before: dt.date | None = None,
-                     include_ended: bool = False, cursor: str | None = None, limit: int = 50) -> CachedSearchPage:
+def search_campaigns(
+    db: Database,
+    *,
+    actor: Actor,
+    text: str = "",
+    category: str | None = None,
+    niche: str | None = None,
+    min_budget_cents: int | None = None,
+    max_budget_cents: int | None = None,
+    active_on: dt.date | None = None,
+    starts_after: dt.date | None = None,
+    ends_before: dt.date | None = None,
+    include_ended: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> CachedSearchPage:
     """search.search_campaigns; pages shared by all viewers, 'already_requested' read per viewer each time."""
     permissions.require(actor, "campaign.search")
-    arguments = dict(text=text, category=category, niche=niche, min_budget_cents=min_budget_cents,
-                     max_budget_cents=max_budget_cents, active_on=active_on, starts_after=starts_after,
-                     ends_before=ends_before, include_ended=include_ended, cursor=cursor, limit=limit)
+    arguments = dict(
+        text=text,
+        category=category,
+        niche=niche,
+        min_budget_cents=min_budget_cents,
+        max_budget_cents=max_budget_cents,
+        active_on=active_on,
+        starts_after=starts_after,
+        ends_before=ends_before,
+        include_ended=include_ended,
+        cursor=cursor,
+        limit=limit,
+    )
     parts = ("search_campaigns", today().isoformat(), tuple(sorted(arguments.items())))
 
     def for_viewer(s: Session, cached: cache.Cached) -> CachedSearchPage:
@@ -132,12 +204,19 @@ def search_campaigns(db: Database, *, actor: Actor, text: str = "", category: st
         page.rows["already_requested"] = page.rows["id"].isin(held).astype(bool)
         return CachedSearchPage(page.rows, page.total, page.next_cursor, cached.as_of)
 
-    return cache.read_through(db, "search", parts, (cachegen.CAMPAIGNS,),
-                              lambda s: search.search_campaigns(s, actor=actor, **arguments), then=for_viewer)
+    return cache.read_through(
+        db,
+        "search",
+        parts,
+        (cachegen.CAMPAIGNS,),
+        lambda s: search.search_campaigns(s, actor=actor, **arguments),
+        then=for_viewer,
+    )
 
 
 def facet_values(db: Database) -> dict:
     """search.facet_values (categories, niches, platforms) plus as_of."""
-    cached = cache.read_through(db, "facets", ("facet_values",), (cachegen.INFLUENCERS, cachegen.CAMPAIGNS),
-                                search.facet_values)
+    cached = cache.read_through(
+        db, "facets", ("facet_values",), (cachegen.INFLUENCERS, cachegen.CAMPAIGNS), search.facet_values
+    )
     return {**cached.value, "as_of": cached.as_of}

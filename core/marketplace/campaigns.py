@@ -1,4 +1,5 @@
 """Campaigns: a sponsor's own CRUD and visibility, admin moderation, and the read models over them."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -57,13 +58,34 @@ def own_campaign(session: Session, actor: Actor, campaign_id: int, *, lock: bool
     return campaign
 
 
-def create_campaign(session: Session, *, actor: Actor, name: str, category: str, start_date, end_date,
-                    budget_cents: int, description: str = "", niche: str = "", goals: str = "",
-                    is_public: bool = True, status: str = "active") -> int:
+def create_campaign(
+    session: Session,
+    *,
+    actor: Actor,
+    name: str,
+    category: str,
+    start_date,
+    end_date,
+    budget_cents: int,
+    description: str = "",
+    niche: str = "",
+    goals: str = "",
+    is_public: bool = True,
+    status: str = "active",
+) -> int:
     """Create a campaign owned by the acting sponsor; returns its id."""
     permissions.require(actor, "campaign.manage")
-    fields = _fields(name=name, description=description, category=category, niche=niche, goals=goals,
-                     start_date=start_date, end_date=end_date, budget_cents=budget_cents, is_public=is_public)
+    fields = _fields(
+        name=name,
+        description=description,
+        category=category,
+        niche=niche,
+        goals=goals,
+        start_date=start_date,
+        end_date=end_date,
+        budget_cents=budget_cents,
+        is_public=is_public,
+    )
     status = validate.choice(status, "Status", ("draft", "active"))
     campaign = Campaign(sponsor_id=actor.id, status=status, **fields)
     session.add(campaign)
@@ -74,26 +96,56 @@ def create_campaign(session: Session, *, actor: Actor, name: str, category: str,
     return campaign.id
 
 
-def update_campaign(session: Session, *, actor: Actor, campaign_id: int, name: str, category: str, start_date,
-                    end_date, budget_cents: int, description: str = "", niche: str = "", goals: str = "",
-                    is_public: bool = True) -> None:
+def update_campaign(
+    session: Session,
+    *,
+    actor: Actor,
+    campaign_id: int,
+    name: str,
+    category: str,
+    start_date,
+    end_date,
+    budget_cents: int,
+    description: str = "",
+    niche: str = "",
+    goals: str = "",
+    is_public: bool = True,
+) -> None:
     """Replace a campaign's editable fields; the budget may not drop below what is committed."""
-    fields = _fields(name=name, description=description, category=category, niche=niche, goals=goals,
-                     start_date=start_date, end_date=end_date, budget_cents=budget_cents, is_public=is_public)
+    fields = _fields(
+        name=name,
+        description=description,
+        category=category,
+        niche=niche,
+        goals=goals,
+        start_date=start_date,
+        end_date=end_date,
+        budget_cents=budget_cents,
+        is_public=is_public,
+    )
     campaign = own_campaign(session, actor, campaign_id, lock=True)
     if campaign.status not in EDITABLE_STATUSES:
         raise Conflict(f"A {campaign.status} campaign can no longer be edited.")
     if fields["budget_cents"] < campaign.committed_cents:
-        raise InvalidInput(f"Budget cannot be lower than the {format_cents(campaign.committed_cents)} already "
-                           "committed to accepted requests.")
+        raise InvalidInput(
+            f"Budget cannot be lower than the {format_cents(campaign.committed_cents)} already "
+            "committed to accepted requests."
+        )
     old_budget = campaign.budget_cents
     for key, value in fields.items():
         setattr(campaign, key, value)
     session.flush()
     listing.refresh_campaigns(session, campaign_id=campaign.id)
     if old_budget != campaign.budget_cents:
-        audit.record(session, actor, "campaign.budget_changed", "campaign", campaign.id,
-                     amount_cents=campaign.budget_cents, detail=f"from {old_budget} to {campaign.budget_cents} cents")
+        audit.record(
+            session,
+            actor,
+            "campaign.budget_changed",
+            "campaign",
+            campaign.id,
+            amount_cents=campaign.budget_cents,
+            detail=f"from {old_budget} to {campaign.budget_cents} cents",
+        )
     _bump(session, campaign)
 
 
@@ -118,8 +170,9 @@ def set_status(session: Session, *, actor: Actor, campaign_id: int, status: str,
     campaign.status = status
     session.flush()
     if status in ("completed", "cancelled"):
-        ad_requests.withdraw_open_requests(session, actor=actor, campaign_id=campaign.id,
-                                           message=note or f"The campaign was {status}.")
+        ad_requests.withdraw_open_requests(
+            session, actor=actor, campaign_id=campaign.id, message=note or f"The campaign was {status}."
+        )
     listing.refresh_campaigns(session, campaign_id=campaign.id)
     audit.record(session, actor, "campaign.status", "campaign", campaign.id, detail=f"{previous} → {status}")
     _bump(session, campaign)
@@ -130,10 +183,18 @@ def delete_campaign(session: Session, *, actor: Actor, campaign_id: int) -> None
     campaign = own_campaign(session, actor, campaign_id, lock=True)
     has_requests = session.scalar(select(exists().where(AdRequest.campaign_id == campaign.id)))
     if has_requests:
-        raise Conflict("This campaign has ad requests, so deleting it would lose their history. "
-                       "Cancel the campaign instead.")
-    audit.record(session, actor, "campaign.deleted", "campaign", campaign.id, amount_cents=campaign.budget_cents,
-                 detail=campaign.name)
+        raise Conflict(
+            "This campaign has ad requests, so deleting it would lose their history. Cancel the campaign instead."
+        )
+    audit.record(
+        session,
+        actor,
+        "campaign.deleted",
+        "campaign",
+        campaign.id,
+        amount_cents=campaign.budget_cents,
+        detail=campaign.name,
+    )
     _bump(session, campaign)
     session.delete(campaign)
     session.flush()
@@ -152,8 +213,14 @@ def flag_campaign(session: Session, *, actor: Actor, campaign_id: int, reason: s
     session.flush()
     listing.refresh_campaigns(session, campaign_id=campaign.id)
     audit.record(session, actor, "campaign.flagged", "campaign", campaign.id, detail=reason)
-    notifications.notify(session, campaign.sponsor_id, "moderation", f"Your campaign “{campaign.name}” was flagged",
-                         f"Reason: {reason}", link=f"campaign:{campaign.id}")
+    notifications.notify(
+        session,
+        campaign.sponsor_id,
+        "moderation",
+        f"Your campaign “{campaign.name}” was flagged",
+        f"Reason: {reason}",
+        link=f"campaign:{campaign.id}",
+    )
     _bump(session, campaign)
 
 
@@ -168,8 +235,14 @@ def unflag_campaign(session: Session, *, actor: Actor, campaign_id: int, note: s
     campaign.flagged, campaign.flag_reason = False, None
     session.flush()
     listing.refresh_campaigns(session, campaign_id=campaign.id)
-    audit.record(session, actor, "campaign.unflagged", "campaign", campaign.id,
-                 detail=validate.text(note, "Note", max_len=500, required=False))
+    audit.record(
+        session,
+        actor,
+        "campaign.unflagged",
+        "campaign",
+        campaign.id,
+        detail=validate.text(note, "Note", max_len=500, required=False),
+    )
     notifications.notify(session, campaign.sponsor_id, "moderation", f"Your campaign “{campaign.name}” was unflagged")
     _bump(session, campaign)
 
@@ -184,8 +257,11 @@ def can_view(session: Session, actor: Actor, campaign: Campaign) -> bool:
         return False
     if campaign.listed:
         return True
-    return bool(session.scalar(select(exists().where(AdRequest.campaign_id == campaign.id,
-                                                     AdRequest.influencer_id == actor.id))))
+    return bool(
+        session.scalar(
+            select(exists().where(AdRequest.campaign_id == campaign.id, AdRequest.influencer_id == actor.id))
+        )
+    )
 
 
 def get_campaign(session: Session, *, actor: Actor, campaign_id: int) -> dict:
@@ -200,11 +276,22 @@ def get_campaign(session: Session, *, actor: Actor, campaign_id: int) -> dict:
     c, sponsor_name = row
     owner_view = actor.is_admin or c.sponsor_id == actor.id
     data = {
-        "id": c.id, "sponsor_id": c.sponsor_id, "sponsor_name": sponsor_name, "name": c.name,
-        "description": c.description, "category": c.category, "niche": c.niche, "goals": c.goals,
-        "start_date": c.start_date, "end_date": c.end_date, "budget_cents": c.budget_cents,
-        "is_public": c.is_public, "status": c.status, "flagged": c.flagged,
-        "flag_reason": c.flag_reason if owner_view else None, "created_at": c.created_at,
+        "id": c.id,
+        "sponsor_id": c.sponsor_id,
+        "sponsor_name": sponsor_name,
+        "name": c.name,
+        "description": c.description,
+        "category": c.category,
+        "niche": c.niche,
+        "goals": c.goals,
+        "start_date": c.start_date,
+        "end_date": c.end_date,
+        "budget_cents": c.budget_cents,
+        "is_public": c.is_public,
+        "status": c.status,
+        "flagged": c.flagged,
+        "flag_reason": c.flag_reason if owner_view else None,
+        "created_at": c.created_at,
         "committed_cents": c.committed_cents if owner_view else None,
         "remaining_cents": c.budget_cents - c.committed_cents if owner_view else None,
     }
@@ -215,10 +302,29 @@ def _status_count(status: str):
     return func.coalesce(func.sum(case((AdRequest.status == status, 1), else_=0)), 0).label(status)
 
 
-CAMPAIGN_LIST_COLUMNS = ["id", "name", "category", "niche", "status", "is_public", "flagged", "flag_reason",
-                         "start_date", "end_date", "budget_cents", "committed_cents", "remaining_cents",
-                         "pending", "negotiating", "accepted", "rejected", "withdrawn", "completed",
-                         "awaiting_me", "requests"]
+CAMPAIGN_LIST_COLUMNS = [
+    "id",
+    "name",
+    "category",
+    "niche",
+    "status",
+    "is_public",
+    "flagged",
+    "flag_reason",
+    "start_date",
+    "end_date",
+    "budget_cents",
+    "committed_cents",
+    "remaining_cents",
+    "pending",
+    "negotiating",
+    "accepted",
+    "rejected",
+    "withdrawn",
+    "completed",
+    "awaiting_me",
+    "requests",
+]
 
 
 def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None = None) -> pd.DataFrame:
@@ -226,16 +332,29 @@ def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None
     permissions.require(actor, "campaign.manage")
     counts = [
         *[_status_count(s) for s in ("pending", "negotiating", "accepted", "rejected", "withdrawn", "completed")],
-        func.coalesce(func.sum(case(
-            (((AdRequest.status.in_(("pending", "negotiating"))) & (AdRequest.turn == "sponsor")), 1),
-            else_=0)), 0).label("awaiting_me"),
+        func.coalesce(
+            func.sum(
+                case((((AdRequest.status.in_(("pending", "negotiating"))) & (AdRequest.turn == "sponsor")), 1), else_=0)
+            ),
+            0,
+        ).label("awaiting_me"),
         # campaign_id, not id: same count, and the (campaign_id, status, turn, ...) index covers it.
         func.count(AdRequest.campaign_id).label("requests"),
     ]
     campaign_columns = (
-        Campaign.id, Campaign.name, Campaign.category, Campaign.niche, Campaign.status, Campaign.is_public,
-        Campaign.flagged, Campaign.flag_reason, Campaign.start_date, Campaign.end_date, Campaign.budget_cents,
-        Campaign.committed_cents, (Campaign.budget_cents - Campaign.committed_cents).label("remaining_cents"),
+        Campaign.id,
+        Campaign.name,
+        Campaign.category,
+        Campaign.niche,
+        Campaign.status,
+        Campaign.is_public,
+        Campaign.flagged,
+        Campaign.flag_reason,
+        Campaign.start_date,
+        Campaign.end_date,
+        Campaign.budget_cents,
+        Campaign.committed_cents,
+        (Campaign.budget_cents - Campaign.committed_cents).label("remaining_cents"),
     )
     if session.get_bind().dialect.name == "postgresql":
         # One small aggregate per campaign through the covering index. As a join + GROUP BY, a
@@ -243,7 +362,8 @@ def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None
         per_campaign = select(*counts).where(AdRequest.campaign_id == Campaign.id).lateral("request_counts")
         stmt = (
             select(*campaign_columns, *[per_campaign.c[c.name] for c in counts])
-            .select_from(Campaign).outerjoin(per_campaign, true())
+            .select_from(Campaign)
+            .outerjoin(per_campaign, true())
             .where(Campaign.sponsor_id == actor.id)
             .order_by(Campaign.id.desc())
         )
@@ -265,8 +385,16 @@ def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None
 def sponsor_summary(frame: pd.DataFrame) -> dict:
     """Totals over list_sponsor_campaigns' frame (pure function, no query)."""
     if frame.empty:
-        return {"campaigns": 0, "active": 0, "budget_cents": 0, "committed_cents": 0, "remaining_cents": 0,
-                "awaiting_me": 0, "open_requests": 0, "accepted": 0}
+        return {
+            "campaigns": 0,
+            "active": 0,
+            "budget_cents": 0,
+            "committed_cents": 0,
+            "remaining_cents": 0,
+            "awaiting_me": 0,
+            "open_requests": 0,
+            "accepted": 0,
+        }
     return {
         "campaigns": int(len(frame)),
         "active": int((frame["status"] == "active").sum()),
@@ -286,8 +414,11 @@ def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = Non
     stmt = (
         select(day, func.sum(AdRequest.payment_cents).label("committed_cents"))
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .where(Campaign.sponsor_id == actor.id, AdRequest.status.in_(("accepted", "completed")),
-               AdRequest.accepted_at.is_not(None))
+        .where(
+            Campaign.sponsor_id == actor.id,
+            AdRequest.status.in_(("accepted", "completed")),
+            AdRequest.accepted_at.is_not(None),
+        )
         .group_by(day)
         .order_by(day)
     )
@@ -300,9 +431,16 @@ def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = Non
     return frame
 
 
-def list_all_campaigns(session: Session, *, actor: Actor, text: str = "", status: str | None = None,
-                       flagged: bool | None = None, after_id: int | None = None,
-                       limit: int = 50) -> tuple[pd.DataFrame, int]:
+def list_all_campaigns(
+    session: Session,
+    *,
+    actor: Actor,
+    text: str = "",
+    status: str | None = None,
+    flagged: bool | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> tuple[pd.DataFrame, int]:
     """Admin: every campaign, filtered and keyset-paginated by id (descending), with the total."""
     permissions.require(actor, "campaign.view_any")
     conditions = []
@@ -316,9 +454,21 @@ def list_all_campaigns(session: Session, *, actor: Actor, text: str = "", status
     base = select(Campaign.id).join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id).where(*conditions)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     stmt = (
-        select(Campaign.id, Campaign.name, SponsorProfile.name.label("sponsor"), Campaign.category, Campaign.niche,
-               Campaign.status, Campaign.is_public, Campaign.flagged, Campaign.flag_reason, Campaign.start_date,
-               Campaign.end_date, Campaign.budget_cents, Campaign.committed_cents)
+        select(
+            Campaign.id,
+            Campaign.name,
+            SponsorProfile.name.label("sponsor"),
+            Campaign.category,
+            Campaign.niche,
+            Campaign.status,
+            Campaign.is_public,
+            Campaign.flagged,
+            Campaign.flag_reason,
+            Campaign.start_date,
+            Campaign.end_date,
+            Campaign.budget_cents,
+            Campaign.committed_cents,
+        )
         .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
         .where(*conditions)
         .order_by(Campaign.id.desc())
@@ -327,9 +477,24 @@ def list_all_campaigns(session: Session, *, actor: Actor, text: str = "", status
     if after_id:
         stmt = stmt.where(Campaign.id < after_id)
     rows = session.execute(stmt).mappings().all()
-    return pd.DataFrame(rows, columns=["id", "name", "sponsor", "category", "niche", "status", "is_public", "flagged",
-                                       "flag_reason", "start_date", "end_date", "budget_cents",
-                                       "committed_cents"]), total
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "name",
+            "sponsor",
+            "category",
+            "niche",
+            "status",
+            "is_public",
+            "flagged",
+            "flag_reason",
+            "start_date",
+            "end_date",
+            "budget_cents",
+            "committed_cents",
+        ],
+    ), total
 
 
 def sponsor_campaign_options(session: Session, *, actor: Actor) -> list[tuple[int, str]]:

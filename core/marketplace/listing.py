@@ -4,6 +4,7 @@ An influencer is listed when the profile is public and the user is active, appro
 flagged. A campaign is listed when it is public, active, not flagged and its sponsor is listed-able.
 Search filters on these flags through indexes instead of joining users on every query.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, select, update
@@ -14,8 +15,9 @@ from core.models import Campaign, InfluencerProfile, User
 
 def _user_in_good_standing(user_id_column):
     return exists(
-        select(User.id).where(User.id == user_id_column, User.is_active.is_(True),
-                              User.approval == "approved", User.flagged.is_(False))
+        select(User.id).where(
+            User.id == user_id_column, User.is_active.is_(True), User.approval == "approved", User.flagged.is_(False)
+        )
     )
 
 
@@ -31,14 +33,18 @@ def refresh_influencer(session: Session, user_id: int) -> None:
 
 def refresh_campaigns(session: Session, *, campaign_id: int | None = None, sponsor_id: int | None = None) -> None:
     """Recompute `listed` for one campaign or all of a sponsor's campaigns."""
-    stmt = update(Campaign).values(
-        listed=and_(
-            Campaign.is_public.is_(True),
-            Campaign.flagged.is_(False),
-            Campaign.status == "active",
-            _user_in_good_standing(Campaign.sponsor_id),
+    stmt = (
+        update(Campaign)
+        .values(
+            listed=and_(
+                Campaign.is_public.is_(True),
+                Campaign.flagged.is_(False),
+                Campaign.status == "active",
+                _user_in_good_standing(Campaign.sponsor_id),
+            )
         )
-    ).execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False)
+    )
     if campaign_id is not None:
         stmt = stmt.where(Campaign.id == campaign_id)
     if sponsor_id is not None:

@@ -1,4 +1,5 @@
 """Reach and relevance score of an influencer: defined here, documented in docs/decisions.md."""
+
 from __future__ import annotations
 
 import math
@@ -30,5 +31,7 @@ def relevance_score(reach: int, engagement_rate: float) -> int:
 def explain_score(reach: int, engagement_rate: float) -> str:
     """Human-readable reasons for a score, shown beside search results."""
     parts = score_parts(reach, engagement_rate)
-    return (f"reach {reach:,} → {parts['reach']}/{REACH_POINTS}; "
-            f"engagement {engagement_rate:.1f}% → {parts['engagement']}/{ENGAGEMENT_POINTS}")
+    return (
+        f"reach {reach:,} → {parts['reach']}/{REACH_POINTS}; "
+        f"engagement {engagement_rate:.1f}% → {parts['engagement']}/{ENGAGEMENT_POINTS}"
+    )

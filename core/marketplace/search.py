@@ -1,4 +1,5 @@
 """Search: influencers for sponsors, public campaigns for influencers; keyset-paginated with totals."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,10 +27,33 @@ INFLUENCER_SORTS = {
     "engagement": InfluencerProfile.engagement_rate,
     "reach": InfluencerProfile.reach,
 }
-INFLUENCER_COLUMNS = ["user_id", "display_name", "category", "niche", "platform", "followers", "engagement_rate",
-                      "reach", "score", "profile_url", "bio", "score_reasons"]
-CAMPAIGN_COLUMNS = ["id", "name", "sponsor", "category", "niche", "description", "goals", "start_date", "end_date",
-                    "budget_cents", "already_requested"]
+INFLUENCER_COLUMNS = [
+    "user_id",
+    "display_name",
+    "category",
+    "niche",
+    "platform",
+    "followers",
+    "engagement_rate",
+    "reach",
+    "score",
+    "profile_url",
+    "bio",
+    "score_reasons",
+]
+CAMPAIGN_COLUMNS = [
+    "id",
+    "name",
+    "sponsor",
+    "category",
+    "niche",
+    "description",
+    "goals",
+    "start_date",
+    "end_date",
+    "budget_cents",
+    "already_requested",
+]
 
 
 @dataclass(frozen=True)
@@ -82,11 +106,24 @@ def _page_text_condition(session: Session, table: str, key_column, match, total:
     return key_column.in_(select(matches.c[key_column.key]))
 
 
-def search_influencers(session: Session, *, actor: Actor, text: str = "", category: str | None = None,
-                       niche: str | None = None, platform: str | None = None, min_followers: int | None = None,
-                       max_followers: int | None = None, min_reach: int | None = None, max_reach: int | None = None,
-                       min_engagement: float | None = None, sort: str = "relevance", cursor: str | None = None,
-                       limit: int = 50, include_unlisted: bool = False) -> SearchPage:
+def search_influencers(
+    session: Session,
+    *,
+    actor: Actor,
+    text: str = "",
+    category: str | None = None,
+    niche: str | None = None,
+    platform: str | None = None,
+    min_followers: int | None = None,
+    max_followers: int | None = None,
+    min_reach: int | None = None,
+    max_reach: int | None = None,
+    min_engagement: float | None = None,
+    sort: str = "relevance",
+    cursor: str | None = None,
+    limit: int = 50,
+    include_unlisted: bool = False,
+) -> SearchPage:
     """Influencers matching every given filter, best first by the chosen sort.
 
     Non-admins only ever see listed profiles (public, active, approved, unflagged).
@@ -105,8 +142,10 @@ def search_influencers(session: Session, *, actor: Actor, text: str = "", catego
         conditions.append(p.niche == niche)
     if platform:
         conditions.append(p.platform == validate.choice(platform, "Platform", PLATFORMS))
-    for bounded, low, high, label in ((p.followers, min_followers, max_followers, "followers"),
-                                      (p.reach, min_reach, max_reach, "reach")):
+    for bounded, low, high, label in (
+        (p.followers, min_followers, max_followers, "followers"),
+        (p.reach, min_reach, max_reach, "reach"),
+    ):
         if low is not None:
             conditions.append(bounded >= validate.whole_number(low, f"Minimum {label}"))
         if high is not None:
@@ -133,35 +172,66 @@ def search_influencers(session: Session, *, actor: Actor, text: str = "", catego
         value, key = after
         # The split form (not a row-value comparison) lets SQLite use the index as a range bound.
         page_conditions.append(and_(sort_column <= value, or_(sort_column < value, p.user_id < key)))
-    rows = [] if total == 0 else session.execute(
-        select(p.user_id, p.display_name, p.category, p.niche, p.platform, p.followers, p.engagement_rate,
-               p.reach, p.score, p.profile_url, p.bio)
-        .where(*page_conditions)
-        .order_by(sort_column.desc(), p.user_id.desc())
-        .limit(size + 1)
-    ).all()
+    rows = (
+        []
+        if total == 0
+        else session.execute(
+            select(
+                p.user_id,
+                p.display_name,
+                p.category,
+                p.niche,
+                p.platform,
+                p.followers,
+                p.engagement_rate,
+                p.reach,
+                p.score,
+                p.profile_url,
+                p.bio,
+            )
+            .where(*page_conditions)
+            .order_by(sort_column.desc(), p.user_id.desc())
+            .limit(size + 1)
+        ).all()
+    )
     has_more = len(rows) > size
     rows = rows[:size]
     if rows:  # one DataFrame construction (adding a column afterwards costs as much again)
-        frame = pd.DataFrame([(*r, scoring.explain_score(r.reach, r.engagement_rate)) for r in rows],
-                             columns=INFLUENCER_COLUMNS)
+        frame = pd.DataFrame(
+            [(*r, scoring.explain_score(r.reach, r.engagement_rate)) for r in rows], columns=INFLUENCER_COLUMNS
+        )
     else:
         frame = pd.DataFrame(rows, columns=INFLUENCER_COLUMNS[:-1])
         frame["score_reasons"] = []
     next_cursor = None
     if has_more and rows:
         last = rows[-1]
-        sort_value = {"relevance": last.score, "followers": last.followers, "engagement": last.engagement_rate,
-                      "reach": last.reach}[sort]
+        sort_value = {
+            "relevance": last.score,
+            "followers": last.followers,
+            "engagement": last.engagement_rate,
+            "reach": last.reach,
+        }[sort]
         next_cursor = f"{sort_value}|{last.user_id}"
     return SearchPage(frame, total, next_cursor)
 
 
-def search_campaigns(session: Session, *, actor: Actor, text: str = "", category: str | None = None,
-                     niche: str | None = None, min_budget_cents: int | None = None,
-                     max_budget_cents: int | None = None, active_on: dt.date | None = None,
-                     starts_after: dt.date | None = None, ends_before: dt.date | None = None,
-                     include_ended: bool = False, cursor: str | None = None, limit: int = 50) -> SearchPage:
+def search_campaigns(
+    session: Session,
+    *,
+    actor: Actor,
+    text: str = "",
+    category: str | None = None,
+    niche: str | None = None,
+    min_budget_cents: int | None = None,
+    max_budget_cents: int | None = None,
+    active_on: dt.date | None = None,
+    starts_after: dt.date | None = None,
+    ends_before: dt.date | None = None,
+    include_ended: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> SearchPage:
     """Public campaigns, newest first. Never private, flagged, inactive; never ended unless asked."""
     permissions.require(actor, "campaign.search")
     c = Campaign
@@ -200,16 +270,34 @@ def search_campaigns(session: Session, *, actor: Actor, text: str = "", category
         page_conditions.append(_page_text_condition(session, "campaigns", c.id, match, total, size))
     if after:
         page_conditions.append(c.id < after[1])
-    already = exists().where(AdRequest.campaign_id == c.id, AdRequest.influencer_id == actor.id,
-                             AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES))
-    rows = [] if total == 0 else session.execute(
-        select(c.id, c.name, SponsorProfile.name.label("sponsor"), c.category, c.niche, c.description, c.goals,
-               c.start_date, c.end_date, c.budget_cents, already.label("already_requested"))
-        .join(SponsorProfile, SponsorProfile.user_id == c.sponsor_id)
-        .where(*page_conditions)
-        .order_by(c.id.desc())
-        .limit(size + 1)
-    ).all()
+    already = exists().where(
+        AdRequest.campaign_id == c.id,
+        AdRequest.influencer_id == actor.id,
+        AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES),
+    )
+    rows = (
+        []
+        if total == 0
+        else session.execute(
+            select(
+                c.id,
+                c.name,
+                SponsorProfile.name.label("sponsor"),
+                c.category,
+                c.niche,
+                c.description,
+                c.goals,
+                c.start_date,
+                c.end_date,
+                c.budget_cents,
+                already.label("already_requested"),
+            )
+            .join(SponsorProfile, SponsorProfile.user_id == c.sponsor_id)
+            .where(*page_conditions)
+            .order_by(c.id.desc())
+            .limit(size + 1)
+        ).all()
+    )
     has_more = len(rows) > size
     rows = rows[:size]
     if rows:
@@ -244,7 +332,8 @@ def _distinct_values(session: Session, table: str, column: str) -> set[str]:
 
 def facet_values(session: Session) -> dict[str, list[str]]:
     """Distinct categories and niches in use, and the platforms, for filter pickers."""
-    categories = _distinct_values(session, "influencer_profiles", "category") | \
-        _distinct_values(session, "campaigns", "category")
+    categories = _distinct_values(session, "influencer_profiles", "category") | _distinct_values(
+        session, "campaigns", "category"
+    )
     niches = _distinct_values(session, "influencer_profiles", "niche") | _distinct_values(session, "campaigns", "niche")
     return {"categories": sorted(categories), "niches": sorted(niches), "platforms": list(PLATFORMS)}

@@ -4,6 +4,7 @@ Without IESCP_SMTP_HOST nothing leaves the machine: every message lands in setti
 .eml file each (open it with any mail client). With a host, messages go through smtplib (STARTTLS
 and login when configured; implicit TLS on port 465).
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,9 +44,15 @@ class Attachment:
         return self.mime_type.split("/", 1)[1]
 
 
-def build_message(*, to: str, subject: str, text: str, html: str | None = None,
-                  attachments: list[Attachment] | tuple[Attachment, ...] = (),
-                  settings: Settings | None = None) -> EmailMessage:
+def build_message(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachments: list[Attachment] | tuple[Attachment, ...] = (),
+    settings: Settings | None = None,
+) -> EmailMessage:
     """A message with a plain-text body, an optional HTML alternative and attachments.
 
     Shape: multipart/mixed[ multipart/alternative[text/plain, text/html], attachment... ] (the
@@ -62,8 +69,9 @@ def build_message(*, to: str, subject: str, text: str, html: str | None = None,
     if html is not None:
         message.add_alternative(html, subtype="html")
     for attachment in attachments:
-        message.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
-                               filename=attachment.filename)
+        message.add_attachment(
+            attachment.content, maintype=attachment.maintype, subtype=attachment.subtype, filename=attachment.filename
+        )
     return message
 
 
@@ -114,8 +122,9 @@ class Mailer:
             self.close()
         s = self.settings
         if s.smtp_port == 465:
-            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT_SECONDS,
-                                    context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT_SECONDS, context=ssl.create_default_context()
+            )
         else:
             smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT_SECONDS)
             if s.smtp_starttls:

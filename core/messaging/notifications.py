@@ -1,4 +1,5 @@
 """In-app notifications: written by services, read by their owner only."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -23,18 +24,30 @@ def notify_admins(session: Session, kind: str, title: str, body: str = "", link:
 
 def unread_count(session: Session, *, actor: Actor) -> int:
     """How many of the actor's notifications are unread."""
-    return session.scalar(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
-def list_notifications(session: Session, *, actor: Actor, unread_only: bool = False, limit: int = 50,
-                       before_id: int | None = None) -> pd.DataFrame:
+def list_notifications(
+    session: Session, *, actor: Actor, unread_only: bool = False, limit: int = 50, before_id: int | None = None
+) -> pd.DataFrame:
     """The actor's notifications, newest first."""
     stmt = (
-        select(Notification.id, Notification.created_at, Notification.kind, Notification.title,
-               Notification.body, Notification.link, Notification.read_at)
+        select(
+            Notification.id,
+            Notification.created_at,
+            Notification.kind,
+            Notification.title,
+            Notification.body,
+            Notification.link,
+            Notification.read_at,
+        )
         .where(Notification.user_id == actor.id)
         .order_by(Notification.id.desc())
         .limit(max(1, min(limit, 500)))

@@ -14,6 +14,7 @@ catch-up run can tell a day whose sweep never ran, or died half-way, from one th
 These functions manage their own short transactions (claim, send, mark) and therefore take the
 Database, not a Session: a send must never happen inside an open transaction that could roll back.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,6 +60,7 @@ PARTY_PAGES = {"influencer": "influencer-inbox", "sponsor": "sponsor-campaigns"}
 
 # ---- clock -------------------------------------------------------------------------------------------------
 
+
 def local_time(utc_naive: dt.datetime, settings: Settings | None = None) -> dt.datetime:
     """A naive UTC datetime as naive wall-clock time in the configured time zone (IESCP_TIMEZONE)."""
     settings = settings or get_settings()
@@ -81,6 +83,7 @@ def _retry_due_at(created_at: dt.datetime, attempts: int) -> dt.datetime:
 
 
 # ---- who is waiting for what -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ReminderItem:
@@ -125,7 +128,8 @@ def awaiting_user_ids(session: Session, party: str) -> list[int]:
     """Ids of active, approved, unflagged users of party with at least one request awaiting them."""
     user_column, conditions = _awaiting_conditions(party)
     stmt = (
-        select(user_column).distinct()
+        select(user_column)
+        .distinct()
         .select_from(AdRequest)
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(User, User.id == user_column)
@@ -142,14 +146,26 @@ def load_recipients(session: Session, party: str, user_ids: list[int]) -> list[R
     user_column, conditions = _awaiting_conditions(party)
     sponsor_name = SponsorProfile.name
     influencer_name = InfluencerProfile.display_name
-    own_name, counterpart = (influencer_name, sponsor_name) if party == "influencer" else (sponsor_name, influencer_name)
+    own_name, counterpart = (
+        (influencer_name, sponsor_name) if party == "influencer" else (sponsor_name, influencer_name)
+    )
     order = (AdRequest.updated_at.desc(), AdRequest.id.desc())
     inner = (
         select(
-            user_column.label("user_id"), User.username, User.email, User.notify_email, User.notify_gchat,
-            User.notify_inapp, User.gchat_webhook_url, own_name.label("display_name"),
-            AdRequest.id.label("ad_request_id"), Campaign.name.label("campaign"), counterpart.label("counterpart"),
-            AdRequest.payment_cents, AdRequest.status, AdRequest.updated_at,
+            user_column.label("user_id"),
+            User.username,
+            User.email,
+            User.notify_email,
+            User.notify_gchat,
+            User.notify_inapp,
+            User.gchat_webhook_url,
+            own_name.label("display_name"),
+            AdRequest.id.label("ad_request_id"),
+            Campaign.name.label("campaign"),
+            counterpart.label("counterpart"),
+            AdRequest.payment_cents,
+            AdRequest.status,
+            AdRequest.updated_at,
             func.row_number().over(partition_by=user_column, order_by=order).label("position"),
             func.count().over(partition_by=user_column).label("total"),
         )
@@ -169,12 +185,27 @@ def load_recipients(session: Session, party: str, user_ids: list[int]) -> list[R
         recipient = recipients.get(row["user_id"])
         if recipient is None:
             recipient = recipients[row["user_id"]] = Recipient(
-                user_id=int(row["user_id"]), party=party, username=row["username"], email=row["email"],
-                display_name=row["display_name"], notify_email=bool(row["notify_email"]),
-                notify_gchat=bool(row["notify_gchat"]), notify_inapp=bool(row["notify_inapp"]),
-                gchat_webhook_url=row["gchat_webhook_url"], total=int(row["total"]))
-        recipient.items.append(ReminderItem(int(row["ad_request_id"]), row["campaign"], row["counterpart"],
-                                            int(row["payment_cents"]), row["status"], row["updated_at"]))
+                user_id=int(row["user_id"]),
+                party=party,
+                username=row["username"],
+                email=row["email"],
+                display_name=row["display_name"],
+                notify_email=bool(row["notify_email"]),
+                notify_gchat=bool(row["notify_gchat"]),
+                notify_inapp=bool(row["notify_inapp"]),
+                gchat_webhook_url=row["gchat_webhook_url"],
+                total=int(row["total"]),
+            )
+        recipient.items.append(
+            ReminderItem(
+                int(row["ad_request_id"]),
+                row["campaign"],
+                row["counterpart"],
+                int(row["payment_cents"]),
+                row["status"],
+                row["updated_at"],
+            )
+        )
     return list(recipients.values())
 
 
@@ -192,11 +223,18 @@ def channels_for(recipient: Recipient, settings: Settings) -> list[str]:
 
 # ---- message content ---------------------------------------------------------------------------------------
 
+
 def _context(recipient: Recipient, day: dt.date, settings: Settings) -> dict:
     page = f"{settings.base_url.rstrip('/')}/{PARTY_PAGES[recipient.party]}"
-    return {"recipient": recipient, "items": recipient.items, "total": recipient.total,
-            "more": max(0, recipient.total - len(recipient.items)), "day": day, "link": page,
-            "headline": headline(recipient)}
+    return {
+        "recipient": recipient,
+        "items": recipient.items,
+        "total": recipient.total,
+        "more": max(0, recipient.total - len(recipient.items)),
+        "day": day,
+        "link": page,
+        "headline": headline(recipient),
+    }
 
 
 def headline(recipient: Recipient) -> str:
@@ -209,9 +247,12 @@ def headline(recipient: Recipient) -> str:
 def build_email(recipient: Recipient, day: dt.date, settings: Settings):
     context = _context(recipient, day, settings)
     return mailer.build_message(
-        to=recipient.email, subject=f"[IESCP] {context['headline']}",
+        to=recipient.email,
+        subject=f"[IESCP] {context['headline']}",
         text=templating.render("emails/reminder.txt.j2", **context),
-        html=templating.render("emails/reminder.html.j2", **context), settings=settings)
+        html=templating.render("emails/reminder.html.j2", **context),
+        settings=settings,
+    )
 
 
 def chat_text(recipient: Recipient, day: dt.date, settings: Settings) -> str:
@@ -219,14 +260,16 @@ def chat_text(recipient: Recipient, day: dt.date, settings: Settings) -> str:
 
 
 def _inapp_body(recipient: Recipient) -> str:
-    lines = [f"• {i.campaign} — {i.counterpart} — {format_cents(i.payment_cents)} ({i.status})"
-             for i in recipient.items[:5]]
+    lines = [
+        f"• {i.campaign} — {i.counterpart} — {format_cents(i.payment_cents)} ({i.status})" for i in recipient.items[:5]
+    ]
     if recipient.total > 5:
         lines.append(f"…and {recipient.total - 5} more.")
     return "\n".join(lines)
 
 
 # ---- a run -------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class RunResult:
@@ -240,8 +283,14 @@ class RunResult:
     swept: bool = False
 
     def as_dict(self) -> dict:
-        return {"day": self.day.isoformat(), "recipients": self.recipients, "sent": dict(self.sent),
-                "failed": dict(self.failed), "skipped": dict(self.skipped), "swept": self.swept}
+        return {
+            "day": self.day.isoformat(),
+            "recipients": self.recipients,
+            "sent": dict(self.sent),
+            "failed": dict(self.failed),
+            "skipped": dict(self.skipped),
+            "swept": self.swept,
+        }
 
 
 def _day_key(day: dt.date) -> int:
@@ -250,14 +299,23 @@ def _day_key(day: dt.date) -> int:
 
 def sweep_completed(session: Session, day: dt.date) -> bool:
     """Whether a full sweep for day has finished (see the module docstring)."""
-    return session.scalar(
-        select(AuditLog.id).where(AuditLog.target_type == "reminder_day", AuditLog.target_id == _day_key(day),
-                                  AuditLog.action == SWEEP_ACTION).limit(1)
-    ) is not None
+    return (
+        session.scalar(
+            select(AuditLog.id)
+            .where(
+                AuditLog.target_type == "reminder_day",
+                AuditLog.target_id == _day_key(day),
+                AuditLog.action == SWEEP_ACTION,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
-def run_daily_reminders(db: Database, *, now: dt.datetime | None = None, settings: Settings | None = None,
-                        sweep: bool = True) -> RunResult:
+def run_daily_reminders(
+    db: Database, *, now: dt.datetime | None = None, settings: Settings | None = None, sweep: bool = True
+) -> RunResult:
     """Retry today's failed deliveries that are due, then (sweep=True) remind everyone not yet reminded today."""
     settings = settings or get_settings()
     now = now or utcnow()
@@ -272,12 +330,17 @@ def run_daily_reminders(db: Database, *, now: dt.datetime | None = None, setting
             with db.ReadSession.begin() as session:
                 user_ids = awaiting_user_ids(session, party)
             for start in range(0, len(user_ids), USER_BATCH):
-                chunk = user_ids[start:start + USER_BATCH]
+                chunk = user_ids[start : start + USER_BATCH]
                 with db.ReadSession.begin() as session:
                     recipients = load_recipients(session, party, chunk)
-                    handled = {(row.user_id, row.channel) for row in session.execute(
-                        select(ReminderDelivery.user_id, ReminderDelivery.channel)
-                        .where(ReminderDelivery.day == day, ReminderDelivery.user_id.in_(chunk)))}
+                    handled = {
+                        (row.user_id, row.channel)
+                        for row in session.execute(
+                            select(ReminderDelivery.user_id, ReminderDelivery.channel).where(
+                                ReminderDelivery.day == day, ReminderDelivery.user_id.in_(chunk)
+                            )
+                        )
+                    }
                 for recipient in recipients:
                     result.recipients += 1
                     for channel in channels_for(recipient, settings):
@@ -287,9 +350,15 @@ def run_daily_reminders(db: Database, *, now: dt.datetime | None = None, setting
                         _deliver_new(db, recipient, channel, day, now, outgoing, settings, result)
     with db.Session.begin() as session:
         if not sweep_completed(session, day):
-            audit.record(session, None, SWEEP_ACTION, "reminder_day", _day_key(day),
-                         detail=f"{day.isoformat()}: {result.recipients} recipients, sent {dict(result.sent)}, "
-                                f"failed {dict(result.failed)}")
+            audit.record(
+                session,
+                None,
+                SWEEP_ACTION,
+                "reminder_day",
+                _day_key(day),
+                detail=f"{day.isoformat()}: {result.recipients} recipients, sent {dict(result.sent)}, "
+                f"failed {dict(result.failed)}",
+            )
     result.swept = True
     log.info("reminders for %s: %s", day, result.as_dict())
     return result
@@ -310,18 +379,39 @@ def catch_up(db: Database, *, now: dt.datetime | None = None, settings: Settings
     return run_daily_reminders(db, now=now, settings=settings, sweep=not done)
 
 
-def _deliver_new(db: Database, recipient: Recipient, channel: str, day: dt.date, now: dt.datetime,
-                 outgoing: mailer.Mailer, settings: Settings, result: RunResult) -> None:
-    row = ReminderDelivery(user_id=recipient.user_id, day=day, channel=channel, status="pending", attempts=1,
-                           item_count=recipient.total, created_at=now)
+def _deliver_new(
+    db: Database,
+    recipient: Recipient,
+    channel: str,
+    day: dt.date,
+    now: dt.datetime,
+    outgoing: mailer.Mailer,
+    settings: Settings,
+    result: RunResult,
+) -> None:
+    row = ReminderDelivery(
+        user_id=recipient.user_id,
+        day=day,
+        channel=channel,
+        status="pending",
+        attempts=1,
+        item_count=recipient.total,
+        created_at=now,
+    )
     try:
         with db.Session.begin() as session:
             session.add(row)
             session.flush()
             if channel == "inapp":
                 # A database write: claim, notification and "sent" commit together (exactly once).
-                notifications.notify(session, recipient.user_id, "reminder", headline(recipient),
-                                     _inapp_body(recipient), link=PARTY_PAGES[recipient.party])
+                notifications.notify(
+                    session,
+                    recipient.user_id,
+                    "reminder",
+                    headline(recipient),
+                    _inapp_body(recipient),
+                    link=PARTY_PAGES[recipient.party],
+                )
                 row.status, row.sent_at = "sent", now
     except IntegrityError:
         result.skipped[channel] += 1  # another run claimed it first
@@ -332,15 +422,25 @@ def _deliver_new(db: Database, recipient: Recipient, channel: str, day: dt.date,
     _attempt(db, row.id, recipient, channel, day, now, outgoing, settings, result)
 
 
-def _attempt(db: Database, delivery_id: int, recipient: Recipient, channel: str, day: dt.date, now: dt.datetime,
-             outgoing: mailer.Mailer, settings: Settings, result: RunResult) -> None:
+def _attempt(
+    db: Database,
+    delivery_id: int,
+    recipient: Recipient,
+    channel: str,
+    day: dt.date,
+    now: dt.datetime,
+    outgoing: mailer.Mailer,
+    settings: Settings,
+    result: RunResult,
+) -> None:
     """Send one claimed delivery and record the outcome; errors are recorded, never raised."""
     try:
         if channel == "email":
             outgoing.send(build_email(recipient, day, settings))
         else:
-            webhooks.post_chat_message(recipient.gchat_webhook_url or settings.gchat_webhook_url,
-                                       chat_text(recipient, day, settings))
+            webhooks.post_chat_message(
+                recipient.gchat_webhook_url or settings.gchat_webhook_url, chat_text(recipient, day, settings)
+            )
     except (mailer.MailError, webhooks.WebhookError) as error:
         _mark(db, delivery_id, "failed", str(error))
         result.failed[channel] += 1
@@ -363,15 +463,25 @@ def _mark(db: Database, delivery_id: int, status: str, error: str | None, sent_a
         session.execute(update(ReminderDelivery).where(ReminderDelivery.id == delivery_id).values(**values))
 
 
-def _retry_failed(db: Database, day: dt.date, now: dt.datetime, outgoing: mailer.Mailer, settings: Settings,
-                  result: RunResult) -> None:
+def _retry_failed(
+    db: Database, day: dt.date, now: dt.datetime, outgoing: mailer.Mailer, settings: Settings, result: RunResult
+) -> None:
     with db.ReadSession.begin() as session:
         failed = session.execute(
-            select(ReminderDelivery.id, ReminderDelivery.user_id, ReminderDelivery.channel,
-                   ReminderDelivery.attempts, ReminderDelivery.created_at, User.role)
+            select(
+                ReminderDelivery.id,
+                ReminderDelivery.user_id,
+                ReminderDelivery.channel,
+                ReminderDelivery.attempts,
+                ReminderDelivery.created_at,
+                User.role,
+            )
             .join(User, User.id == ReminderDelivery.user_id)
-            .where(ReminderDelivery.day == day, ReminderDelivery.status == "failed",
-                   ReminderDelivery.attempts < MAX_ATTEMPTS)
+            .where(
+                ReminderDelivery.day == day,
+                ReminderDelivery.status == "failed",
+                ReminderDelivery.attempts < MAX_ATTEMPTS,
+            )
             .order_by(ReminderDelivery.id)
         ).all()
     due = [row for row in failed if now >= _retry_due_at(row.created_at, row.attempts)]
@@ -388,8 +498,11 @@ def _retry_failed(db: Database, day: dt.date, now: dt.datetime, outgoing: mailer
         with db.Session.begin() as session:
             claimed = session.execute(
                 update(ReminderDelivery)
-                .where(ReminderDelivery.id == row.id, ReminderDelivery.status == "failed",
-                       ReminderDelivery.attempts == row.attempts)
+                .where(
+                    ReminderDelivery.id == row.id,
+                    ReminderDelivery.status == "failed",
+                    ReminderDelivery.attempts == row.attempts,
+                )
                 .values(status="pending", attempts=row.attempts + 1, item_count=recipient.total)
             ).rowcount
         if claimed != 1:
@@ -399,19 +512,48 @@ def _retry_failed(db: Database, day: dt.date, now: dt.datetime, outgoing: mailer
 
 # ---- read side for the admin -------------------------------------------------------------------------------
 
-DELIVERY_COLUMNS = ["id", "day", "user_id", "username", "role", "channel", "status", "attempts", "item_count",
-                    "last_error", "created_at", "sent_at"]
+DELIVERY_COLUMNS = [
+    "id",
+    "day",
+    "user_id",
+    "username",
+    "role",
+    "channel",
+    "status",
+    "attempts",
+    "item_count",
+    "last_error",
+    "created_at",
+    "sent_at",
+]
 
 
-def list_deliveries(session: Session, *, actor: Actor, day: dt.date | None = None, status: str | None = None,
-                    channel: str | None = None, limit: int = 200) -> pd.DataFrame:
+def list_deliveries(
+    session: Session,
+    *,
+    actor: Actor,
+    day: dt.date | None = None,
+    status: str | None = None,
+    channel: str | None = None,
+    limit: int = 200,
+) -> pd.DataFrame:
     """Admin: the reminder delivery log, newest first."""
     permissions.require(actor, "audit.view")
     stmt = (
-        select(ReminderDelivery.id, ReminderDelivery.day, ReminderDelivery.user_id, User.username, User.role,
-               ReminderDelivery.channel, ReminderDelivery.status, ReminderDelivery.attempts,
-               ReminderDelivery.item_count, ReminderDelivery.last_error, ReminderDelivery.created_at,
-               ReminderDelivery.sent_at)
+        select(
+            ReminderDelivery.id,
+            ReminderDelivery.day,
+            ReminderDelivery.user_id,
+            User.username,
+            User.role,
+            ReminderDelivery.channel,
+            ReminderDelivery.status,
+            ReminderDelivery.attempts,
+            ReminderDelivery.item_count,
+            ReminderDelivery.last_error,
+            ReminderDelivery.created_at,
+            ReminderDelivery.sent_at,
+        )
         .join(User, User.id == ReminderDelivery.user_id)
         .order_by(ReminderDelivery.id.desc())
         .limit(max(1, min(int(limit), 1000)))
@@ -430,11 +572,9 @@ def delivery_summary(session: Session, *, actor: Actor, days: int = 14) -> pd.Da
     permissions.require(actor, "audit.view")
     since = reminder_day() - dt.timedelta(days=max(1, min(int(days), 366)))
     rows = session.execute(
-        select(ReminderDelivery.day, ReminderDelivery.channel, ReminderDelivery.status,
-               func.count().label("count"))
+        select(ReminderDelivery.day, ReminderDelivery.channel, ReminderDelivery.status, func.count().label("count"))
         .where(ReminderDelivery.day > since)
         .group_by(ReminderDelivery.day, ReminderDelivery.channel, ReminderDelivery.status)
         .order_by(ReminderDelivery.day.desc(), ReminderDelivery.channel, ReminderDelivery.status)
     ).all()
     return pd.DataFrame(rows, columns=["day", "channel", "status", "count"])
-

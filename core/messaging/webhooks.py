@@ -1,4 +1,5 @@
 """Outgoing webhooks (Google Chat incoming webhooks): one JSON POST with a timeout."""
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,12 @@ def post_json(url: str, payload: dict, *, timeout: float = TIMEOUT_SECONDS) -> i
     if urlsplit(url).scheme not in ("http", "https"):
         raise WebhookError("the webhook address must start with https://")
     body = json.dumps(payload).encode("utf-8")
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=UTF-8",
-                                              "User-Agent": "IESCP-notifier/1"})
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json; charset=UTF-8", "User-Agent": "IESCP-notifier/1"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
             status = response.status

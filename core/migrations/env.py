@@ -1,4 +1,5 @@
 """Alembic environment: migrates the database named by the config's URL or IESCP_DATABASE_URL."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -36,8 +37,13 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=Base.metadata, include_object=include_object,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        include_object=include_object,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,4 +1,5 @@
 """Create or upgrade the database, seed roles and permissions, and make sure an admin exists."""
+
 from __future__ import annotations
 
 import secrets
@@ -57,6 +58,13 @@ def init_database(db: Database, *, admin_password: str | None = None) -> Bootstr
         generated = None
         if not password:
             generated = password = secrets.token_urlsafe(12) + "7a"
-        session.add(User(username=settings.admin_username, email=settings.admin_email,
-                         password_hash=hash_password(password), role="admin", approval="approved"))
+        session.add(
+            User(
+                username=settings.admin_username,
+                email=settings.admin_email,
+                password_hash=hash_password(password),
+                role="admin",
+                approval="approved",
+            )
+        )
     return BootstrapResult(True, generated)

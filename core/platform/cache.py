@@ -19,6 +19,7 @@ Redis unreachable: the first failure logs one warning, then Redis is skipped for
 REDIS_RETRY_SECONDS and values are computed uncached (with an in-process lock against stampedes);
 the app keeps working. Recovery is logged once too.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,6 +61,7 @@ LOCK_TIMEOUT_SECONDS = 30  # a crashed creator cannot hold a distributed lock lo
 
 # ---- in-process store ---------------------------------------------------------------------------------
 
+
 class _LRUDict(OrderedDict):
     """The dict behind the memory backend: bounded, least recently used out first, thread-safe."""
 
@@ -89,6 +91,7 @@ class _LRUDict(OrderedDict):
 
 # ---- Redis fault tolerance ----------------------------------------------------------------------------
 
+
 class _Health:
     """Whether Redis answered lately; one warning per outage."""
 
@@ -105,8 +108,12 @@ class _Health:
             first = self.down_until == 0.0
             self.down_until = time.monotonic() + REDIS_RETRY_SECONDS
         if first:
-            log.warning("Redis cache at %s is unreachable (%s); computing uncached and retrying every %.0f s",
-                        _redacted(self.url), error.__class__.__name__, REDIS_RETRY_SECONDS)
+            log.warning(
+                "Redis cache at %s is unreachable (%s); computing uncached and retrying every %.0f s",
+                _redacted(self.url),
+                error.__class__.__name__,
+                REDIS_RETRY_SECONDS,
+            )
 
     def succeeded(self) -> None:
         if not self.down_until:  # the common case: no lock taken
@@ -195,6 +202,7 @@ class _FailSoft(ProxyBackend):
 
 # ---- the cache ----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Cached:
     """A cached value and when it was computed (naive UTC)."""
@@ -206,8 +214,9 @@ class Cached:
 class Cache:
     """A dogpile region with per-kind TTLs; get_or_create never fails because of the cache."""
 
-    def __init__(self, region: CacheRegion, backend: str, *, ttls: dict[str, float] | None = None,
-                 health: _Health | None = None):
+    def __init__(
+        self, region: CacheRegion, backend: str, *, ttls: dict[str, float] | None = None, health: _Health | None = None
+    ):
         self.region = region
         self.backend = backend  # "redis" or "memory"
         self.ttls = {**TTL_SECONDS, **(ttls or {})}
@@ -247,8 +256,9 @@ def _is_backend_error(error: Exception) -> bool:
     return isinstance(error, (redis.RedisError, OSError))
 
 
-def build(redis_url: str | None = None, *, ttls: dict[str, float] | None = None,
-          max_entries: int = MEMORY_MAX_ENTRIES) -> Cache:
+def build(
+    redis_url: str | None = None, *, ttls: dict[str, float] | None = None, max_entries: int = MEMORY_MAX_ENTRIES
+) -> Cache:
     """A new Cache: Redis-backed when redis_url is given, else in-process memory."""
     if redis_url:
         health = _Health(redis_url)
@@ -268,8 +278,7 @@ def build(redis_url: str | None = None, *, ttls: dict[str, float] | None = None,
             wrap=[_FailSoft(health)],
         )
         return Cache(region, "redis", ttls=ttls, health=health)
-    region = make_region().configure("dogpile.cache.memory_pickle",
-                                     arguments={"cache_dict": _LRUDict(max_entries)})
+    region = make_region().configure("dogpile.cache.memory_pickle", arguments={"cache_dict": _LRUDict(max_entries)})
     return Cache(region, "memory", ttls=ttls)
 
 
@@ -318,9 +327,16 @@ def key(db: Database, kind: str, parts: Iterable[Any], scopes: Iterable[str], ge
     return f"iescp:v{KEY_VERSION}:{database_identity(db)}:{kind}:{digest}"
 
 
-def read_through(db: Database, kind: str, parts: Iterable[Any], scopes: Iterable[str],
-                 compute: Callable[[Session], T], *, then: Callable[[Session, Cached], Any] | None = None,
-                 cache: Cache | None = None) -> Any:
+def read_through(
+    db: Database,
+    kind: str,
+    parts: Iterable[Any],
+    scopes: Iterable[str],
+    compute: Callable[[Session], T],
+    *,
+    then: Callable[[Session, Cached], Any] | None = None,
+    cache: Cache | None = None,
+) -> Any:
     """compute(session)'s result for these arguments, from the cache when the scopes did not change.
 
     The generations and (on a miss) the value are read in one read transaction, so the value is

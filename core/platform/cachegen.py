@@ -3,6 +3,7 @@
 Cache keys embed the scope's generation, so a write committed by any process (app replica,
 worker) makes every process miss on its next read; see core/platform/cache.py.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select, update
@@ -27,8 +28,7 @@ def bump(session: Session, *scopes: str) -> None:
     """Increment each scope's generation in the caller's transaction."""
     for scope in dict.fromkeys(scopes):
         result = session.execute(
-            update(CacheGeneration).where(CacheGeneration.scope == scope)
-            .values(version=CacheGeneration.version + 1)
+            update(CacheGeneration).where(CacheGeneration.scope == scope).values(version=CacheGeneration.version + 1)
         )
         if result.rowcount == 0:
             session.add(CacheGeneration(scope=scope, version=1))
@@ -37,7 +37,8 @@ def bump(session: Session, *scopes: str) -> None:
 
 # Built once: constructing the IN (...) statement on every read cost more than running it.
 _GENERATIONS = select(CacheGeneration.scope, CacheGeneration.version).where(
-    CacheGeneration.scope.in_(bindparam("scopes", expanding=True)))
+    CacheGeneration.scope.in_(bindparam("scopes", expanding=True))
+)
 
 
 def generations(session: Session, *scopes: str) -> tuple[int, ...]:

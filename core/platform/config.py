@@ -1,4 +1,5 @@
 """One frozen settings object read lazily from IESCP_* environment variables."""
+
 from __future__ import annotations
 
 import os

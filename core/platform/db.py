@@ -1,4 +1,5 @@
 """Engine and session factories; SQLite gets WAL, foreign keys and write-safe transactions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

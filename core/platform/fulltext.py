@@ -3,6 +3,7 @@
 The FTS5 tables are invisible to the ORM metadata; the migration creates them with the DDL here
 and Alembic's autogenerate is told to ignore them (core/migrations/env.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -74,10 +75,14 @@ def postgres_ddl() -> list[str]:
     and the planner, not knowing that cost, also chose to filter rows by the expression while
     walking the sort index. A stored column makes both cheap. See migration 0003.
     """
-    return [statement for t in PG_TABLES for statement in (
-        f"ALTER TABLE {t} ADD COLUMN {PG_DOCUMENT_COLUMN} tsvector GENERATED ALWAYS AS ({pg_document(t)}) STORED",
-        f"CREATE INDEX ix_{t}_fulltext ON {t} USING gin ({PG_DOCUMENT_COLUMN})",
-    )]
+    return [
+        statement
+        for t in PG_TABLES
+        for statement in (
+            f"ALTER TABLE {t} ADD COLUMN {PG_DOCUMENT_COLUMN} tsvector GENERATED ALWAYS AS ({pg_document(t)}) STORED",
+            f"CREATE INDEX ix_{t}_fulltext ON {t} USING gin ({PG_DOCUMENT_COLUMN})",
+        )
+    ]
 
 
 def terms(query: str) -> list[str]:

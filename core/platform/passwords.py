@@ -1,4 +1,5 @@
 """bcrypt password hashing, compatible with streamlit-authenticator's Hasher (which imports streamlit)."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """Jinja2 rendering of core/templates: HTML with autoescape on, plain text for mail bodies; both strict."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,8 +48,16 @@ def html_environment() -> Environment:
 @lru_cache(maxsize=1)
 def text_environment() -> Environment:
     """For .txt.j2 templates (text/plain mail parts and chat messages, where HTML escaping would be noise)."""
-    return _configure(Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined,
-                                  trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True))
+    return _configure(
+        Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=False,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    )
 
 
 def render(name: str, /, **context) -> str:

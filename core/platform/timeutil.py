@@ -1,4 +1,5 @@
 """Clock helpers: naive UTC datetimes everywhere in the database."""
+
 from __future__ import annotations
 
 import datetime as dt

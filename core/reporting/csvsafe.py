@@ -1,4 +1,5 @@
 """CSV that is safe to open in a spreadsheet: cells that would start a formula are neutralised."""
+
 from __future__ import annotations
 
 import pandas as pd

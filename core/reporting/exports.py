@@ -8,6 +8,7 @@ owner gets an in-app notice and an email. Files live under settings.exports_dir,
 static folder, named with a random token; only the owner or an admin can open them
 (open_export). Text cells that a spreadsheet would run as a formula are neutralised.
 """
+
 from __future__ import annotations
 
 import csv
@@ -59,6 +60,7 @@ DOWNLOADS_PAGE = {"sponsor": "sponsor-downloads", "admin": "admin-reports"}
 
 # ---- starting a job ----------------------------------------------------------------------------------------
 
+
 def _scope_of(actor: Actor) -> str:
     """'any' for an admin who may export everything, 'own' for a sponsor; PermissionDenied otherwise."""
     if actor is None:
@@ -104,10 +106,14 @@ def start_export(session: Session, *, actor: Actor, kind: str, filters: dict | N
     _scope_of(actor)
     kind = validate.choice(kind, "Export", tuple(KINDS))
     clean = _normalise_filters(session, actor, kind, filters)
-    active = session.scalar(
-        select(func.count()).select_from(ExportJob)
-        .where(ExportJob.owner_id == actor.id, ExportJob.status.in_(("queued", "running")))
-    ) or 0
+    active = (
+        session.scalar(
+            select(func.count())
+            .select_from(ExportJob)
+            .where(ExportJob.owner_id == actor.id, ExportJob.status.in_(("queued", "running")))
+        )
+        or 0
+    )
     if active >= MAX_ACTIVE_JOBS:
         raise Conflict(f"You already have {active} exports in progress. Wait for one to finish, then try again.")
     job = ExportJob(owner_id=actor.id, kind=kind, filters=clean, status="queued", created_at=utcnow())
@@ -133,17 +139,42 @@ def describe_filters(kind: str, filters: dict | None) -> str:
 
 # ---- reading jobs ------------------------------------------------------------------------------------------
 
-EXPORT_LIST_COLUMNS = ["id", "owner", "kind", "description", "status", "row_count", "size_bytes", "duration_ms",
-                       "error", "created_at", "started_at", "finished_at", "downloadable"]
+EXPORT_LIST_COLUMNS = [
+    "id",
+    "owner",
+    "kind",
+    "description",
+    "status",
+    "row_count",
+    "size_bytes",
+    "duration_ms",
+    "error",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "downloadable",
+]
 
 
 def list_exports(session: Session, *, actor: Actor, all_users: bool = False, limit: int = 20) -> pd.DataFrame:
     """The actor's export jobs, newest first (an admin may ask for everyone's)."""
     scope = _scope_of(actor)
     stmt = (
-        select(ExportJob.id, User.username.label("owner"), ExportJob.kind, ExportJob.filters, ExportJob.status,
-               ExportJob.row_count, ExportJob.size_bytes, ExportJob.duration_ms, ExportJob.error,
-               ExportJob.created_at, ExportJob.started_at, ExportJob.finished_at, ExportJob.file_name)
+        select(
+            ExportJob.id,
+            User.username.label("owner"),
+            ExportJob.kind,
+            ExportJob.filters,
+            ExportJob.status,
+            ExportJob.row_count,
+            ExportJob.size_bytes,
+            ExportJob.duration_ms,
+            ExportJob.error,
+            ExportJob.created_at,
+            ExportJob.started_at,
+            ExportJob.finished_at,
+            ExportJob.file_name,
+        )
         .join(User, User.id == ExportJob.owner_id)
         .order_by(ExportJob.id.desc())
         .limit(max(1, min(int(limit), 500)))
@@ -169,8 +200,7 @@ def _job_for(session: Session, actor: Actor, job_id: int) -> ExportJob:
     return job
 
 
-def open_export(session: Session, *, actor: Actor, job_id: int,
-                settings: Settings | None = None) -> tuple[str, Path]:
+def open_export(session: Session, *, actor: Actor, job_id: int, settings: Settings | None = None) -> tuple[str, Path]:
     """(download file name, path) of a finished export, for its owner or an admin."""
     job = _job_for(session, actor, job_id)
     if job.status != "done":
@@ -185,6 +215,7 @@ def open_export(session: Session, *, actor: Actor, job_id: int,
 
 
 # ---- the streamed query ------------------------------------------------------------------------------------
+
 
 def _like(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -231,33 +262,87 @@ def _raw(column):
     return type_coerce(column, String).label(column.key)
 
 
-CAMPAIGN_HEADER = ["campaign_id", "campaign", "sponsor", "category", "niche", "status", "visibility", "flagged",
-                   "start_date", "end_date", "budget", "committed", "remaining", "requests", "accepted_or_completed",
-                   "open_requests", "created_at"]
-AD_REQUEST_HEADER = ["request_id", "campaign_id", "campaign", "sponsor", "influencer", "platform", "status",
-                     "awaiting", "initiated_by", "payment", "requirements", "created_at", "updated_at", "accepted_at",
-                     "completed_at"]
+CAMPAIGN_HEADER = [
+    "campaign_id",
+    "campaign",
+    "sponsor",
+    "category",
+    "niche",
+    "status",
+    "visibility",
+    "flagged",
+    "start_date",
+    "end_date",
+    "budget",
+    "committed",
+    "remaining",
+    "requests",
+    "accepted_or_completed",
+    "open_requests",
+    "created_at",
+]
+AD_REQUEST_HEADER = [
+    "request_id",
+    "campaign_id",
+    "campaign",
+    "sponsor",
+    "influencer",
+    "platform",
+    "status",
+    "awaiting",
+    "initiated_by",
+    "payment",
+    "requirements",
+    "created_at",
+    "updated_at",
+    "accepted_at",
+    "completed_at",
+]
 
 
 def _campaigns_query(scope_sponsor: int | None, filters: dict):
     counts = (
-        select(AdRequest.campaign_id, func.count().label("requests"),
-               func.sum(case((AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES), 1), else_=0)).label("committed"),
-               func.sum(case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), 1), else_=0)).label("open"))
+        select(
+            AdRequest.campaign_id,
+            func.count().label("requests"),
+            func.sum(case((AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES), 1), else_=0)).label("committed"),
+            func.sum(case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), 1), else_=0)).label("open"),
+        )
         .group_by(AdRequest.campaign_id)
         .subquery()
     )
     stmt = (
-        select(Campaign.id, Campaign.name, SponsorProfile.name, Campaign.category, Campaign.niche, Campaign.status,
-               Campaign.is_public, Campaign.flagged, _raw(Campaign.start_date), _raw(Campaign.end_date),
-               Campaign.budget_cents, Campaign.committed_cents, counts.c.requests, counts.c.committed, counts.c.open,
-               _raw(Campaign.created_at))
+        select(
+            Campaign.id,
+            Campaign.name,
+            SponsorProfile.name,
+            Campaign.category,
+            Campaign.niche,
+            Campaign.status,
+            Campaign.is_public,
+            Campaign.flagged,
+            _raw(Campaign.start_date),
+            _raw(Campaign.end_date),
+            Campaign.budget_cents,
+            Campaign.committed_cents,
+            counts.c.requests,
+            counts.c.committed,
+            counts.c.open,
+            _raw(Campaign.created_at),
+        )
         .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
         .outerjoin(counts, counts.c.campaign_id == Campaign.id)
         .order_by(Campaign.id)
     )
-    return stmt.where(*_conditions(scope_sponsor, filters, status=Campaign.status, campaign=Campaign.id,
-                                   text_columns=(Campaign.name, SponsorProfile.name, Campaign.category)))
+    return stmt.where(
+        *_conditions(
+            scope_sponsor,
+            filters,
+            status=Campaign.status,
+            campaign=Campaign.id,
+            text_columns=(Campaign.name, SponsorProfile.name, Campaign.category),
+        )
+    )
 
 
 def _conditions(scope_sponsor: int | None, filters: dict, *, status, campaign, text_columns) -> list:
@@ -278,39 +363,119 @@ def _conditions(scope_sponsor: int | None, filters: dict, *, status, campaign, t
 
 
 def _campaign_row(r) -> list:
-    (cid, name, sponsor, category, niche, status, is_public, flagged, start, end, budget, committed, requests,
-     accepted, open_) = r[:15]
-    return [cid, _text(name), _text(sponsor), _text(category), _text(niche), status,
-            "public" if is_public else "private", "yes" if flagged else "no", _when(start), _when(end),
-            _money(budget), _money(committed), _money((budget or 0) - (committed or 0)), int(requests or 0),
-            int(accepted or 0), int(open_ or 0), _when(r[15])]
+    (
+        cid,
+        name,
+        sponsor,
+        category,
+        niche,
+        status,
+        is_public,
+        flagged,
+        start,
+        end,
+        budget,
+        committed,
+        requests,
+        accepted,
+        open_,
+    ) = r[:15]
+    return [
+        cid,
+        _text(name),
+        _text(sponsor),
+        _text(category),
+        _text(niche),
+        status,
+        "public" if is_public else "private",
+        "yes" if flagged else "no",
+        _when(start),
+        _when(end),
+        _money(budget),
+        _money(committed),
+        _money((budget or 0) - (committed or 0)),
+        int(requests or 0),
+        int(accepted or 0),
+        int(open_ or 0),
+        _when(r[15]),
+    ]
 
 
 def _ad_requests_query(scope_sponsor: int | None, filters: dict):
     stmt = (
-        select(AdRequest.id, Campaign.id, Campaign.name, SponsorProfile.name, InfluencerProfile.display_name,
-               InfluencerProfile.platform, AdRequest.status, AdRequest.turn, AdRequest.initiated_by,
-               AdRequest.payment_cents, AdRequest.requirements, _raw(AdRequest.created_at),
-               _raw(AdRequest.updated_at), _raw(AdRequest.accepted_at), _raw(AdRequest.completed_at))
+        select(
+            AdRequest.id,
+            Campaign.id,
+            Campaign.name,
+            SponsorProfile.name,
+            InfluencerProfile.display_name,
+            InfluencerProfile.platform,
+            AdRequest.status,
+            AdRequest.turn,
+            AdRequest.initiated_by,
+            AdRequest.payment_cents,
+            AdRequest.requirements,
+            _raw(AdRequest.created_at),
+            _raw(AdRequest.updated_at),
+            _raw(AdRequest.accepted_at),
+            _raw(AdRequest.completed_at),
+        )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
         .order_by(AdRequest.id)
     )
-    return stmt.where(*_conditions(scope_sponsor, filters, status=AdRequest.status, campaign=AdRequest.campaign_id,
-                                   text_columns=(Campaign.name, InfluencerProfile.display_name, SponsorProfile.name)))
+    return stmt.where(
+        *_conditions(
+            scope_sponsor,
+            filters,
+            status=AdRequest.status,
+            campaign=AdRequest.campaign_id,
+            text_columns=(Campaign.name, InfluencerProfile.display_name, SponsorProfile.name),
+        )
+    )
 
 
 def _ad_request_row(r) -> list:
-    (rid, cid, campaign, sponsor, influencer, platform, status, turn, initiated_by, payment, requirements,
-     created, updated, accepted, completed) = r
+    (
+        rid,
+        cid,
+        campaign,
+        sponsor,
+        influencer,
+        platform,
+        status,
+        turn,
+        initiated_by,
+        payment,
+        requirements,
+        created,
+        updated,
+        accepted,
+        completed,
+    ) = r
     awaiting = turn if status in OPEN_AD_REQUEST_STATUSES and turn else ""
-    return [rid, cid, _text(campaign), _text(sponsor), _text(influencer), platform, status, awaiting,
-            initiated_by, _money(payment), _text(requirements), _when(created), _when(updated), _when(accepted),
-            _when(completed)]
+    return [
+        rid,
+        cid,
+        _text(campaign),
+        _text(sponsor),
+        _text(influencer),
+        platform,
+        status,
+        awaiting,
+        initiated_by,
+        _money(payment),
+        _text(requirements),
+        _when(created),
+        _when(updated),
+        _when(accepted),
+        _when(completed),
+    ]
 
 
 # ---- running a job -----------------------------------------------------------------------------------------
+
 
 def human_size(size: int) -> str:
     """1536 -> '1.5 KB' (bytes shown whole)."""
@@ -327,7 +492,8 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
     started = utcnow()
     with db.Session.begin() as session:
         claimed = session.execute(
-            update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
+            update(ExportJob)
+            .where(ExportJob.id == job_id, ExportJob.status == "queued")
             .values(status="running", started_at=started, error=None)
         ).rowcount
     if claimed != 1:
@@ -380,12 +546,28 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
         return "failed"
     duration_ms = int((time.monotonic() - clock) * 1000)
     with db.Session.begin() as session:
-        session.execute(update(ExportJob).where(ExportJob.id == job_id).values(
-            status="done", row_count=rows, size_bytes=size, duration_ms=duration_ms, file_name=final_name,
-            finished_at=utcnow(), error=None))
+        session.execute(
+            update(ExportJob)
+            .where(ExportJob.id == job_id)
+            .values(
+                status="done",
+                row_count=rows,
+                size_bytes=size,
+                duration_ms=duration_ms,
+                file_name=final_name,
+                finished_at=utcnow(),
+                error=None,
+            )
+        )
         link = DOWNLOADS_PAGE.get(owner.role)
-        notifications.notify(session, owner.id, "export", f"Your {KINDS[kind]} export is ready",
-                             f"{rows:,} rows, {human_size(size)}. Download it from Downloads.", link=link)
+        notifications.notify(
+            session,
+            owner.id,
+            "export",
+            f"Your {KINDS[kind]} export is ready",
+            f"{rows:,} rows, {human_size(size)}. Download it from Downloads.",
+            link=link,
+        )
     _email_ready(db, owner, kind, rows, size, settings)
     log.info("export %s done: %s rows, %s bytes, %s ms", job_id, rows, size, duration_ms)
     return "done"
@@ -393,18 +575,27 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
 
 def _progress(db: Database, job_id: int, rows: int) -> None:
     with db.Session.begin() as session:
-        session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "running")
-                        .values(row_count=rows))
+        session.execute(
+            update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "running").values(row_count=rows)
+        )
 
 
 def _finish_failed(db: Database, job_id: int, message: str, duration_ms: int) -> None:
     with db.Session.begin() as session:
         owner_id = session.scalar(select(ExportJob.owner_id).where(ExportJob.id == job_id))
-        session.execute(update(ExportJob).where(ExportJob.id == job_id).values(
-            status="failed", error=message[:2000], duration_ms=duration_ms, finished_at=utcnow()))
+        session.execute(
+            update(ExportJob)
+            .where(ExportJob.id == job_id)
+            .values(status="failed", error=message[:2000], duration_ms=duration_ms, finished_at=utcnow())
+        )
         if owner_id is not None:
-            notifications.notify(session, owner_id, "export", "Your export failed",
-                                 "Please try again; if it keeps failing, contact support.")
+            notifications.notify(
+                session,
+                owner_id,
+                "export",
+                "Your export failed",
+                "Please try again; if it keeps failing, contact support.",
+            )
 
 
 def _email_ready(db: Database, owner: Actor, kind: str, rows: int, size: int, settings: Settings) -> None:
@@ -412,19 +603,31 @@ def _email_ready(db: Database, owner: Actor, kind: str, rows: int, size: int, se
         user = session.execute(select(User.email, User.notify_email).where(User.id == owner.id)).first()
     if user is None or not user.notify_email:
         return
-    context = {"name": owner.display_name, "what": KINDS[kind], "rows": rows, "size": human_size(size),
-               "retention_days": RETENTION_DAYS,
-               "link": f"{settings.base_url.rstrip('/')}/{DOWNLOADS_PAGE.get(owner.role, '')}"}
+    context = {
+        "name": owner.display_name,
+        "what": KINDS[kind],
+        "rows": rows,
+        "size": human_size(size),
+        "retention_days": RETENTION_DAYS,
+        "link": f"{settings.base_url.rstrip('/')}/{DOWNLOADS_PAGE.get(owner.role, '')}",
+    }
     try:
-        mailer.send(mailer.build_message(
-            to=user.email, subject=f"[IESCP] Your {KINDS[kind]} export is ready",
-            text=templating.render("emails/export_ready.txt.j2", **context),
-            html=templating.render("emails/export_ready.html.j2", **context), settings=settings), settings)
+        mailer.send(
+            mailer.build_message(
+                to=user.email,
+                subject=f"[IESCP] Your {KINDS[kind]} export is ready",
+                text=templating.render("emails/export_ready.txt.j2", **context),
+                html=templating.render("emails/export_ready.html.j2", **context),
+                settings=settings,
+            ),
+            settings,
+        )
     except mailer.MailError as error:  # the in-app notice is already there; the alert is best effort
         log.warning("export-ready email to user %s failed: %s", owner.id, error)
 
 
 # ---- housekeeping ------------------------------------------------------------------------------------------
+
 
 def recover_stale_jobs(db: Database, *, now: dt.datetime | None = None) -> list[int]:
     """Ids of jobs queued for long (their task was lost: enqueue again); long-running jobs are marked failed."""
@@ -433,12 +636,20 @@ def recover_stale_jobs(db: Database, *, now: dt.datetime | None = None) -> list[
         session.execute(
             update(ExportJob)
             .where(ExportJob.status == "running", ExportJob.started_at < now - STALE_RUNNING)
-            .values(status="failed", finished_at=now,
-                    error="The export was interrupted (the worker stopped). Please start it again.")
+            .values(
+                status="failed",
+                finished_at=now,
+                error="The export was interrupted (the worker stopped). Please start it again.",
+            )
         )
-        return [int(i) for i in session.scalars(
-            select(ExportJob.id).where(ExportJob.status == "queued", ExportJob.created_at < now - STALE_QUEUED)
-            .order_by(ExportJob.id))]
+        return [
+            int(i)
+            for i in session.scalars(
+                select(ExportJob.id)
+                .where(ExportJob.status == "queued", ExportJob.created_at < now - STALE_QUEUED)
+                .order_by(ExportJob.id)
+            )
+        ]
 
 
 def purge_expired(db: Database, *, now: dt.datetime | None = None, settings: Settings | None = None) -> int:
@@ -447,9 +658,11 @@ def purge_expired(db: Database, *, now: dt.datetime | None = None, settings: Set
     now = now or utcnow()
     with db.ReadSession.begin() as session:
         expired = session.execute(
-            select(ExportJob.id, ExportJob.file_name)
-            .where(ExportJob.status == "done", ExportJob.file_name.is_not(None),
-                   ExportJob.finished_at < now - dt.timedelta(days=RETENTION_DAYS))
+            select(ExportJob.id, ExportJob.file_name).where(
+                ExportJob.status == "done",
+                ExportJob.file_name.is_not(None),
+                ExportJob.finished_at < now - dt.timedelta(days=RETENTION_DAYS),
+            )
         ).all()
     root = settings.exports_dir.resolve()
     for job_id, file_name in expired:
@@ -457,7 +670,9 @@ def purge_expired(db: Database, *, now: dt.datetime | None = None, settings: Set
         if path.parent == root:
             path.unlink(missing_ok=True)
         with db.Session.begin() as session:
-            session.execute(update(ExportJob).where(ExportJob.id == job_id)
-                            .values(file_name=None, error=f"Expired after {RETENTION_DAYS} days."))
+            session.execute(
+                update(ExportJob)
+                .where(ExportJob.id == job_id)
+                .values(file_name=None, error=f"Expired after {RETENTION_DAYS} days.")
+            )
     return len(expired)
-

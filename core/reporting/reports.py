@@ -12,6 +12,7 @@ sponsor's in-app notice) in one transaction; a second run finds it and only retr
 it is not sent yet. The email attempt is claimed with a guarded UPDATE, so two workers never both
 send it.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -52,12 +53,15 @@ log = logging.getLogger("iescp.reports")
 MAX_EMAIL_ATTEMPTS = 5
 TOP_INFLUENCERS = 5
 PDF_FIX = "To enable PDF: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
-PDF_HINT = ("PDF reports are disabled because WeasyPrint cannot load pango ({error}). The HTML report is sent "
-            "instead. " + PDF_FIX)
+PDF_HINT = (
+    "PDF reports are disabled because WeasyPrint cannot load pango ({error}). The HTML report is sent "
+    "instead. " + PDF_FIX
+)
 REPORTS_PAGE = "sponsor-reports"
 
 
 # ---- calendar ----------------------------------------------------------------------------------------------
+
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[first instant, first instant of the next month) of month, as naive datetimes."""
@@ -96,6 +100,7 @@ def parse_month(value) -> dt.date:
 
 # ---- the numbers -------------------------------------------------------------------------------------------
 
+
 def _sum_if(condition, value):
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
@@ -118,7 +123,8 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
     start, end = month_bounds(month)
     sponsor = session.execute(
         select(SponsorProfile.name, User.email, User.username, User.created_at)
-        .join(User, User.id == SponsorProfile.user_id).where(SponsorProfile.user_id == sponsor_id)
+        .join(User, User.id == SponsorProfile.user_id)
+        .where(SponsorProfile.user_id == sponsor_id)
     ).first()
     if sponsor is None:
         raise NotFound("That sponsor does not exist.")
@@ -126,38 +132,56 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
     ev = AdRequestEvent
     in_month = and_(ev.at >= start, ev.at < end)
     accepted = ev.action == "accepted"
-    per_campaign = session.execute(
-        select(
-            Campaign.id, Campaign.name, Campaign.status, Campaign.start_date, Campaign.end_date,
-            Campaign.budget_cents, Campaign.created_at,
-            _sum_if(and_(accepted, ev.at < end), ev.amount_cents).label("committed_to_date_cents"),
-            _sum_if(and_(accepted, in_month), ev.amount_cents).label("committed_cents"),
-            _sum_if(and_(ev.action == "completed", in_month), ev.amount_cents).label("paid_cents"),
-            _count_requests_if(and_(ev.action == "sent", in_month)).label("sent"),
-            _count_requests_if(and_(ev.action == "asked", in_month)).label("asked"),
-            _count_requests_if(and_(accepted, in_month)).label("accepted"),
-            _count_requests_if(and_(ev.to_status == "rejected", in_month)).label("rejected"),
-            func.count(case((in_month, ev.id), else_=None)).label("events"),
+    per_campaign = (
+        session.execute(
+            select(
+                Campaign.id,
+                Campaign.name,
+                Campaign.status,
+                Campaign.start_date,
+                Campaign.end_date,
+                Campaign.budget_cents,
+                Campaign.created_at,
+                _sum_if(and_(accepted, ev.at < end), ev.amount_cents).label("committed_to_date_cents"),
+                _sum_if(and_(accepted, in_month), ev.amount_cents).label("committed_cents"),
+                _sum_if(and_(ev.action == "completed", in_month), ev.amount_cents).label("paid_cents"),
+                _count_requests_if(and_(ev.action == "sent", in_month)).label("sent"),
+                _count_requests_if(and_(ev.action == "asked", in_month)).label("asked"),
+                _count_requests_if(and_(accepted, in_month)).label("accepted"),
+                _count_requests_if(and_(ev.to_status == "rejected", in_month)).label("rejected"),
+                func.count(case((in_month, ev.id), else_=None)).label("events"),
+            )
+            .select_from(Campaign)
+            .outerjoin(AdRequest, AdRequest.campaign_id == Campaign.id)
+            .outerjoin(ev, ev.ad_request_id == AdRequest.id)
+            .where(Campaign.sponsor_id == sponsor_id, Campaign.created_at < end)
+            .group_by(Campaign.id)
+            .order_by(Campaign.id)
         )
-        .select_from(Campaign)
-        .outerjoin(AdRequest, AdRequest.campaign_id == Campaign.id)
-        .outerjoin(ev, ev.ad_request_id == AdRequest.id)
-        .where(Campaign.sponsor_id == sponsor_id, Campaign.created_at < end)
-        .group_by(Campaign.id)
-        .order_by(Campaign.id)
-    ).mappings().all()
+        .mappings()
+        .all()
+    )
     campaigns = []
     for row in per_campaign:
-        ran = (row["status"] != "draft" and row["start_date"] < end.date() and row["end_date"] >= start.date())
+        ran = row["status"] != "draft" and row["start_date"] < end.date() and row["end_date"] >= start.date()
         if not ran and not row["events"]:
             continue
         item = {k: row[k] for k in ("id", "name", "status", "start_date", "end_date")}
-        for key in ("budget_cents", "committed_to_date_cents", "committed_cents", "paid_cents", "sent", "asked",
-                    "accepted", "rejected"):
+        for key in (
+            "budget_cents",
+            "committed_to_date_cents",
+            "committed_cents",
+            "paid_cents",
+            "sent",
+            "asked",
+            "accepted",
+            "rejected",
+        ):
             item[key] = int(row[key] or 0)
         item["active_in_month"] = ran
-        item["used_pct"] = (100.0 * item["committed_to_date_cents"] / item["budget_cents"]
-                            if item["budget_cents"] else None)
+        item["used_pct"] = (
+            100.0 * item["committed_to_date_cents"] / item["budget_cents"] if item["budget_cents"] else None
+        )
         campaigns.append(item)
 
     # Requests open at month end: their last event before the end left them pending or negotiating.
@@ -169,10 +193,15 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
         .group_by(ev.ad_request_id)
         .subquery()
     )
-    open_at_end = session.scalar(
-        select(func.count()).select_from(last_event).join(ev, ev.id == last_event.c.last_id)
-        .where(ev.to_status.in_(OPEN_AD_REQUEST_STATUSES))
-    ) or 0
+    open_at_end = (
+        session.scalar(
+            select(func.count())
+            .select_from(last_event)
+            .join(ev, ev.id == last_event.c.last_id)
+            .where(ev.to_status.in_(OPEN_AD_REQUEST_STATUSES))
+        )
+        or 0
+    )
 
     day = func.date(ev.at)
     daily_rows = session.execute(
@@ -186,23 +215,45 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
     days_in_month = calendar.monthrange(month.year, month.month)[1]
     series = [(month.replace(day=d), daily.get(month.replace(day=d), 0)) for d in range(1, days_in_month + 1)]
 
-    hired = session.execute(
-        select(InfluencerProfile.user_id, InfluencerProfile.display_name, InfluencerProfile.platform,
-               InfluencerProfile.followers, InfluencerProfile.reach,
-               func.count(func.distinct(ev.ad_request_id)).label("deals"),
-               func.sum(ev.amount_cents).label("amount_cents"))
-        .select_from(ev)
-        .join(AdRequest, AdRequest.id == ev.ad_request_id)
-        .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
-        .where(Campaign.sponsor_id == sponsor_id, accepted, in_month)
-        .group_by(InfluencerProfile.user_id, InfluencerProfile.display_name, InfluencerProfile.platform,
-                  InfluencerProfile.followers, InfluencerProfile.reach)
-        .order_by(func.sum(ev.amount_cents).desc(), InfluencerProfile.user_id)
-    ).mappings().all()
-    top = [{"name": r["display_name"], "platform": r["platform"], "followers": int(r["followers"] or 0),
-            "reach": int(r["reach"] or 0), "deals": int(r["deals"]), "amount_cents": int(r["amount_cents"] or 0)}
-           for r in hired[:TOP_INFLUENCERS]]
+    hired = (
+        session.execute(
+            select(
+                InfluencerProfile.user_id,
+                InfluencerProfile.display_name,
+                InfluencerProfile.platform,
+                InfluencerProfile.followers,
+                InfluencerProfile.reach,
+                func.count(func.distinct(ev.ad_request_id)).label("deals"),
+                func.sum(ev.amount_cents).label("amount_cents"),
+            )
+            .select_from(ev)
+            .join(AdRequest, AdRequest.id == ev.ad_request_id)
+            .join(Campaign, Campaign.id == AdRequest.campaign_id)
+            .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
+            .where(Campaign.sponsor_id == sponsor_id, accepted, in_month)
+            .group_by(
+                InfluencerProfile.user_id,
+                InfluencerProfile.display_name,
+                InfluencerProfile.platform,
+                InfluencerProfile.followers,
+                InfluencerProfile.reach,
+            )
+            .order_by(func.sum(ev.amount_cents).desc(), InfluencerProfile.user_id)
+        )
+        .mappings()
+        .all()
+    )
+    top = [
+        {
+            "name": r["display_name"],
+            "platform": r["platform"],
+            "followers": int(r["followers"] or 0),
+            "reach": int(r["reach"] or 0),
+            "deals": int(r["deals"]),
+            "amount_cents": int(r["amount_cents"] or 0),
+        }
+        for r in hired[:TOP_INFLUENCERS]
+    ]
 
     active = [c for c in campaigns if c["active_in_month"]]
     budget = sum(c["budget_cents"] for c in active)
@@ -225,22 +276,45 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
     kpis["requests_total"] = kpis["requests_sent"] + kpis["requests_asked"]
     return {
         "sponsor": {"id": sponsor_id, "name": sponsor.name, "email": sponsor.email},
-        "month": month, "label": month_label(month), "period_start": start.date(),
-        "period_end": (end - dt.timedelta(days=1)).date(), "kpis": kpis, "campaigns": campaigns, "top": top,
-        "daily": series, "has_activity": bool(kpis["requests_total"] or kpis["accepted"] or kpis["rejected"]
-                                              or kpis["paid_cents"] or kpis["campaigns_active"]),
+        "month": month,
+        "label": month_label(month),
+        "period_start": start.date(),
+        "period_end": (end - dt.timedelta(days=1)).date(),
+        "kpis": kpis,
+        "campaigns": campaigns,
+        "top": top,
+        "daily": series,
+        "has_activity": bool(
+            kpis["requests_total"]
+            or kpis["accepted"]
+            or kpis["rejected"]
+            or kpis["paid_cents"]
+            or kpis["campaigns_active"]
+        ),
     }
 
 
 def summary_of(data: dict) -> dict:
     """The JSON-safe summary archived with the report (what lists and emails show)."""
-    return {"month": data["month"].isoformat()[:7], "label": data["label"], "sponsor": data["sponsor"]["name"],
-            **data["kpis"]}
+    return {
+        "month": data["month"].isoformat()[:7],
+        "label": data["label"],
+        "sponsor": data["sponsor"]["name"],
+        **data["kpis"],
+    }
 
 
 # ---- charts (inline SVG; WeasyPrint and browsers render it, no image library needed) -----------------------
 
-PURPLE, GREEN, RED, AMBER, GREY, INK, MUTED = "#6c4cf1", "#2e9e5b", "#e05252", "#e3a008", "#b9b4cc", "#1f1b2e", "#6b6880"
+PURPLE, GREEN, RED, AMBER, GREY, INK, MUTED = (
+    "#6c4cf1",
+    "#2e9e5b",
+    "#e05252",
+    "#e3a008",
+    "#b9b4cc",
+    "#1f1b2e",
+    "#6b6880",
+)
 
 
 def _nice_step(value: float) -> float:
@@ -249,7 +323,7 @@ def _nice_step(value: float) -> float:
         return 1.0
     exponent = math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
-        candidate = step * 10 ** exponent
+        candidate = step * 10**exponent
         if candidate >= value:
             return candidate
     return 10 ** (exponent + 1)
@@ -272,16 +346,22 @@ def daily_chart_svg(series: list[tuple[dt.date, int]], *, width: int = 470, heig
     step = _nice_step(peak / 100 / 4) * 100 if peak else 100_00  # gridline spacing in cents
     ticks = max(1, math.ceil(peak / step))
     ceiling = step * ticks
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
-             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="Money committed per day" '
-             f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+        f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="Money committed per day" '
+        f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">'
+    ]
     for i in range(ticks + 1):
         value = step * i
         y = top + plot_h - plot_h * i / ticks
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                     f'stroke="{"#cfcbe0" if i == 0 else "#ebe9f3"}" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 5}" y="{y + 3:.1f}" font-size="8" fill="{MUTED}" '
-                     f'text-anchor="end">{escape(_compact_money(value))}</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
+            f'stroke="{"#cfcbe0" if i == 0 else "#ebe9f3"}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{left - 5}" y="{y + 3:.1f}" font-size="8" fill="{MUTED}" '
+            f'text-anchor="end">{escape(_compact_money(value))}</text>'
+        )
     n = max(len(series), 1)
     slot = plot_w / n
     bar = max(slot * 0.7, 1.0)
@@ -289,51 +369,75 @@ def daily_chart_svg(series: list[tuple[dt.date, int]], *, width: int = 470, heig
         x = left + index * slot + (slot - bar) / 2
         if value > 0:
             h = max(plot_h * value / ceiling, 1.5)
-            parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                         f'rx="1.5" fill="{PURPLE}"><title>{escape(day.isoformat())}: '
-                         f'{escape(format_cents(value))}</title></rect>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'rx="1.5" fill="{PURPLE}"><title>{escape(day.isoformat())}: '
+                f"{escape(format_cents(value))}</title></rect>"
+            )
         if day.day == 1 or day.day % 5 == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 12}" font-size="8" fill="{MUTED}" '
-                         f'text-anchor="middle">{day.day}</text>')
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 12}" font-size="8" fill="{MUTED}" '
+                f'text-anchor="middle">{day.day}</text>'
+            )
     if not peak:
-        parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h / 2:.1f}" font-size="12" '
-                     f'fill="{MUTED}" text-anchor="middle">No money committed this month</text>')
+        parts.append(
+            f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h / 2:.1f}" font-size="12" '
+            f'fill="{MUTED}" text-anchor="middle">No money committed this month</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def funnel_chart_svg(kpis: dict, *, width: int = 230, height: int = 120) -> Markup:
     """Horizontal bars: requests sent, asked, accepted, rejected and open at month end."""
-    rows = [("Sent by you", kpis["requests_sent"], PURPLE), ("Asked by influencers", kpis["requests_asked"], "#9b87f5"),
-            ("Accepted", kpis["accepted"], GREEN), ("Rejected", kpis["rejected"], RED),
-            ("Open at month end", kpis["open_at_end"], AMBER)]
+    rows = [
+        ("Sent by you", kpis["requests_sent"], PURPLE),
+        ("Asked by influencers", kpis["requests_asked"], "#9b87f5"),
+        ("Accepted", kpis["accepted"], GREEN),
+        ("Rejected", kpis["rejected"], RED),
+        ("Open at month end", kpis["open_at_end"], AMBER),
+    ]
     label_w, value_w, row_h = 100, 26, height / len(rows)
     peak = max((v for _, v, _ in rows), default=0) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
-             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="Requests by outcome" '
-             f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+        f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="Requests by outcome" '
+        f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">'
+    ]
     for index, (label, value, color) in enumerate(rows):
         y = index * row_h
         bar_w = (width - label_w - value_w) * value / peak
         parts.append(f'<text x="0" y="{y + row_h / 2 + 3:.1f}" font-size="8.5" fill="{INK}">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + row_h * 0.2:.1f}" width="{width - label_w - value_w}" '
-                     f'height="{row_h * 0.6:.1f}" rx="3" fill="#f1eff8"/>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y + row_h * 0.2:.1f}" width="{width - label_w - value_w}" '
+            f'height="{row_h * 0.6:.1f}" rx="3" fill="#f1eff8"/>'
+        )
         if value:
-            parts.append(f'<rect x="{label_w}" y="{y + row_h * 0.2:.1f}" width="{max(bar_w, 2):.1f}" '
-                         f'height="{row_h * 0.6:.1f}" rx="3" fill="{color}"/>')
-        parts.append(f'<text x="{width}" y="{y + row_h / 2 + 3:.1f}" font-size="8.5" font-weight="bold" '
-                     f'fill="{INK}" text-anchor="end">{value:,}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + row_h * 0.2:.1f}" width="{max(bar_w, 2):.1f}" '
+                f'height="{row_h * 0.6:.1f}" rx="3" fill="{color}"/>'
+            )
+        parts.append(
+            f'<text x="{width}" y="{y + row_h / 2 + 3:.1f}" font-size="8.5" font-weight="bold" '
+            f'fill="{INK}" text-anchor="end">{value:,}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 # ---- rendering ---------------------------------------------------------------------------------------------
 
+
 def render_html(data: dict, *, generated_at: dt.datetime | None = None, settings: Settings | None = None) -> str:
     settings = settings or get_settings()
-    return templating.render("report.html.j2", **data, generated_at=generated_at or utcnow(),
-                             daily_svg=daily_chart_svg(data["daily"]), funnel_svg=funnel_chart_svg(data["kpis"]),
-                             base_url=settings.base_url.rstrip("/"))
+    return templating.render(
+        "report.html.j2",
+        **data,
+        generated_at=generated_at or utcnow(),
+        daily_svg=daily_chart_svg(data["daily"]),
+        funnel_svg=funnel_chart_svg(data["kpis"]),
+        base_url=settings.base_url.rstrip("/"),
+    )
 
 
 def render_pdf(html: str) -> bytes | None:
@@ -357,6 +461,7 @@ def pdf_available() -> bool:
 
 # ---- generating, archiving and emailing --------------------------------------------------------------------
 
+
 @dataclass
 class ReportOutcome:
     report_id: int
@@ -366,8 +471,13 @@ class ReportOutcome:
 
 def _eligible_sponsors(month: dt.date):
     _, end = month_bounds(month)
-    return and_(User.role == "sponsor", User.approval == "approved", User.is_active.is_(True),
-                User.flagged.is_(False), User.created_at < end)
+    return and_(
+        User.role == "sponsor",
+        User.approval == "approved",
+        User.is_active.is_(True),
+        User.flagged.is_(False),
+        User.created_at < end,
+    )
 
 
 def all_sponsor_ids(session: Session, *, month: dt.date) -> list[int]:
@@ -392,16 +502,24 @@ def pending_sponsor_ids(session: Session, *, month: dt.date) -> list[int]:
     return [int(i) for i in rows]
 
 
-def generate_report(db: Database, *, sponsor_id: int, month: dt.date, settings: Settings | None = None,
-                    outgoing: mailer.Mailer | None = None, force_email: bool = False,
-                    now: dt.datetime | None = None) -> ReportOutcome:
+def generate_report(
+    db: Database,
+    *,
+    sponsor_id: int,
+    month: dt.date,
+    settings: Settings | None = None,
+    outgoing: mailer.Mailer | None = None,
+    force_email: bool = False,
+    now: dt.datetime | None = None,
+) -> ReportOutcome:
     """Archive sponsor_id's report for month (once) and email it unless it was sent already."""
     settings = settings or get_settings()
     month = month_start(month)
     now = now or utcnow()
     with db.ReadSession.begin() as session:
-        report_id = session.scalar(select(MonthlyReport.id).where(MonthlyReport.sponsor_id == sponsor_id,
-                                                                 MonthlyReport.month == month))
+        report_id = session.scalar(
+            select(MonthlyReport.id).where(MonthlyReport.sponsor_id == sponsor_id, MonthlyReport.month == month)
+        )
         data = None if report_id is not None else build_report_data(session, sponsor_id=sponsor_id, month=month)
     created = False
     if report_id is None:
@@ -409,19 +527,33 @@ def generate_report(db: Database, *, sponsor_id: int, month: dt.date, settings: 
         pdf = render_pdf(html)
         try:
             with db.Session.begin() as session:
-                report = MonthlyReport(sponsor_id=sponsor_id, month=month, html=html, pdf=pdf,
-                                       summary=summary_of(data), created_at=now, email_status="pending",
-                                       email_attempts=0)
+                report = MonthlyReport(
+                    sponsor_id=sponsor_id,
+                    month=month,
+                    html=html,
+                    pdf=pdf,
+                    summary=summary_of(data),
+                    created_at=now,
+                    email_status="pending",
+                    email_attempts=0,
+                )
                 session.add(report)
                 session.flush()
                 report_id = report.id
-                notifications.notify(session, sponsor_id, "report", f"Your {data['label']} report is ready",
-                                     "Open Monthly reports to read or download it.", link=REPORTS_PAGE)
+                notifications.notify(
+                    session,
+                    sponsor_id,
+                    "report",
+                    f"Your {data['label']} report is ready",
+                    "Open Monthly reports to read or download it.",
+                    link=REPORTS_PAGE,
+                )
             created = True
         except IntegrityError:
             with db.ReadSession.begin() as session:  # another worker archived it first
-                report_id = session.scalar(select(MonthlyReport.id).where(MonthlyReport.sponsor_id == sponsor_id,
-                                                                         MonthlyReport.month == month))
+                report_id = session.scalar(
+                    select(MonthlyReport.id).where(MonthlyReport.sponsor_id == sponsor_id, MonthlyReport.month == month)
+                )
     if outgoing is None:
         with mailer.Mailer(settings) as own:
             email = _email_report(db, report_id, settings, own, force=force_email, now=now)
@@ -430,13 +562,25 @@ def generate_report(db: Database, *, sponsor_id: int, month: dt.date, settings: 
     return ReportOutcome(report_id=report_id, created=created, email=email)
 
 
-def _email_report(db: Database, report_id: int, settings: Settings, outgoing: mailer.Mailer, *, force: bool,
-                  now: dt.datetime) -> str:
+def _email_report(
+    db: Database, report_id: int, settings: Settings, outgoing: mailer.Mailer, *, force: bool, now: dt.datetime
+) -> str:
     with db.ReadSession.begin() as session:
         row = session.execute(
-            select(MonthlyReport.id, MonthlyReport.month, MonthlyReport.email_status, MonthlyReport.email_attempts,
-                   MonthlyReport.summary, MonthlyReport.html, MonthlyReport.pdf.is_not(None).label("has_pdf"),
-                   User.email, User.is_active, User.flagged, User.approval, SponsorProfile.name)
+            select(
+                MonthlyReport.id,
+                MonthlyReport.month,
+                MonthlyReport.email_status,
+                MonthlyReport.email_attempts,
+                MonthlyReport.summary,
+                MonthlyReport.html,
+                MonthlyReport.pdf.is_not(None).label("has_pdf"),
+                User.email,
+                User.is_active,
+                User.flagged,
+                User.approval,
+                SponsorProfile.name,
+            )
             .join(User, User.id == MonthlyReport.sponsor_id)
             .join(SponsorProfile, SponsorProfile.user_id == MonthlyReport.sponsor_id)
             .where(MonthlyReport.id == report_id)
@@ -454,8 +598,11 @@ def _email_report(db: Database, report_id: int, settings: Settings, outgoing: ma
     with db.Session.begin() as session:
         claimed = session.execute(
             update(MonthlyReport)
-            .where(MonthlyReport.id == report_id, MonthlyReport.email_status == row.email_status,
-                   MonthlyReport.email_attempts == row.email_attempts)
+            .where(
+                MonthlyReport.id == report_id,
+                MonthlyReport.email_status == row.email_status,
+                MonthlyReport.email_attempts == row.email_attempts,
+            )
             .values(email_status="pending", email_attempts=row.email_attempts + 1)
         ).rowcount
     if claimed != 1:
@@ -470,8 +617,15 @@ def _email_report(db: Database, report_id: int, settings: Settings, outgoing: ma
             with db.Session.begin() as session:
                 session.execute(update(MonthlyReport).where(MonthlyReport.id == report_id).values(pdf=pdf))
     try:
-        message = build_report_email(summary=row.summary, sponsor_name=row.name, to=row.email,
-                                     month=row.month, html=row.html, pdf=pdf, settings=settings)
+        message = build_report_email(
+            summary=row.summary,
+            sponsor_name=row.name,
+            to=row.email,
+            month=row.month,
+            html=row.html,
+            pdf=pdf,
+            settings=settings,
+        )
         outgoing.send(message)
     except mailer.MailError as error:
         _mark_email(db, report_id, "failed", str(error))
@@ -485,8 +639,9 @@ def _email_report(db: Database, report_id: int, settings: Settings, outgoing: ma
     return "sent"
 
 
-def _mark_email(db: Database, report_id: int, status: str, error: str | None,
-                emailed_at: dt.datetime | None = None) -> None:
+def _mark_email(
+    db: Database, report_id: int, status: str, error: str | None, emailed_at: dt.datetime | None = None
+) -> None:
     values = {"email_status": status, "last_error": error[:2000] if error else None}
     if emailed_at is not None:
         values["emailed_at"] = emailed_at
@@ -500,25 +655,39 @@ def report_filename(sponsor_name: str, month: dt.date, extension: str) -> str:
     return f"iescp-report-{slug}-{month:%Y-%m}.{extension}"
 
 
-def build_report_email(*, summary: dict, sponsor_name: str, to: str, month: dt.date, html: str, pdf: bytes | None,
-                       settings: Settings):
-    context = {"summary": summary, "sponsor_name": sponsor_name, "label": month_label(month), "has_pdf": pdf is not None,
-               "link": f"{settings.base_url.rstrip('/')}/{REPORTS_PAGE}"}
+def build_report_email(
+    *, summary: dict, sponsor_name: str, to: str, month: dt.date, html: str, pdf: bytes | None, settings: Settings
+):
+    context = {
+        "summary": summary,
+        "sponsor_name": sponsor_name,
+        "label": month_label(month),
+        "has_pdf": pdf is not None,
+        "link": f"{settings.base_url.rstrip('/')}/{REPORTS_PAGE}",
+    }
     if pdf is not None:
         attachment = mailer.Attachment(report_filename(sponsor_name, month, "pdf"), pdf, "application/pdf")
     else:
-        attachment = mailer.Attachment(report_filename(sponsor_name, month, "html"), html.encode("utf-8"),
-                                       "text/html")
+        attachment = mailer.Attachment(report_filename(sponsor_name, month, "html"), html.encode("utf-8"), "text/html")
     return mailer.build_message(
-        to=to, subject=f"[IESCP] Your activity report for {month_label(month)}",
+        to=to,
+        subject=f"[IESCP] Your activity report for {month_label(month)}",
         text=templating.render("emails/report.txt.j2", **context),
         html=templating.render("emails/report.html.j2", **context),
-        attachments=[attachment], settings=settings)
+        attachments=[attachment],
+        settings=settings,
+    )
 
 
-def run_monthly_reports(db: Database, *, month: dt.date, settings: Settings | None = None,
-                        sponsor_ids: list[int] | None = None, force_email: bool = False,
-                        now: dt.datetime | None = None) -> dict:
+def run_monthly_reports(
+    db: Database,
+    *,
+    month: dt.date,
+    settings: Settings | None = None,
+    sponsor_ids: list[int] | None = None,
+    force_email: bool = False,
+    now: dt.datetime | None = None,
+) -> dict:
     """Generate (once) and email the reports of month for the given or all pending sponsors."""
     settings = settings or get_settings()
     month = month_start(month)
@@ -528,12 +697,24 @@ def run_monthly_reports(db: Database, *, month: dt.date, settings: Settings | No
                 sponsor_ids = all_sponsor_ids(session, month=month)
             else:
                 sponsor_ids = pending_sponsor_ids(session, month=month)
-    counts = {"month": month.isoformat()[:7], "sponsors": len(sponsor_ids), "created": 0, "emailed": 0,
-              "email_failed": 0}
+    counts = {
+        "month": month.isoformat()[:7],
+        "sponsors": len(sponsor_ids),
+        "created": 0,
+        "emailed": 0,
+        "email_failed": 0,
+    }
     with mailer.Mailer(settings) as outgoing:
         for sponsor_id in sponsor_ids:
-            outcome = generate_report(db, sponsor_id=sponsor_id, month=month, settings=settings, outgoing=outgoing,
-                                      force_email=force_email, now=now)
+            outcome = generate_report(
+                db,
+                sponsor_id=sponsor_id,
+                month=month,
+                settings=settings,
+                outgoing=outgoing,
+                force_email=force_email,
+                now=now,
+            )
             counts["created"] += outcome.created
             counts["emailed"] += outcome.email == "sent"
             counts["email_failed"] += outcome.email == "failed"
@@ -552,6 +733,7 @@ def due_month(now: dt.datetime | None = None, settings: Settings | None = None) 
 
 # ---- use cases for pages -----------------------------------------------------------------------------------
 
+
 def request_report_run(session: Session, *, actor: Actor, month) -> dt.date:
     """Admin: check that month's reports may be (re)run now; returns the month to enqueue."""
     permissions.require(actor, "report.run")
@@ -565,9 +747,26 @@ def request_report_run(session: Session, *, actor: Actor, month) -> dt.date:
     return month
 
 
-REPORT_LIST_COLUMNS = ["id", "sponsor_id", "sponsor", "month", "label", "created_at", "email_status",
-                       "email_attempts", "emailed_at", "last_error", "has_pdf", "campaigns_active", "requests_total",
-                       "accepted", "rejected", "committed_cents", "paid_cents", "budget_used_pct"]
+REPORT_LIST_COLUMNS = [
+    "id",
+    "sponsor_id",
+    "sponsor",
+    "month",
+    "label",
+    "created_at",
+    "email_status",
+    "email_attempts",
+    "emailed_at",
+    "last_error",
+    "has_pdf",
+    "campaigns_active",
+    "requests_total",
+    "accepted",
+    "rejected",
+    "committed_cents",
+    "paid_cents",
+    "budget_used_pct",
+]
 
 
 def list_reports(session: Session, *, actor: Actor, month=None, limit: int = 120) -> pd.DataFrame:
@@ -575,10 +774,19 @@ def list_reports(session: Session, *, actor: Actor, month=None, limit: int = 120
     if actor is None:
         raise PermissionDenied("Please log in first.")
     stmt = (
-        select(MonthlyReport.id, MonthlyReport.sponsor_id, SponsorProfile.name.label("sponsor"), MonthlyReport.month,
-               MonthlyReport.created_at, MonthlyReport.email_status, MonthlyReport.email_attempts,
-               MonthlyReport.emailed_at, MonthlyReport.last_error,
-               MonthlyReport.pdf.is_not(None).label("has_pdf"), MonthlyReport.summary)
+        select(
+            MonthlyReport.id,
+            MonthlyReport.sponsor_id,
+            SponsorProfile.name.label("sponsor"),
+            MonthlyReport.month,
+            MonthlyReport.created_at,
+            MonthlyReport.email_status,
+            MonthlyReport.email_attempts,
+            MonthlyReport.emailed_at,
+            MonthlyReport.last_error,
+            MonthlyReport.pdf.is_not(None).label("has_pdf"),
+            MonthlyReport.summary,
+        )
         .join(SponsorProfile, SponsorProfile.user_id == MonthlyReport.sponsor_id)
         .order_by(MonthlyReport.month.desc(), MonthlyReport.id.desc())
         .limit(max(1, min(int(limit), 1000)))
@@ -609,7 +817,8 @@ def get_report(session: Session, *, actor: Actor, report_id: int) -> dict:
     if actor is None:
         raise PermissionDenied("Please log in first.")
     row = session.execute(
-        select(MonthlyReport, SponsorProfile.name).join(SponsorProfile, SponsorProfile.user_id == MonthlyReport.sponsor_id)
+        select(MonthlyReport, SponsorProfile.name)
+        .join(SponsorProfile, SponsorProfile.user_id == MonthlyReport.sponsor_id)
         .where(MonthlyReport.id == report_id)
     ).first()
     if row is None:
@@ -619,10 +828,18 @@ def get_report(session: Session, *, actor: Actor, report_id: int) -> dict:
     if not owner and not (actor.is_admin and actor.can("report.run")):
         raise PermissionDenied("That report belongs to another sponsor.")
     return {
-        "id": report.id, "sponsor_id": report.sponsor_id, "sponsor": sponsor_name, "month": report.month,
-        "label": month_label(report.month), "summary": dict(report.summary or {}), "html": report.html,
-        "pdf": report.pdf, "created_at": report.created_at, "email_status": report.email_status,
-        "emailed_at": report.emailed_at, "last_error": report.last_error,
+        "id": report.id,
+        "sponsor_id": report.sponsor_id,
+        "sponsor": sponsor_name,
+        "month": report.month,
+        "label": month_label(report.month),
+        "summary": dict(report.summary or {}),
+        "html": report.html,
+        "pdf": report.pdf,
+        "created_at": report.created_at,
+        "email_status": report.email_status,
+        "emailed_at": report.emailed_at,
+        "last_error": report.last_error,
         "html_filename": report_filename(sponsor_name, report.month, "html"),
         "pdf_filename": report_filename(sponsor_name, report.month, "pdf"),
     }

@@ -1,4 +1,5 @@
 """My account: own profile (sponsors), password and reminder channels, for every role."""
+
 import streamlit as st
 
 from core.marketplace import accounts
@@ -18,14 +19,25 @@ if actor.role == "sponsor":
         st.subheader("Sponsor profile")
         c1, c2 = st.columns(2)
         name = c1.text_input("Company or name", value=profile["name"])
-        kind = c2.selectbox("Type", SPONSOR_KINDS, index=SPONSOR_KINDS.index(profile["kind"]), format_func=str.capitalize)
+        kind = c2.selectbox(
+            "Type", SPONSOR_KINDS, index=SPONSOR_KINDS.index(profile["kind"]), format_func=str.capitalize
+        )
         industry = c1.text_input("Industry", value=profile["industry"])
-        budget = c2.number_input("Total marketing budget ($)", min_value=0.0, step=1000.0,
-                                 value=profile["budget_cents"] / 100)
+        budget = c2.number_input(
+            "Total marketing budget ($)", min_value=0.0, step=1000.0, value=profile["budget_cents"] / 100
+        )
         if st.form_submit_button("Save profile", type="primary"):
-            run_action(lambda s: accounts.update_sponsor_profile(
-                s, actor=actor, name=name, kind=kind, industry=industry, budget_cents=to_cents(budget, field="Budget")),
-                success="Profile saved.")
+            run_action(
+                lambda s: accounts.update_sponsor_profile(
+                    s,
+                    actor=actor,
+                    name=name,
+                    kind=kind,
+                    industry=industry,
+                    budget_cents=to_cents(budget, field="Budget"),
+                ),
+                success="Profile saved.",
+            )
 elif actor.role == "influencer":
     st.info("Your public profile and reminder channels are on the **Profile & earnings** page.", icon="🪪")
 
@@ -36,12 +48,18 @@ if actor.role != "influencer":
         email = st.checkbox("Email", value=account["notify_email"])
         inapp = st.checkbox("In-app notification", value=account["notify_inapp"])
         gchat = st.checkbox("Google Chat", value=account["notify_gchat"])
-        webhook = st.text_input("Google Chat webhook URL (optional)", value=account["gchat_webhook_url"] or "",
-                                placeholder="https://chat.googleapis.com/v1/spaces/…")
+        webhook = st.text_input(
+            "Google Chat webhook URL (optional)",
+            value=account["gchat_webhook_url"] or "",
+            placeholder="https://chat.googleapis.com/v1/spaces/…",
+        )
         if st.form_submit_button("Save reminder settings"):
-            run_action(lambda s: accounts.update_notification_settings(
-                s, actor=actor, email=email, gchat=gchat, inapp=inapp, gchat_webhook_url=webhook),
-                success="Reminder settings saved.")
+            run_action(
+                lambda s: accounts.update_notification_settings(
+                    s, actor=actor, email=email, gchat=gchat, inapp=inapp, gchat_webhook_url=webhook
+                ),
+                success="Reminder settings saved.",
+            )
 
 with st.form("change_password", clear_on_submit=True, border=True):
     st.subheader("Change password")
@@ -52,5 +70,7 @@ with st.form("change_password", clear_on_submit=True, border=True):
         if new != repeat:
             st.error("The two new passwords do not match.")
         else:
-            run_action(lambda s: accounts.change_password(s, actor=actor, current_password=current,
-                                                          new_password=new), success="Password changed.")
+            run_action(
+                lambda s: accounts.change_password(s, actor=actor, current_password=current, new_password=new),
+                success="Password changed.",
+            )

@@ -1,4 +1,5 @@
 """Sponsor approvals: the queue of pending sign-ups, oldest first, with approve / reject."""
+
 import streamlit as st
 
 from core.marketplace import accounts
@@ -31,15 +32,23 @@ for row in pending.head(SHOWN).itertuples():
     with st.form(f"approval_{row.id}"):
         info, decision = st.columns([3, 2])
         info.markdown(f"**{md_escape(row.name)}** · @{md_escape(row.username)}")
-        info.caption(f"{md_escape(row.email)} · {row.kind} · {md_escape(row.industry) or 'no industry given'} · "
-                     f"budget {money(row.budget_cents)} · signed up {row.created_at:%d %b %Y %H:%M}")
-        reason = decision.text_input("Reason (required to reject)", key=f"reason_{row.id}", max_chars=500,
-                                     placeholder="e.g. Could not verify the company")
+        info.caption(
+            f"{md_escape(row.email)} · {row.kind} · {md_escape(row.industry) or 'no industry given'} · "
+            f"budget {money(row.budget_cents)} · signed up {row.created_at:%d %b %Y %H:%M}"
+        )
+        reason = decision.text_input(
+            "Reason (required to reject)",
+            key=f"reason_{row.id}",
+            max_chars=500,
+            placeholder="e.g. Could not verify the company",
+        )
         approve_col, reject_col = decision.columns(2)
         approve = approve_col.form_submit_button("Approve", icon="✅", type="primary", width="stretch")
         reject = reject_col.form_submit_button("Reject", icon="✖️", width="stretch")
     if approve:
         act(lambda s: accounts.approve_sponsor(s, actor=actor, user_id=row.id), success=f"Approved {row.name}")
     if reject:
-        act(lambda s: accounts.reject_sponsor(s, actor=actor, user_id=row.id, reason=reason),
-            success=f"Rejected {row.name}")
+        act(
+            lambda s: accounts.reject_sponsor(s, actor=actor, user_id=row.id, reason=reason),
+            success=f"Rejected {row.name}",
+        )

@@ -1,4 +1,5 @@
 """Audit log: who did what and when, newest first."""
+
 import streamlit as st
 
 from core import audit
@@ -11,13 +12,24 @@ actor = current_actor(role="admin")
 st.title("Audit log", icon="📜", anchor=False)
 st.caption("Approvals, moderation and money-relevant actions, kept forever and never edited.")
 
-action = st.columns([2, 3])[0].selectbox("Action", ["all actions", *AUDIT_ACTIONS], key="audit_action",
-                                         accept_new_options=True,
-                                         help="Pick an action or type another action name exactly.")
+action = st.columns([2, 3])[0].selectbox(
+    "Action",
+    ["all actions", *AUDIT_ACTIONS],
+    key="audit_action",
+    accept_new_options=True,
+    help="Pick an action or type another action name exactly.",
+)
 before = cursor("audit", (action,))
 # One row more than shown tells whether there is a next page without counting the whole log.
-frame = read(lambda s: audit.list_entries(s, actor=actor, limit=PAGE_SIZE + 1, before_id=before,
-                                          action=None if action == "all actions" else action.strip()))
+frame = read(
+    lambda s: audit.list_entries(
+        s,
+        actor=actor,
+        limit=PAGE_SIZE + 1,
+        before_id=before,
+        action=None if action == "all actions" else action.strip(),
+    )
+)
 if frame is None:
     st.stop()
 if frame.empty:
@@ -30,15 +42,20 @@ shown = with_currency_columns(frame, "amount_cents")
 shown["actor"] = shown["actor"].fillna("system")
 shown["target"] = shown["target_type"] + " #" + shown["target_id"].astype("Int64").astype(str).replace("<NA>", "—")
 with st.container(border=True):
-    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)),
-                 column_order=["id", "at", "actor", "action", "target", "amount", "detail"],
-                 column_config={
-                     "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-                     "at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),
-                     "actor": st.column_config.TextColumn("Who"),
-                     "action": st.column_config.TextColumn("Action"),
-                     "target": st.column_config.TextColumn("Target"),
-                     "amount": money_column("Amount"),
-                     "detail": st.column_config.TextColumn("Detail", width="large"),
-                 })
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=table_height(len(shown)),
+        column_order=["id", "at", "actor", "action", "target", "amount", "detail"],
+        column_config={
+            "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+            "at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),
+            "actor": st.column_config.TextColumn("Who"),
+            "action": st.column_config.TextColumn("Action"),
+            "target": st.column_config.TextColumn("Target"),
+            "amount": money_column("Amount"),
+            "detail": st.column_config.TextColumn("Detail", width="large"),
+        },
+    )
     pager("audit", frame, has_more=has_more, noun="entries")

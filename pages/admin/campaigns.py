@@ -1,4 +1,5 @@
 """Campaign moderation: every campaign and ad request, read-only views, flag / unflag."""
+
 import streamlit as st
 
 from core.marketplace import ad_requests, campaigns
@@ -31,9 +32,17 @@ with campaign_tab:
         status = status_col.selectbox("Status", ["any", *CAMPAIGN_STATUSES], key="camp_status")
         flagged = flag_col.selectbox("Moderation", ["any", "flagged", "not flagged"], key="camp_flagged")
         after = cursor("camps", (text, status, flagged))
-        result = read(lambda s: campaigns.list_all_campaigns(
-            s, actor=actor, text=text, status=None if status == "any" else status,
-            flagged=None if flagged == "any" else flagged == "flagged", after_id=after, limit=PAGE_SIZE))
+        result = read(
+            lambda s: campaigns.list_all_campaigns(
+                s,
+                actor=actor,
+                text=text,
+                status=None if status == "any" else status,
+                flagged=None if flagged == "any" else flagged == "flagged",
+                after_id=after,
+                limit=PAGE_SIZE,
+            )
+        )
         frame, total = result if result else (None, 0)
         if frame is None or frame.empty:
             empty_state("No campaigns match — clear the search or change the filters.")
@@ -41,12 +50,20 @@ with campaign_tab:
             campaigns_table(frame)
             pager("camps", frame, total=total, noun="campaigns")
             names = dict(zip(frame["id"].astype(int), frame["name"]))
-            campaign_id = st.selectbox("Open a campaign from this page", list(names), key="camp_selected",
-                                       index=None, placeholder="Choose a campaign to review",
-                                       format_func=lambda i: f"#{i} {names[i]}")
-            detail = campaign_id and read(lambda s: (campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id),
-                                                     ad_requests.campaign_requests(s, actor=actor,
-                                                                                   campaign_id=campaign_id)))
+            campaign_id = st.selectbox(
+                "Open a campaign from this page",
+                list(names),
+                key="camp_selected",
+                index=None,
+                placeholder="Choose a campaign to review",
+                format_func=lambda i: f"#{i} {names[i]}",
+            )
+            detail = campaign_id and read(
+                lambda s: (
+                    campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id),
+                    ad_requests.campaign_requests(s, actor=actor, campaign_id=campaign_id),
+                )
+            )
             if detail:
                 camp, requests = detail
                 with st.container(border=True):
@@ -56,11 +73,19 @@ with campaign_tab:
                         label = "Note (optional)" if camp["flagged"] else "Reason for the flag (required)"
                         reason = st.text_input(label, key=f"camp_{kind}_{campaign_id}", max_chars=500)
                         if camp["flagged"] and st.form_submit_button("Unflag campaign", icon="🏳️"):
-                            act(lambda s: campaigns.unflag_campaign(s, actor=actor, campaign_id=campaign_id,
-                                                                    note=reason), success="Campaign unflagged")
+                            act(
+                                lambda s: campaigns.unflag_campaign(
+                                    s, actor=actor, campaign_id=campaign_id, note=reason
+                                ),
+                                success="Campaign unflagged",
+                            )
                         if not camp["flagged"] and st.form_submit_button("Flag campaign", icon="🚩", type="primary"):
-                            act(lambda s: campaigns.flag_campaign(s, actor=actor, campaign_id=campaign_id,
-                                                                  reason=reason), success="Campaign flagged")
+                            act(
+                                lambda s: campaigns.flag_campaign(
+                                    s, actor=actor, campaign_id=campaign_id, reason=reason
+                                ),
+                                success="Campaign flagged",
+                            )
                     st.markdown(f"**Ad requests on {md_escape(camp['name'])}** ({len(requests)})")
                     if requests.empty:
                         st.caption("No ad requests on this campaign yet.")
@@ -72,8 +97,11 @@ with request_tab:
     if request_tab.open:
         status = st.selectbox("Status", ["any", *AD_REQUEST_STATUSES], key="req_status")
         after = cursor("reqs", (status,))
-        result = read(lambda s: ad_requests.list_all_requests(
-            s, actor=actor, status=None if status == "any" else status, after_id=after, limit=PAGE_SIZE))
+        result = read(
+            lambda s: ad_requests.list_all_requests(
+                s, actor=actor, status=None if status == "any" else status, after_id=after, limit=PAGE_SIZE
+            )
+        )
         frame, total = result if result else (None, 0)
         if frame is None or frame.empty:
             empty_state("No ad requests match — they appear here as sponsors and influencers start talking.")

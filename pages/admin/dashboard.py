@@ -1,4 +1,5 @@
 """Admin dashboard: platform KPIs and charts from one cached statistics call."""
+
 import streamlit as st
 
 from core.reporting.charts import admin as charts
@@ -13,31 +14,59 @@ figures = statistics(actor)
 if figures is None:
     st.stop()
 users, camps, reqs = figures["users"], figures["campaigns"], figures["ad_requests"]
-st.caption(f"Figures as of {figures['as_of']:%d %b %Y, %H:%M} UTC · updated after every change "
-           "(login activity within a minute)")
+st.caption(
+    f"Figures as of {figures['as_of']:%d %b %Y, %H:%M} UTC · updated after every change "
+    "(login activity within a minute)"
+)
 
 with st.container(border=True):
     st.subheader("People", anchor=False, icon="👥")
     cols = st.columns(4)
-    cols[0].metric("Users", f"{users['total']:,}", f"{users['logged_in_30d']:,} logged in within 30 days",
-                   delta_color="off", delta_arrow="off")
+    cols[0].metric(
+        "Users",
+        f"{users['total']:,}",
+        f"{users['logged_in_30d']:,} logged in within 30 days",
+        delta_color="off",
+        delta_arrow="off",
+    )
     cols[1].metric("Influencers", f"{users['influencers']:,}")
-    cols[2].metric("Sponsors", f"{users['sponsors']:,}", f"{users['pending_sponsors']:,} awaiting approval",
-                   delta_color="orange" if users["pending_sponsors"] else "off", delta_arrow="off")
+    cols[2].metric(
+        "Sponsors",
+        f"{users['sponsors']:,}",
+        f"{users['pending_sponsors']:,} awaiting approval",
+        delta_color="orange" if users["pending_sponsors"] else "off",
+        delta_arrow="off",
+    )
     cols[3].metric("Flagged / deactivated", f"{users['flagged']:,} / {users['deactivated']:,}")
 
 with st.container(border=True):
     st.subheader("Campaigns and money", anchor=False, icon="💰")
     cols = st.columns(4)
-    cols[0].metric("Campaigns", f"{camps['total']:,}", f"{camps['active']:,} active", delta_color="off",
-                   delta_arrow="off")
-    cols[1].metric("Ad requests", f"{reqs['total']:,}", f"{reqs['pending'] + reqs['negotiating']:,} open",
-                   delta_color="off", delta_arrow="off")
-    cols[2].metric("Committed", money(camps["committed_cents"]), f"of {money(camps['budget_cents'])} budgeted",
-                   delta_color="off", delta_arrow="off")
+    cols[0].metric(
+        "Campaigns", f"{camps['total']:,}", f"{camps['active']:,} active", delta_color="off", delta_arrow="off"
+    )
+    cols[1].metric(
+        "Ad requests",
+        f"{reqs['total']:,}",
+        f"{reqs['pending'] + reqs['negotiating']:,} open",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    cols[2].metric(
+        "Committed",
+        money(camps["committed_cents"]),
+        f"of {money(camps['budget_cents'])} budgeted",
+        delta_color="off",
+        delta_arrow="off",
+    )
     jobs = reqs["completed"]
-    cols[3].metric("Paid out", money(reqs["paid_cents"]), f"{jobs:,} job{'' if jobs == 1 else 's'} completed",
-                   delta_color="off", delta_arrow="off")
+    cols[3].metric(
+        "Paid out",
+        money(reqs["paid_cents"]),
+        f"{jobs:,} job{'' if jobs == 1 else 's'} completed",
+        delta_color="off",
+        delta_arrow="off",
+    )
     if camps["flagged"]:
         st.caption(f"🚩 {camps['flagged']:,} flagged · 🔒 {camps['private']:,} private campaigns")
 
@@ -67,8 +96,9 @@ with right.container(border=True):
 
 left, right = st.columns(2)
 for column, frame, title, build in (
-        (left, figures["top_categories"], "Top campaign categories", charts.top_categories_chart),
-        (right, figures["influencer_categories"], "Top influencer categories", charts.influencer_categories_chart)):
+    (left, figures["top_categories"], "Top campaign categories", charts.top_categories_chart),
+    (right, figures["influencer_categories"], "Top influencer categories", charts.influencer_categories_chart),
+):
     with column.container(border=True):
         st.markdown(f"**{title}**")
         if frame.empty:

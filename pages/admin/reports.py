@@ -1,4 +1,5 @@
 """Reports & reminders: run a month's sponsor reports on demand; watch reminder deliveries and failures."""
+
 import datetime as dt
 
 import streamlit as st
@@ -23,8 +24,10 @@ with report_tab:
         month = previous_month(month)
     with st.form("run_reports"):
         picked = st.selectbox("Month", months, format_func=reports.month_label, key="admin_report_month")
-        st.caption("Generates the missing reports of that month for every approved sponsor and emails the ones not "
-                   "sent yet. Reports already archived are never generated twice.")
+        st.caption(
+            "Generates the missing reports of that month for every approved sponsor and emails the ones not "
+            "sent yet. Reports already archived are never generated twice."
+        )
         run = st.form_submit_button("Run reports now", icon="▶️", type="primary")
     if not reports.pdf_available():
         st.warning(f"PDF rendering is unavailable on this server, so reports go out as HTML. {reports.PDF_FIX}")
@@ -47,52 +50,91 @@ with report_tab:
         cols[0].metric("Reports", f"{len(frame):,}", border=True)
         cols[1].metric("Emailed", f"{int((frame['email_status'] == 'sent').sum()):,}", border=True)
         cols[2].metric("Email failed", f"{int((frame['email_status'] == 'failed').sum()):,}", border=True)
-        st.dataframe(with_currency_columns(frame, "committed_cents", "paid_cents"), hide_index=True, width="stretch",
-                     column_order=["sponsor", "created_at", "email_status", "email_attempts", "emailed_at",
-                                   "last_error", "has_pdf", "requests_total", "accepted", "committed", "paid"],
-                     column_config={
-                         "sponsor": st.column_config.TextColumn("Sponsor"),
-                         "created_at": st.column_config.DatetimeColumn("Generated (UTC)", format="D MMM YYYY, HH:mm"),
-                         "email_status": st.column_config.TextColumn("Email"),
-                         "email_attempts": st.column_config.NumberColumn("Attempts", format="%d"),
-                         "emailed_at": st.column_config.DatetimeColumn("Emailed (UTC)", format="D MMM, HH:mm"),
-                         "last_error": st.column_config.TextColumn("Last error", width="large"),
-                         "has_pdf": st.column_config.CheckboxColumn("PDF"),
-                         "requests_total": st.column_config.NumberColumn("Requests", format="%d"),
-                         "accepted": st.column_config.NumberColumn("Accepted", format="%d"),
-                         "committed": money_column("Committed"),
-                         "paid": money_column("Paid"),
-                     })
+        st.dataframe(
+            with_currency_columns(frame, "committed_cents", "paid_cents"),
+            hide_index=True,
+            width="stretch",
+            column_order=[
+                "sponsor",
+                "created_at",
+                "email_status",
+                "email_attempts",
+                "emailed_at",
+                "last_error",
+                "has_pdf",
+                "requests_total",
+                "accepted",
+                "committed",
+                "paid",
+            ],
+            column_config={
+                "sponsor": st.column_config.TextColumn("Sponsor"),
+                "created_at": st.column_config.DatetimeColumn("Generated (UTC)", format="D MMM YYYY, HH:mm"),
+                "email_status": st.column_config.TextColumn("Email"),
+                "email_attempts": st.column_config.NumberColumn("Attempts", format="%d"),
+                "emailed_at": st.column_config.DatetimeColumn("Emailed (UTC)", format="D MMM, HH:mm"),
+                "last_error": st.column_config.TextColumn("Last error", width="large"),
+                "has_pdf": st.column_config.CheckboxColumn("PDF"),
+                "requests_total": st.column_config.NumberColumn("Requests", format="%d"),
+                "accepted": st.column_config.NumberColumn("Accepted", format="%d"),
+                "committed": money_column("Committed"),
+                "paid": money_column("Paid"),
+            },
+        )
 
 with reminder_tab:
     left, middle, right = st.columns(3)
-    day = left.date_input("Day", value=reminders.reminder_day(), max_value=today() + dt.timedelta(days=1),
-                          key="admin_reminder_day")
+    day = left.date_input(
+        "Day", value=reminders.reminder_day(), max_value=today() + dt.timedelta(days=1), key="admin_reminder_day"
+    )
     status = middle.selectbox("Status", ["any", "failed", "pending", "sent"], key="admin_reminder_status")
     channel = right.selectbox("Channel", ["any", *reminders.CHANNELS], key="admin_reminder_channel")
-    log = read(lambda s: reminders.list_deliveries(s, actor=actor, day=day, status=None if status == "any" else status,
-                                                   channel=None if channel == "any" else channel))
+    log = read(
+        lambda s: reminders.list_deliveries(
+            s,
+            actor=actor,
+            day=day,
+            status=None if status == "any" else status,
+            channel=None if channel == "any" else channel,
+        )
+    )
     if log is not None and log.empty:
-        empty_state("No reminders for this day and filter. Reminders go out daily to users with requests awaiting "
-                    "their answer.")
+        empty_state(
+            "No reminders for this day and filter. Reminders go out daily to users with requests awaiting their answer."
+        )
     elif log is not None:
         cols = st.columns(3)
         for col, state in zip(cols, ("sent", "failed", "pending")):
             col.metric(state.capitalize(), f"{int((log['status'] == state).sum()):,}", border=True)
-        st.dataframe(log, hide_index=True, width="stretch",
-                     column_order=["username", "role", "channel", "status", "attempts", "item_count", "last_error",
-                                   "created_at", "sent_at"],
-                     column_config={
-                         "username": st.column_config.TextColumn("User"),
-                         "item_count": st.column_config.NumberColumn("Requests", format="%d"),
-                         "attempts": st.column_config.NumberColumn("Attempts", format="%d"),
-                         "last_error": st.column_config.TextColumn("Last error", width="large"),
-                         "created_at": st.column_config.DatetimeColumn("First try (UTC)", format="HH:mm:ss"),
-                         "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="HH:mm:ss"),
-                     })
+        st.dataframe(
+            log,
+            hide_index=True,
+            width="stretch",
+            column_order=[
+                "username",
+                "role",
+                "channel",
+                "status",
+                "attempts",
+                "item_count",
+                "last_error",
+                "created_at",
+                "sent_at",
+            ],
+            column_config={
+                "username": st.column_config.TextColumn("User"),
+                "item_count": st.column_config.NumberColumn("Requests", format="%d"),
+                "attempts": st.column_config.NumberColumn("Attempts", format="%d"),
+                "last_error": st.column_config.TextColumn("Last error", width="large"),
+                "created_at": st.column_config.DatetimeColumn("First try (UTC)", format="HH:mm:ss"),
+                "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="HH:mm:ss"),
+            },
+        )
         if (log["status"] == "failed").any():
-            st.caption(f"Failed channels are retried automatically with growing delays, up to "
-                       f"{reminders.MAX_ATTEMPTS} attempts a day; other channels are not affected.")
+            st.caption(
+                f"Failed channels are retried automatically with growing delays, up to "
+                f"{reminders.MAX_ATTEMPTS} attempts a day; other channels are not affected."
+            )
 
 with export_tab:
     st.caption("Exports of every campaign or ad request on the platform, streamed by the job worker.")

@@ -1,4 +1,5 @@
 """Users: search every account and flag, unflag, deactivate or reactivate one."""
+
 import streamlit as st
 
 from core.marketplace import accounts
@@ -8,8 +9,19 @@ from pages.common.widgets import empty_state, md_escape
 
 actor = current_actor(role="admin")
 
-USER_COLUMNS = ["id", "username", "name", "role", "email", "approval", "is_active", "flagged", "flag_reason",
-                "created_at", "last_login_at"]
+USER_COLUMNS = [
+    "id",
+    "username",
+    "name",
+    "role",
+    "email",
+    "approval",
+    "is_active",
+    "flagged",
+    "flag_reason",
+    "created_at",
+    "last_login_at",
+]
 
 st.title("Users", icon="👥", anchor=False)
 st.caption("Find any account. Flagged and deactivated users cannot log in and disappear from search.")
@@ -20,8 +32,11 @@ text = text_col.text_input("Search", key="users_text", placeholder="username, em
 role = role_col.selectbox("Role", ["any", "influencer", "sponsor", "admin"], key="users_role")
 state = state_col.selectbox("State", accounts.USER_STATES, key="users_state")
 after = cursor("users", (text, role, state))
-result = read(lambda s: accounts.list_users(s, actor=actor, text=text, role=None if role == "any" else role,
-                                            state=state, after_id=after, limit=PAGE_SIZE))
+result = read(
+    lambda s: accounts.list_users(
+        s, actor=actor, text=text, role=None if role == "any" else role, state=state, after_id=after, limit=PAGE_SIZE
+    )
+)
 if result is None:
     st.stop()
 frame, total = result
@@ -29,21 +44,35 @@ if frame.empty:
     empty_state("No users match these filters — clear the search or pick another state.")
     st.stop()
 
-st.dataframe(frame, hide_index=True, width="stretch", height=table_height(len(frame)), column_order=USER_COLUMNS,
-             column_config={
-                 "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-                 "username": "Username", "name": "Name", "email": "Email", "role": "Role", "approval": "Approval",
-                 "is_active": st.column_config.CheckboxColumn("Active"),
-                 "flagged": st.column_config.CheckboxColumn("Flagged"),
-                 "flag_reason": st.column_config.TextColumn("Flag reason"),
-                 "created_at": st.column_config.DatetimeColumn("Joined", format="D MMM YYYY"),
-                 "last_login_at": st.column_config.DatetimeColumn("Last login", format="distance"),
-             })
+st.dataframe(
+    frame,
+    hide_index=True,
+    width="stretch",
+    height=table_height(len(frame)),
+    column_order=USER_COLUMNS,
+    column_config={
+        "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+        "username": "Username",
+        "name": "Name",
+        "email": "Email",
+        "role": "Role",
+        "approval": "Approval",
+        "is_active": st.column_config.CheckboxColumn("Active"),
+        "flagged": st.column_config.CheckboxColumn("Flagged"),
+        "flag_reason": st.column_config.TextColumn("Flag reason"),
+        "created_at": st.column_config.DatetimeColumn("Joined", format="D MMM YYYY"),
+        "last_login_at": st.column_config.DatetimeColumn("Last login", format="distance"),
+    },
+)
 pager("users", frame, total=total, noun="users")
 
 users = {int(r.id): r for r in frame.itertuples()}
-user_id = st.selectbox("Moderate a user from this page", list(users), key="users_selected",
-                       format_func=lambda i: f"#{i} @{users[i].username} — {users[i].name} ({users[i].role})")
+user_id = st.selectbox(
+    "Moderate a user from this page",
+    list(users),
+    key="users_selected",
+    format_func=lambda i: f"#{i} @{users[i].username} — {users[i].name} ({users[i].role})",
+)
 user = users[user_id]
 with st.container(border=True):
     st.markdown(f"**{md_escape(user.name)}** · @{md_escape(user.username)} · {user.role} · {user.approval}")
@@ -56,24 +85,29 @@ with st.container(border=True):
             st.caption(f"🚩 Flagged: {md_escape(user.flag_reason)}")
             note = st.text_input("Note (optional)", key=f"unflag_note_{user_id}", max_chars=500)
             if st.form_submit_button("Unflag", icon="🏳️"):
-                act(lambda s: accounts.unflag_user(s, actor=actor, user_id=user_id, note=note),
-                    success="User unflagged")
+                act(
+                    lambda s: accounts.unflag_user(s, actor=actor, user_id=user_id, note=note), success="User unflagged"
+                )
         else:
             reason = st.text_input("Reason for the flag (required)", key=f"flag_reason_{user_id}", max_chars=500)
             if st.form_submit_button("Flag", icon="🚩"):
-                act(lambda s: accounts.flag_user(s, actor=actor, user_id=user_id, reason=reason),
-                    success="User flagged")
+                act(
+                    lambda s: accounts.flag_user(s, actor=actor, user_id=user_id, reason=reason), success="User flagged"
+                )
     with active_col.form(f"active_{user_id}"):
         if user.is_active:
             reason = st.text_input("Reason for deactivating (required)", key=f"deact_reason_{user_id}", max_chars=500)
-            sure = st.checkbox("Yes, deactivate this account (it can be reactivated later)",
-                               key=f"deact_sure_{user_id}")
+            sure = st.checkbox(
+                "Yes, deactivate this account (it can be reactivated later)", key=f"deact_sure_{user_id}"
+            )
             if st.form_submit_button("Deactivate", icon="⛔", type="primary"):
                 if not sure:
                     st.error("Tick the box to confirm the deactivation.")
                 else:
-                    act(lambda s: accounts.deactivate_user(s, actor=actor, user_id=user_id, reason=reason),
-                        success="User deactivated")
+                    act(
+                        lambda s: accounts.deactivate_user(s, actor=actor, user_id=user_id, reason=reason),
+                        success="User deactivated",
+                    )
         else:
             st.caption("⛔ This account is deactivated.")
             if st.form_submit_button("Reactivate", icon="♻️"):

@@ -1,4 +1,5 @@
 """Admin page glue: keyset pager, cached statistics, safe text, and read-only campaign/thread views."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -13,9 +14,21 @@ from pages.common.widgets import md_escape, money, money_column, status_label, w
 PAGE_SIZE = 20
 PARTY_AVATARS = {"sponsor": "🏢", "influencer": "🎤"}
 AUDIT_ACTIONS = (
-    "sponsor.approved", "sponsor.rejected", "user.flagged", "user.unflagged", "user.deactivated",
-    "user.reactivated", "user.locked_out", "user.password_changed", "campaign.created", "campaign.budget_changed",
-    "campaign.status", "campaign.deleted", "campaign.flagged", "campaign.unflagged", "ad_request.accepted",
+    "sponsor.approved",
+    "sponsor.rejected",
+    "user.flagged",
+    "user.unflagged",
+    "user.deactivated",
+    "user.reactivated",
+    "user.locked_out",
+    "user.password_changed",
+    "campaign.created",
+    "campaign.budget_changed",
+    "campaign.status",
+    "campaign.deleted",
+    "campaign.flagged",
+    "campaign.unflagged",
+    "ad_request.accepted",
     "ad_request.completed",
 )
 
@@ -32,6 +45,7 @@ def table_height(rows: int) -> int:
 
 
 # ---- keyset pagination: a stack of cursors in session state ----------------------------------------------------
+
 
 def cursor(key: str, filters: tuple) -> int | None:
     """The cursor (after_id / before_id) of the page to show; back to page one when the filters change."""
@@ -59,23 +73,38 @@ def page_span(page_index: int, rows: int, page_size: int) -> tuple[int, int]:
     return first, first + rows - 1
 
 
-def pager(key: str, frame: pd.DataFrame, *, page_size: int = PAGE_SIZE, total: int | None = None,
-          has_more: bool | None = None, noun: str = "rows") -> None:
+def pager(
+    key: str,
+    frame: pd.DataFrame,
+    *,
+    page_size: int = PAGE_SIZE,
+    total: int | None = None,
+    has_more: bool | None = None,
+    noun: str = "rows",
+) -> None:
     """'Showing X–Y of N' with Previous / Next buttons that move through keyset pages."""
     page_index = len(st.session_state.get(f"{key}_cursors", []))
     first, last = page_span(page_index, len(frame), page_size)
     more = has_more if has_more is not None else (total is not None and last < total)
     left, mid, right = st.columns([1, 4, 1], vertical_alignment="center")
-    left.button("← Previous", key=f"{key}_prev", on_click=_pop, args=(key,), disabled=page_index == 0,
-                width="stretch")
+    left.button("← Previous", key=f"{key}_prev", on_click=_pop, args=(key,), disabled=page_index == 0, width="stretch")
     of_total = f" of {total:,}" if total is not None else ""
-    mid.caption(f"Showing {first:,}–{last:,}{of_total} {noun}" if last else f"Nothing to show{of_total}",
-                text_alignment="center")
-    right.button("Next →", key=f"{key}_next", on_click=_push, args=(key, int(frame["id"].iloc[-1]) if last else 0),
-                 disabled=not more, width="stretch")
+    mid.caption(
+        f"Showing {first:,}–{last:,}{of_total} {noun}" if last else f"Nothing to show{of_total}",
+        text_alignment="center",
+    )
+    right.button(
+        "Next →",
+        key=f"{key}_next",
+        on_click=_push,
+        args=(key, int(frame["id"].iloc[-1]) if last else 0),
+        disabled=not more,
+        width="stretch",
+    )
 
 
 # ---- statistics through the shared cache -------------------------------------------------------------------------
+
 
 def statistics(actor: Actor) -> dict | None:
     """admin_statistics from core's shared cache (recomputed after any write that changes the figures)."""
@@ -90,26 +119,50 @@ def statistics(actor: Actor) -> dict | None:
 
 REQUEST_COLUMNS = {
     "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-    "campaign": "Campaign", "sponsor": "Sponsor", "influencer": "Influencer", "platform": "Platform",
-    "followers": st.column_config.NumberColumn("Followers", format="compact"), "status": "Status",
-    "turn": "Waiting for", "initiated_by": "Started by",
+    "campaign": "Campaign",
+    "sponsor": "Sponsor",
+    "influencer": "Influencer",
+    "platform": "Platform",
+    "followers": st.column_config.NumberColumn("Followers", format="compact"),
+    "status": "Status",
+    "turn": "Waiting for",
+    "initiated_by": "Started by",
     "payment": money_column("Payment"),
     "updated_at": st.column_config.DatetimeColumn("Updated", format="distance"),
-    "awaiting_me": None, "influencer_id": None, "requirements": None,
+    "awaiting_me": None,
+    "influencer_id": None,
+    "requirements": None,
     "last_message": st.column_config.TextColumn("Last message", width="large"),
 }
 
 
-REQUEST_ORDER = ["id", "campaign", "sponsor", "influencer", "platform", "followers", "payment", "status", "turn",
-                 "initiated_by", "updated_at", "last_message"]
+REQUEST_ORDER = [
+    "id",
+    "campaign",
+    "sponsor",
+    "influencer",
+    "platform",
+    "followers",
+    "payment",
+    "status",
+    "turn",
+    "initiated_by",
+    "updated_at",
+    "last_message",
+]
 
 
 def requests_table(frame: pd.DataFrame) -> None:
     shown = with_currency_columns(frame, "payment_cents")
     shown["status"] = shown["status"].map(status_label)
-    st.dataframe(shown, hide_index=True, column_config=REQUEST_COLUMNS, width="stretch",
-                 column_order=[c for c in REQUEST_ORDER if c in shown.columns],
-                 height=table_height(len(shown)) if len(shown) <= PAGE_SIZE else "auto")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config=REQUEST_COLUMNS,
+        width="stretch",
+        column_order=[c for c in REQUEST_ORDER if c in shown.columns],
+        height=table_height(len(shown)) if len(shown) <= PAGE_SIZE else "auto",
+    )
 
 
 def campaign_card(c: dict) -> None:
@@ -122,8 +175,10 @@ def campaign_card(c: dict) -> None:
         badges.badge("flagged", icon="🚩", color="red")
         st.warning(f"Flagged: {md_escape(c['flag_reason'] or 'no reason recorded')}", icon="🚩")
     niche = f" / {md_escape(c['niche'])}" if c["niche"] else ""
-    st.caption(f"#{c['id']} by {md_escape(c['sponsor_name'])} · {md_escape(c['category'])}{niche} · "
-               f"{c['start_date']:%d %b %Y} → {c['end_date']:%d %b %Y}")
+    st.caption(
+        f"#{c['id']} by {md_escape(c['sponsor_name'])} · {md_escape(c['category'])}{niche} · "
+        f"{c['start_date']:%d %b %Y} → {c['end_date']:%d %b %Y}"
+    )
     cols = st.columns(3)
     cols[0].metric("Budget", money(c["budget_cents"]), border=True)
     cols[1].metric("Committed", money(c["committed_cents"]), border=True)
@@ -136,8 +191,10 @@ def campaign_card(c: dict) -> None:
 def thread_view(t: dict) -> None:
     """An ad request and its negotiation history, read-only."""
     with st.container(border=True):
-        st.markdown(f"**Request #{t['id']}** · {md_escape(t['campaign'])} · {md_escape(t['sponsor'])} → "
-                    f"{md_escape(t['influencer'])}")
+        st.markdown(
+            f"**Request #{t['id']}** · {md_escape(t['campaign'])} · {md_escape(t['sponsor'])} → "
+            f"{md_escape(t['influencer'])}"
+        )
         cols = st.columns(3)
         cols[0].metric("Status", status_label(t["status"]))
         cols[1].metric("Current amount", money(t["payment_cents"]))
@@ -148,8 +205,10 @@ def thread_view(t: dict) -> None:
         for e in t["events"]:
             with st.chat_message(e["actor_party"], avatar=PARTY_AVATARS.get(e["actor_party"], "👤")):
                 amount = f" · {money(e['amount_cents'])}" if e["amount_cents"] is not None else ""
-                st.markdown(f"**{md_escape(e['actor'] or 'deleted user')}** ({e['actor_party']}) **{e['action']}**"
-                            f"{amount} · {e['at']:%d %b %Y %H:%M}")
+                st.markdown(
+                    f"**{md_escape(e['actor'] or 'deleted user')}** ({e['actor_party']}) **{e['action']}**"
+                    f"{amount} · {e['at']:%d %b %Y %H:%M}"
+                )
                 if e["message"]:
                     st.markdown(md_escape(e["message"]))
 
@@ -157,23 +216,37 @@ def thread_view(t: dict) -> None:
 def campaigns_table(frame: pd.DataFrame) -> None:
     shown = with_currency_columns(frame, "budget_cents", "committed_cents")
     shown["status"] = shown["status"].map(status_label)
-    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)), column_config={
-        "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-        "name": "Campaign", "sponsor": "Sponsor", "category": "Category", "niche": "Niche", "status": "Status",
-        "flag_reason": "Flag reason",
-        "is_public": st.column_config.CheckboxColumn("Public"),
-        "flagged": st.column_config.CheckboxColumn("Flagged"),
-        "start_date": st.column_config.DateColumn("Starts", format="D MMM YYYY"),
-        "end_date": st.column_config.DateColumn("Ends", format="D MMM YYYY"),
-        "budget": money_column("Budget"), "committed": money_column("Committed")})
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=table_height(len(shown)),
+        column_config={
+            "id": st.column_config.NumberColumn("#", format="%d", width="small"),
+            "name": "Campaign",
+            "sponsor": "Sponsor",
+            "category": "Category",
+            "niche": "Niche",
+            "status": "Status",
+            "flag_reason": "Flag reason",
+            "is_public": st.column_config.CheckboxColumn("Public"),
+            "flagged": st.column_config.CheckboxColumn("Flagged"),
+            "start_date": st.column_config.DateColumn("Starts", format="D MMM YYYY"),
+            "end_date": st.column_config.DateColumn("Ends", format="D MMM YYYY"),
+            "budget": money_column("Budget"),
+            "committed": money_column("Committed"),
+        },
+    )
 
 
 def open_thread(actor: Actor, requests: pd.DataFrame, label: str, key: str) -> None:
     """A picker over the requests of a table that shows the chosen one's negotiation, read-only."""
-    labels = {int(r.id): f"#{r.id} {r.influencer} · {r.status} · {money(r.payment_cents)}"
-              for r in requests.itertuples()}
-    request_id = st.selectbox(label, list(labels), key=key, index=None, placeholder="Choose a request to read",
-                              format_func=labels.get)
+    labels = {
+        int(r.id): f"#{r.id} {r.influencer} · {r.status} · {money(r.payment_cents)}" for r in requests.itertuples()
+    }
+    request_id = st.selectbox(
+        label, list(labels), key=key, index=None, placeholder="Choose a request to read", format_func=labels.get
+    )
     if request_id is not None:
         thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
         if thread:

@@ -1,4 +1,5 @@
 """Login, registration and logout around streamlit-authenticator; the core decides who gets in."""
+
 from __future__ import annotations
 
 import jwt
@@ -39,8 +40,14 @@ def build_authenticator() -> stauth.Authenticate:
             entry = accounts.authenticator_entry(session, username)
         if entry:
             credentials["usernames"][username] = entry
-    return stauth.Authenticate(credentials, settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days,
-                               auto_hash=False, login_sleep_time=0)
+    return stauth.Authenticate(
+        credentials,
+        settings.cookie_name,
+        settings.cookie_key,
+        settings.cookie_expiry_days,
+        auto_hash=False,
+        login_sleep_time=0,
+    )
 
 
 def _explain_cookie_refusal() -> None:
@@ -83,11 +90,17 @@ def sign_in(authenticator: stauth.Authenticate, username: str, password: str) ->
         return None
     with get_database().ReadSession.begin() as session:
         entry = accounts.authenticator_entry(session, result.actor.username)
-    st.session_state.update({
-        "authentication_status": True, "username": result.actor.username, "name": result.actor.display_name,
-        "email": entry["email"] if entry else None, "roles": [result.actor.role], "logout": None,
-        ACTOR_KEY: result.actor.id,
-    })
+    st.session_state.update(
+        {
+            "authentication_status": True,
+            "username": result.actor.username,
+            "name": result.actor.display_name,
+            "email": entry["email"] if entry else None,
+            "roles": [result.actor.role],
+            "logout": None,
+            ACTOR_KEY: result.actor.id,
+        }
+    )
     # The cookie is written by set_pending_cookie() once navigation is built: a component rendered
     # before st.navigation switches to the role's page is dropped and the cookie never stored.
     st.session_state[_COOKIE_PENDING] = True

@@ -1,4 +1,5 @@
 """Background CSV exports: start one with filters, watch it while it runs, download it when done."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,14 @@ def render_exports_panel(actor: Actor, *, key: str = "exports") -> None:
 
 
 def _start_form(actor: Actor, key: str) -> None:
-    kind = st.segmented_control("Export", list(KIND_LABELS), format_func=KIND_LABELS.get, default="ad_requests",
-                                key=f"{key}-kind", required=True)
+    kind = st.segmented_control(
+        "Export",
+        list(KIND_LABELS),
+        format_func=KIND_LABELS.get,
+        default="ad_requests",
+        key=f"{key}-kind",
+        required=True,
+    )
     statuses = CAMPAIGN_STATUSES if kind == "campaigns" else AD_REQUEST_STATUSES
     options: list[tuple[int | None, str]] = [(None, "All campaigns")]
     if actor.role == "sponsor":
@@ -49,14 +56,17 @@ def _start_form(actor: Actor, key: str) -> None:
         else:
             number = middle.number_input("Campaign id (optional)", min_value=0, step=1, value=0, key=f"{key}-cid")
             campaign_id = int(number) or None
-        text = right.text_input("Name contains", max_chars=100, key=f"{key}-text",
-                                placeholder="campaign, sponsor or influencer")
+        text = right.text_input(
+            "Name contains", max_chars=100, key=f"{key}-text", placeholder="campaign, sponsor or influencer"
+        )
         submitted = st.form_submit_button("Start export", icon="📤", type="primary")
     if not submitted:
         return
     filters = {"status": None if status == "any" else status, "campaign_id": campaign_id, "text": text or None}
-    job_id = run_action(lambda s: exports.start_export(s, actor=actor, kind=kind, filters=filters),
-                        success="Export started — it appears below and you get a notification when it is ready.")
+    job_id = run_action(
+        lambda s: exports.start_export(s, actor=actor, kind=kind, filters=filters),
+        success="Export started — it appears below and you get a notification when it is ready.",
+    )
     if job_id:
         from tasks import exports as export_tasks  # the queue is only needed when a job starts
 
@@ -85,8 +95,10 @@ def _live_jobs(actor: Actor, key: str) -> None:
 def _render_jobs(actor: Actor, jobs, key: str) -> None:
     st.subheader("Your exports", anchor=False)
     if jobs.empty:
-        empty_state("No exports yet — pick what to export above and press Start export. Big exports run in the "
-                    "background; you can leave this page meanwhile.")
+        empty_state(
+            "No exports yet — pick what to export above and press Start export. Big exports run in the "
+            "background; you can leave this page meanwhile."
+        )
         return
     for job in jobs.itertuples():
         with st.container(border=True):
@@ -101,9 +113,16 @@ def _render_jobs(actor: Actor, jobs, key: str) -> None:
                     action.caption("Expired — start a new export.")
                 else:
                     filename, path = target
-                    action.download_button("Download CSV", data=lambda p=path: p.read_bytes(), file_name=filename,
-                                           mime="text/csv", icon="⬇️", on_click="ignore", key=f"{key}-dl-{job.id}",
-                                           width="stretch")
+                    action.download_button(
+                        "Download CSV",
+                        data=lambda p=path: p.read_bytes(),
+                        file_name=filename,
+                        mime="text/csv",
+                        icon="⬇️",
+                        on_click="ignore",
+                        key=f"{key}-dl-{job.id}",
+                        width="stretch",
+                    )
             elif job.status == "failed":
                 info.caption(when)
                 info.error(job.error or "The export failed. Please try again.")

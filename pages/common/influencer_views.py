@@ -1,4 +1,5 @@
 """Rendering helpers shared by the influencer pages; the rules stay in core, the pages stay thin."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,13 @@ from pages.common.widgets import STATUS_ICONS, md_escape, status_label, with_cur
 
 PAGE_SIZE = 50
 ACTION_WORDS = {
-    "sent": "sent the offer", "asked": "asked to join", "countered": "proposed", "accepted": "accepted",
-    "rejected": "declined", "withdrawn": "withdrew", "edited": "updated the request to",
+    "sent": "sent the offer",
+    "asked": "asked to join",
+    "countered": "proposed",
+    "accepted": "accepted",
+    "rejected": "declined",
+    "withdrawn": "withdrew",
+    "edited": "updated the request to",
     "completed": "marked the job completed",
 }
 AVATARS = {"influencer": "🧑‍🎤", "sponsor": "🏢"}
@@ -59,6 +65,7 @@ def status_option(value) -> str:
 
 # ---- inbox --------------------------------------------------------------------------------------------
 
+
 def turn_text(row) -> str:
     if row["awaiting_me"]:
         return "Your answer"
@@ -82,15 +89,18 @@ def table_height(frame: pd.DataFrame, max_height: int = 420) -> int:
 def inbox_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.assign(status=frame["status"].map(status_label), waiting_for=frame.apply(turn_text, axis=1))
     out = with_currency_columns(out, "payment_cents")
-    return out[["id", "campaign", "sponsor", "payment", "status", "waiting_for", "end_date", "updated_at",
-                "last_message"]]
+    return out[
+        ["id", "campaign", "sponsor", "payment", "status", "waiting_for", "end_date", "updated_at", "last_message"]
+    ]
 
 
 INBOX_COLUMNS = {
     "id": st.column_config.NumberColumn("#", width="small"),
-    "campaign": "Campaign", "sponsor": "Sponsor",
+    "campaign": "Campaign",
+    "sponsor": "Sponsor",
     "payment": st.column_config.NumberColumn("Amount", format="dollar"),
-    "status": "Status", "waiting_for": "Waiting for",
+    "status": "Status",
+    "waiting_for": "Waiting for",
     "end_date": st.column_config.DateColumn("Campaign ends", format="D MMM YYYY"),
     "updated_at": st.column_config.DatetimeColumn("Last change", format="D MMM, HH:mm"),
     "last_message": st.column_config.TextColumn("Last message", width="large"),
@@ -99,9 +109,11 @@ INBOX_COLUMNS = {
 
 def request_header(thread: dict) -> None:
     st.subheader(f"{STATUS_ICONS.get(thread['status'], '')} {md_escape(thread['campaign'])}")
-    st.caption(f"Request #{thread['id']} · {md_escape(thread['sponsor'])} · {status_label(thread['status'])} · "
-               f"{'you asked to join' if thread['initiated_by'] == 'influencer' else 'the sponsor invited you'} "
-               f"on {when(thread['created_at'])}")
+    st.caption(
+        f"Request #{thread['id']} · {md_escape(thread['sponsor'])} · {status_label(thread['status'])} · "
+        f"{'you asked to join' if thread['initiated_by'] == 'influencer' else 'the sponsor invited you'} "
+        f"on {when(thread['created_at'])}"
+    )
     left, right = st.columns([1, 3])
     left.metric("Current amount", format_cents(thread["payment_cents"]))
     right.markdown("**What's asked**")
@@ -126,11 +138,14 @@ def render_thread(thread: dict) -> None:
 def waiting_note(thread: dict) -> str:
     if thread["status"] in ("pending", "negotiating"):
         return "Waiting for the sponsor's answer. You'll get a notification when they reply."
-    return {"accepted": "Deal agreed — deliver the work; the sponsor marks it completed.",
-            "completed": "Job completed. Nice work!"}.get(thread["status"], f"This request is {thread['status']}.")
+    return {
+        "accepted": "Deal agreed — deliver the work; the sponsor marks it completed.",
+        "completed": "Job completed. Nice work!",
+    }.get(thread["status"], f"This request is {thread['status']}.")
 
 
 # ---- find campaigns -----------------------------------------------------------------------------------
+
 
 def filter_options() -> dict[str, list[str]]:
     """Category/niche/platform pickers (public data; a few minutes stale at most)."""
@@ -162,8 +177,10 @@ def campaign_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 CAMPAIGN_COLUMNS = {
-    "name": st.column_config.TextColumn("Campaign", width="medium"), "sponsor": "Sponsor",
-    "category": "Category", "niche": "Niche",
+    "name": st.column_config.TextColumn("Campaign", width="medium"),
+    "sponsor": "Sponsor",
+    "category": "Category",
+    "niche": "Niche",
     "budget": st.column_config.NumberColumn("Budget", format="dollar"),
     "start_date": st.column_config.DateColumn("Starts", format="D MMM YYYY"),
     "end_date": st.column_config.DateColumn("Ends", format="D MMM YYYY"),
@@ -173,8 +190,11 @@ CAMPAIGN_COLUMNS = {
 
 def campaign_card(row) -> None:
     st.subheader(md_escape(row["name"]))
-    st.caption(f"{md_escape(row['sponsor'])} · {md_escape(row['category'])}" + (f" · {md_escape(row['niche'])}" if row["niche"] else "")
-               + f" · {row['start_date']:%d %b} → {row['end_date']:%d %b %Y}")
+    st.caption(
+        f"{md_escape(row['sponsor'])} · {md_escape(row['category'])}"
+        + (f" · {md_escape(row['niche'])}" if row["niche"] else "")
+        + f" · {row['start_date']:%d %b} → {row['end_date']:%d %b %Y}"
+    )
     left, right = st.columns([1, 3])
     left.metric("Budget", format_cents(row["budget_cents"]))
     days = (row["end_date"] - dt.date.today()).days
@@ -188,13 +208,17 @@ def campaign_card(row) -> None:
 
 # ---- profile and notifications ------------------------------------------------------------------------
 
+
 def profile_preview(profile: dict) -> None:
     """The profile as sponsors see it in search, with the score explained."""
     if not profile["listed"]:
-        st.warning("Your profile is private, so sponsors can't find you in search. Tick “List me in sponsor "
-                   "search” to be found." if not profile["is_public"]
-                   else "Your profile is not listed in search right now. Contact support if this persists.",
-                   icon="🙈")
+        st.warning(
+            "Your profile is private, so sponsors can't find you in search. Tick “List me in sponsor "
+            "search” to be found."
+            if not profile["is_public"]
+            else "Your profile is not listed in search right now. Contact support if this persists.",
+            icon="🙈",
+        )
     with st.container(border=True):
         st.subheader(md_escape(profile["display_name"]))
         parts = (profile["category"], profile["niche"], str(profile["platform"]).capitalize())

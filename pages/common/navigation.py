@@ -1,4 +1,5 @@
 """Which pages each role sees, and the sidebar around them."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,19 +18,27 @@ PAGES_DIR = Path(__file__).resolve().parent.parent
 ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
     "admin": {
         "Overview": [("admin/dashboard.py", "Dashboard", "📊"), ("admin/approvals.py", "Approvals", "✅")],
-        "Moderation": [("admin/users.py", "Users", "👥"), ("admin/campaigns.py", "Campaigns & requests", "📣"),
-                       ("admin/audit.py", "Audit log", "🧾")],
+        "Moderation": [
+            ("admin/users.py", "Users", "👥"),
+            ("admin/campaigns.py", "Campaigns & requests", "📣"),
+            ("admin/audit.py", "Audit log", "🧾"),
+        ],
         "Jobs": [("admin/reports.py", "Reports & reminders", "📬")],
     },
     "sponsor": {
-        "Work": [("sponsor/dashboard.py", "Dashboard", "📊"), ("sponsor/campaigns.py", "Campaigns", "📣"),
-                 ("sponsor/find_influencers.py", "Find influencers", "🔎")],
+        "Work": [
+            ("sponsor/dashboard.py", "Dashboard", "📊"),
+            ("sponsor/campaigns.py", "Campaigns", "📣"),
+            ("sponsor/find_influencers.py", "Find influencers", "🔎"),
+        ],
         "Data": [("sponsor/downloads.py", "Downloads", "⬇️"), ("sponsor/reports.py", "Monthly reports", "🗂️")],
     },
     "influencer": {
         "Work": [("influencer/inbox.py", "Inbox", "📥"), ("influencer/find_campaigns.py", "Find campaigns", "🔎")],
-        "Me": [("influencer/profile.py", "Profile & earnings", "🪪"),
-               ("influencer/notifications.py", "Notifications", "🔔")],
+        "Me": [
+            ("influencer/profile.py", "Profile & earnings", "🪪"),
+            ("influencer/notifications.py", "Notifications", "🔔"),
+        ],
     },
 }
 ACCOUNT_PAGE = ("account/my_account.py", "My account", "⚙️")

@@ -1,4 +1,5 @@
 """Database and acting-user access for pages: one transaction per action, errors shown to the user."""
+
 from __future__ import annotations
 
 import logging

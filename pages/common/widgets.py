@@ -1,4 +1,5 @@
 """Small rendering helpers: money, column configs, empty states, status badges."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,15 @@ import streamlit as st
 from core.money import format_cents
 
 STATUS_ICONS = {
-    "pending": "🕓", "negotiating": "💬", "accepted": "✅", "rejected": "❌", "withdrawn": "↩️",
-    "completed": "🏁", "draft": "📝", "active": "🟢", "cancelled": "⛔",
+    "pending": "🕓",
+    "negotiating": "💬",
+    "accepted": "✅",
+    "rejected": "❌",
+    "withdrawn": "↩️",
+    "completed": "🏁",
+    "draft": "📝",
+    "active": "🟢",
+    "cancelled": "⛔",
 }
 
 

@@ -1,4 +1,5 @@
 """Find campaigns: search public campaigns and ask to join one with an offer."""
+
 import streamlit as st
 
 from core.marketplace import ad_requests, cached_reads
@@ -26,11 +27,21 @@ with st.form("campaign_filters", border=True):
     st.form_submit_button("Search", icon="🔎", type="primary", key="fc_search")
 
 stack = views.cursor_stack("fc_cursors", (text, category, niche, low, high, running_on, ends_before))
-page = read_cached(lambda db: cached_reads.search_campaigns(
-    db, actor=actor, text=text, category=category, niche=niche, active_on=running_on, ends_before=ends_before,
-    min_budget_cents=None if low is None else to_cents(low, field="Budget from"),
-    max_budget_cents=None if high is None else to_cents(high, field="Budget up to"),
-    cursor=stack[-1], limit=views.PAGE_SIZE))
+page = read_cached(
+    lambda db: cached_reads.search_campaigns(
+        db,
+        actor=actor,
+        text=text,
+        category=category,
+        niche=niche,
+        active_on=running_on,
+        ends_before=ends_before,
+        min_budget_cents=None if low is None else to_cents(low, field="Budget from"),
+        max_budget_cents=None if high is None else to_cents(high, field="Budget up to"),
+        cursor=stack[-1],
+        limit=views.PAGE_SIZE,
+    )
+)
 if page is None:
     st.stop()
 if page.rows.empty:
@@ -41,8 +52,14 @@ st.caption(views.showing(len(stack) - 1, len(page.rows), page.total))
 st.dataframe(views.campaign_table(page.rows), column_config=views.CAMPAIGN_COLUMNS, hide_index=True)
 back, _, forward = st.columns([1, 4, 1])
 back.button("← Previous", key="fc_prev", disabled=len(stack) == 1, on_click=stack.pop, use_container_width=True)
-forward.button("Next →", key="fc_next", disabled=page.next_cursor is None, on_click=stack.append,
-               args=(page.next_cursor,), use_container_width=True)
+forward.button(
+    "Next →",
+    key="fc_next",
+    disabled=page.next_cursor is None,
+    on_click=stack.append,
+    args=(page.next_cursor,),
+    use_container_width=True,
+)
 
 rows = page.rows.set_index("id", drop=False)
 labels = {cid: views.campaign_label(row) for cid, row in rows.iterrows()}
@@ -55,13 +72,27 @@ with st.container(border=True):
     with st.form("ask_to_join"):
         st.markdown("**Ask to join**")
         price = st.text_input("Your price ($)", placeholder="e.g. 1500", key=f"ask_price_{campaign_id}")
-        pitch = st.text_area("Message to the sponsor", key=f"ask_message_{campaign_id}",
-                             placeholder="Who you are, your audience, and why you fit this campaign")
-        proposal = st.text_area("What you'll deliver (optional)", key=f"ask_proposal_{campaign_id}",
-                                placeholder="e.g. two reels and three stories over two weeks")
-        if st.form_submit_button("Send request", type="primary", icon="📨", key="ask",
-                                 disabled=bool(row["already_requested"])):
-            views.act(lambda s: ad_requests.ask_to_join(
-                s, actor=actor, campaign_id=int(campaign_id), message=pitch, requirements=proposal,
-                payment_cents=to_cents(price, field="Your price", allow_zero=False)),
-                "Request sent — the sponsor's answer will arrive in your Inbox.")
+        pitch = st.text_area(
+            "Message to the sponsor",
+            key=f"ask_message_{campaign_id}",
+            placeholder="Who you are, your audience, and why you fit this campaign",
+        )
+        proposal = st.text_area(
+            "What you'll deliver (optional)",
+            key=f"ask_proposal_{campaign_id}",
+            placeholder="e.g. two reels and three stories over two weeks",
+        )
+        if st.form_submit_button(
+            "Send request", type="primary", icon="📨", key="ask", disabled=bool(row["already_requested"])
+        ):
+            views.act(
+                lambda s: ad_requests.ask_to_join(
+                    s,
+                    actor=actor,
+                    campaign_id=int(campaign_id),
+                    message=pitch,
+                    requirements=proposal,
+                    payment_cents=to_cents(price, field="Your price", allow_zero=False),
+                ),
+                "Request sent — the sponsor's answer will arrive in your Inbox.",
+            )

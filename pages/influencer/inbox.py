@@ -1,4 +1,5 @@
 """Influencer inbox: requests awaiting my answer first; accept, decline, counter, withdraw or edit."""
+
 import streamlit as st
 
 from core.marketplace import ad_requests
@@ -18,14 +19,19 @@ status = left.selectbox("Status", [None, *AD_REQUEST_STATUSES], format_func=view
 awaiting_only = right.toggle("Awaiting me only", key="inbox_awaiting")
 frame = read(lambda s: ad_requests.inbox(s, actor=actor, status=status, awaiting_only=awaiting_only))
 if frame is None or frame.empty:
-    empty_state(f"No {status} requests — pick another status." if frame is not None and status
-                else "Nothing waiting for you — find campaigns to join", icon="📭")
+    empty_state(
+        f"No {status} requests — pick another status."
+        if frame is not None and status
+        else "Nothing waiting for you — find campaigns to join",
+        icon="📭",
+    )
     st.stop()
 
 awaiting = frame[frame["awaiting_me"]]
 st.caption(f"{len(awaiting)} awaiting your answer · {len(frame)} shown")
-st.dataframe(views.inbox_table(frame), column_config=views.INBOX_COLUMNS, hide_index=True,
-             height=views.table_height(frame))
+st.dataframe(
+    views.inbox_table(frame), column_config=views.INBOX_COLUMNS, hide_index=True, height=views.table_height(frame)
+)
 
 if not awaiting.empty:
     with st.expander(f"Decline several at once ({len(awaiting)} awaiting you)", icon="🧹"), st.form("bulk_reject"):
@@ -34,8 +40,11 @@ if not awaiting.empty:
         note = st.text_input("Message to the sponsors (optional)", key="bulk_message")
         sure = st.checkbox("Yes, decline every selected request. This cannot be undone.", key="bulk_confirm")
         if st.form_submit_button("Decline selected", icon="🗑️", key="bulk_submit") and views.confirmed(sure):
-            views.act(lambda s: ad_requests.bulk_reject(s, actor=actor, ad_request_ids=chosen, message=note),
-                      f"Declined {len(chosen)} request{'s' if len(chosen) != 1 else ''}.", reset=("bulk_confirm",))
+            views.act(
+                lambda s: ad_requests.bulk_reject(s, actor=actor, ad_request_ids=chosen, message=note),
+                f"Declined {len(chosen)} request{'s' if len(chosen) != 1 else ''}.",
+                reset=("bulk_confirm",),
+            )
 
 labels = views.request_labels(frame)
 request_id = st.selectbox("Open a request", list(labels), format_func=labels.get, key="inbox_open")
@@ -53,21 +62,32 @@ if thread["my_turn"]:
     with accept_tab, st.form("accept_form"):
         hello = st.text_input("Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!")
         if st.form_submit_button(f"Accept {views.money_md(thread['payment_cents'])}", type="primary", key="accept"):
-            views.act(lambda s: ad_requests.accept(s, actor=actor, ad_request_id=request_id, message=hello),
-                      "Deal accepted — the sponsor has been told.")
+            views.act(
+                lambda s: ad_requests.accept(s, actor=actor, ad_request_id=request_id, message=hello),
+                "Deal accepted — the sponsor has been told.",
+            )
     with counter_tab, st.form("counter_form"):
         amount = st.text_input("Your amount ($)", value=current, key=f"counter_amount_{request_id}")
         why = st.text_area("Why this amount?", key=f"counter_message_{request_id}", placeholder="What you'd deliver")
         if st.form_submit_button("Send counter-offer", type="primary", key="counter"):
-            views.act(lambda s: ad_requests.counter_offer(
-                s, actor=actor, ad_request_id=request_id, message=why,
-                payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False)), "Counter-offer sent.")
+            views.act(
+                lambda s: ad_requests.counter_offer(
+                    s,
+                    actor=actor,
+                    ad_request_id=request_id,
+                    message=why,
+                    payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False),
+                ),
+                "Counter-offer sent.",
+            )
     with decline_tab, st.form("reject_form"):
         st.caption("Declining ends this negotiation; the sponsor is notified.")
         reason = st.text_input("Reason (optional)", key=f"reject_message_{request_id}")
         if st.form_submit_button("Decline this request", key="reject"):
-            views.act(lambda s: ad_requests.reject(s, actor=actor, ad_request_id=request_id, message=reason),
-                      "Request declined.")
+            views.act(
+                lambda s: ad_requests.reject(s, actor=actor, ad_request_id=request_id, message=reason),
+                "Request declined.",
+            )
 else:
     st.info(views.waiting_note(thread), icon="⏳")
 
@@ -77,13 +97,23 @@ if thread["can_edit"]:
         proposal = st.text_area("What you'll deliver", value=thread["requirements"], key=f"edit_text_{request_id}")
         note = st.text_input("Note to the sponsor (optional)", key=f"edit_message_{request_id}")
         if st.form_submit_button("Save changes", type="primary", key="edit"):
-            views.act(lambda s: ad_requests.edit_ad_request(
-                s, actor=actor, ad_request_id=request_id, requirements=proposal, message=note,
-                payment_cents=to_cents(price, field="Your price", allow_zero=False)), "Request updated.")
+            views.act(
+                lambda s: ad_requests.edit_ad_request(
+                    s,
+                    actor=actor,
+                    ad_request_id=request_id,
+                    requirements=proposal,
+                    message=note,
+                    payment_cents=to_cents(price, field="Your price", allow_zero=False),
+                ),
+                "Request updated.",
+            )
 if thread["can_withdraw"]:
     with st.expander("Withdraw this request", icon="↩️"), st.form("withdraw_form"):
         bye = st.text_input("Message (optional)", key=f"withdraw_message_{request_id}")
         really = st.checkbox("Yes, withdraw my offer.", key=f"withdraw_confirm_{request_id}")
         if st.form_submit_button("Withdraw", key="withdraw") and views.confirmed(really):
-            views.act(lambda s: ad_requests.withdraw(s, actor=actor, ad_request_id=request_id, message=bye),
-                      "Request withdrawn.")
+            views.act(
+                lambda s: ad_requests.withdraw(s, actor=actor, ad_request_id=request_id, message=bye),
+                "Request withdrawn.",
+            )

@@ -1,4 +1,5 @@
 """Notifications: new offers, replies and reminders; unread first, mark one or all as read."""
+
 import streamlit as st
 
 from core.messaging import notifications
@@ -20,8 +21,12 @@ unread = int(frame["read_at"].isna().sum())
 if right.button("Mark all as read", icon="✔️", key="notif_mark_all", disabled=unread == 0, use_container_width=True):
     views.act(lambda s: notifications.mark_read(s, actor=actor), "All notifications marked as read.")
 if frame.empty:
-    empty_state("You're all caught up — nothing unread." if unread_only
-                else "No notifications yet — new offers and replies will show up here.", icon="🎉")
+    empty_state(
+        "You're all caught up — nothing unread."
+        if unread_only
+        else "No notifications yet — new offers and replies will show up here.",
+        icon="🎉",
+    )
     st.stop()
 
 st.caption(f"{unread} unread · {len(frame)} shown")

@@ -1,4 +1,5 @@
 """Profile & earnings: my public profile with a preview of what sponsors see, earnings, and reminder channels."""
+
 import streamlit as st
 
 from core.marketplace import accounts, ad_requests
@@ -13,8 +14,13 @@ actor = current_actor(role="influencer")
 st.title("Profile & earnings", icon="🪪")
 st.caption("What sponsors see when they search, what you have earned, and how we reach you.")
 show_flash()
-loaded = read(lambda s: (accounts.get_own_account(s, actor=actor), ad_requests.earnings_summary(s, actor=actor),
-                         ad_requests.earnings_by_month(s, actor=actor)))
+loaded = read(
+    lambda s: (
+        accounts.get_own_account(s, actor=actor),
+        ad_requests.earnings_summary(s, actor=actor),
+        ad_requests.earnings_by_month(s, actor=actor),
+    )
+)
 if loaded is None:
     st.stop()
 account, summary, by_month = loaded
@@ -27,21 +33,44 @@ with profile_tab:
         st.markdown("**Edit profile**")
         name = st.text_input("Display name", value=profile["display_name"], key="pf_name")
         a, b = st.columns(2)
-        platform = a.selectbox("Main platform", PLATFORMS, index=PLATFORMS.index(profile["platform"]),
-                               format_func=str.capitalize, key="pf_platform")
+        platform = a.selectbox(
+            "Main platform",
+            PLATFORMS,
+            index=PLATFORMS.index(profile["platform"]),
+            format_func=str.capitalize,
+            key="pf_platform",
+        )
         category = b.text_input("Category", value=profile["category"], key="pf_category")
         niche = a.text_input("Niche", value=profile["niche"], key="pf_niche")
         url = b.text_input("Profile URL", value=profile["profile_url"] or "", key="pf_url", placeholder="https://…")
         followers = a.number_input("Followers", value=int(profile["followers"]), step=1000, key="pf_followers")
-        engagement = b.number_input("Engagement rate (%)", value=float(profile["engagement_rate"]), step=0.1,
-                                    format="%.2f", key="pf_engagement", help="Between 0 and 100")
+        engagement = b.number_input(
+            "Engagement rate (%)",
+            value=float(profile["engagement_rate"]),
+            step=0.1,
+            format="%.2f",
+            key="pf_engagement",
+            help="Between 0 and 100",
+        )
         bio = st.text_area("Bio", value=profile["bio"], key="pf_bio", max_chars=2000)
         public = st.checkbox("List me in sponsor search", value=profile["is_public"], key="pf_public")
         if st.form_submit_button("Save profile", type="primary", key="pf_save"):
-            views.act(lambda s: accounts.update_influencer_profile(
-                s, actor=actor, display_name=name, category=category, platform=platform, followers=followers,
-                engagement_rate=engagement, niche=niche, profile_url=url, bio=bio, is_public=public),
-                "Profile saved.")
+            views.act(
+                lambda s: accounts.update_influencer_profile(
+                    s,
+                    actor=actor,
+                    display_name=name,
+                    category=category,
+                    platform=platform,
+                    followers=followers,
+                    engagement_rate=engagement,
+                    niche=niche,
+                    profile_url=url,
+                    bio=bio,
+                    is_public=public,
+                ),
+                "Profile saved.",
+            )
     with preview:
         st.markdown("**Preview — what sponsors see**")
         views.profile_preview(profile)
@@ -62,9 +91,16 @@ with channels_tab, st.form("channels_form", border=True):
     email = st.checkbox("Email", value=account["notify_email"], key="ch_email")
     inapp = st.checkbox("In-app notification", value=account["notify_inapp"], key="ch_inapp")
     gchat = st.checkbox("Google Chat", value=account["notify_gchat"], key="ch_gchat")
-    webhook = st.text_input("Google Chat webhook URL", value=account["gchat_webhook_url"] or "", key="ch_webhook",
-                            placeholder="https://chat.googleapis.com/v1/spaces/…")
+    webhook = st.text_input(
+        "Google Chat webhook URL",
+        value=account["gchat_webhook_url"] or "",
+        key="ch_webhook",
+        placeholder="https://chat.googleapis.com/v1/spaces/…",
+    )
     if st.form_submit_button("Save reminder channels", type="primary", key="ch_save"):
-        views.act(lambda s: accounts.update_notification_settings(
-            s, actor=actor, email=email, gchat=gchat, inapp=inapp, gchat_webhook_url=webhook),
-            "Reminder channels saved.")
+        views.act(
+            lambda s: accounts.update_notification_settings(
+                s, actor=actor, email=email, gchat=gchat, inapp=inapp, gchat_webhook_url=webhook
+            ),
+            "Reminder channels saved.",
+        )

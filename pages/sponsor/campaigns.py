@@ -1,4 +1,5 @@
 """Sponsor campaigns: create, edit, publish, change status, delete, and negotiate their ad requests."""
+
 import streamlit as st
 
 from core.marketplace import campaigns
@@ -15,8 +16,10 @@ mine_tab, new_tab = st.tabs(["📋 My campaigns", "➕ New campaign"])
 with new_tab:  # handled first so a new campaign can be pre-selected before the picker is drawn
     values = sv.campaign_form("new-campaign", submit="Create campaign")
     if values is not None:
-        new_id = run_action(lambda s: campaigns.create_campaign(s, actor=actor, **sv.campaign_fields(values)),
-                            success="Campaign created — you can now find influencers for it")
+        new_id = run_action(
+            lambda s: campaigns.create_campaign(s, actor=actor, **sv.campaign_fields(values)),
+            success="Campaign created — you can now find influencers for it",
+        )
         if new_id:
             st.session_state[sv.PICKED_CAMPAIGN] = new_id
             st.rerun()
@@ -26,8 +29,12 @@ with mine_tab:
     if frame is None or frame.empty:
         empty_state("No campaigns yet — create one in the **New campaign** tab.", icon="🚀")
         st.stop()
-    st.dataframe(sv.campaign_table(frame), column_config=sv.campaign_columns(), hide_index=True,
-                 column_order=sv.CAMPAIGN_PAGE_COLUMNS)
+    st.dataframe(
+        sv.campaign_table(frame),
+        column_config=sv.campaign_columns(),
+        hide_index=True,
+        column_order=sv.CAMPAIGN_PAGE_COLUMNS,
+    )
     names = {int(i): f"{n} (#{i})" for i, n in zip(frame["id"], frame["name"])}
     if st.session_state.get(sv.PICKED_CAMPAIGN) not in names:  # first visit, or the campaign was deleted
         st.session_state[sv.PICKED_CAMPAIGN] = sv.first_awaiting(frame)
@@ -37,11 +44,15 @@ with mine_tab:
         st.stop()
 
     st.subheader(md_escape(c["name"]), divider="gray")
-    st.caption(f"{status_label(c['status'])} · {md_escape(c['category'])} · {c['start_date']:%d %b %Y} → "
-               f"{c['end_date']:%d %b %Y} · {'🌐 public' if c['is_public'] else '🔒 private'}")
+    st.caption(
+        f"{status_label(c['status'])} · {md_escape(c['category'])} · {c['start_date']:%d %b %Y} → "
+        f"{c['end_date']:%d %b %Y} · {'🌐 public' if c['is_public'] else '🔒 private'}"
+    )
     if c["flagged"]:
-        st.warning(f"🚩 Flagged by an administrator: {md_escape(c['flag_reason'] or 'no reason given')}. "
-                   "It is hidden from influencers and cannot take requests.")
+        st.warning(
+            f"🚩 Flagged by an administrator: {md_escape(c['flag_reason'] or 'no reason given')}. "
+            "It is hidden from influencers and cannot take requests."
+        )
     kpis = st.columns(3)
     kpis[0].metric("Budget", money(c["budget_cents"]))
     kpis[1].metric("Committed", money(c["committed_cents"]))

@@ -1,4 +1,5 @@
 """Sponsor dashboard: KPIs, campaign progress and the budget burn."""
+
 import streamlit as st
 
 from core.marketplace import cached_reads
@@ -29,16 +30,27 @@ counts[2].metric("Open requests", summary["open_requests"], help="Pending or in 
 counts[3].metric("Influencers hired", summary["accepted"], help="Accepted or completed requests", border=True)
 budget = st.columns(3)
 budget[0].metric("Total budget", money(summary["budget_cents"]), border=True, height="stretch")
-budget[1].metric("Committed", money(summary["committed_cents"]), f"{used:.0%} of budget", delta_color="off",
-                 delta_arrow="off", border=True, height="stretch")
+budget[1].metric(
+    "Committed",
+    money(summary["committed_cents"]),
+    f"{used:.0%} of budget",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
+    height="stretch",
+)
 budget[2].metric("Remaining", money(summary["remaining_cents"]), border=True, height="stretch")
 if summary["awaiting_me"]:
     st.info(f"🔔 {summary['awaiting_me']} request(s) wait for your answer — open **Campaigns** to reply.")
 
 overview, burn_tab, requests_tab = st.tabs(["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status"])
 with overview:
-    st.dataframe(sv.campaign_table(frame), column_config=sv.campaign_columns(), hide_index=True,
-                 column_order=sv.DASHBOARD_COLUMNS)
+    st.dataframe(
+        sv.campaign_table(frame),
+        column_config=sv.campaign_columns(),
+        hide_index=True,
+        column_order=sv.DASHBOARD_COLUMNS,
+    )
     st.markdown("**Budget by campaign**")
     st.plotly_chart(charts.campaign_budget_figure(frame), key="budget-by-campaign")
 with burn_tab:
@@ -46,7 +58,6 @@ with burn_tab:
         empty_state("Nothing committed yet: the burn chart starts with your first accepted request.", icon="🔥")
     else:
         st.plotly_chart(charts.budget_burn_figure(burn, summary["budget_cents"]), key="budget-burn")
-        st.caption(f"{money(int(burn['cumulative_cents'].iloc[-1]))} committed over {len(burn)} day(s) "
-                   f"of acceptances.")
+        st.caption(f"{money(int(burn['cumulative_cents'].iloc[-1]))} committed over {len(burn)} day(s) of acceptances.")
 with requests_tab:
     st.plotly_chart(charts.requests_by_status_figure(frame), key="requests-by-status")

@@ -1,4 +1,5 @@
 """Downloads: the sponsor's campaigns and ad requests as spreadsheet-safe CSV files."""
+
 import streamlit as st
 
 from core.marketplace import ad_requests, campaigns
@@ -13,11 +14,17 @@ REQUEST_LIMIT = 5000
 
 actor = current_actor(role="sponsor")
 st.title("Downloads", icon="⬇️")
-st.caption("Your data as CSV for spreadsheets. Amounts are in dollars with two decimals; text that a spreadsheet "
-           "would run as a formula is prefixed with a quote.")
+st.caption(
+    "Your data as CSV for spreadsheets. Amounts are in dollars with two decimals; text that a spreadsheet "
+    "would run as a formula is prefixed with a quote."
+)
 
-data = read(lambda s: (campaigns.list_sponsor_campaigns(s, actor=actor),
-                       ad_requests.list_sponsor_requests(s, actor=actor, limit=REQUEST_LIMIT)))
+data = read(
+    lambda s: (
+        campaigns.list_sponsor_campaigns(s, actor=actor),
+        ad_requests.list_sponsor_requests(s, actor=actor, limit=REQUEST_LIMIT),
+    )
+)
 if data is None:
     st.stop()
 exports = {"campaigns": sv.campaigns_export(data[0]), "ad-requests": sv.requests_export(data[1])}
@@ -31,9 +38,15 @@ for (name, frame), column in zip(exports.items(), st.columns(2, gap="large")):
         if frame.empty:
             empty_state(f"No {title.lower()} yet — nothing to download.")
             continue
-        st.download_button(f"Download {title.lower()} (CSV)", data=lambda f=frame: csvsafe.frame_to_csv_bytes(f),
-                           file_name=f"iescp-{name}-{stamp}.csv", mime="text/csv", icon="📄", type="primary",
-                           key=f"download-{name}")
+        st.download_button(
+            f"Download {title.lower()} (CSV)",
+            data=lambda f=frame: csvsafe.frame_to_csv_bytes(f),
+            file_name=f"iescp-{name}-{stamp}.csv",
+            mime="text/csv",
+            icon="📄",
+            type="primary",
+            key=f"download-{name}",
+        )
         with st.expander("Preview the first rows"):
             st.dataframe(frame.head(20), hide_index=True)
 if len(exports["ad-requests"]) >= REQUEST_LIMIT:
@@ -41,6 +54,8 @@ if len(exports["ad-requests"]) >= REQUEST_LIMIT:
 
 st.divider()
 st.subheader("Full exports in the background", anchor=False)
-st.caption("Every row, with names, streamed to a file by the job worker. You get a notification and an email when "
-           "it is ready; only you (and administrators) can download it.")
+st.caption(
+    "Every row, with names, streamed to a file by the job worker. You get a notification and an email when "
+    "it is ready; only you (and administrators) can download it."
+)
 render_exports_panel(actor, key="sponsor_exports")

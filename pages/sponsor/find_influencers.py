@@ -1,4 +1,5 @@
 """Find influencers: filter, sort by relevance (with the score explained), preview, and send an ad request."""
+
 import streamlit as st
 
 from core.marketplace import accounts, cached_reads
@@ -8,8 +9,10 @@ from pages.common.widgets import empty_state, md_escape
 
 actor = current_actor(role="sponsor")
 st.title("Find influencers", icon="🔎")
-st.caption("Filter creators by audience and engagement. Relevance blends reach (up to 60 points) and "
-           "engagement (up to 40 points); each result says why it scored what it did.")
+st.caption(
+    "Filter creators by audience and engagement. Relevance blends reach (up to 60 points) and "
+    "engagement (up to 40 points); each result says why it scored what it did."
+)
 show_flash()
 
 lookups = read(lambda s: sv.search_lookups(s, actor))
@@ -18,18 +21,19 @@ if lookups is None:
 facets, options = lookups
 filters = sv.search_filters(facets)
 cursor = sv.cursor_stack()[-1]
-page = read_cached(lambda db: cached_reads.search_influencers(db, actor=actor, cursor=cursor, limit=sv.PAGE_SIZE,
-                                                               **filters))
+page = read_cached(
+    lambda db: cached_reads.search_influencers(db, actor=actor, cursor=cursor, limit=sv.PAGE_SIZE, **filters)
+)
 if page is None:
     st.stop()
 if page.rows.empty:
-    empty_state("No influencers match these filters — widen the follower or reach range, or clear the search text.",
-                icon="🔍")
+    empty_state(
+        "No influencers match these filters — widen the follower or reach range, or clear the search text.", icon="🔍"
+    )
     st.stop()
 
 sv.pager(page.total, len(page.rows), page.next_cursor)
-st.dataframe(page.rows, column_config=sv.RESULT_COLUMNS, hide_index=True,
-             column_order=list(sv.RESULT_COLUMNS))
+st.dataframe(page.rows, column_config=sv.RESULT_COLUMNS, hide_index=True, column_order=list(sv.RESULT_COLUMNS))
 
 names = {int(i): n for i, n in zip(page.rows["user_id"], page.rows["display_name"])}
 if st.session_state.get("preview-pick") not in names:

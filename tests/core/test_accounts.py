@@ -1,4 +1,5 @@
 """Accounts: registration, login with lockout, approval, moderation and own-profile use cases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,22 +25,47 @@ def _login(db, username, password):
 
 
 def _audit_actions(db, user_id) -> list[str]:
-    return f.read(db, lambda s: list(s.scalars(
-        select(AuditLog.action).where(AuditLog.target_type == "user", AuditLog.target_id == user_id)
-        .order_by(AuditLog.id))))
+    return f.read(
+        db,
+        lambda s: list(
+            s.scalars(
+                select(AuditLog.action)
+                .where(AuditLog.target_type == "user", AuditLog.target_id == user_id)
+                .order_by(AuditLog.id)
+            )
+        ),
+    )
 
 
 # ---- registration ------------------------------------------------------------------------------------------
 
+
 def test_a_registered_influencer_can_log_in_at_once_and_is_listed_with_reach_and_score(database):
-    user_id = f.write(database, lambda s: accounts.register_influencer(
-        s, username="  Yoga.Mia ", email="Mia@Example.com", password="Sunny-day-42", display_name="Mia Moves",
-        category="Fitness", niche="yoga", platform="Instagram", followers=120_000, engagement_rate=5.5,
-        profile_url="https://instagram.com/mia", bio="Morning flows"))
+    user_id = f.write(
+        database,
+        lambda s: accounts.register_influencer(
+            s,
+            username="  Yoga.Mia ",
+            email="Mia@Example.com",
+            password="Sunny-day-42",
+            display_name="Mia Moves",
+            category="Fitness",
+            niche="yoga",
+            platform="Instagram",
+            followers=120_000,
+            engagement_rate=5.5,
+            profile_url="https://instagram.com/mia",
+            bio="Morning flows",
+        ),
+    )
     user = _user(database, user_id)
     profile = f.read(database, lambda s: s.get(InfluencerProfile, user_id))
-    assert (user.username, user.email, user.role, user.approval) == ("yoga.mia", "mia@example.com", "influencer",
-                                                                     "approved")
+    assert (user.username, user.email, user.role, user.approval) == (
+        "yoga.mia",
+        "mia@example.com",
+        "influencer",
+        "approved",
+    )
     assert user.password_hash != "Sunny-day-42" and user.password_hash.startswith("$2")
     assert profile.platform == "instagram" and profile.listed is True
     assert profile.reach == round(120_000 * (0.10 + 0.055)) and 0 < profile.score <= 100
@@ -82,8 +108,10 @@ def test_an_approved_sponsor_can_log_in_and_is_notified(database):
 def test_a_rejected_sponsor_sees_the_reason_when_trying_to_log_in(database):
     user_id = f.sponsor(database, approved=False)
     admin = f.admin(database)
-    f.write(database, lambda s: accounts.reject_sponsor(s, actor=admin, user_id=user_id,
-                                                        reason="We could not verify the company"))
+    f.write(
+        database,
+        lambda s: accounts.reject_sponsor(s, actor=admin, user_id=user_id, reason="We could not verify the company"),
+    )
     user = _user(database, user_id)
     assert (user.approval, user.approval_note) == ("rejected", "We could not verify the company")
     result = _login(database, user.username, f.PASSWORD)
@@ -116,6 +144,7 @@ def test_only_sponsors_go_through_approval(database):
 
 # ---- login and lockout -------------------------------------------------------------------------------------
 
+
 def test_failed_logins_are_counted_in_the_database_and_lock_the_account(database):
     influencer = f.influencer(database)
     name = influencer.username
@@ -140,8 +169,12 @@ def test_the_lockout_ends_after_its_time_and_a_good_login_resets_the_counter(dat
     for _ in range(5):
         _login(database, influencer.username, "Wrong-pass-9")
     # Time passes: the lock is in the past.
-    f.write(database, lambda s: s.execute(update(User).where(User.id == influencer.id)
-                                          .values(locked_until=utcnow() - dt.timedelta(seconds=1))))
+    f.write(
+        database,
+        lambda s: s.execute(
+            update(User).where(User.id == influencer.id).values(locked_until=utcnow() - dt.timedelta(seconds=1))
+        ),
+    )
     _login(database, influencer.username, "Wrong-pass-9")
     assert _user(database, influencer.id).failed_logins == 1
     result = _login(database, influencer.username, f.PASSWORD)
@@ -156,12 +189,15 @@ def test_an_unknown_username_gets_the_same_message_as_a_wrong_password(database)
     assert not _login(database, "", "").ok
 
 
-@pytest.mark.parametrize("standing, expected", [
-    ("flagged", "flagged by an administrator"),
-    ("deactivated", "deactivated"),
-    ("pending", "awaiting approval"),
-    ("rejected", "not approved"),
-])
+@pytest.mark.parametrize(
+    "standing, expected",
+    [
+        ("flagged", "flagged by an administrator"),
+        ("deactivated", "deactivated"),
+        ("pending", "awaiting approval"),
+        ("rejected", "not approved"),
+    ],
+)
 def test_users_not_in_good_standing_cannot_log_in_and_their_cookie_stops_working(database, standing, expected):
     admin = f.admin(database)
     if standing in ("pending", "rejected"):
@@ -191,6 +227,7 @@ def test_a_cookie_for_a_deleted_account_is_refused(database):
 
 
 # ---- moderation --------------------------------------------------------------------------------------------
+
 
 def _listed(db, influencer_id) -> bool:
     return f.read(db, lambda s: s.get(InfluencerProfile, influencer_id).listed)
@@ -237,8 +274,10 @@ def test_deactivating_a_sponsor_unlists_their_campaigns_and_reactivating_relists
 
 def test_administrator_accounts_cannot_be_moderated(database):
     admin = f.admin(database)
-    for action in (lambda s: accounts.flag_user(s, actor=admin, user_id=admin.id, reason="x"),
-                   lambda s: accounts.deactivate_user(s, actor=admin, user_id=admin.id, reason="x")):
+    for action in (
+        lambda s: accounts.flag_user(s, actor=admin, user_id=admin.id, reason="x"),
+        lambda s: accounts.deactivate_user(s, actor=admin, user_id=admin.id, reason="x"),
+    ):
         with pytest.raises(PermissionDenied):
             f.write(database, action)
     assert _user(database, admin.id).is_active and not _user(database, admin.id).flagged
@@ -246,16 +285,34 @@ def test_administrator_accounts_cannot_be_moderated(database):
 
 # ---- own profile, password, notifications ------------------------------------------------------------------
 
+
 def test_an_influencer_updates_their_profile_and_reach_and_score_are_recomputed(database):
     influencer = f.influencer(database, followers=1_000, engagement_rate=1.0)
     before = f.read(database, lambda s: s.get(InfluencerProfile, influencer.id))
-    f.write(database, lambda s: accounts.update_influencer_profile(
-        s, actor=influencer, display_name="New Name", category="Food", platform="youtube", followers=2_000_000,
-        engagement_rate=8.0, niche="vegan", profile_url="https://youtube.com/@new", bio="Plant power",
-        is_public=False))
+    f.write(
+        database,
+        lambda s: accounts.update_influencer_profile(
+            s,
+            actor=influencer,
+            display_name="New Name",
+            category="Food",
+            platform="youtube",
+            followers=2_000_000,
+            engagement_rate=8.0,
+            niche="vegan",
+            profile_url="https://youtube.com/@new",
+            bio="Plant power",
+            is_public=False,
+        ),
+    )
     after = f.read(database, lambda s: s.get(InfluencerProfile, influencer.id))
     assert (after.display_name, after.category, after.niche, after.platform, after.bio) == (
-        "New Name", "Food", "vegan", "youtube", "Plant power")
+        "New Name",
+        "Food",
+        "vegan",
+        "youtube",
+        "Plant power",
+    )
     assert after.reach == round(2_000_000 * 0.18) and after.score > before.score
     assert after.is_public is False and after.listed is False
     account = f.read(database, lambda s: accounts.get_own_account(s, actor=influencer))
@@ -264,29 +321,51 @@ def test_an_influencer_updates_their_profile_and_reach_and_score_are_recomputed(
 
 def test_a_sponsor_updates_their_profile(database):
     sponsor = f.sponsor(database)
-    f.write(database, lambda s: accounts.update_sponsor_profile(s, actor=sponsor, name="Acme Kids", kind="individual",
-                                                                industry="Toys", budget_cents=123_400))
+    f.write(
+        database,
+        lambda s: accounts.update_sponsor_profile(
+            s, actor=sponsor, name="Acme Kids", kind="individual", industry="Toys", budget_cents=123_400
+        ),
+    )
     profile = f.read(database, lambda s: s.get(SponsorProfile, sponsor.id))
     assert (profile.name, profile.kind, profile.industry, profile.budget_cents) == (
-        "Acme Kids", "individual", "Toys", 123_400)
+        "Acme Kids",
+        "individual",
+        "Toys",
+        123_400,
+    )
     assert f.read(database, lambda s: accounts.get_own_account(s, actor=sponsor))["profile"]["name"] == "Acme Kids"
 
 
 def test_changing_the_password_needs_the_current_one_and_the_old_one_stops_working(database):
     influencer = f.influencer(database)
     with pytest.raises(InvalidInput, match="current password is not correct"):
-        f.write(database, lambda s: accounts.change_password(s, actor=influencer, current_password="Nope-12345",
-                                                             new_password="Brand-new-77"))
+        f.write(
+            database,
+            lambda s: accounts.change_password(
+                s, actor=influencer, current_password="Nope-12345", new_password="Brand-new-77"
+            ),
+        )
     with pytest.raises(InvalidInput, match="must differ"):
-        f.write(database, lambda s: accounts.change_password(s, actor=influencer, current_password=f.PASSWORD,
-                                                             new_password=f.PASSWORD))
+        f.write(
+            database,
+            lambda s: accounts.change_password(
+                s, actor=influencer, current_password=f.PASSWORD, new_password=f.PASSWORD
+            ),
+        )
     with pytest.raises(InvalidInput, match="at least 8"):
-        f.write(database, lambda s: accounts.change_password(s, actor=influencer, current_password=f.PASSWORD,
-                                                             new_password="a1"))
+        f.write(
+            database,
+            lambda s: accounts.change_password(s, actor=influencer, current_password=f.PASSWORD, new_password="a1"),
+        )
     assert _login(database, influencer.username, f.PASSWORD).ok
 
-    f.write(database, lambda s: accounts.change_password(s, actor=influencer, current_password=f.PASSWORD,
-                                                         new_password="Brand-new-77"))
+    f.write(
+        database,
+        lambda s: accounts.change_password(
+            s, actor=influencer, current_password=f.PASSWORD, new_password="Brand-new-77"
+        ),
+    )
     assert not _login(database, influencer.username, f.PASSWORD).ok
     assert _login(database, influencer.username, "Brand-new-77").ok
     assert "user.password_changed" in _audit_actions(database, influencer.id)
@@ -294,32 +373,57 @@ def test_changing_the_password_needs_the_current_one_and_the_old_one_stops_worki
 
 def test_the_admin_can_change_their_own_password(database):
     admin = f.admin(database)
-    f.write(database, lambda s: accounts.change_password(s, actor=admin, current_password=ADMIN_PASSWORD,
-                                                         new_password="Even-better-2"))
+    f.write(
+        database,
+        lambda s: accounts.change_password(
+            s, actor=admin, current_password=ADMIN_PASSWORD, new_password="Even-better-2"
+        ),
+    )
     assert _login(database, "admin", "Even-better-2").ok
 
 
 def test_notification_settings_are_saved_and_a_webhook_must_be_https(database):
     sponsor = f.sponsor(database)
-    f.write(database, lambda s: accounts.update_notification_settings(
-        s, actor=sponsor, email=False, gchat=True, inapp=False,
-        gchat_webhook_url="https://chat.googleapis.com/v1/spaces/x/messages?key=k"))
+    f.write(
+        database,
+        lambda s: accounts.update_notification_settings(
+            s,
+            actor=sponsor,
+            email=False,
+            gchat=True,
+            inapp=False,
+            gchat_webhook_url="https://chat.googleapis.com/v1/spaces/x/messages?key=k",
+        ),
+    )
     user = _user(database, sponsor.id)
     assert (user.notify_email, user.notify_gchat, user.notify_inapp) == (False, True, False)
     assert user.gchat_webhook_url.startswith("https://chat.googleapis.com/")
-    for bad in ("http://chat.example.com/hook", "not a url", "https://internal.example.com/admin",
-                "https://chat.googleapis.com.evil.test/v1/spaces/x"):
+    for bad in (
+        "http://chat.example.com/hook",
+        "not a url",
+        "https://internal.example.com/admin",
+        "https://chat.googleapis.com.evil.test/v1/spaces/x",
+    ):
         with pytest.raises(InvalidInput, match="Google Chat webhook URL"):
-            f.write(database, lambda s: accounts.update_notification_settings(
-                s, actor=sponsor, email=True, gchat=True, inapp=True, gchat_webhook_url=bad))
+            f.write(
+                database,
+                lambda s: accounts.update_notification_settings(
+                    s, actor=sponsor, email=True, gchat=True, inapp=True, gchat_webhook_url=bad
+                ),
+            )
     user = _user(database, sponsor.id)
     assert (user.notify_email, user.gchat_webhook_url.startswith("https://")) == (False, True)
-    f.write(database, lambda s: accounts.update_notification_settings(s, actor=sponsor, email=True, gchat=False,
-                                                                      inapp=True, gchat_webhook_url=""))
+    f.write(
+        database,
+        lambda s: accounts.update_notification_settings(
+            s, actor=sponsor, email=True, gchat=False, inapp=True, gchat_webhook_url=""
+        ),
+    )
     assert _user(database, sponsor.id).gchat_webhook_url is None
 
 
 # ---- reading profiles and users ----------------------------------------------------------------------------
+
 
 def test_a_private_influencer_profile_is_visible_only_to_its_owner_and_admins(database):
     hidden = f.influencer(database, is_public=False, name="Quiet One")
@@ -327,8 +431,12 @@ def test_a_private_influencer_profile_is_visible_only_to_its_owner_and_admins(da
     other = f.influencer(database)
     admin = f.admin(database)
     for viewer in (admin, hidden):
-        assert f.read(database, lambda s: accounts.get_influencer_profile(
-            s, actor=viewer, influencer_id=hidden.id))["display_name"] == "Quiet One"
+        assert (
+            f.read(database, lambda s: accounts.get_influencer_profile(s, actor=viewer, influencer_id=hidden.id))[
+                "display_name"
+            ]
+            == "Quiet One"
+        )
     for viewer in (sponsor, other):
         with pytest.raises(NotFound):
             f.read(database, lambda s: accounts.get_influencer_profile(s, actor=viewer, influencer_id=hidden.id))

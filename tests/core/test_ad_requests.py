@@ -1,4 +1,5 @@
 """Ad requests: the negotiation state machine, every transition legal and illegal, and its read models."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,10 +23,23 @@ def _request(db, request_id) -> AdRequest:
 
 
 def _events(db, request_id) -> list[tuple]:
-    return f.read(db, lambda s: [tuple(r) for r in s.execute(
-        select(AdRequestEvent.actor_party, AdRequestEvent.action, AdRequestEvent.from_status,
-               AdRequestEvent.to_status, AdRequestEvent.amount_cents)
-        .where(AdRequestEvent.ad_request_id == request_id).order_by(AdRequestEvent.id))])
+    return f.read(
+        db,
+        lambda s: [
+            tuple(r)
+            for r in s.execute(
+                select(
+                    AdRequestEvent.actor_party,
+                    AdRequestEvent.action,
+                    AdRequestEvent.from_status,
+                    AdRequestEvent.to_status,
+                    AdRequestEvent.amount_cents,
+                )
+                .where(AdRequestEvent.ad_request_id == request_id)
+                .order_by(AdRequestEvent.id)
+            )
+        ],
+    )
 
 
 def _committed(db, campaign_id) -> int:
@@ -34,19 +48,26 @@ def _committed(db, campaign_id) -> int:
 
 # ---- happy paths -------------------------------------------------------------------------------------------
 
+
 def test_a_sponsor_sends_a_request_and_the_influencer_is_notified(database):
     sponsor, influencer = f.sponsor(database), f.influencer(database)
     campaign_id = f.campaign(database, sponsor)
     request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=12_345)
     r = _request(database, request_id)
     assert (r.status, r.turn, r.initiated_by, r.payment_cents, r.requirements) == (
-        "pending", "influencer", "sponsor", 12_345, "Two posts and a story")
+        "pending",
+        "influencer",
+        "sponsor",
+        12_345,
+        "Two posts and a story",
+    )
     assert _events(database, request_id) == [("sponsor", "sent", None, "pending", 12_345)]
     inbox = f.read(database, lambda s: ad_requests.inbox(s, actor=influencer))
     assert list(inbox["id"]) == [request_id] and bool(inbox.loc[0, "awaiting_me"])
     assert inbox.loc[0, "last_message"] == "Hi!"
-    titles = f.read(database, lambda s: list(s.scalars(select(Notification.title)
-                                                       .where(Notification.user_id == influencer.id))))
+    titles = f.read(
+        database, lambda s: list(s.scalars(select(Notification.title).where(Notification.user_id == influencer.id)))
+    )
     assert any(t.startswith("New ad request") for t in titles)
 
 
@@ -78,12 +99,21 @@ def test_accepting_charges_the_budget_and_is_audited(database):
     r = _request(database, request_id)
     assert (r.status, r.turn, r.accepted_at is not None) == ("accepted", None, True)
     assert _committed(database, campaign_id) == 20_000
-    audit = f.read(database, lambda s: s.execute(select(AuditLog.action, AuditLog.amount_cents)
-                                                 .where(AuditLog.target_type == "ad_request")).all())
+    audit = f.read(
+        database,
+        lambda s: s.execute(
+            select(AuditLog.action, AuditLog.amount_cents).where(AuditLog.target_type == "ad_request")
+        ).all(),
+    )
     assert [tuple(a) for a in audit] == [("ad_request.accepted", 20_000)]
     summary = f.read(database, lambda s: ad_requests.earnings_summary(s, actor=influencer))
-    assert summary == {"accepted_cents": 20_000, "completed_cents": 0, "open_pipeline_cents": 0, "awaiting_me": 0,
-                       "requests": 1}
+    assert summary == {
+        "accepted_cents": 20_000,
+        "completed_cents": 0,
+        "open_pipeline_cents": 0,
+        "awaiting_me": 0,
+        "requests": 1,
+    }
     by_month = f.read(database, lambda s: ad_requests.earnings_by_month(s, actor=influencer))
     assert list(by_month["month"]) == [today().strftime("%Y-%m")] and list(by_month["amount_cents"]) == [20_000]
 
@@ -96,16 +126,27 @@ def test_negotiation_allows_unlimited_counter_offers_taking_turns(database):
     for round_ in range(12):
         who = influencer if round_ % 2 == 0 else sponsor
         amount = 10_000 + (round_ + 1) * 500
-        f.write(database, lambda s: ad_requests.counter_offer(s, actor=who, ad_request_id=request_id,
-                                                              payment_cents=amount, message=f"Round {round_}"))
+        f.write(
+            database,
+            lambda s: ad_requests.counter_offer(
+                s, actor=who, ad_request_id=request_id, payment_cents=amount, message=f"Round {round_}"
+            ),
+        )
         r = _request(database, request_id)
         assert (r.status, r.turn, r.payment_cents) == (
-            "negotiating", "sponsor" if who is influencer else "influencer", amount)
+            "negotiating",
+            "sponsor" if who is influencer else "influencer",
+            amount,
+        )
         amounts.append(amount)
         # The party that just countered must now wait.
         with pytest.raises(Conflict, match="turn"):
-            f.write(database, lambda s: ad_requests.counter_offer(s, actor=who, ad_request_id=request_id,
-                                                                  payment_cents=amount + 1, message="Again"))
+            f.write(
+                database,
+                lambda s: ad_requests.counter_offer(
+                    s, actor=who, ad_request_id=request_id, payment_cents=amount + 1, message="Again"
+                ),
+            )
     f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
     events = _events(database, request_id)
     assert [e[1] for e in events] == ["sent"] + ["countered"] * 12 + ["accepted"]
@@ -133,16 +174,28 @@ def test_the_initiator_edits_a_pending_request_until_it_is_answered(database):
     sponsor, influencer = f.sponsor(database), f.influencer(database)
     campaign_id = f.campaign(database, sponsor)
     request_id = f.request(database, sponsor, campaign_id, influencer)
-    f.write(database, lambda s: ad_requests.edit_ad_request(s, actor=sponsor, ad_request_id=request_id,
-                                                            requirements="Three posts", payment_cents=15_000))
+    f.write(
+        database,
+        lambda s: ad_requests.edit_ad_request(
+            s, actor=sponsor, ad_request_id=request_id, requirements="Three posts", payment_cents=15_000
+        ),
+    )
     r = _request(database, request_id)
     assert (r.requirements, r.payment_cents, r.status, r.turn) == ("Three posts", 15_000, "pending", "influencer")
     assert _events(database, request_id)[-1] == ("sponsor", "edited", "pending", "pending", 15_000)
-    f.write(database, lambda s: ad_requests.counter_offer(s, actor=influencer, ad_request_id=request_id,
-                                                          payment_cents=16_000, message="Closer"))
+    f.write(
+        database,
+        lambda s: ad_requests.counter_offer(
+            s, actor=influencer, ad_request_id=request_id, payment_cents=16_000, message="Closer"
+        ),
+    )
     with pytest.raises(Conflict, match="answered already"):
-        f.write(database, lambda s: ad_requests.edit_ad_request(s, actor=sponsor, ad_request_id=request_id,
-                                                                requirements="Four", payment_cents=17_000))
+        f.write(
+            database,
+            lambda s: ad_requests.edit_ad_request(
+                s, actor=sponsor, ad_request_id=request_id, requirements="Four", payment_cents=17_000
+            ),
+        )
 
 
 def test_the_sponsor_marks_accepted_work_completed(database):
@@ -161,8 +214,10 @@ def test_the_sponsor_marks_accepted_work_completed(database):
 def test_bulk_reject_rejects_everything_selected(database):
     sponsor, influencer = f.sponsor(database), f.influencer(database)
     ids = [f.request(database, sponsor, f.campaign(database, sponsor), influencer) for _ in range(3)]
-    n = f.write(database, lambda s: ad_requests.bulk_reject(s, actor=influencer, ad_request_ids=ids + [ids[0]],
-                                                            message="Not my style"))
+    n = f.write(
+        database,
+        lambda s: ad_requests.bulk_reject(s, actor=influencer, ad_request_ids=ids + [ids[0]], message="Not my style"),
+    )
     assert n == 3
     assert {_request(database, i).status for i in ids} == {"rejected"}
 
@@ -173,8 +228,9 @@ def test_bulk_reject_is_all_or_nothing(database):
     waiting_for_sponsor = f.ask(database, influencer, f.campaign(database, sponsor))
     before = f.snapshot(database)
     with pytest.raises(Conflict, match="sponsor's turn"):
-        f.write(database, lambda s: ad_requests.bulk_reject(s, actor=influencer,
-                                                            ad_request_ids=[mine, waiting_for_sponsor]))
+        f.write(
+            database, lambda s: ad_requests.bulk_reject(s, actor=influencer, ad_request_ids=[mine, waiting_for_sponsor])
+        )
     assert f.snapshot(database) == before
     with pytest.raises(InvalidInput, match="at least one"):
         f.write(database, lambda s: ad_requests.bulk_reject(s, actor=influencer, ad_request_ids=[]))
@@ -192,16 +248,20 @@ def test_only_one_live_request_per_influencer_and_campaign(database):
     assert f.snapshot(database) == before
 
 
-@pytest.mark.parametrize("problem, expected", [
-    ("flagged", "flagged by an administrator"),
-    ("draft", "only active campaigns"),
-    ("ended", "has ended"),
-])
+@pytest.mark.parametrize(
+    "problem, expected",
+    [
+        ("flagged", "flagged by an administrator"),
+        ("draft", "only active campaigns"),
+        ("ended", "has ended"),
+    ],
+)
 def test_requests_need_an_active_unflagged_running_campaign(database, problem, expected):
     admin, sponsor, influencer = f.admin(database), f.sponsor(database), f.influencer(database)
     if problem == "ended":
-        campaign_id = f.campaign(database, sponsor, start=today() - dt.timedelta(days=10),
-                                 end=today() - dt.timedelta(days=1))
+        campaign_id = f.campaign(
+            database, sponsor, start=today() - dt.timedelta(days=10), end=today() - dt.timedelta(days=1)
+        )
     else:
         campaign_id = f.campaign(database, sponsor, status="draft" if problem == "draft" else "active")
     if problem == "flagged":
@@ -222,9 +282,12 @@ def test_a_request_cannot_go_to_a_private_or_flagged_influencer(database):
         with pytest.raises(NotFound, match="not taking requests"):
             f.request(database, sponsor, campaign_id, who)
     with pytest.raises(NotFound):
-        f.write(database, lambda s: ad_requests.send_ad_request(s, actor=sponsor, campaign_id=campaign_id,
-                                                                influencer_id=123_456, payment_cents=1,
-                                                                requirements="x"))
+        f.write(
+            database,
+            lambda s: ad_requests.send_ad_request(
+                s, actor=sponsor, campaign_id=campaign_id, influencer_id=123_456, payment_cents=1, requirements="x"
+            ),
+        )
 
 
 def test_a_request_on_a_flagged_campaign_cannot_be_accepted(database):
@@ -251,11 +314,19 @@ def test_payments_above_the_remaining_budget_are_refused(database):
     with pytest.raises(Conflict, match=r"exceed the campaign budget: only \$100.00 is left"):
         f.write(database, lambda s: ad_requests.accept(s, actor=sponsor, ad_request_id=asked))
     with pytest.raises(InvalidInput, match="more than this campaign has left"):
-        f.write(database, lambda s: ad_requests.counter_offer(s, actor=sponsor, ad_request_id=asked,
-                                                              payment_cents=12_000, message="Meet me"))
+        f.write(
+            database,
+            lambda s: ad_requests.counter_offer(
+                s, actor=sponsor, ad_request_id=asked, payment_cents=12_000, message="Meet me"
+            ),
+        )
     assert f.snapshot(database) == before
-    f.write(database, lambda s: ad_requests.counter_offer(s, actor=sponsor, ad_request_id=asked,
-                                                          payment_cents=10_000, message="All I have"))
+    f.write(
+        database,
+        lambda s: ad_requests.counter_offer(
+            s, actor=sponsor, ad_request_id=asked, payment_cents=10_000, message="All I have"
+        ),
+    )
     f.write(database, lambda s: ad_requests.accept(s, actor=b, ad_request_id=asked))
     assert _committed(database, campaign_id) == 30_000
 
@@ -269,24 +340,36 @@ def test_the_read_models_show_each_side_what_they_need(database):
     inbox = f.read(database, lambda s: ad_requests.inbox(s, actor=influencer))
     assert list(inbox["id"]) == [waiting, answered]  # awaiting me first
     assert list(f.read(database, lambda s: ad_requests.inbox(s, actor=influencer, awaiting_only=True))["id"]) == [
-        waiting]
+        waiting
+    ]
     assert list(f.read(database, lambda s: ad_requests.inbox(s, actor=influencer, status="pending"))["id"]) == [
-        waiting, answered]
+        waiting,
+        answered,
+    ]
     mine = f.read(database, lambda s: ad_requests.list_sponsor_requests(s, actor=sponsor))
     assert sorted(mine["id"]) == sorted([waiting, answered])
     only_b = f.read(database, lambda s: ad_requests.list_sponsor_requests(s, actor=sponsor, campaign_id=campaign_b))
     assert list(only_b["id"]) == [answered]
     frame, total = f.read(database, lambda s: ad_requests.list_all_requests(s, actor=admin))
     assert total == 2 and list(frame["id"]) == sorted([waiting, answered], reverse=True)
-    page, total = f.read(database, lambda s: ad_requests.list_all_requests(s, actor=admin, after_id=max(frame["id"]),
-                                                                          limit=1))
+    page, total = f.read(
+        database, lambda s: ad_requests.list_all_requests(s, actor=admin, after_id=max(frame["id"]), limit=1)
+    )
     assert total == 2 and list(page["id"]) == [min(frame["id"])]
     thread = f.read(database, lambda s: ad_requests.get_thread(s, actor=influencer, ad_request_id=waiting))
     assert (thread["my_party"], thread["my_turn"], thread["can_withdraw"], thread["can_edit"]) == (
-        "influencer", True, False, False)
+        "influencer",
+        True,
+        False,
+        False,
+    )
     thread = f.read(database, lambda s: ad_requests.get_thread(s, actor=sponsor, ad_request_id=waiting))
     assert (thread["my_party"], thread["my_turn"], thread["can_withdraw"], thread["can_edit"]) == (
-        "sponsor", False, True, True)
+        "sponsor",
+        False,
+        True,
+        True,
+    )
     thread = f.read(database, lambda s: ad_requests.get_thread(s, actor=admin, ad_request_id=waiting))
     assert thread["my_party"] is None and not thread["my_turn"] and len(thread["events"]) == 1
     with pytest.raises(NotFound):
@@ -295,11 +378,23 @@ def test_the_read_models_show_each_side_what_they_need(database):
 
 # ---- the full transition table -----------------------------------------------------------------------------
 
-STATES = ["pending-influencers-turn", "pending-sponsors-turn", "negotiating-influencers-turn",
-          "negotiating-sponsors-turn", "accepted", "rejected", "withdrawn", "completed"]
+STATES = [
+    "pending-influencers-turn",
+    "pending-sponsors-turn",
+    "negotiating-influencers-turn",
+    "negotiating-sponsors-turn",
+    "accepted",
+    "rejected",
+    "withdrawn",
+    "completed",
+]
 ACTIONS = ["accept", "reject", "counter", "withdraw", "edit", "complete"]
-OPEN = {"pending-influencers-turn", "pending-sponsors-turn", "negotiating-influencers-turn",
-        "negotiating-sponsors-turn"}
+OPEN = {
+    "pending-influencers-turn",
+    "pending-sponsors-turn",
+    "negotiating-influencers-turn",
+    "negotiating-sponsors-turn",
+}
 
 
 @dataclass
@@ -324,16 +419,28 @@ def _deals_in_state(db, sponsor, influencer, state, count) -> list[Deal]:
     deals = []
     with db.Session.begin() as s:
         for _ in range(count):
-            campaign_id = campaigns.create_campaign(s, actor=sponsor, name="Deal", category="Fitness",
-                                                    start_date=today(), end_date=today() + dt.timedelta(days=9),
-                                                    budget_cents=100_000)
+            campaign_id = campaigns.create_campaign(
+                s,
+                actor=sponsor,
+                name="Deal",
+                category="Fitness",
+                start_date=today(),
+                end_date=today() + dt.timedelta(days=9),
+                budget_cents=100_000,
+            )
             if state in ("pending-sponsors-turn", "negotiating-influencers-turn"):
-                request_id = ad_requests.ask_to_join(s, actor=influencer, campaign_id=campaign_id,
-                                                     payment_cents=PAYMENT, message="Let me in")
+                request_id = ad_requests.ask_to_join(
+                    s, actor=influencer, campaign_id=campaign_id, payment_cents=PAYMENT, message="Let me in"
+                )
             else:
-                request_id = ad_requests.send_ad_request(s, actor=sponsor, campaign_id=campaign_id,
-                                                         influencer_id=influencer.id, payment_cents=PAYMENT,
-                                                         requirements="Two posts")
+                request_id = ad_requests.send_ad_request(
+                    s,
+                    actor=sponsor,
+                    campaign_id=campaign_id,
+                    influencer_id=influencer.id,
+                    payment_cents=PAYMENT,
+                    requirements="Two posts",
+                )
             for who, action in steps:
                 _do(s, action, who, request_id, PAYMENT + 100)
             deals.append(Deal(sponsor, influencer, campaign_id, request_id))
@@ -346,13 +453,15 @@ def _do(session, action, actor, request_id, amount):
     elif action == "reject":
         ad_requests.reject(session, actor=actor, ad_request_id=request_id, message="no")
     elif action == "counter":
-        ad_requests.counter_offer(session, actor=actor, ad_request_id=request_id, payment_cents=amount,
-                                  message="How about this")
+        ad_requests.counter_offer(
+            session, actor=actor, ad_request_id=request_id, payment_cents=amount, message="How about this"
+        )
     elif action == "withdraw":
         ad_requests.withdraw(session, actor=actor, ad_request_id=request_id, message="never mind")
     elif action == "edit":
-        ad_requests.edit_ad_request(session, actor=actor, ad_request_id=request_id, requirements="Edited brief",
-                                    payment_cents=amount)
+        ad_requests.edit_ad_request(
+            session, actor=actor, ad_request_id=request_id, requirements="Edited brief", payment_cents=amount
+        )
     elif action == "complete":
         ad_requests.mark_completed(session, actor=actor, ad_request_id=request_id)
     else:  # pragma: no cover - a typo in the table
@@ -392,8 +501,14 @@ def _expected(state: str, action: str, party: str):
     raise AssertionError(action)
 
 
-ACTION_EVENTS = {"accept": "accepted", "reject": "rejected", "counter": "countered", "withdraw": "withdrawn",
-                 "edit": "edited", "complete": "completed"}
+ACTION_EVENTS = {
+    "accept": "accepted",
+    "reject": "rejected",
+    "counter": "countered",
+    "withdraw": "withdrawn",
+    "edit": "edited",
+    "complete": "completed",
+}
 
 
 # Every table an ad-request service writes to.
@@ -417,9 +532,19 @@ def _attempt(db, deal: Deal, action: str, party: str):
         if f.snapshot(db, TOUCHED_TABLES) != before:
             problems.append("the database changed after a refused action")
         after_row = _request(db, deal.request_id)
-        if (after_row.status, after_row.turn, after_row.payment_cents, after_row.requirements,
-                after_row.updated_at) != (before_row.status, before_row.turn, before_row.payment_cents,
-                                          before_row.requirements, before_row.updated_at):
+        if (
+            after_row.status,
+            after_row.turn,
+            after_row.payment_cents,
+            after_row.requirements,
+            after_row.updated_at,
+        ) != (
+            before_row.status,
+            before_row.turn,
+            before_row.payment_cents,
+            before_row.requirements,
+            before_row.updated_at,
+        ):
             problems.append("the request row changed")
         if _events(db, deal.request_id) != before_events:
             problems.append("the history changed")
@@ -462,8 +587,11 @@ def test_an_offer_on_a_campaign_that_has_ended_can_no_longer_be_accepted(databas
     campaign_id = f.campaign(database, sponsor)
     request_id = f.request(database, sponsor, campaign_id, influencer)
     with database.Session.begin() as s:  # time passes: the campaign's last day was yesterday
-        s.execute(update(Campaign).where(Campaign.id == campaign_id).values(
-            start_date=today() - dt.timedelta(days=10), end_date=today() - dt.timedelta(days=1)))
+        s.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(start_date=today() - dt.timedelta(days=10), end_date=today() - dt.timedelta(days=1))
+        )
     with pytest.raises(Conflict, match="has ended"):
         with database.Session.begin() as s:
             ad_requests.accept(s, actor=influencer, ad_request_id=request_id)

@@ -1,4 +1,5 @@
 """Dependencies point one way (pages -> core <- tasks), and no page can be opened without the router."""
+
 from __future__ import annotations
 
 import ast
@@ -22,8 +23,12 @@ def imported_modules(source: str, *, package: str = "") -> set[str]:
                 found.add(".".join([*base, node.module] if node.module else base))
             elif node.module:
                 found.add(node.module)
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name in ("import_module", "__import__"):
@@ -36,8 +41,11 @@ def forbidden_imports(folder: Path, forbidden=FORBIDDEN_IN_CORE) -> dict[str, li
     problems = {}
     for path in sorted(folder.rglob("*.py")):
         package = ".".join(path.relative_to(folder.parent).parent.parts)
-        bad = sorted(m for m in imported_modules(path.read_text(encoding="utf-8"), package=package)
-                     if m.split(".")[0] in forbidden)
+        bad = sorted(
+            m
+            for m in imported_modules(path.read_text(encoding="utf-8"), package=package)
+            if m.split(".")[0] in forbidden
+        )
         if bad:
             problems[str(path.relative_to(folder.parent))] = bad
     return problems

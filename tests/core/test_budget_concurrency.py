@@ -3,6 +3,7 @@
 Every worker opens its own transaction (`with database.Session.begin()`), all start together at a barrier,
 and the database alone decides who wins.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,16 +54,27 @@ def _run_threads(jobs) -> list[str]:
 
 def _accepted_state(db, campaign_id):
     with db.ReadSession.begin() as s:
-        committed, budget = s.execute(select(Campaign.committed_cents, Campaign.budget_cents)
-                                      .where(Campaign.id == campaign_id)).one()
-        accepted_sum = s.scalar(select(func.coalesce(func.sum(AdRequest.payment_cents), 0))
-                                .where(AdRequest.campaign_id == campaign_id,
-                                       AdRequest.status.in_(("accepted", "completed"))))
-        accepted_events = s.scalar(select(func.count()).select_from(AdRequestEvent)
-                                   .join(AdRequest, AdRequest.id == AdRequestEvent.ad_request_id)
-                                   .where(AdRequest.campaign_id == campaign_id, AdRequestEvent.action == "accepted"))
-        statuses = dict(s.execute(select(AdRequest.status, func.count()).where(AdRequest.campaign_id == campaign_id)
-                                  .group_by(AdRequest.status)).all())
+        committed, budget = s.execute(
+            select(Campaign.committed_cents, Campaign.budget_cents).where(Campaign.id == campaign_id)
+        ).one()
+        accepted_sum = s.scalar(
+            select(func.coalesce(func.sum(AdRequest.payment_cents), 0)).where(
+                AdRequest.campaign_id == campaign_id, AdRequest.status.in_(("accepted", "completed"))
+            )
+        )
+        accepted_events = s.scalar(
+            select(func.count())
+            .select_from(AdRequestEvent)
+            .join(AdRequest, AdRequest.id == AdRequestEvent.ad_request_id)
+            .where(AdRequest.campaign_id == campaign_id, AdRequestEvent.action == "accepted")
+        )
+        statuses = dict(
+            s.execute(
+                select(AdRequest.status, func.count())
+                .where(AdRequest.campaign_id == campaign_id)
+                .group_by(AdRequest.status)
+            ).all()
+        )
     return committed, budget, accepted_sum, accepted_events, statuses
 
 
@@ -70,6 +82,7 @@ def _accept_job(db, actor, request_id):
     def job():
         with db.Session.begin() as s:
             ad_requests.accept(s, actor=actor, ad_request_id=request_id)
+
     return job
 
 
@@ -80,8 +93,9 @@ def test_concurrent_accepts_never_commit_more_than_the_budget(database, acceptin
     people = [f.influencer(database) for _ in range(WORKERS)]
     if accepting_side == "influencers":
         # Sponsor-sent offers of 30.00 each; every influencer accepts at the same moment.
-        jobs = [_accept_job(database, p, f.request(database, sponsor, campaign_id, p, payment_cents=OFFER))
-                for p in people]
+        jobs = [
+            _accept_job(database, p, f.request(database, sponsor, campaign_id, p, payment_cents=OFFER)) for p in people
+        ]
     else:
         # Influencers asked to join for 30.00 each; the sponsor accepts them all at once from ten browser tabs.
         jobs = [_accept_job(database, sponsor, f.ask(database, p, campaign_id, payment_cents=OFFER)) for p in people]
@@ -111,8 +125,13 @@ def test_two_parties_racing_on_one_request_cannot_both_win(database):
         assert sorted(results) == ["conflict", "ok"], results
         with database.ReadSession.begin() as s:
             status = s.get(AdRequest, request_id).status
-            actions = list(s.scalars(select(AdRequestEvent.action).where(AdRequestEvent.ad_request_id == request_id)
-                                     .order_by(AdRequestEvent.id)))
+            actions = list(
+                s.scalars(
+                    select(AdRequestEvent.action)
+                    .where(AdRequestEvent.ad_request_id == request_id)
+                    .order_by(AdRequestEvent.id)
+                )
+            )
         winner = "accepted" if results[0] == "ok" else "withdrawn"
         assert status == winner and actions == ["sent", winner]
     committed, _, accepted_sum, _, _ = _accepted_state(database, campaign_id)
@@ -120,6 +139,7 @@ def test_two_parties_racing_on_one_request_cannot_both_win(database):
 
 
 # ---- real processes on one SQLite file ---------------------------------------------------------------------
+
 
 def _accept_in_process(url: str, actor, request_id: int, barrier, results) -> None:
     """Runs in a spawned process: its own engine, its own transaction, released at the barrier."""
@@ -149,8 +169,10 @@ def test_concurrent_accepts_from_separate_processes_respect_the_budget(sqlite_da
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(len(requests))
     results = context.Queue()
-    processes = [context.Process(target=_accept_in_process, args=(url, person, request_id, barrier, results))
-                 for person, request_id in requests]
+    processes = [
+        context.Process(target=_accept_in_process, args=(url, person, request_id, barrier, results))
+        for person, request_id in requests
+    ]
     for process in processes:
         process.start()
     outcomes = [results.get(timeout=JOIN_TIMEOUT) for _ in processes]
@@ -164,25 +186,33 @@ def test_concurrent_accepts_from_separate_processes_respect_the_budget(sqlite_da
     assert accepted_sum == committed and accepted_events == 3 and statuses == {"accepted": 3, "pending": 2}
     winners = {request_id for request_id, result in outcomes if result == "ok"}
     with database.ReadSession.begin() as s:
-        accepted_ids = set(s.scalars(select(AdRequest.id).where(AdRequest.campaign_id == campaign_id,
-                                                                AdRequest.status == "accepted")))
+        accepted_ids = set(
+            s.scalars(select(AdRequest.id).where(AdRequest.campaign_id == campaign_id, AdRequest.status == "accepted"))
+        )
     assert accepted_ids == winners
 
 
 # ---- other races the database must settle ------------------------------------------------------------------
 
+
 def test_lowering_the_budget_while_accepts_race_never_breaks_the_invariant(database):
     sponsor = f.sponsor(database)
     campaign_id = f.campaign(database, sponsor, budget_cents=5 * OFFER)
     people = [f.influencer(database) for _ in range(5)]
-    jobs = [_accept_job(database, p, f.request(database, sponsor, campaign_id, p, payment_cents=OFFER))
-            for p in people]
+    jobs = [_accept_job(database, p, f.request(database, sponsor, campaign_id, p, payment_cents=OFFER)) for p in people]
 
     def lower_budget():
         with database.Session.begin() as s:
-            campaigns.update_campaign(s, actor=sponsor, campaign_id=campaign_id, name="Smaller", category="Fitness",
-                                      start_date=today(), end_date=today() + dt.timedelta(days=9),
-                                      budget_cents=2 * OFFER)
+            campaigns.update_campaign(
+                s,
+                actor=sponsor,
+                campaign_id=campaign_id,
+                name="Smaller",
+                category="Fitness",
+                start_date=today(),
+                end_date=today() + dt.timedelta(days=9),
+                budget_cents=2 * OFFER,
+            )
 
     results = _run_threads(jobs + [lower_budget])
 
@@ -199,9 +229,17 @@ def test_two_sign_ups_racing_for_one_username_end_with_one_account(database):
     def sign_up(n):
         def job():
             with database.Session.begin() as s:
-                accounts.register_influencer(s, username="same_name", email=f"racer{n}@example.com",
-                                             password=f.PASSWORD, display_name=f"Racer {n}", category="Fitness",
-                                             platform="instagram", followers=10)
+                accounts.register_influencer(
+                    s,
+                    username="same_name",
+                    email=f"racer{n}@example.com",
+                    password=f.PASSWORD,
+                    display_name=f"Racer {n}",
+                    category="Fitness",
+                    platform="instagram",
+                    followers=10,
+                )
+
         return job
 
     results = _run_threads([sign_up(n) for n in range(4)])
@@ -218,13 +256,18 @@ def test_an_offer_and_an_ask_racing_for_one_pair_leave_one_live_request(database
 
     def offer():
         with database.Session.begin() as s:
-            ad_requests.send_ad_request(s, actor=sponsor, campaign_id=campaign_id, influencer_id=influencer.id,
-                                        payment_cents=OFFER, requirements="A post")
+            ad_requests.send_ad_request(
+                s,
+                actor=sponsor,
+                campaign_id=campaign_id,
+                influencer_id=influencer.id,
+                payment_cents=OFFER,
+                requirements="A post",
+            )
 
     def ask():
         with database.Session.begin() as s:
-            ad_requests.ask_to_join(s, actor=influencer, campaign_id=campaign_id, payment_cents=OFFER,
-                                    message="Me!")
+            ad_requests.ask_to_join(s, actor=influencer, campaign_id=campaign_id, payment_cents=OFFER, message="Me!")
 
     results = _run_threads([offer, ask, offer, ask])
 
@@ -242,6 +285,7 @@ def test_parallel_wrong_passwords_all_count_towards_the_lockout(database):
             with database.Session.begin() as s:
                 result = accounts.authenticate(s, username=influencer.username, password=f"Wrong-guess-{n}")
             assert not result.ok
+
         return job
 
     results = _run_threads([guess(n) for n in range(4)])
@@ -264,7 +308,9 @@ def test_cancelling_a_campaign_while_its_offers_are_answered_settles_every_reque
         def job():
             with database.Session.begin() as s:
                 (ad_requests.accept if what == "accepted" else ad_requests.reject)(
-                    s, actor=person, ad_request_id=request_id)
+                    s, actor=person, ad_request_id=request_id
+                )
+
         return job
 
     def cancel():
@@ -277,8 +323,16 @@ def test_cancelling_a_campaign_while_its_offers_are_answered_settles_every_reque
     assert results[-1] == "ok"
     with database.ReadSession.begin() as s:
         final = {r.id: r.status for r in s.scalars(select(AdRequest).where(AdRequest.campaign_id == campaign_id))}
-        history = {r: list(s.scalars(select(AdRequestEvent.to_status).where(AdRequestEvent.ad_request_id == r)
-                                     .order_by(AdRequestEvent.id))) for r in request_ids}
+        history = {
+            r: list(
+                s.scalars(
+                    select(AdRequestEvent.to_status)
+                    .where(AdRequestEvent.ad_request_id == r)
+                    .order_by(AdRequestEvent.id)
+                )
+            )
+            for r in request_ids
+        }
     for request_id, what, result in zip(request_ids, answers, results):
         assert final[request_id] == (what if result == "ok" else "withdrawn"), (request_id, what, result)
         assert history[request_id] == ["pending", final[request_id]], history
@@ -303,7 +357,8 @@ def test_two_admins_deciding_on_one_sponsor_at_once_make_one_decision(database):
         assert sorted(results) == ["conflict", "ok"], results
         with database.ReadSession.begin() as s:
             approval = s.get(User, user_id).approval
-            decisions = list(s.scalars(select(AuditLog.action).where(AuditLog.target_type == "user",
-                                                                     AuditLog.target_id == user_id)))
+            decisions = list(
+                s.scalars(select(AuditLog.action).where(AuditLog.target_type == "user", AuditLog.target_id == user_id))
+            )
         assert approval == ("approved" if results[0] == "ok" else "rejected")
         assert decisions == [f"sponsor.{approval}"]

@@ -1,4 +1,5 @@
 """The caching layer: hits, misses, TTL, cross-process invalidation, per-viewer scope, Redis and its outage."""
+
 from __future__ import annotations
 
 import logging
@@ -132,8 +133,13 @@ def test_a_write_committed_by_another_process_makes_the_next_read_fresh(database
     f.campaign(database, sponsor, name="Mine")
     assert _names(cached_reads.sponsor_dashboard(database, actor=sponsor)) == ["Mine"]
     url = database.engine.url.render_as_string(hide_password=False)
-    subprocess.run([sys.executable, "-c", WRITER, url, str(sponsor.id)], cwd=ROOT, check=True, timeout=60,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [sys.executable, "-c", WRITER, url, str(sponsor.id)],
+        cwd=ROOT,
+        check=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert sorted(_names(cached_reads.sponsor_dashboard(database, actor=sponsor))) == ["Mine", "Written Elsewhere"]
 
 

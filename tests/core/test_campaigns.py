@@ -1,4 +1,5 @@
 """Campaigns: a sponsor's own CRUD, visibility and status, admin moderation, and the list read models."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,16 +32,38 @@ def _count_statements(db):
 def test_a_sponsor_creates_a_campaign_with_every_field_and_it_is_listed(database):
     sponsor = f.sponsor(database)
     start, end = today(), today() + dt.timedelta(days=60)
-    campaign_id = f.write(database, lambda s: campaigns.create_campaign(
-        s, actor=sponsor, name="  Summer Glow ", category="Beauty", niche="skincare", start_date=start,
-        end_date=end.isoformat(), budget_cents=250_000, description="Sunscreen launch", goals="10k clicks"))
+    campaign_id = f.write(
+        database,
+        lambda s: campaigns.create_campaign(
+            s,
+            actor=sponsor,
+            name="  Summer Glow ",
+            category="Beauty",
+            niche="skincare",
+            start_date=start,
+            end_date=end.isoformat(),
+            budget_cents=250_000,
+            description="Sunscreen launch",
+            goals="10k clicks",
+        ),
+    )
     c = _campaign(database, campaign_id)
     assert (c.sponsor_id, c.name, c.category, c.niche, c.description, c.goals) == (
-        sponsor.id, "Summer Glow", "Beauty", "skincare", "Sunscreen launch", "10k clicks")
+        sponsor.id,
+        "Summer Glow",
+        "Beauty",
+        "skincare",
+        "Sunscreen launch",
+        "10k clicks",
+    )
     assert (c.start_date, c.end_date, c.budget_cents, c.committed_cents) == (start, end, 250_000, 0)
     assert (c.status, c.is_public, c.flagged, c.listed) == ("active", True, False, True)
-    audit = f.read(database, lambda s: s.scalar(select(AuditLog.action).where(AuditLog.target_id == campaign_id,
-                                                                               AuditLog.target_type == "campaign")))
+    audit = f.read(
+        database,
+        lambda s: s.scalar(
+            select(AuditLog.action).where(AuditLog.target_id == campaign_id, AuditLog.target_type == "campaign")
+        ),
+    )
     assert audit == "campaign.created"
 
 
@@ -54,15 +77,38 @@ def test_private_and_draft_campaigns_are_not_listed(database, is_public, status)
 def test_a_sponsor_updates_a_campaign(database):
     sponsor = f.sponsor(database)
     campaign_id = f.campaign(database, sponsor, budget_cents=100_000)
-    f.write(database, lambda s: campaigns.update_campaign(
-        s, actor=sponsor, campaign_id=campaign_id, name="Renamed", category="Food", niche="vegan",
-        start_date=today(), end_date=today() + dt.timedelta(days=5), budget_cents=80_000, description="New",
-        goals="More", is_public=False))
+    f.write(
+        database,
+        lambda s: campaigns.update_campaign(
+            s,
+            actor=sponsor,
+            campaign_id=campaign_id,
+            name="Renamed",
+            category="Food",
+            niche="vegan",
+            start_date=today(),
+            end_date=today() + dt.timedelta(days=5),
+            budget_cents=80_000,
+            description="New",
+            goals="More",
+            is_public=False,
+        ),
+    )
     c = _campaign(database, campaign_id)
     assert (c.name, c.category, c.niche, c.budget_cents, c.description, c.goals, c.is_public, c.listed) == (
-        "Renamed", "Food", "vegan", 80_000, "New", "More", False, False)
-    details = f.read(database, lambda s: [a.detail for a in s.scalars(
-        select(AuditLog).where(AuditLog.action == "campaign.budget_changed"))])
+        "Renamed",
+        "Food",
+        "vegan",
+        80_000,
+        "New",
+        "More",
+        False,
+        False,
+    )
+    details = f.read(
+        database,
+        lambda s: [a.detail for a in s.scalars(select(AuditLog).where(AuditLog.action == "campaign.budget_changed"))],
+    )
     assert details == ["from 100000 to 80000 cents"]
 
 
@@ -74,13 +120,33 @@ def test_the_budget_cannot_drop_below_what_is_committed(database):
     f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
     before = f.snapshot(database)
     with pytest.raises(InvalidInput, match=r"\$600.00 already committed"):
-        f.write(database, lambda s: campaigns.update_campaign(
-            s, actor=sponsor, campaign_id=campaign_id, name="X", category="Fitness", start_date=today(),
-            end_date=today(), budget_cents=59_999))
+        f.write(
+            database,
+            lambda s: campaigns.update_campaign(
+                s,
+                actor=sponsor,
+                campaign_id=campaign_id,
+                name="X",
+                category="Fitness",
+                start_date=today(),
+                end_date=today(),
+                budget_cents=59_999,
+            ),
+        )
     assert f.snapshot(database) == before
-    f.write(database, lambda s: campaigns.update_campaign(
-        s, actor=sponsor, campaign_id=campaign_id, name="X", category="Fitness", start_date=today(),
-        end_date=today(), budget_cents=60_000))
+    f.write(
+        database,
+        lambda s: campaigns.update_campaign(
+            s,
+            actor=sponsor,
+            campaign_id=campaign_id,
+            name="X",
+            category="Fitness",
+            start_date=today(),
+            end_date=today(),
+            budget_cents=60_000,
+        ),
+    )
     assert _campaign(database, campaign_id).budget_cents == 60_000
 
 
@@ -104,16 +170,19 @@ def _campaign_in_status(db, sponsor, status: str) -> int:
 def test_every_campaign_status_change_is_allowed_or_refused_by_the_state_machine(database, current):
     """From `current` to every status: draft → active/cancelled, active → completed/cancelled/draft, nothing
     out of completed or cancelled; a refused change leaves the database as it was."""
-    rules = {"draft": {"active", "cancelled"}, "active": {"completed", "cancelled", "draft"},
-             "completed": set(), "cancelled": set()}
+    rules = {
+        "draft": {"active", "cancelled"},
+        "active": {"completed", "cancelled", "draft"},
+        "completed": set(),
+        "cancelled": set(),
+    }
     sponsor = f.sponsor(database)
     outcomes, expected = {}, {}
     for target in CAMPAIGN_STATUSES:
         campaign_id = _campaign_in_status(database, sponsor, current)
         before = f.snapshot(database, ("campaigns", "ad_requests", "audit_log"))
         try:
-            f.write(database, lambda s: campaigns.set_status(s, actor=sponsor, campaign_id=campaign_id,
-                                                             status=target))
+            f.write(database, lambda s: campaigns.set_status(s, actor=sponsor, campaign_id=campaign_id, status=target))
         except Conflict as error:
             assert error.message == f"A {current} campaign cannot become {target}."
             assert f.snapshot(database, ("campaigns", "ad_requests", "audit_log")) == before
@@ -134,14 +203,25 @@ def test_ending_a_campaign_withdraws_its_open_requests_and_keeps_accepted_ones(d
     open_asked = f.ask(database, b, campaign_id)
     accepted = f.request(database, sponsor, campaign_id, c)
     f.write(database, lambda s: ad_requests.accept(s, actor=c, ad_request_id=accepted))
-    f.write(database, lambda s: campaigns.set_status(s, actor=sponsor, campaign_id=campaign_id, status=final,
-                                                     note="Season over"))
-    statuses = f.read(database, lambda s: dict(s.execute(
-        select(AdRequest.id, AdRequest.status).where(AdRequest.campaign_id == campaign_id)).all()))
+    f.write(
+        database,
+        lambda s: campaigns.set_status(s, actor=sponsor, campaign_id=campaign_id, status=final, note="Season over"),
+    )
+    statuses = f.read(
+        database,
+        lambda s: dict(
+            s.execute(select(AdRequest.id, AdRequest.status).where(AdRequest.campaign_id == campaign_id)).all()
+        ),
+    )
     assert statuses == {open_sent: "withdrawn", open_asked: "withdrawn", accepted: "accepted"}
-    events = f.read(database, lambda s: s.execute(
-        select(AdRequestEvent.ad_request_id, AdRequestEvent.action, AdRequestEvent.message)
-        .where(AdRequestEvent.action == "withdrawn")).all())
+    events = f.read(
+        database,
+        lambda s: s.execute(
+            select(AdRequestEvent.ad_request_id, AdRequestEvent.action, AdRequestEvent.message).where(
+                AdRequestEvent.action == "withdrawn"
+            )
+        ).all(),
+    )
     assert sorted(events) == sorted([(open_sent, "withdrawn", "Season over"), (open_asked, "withdrawn", "Season over")])
     assert _campaign(database, campaign_id).committed_cents == 10_000
 
@@ -172,17 +252,28 @@ def test_a_finished_campaign_can_no_longer_be_edited(database, final):
     sponsor = f.sponsor(database)
     campaign_id = _campaign_in_status(database, sponsor, final)
     with pytest.raises(Conflict, match="can no longer be edited"):
-        f.write(database, lambda s: campaigns.update_campaign(
-            s, actor=sponsor, campaign_id=campaign_id, name="X", category="Fitness", start_date=today(),
-            end_date=today(), budget_cents=1))
+        f.write(
+            database,
+            lambda s: campaigns.update_campaign(
+                s,
+                actor=sponsor,
+                campaign_id=campaign_id,
+                name="X",
+                category="Fitness",
+                start_date=today(),
+                end_date=today(),
+                budget_cents=1,
+            ),
+        )
 
 
 def test_an_admin_flags_and_unflags_a_campaign_and_the_sponsor_is_told(database):
     admin = f.admin(database)
     sponsor = f.sponsor(database)
     campaign_id = f.campaign(database, sponsor, name="Too Good To Be True")
-    f.write(database, lambda s: campaigns.flag_campaign(s, actor=admin, campaign_id=campaign_id,
-                                                        reason="Misleading claims"))
+    f.write(
+        database, lambda s: campaigns.flag_campaign(s, actor=admin, campaign_id=campaign_id, reason="Misleading claims")
+    )
     c = _campaign(database, campaign_id)
     assert (c.flagged, c.flag_reason, c.listed) == (True, "Misleading claims", False)
     with pytest.raises(Conflict, match="already flagged"):
@@ -196,9 +287,12 @@ def test_an_admin_flags_and_unflags_a_campaign_and_the_sponsor_is_told(database)
     with pytest.raises(Conflict, match="not flagged"):
         f.write(database, lambda s: campaigns.unflag_campaign(s, actor=admin, campaign_id=campaign_id))
     from core.messaging import notifications
+
     titles = list(f.read(database, lambda s: notifications.list_notifications(s, actor=sponsor))["title"])
-    assert titles[:2] == ["Your campaign “Too Good To Be True” was unflagged",
-                          "Your campaign “Too Good To Be True” was flagged"]
+    assert titles[:2] == [
+        "Your campaign “Too Good To Be True” was unflagged",
+        "Your campaign “Too Good To Be True” was flagged",
+    ]
     with pytest.raises(NotFound):
         f.write(database, lambda s: campaigns.flag_campaign(s, actor=admin, campaign_id=999_999, reason="x"))
 
@@ -216,8 +310,12 @@ def test_the_sponsor_campaign_list_counts_requests_by_status_and_budget_use_in_o
     f.write(database, lambda s: ad_requests.accept(s, actor=people[1], ad_request_id=r[1]))  # 11_000 → completed
     f.write(database, lambda s: ad_requests.mark_completed(s, actor=sponsor, ad_request_id=r[1]))
     f.write(database, lambda s: ad_requests.reject(s, actor=people[2], ad_request_id=r[2]))
-    f.write(database, lambda s: ad_requests.counter_offer(s, actor=people[3], ad_request_id=r[3],
-                                                          payment_cents=20_000, message="More please"))
+    f.write(
+        database,
+        lambda s: ad_requests.counter_offer(
+            s, actor=people[3], ad_request_id=r[3], payment_cents=20_000, message="More please"
+        ),
+    )
     # r[4] stays pending with the influencer; `asked` is pending with the sponsor.
 
     statements, stop = _count_statements(database)
@@ -228,23 +326,44 @@ def test_the_sponsor_campaign_list_counts_requests_by_status_and_budget_use_in_o
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
     assert list(frame["name"]) == ["Empty", "Big"]
     row = frame.set_index("name").loc["Big"]
-    assert {k: int(row[k]) for k in ("pending", "negotiating", "accepted", "rejected", "withdrawn", "completed",
-                                     "awaiting_me", "requests")} == {
-        "pending": 2, "negotiating": 1, "accepted": 1, "rejected": 1, "withdrawn": 0, "completed": 1,
-        "awaiting_me": 2, "requests": 6}
+    assert {
+        k: int(row[k])
+        for k in ("pending", "negotiating", "accepted", "rejected", "withdrawn", "completed", "awaiting_me", "requests")
+    } == {
+        "pending": 2,
+        "negotiating": 1,
+        "accepted": 1,
+        "rejected": 1,
+        "withdrawn": 0,
+        "completed": 1,
+        "awaiting_me": 2,
+        "requests": 6,
+    }
     assert (int(row["budget_cents"]), int(row["committed_cents"]), int(row["remaining_cents"])) == (
-        100_000, 21_000, 79_000)
+        100_000,
+        21_000,
+        79_000,
+    )
     empty_row = frame.set_index("name").loc["Empty"]
     assert (int(empty_row["requests"]), int(empty_row["remaining_cents"]), empty_row["status"]) == (0, 5_000, "draft")
 
     summary = campaigns.sponsor_summary(frame)
-    assert summary == {"campaigns": 2, "active": 1, "budget_cents": 105_000, "committed_cents": 21_000,
-                       "remaining_cents": 84_000, "awaiting_me": 2, "open_requests": 3, "accepted": 2}
+    assert summary == {
+        "campaigns": 2,
+        "active": 1,
+        "budget_cents": 105_000,
+        "committed_cents": 21_000,
+        "remaining_cents": 84_000,
+        "awaiting_me": 2,
+        "open_requests": 3,
+        "accepted": 2,
+    }
     assert campaigns.sponsor_summary(frame.iloc[0:0])["campaigns"] == 0
     only_drafts = f.read(database, lambda s: campaigns.list_sponsor_campaigns(s, actor=sponsor, status="draft"))
     assert list(only_drafts["id"]) == [empty]
-    assert asked in set(f.read(database, lambda s: ad_requests.campaign_requests(
-        s, actor=sponsor, campaign_id=big))["id"])
+    assert asked in set(
+        f.read(database, lambda s: ad_requests.campaign_requests(s, actor=sponsor, campaign_id=big))["id"]
+    )
 
     burn = f.read(database, lambda s: campaigns.budget_burn(s, actor=sponsor))
     assert list(burn["committed_cents"]) == [21_000] and list(burn["cumulative_cents"]) == [21_000]
@@ -272,8 +391,7 @@ def test_the_admin_campaign_list_filters_and_pages_by_id(database):
     assert listed(status="active", flagged=False)[1] == 4
     walked, after = [], None
     while True:
-        frame, total = f.read(database, lambda s: campaigns.list_all_campaigns(s, actor=admin, after_id=after,
-                                                                             limit=2))
+        frame, total = f.read(database, lambda s: campaigns.list_all_campaigns(s, actor=admin, after_id=after, limit=2))
         assert total == 5
         if frame.empty:
             break
@@ -288,9 +406,16 @@ def test_a_sponsor_cannot_touch_another_sponsors_campaign(database):
     campaign_id = f.campaign(database, owner)
     before = f.snapshot(database)
     actions = [
-        lambda s: campaigns.update_campaign(s, actor=intruder, campaign_id=campaign_id, name="Mine now",
-                                            category="Fitness", start_date=today(), end_date=today(),
-                                            budget_cents=1),
+        lambda s: campaigns.update_campaign(
+            s,
+            actor=intruder,
+            campaign_id=campaign_id,
+            name="Mine now",
+            category="Fitness",
+            start_date=today(),
+            end_date=today(),
+            budget_cents=1,
+        ),
         lambda s: campaigns.set_visibility(s, actor=intruder, campaign_id=campaign_id, is_public=False),
         lambda s: campaigns.set_status(s, actor=intruder, campaign_id=campaign_id, status="cancelled"),
         lambda s: campaigns.delete_campaign(s, actor=intruder, campaign_id=campaign_id),

@@ -1,4 +1,5 @@
 """The admin dashboard's chart builders: expected traces for given frames, and no crash on empty ones."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -8,10 +9,27 @@ from core.marketplace import stats
 from core.reporting.charts import admin as charts
 from tests import factories as f
 
-USERS = {"total": 9, "admins": 1, "sponsors": 3, "influencers": 5, "active": 6, "pending_sponsors": 1, "flagged": 1,
-         "deactivated": 1, "logged_in_30d": 4}
-REQUESTS = {"total": 7, "pending": 2, "negotiating": 1, "accepted": 2, "rejected": 1, "withdrawn": 0, "completed": 1,
-            "paid_cents": 12_000}
+USERS = {
+    "total": 9,
+    "admins": 1,
+    "sponsors": 3,
+    "influencers": 5,
+    "active": 6,
+    "pending_sponsors": 1,
+    "flagged": 1,
+    "deactivated": 1,
+    "logged_in_30d": 4,
+}
+REQUESTS = {
+    "total": 7,
+    "pending": 2,
+    "negotiating": 1,
+    "accepted": 2,
+    "rejected": 1,
+    "withdrawn": 0,
+    "completed": 1,
+    "paid_cents": 12_000,
+}
 
 
 def empty(*columns: str) -> pd.DataFrame:
@@ -30,8 +48,12 @@ def vega_values(chart) -> list[dict]:
 
 def test_user_frames_count_each_role_and_standing():
     assert dict(charts.users_by_role_frame(USERS).values.tolist()) == {"sponsor": 3, "influencer": 5, "admin": 1}
-    assert dict(charts.users_by_state_frame(USERS).values.tolist()) == {"active": 6, "pending": 1, "flagged": 1,
-                                                                          "deactivated": 1}
+    assert dict(charts.users_by_state_frame(USERS).values.tolist()) == {
+        "active": 6,
+        "pending": 1,
+        "flagged": 1,
+        "deactivated": 1,
+    }
 
 
 def test_users_by_role_chart_is_one_donut_without_empty_roles():
@@ -56,8 +78,9 @@ def test_requests_by_status_chart_has_every_status_in_lifecycle_order():
 
 
 def test_money_chart_shows_committed_and_paid_per_month_in_dollars():
-    frame = pd.DataFrame({"month": ["2026-09", "2026-10"], "committed_cents": [65_000, 120_050],
-                          "paid_cents": [0, 80_000]})
+    frame = pd.DataFrame(
+        {"month": ["2026-09", "2026-10"], "committed_cents": [65_000, 120_050], "paid_cents": [0, 80_000]}
+    )
     fig = charts.money_by_month_chart(frame)
     assert [t.name for t in fig.data] == ["Committed (accepted)", "Paid (completed)"]
     assert list(fig.data[0].y) == [650.0, 1200.5]
@@ -75,12 +98,21 @@ def test_plotly_charts_of_empty_data_say_there_is_no_data_yet():
 
 
 def test_activity_chart_puts_sign_ups_per_role_and_ad_requests_side_by_side_per_month():
-    signups = pd.DataFrame({"month": ["2026-10", "2026-10", "2026-10", "2026-11"],
-                            "role": ["admin", "sponsor", "influencer", "influencer"], "count": [1, 2, 5, 3]})
+    signups = pd.DataFrame(
+        {
+            "month": ["2026-10", "2026-10", "2026-10", "2026-11"],
+            "role": ["admin", "sponsor", "influencer", "influencer"],
+            "count": [1, 2, 5, 3],
+        }
+    )
     requests = pd.DataFrame({"month": ["2026-11"], "count": [4]})
     frame = charts.activity_frame(signups, requests)
     assert frame[["series", "count"]].values.tolist() == [
-        ["Sign-ups: influencers", 5], ["Sign-ups: sponsors", 2], ["Ad requests", 4], ["Sign-ups: influencers", 3]]
+        ["Sign-ups: influencers", 5],
+        ["Sign-ups: sponsors", 2],
+        ["Ad requests", 4],
+        ["Sign-ups: influencers", 3],
+    ]
     assert [m.strftime("%Y-%m") for m in frame["month"]] == ["2026-10", "2026-10", "2026-11", "2026-11"]
     chart = charts.activity_chart(frame)
     spec = chart.to_dict()
@@ -101,9 +133,11 @@ def test_category_charts_rank_categories_with_budget_in_dollars():
 def test_altair_charts_of_empty_frames_build_empty_specs():
     no_activity = charts.activity_frame(empty("month", "role", "count"), empty("month", "count"))
     assert no_activity.empty and list(no_activity.columns) == ["month", "series", "count"]
-    for chart in (charts.activity_chart(no_activity),
-                  charts.top_categories_chart(empty("category", "campaigns", "budget_cents")),
-                  charts.influencer_categories_chart(empty("category", "influencers"))):
+    for chart in (
+        charts.activity_chart(no_activity),
+        charts.top_categories_chart(empty("category", "campaigns", "budget_cents")),
+        charts.influencer_categories_chart(empty("category", "influencers")),
+    ):
         assert vega_values(chart) == []
 
 
@@ -125,5 +159,6 @@ def test_the_builders_accept_admin_statistics_from_a_fresh_and_a_busy_database(d
         assert charts.activity_chart(activity).to_dict()["mark"]["type"] == "bar"
         charts.top_categories_chart(figures["top_categories"]).to_dict()
         charts.influencer_categories_chart(figures["influencer_categories"]).to_dict()
-        assert set(activity["series"]) == ({"Sign-ups: sponsors", "Sign-ups: influencers", "Ad requests"}
-                                           if populate else set())
+        assert set(activity["series"]) == (
+            {"Sign-ups: sponsors", "Sign-ups: influencers", "Ad requests"} if populate else set()
+        )

@@ -1,5 +1,6 @@
 """Alembic migrations: empty → head on SQLite and PostgreSQL, the models match the migrated schema,
 downgrade to base and back works, and upgrading keeps data."""
+
 from __future__ import annotations
 
 import uuid
@@ -125,16 +126,21 @@ def test_upgrading_revision_by_revision_keeps_data_written_at_the_first_one(empt
         bootstrap.migrate(engine, revisions[0])
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO roles (name, description) VALUES ('influencer', 'Creator')"))
-            conn.execute(text(
-                "INSERT INTO users (username, email, password_hash, role, is_active, approval, flagged, created_at, "
-                "failed_logins, notify_email, notify_gchat, notify_inapp) VALUES ('early', 'early@example.com', "
-                "'x', 'influencer', :t, 'approved', :f, CURRENT_TIMESTAMP, 0, :t, :f, :t)"), {"t": True, "f": False})
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, email, password_hash, role, is_active, approval, flagged, created_at, "
+                    "failed_logins, notify_email, notify_gchat, notify_inapp) VALUES ('early', 'early@example.com', "
+                    "'x', 'influencer', :t, 'approved', :f, CURRENT_TIMESTAMP, 0, :t, :f, :t)"
+                ),
+                {"t": True, "f": False},
+            )
         for revision in revisions[1:]:
             bootstrap.migrate(engine, revision)
         bootstrap.migrate(engine)
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT email FROM users WHERE username = 'early'")).scalar() == \
-                "early@example.com"
+            assert (
+                conn.execute(text("SELECT email FROM users WHERE username = 'early'")).scalar() == "early@example.com"
+            )
     finally:
         engine.dispose()
 

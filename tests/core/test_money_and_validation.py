@@ -1,4 +1,5 @@
 """Money parsing and the input checks, then bad input through the services: an explained error, nothing changed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,19 +15,40 @@ from tests import factories as f
 
 # ---- money -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, cents", [
-    ("12.50", 1250), ("1,500", 150_000), (" 7 ", 700), (3, 300), (Decimal("0.005"), 1), ("0.004", 0),
-    ("19.999", 2000), (2.675, 268), ("1e3", 100_000), ("0", 0),
-])
+
+@pytest.mark.parametrize(
+    "raw, cents",
+    [
+        ("12.50", 1250),
+        ("1,500", 150_000),
+        (" 7 ", 700),
+        (3, 300),
+        (Decimal("0.005"), 1),
+        ("0.004", 0),
+        ("19.999", 2000),
+        (2.675, 268),
+        ("1e3", 100_000),
+        ("0", 0),
+    ],
+)
 def test_amounts_typed_by_users_become_exact_cents(raw, cents):
     assert money.to_cents(raw) == cents
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("", "Amount is required."), (None, "Amount is required."), ("  ", "Amount is required."),
-    ("ten", "must be a number"), ("12.5.1", "must be a number"), ("nan", "must be a number"),
-    ("inf", "must be a number"), ("-1", "cannot be negative"), ("100000000001", "too large"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("", "Amount is required."),
+        (None, "Amount is required."),
+        ("  ", "Amount is required."),
+        ("ten", "must be a number"),
+        ("12.5.1", "must be a number"),
+        ("nan", "must be a number"),
+        ("inf", "must be a number"),
+        ("-1", "cannot be negative"),
+        ("100000000001", "too large"),
+    ],
+)
 def test_bad_amounts_are_refused_with_a_reason(raw, message):
     with pytest.raises(InvalidInput, match=message):
         money.to_cents(raw)
@@ -44,9 +66,16 @@ def test_cents_must_be_a_whole_int(value):
         money.check_cents(value)
 
 
-@pytest.mark.parametrize("cents, text", [
-    (0, "$0.00"), (5, "$0.05"), (123_456_789, "$1,234,567.89"), (-250, "-$2.50"), (None, "—"),
-])
+@pytest.mark.parametrize(
+    "cents, text",
+    [
+        (0, "$0.00"),
+        (5, "$0.05"),
+        (123_456_789, "$1,234,567.89"),
+        (-250, "-$2.50"),
+        (None, "—"),
+    ],
+)
 def test_cents_are_formatted_for_people(cents, text):
     assert money.format_cents(cents) == text
 
@@ -57,6 +86,7 @@ def test_formatting_and_parsing_round_trip():
 
 
 # ---- validation helpers ------------------------------------------------------------------------------------
+
 
 def test_text_is_trimmed_and_length_checked():
     assert validate.text("  hi  ", "Name", max_len=5) == "hi"
@@ -90,10 +120,17 @@ def test_emails_are_normalised():
     assert validate.email("  Name@Example.COM ") == "name@example.com"
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("short1", "at least 8"), ("lettersonly", "one letter and one digit"), ("12345678", "one letter and one digit"),
-    ("a1" * 37, "at most 72 bytes"), ("", "at least 8"), (None, "at least 8"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("short1", "at least 8"),
+        ("lettersonly", "one letter and one digit"),
+        ("12345678", "one letter and one digit"),
+        ("a1" * 37, "at most 72 bytes"),
+        ("", "at least 8"),
+        (None, "at least 8"),
+    ],
+)
 def test_weak_passwords_are_refused(bad, message):
     with pytest.raises(InvalidInput, match=message):
         validate.password(bad)
@@ -107,8 +144,13 @@ def test_urls_numbers_percentages_and_dates():
         with pytest.raises(InvalidInput, match="must be a web address"):
             validate.url(bad, "Link")
     assert validate.whole_number("42", "N") == 42 and validate.whole_number(3.0, "N") == 3
-    for bad, message in ((3.5, "whole number"), ("x", "whole number"), (True, "whole number"), (-1, "less than 0"),
-                         (10**13, "more than")):
+    for bad, message in (
+        (3.5, "whole number"),
+        ("x", "whole number"),
+        (True, "whole number"),
+        (-1, "less than 0"),
+        (10**13, "more than"),
+    ):
         with pytest.raises(InvalidInput, match=message):
             validate.whole_number(bad, "N")
     assert validate.percent("4.567", "Rate") == 4.57
@@ -129,10 +171,18 @@ def test_urls_numbers_percentages_and_dates():
 
 # ---- bad input through the services: a DomainError with a readable message, and nothing changes ----------
 
+
 def _register_influencer(**overrides):
-    fields = {"username": "fresh_one", "email": "fresh@example.com", "password": "Good-pass-1",
-              "display_name": "Fresh", "category": "Fitness", "platform": "instagram", "followers": 10,
-              "engagement_rate": 1.0}
+    fields = {
+        "username": "fresh_one",
+        "email": "fresh@example.com",
+        "password": "Good-pass-1",
+        "display_name": "Fresh",
+        "category": "Fitness",
+        "platform": "instagram",
+        "followers": 10,
+        "engagement_rate": 1.0,
+    }
     fields.update(overrides)
     return lambda s, w: accounts.register_influencer(s, **fields)
 
@@ -144,8 +194,13 @@ def _register_sponsor(**overrides):
 
 
 def _create_campaign(**overrides):
-    fields = {"name": "Launch", "category": "Food", "start_date": today(), "end_date": today() + dt.timedelta(days=3),
-              "budget_cents": 1_000}
+    fields = {
+        "name": "Launch",
+        "category": "Food",
+        "start_date": today(),
+        "end_date": today() + dt.timedelta(days=3),
+        "budget_cents": 1_000,
+    }
     fields.update(overrides)
     return lambda s, w: campaigns.create_campaign(s, actor=w["sponsor"], **fields)
 
@@ -153,59 +208,165 @@ def _create_campaign(**overrides):
 BAD_INPUT = {
     "negative budget": (_create_campaign(budget_cents=-1), InvalidInput, "Budget cannot be negative"),
     "budget in float currency": (_create_campaign(budget_cents=10.5), InvalidInput, "whole number of cents"),
-    "end before start": (_create_campaign(end_date=today() - dt.timedelta(days=1)), InvalidInput,
-                         "End date cannot be before the start date"),
+    "end before start": (
+        _create_campaign(end_date=today() - dt.timedelta(days=1)),
+        InvalidInput,
+        "End date cannot be before the start date",
+    ),
     "empty campaign name": (_create_campaign(name="   "), InvalidInput, "Campaign name is required"),
     "unknown campaign status": (_create_campaign(status="paused"), InvalidInput, "Status must be one of"),
-    "bad status change value": (lambda s, w: campaigns.set_status(s, actor=w["sponsor"], campaign_id=w["campaign"],
-                                                                  status="archived"),
-                                InvalidInput, "Status must be one of"),
-    "budget below committed": (lambda s, w: campaigns.update_campaign(
-        s, actor=w["sponsor"], campaign_id=w["campaign"], name="X", category="Fitness", start_date=today(),
-        end_date=today(), budget_cents=5_000), InvalidInput, "already committed"),
-    "payment above remaining budget": (lambda s, w: ad_requests.send_ad_request(
-        s, actor=w["sponsor"], campaign_id=w["campaign"], influencer_id=w["other"].id, payment_cents=90_001,
-        requirements="Post"), InvalidInput, "more than this campaign has left"),
-    "zero payment": (lambda s, w: ad_requests.send_ad_request(
-        s, actor=w["sponsor"], campaign_id=w["campaign"], influencer_id=w["other"].id, payment_cents=0,
-        requirements="Post"), InvalidInput, "Payment must be more than zero"),
-    "empty requirements": (lambda s, w: ad_requests.send_ad_request(
-        s, actor=w["sponsor"], campaign_id=w["campaign"], influencer_id=w["other"].id, payment_cents=100,
-        requirements=""), InvalidInput, "Requirements is required"),
-    "acting out of turn": (lambda s, w: ad_requests.accept(s, actor=w["sponsor"], ad_request_id=w["offer"]),
-                           Conflict, "influencer's turn"),
-    "countering with the same amount": (lambda s, w: ad_requests.counter_offer(
-        s, actor=w["influencer"], ad_request_id=w["offer"], payment_cents=10_000, message="Same"),
-        InvalidInput, "needs a different amount"),
-    "countering without a message": (lambda s, w: ad_requests.counter_offer(
-        s, actor=w["influencer"], ad_request_id=w["offer"], payment_cents=12_000, message=" "),
-        InvalidInput, "Message is required"),
-    "accepting a closed request": (lambda s, w: ad_requests.accept(s, actor=w["other"], ad_request_id=w["accepted"]),
-                                   Conflict, "already accepted"),
-    "unknown ad request": (lambda s, w: ad_requests.accept(s, actor=w["influencer"], ad_request_id=987_654),
-                           NotFound, "does not exist"),
-    "unknown campaign": (lambda s, w: campaigns.set_visibility(s, actor=w["sponsor"], campaign_id=987_654,
-                                                               is_public=True), NotFound, "does not exist"),
-    "unknown campaign for a request": (lambda s, w: ad_requests.send_ad_request(
-        s, actor=w["sponsor"], campaign_id=987_654, influencer_id=w["other"].id, payment_cents=100,
-        requirements="Post"), NotFound, "does not exist"),
-    "unknown influencer": (lambda s, w: ad_requests.send_ad_request(
-        s, actor=w["sponsor"], campaign_id=w["campaign"], influencer_id=987_654, payment_cents=100,
-        requirements="Post"), NotFound, "does not exist"),
-    "unknown user to flag": (lambda s, w: accounts.flag_user(s, actor=w["admin"], user_id=987_654, reason="x"),
-                             NotFound, "does not exist"),
-    "empty flag reason": (lambda s, w: accounts.flag_user(s, actor=w["admin"], user_id=w["other"].id, reason=""),
-                          InvalidInput, "Reason is required"),
+    "bad status change value": (
+        lambda s, w: campaigns.set_status(s, actor=w["sponsor"], campaign_id=w["campaign"], status="archived"),
+        InvalidInput,
+        "Status must be one of",
+    ),
+    "budget below committed": (
+        lambda s, w: campaigns.update_campaign(
+            s,
+            actor=w["sponsor"],
+            campaign_id=w["campaign"],
+            name="X",
+            category="Fitness",
+            start_date=today(),
+            end_date=today(),
+            budget_cents=5_000,
+        ),
+        InvalidInput,
+        "already committed",
+    ),
+    "payment above remaining budget": (
+        lambda s, w: ad_requests.send_ad_request(
+            s,
+            actor=w["sponsor"],
+            campaign_id=w["campaign"],
+            influencer_id=w["other"].id,
+            payment_cents=90_001,
+            requirements="Post",
+        ),
+        InvalidInput,
+        "more than this campaign has left",
+    ),
+    "zero payment": (
+        lambda s, w: ad_requests.send_ad_request(
+            s,
+            actor=w["sponsor"],
+            campaign_id=w["campaign"],
+            influencer_id=w["other"].id,
+            payment_cents=0,
+            requirements="Post",
+        ),
+        InvalidInput,
+        "Payment must be more than zero",
+    ),
+    "empty requirements": (
+        lambda s, w: ad_requests.send_ad_request(
+            s,
+            actor=w["sponsor"],
+            campaign_id=w["campaign"],
+            influencer_id=w["other"].id,
+            payment_cents=100,
+            requirements="",
+        ),
+        InvalidInput,
+        "Requirements is required",
+    ),
+    "acting out of turn": (
+        lambda s, w: ad_requests.accept(s, actor=w["sponsor"], ad_request_id=w["offer"]),
+        Conflict,
+        "influencer's turn",
+    ),
+    "countering with the same amount": (
+        lambda s, w: ad_requests.counter_offer(
+            s, actor=w["influencer"], ad_request_id=w["offer"], payment_cents=10_000, message="Same"
+        ),
+        InvalidInput,
+        "needs a different amount",
+    ),
+    "countering without a message": (
+        lambda s, w: ad_requests.counter_offer(
+            s, actor=w["influencer"], ad_request_id=w["offer"], payment_cents=12_000, message=" "
+        ),
+        InvalidInput,
+        "Message is required",
+    ),
+    "accepting a closed request": (
+        lambda s, w: ad_requests.accept(s, actor=w["other"], ad_request_id=w["accepted"]),
+        Conflict,
+        "already accepted",
+    ),
+    "unknown ad request": (
+        lambda s, w: ad_requests.accept(s, actor=w["influencer"], ad_request_id=987_654),
+        NotFound,
+        "does not exist",
+    ),
+    "unknown campaign": (
+        lambda s, w: campaigns.set_visibility(s, actor=w["sponsor"], campaign_id=987_654, is_public=True),
+        NotFound,
+        "does not exist",
+    ),
+    "unknown campaign for a request": (
+        lambda s, w: ad_requests.send_ad_request(
+            s,
+            actor=w["sponsor"],
+            campaign_id=987_654,
+            influencer_id=w["other"].id,
+            payment_cents=100,
+            requirements="Post",
+        ),
+        NotFound,
+        "does not exist",
+    ),
+    "unknown influencer": (
+        lambda s, w: ad_requests.send_ad_request(
+            s,
+            actor=w["sponsor"],
+            campaign_id=w["campaign"],
+            influencer_id=987_654,
+            payment_cents=100,
+            requirements="Post",
+        ),
+        NotFound,
+        "does not exist",
+    ),
+    "unknown user to flag": (
+        lambda s, w: accounts.flag_user(s, actor=w["admin"], user_id=987_654, reason="x"),
+        NotFound,
+        "does not exist",
+    ),
+    "empty flag reason": (
+        lambda s, w: accounts.flag_user(s, actor=w["admin"], user_id=w["other"].id, reason=""),
+        InvalidInput,
+        "Reason is required",
+    ),
     "empty display name": (_register_influencer(display_name=""), InvalidInput, "Display name is required"),
     "bad email": (_register_influencer(email="fresh-at-example"), InvalidInput, "valid email address"),
     "weak password": (_register_influencer(password="password"), InvalidInput, "one letter and one digit"),
     "bad username": (_register_influencer(username="a b"), InvalidInput, "Username must be"),
-    "duplicate username": (lambda s, w: accounts.register_influencer(
-        s, username=w["influencer"].username.upper(), email="new@example.com", password="Good-pass-1",
-        display_name="Copy", category="Fitness", platform="instagram", followers=1), Conflict, "username is taken"),
-    "duplicate email": (lambda s, w: accounts.register_sponsor(
-        s, username="brand_new", email=f"  {w['influencer'].username.upper()}@EXAMPLE.com", password="Good-pass-1",
-        name="Copy"), Conflict, "email already exists"),
+    "duplicate username": (
+        lambda s, w: accounts.register_influencer(
+            s,
+            username=w["influencer"].username.upper(),
+            email="new@example.com",
+            password="Good-pass-1",
+            display_name="Copy",
+            category="Fitness",
+            platform="instagram",
+            followers=1,
+        ),
+        Conflict,
+        "username is taken",
+    ),
+    "duplicate email": (
+        lambda s, w: accounts.register_sponsor(
+            s,
+            username="brand_new",
+            email=f"  {w['influencer'].username.upper()}@EXAMPLE.com",
+            password="Good-pass-1",
+            name="Copy",
+        ),
+        Conflict,
+        "email already exists",
+    ),
     "unknown platform": (_register_influencer(platform="myspace"), InvalidInput, "Platform must be one of"),
     "negative followers": (_register_influencer(followers=-5), InvalidInput, "Followers cannot be less than 0"),
     "engagement above 100": (_register_influencer(engagement_rate=140), InvalidInput, "between 0 and 100"),
@@ -213,19 +374,45 @@ BAD_INPUT = {
     "bad sponsor kind": (_register_sponsor(kind="charity"), InvalidInput, "Sponsor type must be one of"),
     "negative sponsor budget": (_register_sponsor(budget_cents=-100), InvalidInput, "Budget cannot be negative"),
     "empty sponsor name": (_register_sponsor(name=""), InvalidInput, "Company or name is required"),
-    "wrong current password": (lambda s, w: accounts.change_password(
-        s, actor=w["influencer"], current_password="Not-it-123", new_password="Brand-new-77"),
-        InvalidInput, "current password is not correct"),
-    "weak new password": (lambda s, w: accounts.change_password(
-        s, actor=w["influencer"], current_password=f.PASSWORD, new_password="short"), InvalidInput, "at least 8"),
-    "bad profile update": (lambda s, w: accounts.update_influencer_profile(
-        s, actor=w["influencer"], display_name="", category="Food", platform="tiktok", followers=1,
-        engagement_rate=1), InvalidInput, "Display name is required"),
-    "empty bulk selection": (lambda s, w: ad_requests.bulk_reject(s, actor=w["influencer"], ad_request_ids=[]),
-                             InvalidInput, "at least one"),
-    "editing someone else's offer": (lambda s, w: ad_requests.edit_ad_request(
-        s, actor=w["influencer"], ad_request_id=w["offer"], requirements="Mine", payment_cents=1),
-        PermissionDenied, "Only the side that sent"),
+    "wrong current password": (
+        lambda s, w: accounts.change_password(
+            s, actor=w["influencer"], current_password="Not-it-123", new_password="Brand-new-77"
+        ),
+        InvalidInput,
+        "current password is not correct",
+    ),
+    "weak new password": (
+        lambda s, w: accounts.change_password(
+            s, actor=w["influencer"], current_password=f.PASSWORD, new_password="short"
+        ),
+        InvalidInput,
+        "at least 8",
+    ),
+    "bad profile update": (
+        lambda s, w: accounts.update_influencer_profile(
+            s,
+            actor=w["influencer"],
+            display_name="",
+            category="Food",
+            platform="tiktok",
+            followers=1,
+            engagement_rate=1,
+        ),
+        InvalidInput,
+        "Display name is required",
+    ),
+    "empty bulk selection": (
+        lambda s, w: ad_requests.bulk_reject(s, actor=w["influencer"], ad_request_ids=[]),
+        InvalidInput,
+        "at least one",
+    ),
+    "editing someone else's offer": (
+        lambda s, w: ad_requests.edit_ad_request(
+            s, actor=w["influencer"], ad_request_id=w["offer"], requirements="Mine", payment_cents=1
+        ),
+        PermissionDenied,
+        "Only the side that sent",
+    ),
 }
 
 
@@ -238,10 +425,19 @@ def world(database):
     accepted = f.request(database, sponsor, f.campaign(database, sponsor), other, payment_cents=10_000)
     f.write(database, lambda s: ad_requests.accept(s, actor=other, ad_request_id=accepted))
     taken = f.request(database, sponsor, campaign_id, f.influencer(database), payment_cents=10_000)
-    f.write(database, lambda s: ad_requests.accept(s, actor=f.actor(database, _influencer_of(database, taken)),
-                                                   ad_request_id=taken))
-    return {"admin": admin, "sponsor": sponsor, "influencer": influencer, "other": other, "campaign": campaign_id,
-            "offer": offer, "accepted": accepted}
+    f.write(
+        database,
+        lambda s: ad_requests.accept(s, actor=f.actor(database, _influencer_of(database, taken)), ad_request_id=taken),
+    )
+    return {
+        "admin": admin,
+        "sponsor": sponsor,
+        "influencer": influencer,
+        "other": other,
+        "campaign": campaign_id,
+        "offer": offer,
+        "accepted": accepted,
+    }
 
 
 def _influencer_of(db, request_id):

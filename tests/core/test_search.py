@@ -1,4 +1,5 @@
 """Search: influencer and campaign filters, every sort walked page by page, and who may see what."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,13 +15,21 @@ from tests import factories as f
 
 # A crowd with many ties in every sort key, so keyset pagination has to break ties correctly.
 CROWD = [
-    {"display_name": f"Creator {i:02d}", "category": ("Fitness", "Food", "Travel")[i % 3],
-     "niche": ("yoga", "vegan", "hiking", "running")[i % 4],
-     "platform": ("instagram", "youtube", "tiktok")[i % 3 if i % 5 else 1],
-     "followers": (1_000, 25_000, 25_000, 400_000, 2_000_000)[i % 5],
-     "engagement_rate": (0.5, 3.3, 3.3, 7.1, 12.0)[(i * 7) % 5],
-     "bio": ("Plant based recipes from Lisbon" if i % 6 == 0 else
-             "Mountain trails and hiking gear reviews" if i % 6 == 1 else "Daily workouts")}
+    {
+        "display_name": f"Creator {i:02d}",
+        "category": ("Fitness", "Food", "Travel")[i % 3],
+        "niche": ("yoga", "vegan", "hiking", "running")[i % 4],
+        "platform": ("instagram", "youtube", "tiktok")[i % 3 if i % 5 else 1],
+        "followers": (1_000, 25_000, 25_000, 400_000, 2_000_000)[i % 5],
+        "engagement_rate": (0.5, 3.3, 3.3, 7.1, 12.0)[(i * 7) % 5],
+        "bio": (
+            "Plant based recipes from Lisbon"
+            if i % 6 == 0
+            else "Mountain trails and hiking gear reviews"
+            if i % 6 == 1
+            else "Daily workouts"
+        ),
+    }
     for i in range(41)
 ]
 
@@ -51,9 +60,14 @@ def crowd(database):
     """41 listed influencers plus three that must never show up for sponsors."""
     admin = f.admin(database)
     ids = f.influencers(database, CROWD)
-    hidden = f.influencers(database, [{"display_name": "Hidden Private", "is_public": False, "bio": "Daily workouts"},
-                                      {"display_name": "Hidden Flagged", "bio": "Daily workouts"},
-                                      {"display_name": "Hidden Gone", "bio": "Daily workouts"}])
+    hidden = f.influencers(
+        database,
+        [
+            {"display_name": "Hidden Private", "is_public": False, "bio": "Daily workouts"},
+            {"display_name": "Hidden Flagged", "bio": "Daily workouts"},
+            {"display_name": "Hidden Gone", "bio": "Daily workouts"},
+        ],
+    )
     f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=hidden[1], reason="Spam"))
     f.write(database, lambda s: accounts.deactivate_user(s, actor=admin, user_id=hidden[2], reason="Left"))
     return ids, hidden
@@ -68,14 +82,16 @@ INFLUENCER_FILTERS = {
     "category": ({"category": "Food"}, lambda p: p.category == "Food"),
     "niche": ({"niche": "hiking"}, lambda p: p.niche == "hiking"),
     "platform": ({"platform": "youtube"}, lambda p: p.platform == "youtube"),
-    "followers range": ({"min_followers": 25_000, "max_followers": 400_000},
-                        lambda p: 25_000 <= p.followers <= 400_000),
+    "followers range": (
+        {"min_followers": 25_000, "max_followers": 400_000},
+        lambda p: 25_000 <= p.followers <= 400_000,
+    ),
     "reach range": ({"min_reach": 3_000, "max_reach": 100_000}, lambda p: 3_000 <= p.reach <= 100_000),
     "engagement": ({"min_engagement": 7.1}, lambda p: p.engagement_rate >= 7.1),
-    "everything at once": ({"text": "daily", "category": "Fitness", "platform": "instagram", "min_followers": 1_000,
-                            "min_engagement": 1},
-                           lambda p: "Daily" in p.bio and p.category == "Fitness" and p.platform == "instagram"
-                           and p.engagement_rate >= 1),
+    "everything at once": (
+        {"text": "daily", "category": "Fitness", "platform": "instagram", "min_followers": 1_000, "min_engagement": 1},
+        lambda p: "Daily" in p.bio and p.category == "Fitness" and p.platform == "instagram" and p.engagement_rate >= 1,
+    ),
     "nothing matches": ({"text": "zzzyzzx"}, lambda p: False),
 }
 
@@ -99,10 +115,17 @@ def test_walking_every_influencer_page_returns_each_match_once_in_sort_order(dat
     key = SORT_KEYS[sort]
     listed = [p for p in _profiles(database) if p.user_id in set(crowd[0])]
     for filters, keep in ({}, lambda p: True), ({"category": "Travel"}, lambda p: p.category == "Travel"):
-        expected = [p.user_id for p in sorted((p for p in listed if keep(p)),
-                                              key=lambda p: (getattr(p, key), p.user_id), reverse=True)]
-        ids, totals = _walk(lambda cursor, limit: f.read(database, lambda s: search.search_influencers(
-            s, actor=sponsor, sort=sort, cursor=cursor, limit=limit, **filters)), limit=4)
+        expected = [
+            p.user_id
+            for p in sorted((p for p in listed if keep(p)), key=lambda p: (getattr(p, key), p.user_id), reverse=True)
+        ]
+        ids, totals = _walk(
+            lambda cursor, limit: f.read(
+                database,
+                lambda s: search.search_influencers(s, actor=sponsor, sort=sort, cursor=cursor, limit=limit, **filters),
+            ),
+            limit=4,
+        )
         assert len(ids) == len(set(ids)), "a row appeared twice"
         assert ids == expected
         assert set(totals) == {len(expected)}
@@ -113,25 +136,42 @@ def test_walking_every_influencer_page_returns_each_match_once_in_sort_order(dat
 def test_only_admins_see_unlisted_influencers_and_only_when_they_ask(database, crowd):
     admin, sponsor = f.admin(database), f.sponsor(database)
     listed, hidden = crowd
-    seen = {int(i) for i in f.read(database, lambda s: search.search_influencers(
-        s, actor=sponsor, text="daily", include_unlisted=True, limit=200)).rows["user_id"]}
+    seen = {
+        int(i)
+        for i in f.read(
+            database,
+            lambda s: search.search_influencers(s, actor=sponsor, text="daily", include_unlisted=True, limit=200),
+        ).rows["user_id"]
+    }
     assert seen and seen <= set(listed) and not seen & set(hidden)
-    admin_default = {int(i) for i in f.read(database, lambda s: search.search_influencers(
-        s, actor=admin, text="daily", limit=200)).rows["user_id"]}
+    admin_default = {
+        int(i)
+        for i in f.read(database, lambda s: search.search_influencers(s, actor=admin, text="daily", limit=200)).rows[
+            "user_id"
+        ]
+    }
     assert not admin_default & set(hidden)
-    admin_all = {int(i) for i in f.read(database, lambda s: search.search_influencers(
-        s, actor=admin, text="hidden", include_unlisted=True, limit=200)).rows["user_id"]}
+    admin_all = {
+        int(i)
+        for i in f.read(
+            database,
+            lambda s: search.search_influencers(s, actor=admin, text="hidden", include_unlisted=True, limit=200),
+        ).rows["user_id"]
+    }
     assert admin_all == set(hidden)
 
 
-@pytest.mark.parametrize("filters, message", [
-    ({"sort": "random"}, "Sort must be one of"),
-    ({"cursor": "garbage"}, "page link is no longer valid"),
-    ({"min_followers": 10, "max_followers": 5}, "Minimum followers cannot be more than maximum followers"),
-    ({"min_reach": -1}, "Minimum reach cannot be less than 0"),
-    ({"platform": "myspace"}, "Platform must be one of"),
-    ({"min_engagement": 101}, "between 0 and 100"),
-])
+@pytest.mark.parametrize(
+    "filters, message",
+    [
+        ({"sort": "random"}, "Sort must be one of"),
+        ({"cursor": "garbage"}, "page link is no longer valid"),
+        ({"min_followers": 10, "max_followers": 5}, "Minimum followers cannot be more than maximum followers"),
+        ({"min_reach": -1}, "Minimum reach cannot be less than 0"),
+        ({"platform": "myspace"}, "Platform must be one of"),
+        ({"min_engagement": 101}, "between 0 and 100"),
+    ],
+)
 def test_bad_influencer_search_input_is_explained(database, filters, message):
     sponsor = f.sponsor(database)
     with pytest.raises(InvalidInput, match=message):
@@ -140,6 +180,7 @@ def test_bad_influencer_search_input_is_explained(database, filters, message):
 
 # ---- campaigns ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def market(database):
     """Two sponsors' campaigns: some searchable, some that must never appear for influencers."""
@@ -147,21 +188,66 @@ def market(database):
     acme, shady, gone = f.sponsor(database, name="Acme"), f.sponsor(database, name="Shady"), f.sponsor(database)
     d = today()
     shown = {
-        "yoga": f.campaign(database, acme, name="Yoga mats launch", category="Fitness", niche="yoga",
-                           budget_cents=50_000, start=d - dt.timedelta(days=5), end=d + dt.timedelta(days=10),
-                           description="Eco friendly mats"),
-        "vegan": f.campaign(database, acme, name="Vegan snacks", category="Food", niche="vegan",
-                            budget_cents=200_000, start=d + dt.timedelta(days=3), end=d + dt.timedelta(days=40)),
-        "hiking": f.campaign(database, acme, name="Trail boots", category="Travel", niche="hiking",
-                             budget_cents=120_000, start=d, end=d + dt.timedelta(days=90),
-                             description="Waterproof boots for mountain trails"),
-        "last day": f.campaign(database, acme, name="Last call", category="Fitness", niche="running",
-                               budget_cents=10_000, start=d - dt.timedelta(days=30), end=d),
+        "yoga": f.campaign(
+            database,
+            acme,
+            name="Yoga mats launch",
+            category="Fitness",
+            niche="yoga",
+            budget_cents=50_000,
+            start=d - dt.timedelta(days=5),
+            end=d + dt.timedelta(days=10),
+            description="Eco friendly mats",
+        ),
+        "vegan": f.campaign(
+            database,
+            acme,
+            name="Vegan snacks",
+            category="Food",
+            niche="vegan",
+            budget_cents=200_000,
+            start=d + dt.timedelta(days=3),
+            end=d + dt.timedelta(days=40),
+        ),
+        "hiking": f.campaign(
+            database,
+            acme,
+            name="Trail boots",
+            category="Travel",
+            niche="hiking",
+            budget_cents=120_000,
+            start=d,
+            end=d + dt.timedelta(days=90),
+            description="Waterproof boots for mountain trails",
+        ),
+        "last day": f.campaign(
+            database,
+            acme,
+            name="Last call",
+            category="Fitness",
+            niche="running",
+            budget_cents=10_000,
+            start=d - dt.timedelta(days=30),
+            end=d,
+        ),
     }
-    shown.update({f"filler {i}": f.campaign(database, acme, name=f"Filler {i}", category="Misc", niche="misc",
-                                            budget_cents=1_000 * (i + 1)) for i in range(5)})
-    ended = f.campaign(database, acme, name="Old yoga retreat", category="Fitness", niche="yoga",
-                       start=d - dt.timedelta(days=30), end=d - dt.timedelta(days=1))
+    shown.update(
+        {
+            f"filler {i}": f.campaign(
+                database, acme, name=f"Filler {i}", category="Misc", niche="misc", budget_cents=1_000 * (i + 1)
+            )
+            for i in range(5)
+        }
+    )
+    ended = f.campaign(
+        database,
+        acme,
+        name="Old yoga retreat",
+        category="Fitness",
+        niche="yoga",
+        start=d - dt.timedelta(days=30),
+        end=d - dt.timedelta(days=1),
+    )
     hidden = {
         "private": f.campaign(database, acme, name="Secret yoga", is_public=False),
         "draft": f.campaign(database, acme, name="Draft yoga", status="draft"),
@@ -173,8 +259,9 @@ def market(database):
     f.write(database, lambda s: campaigns.flag_campaign(s, actor=admin, campaign_id=hidden["flagged"], reason="x"))
     f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=shady.id, reason="Scam"))
     f.write(database, lambda s: accounts.deactivate_user(s, actor=admin, user_id=gone.id, reason="Left"))
-    f.write(database, lambda s: campaigns.set_status(s, actor=acme, campaign_id=hidden["cancelled"],
-                                                     status="cancelled"))
+    f.write(
+        database, lambda s: campaigns.set_status(s, actor=acme, campaign_id=hidden["cancelled"], status="cancelled")
+    )
     return shown, ended, hidden, acme
 
 
@@ -195,8 +282,10 @@ def test_campaign_search_filters_match_exactly_the_right_campaigns(database, mar
         "category": ({"category": "Food"}, {shown["vegan"]}),
         "niche": ({"niche": "hiking"}, {shown["hiking"]}),
         "budget range": ({"min_budget_cents": 50_000, "max_budget_cents": 120_000}, {shown["yoga"], shown["hiking"]}),
-        "active on a day": ({"active_on": d + dt.timedelta(days=20)}, {shown["vegan"], shown["hiking"]}
-                            | {v for k, v in shown.items() if k.startswith("filler")}),
+        "active on a day": (
+            {"active_on": d + dt.timedelta(days=20)},
+            {shown["vegan"], shown["hiking"]} | {v for k, v in shown.items() if k.startswith("filler")},
+        ),
         "starts after": ({"starts_after": d + dt.timedelta(days=1)}, {shown["vegan"]}),
         "ends before": ({"ends_before": d + dt.timedelta(days=10)}, {shown["yoga"], shown["last day"]}),
         "ended ones when asked": ({"text": "yoga", "include_ended": True}, {shown["yoga"], ended}),
@@ -208,8 +297,12 @@ def test_campaign_search_filters_match_exactly_the_right_campaigns(database, mar
 def test_walking_every_campaign_page_returns_each_once_newest_first(database, market):
     shown, _, _, _ = market
     influencer = f.influencer(database)
-    ids, totals = _walk(lambda cursor, limit: f.read(database, lambda s: search.search_campaigns(
-        s, actor=influencer, cursor=cursor, limit=limit)), limit=2)
+    ids, totals = _walk(
+        lambda cursor, limit: f.read(
+            database, lambda s: search.search_campaigns(s, actor=influencer, cursor=cursor, limit=limit)
+        ),
+        limit=2,
+    )
     assert ids == sorted(shown.values(), reverse=True)
     assert set(totals) == {len(shown)}
 
@@ -232,13 +325,16 @@ def test_campaign_search_marks_campaigns_the_influencer_already_asked_to_join(da
     assert {campaign_id for campaign_id, asked in flags.items() if asked} == {shown["yoga"]}
 
 
-@pytest.mark.parametrize("filters, message", [
-    ({"min_budget_cents": 10, "max_budget_cents": 5}, "Minimum budget cannot be more than maximum budget"),
-    ({"cursor": "x|y"}, "page link is no longer valid"),
-    ({"active_on": "not a date"}, "must be a date"),
-    ({"min_budget_cents": "lots"}, "Minimum budget must be a whole number"),
-    ({"max_budget_cents": -5}, "Maximum budget cannot be less than 0"),
-])
+@pytest.mark.parametrize(
+    "filters, message",
+    [
+        ({"min_budget_cents": 10, "max_budget_cents": 5}, "Minimum budget cannot be more than maximum budget"),
+        ({"cursor": "x|y"}, "page link is no longer valid"),
+        ({"active_on": "not a date"}, "must be a date"),
+        ({"min_budget_cents": "lots"}, "Minimum budget must be a whole number"),
+        ({"max_budget_cents": -5}, "Maximum budget cannot be less than 0"),
+    ],
+)
 def test_bad_campaign_search_input_is_explained(database, filters, message):
     influencer = f.influencer(database)
     with pytest.raises(InvalidInput, match=message):
@@ -254,6 +350,7 @@ def test_search_sides_are_role_bound(database):
 
 
 # ---- opening one campaign ----------------------------------------------------------------------------------
+
 
 def test_a_private_campaign_opens_only_for_its_sponsor_admins_and_influencers_holding_a_request(database):
     admin, sponsor, other_sponsor = f.admin(database), f.sponsor(database), f.sponsor(database)

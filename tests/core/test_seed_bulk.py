@@ -1,4 +1,5 @@
 """The bulk generator, at a small scale: the rows it writes keep every invariant the services keep."""
+
 from __future__ import annotations
 
 import subprocess
@@ -36,9 +37,13 @@ def test_bulk_seeding_inserts_the_requested_numbers_of_rows(seeded):
 def test_committed_money_is_the_sum_of_accepted_and_completed_payments_within_budget(seeded):
     db, _ = seeded
     with db.ReadSession.begin() as s:
-        sums = dict(s.execute(select(AdRequest.campaign_id, func.sum(AdRequest.payment_cents))
-                              .where(AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES))
-                              .group_by(AdRequest.campaign_id)).all())
+        sums = dict(
+            s.execute(
+                select(AdRequest.campaign_id, func.sum(AdRequest.payment_cents))
+                .where(AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES))
+                .group_by(AdRequest.campaign_id)
+            ).all()
+        )
         rows = s.execute(select(Campaign.id, Campaign.committed_cents, Campaign.budget_cents)).all()
     assert sums, "some requests should be accepted or completed"
     for campaign_id, committed, budget in rows:
@@ -49,13 +54,21 @@ def test_committed_money_is_the_sum_of_accepted_and_completed_payments_within_bu
 def test_no_campaign_and_influencer_pair_has_two_live_requests_and_states_are_consistent(seeded):
     db, _ = seeded
     with db.ReadSession.begin() as s:
-        duplicates = s.execute(select(AdRequest.campaign_id, AdRequest.influencer_id)
-                               .where(AdRequest.status.in_(("pending", "negotiating", "accepted")))
-                               .group_by(AdRequest.campaign_id, AdRequest.influencer_id)
-                               .having(func.count() > 1)).all()
-        requests = s.execute(select(AdRequest.status, AdRequest.turn, AdRequest.accepted_at, AdRequest.completed_at,
-                                    Campaign.status.label("campaign_status"))
-                             .join(Campaign, Campaign.id == AdRequest.campaign_id)).all()
+        duplicates = s.execute(
+            select(AdRequest.campaign_id, AdRequest.influencer_id)
+            .where(AdRequest.status.in_(("pending", "negotiating", "accepted")))
+            .group_by(AdRequest.campaign_id, AdRequest.influencer_id)
+            .having(func.count() > 1)
+        ).all()
+        requests = s.execute(
+            select(
+                AdRequest.status,
+                AdRequest.turn,
+                AdRequest.accepted_at,
+                AdRequest.completed_at,
+                Campaign.status.label("campaign_status"),
+            ).join(Campaign, Campaign.id == AdRequest.campaign_id)
+        ).all()
     assert duplicates == []
     for r in requests:
         assert (r.turn is not None) == (r.status in ("pending", "negotiating"))
@@ -69,9 +82,15 @@ def test_no_campaign_and_influencer_pair_has_two_live_requests_and_states_are_co
 def test_reach_score_and_listed_flags_are_what_the_services_would_compute(seeded):
     db, _ = seeded
     with db.ReadSession.begin() as s:
-        profiles = s.execute(select(InfluencerProfile.user_id, InfluencerProfile.followers,
-                                    InfluencerProfile.engagement_rate, InfluencerProfile.reach,
-                                    InfluencerProfile.score)).all()
+        profiles = s.execute(
+            select(
+                InfluencerProfile.user_id,
+                InfluencerProfile.followers,
+                InfluencerProfile.engagement_rate,
+                InfluencerProfile.reach,
+                InfluencerProfile.score,
+            )
+        ).all()
         before = {
             "influencers": dict(s.execute(select(InfluencerProfile.user_id, InfluencerProfile.listed)).all()),
             "campaigns": dict(s.execute(select(Campaign.id, Campaign.listed)).all()),
@@ -84,8 +103,9 @@ def test_reach_score_and_listed_flags_are_what_the_services_would_compute(seeded
             listing.refresh_influencer(s, user_id)
         listing.refresh_campaigns(s)
     with db.ReadSession.begin() as s:
-        assert dict(s.execute(select(InfluencerProfile.user_id, InfluencerProfile.listed)).all()) \
-            == before["influencers"]
+        assert (
+            dict(s.execute(select(InfluencerProfile.user_id, InfluencerProfile.listed)).all()) == before["influencers"]
+        )
         assert dict(s.execute(select(Campaign.id, Campaign.listed)).all()) == before["campaigns"]
     assert any(before["influencers"].values()) and not all(before["influencers"].values())
 
@@ -93,8 +113,9 @@ def test_reach_score_and_listed_flags_are_what_the_services_would_compute(seeded
 def test_one_sponsor_owns_far_more_campaigns_than_any_other(seeded):
     db, summary = seeded
     with db.ReadSession.begin() as s:
-        counts = s.execute(select(Campaign.sponsor_id, func.count()).group_by(Campaign.sponsor_id)
-                           .order_by(func.count().desc())).all()
+        counts = s.execute(
+            select(Campaign.sponsor_id, func.count()).group_by(Campaign.sponsor_id).order_by(func.count().desc())
+        ).all()
     assert counts[0][0] == summary.busiest_sponsor_id
     assert counts[0][1] == summary.busiest_sponsor_campaigns > counts[1][1]
 
@@ -103,8 +124,11 @@ def test_seeded_data_is_searchable_and_new_rows_still_reach_the_full_text_index(
     db, summary = seeded
     with db.ReadSession.begin() as s:
         sponsor = accounts.load_actor(s, summary.busiest_sponsor_id)
-        some = s.execute(select(InfluencerProfile.display_name, InfluencerProfile.niche)
-                         .where(InfluencerProfile.listed.is_(True)).limit(1)).one()
+        some = s.execute(
+            select(InfluencerProfile.display_name, InfluencerProfile.niche)
+            .where(InfluencerProfile.listed.is_(True))
+            .limit(1)
+        ).one()
         found = search.search_influencers(s, actor=sponsor, text=some.display_name.split()[0])
     assert found.total >= 1
     newcomer = f.influencer(db, name="Zebediah Quokkaworth", bio="unmistakable")
@@ -116,8 +140,9 @@ def test_seeded_data_is_searchable_and_new_rows_still_reach_the_full_text_index(
 def test_seeded_users_can_log_in_and_negotiate_through_the_services(seeded):
     db, summary = seeded
     with db.Session.begin() as s:
-        login = accounts.authenticate(s, username=f"brand{summary.busiest_sponsor_id}",
-                                      password=seed_bulk.BULK_PASSWORD)
+        login = accounts.authenticate(
+            s, username=f"brand{summary.busiest_sponsor_id}", password=seed_bulk.BULK_PASSWORD
+        )
     assert login.ok
     sponsor = login.actor
     campaign_id = f.campaign(db, sponsor, budget_cents=1_000_000)
@@ -139,15 +164,35 @@ def test_the_same_seed_generates_the_same_data(sqlite_database, tmp_path):
     for db in (sqlite_database, other):
         seed_bulk.seed_bulk(db, influencers=50, campaigns=20, requests=200, sponsors=4, seed=3)
         with db.ReadSession.begin() as s:
-            rows.append(s.execute(text("SELECT campaign_id, influencer_id, status, payment_cents FROM ad_requests "
-                                       "ORDER BY id")).all())
+            rows.append(
+                s.execute(
+                    text("SELECT campaign_id, influencer_id, status, payment_cents FROM ad_requests ORDER BY id")
+                ).all()
+            )
     other.dispose()
     assert rows[0] == rows[1]
 
 
 def test_the_command_line_migrates_an_empty_database_and_loads_it(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    done = subprocess.run([sys.executable, "-m", "core.demo.seed_bulk", "--influencers", "40", "--campaigns", "10",
-                           "--requests", "100", "--url", url], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core.demo.seed_bulk",
+            "--influencers",
+            "40",
+            "--campaigns",
+            "10",
+            "--requests",
+            "100",
+            "--url",
+            url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "100 ad requests" in done.stdout

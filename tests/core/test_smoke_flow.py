@@ -1,4 +1,5 @@
 """End-to-end use of the core services in one negotiation."""
+
 from core.marketplace import ad_requests, campaigns, search, stats
 from tests import factories as f
 
@@ -9,8 +10,9 @@ def test_a_sponsor_and_an_influencer_can_negotiate_to_an_accepted_deal(database)
     campaign_id = f.campaign(database, sponsor, budget_cents=50_000)
     request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=20_000)
     with database.Session.begin() as s:
-        ad_requests.counter_offer(s, actor=influencer, ad_request_id=request_id, payment_cents=25_000,
-                                  message="I'd need a bit more")
+        ad_requests.counter_offer(
+            s, actor=influencer, ad_request_id=request_id, payment_cents=25_000, message="I'd need a bit more"
+        )
     with database.Session.begin() as s:
         ad_requests.accept(s, actor=sponsor, ad_request_id=request_id)
     with database.ReadSession.begin() as s:

@@ -1,4 +1,5 @@
 """Admin statistics: every figure checked against a small platform built through the real services."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,8 +50,10 @@ def test_admin_statistics_count_users_campaigns_requests_and_money(database):
     accepted = f.request(database, s1, c1, i2, payment_cents=15_000)
     f.write(database, lambda s: ad_requests.accept(s, actor=i2, ad_request_id=accepted))
     negotiating = f.request(database, s1, c1, i3, payment_cents=7_000)
-    f.write(database, lambda s: ad_requests.counter_offer(s, actor=i3, ad_request_id=negotiating,
-                                                          payment_cents=8_000, message="8k?"))
+    f.write(
+        database,
+        lambda s: ad_requests.counter_offer(s, actor=i3, ad_request_id=negotiating, payment_cents=8_000, message="8k?"),
+    )
     pending = f.request(database, s1, c2, i1, payment_cents=5_000)
     rejected = f.request(database, s1, c2, i2, payment_cents=4_000)
     f.write(database, lambda s: ad_requests.reject(s, actor=i2, ad_request_id=rejected))
@@ -71,21 +74,50 @@ def test_admin_statistics_count_users_campaigns_requests_and_money(database):
 
     figures = f.read(database, lambda s: stats.admin_statistics(s, actor=admin))
 
-    assert figures["users"] == {"total": 8, "admins": 1, "sponsors": 3, "influencers": 4, "active": 5,
-                                "pending_sponsors": 1, "flagged": 1, "deactivated": 1, "logged_in_30d": 3}
-    assert figures["campaigns"] == {"total": 6, "public": 5, "private": 1, "flagged": 1, "draft": 1, "active": 3,
-                                    "completed": 1, "cancelled": 1, "budget_cents": 215_000,
-                                    "committed_cents": 35_000}
-    assert figures["ad_requests"] == {"total": 6, "pending": 1, "negotiating": 1, "accepted": 1, "rejected": 1,
-                                      "withdrawn": 1, "completed": 1, "paid_cents": 20_000}
+    assert figures["users"] == {
+        "total": 8,
+        "admins": 1,
+        "sponsors": 3,
+        "influencers": 4,
+        "active": 5,
+        "pending_sponsors": 1,
+        "flagged": 1,
+        "deactivated": 1,
+        "logged_in_30d": 3,
+    }
+    assert figures["campaigns"] == {
+        "total": 6,
+        "public": 5,
+        "private": 1,
+        "flagged": 1,
+        "draft": 1,
+        "active": 3,
+        "completed": 1,
+        "cancelled": 1,
+        "budget_cents": 215_000,
+        "committed_cents": 35_000,
+    }
+    assert figures["ad_requests"] == {
+        "total": 6,
+        "pending": 1,
+        "negotiating": 1,
+        "accepted": 1,
+        "rejected": 1,
+        "withdrawn": 1,
+        "completed": 1,
+        "paid_cents": 20_000,
+    }
     this_month, earlier = now.strftime("%Y-%m"), two_months_ago.strftime("%Y-%m")
 
     def rows(frame):
-        return [tuple(int(v) if not isinstance(v, str) else v for v in row)
-                for row in frame.itertuples(index=False)]
+        return [tuple(int(v) if not isinstance(v, str) else v for v in row) for row in frame.itertuples(index=False)]
 
-    assert rows(figures["signups_by_month"]) == [(earlier, "influencer", 1), (this_month, "admin", 1),
-                                                 (this_month, "influencer", 2), (this_month, "sponsor", 3)]
+    assert rows(figures["signups_by_month"]) == [
+        (earlier, "influencer", 1),
+        (this_month, "admin", 1),
+        (this_month, "influencer", 2),
+        (this_month, "sponsor", 3),
+    ]
     assert rows(figures["ad_requests_by_month"]) == [(earlier, 1), (this_month, 4)]
     assert rows(figures["money_by_month"]) == [(earlier, 15_000, 0), (this_month, 20_000, 20_000)]
     assert rows(figures["top_categories"]) == [("Fitness", 3, 125_000), ("Food", 2, 80_000), ("Travel", 1, 10_000)]

@@ -4,6 +4,7 @@ One server per test session, on a seeded demo database in a temporary data folde
 fresh browser context (no cookies), so each flow logs in through the app's own login form.
 Set E2E_BASE_URL to drive an already running server instead (debugging).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,15 @@ CHROMIUM = Path("/usr/bin/chromium")  # test modules skip themselves when it is 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 PYTHON = Path(sys.executable)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # Streamlit scrolls inside its own container, so a "full page" screenshot is only the viewport: make it tall.
 VIEWPORT = {"width": 1400, "height": 2200}
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -76,16 +84,35 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         return
     data_dir = tmp_path_factory.mktemp("e2e-data")
     env = _server_env(data_dir)
-    seeded = subprocess.run([str(PYTHON), "-m", "core.demo.seed"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=180)
+    seeded = subprocess.run(
+        [str(PYTHON), "-m", "core.demo.seed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
     assert seeded.returncode == 0, f"seeding failed:\n{seeded.stdout}\n{seeded.stderr}"
     port = _free_port()
     log = data_dir / "streamlit.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(PYTHON), "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(PYTHON),
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
@@ -166,6 +193,7 @@ def suffix() -> str:
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
+
 
 def wait_idle(page: Page, settle: float = 0.8) -> None:
     """Wait until the script is not running, and stays so for `settle` seconds (cookie reruns come late)."""

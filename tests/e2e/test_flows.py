@@ -2,6 +2,7 @@
 
 Each flow makes its own names (random suffix) so the flows do not depend on each other or on order.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,9 @@ def form_with(page: Page, text: str):
     return page.get_by_test_id("stForm").filter(has_text=text)
 
 
-def create_campaign(page: Page, name: str, *, budget: str = "6000", category: str = "Tech",
-                    niche: str = "audio gear") -> None:
+def create_campaign(
+    page: Page, name: str, *, budget: str = "6000", category: str = "Tech", niche: str = "audio gear"
+) -> None:
     """As a logged-in sponsor: create a public, active campaign on the Campaigns page."""
     goto(page, "/sponsor-campaigns")
     page.get_by_role("tab", name="New campaign").click()
@@ -32,7 +34,9 @@ def create_campaign(page: Page, name: str, *, budget: str = "6000", category: st
     form.get_by_label("Category", exact=True).fill(category)
     form.get_by_label("Niche (optional)", exact=True).fill(niche)
     form.get_by_label("Budget ($)", exact=True).fill(budget)
-    form.get_by_label("Description", exact=True).fill(f"{name}: honest reviews of our newest product for your audience.")
+    form.get_by_label("Description", exact=True).fill(
+        f"{name}: honest reviews of our newest product for your audience."
+    )
     form.get_by_label("Goals (optional)", exact=True).fill("Reach 50k people and drive sign-ups.")
     form.get_by_role("button", name="Create campaign").click()
     expect(page.get_by_text("Campaign created").first).to_be_visible()

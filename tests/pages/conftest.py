@@ -1,4 +1,5 @@
 """AppTest helpers: point pages at the test database and reset Streamlit caches around each test."""
+
 from __future__ import annotations
 
 from pathlib import Path

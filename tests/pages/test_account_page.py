@@ -1,4 +1,5 @@
 """My account: own profile, reminder channels and password, for the logged-in user only."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """The admin's pages run through AppTest against a real migrated SQLite database."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,13 +38,20 @@ def platform(db):
     other_campaign = f.campaign(db, sponsor, name="Gadget Week", category="Tech", is_public=False)
     request_id = f.request(db, sponsor, campaign_id, yara, payment_cents=50_000)
     with db.Session.begin() as s:
-        ad_requests.counter_offer(s, actor=yara, ad_request_id=request_id, payment_cents=65_000,
-                                  message="I would need a bit more for reels")
+        ad_requests.counter_offer(
+            s, actor=yara, ad_request_id=request_id, payment_cents=65_000, message="I would need a bit more for reels"
+        )
     with db.Session.begin() as s:
         ad_requests.accept(s, actor=sponsor, ad_request_id=request_id, message="Deal, welcome aboard")
     f.request(db, sponsor, other_campaign, tom, payment_cents=20_000)
-    return {"sponsor": sponsor, "pending_id": pending_id, "yara": yara, "tom": tom, "campaign_id": campaign_id,
-            "request_id": request_id}
+    return {
+        "sponsor": sponsor,
+        "pending_id": pending_id,
+        "yara": yara,
+        "tom": tom,
+        "campaign_id": campaign_id,
+        "request_id": request_id,
+    }
 
 
 def open_page(name: str, actor_id: int | None) -> AppTest:
@@ -84,6 +92,7 @@ def audit_actions(db, admin) -> list[str]:
 
 # ---- access ------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ADMIN_PAGES)
 def test_an_admin_page_without_a_logged_in_user_stops_with_a_warning(db, name):
     at = open_page(name, None)
@@ -104,11 +113,15 @@ def test_an_admin_page_refuses_sponsors_and_influencers(db, name, role):
 
 # ---- rendering ---------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, hint", [
-    ("approvals", "No sponsors waiting — all caught up"),
-    ("campaigns", "No campaigns match"),
-    ("audit", "No audit entries yet"),
-])
+
+@pytest.mark.parametrize(
+    "name, hint",
+    [
+        ("approvals", "No sponsors waiting — all caught up"),
+        ("campaigns", "No campaigns match"),
+        ("audit", "No audit entries yet"),
+    ],
+)
 def test_an_admin_page_on_an_empty_platform_shows_what_comes_next(db, admin, name, hint):
     at = open_page(name, admin.id)
     no_crash(at)
@@ -170,6 +183,7 @@ def test_an_admin_page_renders_the_platform_data(db, admin, platform, name):
 
 # ---- approvals -----------------------------------------------------------------------------------------------------
 
+
 def test_approving_a_pending_sponsor_lets_them_in_and_empties_the_queue(db, admin, platform):
     at = open_page("approvals", admin.id)
     button(at, "Approve").click().run()
@@ -198,6 +212,7 @@ def test_rejecting_a_sponsor_with_a_reason_records_the_reason(db, admin, platfor
 
 
 # ---- users ---------------------------------------------------------------------------------------------------------
+
 
 def open_user(admin, user_id: int) -> AppTest:
     at = open_page("users", admin.id)
@@ -262,6 +277,7 @@ def test_the_users_table_searches_and_pages_forward_and_back(db, admin):
 
 # ---- campaigns -----------------------------------------------------------------------------------------------------
 
+
 def open_campaign(admin, campaign_id: int) -> AppTest:
     at = open_page("campaigns", admin.id)
     at.selectbox(key="camp_selected").set_value(campaign_id).run()
@@ -312,6 +328,7 @@ def test_the_all_requests_tab_lists_every_request_and_opens_a_thread(db, admin, 
 
 
 # ---- audit ---------------------------------------------------------------------------------------------------------
+
 
 def test_the_audit_page_lists_the_admins_actions_newest_first_and_filters_them(db, admin, platform):
     at = open_page("approvals", admin.id)

@@ -1,4 +1,5 @@
 """The router: login, registration, per-role navigation and sessions ending when the database says so."""
+
 from __future__ import annotations
 
 import pytest

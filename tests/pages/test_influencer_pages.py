@@ -1,4 +1,5 @@
 """The influencer's pages driven through Streamlit's AppTest against a real SQLite database."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,6 +51,7 @@ def offer(db):
 
 # ---- every page --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", PAGES)
 def test_each_influencer_page_renders_for_an_influencer(db, offer, name):
     at = open_page(name, offer[1])
@@ -74,12 +76,14 @@ def test_a_sponsor_is_refused_on_influencer_pages(db, name):
 
 # ---- inbox -------------------------------------------------------------------------------------------
 
+
 def test_the_inbox_puts_requests_awaiting_me_first_and_shows_the_thread(db, offer):
     sponsor, influencer, _, awaiting_id = offer
     other_campaign = f.campaign(db, sponsor, name="Summer drop")
     with db.Session.begin() as s:
-        asked_id = ad_requests.ask_to_join(s, actor=influencer, campaign_id=other_campaign, payment_cents=20_000,
-                                           message="Pick me")
+        asked_id = ad_requests.ask_to_join(
+            s, actor=influencer, campaign_id=other_campaign, payment_cents=20_000, message="Pick me"
+        )
     at = open_page("inbox", influencer)
     assert at.dataframe[0].value["id"].tolist() == [awaiting_id, asked_id]
     assert at.selectbox(key="inbox_open").value == awaiting_id
@@ -123,8 +127,9 @@ def test_a_counter_offer_from_the_inbox_sets_the_new_amount_and_passes_the_turn(
     assert len(at.chat_message) == 2
 
 
-@pytest.mark.parametrize("amount, message", [("a lot", "must be a number"), ("-20", "cannot be negative"),
-                                             ("0", "must be more than zero")])
+@pytest.mark.parametrize(
+    "amount, message", [("a lot", "must be a number"), ("-20", "cannot be negative"), ("0", "must be more than zero")]
+)
 def test_a_counter_offer_with_an_invalid_amount_shows_an_error_and_changes_nothing(db, offer, amount, message):
     _, influencer, _, request_id = offer
     at = open_page("inbox", influencer)
@@ -157,8 +162,9 @@ def test_my_own_pending_ask_can_be_edited_and_then_withdrawn(db):
     sponsor, influencer = f.sponsor(db), f.influencer(db)
     campaign_id = f.campaign(db, sponsor, name="Open call")
     with db.Session.begin() as s:
-        request_id = ad_requests.ask_to_join(s, actor=influencer, campaign_id=campaign_id, payment_cents=30_000,
-                                             message="Hello")
+        request_id = ad_requests.ask_to_join(
+            s, actor=influencer, campaign_id=campaign_id, payment_cents=30_000, message="Hello"
+        )
     at = open_page("inbox", influencer)
     assert "accept" not in [b.key for b in at.button]  # the sponsor answers my ask, not me
     at.text_input(key=f"edit_amount_{request_id}").input("275")
@@ -179,6 +185,7 @@ def test_an_empty_inbox_says_what_to_do_next(db):
 
 # ---- find campaigns ----------------------------------------------------------------------------------
 
+
 def test_asking_to_join_a_public_campaign_works_and_private_or_flagged_ones_are_not_listed(db):
     sponsor, influencer = f.sponsor(db, name="Acme Ltd"), f.influencer(db)
     public_id = f.campaign(db, sponsor, name="Public yoga week")
@@ -198,7 +205,8 @@ def test_asking_to_join_a_public_campaign_works_and_private_or_flagged_ones_are_
     with db.ReadSession.begin() as s:
         inbox = ad_requests.inbox(s, actor=influencer)
     assert inbox[["campaign_id", "payment_cents", "status", "turn"]].values.tolist() == [
-        [public_id, 125_000, "pending", "sponsor"]]
+        [public_id, 125_000, "pending", "sponsor"]
+    ]
     assert at.button(key="ask").disabled
     assert any("already have a live request" in i.value for i in at.info)
 
@@ -237,6 +245,7 @@ def test_campaign_search_filters_by_category_and_pages_with_next_and_previous(db
 
 # ---- profile -----------------------------------------------------------------------------------------
 
+
 def test_saving_the_profile_persists_it_and_the_preview_notes_a_private_profile(db):
     influencer = f.influencer(db, name="Maya", followers=1_000, engagement_rate=2.0)
     at = open_page("profile", influencer)
@@ -255,8 +264,13 @@ def test_saving_the_profile_persists_it_and_the_preview_notes_a_private_profile(
     assert "250,000" in [m.value for m in at.metric]
 
 
-@pytest.mark.parametrize("key, value, message", [("pf_followers", -5, "Followers cannot be less than 0"),
-                                                 ("pf_engagement", 120.0, "Engagement rate must be between 0 and 100")])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("pf_followers", -5, "Followers cannot be less than 0"),
+        ("pf_engagement", 120.0, "Engagement rate must be between 0 and 100"),
+    ],
+)
 def test_the_profile_refuses_bad_numbers_with_a_message(db, key, value, message):
     influencer = f.influencer(db, followers=1_000, engagement_rate=2.0)
     at = open_page("profile", influencer)
@@ -296,10 +310,14 @@ def test_reminder_channels_are_saved_and_a_non_https_webhook_is_refused(db):
     with db.ReadSession.begin() as s:
         account = accounts.get_own_account(s, actor=influencer)
     assert (account["notify_email"], account["notify_gchat"], account["gchat_webhook_url"]) == (
-        False, True, "https://chat.googleapis.com/v1/spaces/x")
+        False,
+        True,
+        "https://chat.googleapis.com/v1/spaces/x",
+    )
 
 
 # ---- notifications -----------------------------------------------------------------------------------
+
 
 def unread_ids(db, actor) -> list[int]:
     with db.ReadSession.begin() as s:

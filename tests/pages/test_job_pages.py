@@ -1,4 +1,5 @@
 """The job pages (exports panel, sponsor's monthly reports, admin's reports & reminders) through AppTest."""
+
 from __future__ import annotations
 
 import datetime as dt

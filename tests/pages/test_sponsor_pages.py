@@ -1,4 +1,5 @@
 """The sponsor's pages driven through streamlit's AppTest against a real SQLite database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,8 +43,9 @@ def request_row(app_db, request_id: int) -> AdRequest:
         return s.get(AdRequest, request_id)
 
 
-def fill_new_campaign(at: AppTest, *, name="Autumn yoga retreat", category="Fitness", budget="2500.50",
-                      start=None, end=None) -> AppTest:
+def fill_new_campaign(
+    at: AppTest, *, name="Autumn yoga retreat", category="Fitness", budget="2500.50", start=None, end=None
+) -> AppTest:
     at.text_input(key="new-campaign-name").input(name)
     at.text_input(key="new-campaign-category").input(category)
     at.text_input(key="new-campaign-budget").input(budget)
@@ -54,6 +56,7 @@ def fill_new_campaign(at: AppTest, *, name="Autumn yoga retreat", category="Fitn
 
 
 # ---- access ---------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_page_run_without_a_logged_in_user_stops_with_a_warning(app_db, page):
@@ -79,6 +82,7 @@ def test_a_sponsor_whose_account_was_flagged_is_treated_as_logged_out(app_db):
 
 
 # ---- dashboard --------------------------------------------------------------------------------------------
+
 
 def test_dashboard_without_campaigns_says_to_create_one(app_db):
     at = open_page("dashboard", f.sponsor(app_db).id)
@@ -110,23 +114,28 @@ def test_dashboard_shows_kpis_budget_progress_and_the_burn_for_a_sponsor(app_db)
 
 # ---- campaigns: create, validate, edit, status, delete ------------------------------------------------------
 
+
 def test_sponsor_can_create_a_campaign_from_the_form(app_db):
     sponsor = f.sponsor(app_db)
     at = fill_new_campaign(open_page("campaigns", sponsor.id))
     assert_clean(at)
     rows = campaign_rows(app_db)
     assert [(c.name, c.category, c.budget_cents, c.status, c.sponsor_id) for c in rows] == [
-        ("Autumn yoga retreat", "Fitness", 250_050, "active", sponsor.id)]
+        ("Autumn yoga retreat", "Fitness", 250_050, "active", sponsor.id)
+    ]
     assert at.success[0].value.startswith("Campaign created")
     assert at.selectbox(key=sponsor_views.PICKED_CAMPAIGN).value == rows[0].id
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"end": today() - dt.timedelta(days=3)}, "End date cannot be before the start date."),
-    ({"budget": "-100"}, "Budget cannot be negative."),
-    ({"budget": "lots"}, "Budget must be a number, like 1500 or 1500.50."),
-    ({"name": "   "}, "Campaign name is required."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"end": today() - dt.timedelta(days=3)}, "End date cannot be before the start date."),
+        ({"budget": "-100"}, "Budget cannot be negative."),
+        ({"budget": "lots"}, "Budget must be a number, like 1500 or 1500.50."),
+        ({"name": "   "}, "Campaign name is required."),
+    ],
+)
 def test_bad_campaign_input_shows_an_error_and_saves_nothing(app_db, fields, message):
     at = fill_new_campaign(open_page("campaigns", f.sponsor(app_db).id), **fields)
     assert errors(at) == [message]
@@ -197,12 +206,14 @@ def test_a_campaign_with_requests_cannot_be_deleted_and_the_page_says_why(app_db
 
 # ---- campaigns: negotiation ----------------------------------------------------------------------------------
 
+
 def test_sponsor_can_accept_an_influencers_offer(app_db):
     sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
     campaign_id = f.campaign(app_db, sponsor, budget_cents=100_000)
     with app_db.Session.begin() as s:
-        request_id = ad_requests.ask_to_join(s, actor=influencer, campaign_id=campaign_id, payment_cents=30_000,
-                                             message="Count me in")
+        request_id = ad_requests.ask_to_join(
+            s, actor=influencer, campaign_id=campaign_id, payment_cents=30_000, message="Count me in"
+        )
     at = open_page("campaigns", sponsor.id)
     assert at.selectbox(key=f"request-pick-{campaign_id}").value == request_id
     assert "Count me in" in [t.value for t in at.text]
@@ -218,8 +229,9 @@ def test_sponsor_can_counter_an_influencers_counter_offer(app_db):
     campaign_id = f.campaign(app_db, sponsor, budget_cents=100_000)
     request_id = f.request(app_db, sponsor, campaign_id, influencer, payment_cents=10_000)
     with app_db.Session.begin() as s:
-        ad_requests.counter_offer(s, actor=influencer, ad_request_id=request_id, payment_cents=20_000,
-                                  message="I need more")
+        ad_requests.counter_offer(
+            s, actor=influencer, ad_request_id=request_id, payment_cents=20_000, message="I need more"
+        )
     at = open_page("campaigns", sponsor.id)
     at.text_input(key=f"counter-{request_id}").input("150")
     at.text_area(key=f"respond-message-{request_id}").input("Meet in the middle?")
@@ -234,8 +246,9 @@ def test_a_counter_offer_with_a_bad_amount_shows_an_error_and_changes_nothing(ap
     sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
     campaign_id = f.campaign(app_db, sponsor)
     with app_db.Session.begin() as s:
-        request_id = ad_requests.ask_to_join(s, actor=influencer, campaign_id=campaign_id, payment_cents=30_000,
-                                             message="Hello")
+        request_id = ad_requests.ask_to_join(
+            s, actor=influencer, campaign_id=campaign_id, payment_cents=30_000, message="Hello"
+        )
     at = open_page("campaigns", sponsor.id)
     at.text_area(key=f"respond-message-{request_id}").input("Less?")
     at.button(key=f"counter-submit-{request_id}").click().run()
@@ -261,6 +274,7 @@ def test_sponsor_can_edit_then_withdraw_a_request_nobody_answered(app_db):
 
 # ---- find influencers ------------------------------------------------------------------------------------------
 
+
 def test_sponsor_can_send_an_ad_request_from_search(app_db):
     sponsor = f.sponsor(app_db)
     influencer = f.influencer(app_db, name="Maya Stretch", followers=80_000, engagement_rate=5.0)
@@ -274,8 +288,15 @@ def test_sponsor_can_send_an_ad_request_from_search(app_db):
     at.button(key=f"send-submit-{influencer.id}").click().run()
     assert_clean(at)
     with app_db.ReadSession.begin() as s:
-        rows = s.execute(select(AdRequest.campaign_id, AdRequest.influencer_id, AdRequest.payment_cents,
-                                AdRequest.requirements, AdRequest.status)).all()
+        rows = s.execute(
+            select(
+                AdRequest.campaign_id,
+                AdRequest.influencer_id,
+                AdRequest.payment_cents,
+                AdRequest.requirements,
+                AdRequest.status,
+            )
+        ).all()
     assert [tuple(r) for r in rows] == [(campaign_id, influencer.id, 40_000, "One reel", "pending")]
     assert at.success[0].value == "Ad request sent"
 
@@ -346,14 +367,14 @@ def test_search_filters_narrow_the_results_and_bad_ranges_are_explained(app_db):
 
 # ---- downloads ------------------------------------------------------------------------------------------------
 
+
 def test_downloads_offer_campaigns_and_requests_as_csv(app_db):
     sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
     campaign_id = f.campaign(app_db, sponsor)
     f.request(app_db, sponsor, campaign_id, influencer)
     at = open_page("downloads", sponsor.id)
     assert_clean(at)
-    assert [b.label for b in at.get("download_button")] == ["Download campaigns (CSV)",
-                                                            "Download ad requests (CSV)"]
+    assert [b.label for b in at.get("download_button")] == ["Download campaigns (CSV)", "Download ad requests (CSV)"]
     assert [m.value for m in at.metric] == ["1", "1"]
 
 
@@ -365,15 +386,38 @@ def test_downloads_without_data_say_there_is_nothing_to_download(app_db):
 
 
 def test_the_campaign_csv_neutralises_formulas_and_keeps_exact_amounts(app_db):
-    frame = pd.DataFrame([{
-        "id": 7, "name": '=HYPERLINK("http://evil")', "category": "+Fit", "niche": "@yoga", "status": "active",
-        "is_public": True, "flagged": False, "flag_reason": None, "start_date": dt.date(2026, 1, 1),
-        "end_date": dt.date(2026, 2, 1), "budget_cents": 123_456, "committed_cents": 10, "remaining_cents": 123_446,
-        "pending": 0, "negotiating": 0, "accepted": 0, "rejected": 0, "withdrawn": 0, "completed": 0,
-        "awaiting_me": 0, "requests": 0}])
+    frame = pd.DataFrame(
+        [
+            {
+                "id": 7,
+                "name": '=HYPERLINK("http://evil")',
+                "category": "+Fit",
+                "niche": "@yoga",
+                "status": "active",
+                "is_public": True,
+                "flagged": False,
+                "flag_reason": None,
+                "start_date": dt.date(2026, 1, 1),
+                "end_date": dt.date(2026, 2, 1),
+                "budget_cents": 123_456,
+                "committed_cents": 10,
+                "remaining_cents": 123_446,
+                "pending": 0,
+                "negotiating": 0,
+                "accepted": 0,
+                "rejected": 0,
+                "withdrawn": 0,
+                "completed": 0,
+                "awaiting_me": 0,
+                "requests": 0,
+            }
+        ]
+    )
     text = csvsafe.frame_to_csv_bytes(sponsor_views.campaigns_export(frame)).decode()
     header, row = text.splitlines()
-    assert header.startswith("id,name,category,niche,status,is_public,flagged,start_date,end_date,budget,committed,"
-                             "remaining,")
-    assert row.startswith('7,"\'=HYPERLINK(""http://evil"")",\'+Fit,\'@yoga,active,True,False,2026-01-01,2026-02-01,'
-                          "1234.56,0.10,1234.46,")
+    assert header.startswith(
+        "id,name,category,niche,status,is_public,flagged,start_date,end_date,budget,committed,remaining,"
+    )
+    assert row.startswith(
+        '7,"\'=HYPERLINK(""http://evil"")",\'+Fit,\'@yoga,active,True,False,2026-01-01,2026-02-01,1234.56,0.10,1234.46,'
+    )

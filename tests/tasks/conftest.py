@@ -1,4 +1,5 @@
 """Fixtures for the job tests: a real SMTP server, a closed port, the outbox, and tasks bound to the test database."""
+
 from __future__ import annotations
 
 import email
@@ -107,8 +108,9 @@ def outbox():
             folder = get_settings().outbox_dir
             if not folder.exists():
                 return []
-            return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
-                    for p in sorted(folder.glob("*.eml"))]
+            return [
+                email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))
+            ]
 
     return Outbox()
 

@@ -1,4 +1,5 @@
 """End to end: a real `huey_consumer tasks.huey` process runs an export enqueued by another process."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,12 @@ from tests.tasks.conftest import database_url
 
 CONSUMER = Path(sys.executable).parent / "huey_consumer"
 REDIS_URL = os.environ.get("IESCP_TEST_REDIS_URL")
-BROKERS = ["sqlite", pytest.param("redis", marks=[pytest.mark.redis, pytest.mark.skipif(
-    not REDIS_URL, reason="IESCP_TEST_REDIS_URL is not set")])]
+BROKERS = [
+    "sqlite",
+    pytest.param(
+        "redis", marks=[pytest.mark.redis, pytest.mark.skipif(not REDIS_URL, reason="IESCP_TEST_REDIS_URL is not set")]
+    ),
+]
 
 
 def wait_for_job(db, job_id: int, consumer: subprocess.Popen, log: Path, timeout: float = 60) -> ExportJob:
@@ -53,13 +58,33 @@ def test_a_real_consumer_process_runs_an_enqueued_export(sqlite_database, tmp_pa
     log = tmp_path / "consumer.log"
     with open(log, "wb") as log_file:
         consumer = subprocess.Popen(
-            [str(CONSUMER), "tasks.huey", "--workers", "1", "--worker-type", "thread", "--no-periodic",
-             "--delay", "0.05", "--max-delay", "0.5"],
-            cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+            [
+                str(CONSUMER),
+                "tasks.huey",
+                "--workers",
+                "1",
+                "--worker-type",
+                "thread",
+                "--no-periodic",
+                "--delay",
+                "0.05",
+                "--max-delay",
+                "0.5",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
     try:
         # The page's side: another process commits the job and enqueues it.
-        subprocess.run([sys.executable, "-c", "import sys, tasks; tasks.exports.enqueue_export(int(sys.argv[1]))",
-                        str(job_id)], cwd=PROJECT_ROOT, env=env, check=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "-c", "import sys, tasks; tasks.exports.enqueue_export(int(sys.argv[1]))", str(job_id)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            check=True,
+            timeout=60,
+        )
         job = wait_for_job(db, job_id, consumer, log)
     finally:
         consumer.terminate()

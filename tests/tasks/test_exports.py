@@ -1,4 +1,5 @@
 """CSV exports: only the owner's rows, names included, formula-safe cells, durable job state, owner-only download."""
+
 from __future__ import annotations
 
 import csv
@@ -57,7 +58,8 @@ def test_a_sponsor_exports_only_their_own_requests_with_names(database, two_spon
 
     assert [(r["campaign"], r["sponsor"], r["influencer"], r["payment"], r["status"], r["awaiting"]) for r in rows] == [
         ("Spring Launch", "Acme Outdoor", "Ana Trails", "123.45", "pending", "influencer"),
-        ("Summer Tour", "Acme Outdoor", "Ben Lifts", "200.00", "pending", "influencer")]
+        ("Summer Tour", "Acme Outdoor", "Ben Lifts", "200.00", "pending", "influencer"),
+    ]
     assert "Rival" not in str(rows)
     assert list(rows[0]) == exports.AD_REQUEST_HEADER
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows[0]["created_at"])  # same on every backend
@@ -67,9 +69,12 @@ def test_a_sponsor_exports_only_their_own_requests_with_names(database, two_spon
 def test_a_campaign_export_has_budgets_and_request_counts(database, two_sponsors):
     _, rows = export(database, two_sponsors["acme"], "campaigns")
 
-    assert [(r["campaign"], r["sponsor"], r["budget"], r["remaining"], r["requests"], r["open_requests"]) for r in rows] == [
+    assert [
+        (r["campaign"], r["sponsor"], r["budget"], r["remaining"], r["requests"], r["open_requests"]) for r in rows
+    ] == [
         ("Spring Launch", "Acme Outdoor", "3000.00", "3000.00", "1", "1"),
-        ("Summer Tour", "Acme Outdoor", "1000.00", "1000.00", "1", "1")]
+        ("Summer Tour", "Acme Outdoor", "1000.00", "1000.00", "1", "1"),
+    ]
     assert rows[0]["start_date"] == (today() - dt.timedelta(days=1)).isoformat()
     assert (rows[0]["visibility"], rows[0]["flagged"]) == ("public", "no")
 
@@ -122,18 +127,24 @@ def test_other_sponsors_and_influencers_cannot_touch_an_export(database, two_spo
 
 
 def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(database):
-    sponsor = f.sponsor(database, name="=HYPERLINK(\"http://evil\",\"click\")")
+    sponsor = f.sponsor(database, name='=HYPERLINK("http://evil","click")')
     influencer = f.influencer(database, name="+SUM(A1:A9)")
     campaign = f.campaign(database, sponsor, name="@cmd|' /C calc'!A0", category="-2+3")
     with database.Session.begin() as s:
-        ad_requests.send_ad_request(s, actor=sponsor, campaign_id=campaign, influencer_id=influencer.id,
-                                    payment_cents=5_000, requirements="=1+1 then post")
+        ad_requests.send_ad_request(
+            s,
+            actor=sponsor,
+            campaign_id=campaign,
+            influencer_id=influencer.id,
+            payment_cents=5_000,
+            requirements="=1+1 then post",
+        )
 
     _, requests = export(database, sponsor, "ad_requests")
     _, campaigns = export(database, sponsor, "campaigns")
 
     row = requests[0]
-    assert row["sponsor"] == "'=HYPERLINK(\"http://evil\",\"click\")"
+    assert row["sponsor"] == '\'=HYPERLINK("http://evil","click")'
     assert row["influencer"] == "'+SUM(A1:A9)"
     assert row["campaign"] == "'@cmd|' /C calc'!A0"
     assert row["requirements"] == "'=1+1 then post"
@@ -153,8 +164,9 @@ def test_the_job_records_rows_size_and_duration_and_tells_the_owner(database, tw
     assert done.size_bytes == path.stat().st_size and done.duration_ms is not None and done.duration_ms >= 0
     assert done.started_at is not None and done.finished_at >= done.started_at
     with database.ReadSession.begin() as s:
-        titles = list(s.scalars(select(Notification.title).where(Notification.user_id == acme.id,
-                                                                 Notification.kind == "export")))
+        titles = list(
+            s.scalars(select(Notification.title).where(Notification.user_id == acme.id, Notification.kind == "export"))
+        )
         listed = exports.list_exports(s, actor=acme)
     assert titles == ["Your ad requests export is ready"]
     assert [m["Subject"] for m in outbox.messages] == ["[IESCP] Your ad requests export is ready"]
@@ -174,10 +186,20 @@ def test_a_big_export_is_streamed_in_batches_and_counts_every_row(database, two_
     influencer_ids = [f.influencer(database).id for _ in range(3)]
     total = exports.YIELD_PER * 2 + 7
     with database.Session.begin() as s:  # closed requests don't collide with the one-live-request-per-pair rule
-        s.execute(insert(AdRequest), [
-            {"campaign_id": campaign, "influencer_id": influencer_ids[i % 3], "initiated_by": "sponsor",
-             "payment_cents": 100 + i, "status": "rejected", "requirements": f"job {i}"}
-            for i in range(total)])
+        s.execute(
+            insert(AdRequest),
+            [
+                {
+                    "campaign_id": campaign,
+                    "influencer_id": influencer_ids[i % 3],
+                    "initiated_by": "sponsor",
+                    "payment_cents": 100 + i,
+                    "status": "rejected",
+                    "requirements": f"job {i}",
+                }
+                for i in range(total)
+            ],
+        )
 
     job_id, rows = export(database, acme, "ad_requests", campaign_id=campaign)
 
@@ -212,8 +234,11 @@ def test_lost_jobs_are_requeued_and_interrupted_ones_fail(database, two_sponsors
         stuck = exports.start_export(s, actor=two_sponsors["rival"], kind="campaigns")
         s.execute(update(ExportJob).where(ExportJob.id == lost).values(created_at=now - dt.timedelta(minutes=30)))
         s.execute(update(ExportJob).where(ExportJob.id == fresh).values(created_at=now - dt.timedelta(minutes=1)))
-        s.execute(update(ExportJob).where(ExportJob.id == stuck).values(
-            status="running", created_at=now - dt.timedelta(hours=3), started_at=now - dt.timedelta(hours=3)))
+        s.execute(
+            update(ExportJob)
+            .where(ExportJob.id == stuck)
+            .values(status="running", created_at=now - dt.timedelta(hours=3), started_at=now - dt.timedelta(hours=3))
+        )
 
     requeue = exports.recover_stale_jobs(database, now=now)
 

@@ -1,4 +1,5 @@
 """The queue: SqliteHuey by default, RedisHuey when configured (checked against a real Redis), immediate mode."""
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,16 @@ def test_the_tasks_package_exposes_the_instance_and_registers_every_task():
     names = {name.rsplit(".", 1)[-1] for name in tasks.huey._registry._registry}
 
     assert tasks.huey is tasks.queue.huey
-    assert names == {"run_export", "exports_housekeeping", "daily_reminders", "reminders_catch_up", "sponsor_report",
-                     "monthly_reports", "monthly_reports_catch_up", "reports_for_month"}
+    assert names == {
+        "run_export",
+        "exports_housekeeping",
+        "daily_reminders",
+        "reminders_catch_up",
+        "sponsor_report",
+        "monthly_reports",
+        "monthly_reports_catch_up",
+        "reports_for_month",
+    }
 
 
 @pytest.mark.redis

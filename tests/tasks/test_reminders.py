@@ -1,4 +1,5 @@
 """Daily reminders: who gets one, on which channels, exactly once a day, and what happens when a channel fails."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,11 @@ def deliveries(db, **where) -> list[ReminderDelivery]:
 
 def reminder_notifications(db, user_id: int) -> int:
     with db.ReadSession.begin() as s:
-        return s.scalar(select(func.count()).select_from(Notification)
-                        .where(Notification.user_id == user_id, Notification.kind == "reminder"))
+        return s.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.kind == "reminder")
+        )
 
 
 def set_user(db, user_id: int, **values) -> None:
@@ -68,8 +72,11 @@ def test_everyone_with_requests_awaiting_them_gets_one_reminder_listing_them(dat
     assert reminder_notifications(database, m["ana"].id) == 1
     assert reminder_notifications(database, m["ben"].id) == 0  # nothing awaits Ben
     assert {(d.user_id, d.channel, d.status, d.item_count) for d in deliveries(database)} == {
-        (m["ana"].id, "email", "sent", 2), (m["ana"].id, "inapp", "sent", 2),
-        (m["sponsor"].id, "email", "sent", 1), (m["sponsor"].id, "inapp", "sent", 1)}
+        (m["ana"].id, "email", "sent", 2),
+        (m["ana"].id, "inapp", "sent", 2),
+        (m["sponsor"].id, "email", "sent", 1),
+        (m["sponsor"].id, "inapp", "sent", 1),
+    }
 
 
 def test_running_the_same_day_twice_sends_once_per_channel(database, marketplace, outbox):
@@ -135,8 +142,9 @@ def test_users_get_only_the_channels_they_chose(database, marketplace, outbox, h
 def test_google_chat_webhook_receives_the_reminder_as_json_text(database, marketplace, httpserver):
     m = marketplace
     httpserver.expect_request("/ana-hook", method="POST").respond_with_json({"name": "spaces/x/messages/y"})
-    set_user(database, m["ana"].id, notify_gchat=True, notify_email=False,
-             gchat_webhook_url=httpserver.url_for("/ana-hook"))  # the account page only accepts https://
+    set_user(
+        database, m["ana"].id, notify_gchat=True, notify_email=False, gchat_webhook_url=httpserver.url_for("/ana-hook")
+    )  # the account page only accepts https://
 
     result = reminders.run_daily_reminders(database, now=MORNING)
 
@@ -208,7 +216,8 @@ def test_smtp_down_is_recorded_then_retried_later_and_nothing_is_doubled(databas
     assert again.sent == {} and again.failed == {}
 
     assert sorted(m["To"] for m in smtp_down.messages) == sorted(
-        [f"{ana.username}@example.com", f"{marketplace['sponsor'].username}@example.com"])
+        [f"{ana.username}@example.com", f"{marketplace['sponsor'].username}@example.com"]
+    )
     sent = deliveries(database, user_id=ana.id, channel="email")[0]
     assert (sent.status, sent.attempts, sent.last_error) == ("sent", 2, None)
     assert sent.sent_at == MORNING + dt.timedelta(minutes=15)

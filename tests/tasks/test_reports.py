@@ -1,4 +1,5 @@
 """Monthly reports: the right month, the right numbers, once per sponsor and month, mailed with a PDF."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,16 +47,28 @@ def december(database):
     ana = f.influencer(database, name="Ana Trails", followers=120_000)
     ben = f.influencer(database, name="Ben Lifts", followers=40_000)
     cleo = f.influencer(database, name="Cleo Runs")
-    campaign = f.campaign(database, sponsor, name="Winter Gear", budget_cents=500_000,
-                          start=dt.date(2026, 11, 20), end=dt.date(2027, 2, 28))
+    campaign = f.campaign(
+        database,
+        sponsor,
+        name="Winter Gear",
+        budget_cents=500_000,
+        start=dt.date(2026, 11, 20),
+        end=dt.date(2027, 2, 28),
+    )
     accepted_request(database, sponsor, campaign, ana, 120_000, dt.datetime(2026, 12, 3, 10))
     accepted_request(database, sponsor, campaign, ben, 30_000, dt.datetime(2026, 12, 31, 23, 59, 59))
     rejected = f.request(database, sponsor, campaign, cleo, payment_cents=5_000)
     with database.Session.begin() as s:
         ad_requests.reject(s, actor=cleo, ad_request_id=rejected)
     at(database, rejected, dt.datetime(2026, 12, 10))
-    other = f.campaign(database, sponsor, name="Spring Teaser", budget_cents=100_000,
-                       start=dt.date(2026, 11, 1), end=dt.date(2027, 3, 1))
+    other = f.campaign(
+        database,
+        sponsor,
+        name="Spring Teaser",
+        budget_cents=100_000,
+        start=dt.date(2026, 11, 1),
+        end=dt.date(2027, 3, 1),
+    )
     accepted_request(database, sponsor, other, cleo, 7_000, dt.datetime(2026, 11, 30, 23, 59, 59))  # November
     accepted_request(database, sponsor, other, ana, 9_000, dt.datetime(2027, 1, 1, 0, 0))  # January
     open_one = f.request(database, sponsor, other, ben, payment_cents=11_000)
@@ -158,7 +171,7 @@ def test_report_html_shows_the_numbers_with_user_text_escaped(database):
     assert "<script>alert(1)" not in html and "<img src=x" not in html and "<b>Bold</b>" not in html
     assert "Evil &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
-    assert "$123.45" in html and "<svg" in html and 'counter(pages)' in html
+    assert "$123.45" in html and "<svg" in html and "counter(pages)" in html
 
 
 def test_a_failed_report_email_is_retried_without_generating_the_report_again(database, december, smtp_down):
@@ -183,7 +196,8 @@ def test_a_failed_report_email_is_retried_without_generating_the_report_again(da
 
 
 def test_without_weasyprint_the_html_report_still_goes_out_and_the_log_says_how_to_get_pdf(
-        database, december, outbox, monkeypatch, caplog):
+    database, december, outbox, monkeypatch, caplog
+):
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # what a machine without the library sees: ImportError
     caplog.set_level(logging.WARNING, logger="iescp.reports")
 
@@ -243,5 +257,6 @@ def test_the_on_demand_task_archives_every_sponsors_report(bound_tasks, december
     report_tasks.reports_for_month("2026-12")
 
     assert [(r.sponsor_id, r.month, r.email_status) for r in report_rows(bound_tasks)] == [
-        (december["sponsor"].id, DECEMBER, "sent")]
+        (december["sponsor"].id, DECEMBER, "sent")
+    ]
     assert len(outbox.messages) == 1

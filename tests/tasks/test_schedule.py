@@ -1,4 +1,5 @@
 """Periodic tasks: which are due at fixed datetimes (asked of the Huey instance), and running the due ones."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,9 +15,16 @@ from tasks import reports as report_tasks
 from tasks.queue import huey
 from tests import factories as f
 
-BY_NAME = {wrapper.task_class.__name__: wrapper for wrapper in (
-    reminder_tasks.daily_reminders, reminder_tasks.reminders_catch_up, report_tasks.monthly_reports,
-    report_tasks.monthly_reports_catch_up, export_tasks.exports_housekeeping)}
+BY_NAME = {
+    wrapper.task_class.__name__: wrapper
+    for wrapper in (
+        reminder_tasks.daily_reminders,
+        reminder_tasks.reminders_catch_up,
+        report_tasks.monthly_reports,
+        report_tasks.monthly_reports_catch_up,
+        export_tasks.exports_housekeeping,
+    )
+}
 
 
 def due(when: dt.datetime) -> set[str]:

@@ -29,6 +29,7 @@ SQLite, EXPLAIN ANALYZE on PostgreSQL):
   and pages filtered by the expression while walking the sort index took 60-180 ms. With the
   stored column the same count is ~50x cheaper (see core/platform/fulltext.py and bench/RESULTS.md).
 """
+
 from alembic import op
 
 revision = "0003"
@@ -40,35 +41,52 @@ depends_on = None
 # Frozen copies of core/platform/fulltext.py's PostgreSQL DDL as of this revision.
 _DOCUMENT = {
     "influencer_profiles": "to_tsvector('simple', coalesce(display_name, '') || ' ' || coalesce(category, '') || ' ' "
-                           "|| coalesce(niche, '') || ' ' || coalesce(bio, ''))",
+    "|| coalesce(niche, '') || ' ' || coalesce(bio, ''))",
     "campaigns": "to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(category, '') || ' ' || "
-                 "coalesce(niche, '') || ' ' || coalesce(description, '') || ' ' || coalesce(goals, ''))",
+    "coalesce(niche, '') || ' ' || coalesce(description, '') || ' ' || coalesce(goals, ''))",
 }
-POSTGRES_UPGRADE = [statement for table, document in _DOCUMENT.items() for statement in (
-    f"DROP INDEX IF EXISTS ix_{table}_fulltext",
-    f"ALTER TABLE {table} ADD COLUMN search_document tsvector GENERATED ALWAYS AS ({document}) STORED",
-    f"CREATE INDEX ix_{table}_fulltext ON {table} USING gin (search_document)",
-)]
-POSTGRES_DOWNGRADE = [statement for table, document in _DOCUMENT.items() for statement in (
-    f"DROP INDEX IF EXISTS ix_{table}_fulltext",
-    f"ALTER TABLE {table} DROP COLUMN search_document",
-    f"CREATE INDEX ix_{table}_fulltext ON {table} USING gin (({document}))",
-)]
+POSTGRES_UPGRADE = [
+    statement
+    for table, document in _DOCUMENT.items()
+    for statement in (
+        f"DROP INDEX IF EXISTS ix_{table}_fulltext",
+        f"ALTER TABLE {table} ADD COLUMN search_document tsvector GENERATED ALWAYS AS ({document}) STORED",
+        f"CREATE INDEX ix_{table}_fulltext ON {table} USING gin (search_document)",
+    )
+]
+POSTGRES_DOWNGRADE = [
+    statement
+    for table, document in _DOCUMENT.items()
+    for statement in (
+        f"DROP INDEX IF EXISTS ix_{table}_fulltext",
+        f"ALTER TABLE {table} DROP COLUMN search_document",
+        f"CREATE INDEX ix_{table}_fulltext ON {table} USING gin (({document}))",
+    )
+]
 
 
 def upgrade() -> None:
-    op.create_index("ix_ad_requests_campaign_rollup", "ad_requests",
-                    ["campaign_id", "status", "turn", "accepted_at", "payment_cents"])
+    op.create_index(
+        "ix_ad_requests_campaign_rollup",
+        "ad_requests",
+        ["campaign_id", "status", "turn", "accepted_at", "payment_cents"],
+    )
     op.drop_index("ix_ad_requests_campaign_status", table_name="ad_requests")
     op.create_index("ix_ad_requests_status_accepted", "ad_requests", ["status", "accepted_at", "payment_cents"])
     op.create_index("ix_users_created_role", "users", ["created_at", "role"])
     op.drop_index("ix_users_created_at", table_name="users")
     op.create_index("ix_users_role_standing", "users", ["role", "approval", "is_active", "flagged", "last_login_at"])
     op.drop_index("ix_users_role_approval", table_name="users")
-    op.create_index("ix_campaigns_category_rollup", "campaigns",
-                    ["category", "status", "is_public", "flagged", "budget_cents", "committed_cents"])
-    op.create_index("ix_influencer_listed_category_cover", "influencer_profiles",
-                    ["listed", "category", "score", "user_id", "followers", "reach", "engagement_rate"])
+    op.create_index(
+        "ix_campaigns_category_rollup",
+        "campaigns",
+        ["category", "status", "is_public", "flagged", "budget_cents", "committed_cents"],
+    )
+    op.create_index(
+        "ix_influencer_listed_category_cover",
+        "influencer_profiles",
+        ["listed", "category", "score", "user_id", "followers", "reach", "engagement_rate"],
+    )
     op.drop_index("ix_influencer_listed_category_score", table_name="influencer_profiles")
     if op.get_bind().dialect.name == "postgresql":
         for statement in POSTGRES_UPGRADE:
@@ -79,8 +97,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for statement in POSTGRES_DOWNGRADE:
             op.execute(statement)
-    op.create_index("ix_influencer_listed_category_score", "influencer_profiles",
-                    ["listed", "category", "score", "user_id"])
+    op.create_index(
+        "ix_influencer_listed_category_score", "influencer_profiles", ["listed", "category", "score", "user_id"]
+    )
     op.drop_index("ix_influencer_listed_category_cover", table_name="influencer_profiles")
     op.drop_index("ix_campaigns_category_rollup", table_name="campaigns")
     op.create_index("ix_users_role_approval", "users", ["role", "approval"])

@@ -1,4 +1,5 @@
 """Admin dashboard charts: pure builders from core.marketplace.stats.admin_statistics frames to plotly/altair figures."""
+
 from __future__ import annotations
 
 import altair as alt
@@ -7,34 +8,52 @@ import plotly.graph_objects as go
 
 ROLE_COLORS = {"admin": "#7f7f7f", "sponsor": "#4c78a8", "influencer": "#f58518"}
 STATE_COLORS = {"active": "#54a24b", "pending": "#eeca3b", "flagged": "#e45756", "deactivated": "#9d9d9d"}
-STATUS_COLORS = {"pending": "#eeca3b", "negotiating": "#4c78a8", "accepted": "#54a24b", "rejected": "#e45756",
-                 "withdrawn": "#9d9d9d", "completed": "#2f7d32"}
+STATUS_COLORS = {
+    "pending": "#eeca3b",
+    "negotiating": "#4c78a8",
+    "accepted": "#54a24b",
+    "rejected": "#e45756",
+    "withdrawn": "#9d9d9d",
+    "completed": "#2f7d32",
+}
 REQUEST_STATUSES = tuple(STATUS_COLORS)
-ACTIVITY_COLORS = {"Sign-ups: influencers": ROLE_COLORS["influencer"], "Sign-ups: sponsors": ROLE_COLORS["sponsor"],
-                   "Ad requests": "#72b7b2"}
-USER_STATES = (("active", "active"), ("pending", "pending_sponsors"), ("flagged", "flagged"),
-               ("deactivated", "deactivated"))
+ACTIVITY_COLORS = {
+    "Sign-ups: influencers": ROLE_COLORS["influencer"],
+    "Sign-ups: sponsors": ROLE_COLORS["sponsor"],
+    "Ad requests": "#72b7b2",
+}
+USER_STATES = (
+    ("active", "active"),
+    ("pending", "pending_sponsors"),
+    ("flagged", "flagged"),
+    ("deactivated", "deactivated"),
+)
 EMPTY_TEXT = "No data yet"
 
 
 # ---- frames from the statistics dict (pure pandas) ----------------------------------------------------------
 
+
 def users_by_role_frame(users: dict) -> pd.DataFrame:
     """[role, count] from admin_statistics()['users']."""
-    return pd.DataFrame({"role": ["sponsor", "influencer", "admin"],
-                         "count": [int(users.get(k, 0)) for k in ("sponsors", "influencers", "admins")]})
+    return pd.DataFrame(
+        {
+            "role": ["sponsor", "influencer", "admin"],
+            "count": [int(users.get(k, 0)) for k in ("sponsors", "influencers", "admins")],
+        }
+    )
 
 
 def users_by_state_frame(users: dict) -> pd.DataFrame:
     """[state, count] from admin_statistics()['users'] (a flagged user may also be deactivated)."""
-    return pd.DataFrame({"state": [s for s, _ in USER_STATES],
-                         "count": [int(users.get(k, 0)) for _, k in USER_STATES]})
+    return pd.DataFrame({"state": [s for s, _ in USER_STATES], "count": [int(users.get(k, 0)) for _, k in USER_STATES]})
 
 
 def requests_by_status_frame(ad_requests: dict) -> pd.DataFrame:
     """[status, count] from admin_statistics()['ad_requests']."""
-    return pd.DataFrame({"status": list(REQUEST_STATUSES),
-                         "count": [int(ad_requests.get(s, 0)) for s in REQUEST_STATUSES]})
+    return pd.DataFrame(
+        {"status": list(REQUEST_STATUSES), "count": [int(ad_requests.get(s, 0)) for s in REQUEST_STATUSES]}
+    )
 
 
 def _month_start(months: pd.Series) -> pd.Series:
@@ -46,26 +65,47 @@ def activity_frame(signups: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFram
     parts = []
     signups = signups[signups["role"] != "admin"]
     if not signups.empty:
-        parts.append(pd.DataFrame({"month": _month_start(signups["month"]),
-                                   "series": "Sign-ups: " + signups["role"].astype(str) + "s",
-                                   "count": signups["count"].astype("int64")}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "month": _month_start(signups["month"]),
+                    "series": "Sign-ups: " + signups["role"].astype(str) + "s",
+                    "count": signups["count"].astype("int64"),
+                }
+            )
+        )
     if not requests.empty:
-        parts.append(pd.DataFrame({"month": _month_start(requests["month"]), "series": "Ad requests",
-                                   "count": requests["count"].astype("int64")}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "month": _month_start(requests["month"]),
+                    "series": "Ad requests",
+                    "count": requests["count"].astype("int64"),
+                }
+            )
+        )
     if not parts:
-        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "series": pd.Series(dtype="object"),
-                             "count": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "month": pd.Series(dtype="datetime64[ns]"),
+                "series": pd.Series(dtype="object"),
+                "count": pd.Series(dtype="int64"),
+            }
+        )
     return pd.concat(parts, ignore_index=True).sort_values(["month", "series"], ignore_index=True)
 
 
 # ---- plotly graph_objects ------------------------------------------------------------------------------------
 
+
 def _layout(fig: go.Figure, *, height: int = 300, empty: bool = False, **kwargs) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.15),
-                      **kwargs)
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.15), **kwargs
+    )
     if empty:
-        fig.add_annotation(text=EMPTY_TEXT, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                           font=dict(size=16, color="#888"))
+        fig.add_annotation(
+            text=EMPTY_TEXT, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16, color="#888")
+        )
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
     return fig
@@ -81,9 +121,17 @@ def users_by_role_chart(frame: pd.DataFrame) -> go.Figure:
     data = frame[frame["count"] > 0] if not frame.empty else frame
     if data.empty:
         return _layout(go.Figure(), empty=True)
-    fig = go.Figure(go.Pie(labels=data["role"], values=data["count"], hole=0.55, sort=False,
-                           marker=dict(colors=[ROLE_COLORS.get(r, "#bab0ac") for r in data["role"]]),
-                           textinfo="label+value", hovertemplate="%{label}: %{value}<extra></extra>"))
+    fig = go.Figure(
+        go.Pie(
+            labels=data["role"],
+            values=data["count"],
+            hole=0.55,
+            sort=False,
+            marker=dict(colors=[ROLE_COLORS.get(r, "#bab0ac") for r in data["role"]]),
+            textinfo="label+value",
+            hovertemplate="%{label}: %{value}<extra></extra>",
+        )
+    )
     return _layout(fig, showlegend=False)
 
 
@@ -91,9 +139,16 @@ def users_by_state_chart(frame: pd.DataFrame) -> go.Figure:
     """Bar of users per standing (active, pending, flagged, deactivated); frame is [state, count]."""
     if frame.empty or int(frame["count"].sum()) == 0:
         return _layout(go.Figure(), empty=True)
-    fig = go.Figure(go.Bar(x=frame["state"], y=frame["count"], text=frame["count"], textposition="auto",
-                           marker_color=[STATE_COLORS.get(s, "#bab0ac") for s in frame["state"]],
-                           hovertemplate="%{x}: %{y}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=frame["state"],
+            y=frame["count"],
+            text=frame["count"],
+            textposition="auto",
+            marker_color=[STATE_COLORS.get(s, "#bab0ac") for s in frame["state"]],
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        )
+    )
     return _layout(fig, yaxis=dict(title="users", **_count_axis(frame["count"])))
 
 
@@ -101,9 +156,16 @@ def requests_by_status_chart(frame: pd.DataFrame) -> go.Figure:
     """Bar of ad requests per status; frame is [status, count]."""
     if frame.empty or int(frame["count"].sum()) == 0:
         return _layout(go.Figure(), empty=True)
-    fig = go.Figure(go.Bar(x=frame["status"], y=frame["count"], text=frame["count"], textposition="auto",
-                           marker_color=[STATUS_COLORS.get(s, "#bab0ac") for s in frame["status"]],
-                           hovertemplate="%{x}: %{y}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=frame["status"],
+            y=frame["count"],
+            text=frame["count"],
+            textposition="auto",
+            marker_color=[STATUS_COLORS.get(s, "#bab0ac") for s in frame["status"]],
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        )
+    )
     return _layout(fig, yaxis=dict(title="ad requests", **_count_axis(frame["count"])))
 
 
@@ -115,17 +177,30 @@ def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
         return _layout(go.Figure(), empty=True)
     months = _month_start(frame["month"])
-    fig = go.Figure([
-        go.Bar(name="Committed (accepted)", x=months, y=frame["committed_cents"].astype("float64") / 100,
-               marker_color="#4c78a8", hovertemplate="%{x|%b %Y}: $%{y:,.2f}<extra>committed</extra>"),
-        go.Bar(name="Paid (completed)", x=months, y=frame["paid_cents"].astype("float64") / 100,
-               marker_color="#54a24b", hovertemplate="%{x|%b %Y}: $%{y:,.2f}<extra>paid</extra>"),
-    ])
+    fig = go.Figure(
+        [
+            go.Bar(
+                name="Committed (accepted)",
+                x=months,
+                y=frame["committed_cents"].astype("float64") / 100,
+                marker_color="#4c78a8",
+                hovertemplate="%{x|%b %Y}: $%{y:,.2f}<extra>committed</extra>",
+            ),
+            go.Bar(
+                name="Paid (completed)",
+                x=months,
+                y=frame["paid_cents"].astype("float64") / 100,
+                marker_color="#54a24b",
+                hovertemplate="%{x|%b %Y}: $%{y:,.2f}<extra>paid</extra>",
+            ),
+        ]
+    )
     fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     return _layout(fig, barmode="group", yaxis_tickprefix="$", yaxis_tickformat=",.0f")
 
 
 # ---- altair ---------------------------------------------------------------------------------------------------
+
 
 def activity_chart(data: pd.DataFrame) -> alt.Chart:
     """Bars of new sign-ups per role and new ad requests per month, side by side; data is activity_frame()."""
@@ -136,10 +211,17 @@ def activity_chart(data: pd.DataFrame) -> alt.Chart:
             x=alt.X("yearmonth(month):O", title=None),
             xOffset=alt.XOffset("series:N"),
             y=alt.Y("count:Q", title="per month", axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
-                            scale=alt.Scale(domain=list(ACTIVITY_COLORS), range=list(ACTIVITY_COLORS.values()))),
-            tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("series:N", title="Series"),
-                     alt.Tooltip("count:Q", title="Count")],
+            color=alt.Color(
+                "series:N",
+                title=None,
+                legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(domain=list(ACTIVITY_COLORS), range=list(ACTIVITY_COLORS.values())),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("count:Q", title="Count"),
+            ],
         )
     )
 
@@ -156,8 +238,11 @@ def top_categories_chart(frame: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("campaigns:Q", title="campaigns", axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("category:N", sort="-x", title=None),
-            tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("campaigns:Q", title="Campaigns"),
-                     alt.Tooltip("budget:Q", title="Total budget", format="$,.2f")],
+            tooltip=[
+                alt.Tooltip("category:N", title="Category"),
+                alt.Tooltip("campaigns:Q", title="Campaigns"),
+                alt.Tooltip("budget:Q", title="Total budget", format="$,.2f"),
+            ],
         )
     )
 
@@ -170,7 +255,6 @@ def influencer_categories_chart(frame: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("influencers:Q", title="influencers", axis=alt.Axis(tickMinStep=1, format="d")),
             y=alt.Y("category:N", sort="-x", title=None),
-            tooltip=[alt.Tooltip("category:N", title="Category"),
-                     alt.Tooltip("influencers:Q", title="Influencers")],
+            tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("influencers:Q", title="Influencers")],
         )
     )

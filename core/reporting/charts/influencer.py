@@ -1,4 +1,5 @@
 """Influencer charts: plotly graph_objects figures built from the core's read-model DataFrames."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -28,11 +29,20 @@ def earnings_by_month_figure(by_month: pd.DataFrame) -> go.Figure:
     """Bars of accepted and completed payments per month of acceptance, labelled with their amounts."""
     series = monthly_series(by_month)
     figure = go.Figure()
-    figure.add_bar(x=series["month"], y=series["amount"], name="Earned that month", marker_color=EARNED,
-                   text=[f"${value:,.0f}" if value else "" for value in series["amount"]], textposition="outside",
-                   hovertemplate="%{x}: $%{y:,.2f}<extra></extra>")
+    figure.add_bar(
+        x=series["month"],
+        y=series["amount"],
+        name="Earned that month",
+        marker_color=EARNED,
+        text=[f"${value:,.0f}" if value else "" for value in series["amount"]],
+        textposition="outside",
+        hovertemplate="%{x}: $%{y:,.2f}<extra></extra>",
+    )
     figure.update_layout(
-        height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, showlegend=False, bargap=0.35,
+        height=320,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        showlegend=False,
+        bargap=0.35,
         xaxis={"type": "category", "title": None},
         yaxis={"title": "Earned per month", "tickprefix": "$", "rangemode": "tozero"},
     )
