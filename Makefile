@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.dev-installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install db worker app bench clean
+.PHONY: run test lint install install-dev db worker app bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +15,13 @@ $(STAMP): requirements.txt
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
+
+# Test, lint and type-check tools on top of the product's own requirements (make run never needs them).
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.dev-installed-*; touch $(DEV_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 db: install
 	$(BIN)/python -m core.demo.seed
@@ -30,7 +38,7 @@ run: db
 
 ## test: install and run the whole suite (PostgreSQL/Redis parts run when IESCP_TEST_*_URL are set)
 # The browser flows run after the rest, alone, so a loaded machine does not starve the real server.
-test: install
+test: install-dev
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e"
 	$(BIN)/python -m pytest -p no:xdist -m e2e tests/e2e
 
