@@ -51,6 +51,43 @@ def forbidden_imports(folder: Path, forbidden=FORBIDDEN_IN_CORE) -> dict[str, li
     return problems
 
 
+# core/ packages from the bottom up: a package may import the kernel (core/*.py), its own package and the ones
+# listed before it, never one after it. The kernel modules themselves may use only the platform.
+LAYERS = ("platform", "messaging", "marketplace", "reporting", "demo")
+
+
+def layer_of(module: str) -> int | None:
+    """Position of a core module in LAYERS (-1 for the kernel core/*.py), None outside core."""
+    parts = module.split(".")
+    if parts[0] != "core":
+        return None
+    if len(parts) > 2 and parts[1] in LAYERS:
+        return LAYERS.index(parts[1])
+    if len(parts) == 2 and parts[1] in LAYERS:  # "from core import platform"-style package import
+        return LAYERS.index(parts[1])
+    return -1
+
+
+def upward_imports(folder: Path) -> dict[str, list[str]]:
+    """file → the core modules it imports from a higher layer than its own."""
+    problems = {}
+    for path in sorted(folder.rglob("*.py")):
+        relative = path.relative_to(folder.parent)
+        if "migrations" in relative.parts:
+            continue
+        package = ".".join(relative.parent.parts)
+        own = layer_of(".".join(relative.with_suffix("").parts))
+        ceiling = LAYERS.index("platform") if own == -1 else own  # the kernel may lean on the platform only
+        bad = sorted(
+            m
+            for m in imported_modules(path.read_text(encoding="utf-8"), package=package)
+            if (layer := layer_of(m)) is not None and layer > ceiling
+        )
+        if bad:
+            problems[str(relative)] = bad
+    return problems
+
+
 def loose_page_files(pages: Path) -> list[str]:
     """.py files directly in pages/: Streamlit would serve them by URL without the router (and its login)."""
     return sorted(p.name for p in pages.glob("*.py"))
@@ -59,6 +96,30 @@ def loose_page_files(pages: Path) -> list[str]:
 def test_core_never_imports_streamlit_huey_pages_or_tasks():
     assert (ROOT / "core").is_dir()
     assert forbidden_imports(ROOT / "core") == {}
+
+
+def test_no_core_package_imports_a_package_above_it_in_the_layering():
+    assert upward_imports(ROOT / "core") == {}
+
+
+def test_every_core_package_has_a_place_in_the_layering():
+    packages = {p.name for p in (ROOT / "core").iterdir() if (p / "__init__.py").exists()}
+    assert packages == set(LAYERS)
+
+
+def test_the_layering_check_catches_an_upward_import(tmp_path):
+    core = tmp_path / "core"
+    for package in ("platform", "marketplace", "reporting"):
+        (core / package).mkdir(parents=True)
+    (core / "models.py").write_text("from core.platform import timeutil\n")
+    (core / "money.py").write_text("from core.marketplace import accounts\n")
+    (core / "platform" / "db.py").write_text("from core.reporting import exports\n")
+    (core / "marketplace" / "search.py").write_text("from core.platform import db\nfrom core import money\n")
+    (core / "reporting" / "stats.py").write_text("def f():\n    from core.marketplace import search\n")
+    assert upward_imports(core) == {
+        "core/money.py": ["core.marketplace"],
+        "core/platform/db.py": ["core.reporting"],
+    }
 
 
 def test_pages_hold_no_python_file_outside_a_role_folder():
