@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -229,9 +230,107 @@ def test_redis_backed_cache_is_shared_between_processes_and_follows_generations(
     cache.use(replica)
     assert cached_reads.sponsor_dashboard(database, actor=sponsor)["as_of"] == first["as_of"]
     client = redis.Redis.from_url(REDIS_URL)
-    assert client.keys(f"iescp:v{cache.KEY_VERSION}:{cache.database_identity(database)}:dashboard:*")
+    namespace = replica.namespace
+    assert client.keys(f"iescp:{namespace}:v{cache.KEY_VERSION}:{cache.database_identity(database)}:dashboard:*")
     f.campaign(database, sponsor, name="Another")
     assert sorted(_names(cached_reads.sponsor_dashboard(database, actor=sponsor))) == ["Another", "Shared"]
+
+
+DEPLOYMENT = """
+import json, sys
+from core.marketplace import cached_reads
+from core.platform import bootstrap
+from core.platform.config import get_settings
+from core.platform.db import connect
+from tasks.queue import queue_name
+from tests import factories as f
+
+db = connect(get_settings().database_url)
+bootstrap.migrate(db.engine)
+bootstrap.init_database(db)
+sponsor = f.sponsor(db, name=sys.argv[1])
+f.campaign(db, sponsor, name=sys.argv[1] + " Launch")
+influencer = f.influencer(db)
+print(json.dumps({
+    "search": list(cached_reads.search_campaigns(db, actor=influencer).rows["sponsor"]),
+    "dashboard": list(cached_reads.sponsor_dashboard(db, actor=sponsor)["campaigns"]["name"]),
+    "queue": queue_name(),
+}))
+db.dispose()
+"""
+
+
+def _run_deployment(folder: Path, brand: str, **settings: str) -> dict:
+    """One deployment in folder, as its own process: the same relative data paths as every other one."""
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IESCP_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        IESCP_DATA_DIR="data",
+        IESCP_DATABASE_URL="sqlite:///data/iescp.sqlite3",
+        IESCP_REDIS_URL=REDIS_URL,
+        IESCP_HUEY_IMMEDIATE="1",
+        IESCP_BCRYPT_ROUNDS="4",
+        IESCP_ADMIN_PASSWORD="Admin-pass-1",
+        **settings,
+    )
+    (folder / "data").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", DEPLOYMENT, brand], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.redis
+def test_two_deployments_in_two_folders_sharing_one_redis_never_read_each_others_data(tmp_path):
+    if not REDIS_URL:
+        pytest.skip("IESCP_TEST_REDIS_URL is not set")
+    first = _run_deployment(tmp_path / "first", "Alpha")
+    second = _run_deployment(tmp_path / "second", "Beta")
+
+    assert (first["search"], first["dashboard"]) == (["Alpha"], ["Alpha Launch"])
+    assert (second["search"], second["dashboard"]) == (["Beta"], ["Beta Launch"])
+    assert first["queue"] != second["queue"]
+
+
+@pytest.mark.redis
+def test_processes_that_set_the_same_namespace_share_its_queue_and_key_prefix(tmp_path):
+    import redis
+
+    if not REDIS_URL:
+        pytest.skip("IESCP_TEST_REDIS_URL is not set")
+    shared = f"replicas-{uuid.uuid4().hex[:8]}"
+    first = _run_deployment(tmp_path / "first", "Alpha", IESCP_NAMESPACE=shared)
+    second = _run_deployment(tmp_path / "second", "Beta", IESCP_NAMESPACE=shared)
+
+    assert first["queue"] == second["queue"] == shared
+    assert redis.Redis.from_url(REDIS_URL).keys(f"iescp:{shared}:v{cache.KEY_VERSION}:*")
+
+
+def test_the_default_namespace_differs_between_folders_even_with_the_same_relative_database_url(tmp_path, monkeypatch):
+    from core.platform.config import load_settings
+
+    monkeypatch.setenv("IESCP_DATA_DIR", "data")
+    monkeypatch.setenv("IESCP_DATABASE_URL", "sqlite:///data/iescp.sqlite3")
+    namespaces = []
+    for folder in ("first", "second", "first"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        monkeypatch.chdir(tmp_path / folder)
+        namespaces.append(load_settings().namespace)
+    assert namespaces[0] == namespaces[2] != namespaces[1]
+    assert all(n.startswith("iescp-") for n in namespaces)
+
+
+def test_an_explicit_namespace_wins_and_a_malformed_one_is_refused(monkeypatch):
+    from core.platform.config import load_settings
+
+    monkeypatch.setenv("IESCP_NAMESPACE", "shop-eu.prod")
+    assert load_settings().namespace == "shop-eu.prod"
+    assert cache.build(None).namespace == "shop-eu.prod"
+    monkeypatch.setenv("IESCP_NAMESPACE", "shop eu:*")
+    with pytest.raises(ValueError, match="IESCP_NAMESPACE"):
+        load_settings()
 
 
 @pytest.mark.redis
