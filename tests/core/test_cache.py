@@ -81,14 +81,16 @@ def test_cached_reads_return_what_the_core_reads_return(database, memory_cache):
         campaign_page = cached_reads.search_campaigns(database, actor=yogi, text="yoga")
         dashboard = cached_reads.sponsor_dashboard(database, actor=sponsor)
         figures = cached_reads.admin_statistics(database, actor=admin)
-        facets = cached_reads.facet_values(database)
+        facets = cached_reads.influencer_facets(database, actor=sponsor)
+        campaign_facets = cached_reads.campaign_facets(database, actor=yogi)
         with database.ReadSession.begin() as s:
             expected_page = search.search_influencers(s, actor=sponsor, text="yoga")
             expected_campaigns = search.search_campaigns(s, actor=yogi, text="yoga")
             expected_table = campaigns.list_sponsor_campaigns(s, actor=sponsor)
             expected_burn = campaigns.budget_burn(s, actor=sponsor)
             expected_figures = stats.admin_statistics(s, actor=admin)
-            expected_facets = search.facet_values(s)
+            expected_facets = search.influencer_facets(s, actor=sponsor)
+            expected_campaign_facets = search.campaign_facets(s, actor=yogi)
         assert page.rows.equals(expected_page.rows) and page.total == expected_page.total == 1
         assert page.next_cursor == expected_page.next_cursor
         assert campaign_page.rows.equals(expected_campaigns.rows)
@@ -98,6 +100,7 @@ def test_cached_reads_return_what_the_core_reads_return(database, memory_cache):
         assert figures["ad_requests"] == expected_figures["ad_requests"]
         assert figures["users"] == expected_figures["users"]
         assert {k: v for k, v in facets.items() if k != "as_of"} == expected_facets
+        assert {k: v for k, v in campaign_facets.items() if k != "as_of"} == expected_campaign_facets
         assert page.as_of is not None and facets["as_of"] is not None
 
 
@@ -176,6 +179,17 @@ def test_admins_see_unlisted_influencers_in_their_own_entry_and_sponsors_never_d
     assert list(listed.rows["display_name"]) == ["Public Person"]
 
 
+def test_filter_options_are_cached_per_viewer_scope_and_never_leak_unlisted_values(database, memory_cache):
+    admin, sponsor = f.admin(database), f.sponsor(database)
+    f.influencer(database, category="Fitness")
+    f.influencer(database, category="Hidden Talent", is_public=False)
+    everything = cached_reads.influencer_facets(database, actor=admin, include_unlisted=True)
+    listed = cached_reads.influencer_facets(database, actor=sponsor, include_unlisted=True)
+    assert everything["categories"] == ["Fitness", "Hidden Talent"]
+    assert listed["categories"] == ["Fitness"]
+    assert cached_reads.influencer_facets(database, actor=admin)["categories"] == ["Fitness"]
+
+
 def test_permission_is_checked_before_a_cached_answer_is_given(database, memory_cache):
     admin, influencer = f.admin(database), f.influencer(database)
     cached_reads.admin_statistics(database, actor=admin)
@@ -183,6 +197,8 @@ def test_permission_is_checked_before_a_cached_answer_is_given(database, memory_
         cached_reads.admin_statistics(database, actor=influencer)
     with pytest.raises(PermissionDenied):
         cached_reads.sponsor_dashboard(database, actor=influencer)
+    with pytest.raises(PermissionDenied):
+        cached_reads.influencer_facets(database, actor=influencer)
 
 
 def test_changing_a_returned_frame_does_not_change_what_the_next_reader_gets(database, memory_cache):
