@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import update
 
 from core.errors import PermissionDenied
-from core.marketplace import cached_reads, campaigns, search, stats
+from core.marketplace import accounts, ad_requests, cached_reads, campaigns, search, stats
 from core.models import Campaign
 from core.platform import cache
 from tests import factories as f
@@ -381,3 +381,133 @@ def test_the_cache_follows_the_redis_setting(monkeypatch):
     reset_settings()
     assert cache.get_cache().backend == "redis"
     cache.use(None)
+
+
+# ---- writes in one scope refresh what other scopes show (table in docs/decisions/cache.md) -------------------
+
+
+@pytest.fixture
+def long_lived_cache():
+    """Entries that would live an hour: only a generation bump can make a read fresh."""
+    fresh = cache.build(None, ttls={kind: 3600 for kind in cache.TTL_SECONDS})
+    cache.use(fresh)
+    yield fresh
+    cache.use(None)
+
+
+def test_an_influencer_sees_a_sponsors_new_name_in_campaign_search_right_after_the_rename(database, long_lived_cache):
+    sponsor, influencer = f.sponsor(database, name="Old Name Co"), f.influencer(database)
+    f.campaign(database, sponsor, name="Spring Launch")
+    assert list(cached_reads.search_campaigns(database, actor=influencer).rows["sponsor"]) == ["Old Name Co"]
+
+    f.write(
+        database,
+        lambda s: accounts.update_sponsor_profile(
+            s, actor=sponsor, name="New Name Co", kind="company", industry="Retail", budget_cents=0
+        ),
+    )
+
+    assert list(cached_reads.search_campaigns(database, actor=influencer).rows["sponsor"]) == ["New Name Co"]
+
+
+def test_an_admin_sees_a_login_in_the_active_user_count_right_after_it(database, long_lived_cache):
+    admin, influencer = f.admin(database), f.influencer(database)
+    before = cached_reads.admin_statistics(database, actor=admin)["users"]["logged_in_30d"]
+
+    result = f.write(database, lambda s: accounts.authenticate(s, username=influencer.username, password=f.PASSWORD))
+    assert result.actor is not None
+
+    assert cached_reads.admin_statistics(database, actor=admin)["users"]["logged_in_30d"] == before + 1
+
+
+def test_a_second_login_within_the_window_keeps_the_admins_cached_statistics(database, long_lived_cache):
+    admin, influencer = f.admin(database), f.influencer(database)
+    login = lambda s: accounts.authenticate(s, username=influencer.username, password=f.PASSWORD)  # noqa: E731
+    f.write(database, login)
+    first = cached_reads.admin_statistics(database, actor=admin)
+
+    f.write(database, login)  # she was already counted: nothing the admin sees has changed
+
+    assert cached_reads.admin_statistics(database, actor=admin)["as_of"] == first["as_of"]
+
+
+def test_an_admin_sees_an_influencers_new_category_in_statistics_right_after_the_edit(database, long_lived_cache):
+    admin, influencer = f.admin(database), f.influencer(database, category="Fitness")
+    before = cached_reads.admin_statistics(database, actor=admin)["influencer_categories"]
+    assert list(before["category"]) == ["Fitness"]
+
+    f.write(
+        database,
+        lambda s: accounts.update_influencer_profile(
+            s,
+            actor=influencer,
+            display_name="Maya",
+            category="Cooking",
+            platform="instagram",
+            followers=50_000,
+            engagement_rate=4.0,
+        ),
+    )
+
+    after = cached_reads.admin_statistics(database, actor=admin)["influencer_categories"]
+    assert list(after["category"]) == ["Cooking"]
+
+
+def test_an_admin_sees_a_new_sign_up_and_an_approval_in_statistics_right_away(database, long_lived_cache):
+    admin = f.admin(database)
+    assert cached_reads.admin_statistics(database, actor=admin)["users"]["pending_sponsors"] == 0
+    pending = f.sponsor(database, approved=False)
+    assert cached_reads.admin_statistics(database, actor=admin)["users"]["pending_sponsors"] == 1
+    f.write(database, lambda s: accounts.approve_sponsor(s, actor=admin, user_id=pending))
+    assert cached_reads.admin_statistics(database, actor=admin)["users"]["pending_sponsors"] == 0
+
+
+def test_a_sponsor_sees_an_influencers_acceptance_on_the_dashboard_right_after_it(database, long_lived_cache):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor, name="Spring Launch", budget_cents=100_000)
+    request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=25_000)
+    before = cached_reads.sponsor_dashboard(database, actor=sponsor)
+    assert before["summary"]["accepted"] == 0 and before["burn"].empty
+
+    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+
+    after = cached_reads.sponsor_dashboard(database, actor=sponsor)
+    assert after["summary"]["accepted"] == 1 and after["summary"]["committed_cents"] == 25_000
+    assert list(after["burn"]["cumulative_cents"]) == [25_000]
+
+
+def test_a_sponsor_sees_an_admins_flag_on_their_campaign_right_after_it(database, long_lived_cache):
+    admin, sponsor = f.admin(database), f.sponsor(database)
+    campaign_id = f.campaign(database, sponsor, name="Spring Launch")
+    assert list(cached_reads.list_sponsor_campaigns(database, actor=sponsor)["flagged"]) == [False]
+
+    f.write(database, lambda s: campaigns.flag_campaign(s, actor=admin, campaign_id=campaign_id, reason="Misleading"))
+
+    assert list(cached_reads.list_sponsor_campaigns(database, actor=sponsor)["flagged"]) == [True]
+
+
+def test_a_flagged_influencer_leaves_search_results_and_filter_options_right_away(database, long_lived_cache):
+    admin, sponsor = f.admin(database), f.sponsor(database)
+    f.influencer(database, name="Stays", category="Fitness")
+    leaving = f.influencer(database, name="Leaves", category="Scams")
+    assert sorted(cached_reads.search_influencers(database, actor=sponsor).rows["display_name"]) == ["Leaves", "Stays"]
+    assert cached_reads.influencer_facets(database, actor=sponsor)["categories"] == ["Fitness", "Scams"]
+
+    f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=leaving.id, reason="Spam"))
+
+    assert list(cached_reads.search_influencers(database, actor=sponsor).rows["display_name"]) == ["Stays"]
+    assert cached_reads.influencer_facets(database, actor=sponsor)["categories"] == ["Fitness"]
+
+
+def test_a_flagged_sponsors_campaigns_leave_campaign_search_and_filter_options_right_away(database, long_lived_cache):
+    admin, influencer = f.admin(database), f.influencer(database)
+    good, bad = f.sponsor(database, name="Good Co"), f.sponsor(database, name="Bad Co")
+    f.campaign(database, good, category="Fitness")
+    f.campaign(database, bad, category="Crypto")
+    assert sorted(cached_reads.search_campaigns(database, actor=influencer).rows["sponsor"]) == ["Bad Co", "Good Co"]
+    assert cached_reads.campaign_facets(database, actor=influencer)["categories"] == ["Crypto", "Fitness"]
+
+    f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=bad.id, reason="Fraud"))
+
+    assert list(cached_reads.search_campaigns(database, actor=influencer).rows["sponsor"]) == ["Good Co"]
+    assert cached_reads.campaign_facets(database, actor=influencer)["categories"] == ["Fitness"]
