@@ -14,7 +14,7 @@ transaction (core/platform/cachegen.py), so a write committed by any process —
 changes the key and every process misses on its next read. Reading the generations is one primary-
 key lookup in the reader's transaction; nothing has to be deleted from the cache.
 
-TTL per kind bounds what generations do not track (time passing, last-login counts).
+TTL per kind bounds what generations do not track (time passing: users leaving the 30-day login window).
 
 Redis unreachable: the first failure logs one warning, then Redis is skipped for
 REDIS_RETRY_SECONDS and values are computed uncached (with an in-process lock against stampedes);
