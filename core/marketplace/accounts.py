@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, permissions, validate
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import listing, scoring
+from core.marketplace import listing, scoring, stats
 from core.messaging import notifications
 from core.models import PLATFORMS, SPONSOR_KINDS, InfluencerProfile, SponsorProfile, User
 from core.money import check_cents
@@ -110,6 +110,8 @@ def authenticate(session: Session, *, username: str, password: str) -> LoginResu
         return LoginResult(None, problem)
     user.failed_logins = 0
     user.locked_until = None
+    if stats.login_adds_active_user(user.last_login_at, now):  # only then does the admin's count change
+        cachegen.bump(session, cachegen.STATS)
     user.last_login_at = now
     return LoginResult(actor_for(session, user))
 
@@ -389,7 +391,7 @@ def update_influencer_profile(
         setattr(profile, key, value)
     session.flush()
     listing.refresh_influencer(session, actor.id)
-    cachegen.bump(session, cachegen.INFLUENCERS, cachegen.influencer_scope(actor.id))
+    cachegen.bump(session, *cachegen.influencer_profile_changed(actor.id))
 
 
 def update_sponsor_profile(
@@ -405,7 +407,7 @@ def update_sponsor_profile(
         raise NotFound("Your profile is missing; please contact support.")
     for key, value in fields.items():
         setattr(profile, key, value)
-    cachegen.bump(session, cachegen.sponsor_scope(actor.id))
+    cachegen.bump(session, *cachegen.sponsor_profile_changed(actor.id))
 
 
 def change_password(session: Session, *, actor: Actor, current_password: str, new_password: str) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,6 +64,7 @@ class Settings:
     base_url: str
     timezone: str
     bcrypt_rounds: int
+    namespace: str  # prefix of every cache key and the default queue name; see deployment_namespace()
 
     @property
     def cookie_key(self) -> str:
@@ -82,9 +87,10 @@ class Settings:
 def load_settings() -> Settings:
     """Read settings from the environment now (use get_settings() in code)."""
     data_dir = Path(_env("DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
+    database_url = _env("DATABASE_URL", f"sqlite:///{data_dir / 'iescp.sqlite3'}")
     return Settings(
         data_dir=data_dir,
-        database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'iescp.sqlite3'}"),
+        database_url=database_url,
         redis_url=_env("REDIS_URL"),
         huey_sqlite_path=Path(_env("HUEY_SQLITE_PATH", str(data_dir / "huey.sqlite3"))),
         outbox_dir=Path(_env("OUTBOX_DIR", str(data_dir / "outbox"))),
@@ -111,7 +117,36 @@ def load_settings() -> Settings:
         base_url=_env("BASE_URL", "http://localhost:8501"),
         timezone=_env("TIMEZONE", "UTC"),
         bcrypt_rounds=_env_int("BCRYPT_ROUNDS", 12),
+        namespace=deployment_namespace(_env("NAMESPACE"), data_dir, database_url),
     )
+
+
+_NAMESPACE_RULE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def resolved_database_url(url: str) -> str:
+    """The database URL without its password, a relative SQLite path made absolute (what the URL really names)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not parsed.database.startswith("file:"):
+            parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+    return parsed.render_as_string(hide_password=True)
+
+
+def deployment_namespace(explicit: str | None, data_dir: Path, database_url: str) -> str:
+    """IESCP_NAMESPACE, else 'iescp-' and a hash of the absolute data folder and resolved database URL.
+
+    Two deployments sharing one Redis must never share cache entries or a queue; the default keeps
+    two folders apart even when both use the same relative SQLite URL. Processes of one deployment
+    on several machines must set the same IESCP_NAMESPACE explicitly (their data folders may differ).
+    """
+    if explicit is not None:
+        explicit = explicit.strip()
+        if not _NAMESPACE_RULE.fullmatch(explicit):
+            raise ValueError("IESCP_NAMESPACE must be 1-64 letters, digits, '.', '_' or '-'.")
+        return explicit
+    where = f"{data_dir.resolve()}\n{resolved_database_url(database_url)}"
+    return "iescp-" + hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)
