@@ -15,7 +15,7 @@ authenticator = auth.build_authenticator()
 actor = auth.restore_session(authenticator)
 
 if actor is not None and navigation.render_sidebar(actor):  # True when "Log out" was clicked
-    auth.sign_out(authenticator)
+    auth.log_out(authenticator, actor)
     st.session_state["login_message"] = "You have been logged out."
     actor = None
 

@@ -32,6 +32,7 @@ class LoginResult:
 
     actor: Actor | None
     message: str = ""
+    session_version: int = 0  # signed into the login cookie; see session_actor()
 
     @property
     def ok(self) -> bool:
@@ -111,7 +112,7 @@ def authenticate(session: Session, *, username: str, password: str) -> LoginResu
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    return LoginResult(actor_for(session, user))
+    return LoginResult(actor_for(session, user), session_version=user.session_version)
 
 
 def load_actor(session: Session, user_id: int) -> Actor | None:
@@ -136,6 +137,44 @@ def login_problem_for(session: Session, username: str) -> str | None:
     if user is None:
         return "This account no longer exists."
     return standing_problem(user)
+
+
+SESSION_ENDED = "Your session has ended (a log-out, a password change or a log-out everywhere). Please log in again."
+
+
+def session_actor(session: Session, username: str, session_version: int) -> Actor | None:
+    """The Actor of a login cookie or live session at session_version, if it still holds, else None."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None or user.session_version != session_version or standing_problem(user) is not None:
+        return None
+    return actor_for(session, user)
+
+
+def session_problem(session: Session, username: str, session_version: int) -> str | None:
+    """Why a cookie or live session at session_version no longer holds, or None when it does."""
+    problem = login_problem_for(session, username)
+    if problem:
+        return problem
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    return SESSION_ENDED if user.session_version != session_version else None
+
+
+def _revoke_sessions(user: User) -> int:
+    """Invalidate every cookie and live session of user (they carry the old version); returns the new one."""
+    user.session_version += 1
+    return user.session_version
+
+
+def log_out(session: Session, *, actor: Actor) -> None:
+    """End the actor's sessions: the cookie is a bearer token that may have been copied, so logout revokes it."""
+    _revoke_sessions(_own_user(session, actor))
+
+
+def log_out_everywhere(session: Session, *, actor: Actor) -> None:
+    """End every session of the actor on every device (e.g. after using a shared computer)."""
+    user = _own_user(session, actor)
+    _revoke_sessions(user)
+    audit.record(session, actor, "user.logged_out_everywhere", "user", user.id)
 
 
 def _create_user(session: Session, *, username: str, email: str, password: str, role: str, approval: str) -> User:
@@ -311,6 +350,7 @@ def flag_user(session: Session, *, actor: Actor, user_id: int, reason: str) -> N
     if user.flagged:
         raise Conflict("This user is already flagged.")
     user.flagged, user.flag_reason = True, reason
+    _revoke_sessions(user)
     _after_standing_change(session, actor, user, "user.flagged", reason)
 
 
@@ -332,6 +372,7 @@ def deactivate_user(session: Session, *, actor: Actor, user_id: int, reason: str
     if not user.is_active:
         raise Conflict("This user is already deactivated.")
     user.is_active = False
+    _revoke_sessions(user)
     _after_standing_change(session, actor, user, "user.deactivated", reason)
 
 
@@ -408,8 +449,11 @@ def update_sponsor_profile(
     cachegen.bump(session, cachegen.sponsor_scope(actor.id))
 
 
-def change_password(session: Session, *, actor: Actor, current_password: str, new_password: str) -> None:
-    """Change the actor's own password after checking the current one."""
+def change_password(session: Session, *, actor: Actor, current_password: str, new_password: str) -> int:
+    """Change the actor's own password after checking the current one; every other session ends.
+
+    Returns the new session version, for the browser that made the change to keep its session.
+    """
     user = _own_user(session, actor)
     if not verify_password(current_password, user.password_hash):
         raise InvalidInput("Your current password is not correct.")
@@ -417,6 +461,7 @@ def change_password(session: Session, *, actor: Actor, current_password: str, ne
         raise InvalidInput("The new password must differ from the current one.")
     user.password_hash = hash_password(new_password)
     audit.record(session, actor, "user.password_changed", "user", user.id)
+    return _revoke_sessions(user)
 
 
 def update_notification_settings(
@@ -632,13 +677,14 @@ def count_pending_sponsors(session: Session, *, actor: Actor) -> int:
     )
 
 
-def authenticator_entry(session: Session, username: str) -> dict | None:
-    """The streamlit-authenticator credentials entry for one user who may log in now, else None.
+def authenticator_entry(session: Session, username: str, session_version: int) -> dict | None:
+    """The streamlit-authenticator credentials entry for one user whose session at session_version holds, else None.
 
-    The login widget library only ever gets the one user a request is about (never the table).
+    The login widget library only ever gets the one user a request is about (never the table); leaving a
+    revoked session's user out makes the library refuse its cookie.
     """
     user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
-    if user is None or standing_problem(user) is not None:
+    if user is None or user.session_version != session_version or standing_problem(user) is not None:
         return None
     name = _display_name(user)
     return {

@@ -108,3 +108,57 @@ def test_logging_out_returns_to_the_login_screen(app_db):
     at.run()
     assert "logged out" in _texts(at)
     assert not at.session_state["authentication_status"]
+
+
+# ---- revocable sessions ------------------------------------------------------------------------------------
+
+
+def _on_my_account(at):
+    at.switch_page("pages/account/my_account.py")
+    return at.run()
+
+
+def test_logging_out_everywhere_ends_the_session_in_another_browser_too(app_db):
+    influencer = f.influencer(app_db)
+    laptop = _login(app_test("app.py").run(), influencer.username, f.PASSWORD)
+    phone = _login(app_test("app.py").run(), influencer.username, f.PASSWORD)
+    assert laptop.session_state["actor_id"] == phone.session_state["actor_id"] == influencer.id
+
+    laptop = _on_my_account(laptop)
+    laptop.button(key="log_out_everywhere").click()
+    laptop.run()
+    assert "logged out on every device" in _texts(laptop) and "actor_id" not in laptop.session_state
+
+    phone.run()
+    assert "session has ended" in _texts(phone)
+    assert "actor_id" not in phone.session_state and not phone.session_state["authentication_status"]
+
+
+def test_a_normal_logout_ends_the_users_other_sessions_as_well(app_db):
+    influencer = f.influencer(app_db)
+    kept = _login(app_test("app.py").run(), influencer.username, f.PASSWORD)
+    leaving = _login(app_test("app.py").run(), influencer.username, f.PASSWORD)
+    leaving.sidebar.button(key="sign_out").click()
+    leaving.run()
+    kept.run()
+    assert "session has ended" in _texts(kept) and "actor_id" not in kept.session_state
+    with app_db.ReadSession.begin() as s:
+        assert s.scalar(select(User.session_version).where(User.id == influencer.id)) == 1
+
+
+def test_a_password_change_keeps_this_session_and_ends_the_others(app_db):
+    sponsor = f.sponsor(app_db)
+    here = _on_my_account(_login(app_test("app.py").run(), sponsor.username, f.PASSWORD))
+    elsewhere = _login(app_test("app.py").run(), sponsor.username, f.PASSWORD)
+    fields = {w.label: w for w in here.text_input}
+    fields["Current password"].input(f.PASSWORD)
+    fields["New password"].input("Brand-new-77")
+    fields["Repeat new password"].input("Brand-new-77")
+    here.button(key="FormSubmitter:change_password-Change password").click()
+    here.run()
+    assert not here.exception
+    assert "Password changed" in _texts(here) and here.session_state["actor_id"] == sponsor.id
+    here.run()
+    assert here.session_state["actor_id"] == sponsor.id  # still logged in on the next click
+    elsewhere.run()
+    assert "session has ended" in _texts(elsewhere) and "actor_id" not in elsewhere.session_state
