@@ -11,6 +11,7 @@ from pages.common import auth, login_view, navigation  # noqa: E402  (after set_
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+auth.refuse_unsafe_settings()  # a weak cookie key would let anyone forge a login: no login form at all
 authenticator = auth.build_authenticator()
 actor = auth.restore_session(authenticator)
 

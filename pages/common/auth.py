@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -11,12 +12,29 @@ from streamlit_authenticator.utilities import LoginError
 from core.marketplace import accounts
 from core.permissions import Actor
 from core.platform import session_tokens
-from core.platform.config import get_settings
+from core.platform.config import MAKE_A_KEY, InsecureConfiguration, get_settings
 from pages.common.session import ACTOR_KEY, get_database
 
 LIBRARY_KEYS = ("authentication_status", "username", "name", "email", "roles")
 SESSION_VERSION_KEY = "session_version"
 _COOKIE_PENDING = "_set_login_cookie"
+log = logging.getLogger("iescp.auth")
+
+
+def refuse_unsafe_settings() -> None:
+    """Stop every run with an error page (and a log line) while the cookie key is weak: nobody can log in."""
+    try:
+        get_settings().cookie_key
+    except InsecureConfiguration as problem:
+        log.error("refusing to start: %s", problem)
+        st.title("IESCP cannot start")
+        why, _command, fix = str(problem).split("\n\n")
+        st.error(why, icon="🔒")
+        st.code(MAKE_A_KEY, language="bash")
+        st.markdown(
+            fix.replace("IESCP_COOKIE_KEY", "`IESCP_COOKIE_KEY`").replace("data/cookie.key", "`data/cookie.key`")
+        )
+        st.stop()
 
 
 def _cookie_claims() -> session_tokens.SessionClaims | None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.marketplace import accounts
 from core.models import User
+from core.platform.config import reset_settings
 from tests import factories as f
 from tests.conftest import ADMIN_PASSWORD
 from tests.pages.conftest import app_test
@@ -162,3 +163,13 @@ def test_a_password_change_keeps_this_session_and_ends_the_others(app_db):
     assert here.session_state["actor_id"] == sponsor.id  # still logged in on the next click
     elsewhere.run()
     assert "session has ended" in _texts(elsewhere) and "actor_id" not in elsewhere.session_state
+
+
+def test_the_app_refuses_to_start_with_a_weak_cookie_key_and_shows_how_to_make_one(app_db, monkeypatch):
+    monkeypatch.setenv("IESCP_COOKIE_KEY", "changeme")
+    reset_settings()
+    at = app_test("app.py").run()
+    assert not at.exception
+    shown = " ".join(str(e.value) for e in (*at.error, *at.code, *at.markdown))
+    assert "IESCP_COOKIE_KEY" in shown and "secrets.token_urlsafe(48)" in shown
+    assert not [w for w in at.text_input if w.key == "login_username"]  # no login form, no cookie check
