@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
+from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 from core import audit, permissions, validate
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.marketplace import listing, scoring
-from core.messaging import notifications
+from core.messaging import mailer, notifications
 from core.models import PLATFORMS, SPONSOR_KINDS, InfluencerProfile, SponsorProfile, User
 from core.money import check_cents
 from core.permissions import Actor
@@ -24,6 +26,11 @@ from core.platform.passwords import burn_equal_time, hash_password, verify_passw
 from core.platform.timeutil import utcnow
 
 GCHAT_WEBHOOK_HOSTS = frozenset({"chat.googleapis.com"})
+# The one answer to every failed login, whatever the reason: it must not tell a guesser which usernames exist,
+# which are locked, or how many tries are left (the owner learns about a lockout by email and in the app).
+LOGIN_FAILED = (
+    "Wrong username or password. Repeated failures lock an account for a while; its owner is then told by email."
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class LoginResult:
     actor: Actor | None
     message: str = ""
     session_version: int = 0  # signed into the login cookie; see session_actor()
+    locked_out_user_id: int | None = None  # set once, by the attempt that locked an account: email its owner
 
     @property
     def ok(self) -> bool:
@@ -58,9 +66,12 @@ def actor_for(session: Session, user: User) -> Actor:
     )
 
 
-def standing_problem(user: User, now: dt.datetime | None = None) -> str | None:
-    """Why user may not be logged in right now, or None when they may."""
-    now = now or utcnow()
+def standing_problem(user: User) -> str | None:
+    """Why user may not be logged in right now, or None when they may.
+
+    A login lockout is not here: it stops password guessing, not the owner's open sessions (else a guesser
+    could log anyone out by failing five times); authenticate() checks it.
+    """
     if not user.is_active:
         return "This account has been deactivated. Contact support if you think this is a mistake."
     if user.approval == "pending":
@@ -71,48 +82,81 @@ def standing_problem(user: User, now: dt.datetime | None = None) -> str | None:
     if user.flagged:
         reason = f" Reason: {user.flag_reason}" if user.flag_reason else ""
         return f"This account has been flagged by an administrator and cannot log in.{reason}"
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return f"Too many failed logins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
     return None
+
+
+def _login_name(username) -> str | None:
+    """The username to look up, or None for input no account can have (controls, surrogates, over-long).
+
+    Such input never reaches the database: PostgreSQL refuses a NUL byte in text with an error, not a miss.
+    """
+    name = username.strip().lower() if isinstance(username, str) else ""
+    if not name or len(name) > 40 or any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
+        return None
+    return name
 
 
 def authenticate(session: Session, *, username: str, password: str) -> LoginResult:
     """Check credentials and standing; counts failures in the database and locks out repeat offenders.
 
-    Returns a LoginResult instead of raising so that the caller commits the failure counter.
+    Every attempt costs exactly one bcrypt verification and every failure gets LOGIN_FAILED; only a correct
+    password (which proves ownership) earns the specific reason an account may not log in. Returns a
+    LoginResult instead of raising so that the caller commits the failure counter.
     """
     settings = get_settings()
-    name = (username or "").strip().lower()
+    name = _login_name(username)
     # The row lock serialises attempts on one account, so parallel wrong guesses cannot overwrite each
     # other's failure count (a lost update would let a brute force slip past the lockout).
     user = session.scalar(select(User).where(User.username == name).with_for_update()) if name else None
     if user is None:
-        burn_equal_time(password or "")
-        return LoginResult(None, "Wrong username or password.")
+        burn_equal_time()
+        return LoginResult(None, LOGIN_FAILED)
     now = utcnow()
+    password_ok = verify_password(password, user.password_hash)  # also when locked: a fast answer would tell
     if user.locked_until and user.locked_until > now:
-        return LoginResult(None, standing_problem(user, now))
-    if not verify_password(password or "", user.password_hash):
+        return LoginResult(None, LOGIN_FAILED)  # not even a right password gets in, nor is told it was right
+    if not password_ok:
         user.failed_logins += 1
-        if user.failed_logins >= settings.max_failed_logins:
-            user.failed_logins = 0
-            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            audit.record(session, None, "user.locked_out", "user", user.id)
-            return LoginResult(None, standing_problem(user, now))
-        left = settings.max_failed_logins - user.failed_logins
-        return LoginResult(
-            None,
-            f"Wrong username or password. {left} attempt{'s' if left != 1 else ''} left "
-            "before the account is locked for a while.",
-        )
-    problem = standing_problem(user, now)
+        if user.failed_logins < settings.max_failed_logins:
+            return LoginResult(None, LOGIN_FAILED)
+        user.failed_logins = 0
+        user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+        audit.record(session, None, "user.locked_out", "user", user.id)
+        notifications.notify(session, user.id, "security", _LOCKED_TITLE, _lockout_text(settings.lockout_minutes))
+        return LoginResult(None, LOGIN_FAILED, locked_out_user_id=user.id)
+    problem = standing_problem(user)
     if problem:
         return LoginResult(None, problem)
+    if user.last_login_at is None or user.last_login_at < now - dt.timedelta(days=30):
+        cachegen.bump(session, cachegen.STATS)  # the admin's "active in the last 30 days" count just grew
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     return LoginResult(actor_for(session, user), session_version=user.session_version)
+
+
+_LOCKED_TITLE = "Your account was locked after repeated failed logins"
+
+
+def _lockout_text(minutes: int) -> str:
+    return (
+        f"Someone typed a wrong password for your account several times, so logins are blocked for {minutes} "
+        "minutes. If it was you, just wait. If it was not, someone may be guessing your password: once the lock "
+        'ends, log in, change your password on My account and use "Log out everywhere".'
+    )
+
+
+def lockout_notice(session: Session, user_id: int) -> EmailMessage | None:
+    """The email telling an account's owner it was just locked (None when it is not locked any more)."""
+    user = session.get(User, user_id)
+    if user is None or not user.locked_until or user.locked_until <= utcnow():
+        return None
+    settings = get_settings()
+    text = (
+        f"Hello {user.username},\n\n{_lockout_text(settings.lockout_minutes)}\n\n"
+        f"Locked until {user.locked_until:%Y-%m-%d %H:%M} UTC.\n{settings.base_url}\n"
+    )
+    return mailer.build_message(to=user.email, subject=f"[IESCP] {_LOCKED_TITLE}", text=text, settings=settings)
 
 
 def load_actor(session: Session, user_id: int) -> Actor | None:
@@ -180,6 +224,8 @@ def log_out_everywhere(session: Session, *, actor: Actor) -> None:
 def _create_user(session: Session, *, username: str, email: str, password: str, role: str, approval: str) -> User:
     username = validate.username(username)
     email = validate.email(email)
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in email):  # the email pattern lets a NUL through
+        raise InvalidInput("Please enter a valid email address, like name@example.com.")
     password_hash = hash_password(password)
     if session.scalar(select(User.id).where(User.username == username)):
         raise Conflict("That username is taken. Please choose another.")

@@ -118,6 +118,10 @@ def sign_in(authenticator: stauth.Authenticate, username: str, password: str) ->
     """Check credentials through the core (which counts failures) and start the library's session."""
     with get_database().Session.begin() as session:
         result = accounts.authenticate(session, username=username, password=password)
+    if result.locked_out_user_id is not None:  # tell the owner by email, off this request
+        from tasks import security  # the queue is only needed when an account gets locked
+
+        security.enqueue_lockout_notice(result.locked_out_user_id)
     if not result.ok:
         st.error(result.message)
         return None

@@ -134,3 +134,13 @@ def test_each_revocation_bumps_the_version_by_one(database):
     f.write(database, lambda s: accounts.log_out(s, actor=influencer))
     f.write(database, lambda s: accounts.log_out_everywhere(s, actor=influencer))
     assert version() == 2
+
+
+def test_a_guesser_locking_the_account_does_not_end_its_owners_open_session(database):
+    influencer = f.influencer(database)
+    cookie = _cookie_after_login(database, influencer.username)
+    for _ in range(5):
+        _login(database, influencer.username, "Wrong-pass-9")
+    assert f.read(database, lambda s: s.get(User, influencer.id).locked_until) is not None
+    assert _cookie_opens_a_session(database, cookie)
+    assert f.actor(database, influencer.id) is not None

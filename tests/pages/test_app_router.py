@@ -173,3 +173,9 @@ def test_the_app_refuses_to_start_with_a_weak_cookie_key_and_shows_how_to_make_o
     shown = " ".join(str(e.value) for e in (*at.error, *at.code, *at.markdown))
     assert "IESCP_COOKIE_KEY" in shown and "secrets.token_urlsafe(48)" in shown
     assert not [w for w in at.text_input if w.key == "login_username"]  # no login form, no cookie check
+
+
+def test_a_nul_byte_in_the_login_form_is_a_plain_wrong_username_or_password(app_db):
+    at = _login(app_test("app.py").run(), "admin\x00", "Admin\x00pass-1")
+    assert not at.exception
+    assert "Wrong username or password" in _texts(at) and not at.session_state["authentication_status"]
