@@ -492,7 +492,8 @@ def update_sponsor_profile(
         raise NotFound("Your profile is missing; please contact support.")
     for key, value in fields.items():
         setattr(profile, key, value)
-    cachegen.bump(session, cachegen.sponsor_scope(actor.id))
+    # Campaign search shows the sponsor's name, so a rename must reach every influencer's cached results.
+    cachegen.bump(session, cachegen.sponsor_scope(actor.id), cachegen.CAMPAIGNS)
 
 
 def change_password(session: Session, *, actor: Actor, current_password: str, new_password: str) -> int:

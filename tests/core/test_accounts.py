@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select, update
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import accounts, search
+from core.marketplace import accounts, cached_reads, search
 from core.messaging import notifications
 from core.models import AuditLog, Campaign, InfluencerProfile, SponsorProfile, User
+from core.platform import cache
 from core.platform.timeutil import utcnow
 from tests import factories as f
 from tests.conftest import ADMIN_PASSWORD
@@ -634,3 +635,23 @@ def test_a_password_change_refuses_control_characters_in_either_password(databas
             ),
         )
     assert _login(database, influencer.username, f.PASSWORD).ok
+
+
+def test_a_sponsor_rename_shows_at_once_in_the_cached_campaign_search(database):
+    cache.use(cache.build(None))
+    try:
+        sponsor = f.sponsor(database, name="Old Name Ltd")
+        f.campaign(database, sponsor, name="Summer yoga")
+        yogi = f.influencer(database)
+        before = cached_reads.search_campaigns(database, actor=yogi, text="yoga")
+        assert list(before.rows["sponsor"]) == ["Old Name Ltd"]
+        f.write(
+            database,
+            lambda s: accounts.update_sponsor_profile(
+                s, actor=sponsor, name="New Name Ltd", kind="company", industry="Retail", budget_cents=10_000_000
+            ),
+        )
+        after = cached_reads.search_campaigns(database, actor=yogi, text="yoga")
+        assert list(after.rows["sponsor"]) == ["New Name Ltd"]
+    finally:
+        cache.use(None)
