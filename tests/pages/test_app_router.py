@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from core.marketplace import accounts
 from core.models import User
-from core.platform.config import reset_settings
+from core.platform import session_tokens
+from core.platform.config import get_settings, reset_settings
 from tests import factories as f
 from tests.conftest import ADMIN_PASSWORD
 from tests.pages.conftest import app_test
@@ -179,3 +180,45 @@ def test_a_nul_byte_in_the_login_form_is_a_plain_wrong_username_or_password(app_
     at = _login(app_test("app.py").run(), "admin\x00", "Admin\x00pass-1")
     assert not at.exception
     assert "Wrong username or password" in _texts(at) and not at.session_state["authentication_status"]
+
+
+def _browser_with_cookie(monkeypatch, token: str):
+    """A fresh visitor whose browser sends token as the login cookie (Streamlit reads it from the handshake)."""
+    from types import SimpleNamespace
+
+    import streamlit.runtime.context as st_context
+
+    cookies = {get_settings().cookie_name: token}
+    monkeypatch.setattr(st_context, "_get_client_context", lambda: SimpleNamespace(cookies=cookies, headers=[]))
+    return app_test("app.py").run()
+
+
+def test_a_copied_login_cookie_opens_the_session_until_its_owner_logs_out(app_db, monkeypatch):
+    influencer = f.influencer(app_db)
+    owner = _login(app_test("app.py").run(), influencer.username, f.PASSWORD)
+    settings = get_settings()
+    # What set_pending_cookie wrote into the owner's browser, copied by someone else.
+    copied = session_tokens.issue(
+        influencer.username, owner.session_state["session_version"], key=settings.cookie_key, expiry_days=1
+    )
+    thief = _browser_with_cookie(monkeypatch, copied)
+    assert not thief.exception and thief.session_state["actor_id"] == influencer.id
+
+    owner.sidebar.button(key="sign_out").click()
+    owner.run()
+
+    thief = _browser_with_cookie(monkeypatch, copied)
+    assert not thief.exception and "actor_id" not in thief.session_state
+    assert "session has ended" in _texts(thief)
+
+
+def test_a_cookie_in_the_librarys_own_shape_is_refused_even_when_signed_with_the_key(app_db, monkeypatch):
+    import datetime as dt
+
+    import jwt
+
+    tomorrow = (dt.datetime.now() + dt.timedelta(days=1)).timestamp()
+    forged = jwt.encode({"username": "admin", "exp_date": tomorrow}, get_settings().cookie_key, algorithm="HS256")
+    visitor = _browser_with_cookie(monkeypatch, forged)
+    assert not visitor.exception and "actor_id" not in visitor.session_state
+    assert [w for w in visitor.text_input if w.key == "login_username"]
