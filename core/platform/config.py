@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import secrets
+import zlib
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +16,45 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+MIN_COOKIE_KEY_BYTES = 32
+# 128 bits: what 32 random bytes give with room to spare even in hex (an estimate from the key's own letters).
+MIN_COOKIE_KEY_BITS = 128
+_ZLIB_OVERHEAD = 8  # header and checksum bytes of a zlib stream
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+class InsecureConfiguration(RuntimeError):
+    """A setting that would make the deployment unsafe; the app refuses to start until it is fixed."""
+
+
+def estimated_entropy_bits(key: str) -> float:
+    """Bits a key plausibly holds: Shannon entropy of its own letters times its length, capped by its zlib size.
+
+    An estimate that catches the usual weak keys ("changeme", "aaaa…", a word repeated); it cannot prove a
+    key random (a keyboard walk of distinct characters passes), which is why the fix it prints generates one.
+    """
+    if not key:
+        return 0.0
+    counts, n = Counter(key), len(key)
+    per_char = -sum(c / n * math.log2(c / n) for c in counts.values())
+    # Letter frequencies miss repetition ("changeme" six times); what zlib cannot squeeze out catches it.
+    incompressible = 8 * max(0, len(zlib.compress(key.encode(), 9)) - _ZLIB_OVERHEAD)
+    return min(per_char * n, incompressible)
+
+
+def check_cookie_key(key: str, source: str) -> str:
+    """key when it is at least 32 bytes of high entropy, else InsecureConfiguration saying how to fix it."""
+    size, bits = len(key.encode()), estimated_entropy_bits(key)
+    if size >= MIN_COOKIE_KEY_BYTES and bits >= MIN_COOKIE_KEY_BITS:
+        return key
+    why = f"it is only {size} bytes long" if size < MIN_COOKIE_KEY_BYTES else "it is too predictable (repeated text)"
+    raise InsecureConfiguration(
+        f"The login cookie signing key from {source} is too weak: {why}. Anyone who guesses it can forge a login "
+        f"cookie for any account, the admin included. Use at least {MIN_COOKIE_KEY_BYTES} random bytes."
+        f"\n\n    {MAKE_A_KEY}\n\nSet the output as IESCP_COOKIE_KEY (the same on every replica) and restart, "
+        "or unset IESCP_COOKIE_KEY and delete data/cookie.key to have a strong one generated."
+    )
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -68,9 +110,9 @@ class Settings:
 
     @property
     def cookie_key(self) -> str:
-        """The cookie signing key: from the environment, else generated once into data/."""
+        """The cookie signing key: from the environment, else generated once into data/; weak keys raise."""
         if self.cookie_key_env:
-            return self.cookie_key_env
+            return check_cookie_key(self.cookie_key_env, "IESCP_COOKIE_KEY")
         path = self.cookie_key_path
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +123,7 @@ class Settings:
                     handle.write(secrets.token_urlsafe(48))
             except FileExistsError:
                 pass
-        return path.read_text().strip()
+        return check_cookie_key(path.read_text().strip(), str(path))
 
 
 def load_settings() -> Settings:
