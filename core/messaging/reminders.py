@@ -5,6 +5,9 @@ transaction *before* anything is sent, then marked sent or failed. A second run 
 double-fired periodic task, a restarted consumer, the catch-up run) finds the row and sends nothing.
 A failed email or chat message is retried by later runs with exponential backoff until
 MAX_ATTEMPTS, every attempt counted and its error kept; one channel failing never blocks the others.
+A worker killed between claim and send leaves a "pending" row: once its claim is older than
+CLAIM_LEASE, reclaim_stale_claims marks it failed ("the worker stopped") and it is retried like any
+other failure (at-least-once after a crash, never silently lost).
 The in-app channel is a database write, so its claim, notification and "sent" mark are one
 transaction: exactly once.
 
@@ -51,6 +54,9 @@ log = logging.getLogger("iescp.reminders")
 
 CHANNELS = ("email", "gchat", "inapp")
 MAX_ATTEMPTS = 5
+# A send is bounded by the SMTP/webhook timeouts (seconds); a "pending" claim this old lost its worker.
+CLAIM_LEASE = dt.timedelta(minutes=15)
+WORKER_STOPPED = "The worker stopped between claiming and sending this reminder; it will be retried."
 RETRY_BASE = dt.timedelta(minutes=10)  # retry after 10, 20, 40, 80 minutes
 ITEMS_SHOWN = 20
 USER_BATCH = 500
@@ -397,6 +403,7 @@ def _deliver_new(
         attempts=1,
         item_count=recipient.total,
         created_at=now,
+        claimed_at=now,
     )
     try:
         with db.Session.begin() as session:
@@ -463,9 +470,28 @@ def _mark(db: Database, delivery_id: int, status: str, error: str | None, sent_a
         session.execute(update(ReminderDelivery).where(ReminderDelivery.id == delivery_id).values(**values))
 
 
+def reclaim_stale_claims(db: Database, *, now: dt.datetime | None = None) -> int:
+    """Turn "pending" deliveries claimed over CLAIM_LEASE ago into failed ones (their worker died); returns how many.
+
+    The normal retry path then sends them again with backoff: after a crash exactly during a send the
+    user may get the reminder twice, which we prefer to never getting it (see docs/decisions/faults.md).
+    """
+    now = now or utcnow()
+    with db.Session.begin() as session:
+        return session.execute(
+            update(ReminderDelivery)
+            .where(
+                ReminderDelivery.status == "pending",
+                func.coalesce(ReminderDelivery.claimed_at, ReminderDelivery.created_at) < now - CLAIM_LEASE,
+            )
+            .values(status="failed", last_error=WORKER_STOPPED)
+        ).rowcount
+
+
 def _retry_failed(
     db: Database, day: dt.date, now: dt.datetime, outgoing: mailer.Mailer, settings: Settings, result: RunResult
 ) -> None:
+    reclaim_stale_claims(db, now=now)
     with db.ReadSession.begin() as session:
         failed = session.execute(
             select(
@@ -503,7 +529,7 @@ def _retry_failed(
                     ReminderDelivery.status == "failed",
                     ReminderDelivery.attempts == row.attempts,
                 )
-                .values(status="pending", attempts=row.attempts + 1, item_count=recipient.total)
+                .values(status="pending", attempts=row.attempts + 1, item_count=recipient.total, claimed_at=now)
             ).rowcount
         if claimed != 1:
             continue  # a concurrent run took this attempt
