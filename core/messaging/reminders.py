@@ -299,6 +299,14 @@ class RunResult:
         }
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """The run's senders: each stops trying a server for the rest of the run once it is down."""
+
+    mail: mailer.Mailer
+    chat: webhooks.Sender
+
+
 def _day_key(day: dt.date) -> int:
     return int(day.strftime("%Y%m%d"))
 
@@ -328,7 +336,8 @@ def run_daily_reminders(
     day = reminder_day(now, settings)
     result = RunResult(day=day)
     parties = ["influencer"] + (["sponsor"] if settings.remind_sponsors else [])
-    with mailer.Mailer(settings) as outgoing:
+    with mailer.Mailer(settings) as mail:
+        outgoing = Outgoing(mail, webhooks.Sender(timeout=settings.webhook_timeout_seconds))
         _retry_failed(db, day, now, outgoing, settings, result)
         if not sweep:
             return result
@@ -391,7 +400,7 @@ def _deliver_new(
     channel: str,
     day: dt.date,
     now: dt.datetime,
-    outgoing: mailer.Mailer,
+    outgoing: Outgoing,
     settings: Settings,
     result: RunResult,
 ) -> None:
@@ -436,16 +445,16 @@ def _attempt(
     channel: str,
     day: dt.date,
     now: dt.datetime,
-    outgoing: mailer.Mailer,
+    outgoing: Outgoing,
     settings: Settings,
     result: RunResult,
 ) -> None:
     """Send one claimed delivery and record the outcome; errors are recorded, never raised."""
     try:
         if channel == "email":
-            outgoing.send(build_email(recipient, day, settings))
+            outgoing.mail.send(build_email(recipient, day, settings))
         else:
-            webhooks.post_chat_message(
+            outgoing.chat.post_chat_message(
                 recipient.gchat_webhook_url or settings.gchat_webhook_url, chat_text(recipient, day, settings)
             )
     except (mailer.MailError, webhooks.WebhookError) as error:
@@ -489,7 +498,7 @@ def reclaim_stale_claims(db: Database, *, now: dt.datetime | None = None) -> int
 
 
 def _retry_failed(
-    db: Database, day: dt.date, now: dt.datetime, outgoing: mailer.Mailer, settings: Settings, result: RunResult
+    db: Database, day: dt.date, now: dt.datetime, outgoing: Outgoing, settings: Settings, result: RunResult
 ) -> None:
     reclaim_stale_claims(db, now=now)
     with db.ReadSession.begin() as session:

@@ -60,6 +60,9 @@ class Settings:
     base_url: str
     timezone: str
     bcrypt_rounds: int
+    # Bounds on one network wait of the worker (faults engineer): a dead or frozen server costs this, not a hang.
+    smtp_timeout_seconds: float = 20.0
+    webhook_timeout_seconds: float = 10.0
 
     @property
     def cookie_key(self) -> str:
@@ -111,6 +114,8 @@ def load_settings() -> Settings:
         base_url=_env("BASE_URL", "http://localhost:8501"),
         timezone=_env("TIMEZONE", "UTC"),
         bcrypt_rounds=_env_int("BCRYPT_ROUNDS", 12),
+        smtp_timeout_seconds=float(_env_int("SMTP_TIMEOUT_SECONDS", 20)),
+        webhook_timeout_seconds=float(_env_int("WEBHOOK_TIMEOUT_SECONDS", 10)),
     )
 
 
