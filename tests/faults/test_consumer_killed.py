@@ -1,4 +1,4 @@
-"""A real huey_consumer killed with SIGKILL in the middle of an export: the sweeper requeues it and a new worker finishes it."""
+"""A real huey_consumer killed with SIGKILL in the middle of an export or a report: recovered, never stuck."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import sys
 import pytest
 
 from core.demo import seed_bulk
-from core.models import ExportJob
+from sqlalchemy import select
+
+from core.models import ExportJob, MonthlyReport
 from core.platform.config import PROJECT_ROOT, get_settings, reset_settings
 from core.platform.timeutil import utcnow
 from core.reporting import export_leases, exports
+from tasks.queue import make_huey
 from tests import factories as f
 from tests.faults.conftest import child_env, wait_until
 from tests.tasks.conftest import database_url
@@ -75,3 +78,45 @@ def test_an_export_killed_mid_way_is_requeued_by_the_sweeper_and_finished_by_ano
     leftovers = [p.name for p in get_settings().exports_dir.iterdir() if p.name.endswith(".part")]
     assert leftovers == []  # the killed worker's half-written file was removed by the sweep
     assert isinstance(job.finished_at, dt.datetime)
+
+
+def test_a_report_killed_mid_way_is_archived_and_emailed_once_by_the_catch_up_run(
+    sqlite_database, tmp_path, monkeypatch, consumers, outbox
+):
+    db = sqlite_database
+    monkeypatch.setenv("IESCP_DATABASE_URL", database_url(db))
+    reset_settings()
+    sponsor = f.sponsor(db)
+    campaign_id = f.campaign(db, sponsor)
+    for _ in range(3):
+        f.request(db, sponsor, campaign_id, f.influencer(db))
+    now = utcnow()
+    month = f"{now:%Y-%m}"
+    report_day = (dt.date(now.year, now.month, 28) + dt.timedelta(days=4)).replace(day=1)  # the 1st of next month
+    catch_up_at = dt.datetime.combine(report_day, dt.time(9, 20)).isoformat()
+
+    first = consumers(child_env(), tmp_path / "first.log")
+    _run_in_child(
+        "import sys, tasks; tasks.reports.sponsor_report(int(sys.argv[1]), sys.argv[2])", str(sponsor.id), month
+    )
+    queue = make_huey(immediate=False)
+    wait_until(lambda: queue.pending_count() == 0, timeout=90, what="the worker to take the report task")
+    first.kill()  # mid-report: rendering, archiving or mailing; Huey does not give the task back
+
+    # The catch-up (hourly after the report day) queues every sponsor whose report or email is missing; the
+    # sweeper first turns a claimed-but-unsent email into a retryable failure.
+    _run_in_child(
+        "import sys, tasks; tasks.recovery.reclaim_lost_jobs.call_local(now=sys.argv[1]); "
+        "print(tasks.reports.monthly_reports_catch_up.call_local(now=sys.argv[1]))",
+        catch_up_at,  # days later: any claim the killed worker made is long past its lease
+    )
+    second = consumers(child_env(), tmp_path / "second.log")
+
+    def settled():
+        with db.ReadSession.begin() as s:
+            rows = s.execute(select(MonthlyReport.email_status).where(MonthlyReport.sponsor_id == sponsor.id)).all()
+        return rows if rows and rows[0].email_status == "sent" else None
+
+    rows = wait_until(settled, timeout=120, what=f"the report to be archived and sent\n{second.output()}")
+    assert len(rows) == 1  # archived once, whatever the kill interrupted
+    assert len(outbox.messages) >= 1
