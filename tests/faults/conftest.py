@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from core.platform.config import PROJECT_ROOT
+from tests.pages.conftest import app_db  # noqa: F401 (fixture reused here)
 from tests.tasks.conftest import free_port, outbox, smtp_down, smtp_server  # noqa: F401 (fixtures reused here)
 
 T = TypeVar("T")

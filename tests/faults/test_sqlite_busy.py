@@ -11,8 +11,10 @@ from core.errors import DomainError
 from core.models import Campaign
 from core.platform import db as dbmod
 from tests import factories as f
+from tests.pages.conftest import app_test
+from tests.pages.test_sponsor_pages import fill_new_campaign
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 
 
 def _campaign_count(db) -> int:
@@ -44,3 +46,21 @@ def test_other_database_errors_are_not_disguised_as_busy(sqlite_database):
     with pytest.raises(Exception) as raised, sqlite_database.Session.begin() as s:
         s.execute(select(func.no_such_function()))
     assert not isinstance(raised.value, DomainError)
+
+
+def test_the_page_shows_the_busy_message_and_no_traceback_when_the_lock_outlasts_the_timeout(app_db):
+    """The real page and its run_action, with SQLite's default busy timeout (15 s) running out."""
+    sponsor = f.sponsor(app_db)
+    at = app_test("pages/sponsor/campaigns.py", sponsor.id)
+    at.default_timeout = (dbmod.SQLITE_BUSY_TIMEOUT_MS / 1000) * 4
+    at.run()
+    holder = sqlite3.connect(app_db.engine.url.database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another writer that does not let go
+        fill_new_campaign(at)
+    finally:
+        holder.close()
+
+    assert [e.value for e in at.error] == [dbmod.BUSY_MESSAGE]
+    assert not at.exception
+    assert _campaign_count(app_db) == 0
