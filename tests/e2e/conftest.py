@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = Path("/usr/bin/chromium")  # test modules skip themselves when it is missing (CI installs it)
 
@@ -231,7 +232,16 @@ def wait_idle(page: Page, settle: float = SETTLE_SECONDS) -> None:
     `settle` seconds after the last rerun, on a loaded one whenever the reruns are really over.
     """
     call_id = secrets.token_hex(4)
-    page.wait_for_function(_SETTLED_JS, arg=[int(settle * 1000), call_id], polling=50, timeout=DEADLINE_MS)
+    try:
+        page.wait_for_function(_SETTLED_JS, arg=[int(settle * 1000), call_id], polling=50, timeout=DEADLINE_MS)
+    except PlaywrightTimeoutError:
+        state = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+        )
+        raise AssertionError(
+            f"{page.url}: the app did not stay idle for {settle} s within {DEADLINE_MS / 1000:.0f} s "
+            f"(script state now: {state!r})"
+        ) from None
 
 
 def goto(page: Page, url_path: str = "/", *, reload: bool = False) -> None:
