@@ -167,7 +167,7 @@ def check_pg_versions(url: URL, tool: str = "pg_dump") -> tuple[int, int]:
     engine = dbmod.make_engine(url.render_as_string(hide_password=False))
     try:
         with engine.connect() as conn:
-            server = int(conn.execute(text("SHOW server_version_num")).scalar()) // 10_000
+            server = int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10_000
     finally:
         engine.dispose()
     if client < server:
