@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from core.marketplace import ad_requests
 from core.models import Campaign
@@ -59,10 +60,9 @@ def test_restoring_something_that_is_not_a_backup_changes_nothing(database, tmp_
     assert f.snapshot(database) == before
 
 
-def test_the_postgres_client_tools_are_checked_against_the_server(database):
-    if database.is_sqlite:
-        pytest.skip("PostgreSQL only")
-    client, server = backup.check_pg_versions(database.engine.url)
+@pytest.mark.postgres
+def test_the_postgres_client_tools_are_checked_against_the_server(postgres_url):
+    client, server = backup.check_pg_versions(make_url(postgres_url))
     assert client >= server
 
 
