@@ -6,7 +6,7 @@ PORT ?= 8501
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.dev-installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint install install-dev db worker app bench clean
+.PHONY: run test lint install install-dev db worker app bench clean backup restore
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ run: db
 test: install-dev
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e"
 	$(BIN)/python -m pytest -p no:xdist -m e2e tests/e2e
+
+## backup / restore: a consistent copy of the configured database (SQLite online backup API, or pg_dump)
+# make backup [FILE=backups/iescp-YYYYmmdd-HHMMSS.backup]; make restore FILE=... (stop the app and workers first)
+FILE ?= backups/iescp-$(shell date -u +%Y%m%d-%H%M%S).backup
+backup: install
+	$(BIN)/python -m core.platform.backup backup "$(FILE)"
+
+restore: install
+	@test -n "$(FILE)" -a -f "$(FILE)" || { echo "usage: make restore FILE=path/to/file.backup"; exit 2; }
+	$(BIN)/python -m core.platform.backup restore "$(FILE)"
 
 bench: install
 	$(BIN)/python -m bench.run --scales 10k,100k --backends sqlite,postgres

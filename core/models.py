@@ -336,6 +336,8 @@ class ReminderDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # When the current attempt was claimed (0005): a "pending" row claimed long ago lost its worker.
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class MonthlyReport(Base):
@@ -358,6 +360,8 @@ class MonthlyReport(Base):
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
     emailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When the current email attempt was claimed (0005): a "pending" claim long ago lost its worker.
+    email_claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ExportJob(Base):
@@ -383,6 +387,9 @@ class ExportJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Refreshed by the worker while the job runs (0005): a "running" job whose heartbeat stopped lost its worker.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CacheGeneration(Base):

@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from core.models import ExportJob
 from core.platform.timeutil import utcnow
+from core.reporting import export_leases
 from core.reporting import exports as core_exports
 from tasks import schedule
 from tasks.queue import get_database, huey, utc_timestamp
@@ -18,7 +19,9 @@ log = logging.getLogger("iescp.tasks.exports")
 @huey.task(retries=2, retry_delay=30, name="run_export")
 def run_export(job_id: int) -> str:
     """Stream the export job_id to its file (a no-op unless the job is still queued)."""
-    return core_exports.run_export(get_database(), int(job_id))
+    db = get_database()
+    with export_leases.heartbeat(db, int(job_id)):  # a sweeper requeues the job if this process dies
+        return core_exports.run_export(db, int(job_id))
 
 
 def enqueue_export(job_id: int) -> None:

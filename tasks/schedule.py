@@ -50,3 +50,8 @@ def reports_catch_up_due(timestamp: dt.datetime) -> bool:
 def exports_housekeeping_due(timestamp: dt.datetime) -> bool:
     """Every 10 minutes: re-enqueue lost export tasks, fail interrupted ones, delete expired files."""
     return timestamp.minute % 10 == 7
+
+
+def recovery_due(timestamp: dt.datetime) -> bool:
+    """Every minute: jobs whose worker died (stale heartbeats and claims) are retried or failed."""
+    return True

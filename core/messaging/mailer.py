@@ -22,7 +22,7 @@ from core.platform.timeutil import utcnow
 
 log = logging.getLogger("iescp.mail")
 
-SMTP_TIMEOUT_SECONDS = 20
+SMTP_TIMEOUT_SECONDS = 20  # default of IESCP_SMTP_TIMEOUT_SECONDS: the longest one socket wait may take
 
 
 class MailError(Exception):
@@ -81,11 +81,16 @@ def _domain_of(address: str) -> str:
 
 
 class Mailer:
-    """Sends messages, reusing one SMTP connection for a batch (use as a context manager)."""
+    """Sends messages, reusing one SMTP connection for a batch (use as a context manager).
+
+    Once the server is unreachable or times out, the rest of the batch fails at once with the same
+    error (recorded, retried by a later run) instead of waiting a full timeout per recipient.
+    """
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
         self._smtp: smtplib.SMTP | None = None
+        self._server_down: str | None = None
 
     def __enter__(self) -> Mailer:
         return self
@@ -104,12 +109,17 @@ class Mailer:
                 return str(write_to_outbox(message, self.settings.outbox_dir))
             except OSError as error:
                 raise MailError(f"could not write to the outbox {self.settings.outbox_dir}: {error}") from error
+        if self._server_down is not None:
+            raise MailError(f"{self._server_down} (not tried again in this run)")
         try:
             smtp = self._connection()
             smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
             self.close()
-            raise MailError(_describe(error, self.settings)) from error
+            described = _describe(error, self.settings)
+            if isinstance(error, (OSError, smtplib.SMTPServerDisconnected)):  # the server, not this message
+                self._server_down = described
+            raise MailError(described) from error
         return f"smtp:{self.settings.smtp_host}"
 
     def _connection(self) -> smtplib.SMTP:
@@ -123,10 +133,10 @@ class Mailer:
         s = self.settings
         if s.smtp_port == 465:
             smtp = smtplib.SMTP_SSL(
-                s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT_SECONDS, context=ssl.create_default_context()
+                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds, context=ssl.create_default_context()
             )
         else:
-            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT_SECONDS)
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
             if s.smtp_starttls:
                 smtp.ehlo()
                 smtp.starttls(context=ssl.create_default_context())
@@ -170,6 +180,11 @@ def _describe(error: Exception, settings: Settings) -> str:
         return f"recipient refused by {where}"
     if isinstance(error, ConnectionRefusedError):
         return f"could not connect to the mail server {where}: connection refused"
-    if isinstance(error, (TimeoutError, ssl.SSLError)):
+    # smtplib reports a read timeout as SMTPServerDisconnected("Connection unexpectedly closed: timed out").
+    if isinstance(error, TimeoutError) or (
+        isinstance(error, smtplib.SMTPServerDisconnected) and "timed out" in str(error)
+    ):
+        return f"mail server {where} did not answer within {settings.smtp_timeout_seconds:g} s"
+    if isinstance(error, ssl.SSLError):
         return f"mail server {where}: {type(error).__name__}: {error}"
     return f"mail server {where}: {type(error).__name__}: {error}"[:500]

@@ -5,6 +5,9 @@ transaction *before* anything is sent, then marked sent or failed. A second run 
 double-fired periodic task, a restarted consumer, the catch-up run) finds the row and sends nothing.
 A failed email or chat message is retried by later runs with exponential backoff until
 MAX_ATTEMPTS, every attempt counted and its error kept; one channel failing never blocks the others.
+A worker killed between claim and send leaves a "pending" row: once its claim is older than
+CLAIM_LEASE, reclaim_stale_claims marks it failed ("the worker stopped") and it is retried like any
+other failure (at-least-once after a crash, never silently lost).
 The in-app channel is a database write, so its claim, notification and "sent" mark are one
 transaction: exactly once.
 
@@ -51,6 +54,9 @@ log = logging.getLogger("iescp.reminders")
 
 CHANNELS = ("email", "gchat", "inapp")
 MAX_ATTEMPTS = 5
+# A send is bounded by the SMTP/webhook timeouts (seconds); a "pending" claim this old lost its worker.
+CLAIM_LEASE = dt.timedelta(minutes=15)
+WORKER_STOPPED = "The worker stopped between claiming and sending this reminder; it will be retried."
 RETRY_BASE = dt.timedelta(minutes=10)  # retry after 10, 20, 40, 80 minutes
 ITEMS_SHOWN = 20
 USER_BATCH = 500
@@ -293,6 +299,14 @@ class RunResult:
         }
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """The run's senders: each stops trying a server for the rest of the run once it is down."""
+
+    mail: mailer.Mailer
+    chat: webhooks.Sender
+
+
 def _day_key(day: dt.date) -> int:
     return int(day.strftime("%Y%m%d"))
 
@@ -322,7 +336,8 @@ def run_daily_reminders(
     day = reminder_day(now, settings)
     result = RunResult(day=day)
     parties = ["influencer"] + (["sponsor"] if settings.remind_sponsors else [])
-    with mailer.Mailer(settings) as outgoing:
+    with mailer.Mailer(settings) as mail:
+        outgoing = Outgoing(mail, webhooks.Sender(timeout=settings.webhook_timeout_seconds))
         _retry_failed(db, day, now, outgoing, settings, result)
         if not sweep:
             return result
@@ -385,7 +400,7 @@ def _deliver_new(
     channel: str,
     day: dt.date,
     now: dt.datetime,
-    outgoing: mailer.Mailer,
+    outgoing: Outgoing,
     settings: Settings,
     result: RunResult,
 ) -> None:
@@ -397,6 +412,7 @@ def _deliver_new(
         attempts=1,
         item_count=recipient.total,
         created_at=now,
+        claimed_at=now,
     )
     try:
         with db.Session.begin() as session:
@@ -429,16 +445,16 @@ def _attempt(
     channel: str,
     day: dt.date,
     now: dt.datetime,
-    outgoing: mailer.Mailer,
+    outgoing: Outgoing,
     settings: Settings,
     result: RunResult,
 ) -> None:
     """Send one claimed delivery and record the outcome; errors are recorded, never raised."""
     try:
         if channel == "email":
-            outgoing.send(build_email(recipient, day, settings))
+            outgoing.mail.send(build_email(recipient, day, settings))
         else:
-            webhooks.post_chat_message(
+            outgoing.chat.post_chat_message(
                 recipient.gchat_webhook_url or settings.gchat_webhook_url, chat_text(recipient, day, settings)
             )
     except (mailer.MailError, webhooks.WebhookError) as error:
@@ -463,9 +479,28 @@ def _mark(db: Database, delivery_id: int, status: str, error: str | None, sent_a
         session.execute(update(ReminderDelivery).where(ReminderDelivery.id == delivery_id).values(**values))
 
 
+def reclaim_stale_claims(db: Database, *, now: dt.datetime | None = None) -> int:
+    """Turn "pending" deliveries claimed over CLAIM_LEASE ago into failed ones (their worker died); returns how many.
+
+    The normal retry path then sends them again with backoff: after a crash exactly during a send the
+    user may get the reminder twice, which we prefer to never getting it (see docs/decisions/faults.md).
+    """
+    now = now or utcnow()
+    with db.Session.begin() as session:
+        return session.execute(
+            update(ReminderDelivery)
+            .where(
+                ReminderDelivery.status == "pending",
+                func.coalesce(ReminderDelivery.claimed_at, ReminderDelivery.created_at) < now - CLAIM_LEASE,
+            )
+            .values(status="failed", last_error=WORKER_STOPPED)
+        ).rowcount
+
+
 def _retry_failed(
-    db: Database, day: dt.date, now: dt.datetime, outgoing: mailer.Mailer, settings: Settings, result: RunResult
+    db: Database, day: dt.date, now: dt.datetime, outgoing: Outgoing, settings: Settings, result: RunResult
 ) -> None:
+    reclaim_stale_claims(db, now=now)
     with db.ReadSession.begin() as session:
         failed = session.execute(
             select(
@@ -503,7 +538,7 @@ def _retry_failed(
                     ReminderDelivery.status == "failed",
                     ReminderDelivery.attempts == row.attempts,
                 )
-                .values(status="pending", attempts=row.attempts + 1, item_count=recipient.total)
+                .values(status="pending", attempts=row.attempts + 1, item_count=recipient.total, claimed_at=now)
             ).rowcount
         if claimed != 1:
             continue  # a concurrent run took this attempt

@@ -107,6 +107,9 @@ class Settings:
     timezone: str
     bcrypt_rounds: int
     namespace: str  # prefix of every cache key and the default queue name; see deployment_namespace()
+    # Bounds on one network wait of the worker (faults engineer): a dead or frozen server costs this, not a hang.
+    smtp_timeout_seconds: float = 20.0
+    webhook_timeout_seconds: float = 10.0
 
     @property
     def cookie_key(self) -> str:
@@ -160,6 +163,8 @@ def load_settings() -> Settings:
         timezone=_env("TIMEZONE", "UTC"),
         bcrypt_rounds=_env_int("BCRYPT_ROUNDS", 12),
         namespace=deployment_namespace(_env("NAMESPACE"), data_dir, database_url),
+        smtp_timeout_seconds=float(_env_int("SMTP_TIMEOUT_SECONDS", 20)),
+        webhook_timeout_seconds=float(_env_int("WEBHOOK_TIMEOUT_SECONDS", 10)),
     )
 
 

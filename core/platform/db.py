@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from core.errors import Conflict
+
 READ_ONLY_OPTION = "iescp_read_only"
+SQLITE_BUSY_TIMEOUT_MS = 15_000  # SQLite's own busy handler retries the lock for this long before giving up
+BUSY_MESSAGE = "The database is busy with other changes right now. Nothing was saved; please try again in a moment."
+
+
+class DatabaseBusy(Conflict):
+    """SQLite stayed locked by another writer for the whole busy timeout (shown to the user, not a traceback)."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +37,7 @@ class Database:
         self.engine.dispose()
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Take over transaction control from the driver so "begin" below decides the mode.
@@ -36,7 +45,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -50,15 +59,26 @@ def _configure_sqlite(engine: Engine) -> None:
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        # After busy_timeout of retries the lock is still held: a user-facing DomainError, so pages
+        # show a clear message (run_action) and the caller's transaction rolls back as usual.
+        original = context.original_exception
+        if isinstance(original, sqlite3.OperationalError) and str(original).startswith(
+            ("database is locked", "database is busy", "database table is locked")
+        ):
+            return DatabaseBusy(BUSY_MESSAGE)
+        return None
 
-def make_engine(url: str, **kwargs) -> Engine:
+
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs) -> Engine:
     """Create an engine for url; creates the folder of a SQLite file."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_busy_timeout_ms)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -51,6 +51,9 @@ from core.platform.timeutil import month_start, previous_month, utcnow
 log = logging.getLogger("iescp.reports")
 
 MAX_EMAIL_ATTEMPTS = 5
+# A send is bounded by the SMTP timeouts (seconds); a claim this old lost its worker.
+EMAIL_LEASE = dt.timedelta(minutes=15)
+WORKER_STOPPED = "The worker stopped while sending this email; it will be retried."
 TOP_INFLUENCERS = 5
 PDF_FIX = "To enable PDF: apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 PDF_HINT = (
@@ -603,7 +606,7 @@ def _email_report(
                 MonthlyReport.email_status == row.email_status,
                 MonthlyReport.email_attempts == row.email_attempts,
             )
-            .values(email_status="pending", email_attempts=row.email_attempts + 1)
+            .values(email_status="pending", email_attempts=row.email_attempts + 1, email_claimed_at=now)
         ).rowcount
     if claimed != 1:
         return "skipped: another attempt is in progress"
@@ -637,6 +640,24 @@ def _email_report(
         return "failed"
     _mark_email(db, report_id, "sent", None, emailed_at=now)
     return "sent"
+
+
+def reclaim_stale_emails(db: Database, *, now: dt.datetime | None = None) -> int:
+    """Mark report emails claimed over EMAIL_LEASE ago and still "pending" as failed (their worker died mid-send).
+
+    The catch-up run then retries them like any failed email (pending_sponsor_ids); returns how many.
+    """
+    now = now or utcnow()
+    with db.Session.begin() as session:
+        return session.execute(
+            update(MonthlyReport)
+            .where(
+                MonthlyReport.email_status == "pending",
+                MonthlyReport.email_attempts > 0,
+                func.coalesce(MonthlyReport.email_claimed_at, MonthlyReport.created_at) < now - EMAIL_LEASE,
+            )
+            .values(email_status="failed", last_error=WORKER_STOPPED)
+        ).rowcount
 
 
 def _mark_email(

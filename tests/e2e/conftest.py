@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = Path("/usr/bin/chromium")  # test modules skip themselves when it is missing (CI installs it)
 
@@ -45,7 +46,36 @@ ADMIN = ("admin", "Admin-demo-1")
 SPONSOR = ("brightwave", "Demo-pass-1")
 INFLUENCER = ("maya", "Demo-pass-1")
 
-expect.set_options(timeout=20_000)
+# Waits end on the app's own state (idle and staying idle), so these deadlines only bound a broken run: they are
+# generous because a loaded machine (CI, parallel engineers) can make one rerun take many seconds.
+DEADLINE_MS = int(float(os.environ.get("E2E_DEADLINE_SECONDS", "120")) * 1000)
+SETTLE_SECONDS = 1.0  # idle for this long in a row = settled (the auth cookie component triggers a late rerun)
+expect.set_options(timeout=DEADLINE_MS)
+
+# Runs in the page: a MutationObserver on stApp's data-test-script-state records when the script last became
+# idle ("notRunning"); any other state (running, rerunRequested, ...) clears it. Settled = idle for settle_ms,
+# counted from the start of this wait at the earliest.
+_SETTLED_JS = """
+([settleMs, callId]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  const idleNow = () => app.getAttribute('data-test-script-state') === 'notRunning';
+  let watch = window.__iescpIdleWatch;
+  if (!watch || watch.app !== app) {
+    watch = { app, since: idleNow() ? performance.now() : null };
+    watch.observer = new MutationObserver(() => { watch.since = idleNow() ? performance.now() : null; });
+    watch.observer.observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
+    window.__iescpIdleWatch = watch;
+  }
+  if (watch.callId !== callId) {  // each wait counts from its own start: a click's rerun may not have shown yet
+    watch.callId = callId;
+    watch.since = idleNow() ? performance.now() : null;
+  }
+  if (!idleNow()) { watch.since = null; return false; }
+  if (watch.since === null) watch.since = performance.now();
+  return performance.now() - watch.since >= settleMs;
+}
+"""
 
 
 def _free_port() -> int:
@@ -61,7 +91,7 @@ def _server_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = DEADLINE_MS / 1000) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -162,7 +192,7 @@ def new_page(request, browser: Browser, app_url: str) -> Iterator[Callable[[], P
 
     def make() -> Page:
         context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(DEADLINE_MS)
         contexts.append(context)
         return context.new_page()
 
@@ -195,16 +225,23 @@ def suffix() -> str:
 # ---- helpers ------------------------------------------------------------------------------------------------
 
 
-def wait_idle(page: Page, settle: float = 0.8) -> None:
-    """Wait until the script is not running, and stays so for `settle` seconds (cookie reruns come late)."""
-    app = page.locator(IDLE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        app.wait_for(state="attached", timeout=30_000)
-        page.wait_for_timeout(settle * 1000)
-        if app.count():
-            return
-    raise AssertionError("the Streamlit script kept running")
+def wait_idle(page: Page, settle: float = SETTLE_SECONDS) -> None:
+    """Wait until the Streamlit script is idle and has stayed idle for `settle` seconds in a row.
+
+    Driven by the app's own state (see _SETTLED_JS), not by sleeping: on a fast machine this returns
+    `settle` seconds after the last rerun, on a loaded one whenever the reruns are really over.
+    """
+    call_id = secrets.token_hex(4)
+    try:
+        page.wait_for_function(_SETTLED_JS, arg=[int(settle * 1000), call_id], polling=50, timeout=DEADLINE_MS)
+    except PlaywrightTimeoutError:
+        state = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+        )
+        raise AssertionError(
+            f"{page.url}: the app did not stay idle for {settle} s within {DEADLINE_MS / 1000:.0f} s "
+            f"(script state now: {state!r})"
+        ) from None
 
 
 def goto(page: Page, url_path: str = "/", *, reload: bool = False) -> None:
@@ -231,6 +268,7 @@ def login(page: Page, username: str, password: str, *, expect_ok: bool = True) -
     form.get_by_label("Username", exact=True).fill(username)
     form.get_by_label("Password", exact=True).fill(password)
     form.get_by_role("button", name="Log in", exact=True).click()
+    wait_idle(page)  # the login run (and the cookie component's rerun) are over before anything is asserted
     if expect_ok:
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
         expect(page.get_by_test_id("stSidebar").get_by_text(f"@{username}", exact=False)).to_be_visible()
@@ -239,6 +277,7 @@ def login(page: Page, username: str, password: str, *, expect_ok: bool = True) -
 
 def logout(page: Page) -> None:
     page.get_by_role("button", name="Log out").click()
+    wait_idle(page)
     expect(page.get_by_role("button", name="Log in", exact=True)).to_be_visible()
     wait_idle(page)
 

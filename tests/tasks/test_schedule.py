@@ -27,8 +27,16 @@ BY_NAME = {
 }
 
 
+SWEEPER = "reclaim_lost_jobs"  # due every minute; the tests below are about the others
+
+
 def due(when: dt.datetime) -> set[str]:
-    return {task.name for task in huey.read_periodic(when)}
+    return {task.name for task in huey.read_periodic(when)} - {SWEEPER}
+
+
+def test_the_sweeper_for_jobs_whose_worker_died_is_due_every_minute():
+    for minute in (0, 1, 17, 59):
+        assert SWEEPER in {task.name for task in huey.read_periodic(dt.datetime(2026, 12, 1, 3, minute))}
 
 
 def run_due(when: dt.datetime) -> set[str]:
