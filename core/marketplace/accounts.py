@@ -169,7 +169,7 @@ def _influencer_fields(
         "followers": followers,
         "engagement_rate": engagement_rate,
         "profile_url": validate.url(profile_url, "Profile URL"),
-        "bio": validate.text(bio, "Bio", max_len=2000, required=False),
+        "bio": validate.text(bio, "Bio", max_len=2000, required=False, multiline=True),
         "is_public": bool(is_public),
         "reach": reach,
         "score": scoring.relevance_score(reach, engagement_rate),

@@ -65,7 +65,7 @@ def _user_id_of(party: str, request: AdRequest, campaign: Campaign) -> int:
 
 
 def _message(value) -> str:
-    return validate.text(value, "Message", max_len=2000, required=False)
+    return validate.text(value, "Message", max_len=2000, required=False, multiline=True)
 
 
 def _record(
@@ -167,7 +167,7 @@ def send_ad_request(
 ) -> int:
     """Sponsor offers a campaign job to an influencer; returns the new request id."""
     permissions.require(actor, "ad_request.send")
-    requirements = validate.text(requirements, "Requirements", max_len=5000)
+    requirements = validate.text(requirements, "Requirements", max_len=5000, multiline=True)
     message = _message(message)
     amount = check_cents(payment_cents, field="Payment", allow_zero=False)
     campaign = session.get(Campaign, campaign_id)
@@ -208,8 +208,8 @@ def ask_to_join(
 ) -> int:
     """Influencer asks to join a public campaign with an offer; returns the new request id."""
     permissions.require(actor, "ad_request.ask")
-    message = validate.text(message, "Message", max_len=2000)
-    requirements = validate.text(requirements, "Proposal", max_len=5000, required=False)
+    message = validate.text(message, "Message", max_len=2000, multiline=True)
+    requirements = validate.text(requirements, "Proposal", max_len=5000, required=False, multiline=True)
     amount = check_cents(payment_cents, field="Your price", allow_zero=False)
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or not campaign.listed:
@@ -336,7 +336,7 @@ def reject(session: Session, *, actor: Actor, ad_request_id: int, message: str =
 
 def counter_offer(session: Session, *, actor: Actor, ad_request_id: int, payment_cents: int, message: str) -> None:
     """The party on turn proposes a new amount; the turn passes to the other party."""
-    message = validate.text(message, "Message", max_len=2000)
+    message = validate.text(message, "Message", max_len=2000, multiline=True)
     amount = check_cents(payment_cents, field="Counter-offer", allow_zero=False)
     request, campaign, party = _on_turn(session, actor, ad_request_id)
     if amount == request.payment_cents:
@@ -392,7 +392,7 @@ def edit_ad_request(
     session: Session, *, actor: Actor, ad_request_id: int, requirements: str, payment_cents: int, message: str = ""
 ) -> None:
     """The initiator changes a request nobody has answered yet."""
-    requirements = validate.text(requirements, "Requirements", max_len=5000)
+    requirements = validate.text(requirements, "Requirements", max_len=5000, multiline=True)
     amount = check_cents(payment_cents, field="Payment", allow_zero=False)
     message = _message(message)
     request, campaign = _load(session, ad_request_id)

@@ -29,10 +29,10 @@ def _fields(*, name, description, category, niche, goals, start_date, end_date, 
     start, end = validate.date_range(start_date, end_date)
     return {
         "name": validate.text(name, "Campaign name", max_len=120),
-        "description": validate.text(description, "Description", max_len=5000, required=False),
+        "description": validate.text(description, "Description", max_len=5000, required=False, multiline=True),
         "category": validate.text(category, "Category", max_len=60),
         "niche": validate.text(niche, "Niche", max_len=80, required=False),
-        "goals": validate.text(goals, "Goals", max_len=2000, required=False),
+        "goals": validate.text(goals, "Goals", max_len=2000, required=False, multiline=True),
         "start_date": start,
         "end_date": end,
         "budget_cents": check_cents(budget_cents, field="Budget"),
