@@ -525,8 +525,9 @@ def list_users(
     """Admin's user table: filtered, keyset-paginated by id (descending), with the total count."""
     permissions.require(actor, "user.list")
     conditions = []
+    text = validate.text(text, "Search", max_len=200, required=False)
     if text:
-        pattern = f"%{text.strip().lower()}%"
+        pattern = f"%{text.lower()}%"
         conditions.append(
             or_(
                 User.username.like(pattern),

@@ -444,8 +444,9 @@ def list_all_campaigns(
     """Admin: every campaign, filtered and keyset-paginated by id (descending), with the total."""
     permissions.require(actor, "campaign.view_any")
     conditions = []
+    text = validate.text(text, "Search", max_len=200, required=False)
     if text:
-        pattern = f"%{text.strip().lower()}%"
+        pattern = f"%{text.lower()}%"
         conditions.append(or_(func.lower(Campaign.name).like(pattern), func.lower(SponsorProfile.name).like(pattern)))
     if status:
         conditions.append(Campaign.status == validate.choice(status, "Status", CAMPAIGN_STATUSES))

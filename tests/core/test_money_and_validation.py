@@ -9,7 +9,7 @@ import pytest
 
 from core import money, validate
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import accounts, ad_requests, campaigns
+from core.marketplace import accounts, ad_requests, campaigns, search
 from core.platform.timeutil import today
 from tests import factories as f
 
@@ -617,3 +617,24 @@ def test_multi_line_fields_keep_their_line_breaks_through_a_service(database):
     )
     stored = f.read(database, lambda s: campaigns.get_campaign(s, actor=sponsor, campaign_id=campaign_id))
     assert (stored["description"], stored["goals"]) == ("Line one\n\tLine two", "Reach\nSales")
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        pytest.param(lambda s, who: accounts.list_users(s, actor=who["admin"], text="ad\x00min"), id="users"),
+        pytest.param(
+            lambda s, who: campaigns.list_all_campaigns(s, actor=who["admin"], text="la\x00unch"), id="campaigns"
+        ),
+        pytest.param(
+            lambda s, who: search.search_influencers(s, actor=who["admin"], limit=float("inf")), id="page size inf"
+        ),
+        pytest.param(
+            lambda s, who: search.search_campaigns(s, actor=who["influencer"], limit="lots"), id="page size text"
+        ),
+    ],
+)
+def test_a_search_with_a_nul_byte_or_an_impossible_page_size_is_an_input_error_not_a_crash(database, search):
+    who = {"admin": f.admin(database), "influencer": f.influencer(database)}
+    with pytest.raises(InvalidInput):
+        f.read(database, lambda s: search(s, who))
