@@ -10,7 +10,8 @@ from decimal import Decimal
 from core.errors import InvalidInput
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A plain address: no spaces and none of the characters RFC 5322 only allows quoted (which Markdown also uses).
+EMAIL_RE = re.compile(r"^[^@\s()<>\[\],;:\\\"]+@[^@\s()<>\[\],;:\\\"]+\.[^@\s()<>\[\],;:\\\"]+$")
 URL_RE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
 

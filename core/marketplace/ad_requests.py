@@ -456,6 +456,7 @@ def mark_completed(session: Session, *, actor: Actor, ad_request_id: int, messag
 
 def withdraw_open_requests(session: Session, *, actor: Actor, campaign_id: int, message: str) -> int:
     """Withdraw every open request of a campaign the actor owns (campaign completed or cancelled)."""
+    message = _message(message)
     # Locked, so a reply landing meanwhile is either seen here (and the request skipped) or waits and then
     # finds the request withdrawn, never overwritten.
     requests = session.scalars(

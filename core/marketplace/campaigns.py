@@ -163,6 +163,7 @@ def set_status(session: Session, *, actor: Actor, campaign_id: int, status: str,
     from core.marketplace import ad_requests  # local import: ad_requests depends on this module
 
     status = validate.choice(status, "Status", CAMPAIGN_STATUSES)
+    note = validate.text(note, "Note", max_len=2000, required=False, multiline=True)
     campaign = own_campaign(session, actor, campaign_id, lock=True)
     if status not in STATUS_TRANSITIONS[campaign.status]:
         raise Conflict(f"A {campaign.status} campaign cannot become {status}.")

@@ -161,6 +161,19 @@ def test_only_multi_line_fields_accept_newlines_and_tabs_and_line_ends_are_made_
     assert validate.text("Zoë 👩‍👩‍👧 مرحبا", "Name", max_len=50) == "Zoë 👩‍👩‍👧 مرحبا"
 
 
+@pytest.mark.parametrize(
+    "bad", ["[x](http://evil.example)@evil.example", "<b>@x.io", "a,b@x.io", 'a"b@x.io', "a@[1.2.3.4]"]
+)
+def test_emails_with_characters_outside_a_plain_address_are_refused(bad):
+    with pytest.raises(InvalidInput, match="valid email address"):
+        validate.email(bad)
+
+
+@pytest.mark.parametrize("good", ["o'brien+tag@mail.example.com", "zoë@exämple.de", "a.b-c_d@x.io"])
+def test_ordinary_emails_with_plus_apostrophe_or_accents_are_accepted(good):
+    assert validate.email(good) == good
+
+
 @pytest.mark.parametrize("bad", ["a\x00@b.co", "https://x.io/\x00"])
 def test_emails_and_links_with_a_nul_byte_are_refused(bad):
     with pytest.raises(InvalidInput):
@@ -542,6 +555,26 @@ BAD_INPUT = {
         ),
         InvalidInput,
         "Message contains a",
+    ),
+    "NUL byte in the message sent with an offer": (
+        lambda s, w: ad_requests.send_ad_request(
+            s,
+            actor=w["sponsor"],
+            campaign_id=w["campaign"],
+            influencer_id=w["other"].id,
+            payment_cents=100,
+            requirements="Post",
+            message="Hi\x00",
+        ),
+        InvalidInput,
+        "Message contains a",
+    ),
+    "NUL byte in the note of a cancelled campaign": (
+        lambda s, w: campaigns.set_status(
+            s, actor=w["sponsor"], campaign_id=w["campaign"], status="cancelled", note="Sorry\x00"
+        ),
+        InvalidInput,
+        "Note contains a",
     ),
     "editing someone else's offer": (
         lambda s, w: ad_requests.edit_ad_request(
