@@ -9,7 +9,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from core.errors import InvalidInput
+
 READ_ONLY_OPTION = "iescp_read_only"
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,25 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _refuse_unstorable_parameters(engine: Engine) -> None:
+    """A safety net under validate.*: no statement carries an int beyond BIGINT or a str with a NUL byte.
+
+    SQLite's driver raises OverflowError and PostgreSQL a DataError for those (and PostgreSQL rejects
+    NUL in any text): an InvalidInput here turns a missed check into a message instead of a crash.
+    Bulk statements (executemany) come from our own loaders, not from a user, and are not scanned.
+    """
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(_conn, _cursor, _statement, parameters, _context, executemany):
+        if executemany or not parameters:
+            return
+        for value in parameters.values() if isinstance(parameters, dict) else parameters:
+            if type(value) is int and not BIGINT_MIN <= value <= BIGINT_MAX:
+                raise InvalidInput("That number is too large.")
+            if type(value) is str and "\x00" in value:
+                raise InvalidInput("Text cannot contain a NUL character; please remove it.")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine for url; creates the folder of a SQLite file."""
     parsed = make_url(url)
@@ -59,9 +81,12 @@ def make_engine(url: str, **kwargs) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
+        _refuse_unstorable_parameters(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _refuse_unstorable_parameters(engine)
+    return engine
 
 
 def connect(url: str, **kwargs) -> Database:

@@ -671,3 +671,28 @@ def test_a_search_with_a_nul_byte_or_an_impossible_page_size_is_an_input_error_n
     who = {"admin": f.admin(database), "influencer": f.influencer(database)}
     with pytest.raises(InvalidInput):
         f.read(database, lambda s: search(s, who))
+
+
+@pytest.mark.parametrize("number", [2**63, 10**30, -(2**70)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda s, w, n: campaigns.get_campaign(s, actor=w["sponsor"], campaign_id=n), id="campaign id"),
+        pytest.param(lambda s, w, n: ad_requests.accept(s, actor=w["influencer"], ad_request_id=n), id="request id"),
+        pytest.param(lambda s, w, n: accounts.flag_user(s, actor=w["admin"], user_id=n, reason="x"), id="user id"),
+        pytest.param(lambda s, w, n: campaigns.list_all_campaigns(s, actor=w["admin"], after_id=n), id="page cursor"),
+    ],
+)
+def test_an_id_beyond_a_bigint_is_an_input_error_on_every_backend_not_a_driver_crash(database, call, number):
+    who = {"admin": f.admin(database), "sponsor": f.sponsor(database), "influencer": f.influencer(database)}
+    with pytest.raises(InvalidInput, match="too large"):
+        f.write(database, lambda s: call(s, who, number))
+
+
+def test_text_with_a_nul_byte_never_reaches_the_database_whatever_path_it_took(database):
+    from sqlalchemy import select
+
+    from core.models import User
+
+    with pytest.raises(InvalidInput, match="cannot contain"):
+        f.read(database, lambda s: s.scalars(select(User).where(User.username == "admin\x00")).all())
