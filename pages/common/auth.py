@@ -10,6 +10,7 @@ from streamlit_authenticator.utilities import LoginError
 from core.marketplace import accounts
 from core.permissions import Actor
 from core.platform.config import get_settings
+from pages.common.markup import literal
 from pages.common.session import ACTOR_KEY, get_database
 
 LIBRARY_KEYS = ("authentication_status", "username", "name", "email", "roles")
@@ -86,7 +87,7 @@ def sign_in(authenticator: stauth.Authenticate, username: str, password: str) ->
     with get_database().Session.begin() as session:
         result = accounts.authenticate(session, username=username, password=password)
     if not result.ok:
-        st.error(result.message)
+        st.error(literal(result.message))  # may quote an admin's rejection reason
         return None
     with get_database().ReadSession.begin() as session:
         entry = accounts.authenticator_entry(session, result.actor.username)

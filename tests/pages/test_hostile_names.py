@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.marketplace import accounts, ad_requests, campaigns
+from core.models import User
 from pages.common.markup import literal, md
 from tests import factories as f
 
@@ -107,7 +108,14 @@ def hostile(app_db):
     with db.Session.begin() as s:
         accounts.flag_user(s, actor=admin, user_id=flagged.id, reason=HOSTILE)
         campaigns.flag_campaign(s, actor=admin, campaign_id=flagged_campaign, reason=HOSTILE)
-    return {"admin": admin, "sponsor": sponsor, "influencer": star, "pending": pending, "campaign_id": campaign_id}
+    return {
+        "db": db,
+        "admin": admin,
+        "sponsor": sponsor,
+        "influencer": star,
+        "pending": pending,
+        "campaign_id": campaign_id,
+    }
 
 
 def open_page(page: str, actor_id: int) -> AppTest:
@@ -268,3 +276,16 @@ def test_no_page_puts_user_text_into_a_markdown_f_string_without_escaping_it():
                     if isinstance(value, ast.FormattedValue) and _names_user_text(value.value):
                         offenders.append(f"{path.relative_to(ROOT)}:{call.lineno} {ast.unparse(value.value)}")
     assert offenders == []
+
+
+def test_a_rejected_sponsor_sees_the_admins_reason_as_text_at_login(hostile):
+    with hostile["db"].Session.begin() as s:
+        username = s.get(User, hostile["pending"][0]).username
+        accounts.reject_sponsor(s, actor=hostile["admin"], user_id=hostile["pending"][0], reason=HOSTILE)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(f.PASSWORD)
+    at.button(key="FormSubmitter:login_form-Log in").click()
+    at.run()
+    assert_clean(at)
+    assert any(literal(HOSTILE) in text for _, text in markdown_texts(at))
