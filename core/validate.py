@@ -142,7 +142,7 @@ def _as_integer(value) -> int | None:
         digits = raw.replace(",", "").lstrip("+-").lstrip("0")
         # int() of thousands of digits is slow (and refused past 4300): such a number is too large anyway.
         if len(digits) > 30:
-            return BIGINT_MAX + 1 if not raw.startswith("-") else -BIGINT_MAX - 1
+            return -(10**30) if raw.startswith("-") else 10**30  # its magnitude is at least this
         return int(raw.replace(",", ""))
     try:  # numpy/pandas integers and friends
         return _as_integer(int(value)) if int(value) == value else None

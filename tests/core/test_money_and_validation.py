@@ -211,6 +211,11 @@ def test_whole_numbers_refuse_infinity_fractions_exponents_and_values_beyond_a_b
         validate.integer(raw, field="Followers")
 
 
+def test_a_huge_negative_number_written_out_is_not_mistaken_for_the_smallest_bigint():
+    with pytest.raises(InvalidInput, match="cannot be less than"):
+        validate.integer("-" + "9" * 40, field="Offset", minimum=-(2**63))
+
+
 def test_a_whole_number_limit_is_stated_in_the_message():
     with pytest.raises(InvalidInput, match="Page size is too large: at most 500"):
         validate.integer(501, field="Page size", minimum=1, maximum=500)
