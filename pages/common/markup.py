@@ -20,9 +20,10 @@ _ANYWHERE = re.compile(r"([\\`*_\[\]<>$~|])")
 _DIRECTIVE = re.compile(r"([:&])(?=[A-Za-z#\[])")
 # Headings, quotes, list items, setext underlines and ordered lists start a line.
 _LINE_START = re.compile(r"^([ \t]*)([#>+=-]|[0-9]+(?=[.)]))", re.MULTILINE)
-# GFM turns bare URLs and e-mail addresses into links after escapes are resolved, so escaping cannot
-# stop it: an invisible WORD JOINER inside "http://", "www." and "@" does.
-_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp)(?=://[a-z0-9])|\bwww(?=\.[a-z0-9])|@(?=[-\w]+\.[-\w]))")
+# GFM turns bare URLs into links after escapes are resolved, so escaping cannot stop it: an invisible
+# WORD JOINER inside "http://" and "www." does. E-mail addresses are left alone: a mailto link shows
+# its own address, and a joiner would break an address an admin copies from the page.
+_AUTOLINK = re.compile(r"(?i)((?:https?|ftp)(?=://[a-z0-9])|www(?=\.[a-z0-9]))")
 WORD_JOINER = "\u2060"
 
 

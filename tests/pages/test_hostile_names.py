@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from core.marketplace import accounts, ad_requests, campaigns
@@ -45,7 +47,6 @@ MARKERS = (
     "\n1. first",
     "http://evil",
     "www.evil",
-    "@evil.example",
     "&lt;",
 )
 
@@ -192,7 +193,7 @@ def test_markdown_built_with_md_keeps_its_own_formatting_and_escapes_the_values(
     assert built == "Approved **\\[click\\](http\u2060://evil.example)**"
     assert literal("**bold** $x$ :red[x] <b>") == r"\*\*bold\*\* \$x\$ \:red\[x\] \<b\>"
     assert literal("# Title\n- item\n12. twelve") == "\\# Title\n\\- item\n12\\. twelve"
-    assert literal("see www.evil.example or a@evil.example") == "see www\u2060.evil.example or a@\u2060evil.example"
+    assert literal("see www.evil.example or a@evil.example") == "see www\u2060.evil.example or a@evil.example"
     assert literal("Reason is required. Counter-offer (optional), 1,500.00!") == (
         "Reason is required. Counter-offer (optional), 1,500.00!"
     )
@@ -289,3 +290,16 @@ def test_a_rejected_sponsor_sees_the_admins_reason_as_text_at_login(hostile):
     at.run()
     assert_clean(at)
     assert any(literal(HOSTILE) in text for _, text in markdown_texts(at))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"[]()!<>*_`$~|:&#=+-.@/\\ \n1aw", "http://", "www.", "red", "x", "evil.example"]), max_size=25
+    ).map("".join)
+)
+def test_escaped_text_leaves_no_markdown_syntax_live_whatever_it_holds(raw):
+    shown = _INERT.sub("\0", literal(raw))
+    assert not set(shown) & set("[]<>*_`$~|\\")
+    assert not re.search(r"(?i)(https?|ftp)://[a-z0-9]|www\.[a-z0-9]", shown)
+    assert not re.search(r":[A-Za-z\[]|&[A-Za-z#]|^[ \t]*([#>+=-]|[0-9]+[.)])", shown, re.MULTILINE)
