@@ -3,27 +3,63 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from decimal import Decimal
 
 from core.errors import InvalidInput
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A plain address: no spaces and none of the characters RFC 5322 only allows quoted (which Markdown also uses).
+EMAIL_RE = re.compile(r"^[^@\s()<>\[\],;:\\\"]+@[^@\s()<>\[\],;:\\\"]+\.[^@\s()<>\[\],;:\\\"]+$")
 URL_RE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
 
-def text(value, field: str, *, max_len: int, required: bool = True, min_len: int = 1) -> str:
-    """Trimmed text within length limits."""
-    value = "" if value is None else str(value).strip()
+def text(value, field: str, *, max_len: int, required: bool = True, min_len: int = 1, multiline: bool = False) -> str:
+    """Trimmed text within length limits, free of characters a database or a terminal would choke on.
+
+    Control characters are refused (a NUL byte makes PostgreSQL reject the whole statement); a
+    multi-line field also accepts newline and tab. Lone surrogates and Unicode non-characters are
+    refused too: they cannot be encoded for PostgreSQL and no keyboard produces them.
+    """
+    value = "" if value is None else str(value)
+    if multiline:  # Windows and old Macs end lines differently; store one kind
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = value.strip()
     if not value:
         if required:
             raise InvalidInput(f"{field} is required.")
         return ""
+    bad = _first_forbidden(value, multiline=multiline)
+    if bad is not None:
+        raise InvalidInput(f"{field} contains a character that cannot be stored ({_describe(bad)}); please remove it.")
     if len(value) < min_len:
         raise InvalidInput(f"{field} must be at least {min_len} characters.")
     if len(value) > max_len:
         raise InvalidInput(f"{field} must be at most {max_len} characters.")
     return value
+
+
+# Control characters (C0 except tab/newline, DEL, C1), UTF-16 surrogates, and the 66 Unicode non-characters.
+_NONCHARACTERS = "".join(chr(code) for code in range(0xFDD0, 0xFDF0)) + "".join(
+    chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(17)
+)
+_ALWAYS_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + re.escape(_NONCHARACTERS) + "]")
+
+
+def _first_forbidden(value: str, *, multiline: bool) -> str | None:
+    match = _ALWAYS_FORBIDDEN.search(value)
+    if match is not None:
+        return match.group()
+    if not multiline:
+        for char in ("\n", "\t"):
+            if char in value:
+                return char
+    return None
+
+
+def _describe(char: str) -> str:
+    return {"\n": "a line break", "\t": "a tab"}.get(char, f"U+{ord(char):04X}")
 
 
 def choice(value, field: str, allowed) -> str:
@@ -46,7 +82,7 @@ def username(value) -> str:
 
 def email(value) -> str:
     value = (value or "").strip().lower()
-    if len(value) > 254 or not EMAIL_RE.match(value):
+    if len(value) > 254 or not EMAIL_RE.match(value) or _ALWAYS_FORBIDDEN.search(value):
         raise InvalidInput("Please enter a valid email address, like name@example.com.")
     return value
 
@@ -68,25 +104,55 @@ def url(value, field: str, *, required: bool = False) -> str | None:
         if required:
             raise InvalidInput(f"{field} is required.")
         return None
-    if len(value) > 500 or not URL_RE.match(value):
+    if len(value) > 500 or not URL_RE.match(value) or _ALWAYS_FORBIDDEN.search(value):
         raise InvalidInput(f"{field} must be a web address starting with http:// or https://.")
     return value
 
 
-def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 10**12) -> int:
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = int(value)
-        if isinstance(value, float) and value != number:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{field} must be a whole number.") from None
+# Integer inputs (followers, counts, ids, page sizes, cents) fit a signed 64-bit BIGINT column.
+BIGINT_MAX = 2**63 - 1
+_INTEGER_RE = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})*$|^[+-]?[0-9]+$")
+
+
+def integer(value, *, field: str, minimum: int = 0, maximum: int = BIGINT_MAX) -> int:
+    """A whole number within [minimum, maximum]; refuses bools, NaN/inf, fractions, exponents and huge values."""
+    number = _as_integer(value)
+    if number is None:
+        raise InvalidInput(f"{field} must be a whole number, like 1500 or 1,500.")
     if number < minimum:
         raise InvalidInput(f"{field} cannot be less than {minimum:,}.")
     if number > maximum:
-        raise InvalidInput(f"{field} cannot be more than {maximum:,}.")
+        raise InvalidInput(f"{field} is too large: at most {maximum:,}.")
     return number
+
+
+def _as_integer(value) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, Decimal):
+        return int(value) if value.is_finite() and value == value.to_integral_value() else None
+    if isinstance(value, str):
+        raw = value.strip()
+        if not _INTEGER_RE.match(raw):
+            return None
+        digits = raw.replace(",", "").lstrip("+-").lstrip("0")
+        # int() of thousands of digits is slow (and refused past 4300): such a number is too large anyway.
+        if len(digits) > 30:
+            return -(10**30) if raw.startswith("-") else 10**30  # its magnitude is at least this
+        return int(raw.replace(",", ""))
+    try:  # numpy/pandas integers and friends
+        return _as_integer(int(value)) if int(value) == value else None
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        return None
+
+
+def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 10**12) -> int:
+    """Older spelling of integer() with the field positional."""
+    return integer(value, field=field, minimum=minimum, maximum=maximum)
 
 
 def percent(value, field: str) -> float:

@@ -254,7 +254,7 @@ def _influencer_fields(
         "followers": followers,
         "engagement_rate": engagement_rate,
         "profile_url": validate.url(profile_url, "Profile URL"),
-        "bio": validate.text(bio, "Bio", max_len=2000, required=False),
+        "bio": validate.text(bio, "Bio", max_len=2000, required=False, multiline=True),
         "is_public": bool(is_public),
         "reach": reach,
         "score": scoring.relevance_score(reach, engagement_rate),
@@ -616,8 +616,9 @@ def list_users(
     """Admin's user table: filtered, keyset-paginated by id (descending), with the total count."""
     permissions.require(actor, "user.list")
     conditions = []
+    text = validate.text(text, "Search", max_len=200, required=False)
     if text:
-        pattern = f"%{text.strip().lower()}%"
+        pattern = f"%{text.lower()}%"
         conditions.append(
             or_(
                 User.username.like(pattern),

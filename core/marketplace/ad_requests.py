@@ -65,7 +65,7 @@ def _user_id_of(party: str, request: AdRequest, campaign: Campaign) -> int:
 
 
 def _message(value) -> str:
-    return validate.text(value, "Message", max_len=2000, required=False)
+    return validate.text(value, "Message", max_len=2000, required=False, multiline=True)
 
 
 def _record(
@@ -167,7 +167,7 @@ def send_ad_request(
 ) -> int:
     """Sponsor offers a campaign job to an influencer; returns the new request id."""
     permissions.require(actor, "ad_request.send")
-    requirements = validate.text(requirements, "Requirements", max_len=5000)
+    requirements = validate.text(requirements, "Requirements", max_len=5000, multiline=True)
     message = _message(message)
     amount = check_cents(payment_cents, field="Payment", allow_zero=False)
     campaign = session.get(Campaign, campaign_id)
@@ -208,8 +208,8 @@ def ask_to_join(
 ) -> int:
     """Influencer asks to join a public campaign with an offer; returns the new request id."""
     permissions.require(actor, "ad_request.ask")
-    message = validate.text(message, "Message", max_len=2000)
-    requirements = validate.text(requirements, "Proposal", max_len=5000, required=False)
+    message = validate.text(message, "Message", max_len=2000, multiline=True)
+    requirements = validate.text(requirements, "Proposal", max_len=5000, required=False, multiline=True)
     amount = check_cents(payment_cents, field="Your price", allow_zero=False)
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or not campaign.listed:
@@ -339,7 +339,7 @@ def reject(session: Session, *, actor: Actor, ad_request_id: int, message: str =
 @permissions.actor_required
 def counter_offer(session: Session, *, actor: Actor, ad_request_id: int, payment_cents: int, message: str) -> None:
     """The party on turn proposes a new amount; the turn passes to the other party."""
-    message = validate.text(message, "Message", max_len=2000)
+    message = validate.text(message, "Message", max_len=2000, multiline=True)
     amount = check_cents(payment_cents, field="Counter-offer", allow_zero=False)
     request, campaign, party = _on_turn(session, actor, ad_request_id)
     if amount == request.payment_cents:
@@ -397,7 +397,7 @@ def edit_ad_request(
     session: Session, *, actor: Actor, ad_request_id: int, requirements: str, payment_cents: int, message: str = ""
 ) -> None:
     """The initiator changes a request nobody has answered yet."""
-    requirements = validate.text(requirements, "Requirements", max_len=5000)
+    requirements = validate.text(requirements, "Requirements", max_len=5000, multiline=True)
     amount = check_cents(payment_cents, field="Payment", allow_zero=False)
     message = _message(message)
     request, campaign = _load(session, ad_request_id)
@@ -463,6 +463,7 @@ def mark_completed(session: Session, *, actor: Actor, ad_request_id: int, messag
 def withdraw_open_requests(session: Session, *, actor: Actor, campaign_id: int, message: str) -> int:
     """Withdraw every open request of a campaign the actor owns (campaign completed or cancelled)."""
     permissions.require(actor, "campaign.manage")  # before the row locks below: strangers lock nothing
+    message = _message(message)
     # Locked, so a reply landing meanwhile is either seen here (and the request skipped) or waits and then
     # finds the request withdrawn, never overwritten.
     requests = session.scalars(

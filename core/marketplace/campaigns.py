@@ -29,10 +29,10 @@ def _fields(*, name, description, category, niche, goals, start_date, end_date, 
     start, end = validate.date_range(start_date, end_date)
     return {
         "name": validate.text(name, "Campaign name", max_len=120),
-        "description": validate.text(description, "Description", max_len=5000, required=False),
+        "description": validate.text(description, "Description", max_len=5000, required=False, multiline=True),
         "category": validate.text(category, "Category", max_len=60),
         "niche": validate.text(niche, "Niche", max_len=80, required=False),
-        "goals": validate.text(goals, "Goals", max_len=2000, required=False),
+        "goals": validate.text(goals, "Goals", max_len=2000, required=False, multiline=True),
         "start_date": start,
         "end_date": end,
         "budget_cents": check_cents(budget_cents, field="Budget"),
@@ -164,6 +164,7 @@ def set_status(session: Session, *, actor: Actor, campaign_id: int, status: str,
     from core.marketplace import ad_requests  # local import: ad_requests depends on this module
 
     status = validate.choice(status, "Status", CAMPAIGN_STATUSES)
+    note = validate.text(note, "Note", max_len=2000, required=False, multiline=True)
     campaign = own_campaign(session, actor, campaign_id, lock=True)
     if status not in STATUS_TRANSITIONS[campaign.status]:
         raise Conflict(f"A {campaign.status} campaign cannot become {status}.")
@@ -446,8 +447,9 @@ def list_all_campaigns(
     """Admin: every campaign, filtered and keyset-paginated by id (descending), with the total."""
     permissions.require(actor, "campaign.view_any")
     conditions = []
+    text = validate.text(text, "Search", max_len=200, required=False)
     if text:
-        pattern = f"%{text.strip().lower()}%"
+        pattern = f"%{text.lower()}%"
         conditions.append(or_(func.lower(Campaign.name).like(pattern), func.lower(SponsorProfile.name).like(pattern)))
     if status:
         conditions.append(Campaign.status == validate.choice(status, "Status", CAMPAIGN_STATUSES))

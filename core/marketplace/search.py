@@ -76,7 +76,7 @@ def _cursor_parts(cursor: str | None, value_type):
 
 
 def _limit(limit) -> int:
-    return max(1, min(int(limit), MAX_PAGE))
+    return max(1, min(validate.integer(limit, field="Page size", minimum=-validate.BIGINT_MAX), MAX_PAGE))
 
 
 def _text_condition(session: Session, table: str, fts_table: str, key_column, query: str):

@@ -10,11 +10,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 
 READ_ONLY_OPTION = "iescp_read_only"
 SQLITE_BUSY_TIMEOUT_MS = 15_000  # SQLite's own busy handler retries the lock for this long before giving up
 BUSY_MESSAGE = "The database is busy with other changes right now. Nothing was saved; please try again in a moment."
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 class DatabaseBusy(Conflict):
@@ -71,6 +72,25 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         return None
 
 
+def _refuse_unstorable_parameters(engine: Engine) -> None:
+    """A safety net under validate.*: no statement carries an int beyond BIGINT or a str with a NUL byte.
+
+    SQLite's driver raises OverflowError and PostgreSQL a DataError for those (and PostgreSQL rejects
+    NUL in any text): an InvalidInput here turns a missed check into a message instead of a crash.
+    Bulk statements (executemany) come from our own loaders, not from a user, and are not scanned.
+    """
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(_conn, _cursor, _statement, parameters, _context, executemany):
+        if executemany or not parameters:
+            return
+        for value in parameters.values() if isinstance(parameters, dict) else parameters:
+            if type(value) is int and not BIGINT_MIN <= value <= BIGINT_MAX:
+                raise InvalidInput("That number is too large.")
+            if type(value) is str and "\x00" in value:
+                raise InvalidInput("Text cannot contain a NUL character; please remove it.")
+
+
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs) -> Engine:
     """Create an engine for url; creates the folder of a SQLite file."""
     parsed = make_url(url)
@@ -79,9 +99,12 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_M
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
+        _refuse_unstorable_parameters(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _refuse_unstorable_parameters(engine)
+    return engine
 
 
 def connect(url: str, **kwargs) -> Database:

@@ -7,12 +7,16 @@ from core.models import SPONSOR_KINDS
 from core.money import to_cents
 from pages.common import auth
 from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.widgets import md_escape
 
 actor = current_actor()
 st.title("⚙️ My account")
 show_flash()
 account = read(lambda s: accounts.get_own_account(s, actor=actor))
-st.caption(f"@{account['username']} · {account['email']} · {account['role']} since {account['created_at']:%d %b %Y}")
+st.caption(
+    f"@{md_escape(account['username'])} · {md_escape(account['email'])} · {account['role']} "
+    f"since {account['created_at']:%d %b %Y}"
+)
 
 if actor.role == "sponsor":
     profile = account["profile"]

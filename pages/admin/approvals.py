@@ -5,7 +5,8 @@ import streamlit as st
 from core.marketplace import accounts
 from pages.common.admin_views import act
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state, md_escape, money
+from pages.common.markup import md
+from pages.common.widgets import empty_state, money
 
 actor = current_actor(role="admin")
 
@@ -31,10 +32,16 @@ if len(pending) > SHOWN:
 for row in pending.head(SHOWN).itertuples():
     with st.form(f"approval_{row.id}"):
         info, decision = st.columns([3, 2])
-        info.markdown(f"**{md_escape(row.name)}** · @{md_escape(row.username)}")
+        info.markdown(md("**{name}** · @{username}", name=row.name, username=row.username))
         info.caption(
-            f"{md_escape(row.email)} · {row.kind} · {md_escape(row.industry) or 'no industry given'} · "
-            f"budget {money(row.budget_cents)} · signed up {row.created_at:%d %b %Y %H:%M}"
+            md(
+                "{email} · {kind} · {industry} · budget {budget} · signed up {at}",
+                email=row.email,
+                kind=row.kind,
+                industry=row.industry or "no industry given",
+                budget=money(row.budget_cents),
+                at=f"{row.created_at:%d %b %Y %H:%M}",
+            )
         )
         reason = decision.text_input(
             "Reason (required to reject)",

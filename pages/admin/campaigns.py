@@ -15,7 +15,8 @@ from pages.common.admin_views import (
     requests_table,
 )
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state, md_escape
+from pages.common.markup import md
+from pages.common.widgets import empty_state
 
 actor = current_actor(role="admin")
 
@@ -86,7 +87,7 @@ with campaign_tab:
                                 ),
                                 success="Campaign flagged",
                             )
-                    st.markdown(f"**Ad requests on {md_escape(camp['name'])}** ({len(requests)})")
+                    st.markdown(md("**Ad requests on {name}** ({count})", name=camp["name"], count=len(requests)))
                     if requests.empty:
                         st.caption("No ad requests on this campaign yet.")
                     else:

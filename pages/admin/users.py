@@ -5,7 +5,8 @@ import streamlit as st
 from core.marketplace import accounts
 from pages.common.admin_views import PAGE_SIZE, act, cursor, pager, table_height
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state, md_escape
+from pages.common.markup import md
+from pages.common.widgets import empty_state
 
 actor = current_actor(role="admin")
 
@@ -75,14 +76,22 @@ user_id = st.selectbox(
 )
 user = users[user_id]
 with st.container(border=True):
-    st.markdown(f"**{md_escape(user.name)}** · @{md_escape(user.username)} · {user.role} · {user.approval}")
+    st.markdown(
+        md(
+            "**{name}** · @{username} · {role} · {approval}",
+            name=user.name,
+            username=user.username,
+            role=user.role,
+            approval=user.approval,
+        )
+    )
     if user.role == "admin":
         st.info("Administrator accounts cannot be moderated here.", icon="🛡️")
         st.stop()
     flag_col, active_col = st.columns(2)
     with flag_col.form(f"flag_{user_id}"):
         if user.flagged:
-            st.caption(f"🚩 Flagged: {md_escape(user.flag_reason)}")
+            st.caption(md("🚩 Flagged: {reason}", reason=user.flag_reason))
             note = st.text_input("Note (optional)", key=f"unflag_note_{user_id}", max_chars=500)
             if st.form_submit_button("Unflag", icon="🏳️"):
                 act(

@@ -9,7 +9,8 @@ from core.errors import DomainError
 from core.marketplace import ad_requests, cached_reads
 from core.permissions import Actor
 from pages.common.session import get_database, read, run_action
-from pages.common.widgets import md_escape, money, money_column, status_label, with_currency_columns
+from pages.common.markup import literal, md
+from pages.common.widgets import money, money_column, say, status_label, with_currency_columns
 
 PAGE_SIZE = 20
 PARTY_AVATARS = {"sponsor": "🏢", "influencer": "🎤"}
@@ -167,17 +168,23 @@ def requests_table(frame: pd.DataFrame) -> None:
 
 def campaign_card(c: dict) -> None:
     """A campaign's facts, read-only."""
-    st.subheader(md_escape(c["name"]), anchor=False, icon="📣")
+    st.subheader(literal(c["name"]), anchor=False, icon="📣")
     badges = st.container(horizontal=True)
     badges.badge(status_label(c["status"]), color="blue")
     badges.badge("public" if c["is_public"] else "private", icon="🌐" if c["is_public"] else "🔒", color="gray")
     if c["flagged"]:
         badges.badge("flagged", icon="🚩", color="red")
-        st.warning(f"Flagged: {md_escape(c['flag_reason'] or 'no reason recorded')}", icon="🚩")
-    niche = f" / {md_escape(c['niche'])}" if c["niche"] else ""
+        say("warning", f"Flagged: {c['flag_reason'] or 'no reason recorded'}", icon="🚩")
     st.caption(
-        f"#{c['id']} by {md_escape(c['sponsor_name'])} · {md_escape(c['category'])}{niche} · "
-        f"{c['start_date']:%d %b %Y} → {c['end_date']:%d %b %Y}"
+        md(
+            "#{id} by {sponsor} · {category}{niche} · {start} → {end}",
+            id=c["id"],
+            sponsor=c["sponsor_name"],
+            category=c["category"],
+            niche=f" / {c['niche']}" if c["niche"] else "",
+            start=f"{c['start_date']:%d %b %Y}",
+            end=f"{c['end_date']:%d %b %Y}",
+        )
     )
     cols = st.columns(3)
     cols[0].metric("Budget", money(c["budget_cents"]), border=True)
@@ -185,32 +192,43 @@ def campaign_card(c: dict) -> None:
     cols[2].metric("Remaining", money(c["remaining_cents"]), border=True)
     for label in ("description", "goals"):
         if c[label]:
-            st.markdown(f"**{label.title()}**  \n{md_escape(c[label])}")
+            st.markdown(md("**{label}**  \n{text}", label=label.title(), text=c[label]))
 
 
 def thread_view(t: dict) -> None:
     """An ad request and its negotiation history, read-only."""
     with st.container(border=True):
         st.markdown(
-            f"**Request #{t['id']}** · {md_escape(t['campaign'])} · {md_escape(t['sponsor'])} → "
-            f"{md_escape(t['influencer'])}"
+            md(
+                "**Request #{id}** · {campaign} · {sponsor} → {influencer}",
+                id=t["id"],
+                campaign=t["campaign"],
+                sponsor=t["sponsor"],
+                influencer=t["influencer"],
+            )
         )
         cols = st.columns(3)
         cols[0].metric("Status", status_label(t["status"]))
         cols[1].metric("Current amount", money(t["payment_cents"]))
         cols[2].metric("Waiting for", t["turn"] or "nobody")
-        st.caption(f"Requirements: {md_escape(t['requirements'])}")
+        st.caption(md("Requirements: {text}", text=t["requirements"]))
         if not t["events"]:
             st.caption("No history recorded for this request.")
         for e in t["events"]:
             with st.chat_message(e["actor_party"], avatar=PARTY_AVATARS.get(e["actor_party"], "👤")):
                 amount = f" · {money(e['amount_cents'])}" if e["amount_cents"] is not None else ""
                 st.markdown(
-                    f"**{md_escape(e['actor'] or 'deleted user')}** ({e['actor_party']}) **{e['action']}**"
-                    f"{amount} · {e['at']:%d %b %Y %H:%M}"
+                    md(
+                        "**{who}** ({party}) **{action}**{amount} · {at}",
+                        who=e["actor"] or "deleted user",
+                        party=e["actor_party"],
+                        action=e["action"],
+                        amount=amount,
+                        at=f"{e['at']:%d %b %Y %H:%M}",
+                    )
                 )
                 if e["message"]:
-                    st.markdown(md_escape(e["message"]))
+                    st.markdown(literal(e["message"]))
 
 
 def campaigns_table(frame: pd.DataFrame) -> None:

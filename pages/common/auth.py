@@ -13,6 +13,7 @@ from core.marketplace import accounts
 from core.permissions import Actor
 from core.platform import session_tokens
 from core.platform.config import MAKE_A_KEY, InsecureConfiguration, get_settings
+from pages.common.markup import literal
 from pages.common.session import ACTOR_KEY, get_database
 
 LIBRARY_KEYS = ("authentication_status", "username", "name", "email", "roles")
@@ -123,7 +124,7 @@ def sign_in(authenticator: stauth.Authenticate, username: str, password: str) ->
 
         security.enqueue_lockout_notice(result.locked_out_user_id)
     if not result.ok:
-        st.error(result.message)
+        st.error(literal(result.message))  # may quote an admin's rejection reason
         return None
     with get_database().ReadSession.begin() as session:
         entry = accounts.authenticator_entry(session, result.actor.username, result.session_version)

@@ -10,6 +10,7 @@ from core.marketplace import accounts
 from core.models import PLATFORMS, SPONSOR_KINDS
 from core.money import to_cents
 from core.permissions import Actor
+from pages.common.markup import literal
 from pages.common.session import run_action
 
 CATEGORIES = (
@@ -128,7 +129,7 @@ def render_login_screen(sign_in: Callable[[str, str], Actor | None]) -> Actor | 
         render_welcome_header()
         message = st.session_state.pop("login_message", None)
         if message:
-            st.warning(message)
+            st.warning(literal(message))  # may quote a moderator's reason
         log_in, join_influencer, join_sponsor = st.tabs(["Log in", "Join as influencer", "Join as sponsor"])
         with log_in:
             submitted = render_login_form()

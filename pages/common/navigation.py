@@ -69,7 +69,7 @@ def render_sidebar(actor: Actor) -> bool:
         pending = accounts.count_pending_sponsors(session, actor=actor) if actor.can("user.approve") else 0
     with st.sidebar:
         st.markdown(f"**{md_escape(actor.display_name)}**")
-        st.caption(f"@{actor.username} · {actor.role}")
+        st.caption(f"@{md_escape(actor.username)} · {actor.role}")
         badges = []
         if unread:
             badges.append(f"🔔 {unread} unread notification{'s' if unread != 1 else ''}")

@@ -12,6 +12,7 @@ from core.marketplace import accounts
 from core.permissions import Actor
 from core.platform.config import get_settings
 from core.platform.db import Database, connect
+from pages.common.markup import Markdown, render
 
 T = TypeVar("T")
 log = logging.getLogger("iescp.pages")
@@ -51,7 +52,7 @@ def read(fn: Callable[..., T]) -> T | None:
         with get_database().ReadSession.begin() as session:
             return fn(session)
     except DomainError as error:
-        st.error(error.message)
+        st.error(render(error.message))
         return None
 
 
@@ -60,32 +61,35 @@ def read_cached(fn: Callable[[Database], T]) -> T | None:
     try:
         return fn(get_database())
     except DomainError as error:
-        st.error(error.message)
+        st.error(render(error.message))
         return None
 
 
-def run_action(fn: Callable[..., T], *, success: str | None = None) -> T | None:
+def run_action(fn: Callable[..., T], *, success: str | Markdown | None = None) -> T | None:
     """Run fn(session) as one write transaction; show success, or the domain error, and return fn's result.
 
+    success is shown as a toast and, after the rerun, a banner: plain text, escaped here, so a user's
+    name in it can never become a link or an image; pass md("… **{name}**", name=...) for Markdown.
     Anything other than a DomainError is a bug: it is logged and re-raised so it is not hidden.
     """
     try:
         with get_database().Session.begin() as session:
             result = fn(session)
     except DomainError as error:
-        st.error(error.message)
+        st.error(render(error.message))
         return None
     except Exception:
         log.exception("unexpected error in a page action")
         raise
     if success:
-        st.toast(success, icon="✅")
-        st.session_state["_flash"] = success
+        shown = render(success)
+        st.toast(shown, icon="✅")
+        st.session_state["_flash"] = shown  # already escaped: a plain str survives session state
     return result if result is not None else True
 
 
 def show_flash() -> None:
-    """Show (once) the success message of the action that caused this rerun."""
+    """Show (once) the success message of the action that caused this rerun (escaped by run_action)."""
     message = st.session_state.pop("_flash", None)
     if message:
         st.success(message)

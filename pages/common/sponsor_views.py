@@ -11,6 +11,7 @@ from core.marketplace import ad_requests, cached_reads, campaigns
 from core.money import to_cents
 from core.platform.timeutil import today
 from pages.common.session import get_database, read, run_action
+from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, money, money_column, status_label
 
 PICKED_CAMPAIGN = "sponsor_campaign_pick"
@@ -301,7 +302,7 @@ def requests_panel(actor, campaign_id: int) -> bool:
     if frame is None:
         return False
     if frame.empty:
-        empty_state("No ad requests yet — open **Find influencers** to send one.", icon="📨")
+        empty_state(md("No ad requests yet — open **Find influencers** to send one."), icon="📨")
         return False
     st.dataframe(request_table(frame), column_config=REQUEST_COLUMNS, hide_index=True)
     # Only fields that never change: a keyed selectbox keeps showing its old label text after a rerun.
@@ -542,7 +543,7 @@ def influencer_preview(profile: dict) -> None:
 def send_request_form(actor, influencer_id: int, options: list[tuple[int, str]]) -> bool:
     """Offer one of the sponsor's active campaigns to an influencer; True when sent."""
     if not options:
-        empty_state("You need an active campaign to send ad requests — create or activate one on **Campaigns**.")
+        empty_state(md("You need an active campaign to send ad requests — create or activate one on **Campaigns**."))
         return False
     names = dict(options)
     with st.form(f"send-{influencer_id}"):

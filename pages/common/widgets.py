@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
 from core.money import format_cents
+from pages.common.markup import Markdown, literal, render
 
 STATUS_ICONS = {
     "pending": "🕓",
@@ -44,15 +43,16 @@ def money_column(label: str) -> st.column_config.NumberColumn:
     return st.column_config.NumberColumn(label, format="dollar")
 
 
-def empty_state(message: str, icon: str = "ℹ️") -> None:
-    """A friendly hint when a list is empty, saying what to do next."""
-    st.info(message, icon=icon)
+def empty_state(message: str | Markdown, icon: str = "ℹ️") -> None:
+    """A friendly hint when a list is empty, saying what to do next (plain text unless given md(...))."""
+    st.info(render(message), icon=icon)
 
 
-# Markdown specials, plus $ (Streamlit renders $…$ as maths) and = (setext headings).
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=])")
+def say(kind: str, message: str | Markdown, **options) -> None:
+    """st.success/info/warning/error with the message escaped unless it is md(...) Markdown."""
+    getattr(st, kind)(render(message), **options)
 
 
 def md_escape(text) -> str:
     """Escape user text for st.markdown/captions so it cannot add links, images, maths or formatting."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", "" if text is None else str(text))
+    return literal(text)

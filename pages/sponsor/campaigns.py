@@ -5,6 +5,7 @@ import streamlit as st
 from core.marketplace import campaigns
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, money, status_label
 
 actor = current_actor(role="sponsor")
@@ -27,7 +28,7 @@ with new_tab:  # handled first so a new campaign can be pre-selected before the 
 with mine_tab:
     frame = read(lambda s: campaigns.list_sponsor_campaigns(s, actor=actor))
     if frame is None or frame.empty:
-        empty_state("No campaigns yet — create one in the **New campaign** tab.", icon="🚀")
+        empty_state(md("No campaigns yet — create one in the **New campaign** tab."), icon="🚀")
         st.stop()
     st.dataframe(
         sv.campaign_table(frame),

@@ -6,6 +6,7 @@ from core.marketplace import cached_reads
 from core.reporting.charts import sponsor as charts
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read_cached, show_flash
+from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, money
 
 actor = current_actor(role="sponsor")
@@ -18,7 +19,9 @@ if data is None:
     st.stop()
 frame, burn, summary = data["campaigns"], data["burn"], data["summary"]
 if frame.empty:
-    empty_state("No campaigns yet — create one on the **Campaigns** page, then find influencers to hire.", icon="🚀")
+    empty_state(
+        md("No campaigns yet — create one on the **Campaigns** page, then find influencers to hire."), icon="🚀"
+    )
     st.stop()
 
 st.caption(f"Figures as of {data['as_of']:%H:%M:%S} UTC — refreshed as soon as anything changes.")

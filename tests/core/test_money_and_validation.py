@@ -9,7 +9,7 @@ import pytest
 
 from core import money, validate
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import accounts, ad_requests, campaigns
+from core.marketplace import accounts, ad_requests, campaigns, search
 from core.platform.timeutil import today
 from tests import factories as f
 
@@ -27,8 +27,14 @@ from tests import factories as f
         ("0.004", 0),
         ("19.999", 2000),
         (2.675, 268),
-        ("1e3", 100_000),
         ("0", 0),
+        ("1,500.00", 150_000),
+        ("1500.5", 150_050),
+        ("$1,500", 150_000),
+        ("$ 1,234,567.89", 123_456_789),
+        ("1500.", 150_000),
+        (".5", 50),
+        (10**11, 10**13),
     ],
 )
 def test_amounts_typed_by_users_become_exact_cents(raw, cents):
@@ -52,6 +58,46 @@ def test_amounts_typed_by_users_become_exact_cents(raw, cents):
 def test_bad_amounts_are_refused_with_a_reason(raw, message):
     with pytest.raises(InvalidInput, match=message):
         money.to_cents(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", ["1,50", "1.500,00", "1,2,3", "1,5000", "12,34.5", "1 500", "1.5.0", "1,500,00", ",500"]
+)
+def test_amounts_with_commas_in_odd_places_are_refused_with_an_example_not_guessed(raw):
+    with pytest.raises(InvalidInput, match=r"like 1500, 1500\.50, 1,500\.00"):
+        money.to_cents(raw)
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("1e308", "without an exponent"),
+        ("1E3", "without an exponent"),
+        (1e308, "too large"),
+        ("9" * 30, "too large"),
+        pytest.param("9" * 5000, "too large", id="5000 digits"),
+        (10**30, "too large"),
+        (Decimal("1e400"), "too large"),
+        (Decimal("NaN"), "must be a number"),
+        (Decimal("-Infinity"), "must be a number"),
+        (float("nan"), "must be a number"),
+        (float("-inf"), "must be a number"),
+        ("-0", "cannot be negative"),
+        (-0.0, "cannot be negative"),
+        ("$-5", "cannot be negative"),
+        ("١٢", "must be a number"),
+        (True, "must be a number"),
+    ],
+)
+def test_huge_or_non_finite_amounts_are_refused_as_input_errors(raw, message):
+    with pytest.raises(InvalidInput, match=message):
+        money.to_cents(raw)
+
+
+def test_the_largest_amount_is_documented_and_fits_a_bigint():
+    assert money.to_cents(money.MAX_CENTS // 100) == money.MAX_CENTS < 2**63 - 1
+    with pytest.raises(InvalidInput, match=r"Budget is too large: the most we accept is \$100,000,000,000\.00"):
+        money.check_cents(money.MAX_CENTS + 1, field="Budget")
 
 
 def test_zero_can_be_refused_where_a_payment_is_needed():
@@ -97,6 +143,84 @@ def test_text_is_trimmed_and_length_checked():
         validate.text("abcdef", "Name", max_len=5)
     with pytest.raises(InvalidInput, match="at least 3"):
         validate.text("ab", "Name", max_len=5, min_len=3)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9b", "\ud800", "\ufffe", "\U0010ffff"])
+def test_text_with_a_control_character_or_non_character_is_refused_before_it_reaches_the_database(char):
+    for multiline in (False, True):
+        with pytest.raises(InvalidInput, match=r"Bio contains a character that cannot be stored \(U\+"):
+            validate.text(f"ab{char}cd", "Bio", max_len=50, multiline=multiline)
+
+
+def test_only_multi_line_fields_accept_newlines_and_tabs_and_line_ends_are_made_one_kind():
+    assert validate.text("a\r\nb\rc\n\td", "Bio", max_len=50, multiline=True) == "a\nb\nc\n\td"
+    with pytest.raises(InvalidInput, match=r"Name contains a character that cannot be stored \(a line break\)"):
+        validate.text("a\nb", "Name", max_len=50)
+    with pytest.raises(InvalidInput, match=r"\(a tab\)"):
+        validate.text("a\tb", "Name", max_len=50)
+    assert validate.text("Zoë 👩‍👩‍👧 مرحبا", "Name", max_len=50) == "Zoë 👩‍👩‍👧 مرحبا"
+
+
+@pytest.mark.parametrize(
+    "bad", ["[x](http://evil.example)@evil.example", "<b>@x.io", "a,b@x.io", 'a"b@x.io', "a@[1.2.3.4]"]
+)
+def test_emails_with_characters_outside_a_plain_address_are_refused(bad):
+    with pytest.raises(InvalidInput, match="valid email address"):
+        validate.email(bad)
+
+
+@pytest.mark.parametrize("good", ["o'brien+tag@mail.example.com", "zoë@exämple.de", "a.b-c_d@x.io"])
+def test_ordinary_emails_with_plus_apostrophe_or_accents_are_accepted(good):
+    assert validate.email(good) == good
+
+
+@pytest.mark.parametrize("bad", ["a\x00@b.co", "https://x.io/\x00"])
+def test_emails_and_links_with_a_nul_byte_are_refused(bad):
+    with pytest.raises(InvalidInput):
+        validate.email(bad) if "@" in bad else validate.url(bad, "Link")
+
+
+@pytest.mark.parametrize(
+    "raw, number",
+    [(42, 42), ("42", 42), (" 1,500 ", 1500), (3.0, 3), (Decimal(7), 7), ("+5", 5), (2**63 - 1, 2**63 - 1)],
+)
+def test_whole_numbers_are_read_from_ints_plain_strings_and_integral_floats(raw, number):
+    assert validate.integer(raw, field="Followers") == number
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (float("inf"), "must be a whole number"),
+        (float("nan"), "must be a whole number"),
+        ("inf", "must be a whole number"),
+        ("1e3", "must be a whole number"),
+        (1e300, "is too large"),
+        (10**30, "is too large"),
+        pytest.param("9" * 5000, "is too large", id="5000 digits"),
+        (2**63, "is too large"),
+        (3.5, "must be a whole number"),
+        ("1,50", "must be a whole number"),
+        (True, "must be a whole number"),
+        (None, "must be a whole number"),
+        ("-3", "cannot be less than 0"),
+    ],
+)
+def test_whole_numbers_refuse_infinity_fractions_exponents_and_values_beyond_a_bigint(raw, message):
+    with pytest.raises(InvalidInput, match=f"Followers {message}"):
+        validate.integer(raw, field="Followers")
+
+
+def test_a_huge_negative_number_written_out_is_not_mistaken_for_the_smallest_bigint():
+    with pytest.raises(InvalidInput, match="cannot be less than"):
+        validate.integer("-" + "9" * 40, field="Offset", minimum=-(2**63))
+
+
+def test_a_whole_number_limit_is_stated_in_the_message():
+    with pytest.raises(InvalidInput, match="Page size is too large: at most 500"):
+        validate.integer(501, field="Page size", minimum=1, maximum=500)
+    with pytest.raises(InvalidInput, match="Page size cannot be less than 1"):
+        validate.integer(0, field="Page size", minimum=1, maximum=500)
 
 
 @pytest.mark.parametrize("good", ["abc", "a.b-c_d", "x" * 40, "  MixedCase9 "])
@@ -149,7 +273,7 @@ def test_urls_numbers_percentages_and_dates():
         ("x", "whole number"),
         (True, "whole number"),
         (-1, "less than 0"),
-        (10**13, "more than"),
+        (10**13, "too large"),
     ):
         with pytest.raises(InvalidInput, match=message):
             validate.whole_number(bad, "N")
@@ -406,6 +530,57 @@ BAD_INPUT = {
         InvalidInput,
         "at least one",
     ),
+    "NUL byte in a campaign name": (_create_campaign(name="Launch\x00"), InvalidInput, "Campaign name contains a"),
+    "NUL byte in a description": (_create_campaign(description="a\n\x00b"), InvalidInput, "Description contains a"),
+    "a 30-digit budget": (_create_campaign(budget_cents=10**30), InvalidInput, "Budget is too large"),
+    "infinite followers": (_register_influencer(followers=float("inf")), InvalidInput, "Followers must be a whole"),
+    "30-digit followers": (_register_influencer(followers="9" * 30), InvalidInput, "Followers is too large"),
+    "NUL byte in a bio": (_register_influencer(bio="hi\x00"), InvalidInput, "Bio contains a"),
+    "lone surrogate in a sponsor name": (_register_sponsor(name="Brand\ud800"), InvalidInput, "name contains a"),
+    "NUL byte in a flag reason": (
+        lambda s, w: accounts.flag_user(s, actor=w["admin"], user_id=w["other"].id, reason="spam\x00"),
+        InvalidInput,
+        "Reason contains a",
+    ),
+    "NUL byte in requirements": (
+        lambda s, w: ad_requests.send_ad_request(
+            s,
+            actor=w["sponsor"],
+            campaign_id=w["campaign"],
+            influencer_id=w["other"].id,
+            payment_cents=100,
+            requirements="Post\x00",
+        ),
+        InvalidInput,
+        "Requirements contains a",
+    ),
+    "NUL byte in a counter-offer message": (
+        lambda s, w: ad_requests.counter_offer(
+            s, actor=w["influencer"], ad_request_id=w["offer"], payment_cents=12_000, message="More\x00"
+        ),
+        InvalidInput,
+        "Message contains a",
+    ),
+    "NUL byte in the message sent with an offer": (
+        lambda s, w: ad_requests.send_ad_request(
+            s,
+            actor=w["sponsor"],
+            campaign_id=w["campaign"],
+            influencer_id=w["other"].id,
+            payment_cents=100,
+            requirements="Post",
+            message="Hi\x00",
+        ),
+        InvalidInput,
+        "Message contains a",
+    ),
+    "NUL byte in the note of a cancelled campaign": (
+        lambda s, w: campaigns.set_status(
+            s, actor=w["sponsor"], campaign_id=w["campaign"], status="cancelled", note="Sorry\x00"
+        ),
+        InvalidInput,
+        "Note contains a",
+    ),
     "editing someone else's offer": (
         lambda s, w: ad_requests.edit_ad_request(
             s, actor=w["influencer"], ad_request_id=w["offer"], requirements="Mine", payment_cents=1
@@ -460,3 +635,69 @@ def test_every_kind_of_bad_input_is_explained_and_changes_nothing(database, worl
             outcomes[case] = "changed the database"
             before = f.snapshot(database)
     assert outcomes == wanted
+
+
+def test_multi_line_fields_keep_their_line_breaks_through_a_service(database):
+    sponsor = f.sponsor(database)
+    campaign_id = f.write(
+        database,
+        lambda s: campaigns.create_campaign(
+            s,
+            actor=sponsor,
+            name="Spring",
+            category="Food",
+            description="Line one\r\n\tLine two",
+            goals="Reach\nSales",
+            start_date=today(),
+            end_date=today(),
+            budget_cents=1_000,
+        ),
+    )
+    stored = f.read(database, lambda s: campaigns.get_campaign(s, actor=sponsor, campaign_id=campaign_id))
+    assert (stored["description"], stored["goals"]) == ("Line one\n\tLine two", "Reach\nSales")
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        pytest.param(lambda s, who: accounts.list_users(s, actor=who["admin"], text="ad\x00min"), id="users"),
+        pytest.param(
+            lambda s, who: campaigns.list_all_campaigns(s, actor=who["admin"], text="la\x00unch"), id="campaigns"
+        ),
+        pytest.param(
+            lambda s, who: search.search_influencers(s, actor=who["admin"], limit=float("inf")), id="page size inf"
+        ),
+        pytest.param(
+            lambda s, who: search.search_campaigns(s, actor=who["influencer"], limit="lots"), id="page size text"
+        ),
+    ],
+)
+def test_a_search_with_a_nul_byte_or_an_impossible_page_size_is_an_input_error_not_a_crash(database, search):
+    who = {"admin": f.admin(database), "influencer": f.influencer(database)}
+    with pytest.raises(InvalidInput):
+        f.read(database, lambda s: search(s, who))
+
+
+@pytest.mark.parametrize("number", [2**63, 10**30, -(2**70)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda s, w, n: campaigns.get_campaign(s, actor=w["sponsor"], campaign_id=n), id="campaign id"),
+        pytest.param(lambda s, w, n: ad_requests.accept(s, actor=w["influencer"], ad_request_id=n), id="request id"),
+        pytest.param(lambda s, w, n: accounts.flag_user(s, actor=w["admin"], user_id=n, reason="x"), id="user id"),
+        pytest.param(lambda s, w, n: campaigns.list_all_campaigns(s, actor=w["admin"], after_id=n), id="page cursor"),
+    ],
+)
+def test_an_id_beyond_a_bigint_is_an_input_error_on_every_backend_not_a_driver_crash(database, call, number):
+    who = {"admin": f.admin(database), "sponsor": f.sponsor(database), "influencer": f.influencer(database)}
+    with pytest.raises(InvalidInput, match="too large"):
+        f.write(database, lambda s: call(s, who, number))
+
+
+def test_text_with_a_nul_byte_never_reaches_the_database_whatever_path_it_took(database):
+    from sqlalchemy import select
+
+    from core.models import User
+
+    with pytest.raises(InvalidInput, match="cannot contain"):
+        f.read(database, lambda s: s.scalars(select(User).where(User.username == "admin\x00")).all())

@@ -132,7 +132,16 @@ def test_sponsor_can_create_a_campaign_from_the_form(app_db):
     [
         ({"end": today() - dt.timedelta(days=3)}, "End date cannot be before the start date."),
         ({"budget": "-100"}, "Budget cannot be negative."),
-        ({"budget": "lots"}, "Budget must be a number, like 1500 or 1500.50."),
+        (
+            {"budget": "lots"},
+            r"Budget must be a number, like 1500, 1500.50, 1,500.00 or \$1,500"  # the $ escaped as Markdown
+            " (a dot before the cents, commas only between thousands).",
+        ),
+        (
+            {"budget": "1,50"},
+            r"Budget must be a number, like 1500, 1500.50, 1,500.00 or \$1,500"  # never read as $150.00
+            " (a dot before the cents, commas only between thousands).",
+        ),
         ({"name": "   "}, "Campaign name is required."),
     ],
 )
