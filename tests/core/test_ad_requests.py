@@ -79,7 +79,16 @@ def test_an_influencer_asks_to_join_a_public_campaign_and_the_sponsor_decides(da
     assert (r.status, r.turn, r.initiated_by, r.payment_cents) == ("pending", "sponsor", "influencer", 8_000)
     listed = f.read(database, lambda s: ad_requests.campaign_requests(s, actor=sponsor, campaign_id=campaign_id))
     assert list(listed["id"]) == [request_id] and bool(listed.loc[0, "awaiting_me"])
-    f.write(database, lambda s: ad_requests.accept(s, actor=sponsor, ad_request_id=request_id, message="Welcome"))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s,
+            actor=sponsor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            message="Welcome",
+        ),
+    )
     assert _request(database, request_id).status == "accepted"
     assert _committed(database, campaign_id) == 8_000
 
@@ -95,7 +104,12 @@ def test_accepting_charges_the_budget_and_is_audited(database):
     sponsor, influencer = f.sponsor(database), f.influencer(database)
     campaign_id = f.campaign(database, sponsor, budget_cents=50_000)
     request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=20_000)
-    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     r = _request(database, request_id)
     assert (r.status, r.turn, r.accepted_at is not None) == ("accepted", None, True)
     assert _committed(database, campaign_id) == 20_000
@@ -129,7 +143,12 @@ def test_negotiation_allows_unlimited_counter_offers_taking_turns(database):
         f.write(
             database,
             lambda s: ad_requests.counter_offer(
-                s, actor=who, ad_request_id=request_id, payment_cents=amount, message=f"Round {round_}"
+                s,
+                actor=who,
+                ad_request_id=request_id,
+                expected_version=ad_requests.current_version(s, request_id),
+                payment_cents=amount,
+                message=f"Round {round_}",
             ),
         )
         r = _request(database, request_id)
@@ -144,10 +163,20 @@ def test_negotiation_allows_unlimited_counter_offers_taking_turns(database):
             f.write(
                 database,
                 lambda s: ad_requests.counter_offer(
-                    s, actor=who, ad_request_id=request_id, payment_cents=amount + 1, message="Again"
+                    s,
+                    actor=who,
+                    ad_request_id=request_id,
+                    expected_version=ad_requests.current_version(s, request_id),
+                    payment_cents=amount + 1,
+                    message="Again",
                 ),
             )
-    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     events = _events(database, request_id)
     assert [e[1] for e in events] == ["sent"] + ["countered"] * 12 + ["accepted"]
     assert [e[4] for e in events[1:-1]] == amounts and events[-1][4] == amounts[-1]
@@ -161,7 +190,16 @@ def test_the_waiting_party_withdraws_and_the_other_party_is_told(database):
     sponsor, influencer = f.sponsor(database), f.influencer(database)
     campaign_id = f.campaign(database, sponsor)
     request_id = f.request(database, sponsor, campaign_id, influencer)
-    f.write(database, lambda s: ad_requests.withdraw(s, actor=sponsor, ad_request_id=request_id, message="Sorry"))
+    f.write(
+        database,
+        lambda s: ad_requests.withdraw(
+            s,
+            actor=sponsor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            message="Sorry",
+        ),
+    )
     assert (_request(database, request_id).status, _request(database, request_id).turn) == ("withdrawn", None)
     inbox = f.read(database, lambda s: ad_requests.inbox(s, actor=influencer))
     assert inbox.loc[0, "status"] == "withdrawn" and inbox.loc[0, "last_message"] == "Sorry"
@@ -177,7 +215,12 @@ def test_the_initiator_edits_a_pending_request_until_it_is_answered(database):
     f.write(
         database,
         lambda s: ad_requests.edit_ad_request(
-            s, actor=sponsor, ad_request_id=request_id, requirements="Three posts", payment_cents=15_000
+            s,
+            actor=sponsor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            requirements="Three posts",
+            payment_cents=15_000,
         ),
     )
     r = _request(database, request_id)
@@ -186,14 +229,24 @@ def test_the_initiator_edits_a_pending_request_until_it_is_answered(database):
     f.write(
         database,
         lambda s: ad_requests.counter_offer(
-            s, actor=influencer, ad_request_id=request_id, payment_cents=16_000, message="Closer"
+            s,
+            actor=influencer,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            payment_cents=16_000,
+            message="Closer",
         ),
     )
     with pytest.raises(Conflict, match="answered already"):
         f.write(
             database,
             lambda s: ad_requests.edit_ad_request(
-                s, actor=sponsor, ad_request_id=request_id, requirements="Four", payment_cents=17_000
+                s,
+                actor=sponsor,
+                ad_request_id=request_id,
+                expected_version=ad_requests.current_version(s, request_id),
+                requirements="Four",
+                payment_cents=17_000,
             ),
         )
 
@@ -202,8 +255,18 @@ def test_the_sponsor_marks_accepted_work_completed(database):
     sponsor, influencer = f.sponsor(database), f.influencer(database)
     campaign_id = f.campaign(database, sponsor)
     request_id = f.request(database, sponsor, campaign_id, influencer)
-    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
-    f.write(database, lambda s: ad_requests.mark_completed(s, actor=sponsor, ad_request_id=request_id))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
+    f.write(
+        database,
+        lambda s: ad_requests.mark_completed(
+            s, actor=sponsor, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     r = _request(database, request_id)
     assert (r.status, r.completed_at is not None) == ("completed", True)
     assert _committed(database, campaign_id) == PAYMENT
@@ -216,7 +279,12 @@ def test_bulk_reject_rejects_everything_selected(database):
     ids = [f.request(database, sponsor, f.campaign(database, sponsor), influencer) for _ in range(3)]
     n = f.write(
         database,
-        lambda s: ad_requests.bulk_reject(s, actor=influencer, ad_request_ids=ids + [ids[0]], message="Not my style"),
+        lambda s: ad_requests.bulk_reject(
+            s,
+            actor=influencer,
+            expected_versions={i: ad_requests.current_version(s, i) for i in ids + [ids[0]]},
+            message="Not my style",
+        ),
     )
     assert n == 3
     assert {_request(database, i).status for i in ids} == {"rejected"}
@@ -229,11 +297,21 @@ def test_bulk_reject_is_all_or_nothing(database):
     before = f.snapshot(database)
     with pytest.raises(Conflict, match="sponsor's turn"):
         f.write(
-            database, lambda s: ad_requests.bulk_reject(s, actor=influencer, ad_request_ids=[mine, waiting_for_sponsor])
+            database,
+            lambda s: ad_requests.bulk_reject(
+                s,
+                actor=influencer,
+                expected_versions={i: ad_requests.current_version(s, i) for i in [mine, waiting_for_sponsor]},
+            ),
         )
     assert f.snapshot(database) == before
     with pytest.raises(InvalidInput, match="at least one"):
-        f.write(database, lambda s: ad_requests.bulk_reject(s, actor=influencer, ad_request_ids=[]))
+        f.write(
+            database,
+            lambda s: ad_requests.bulk_reject(
+                s, actor=influencer, expected_versions={i: ad_requests.current_version(s, i) for i in []}
+            ),
+        )
 
 
 def test_only_one_live_request_per_influencer_and_campaign(database):
@@ -296,8 +374,16 @@ def test_a_request_on_a_flagged_campaign_cannot_be_accepted(database):
     request_id = f.request(database, sponsor, campaign_id, influencer)
     f.write(database, lambda s: campaigns.flag_campaign(s, actor=admin, campaign_id=campaign_id, reason="x"))
     before = f.snapshot(database)
-    with pytest.raises(Conflict, match="no longer active"):
-        f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    with pytest.raises(Conflict, match="flagged by an administrator"):
+        f.write(
+            database,
+            lambda s: ad_requests.accept(
+                s,
+                actor=influencer,
+                ad_request_id=request_id,
+                expected_version=ad_requests.current_version(s, request_id),
+            ),
+        )
     assert f.snapshot(database) == before
 
 
@@ -305,29 +391,54 @@ def test_payments_above_the_remaining_budget_are_refused(database):
     sponsor, a, b = f.sponsor(database), f.influencer(database), f.influencer(database)
     campaign_id = f.campaign(database, sponsor, budget_cents=30_000)
     first = f.request(database, sponsor, campaign_id, a, payment_cents=20_000)
-    f.write(database, lambda s: ad_requests.accept(s, actor=a, ad_request_id=first))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=a, ad_request_id=first, expected_version=ad_requests.current_version(s, first)
+        ),
+    )
     before = f.snapshot(database)
     with pytest.raises(InvalidInput, match=r"more than this campaign has left \(\$100.00 of \$300.00\)"):
         f.request(database, sponsor, campaign_id, b, payment_cents=10_001)
     asked = f.ask(database, b, campaign_id, payment_cents=15_000)  # influencers may ask for more
     before = f.snapshot(database)
     with pytest.raises(Conflict, match=r"exceed the campaign budget: only \$100.00 is left"):
-        f.write(database, lambda s: ad_requests.accept(s, actor=sponsor, ad_request_id=asked))
+        f.write(
+            database,
+            lambda s: ad_requests.accept(
+                s, actor=sponsor, ad_request_id=asked, expected_version=ad_requests.current_version(s, asked)
+            ),
+        )
     with pytest.raises(InvalidInput, match="more than this campaign has left"):
         f.write(
             database,
             lambda s: ad_requests.counter_offer(
-                s, actor=sponsor, ad_request_id=asked, payment_cents=12_000, message="Meet me"
+                s,
+                actor=sponsor,
+                ad_request_id=asked,
+                expected_version=ad_requests.current_version(s, asked),
+                payment_cents=12_000,
+                message="Meet me",
             ),
         )
     assert f.snapshot(database) == before
     f.write(
         database,
         lambda s: ad_requests.counter_offer(
-            s, actor=sponsor, ad_request_id=asked, payment_cents=10_000, message="All I have"
+            s,
+            actor=sponsor,
+            ad_request_id=asked,
+            expected_version=ad_requests.current_version(s, asked),
+            payment_cents=10_000,
+            message="All I have",
         ),
     )
-    f.write(database, lambda s: ad_requests.accept(s, actor=b, ad_request_id=asked))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=b, ad_request_id=asked, expected_version=ad_requests.current_version(s, asked)
+        ),
+    )
     assert _committed(database, campaign_id) == 30_000
 
 
@@ -449,21 +560,54 @@ def _deals_in_state(db, sponsor, influencer, state, count) -> list[Deal]:
 
 def _do(session, action, actor, request_id, amount):
     if action == "accept":
-        ad_requests.accept(session, actor=actor, ad_request_id=request_id, message="ok")
+        ad_requests.accept(
+            session,
+            actor=actor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(session, request_id),
+            message="ok",
+        )
     elif action == "reject":
-        ad_requests.reject(session, actor=actor, ad_request_id=request_id, message="no")
+        ad_requests.reject(
+            session,
+            actor=actor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(session, request_id),
+            message="no",
+        )
     elif action == "counter":
         ad_requests.counter_offer(
-            session, actor=actor, ad_request_id=request_id, payment_cents=amount, message="How about this"
+            session,
+            actor=actor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(session, request_id),
+            payment_cents=amount,
+            message="How about this",
         )
     elif action == "withdraw":
-        ad_requests.withdraw(session, actor=actor, ad_request_id=request_id, message="never mind")
+        ad_requests.withdraw(
+            session,
+            actor=actor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(session, request_id),
+            message="never mind",
+        )
     elif action == "edit":
         ad_requests.edit_ad_request(
-            session, actor=actor, ad_request_id=request_id, requirements="Edited brief", payment_cents=amount
+            session,
+            actor=actor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(session, request_id),
+            requirements="Edited brief",
+            payment_cents=amount,
         )
     elif action == "complete":
-        ad_requests.mark_completed(session, actor=actor, ad_request_id=request_id)
+        ad_requests.mark_completed(
+            session,
+            actor=actor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(session, request_id),
+        )
     else:  # pragma: no cover - a typo in the table
         raise AssertionError(action)
 
@@ -594,6 +738,11 @@ def test_an_offer_on_a_campaign_that_has_ended_can_no_longer_be_accepted(databas
         )
     with pytest.raises(Conflict, match="has ended"):
         with database.Session.begin() as s:
-            ad_requests.accept(s, actor=influencer, ad_request_id=request_id)
+            ad_requests.accept(
+                s,
+                actor=influencer,
+                ad_request_id=request_id,
+                expected_version=ad_requests.current_version(s, request_id),
+            )
     with database.ReadSession.begin() as s:
         assert s.get(Campaign, campaign_id).committed_cents == 0

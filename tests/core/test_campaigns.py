@@ -117,7 +117,12 @@ def test_the_budget_cannot_drop_below_what_is_committed(database):
     influencer = f.influencer(database)
     campaign_id = f.campaign(database, sponsor, budget_cents=100_000)
     request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=60_000)
-    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     before = f.snapshot(database)
     with pytest.raises(InvalidInput, match=r"\$600.00 already committed"):
         f.write(
@@ -202,7 +207,12 @@ def test_ending_a_campaign_withdraws_its_open_requests_and_keeps_accepted_ones(d
     open_sent = f.request(database, sponsor, campaign_id, a)
     open_asked = f.ask(database, b, campaign_id)
     accepted = f.request(database, sponsor, campaign_id, c)
-    f.write(database, lambda s: ad_requests.accept(s, actor=c, ad_request_id=accepted))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=c, ad_request_id=accepted, expected_version=ad_requests.current_version(s, accepted)
+        ),
+    )
     f.write(
         database,
         lambda s: campaigns.set_status(s, actor=sponsor, campaign_id=campaign_id, status=final, note="Season over"),
@@ -240,7 +250,12 @@ def test_a_campaign_with_requests_cannot_be_deleted(database):
     influencer = f.influencer(database)
     campaign_id = f.campaign(database, sponsor)
     request_id = f.request(database, sponsor, campaign_id, influencer)
-    f.write(database, lambda s: ad_requests.reject(s, actor=influencer, ad_request_id=request_id))
+    f.write(
+        database,
+        lambda s: ad_requests.reject(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     before = f.snapshot(database)
     with pytest.raises(Conflict, match="Cancel the campaign instead"):
         f.write(database, lambda s: campaigns.delete_campaign(s, actor=sponsor, campaign_id=campaign_id))
@@ -306,14 +321,39 @@ def test_the_sponsor_campaign_list_counts_requests_by_status_and_budget_use_in_o
     f.campaign(database, other_sponsor, name="Not mine")
     r = [f.request(database, sponsor, big, p, payment_cents=10_000 + i * 1_000) for i, p in enumerate(people[:5])]
     asked = f.ask(database, people[5], big, payment_cents=7_000)  # awaiting the sponsor
-    f.write(database, lambda s: ad_requests.accept(s, actor=people[0], ad_request_id=r[0]))  # 10_000 accepted
-    f.write(database, lambda s: ad_requests.accept(s, actor=people[1], ad_request_id=r[1]))  # 11_000 → completed
-    f.write(database, lambda s: ad_requests.mark_completed(s, actor=sponsor, ad_request_id=r[1]))
-    f.write(database, lambda s: ad_requests.reject(s, actor=people[2], ad_request_id=r[2]))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=people[0], ad_request_id=r[0], expected_version=ad_requests.current_version(s, r[0])
+        ),
+    )  # 10_000 accepted
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=people[1], ad_request_id=r[1], expected_version=ad_requests.current_version(s, r[1])
+        ),
+    )  # 11_000 → completed
+    f.write(
+        database,
+        lambda s: ad_requests.mark_completed(
+            s, actor=sponsor, ad_request_id=r[1], expected_version=ad_requests.current_version(s, r[1])
+        ),
+    )
+    f.write(
+        database,
+        lambda s: ad_requests.reject(
+            s, actor=people[2], ad_request_id=r[2], expected_version=ad_requests.current_version(s, r[2])
+        ),
+    )
     f.write(
         database,
         lambda s: ad_requests.counter_offer(
-            s, actor=people[3], ad_request_id=r[3], payment_cents=20_000, message="More please"
+            s,
+            actor=people[3],
+            ad_request_id=r[3],
+            expected_version=ad_requests.current_version(s, r[3]),
+            payment_cents=20_000,
+            message="More please",
         ),
     )
     # r[4] stays pending with the influencer; `asked` is pending with the sponsor.

@@ -287,7 +287,9 @@ def test_the_profile_shows_earnings_and_a_monthly_chart(db, offer):
     at = open_page("profile", influencer)
     assert any("No earnings yet" in i.value for i in at.info)
     with db.Session.begin() as s:
-        ad_requests.accept(s, actor=influencer, ad_request_id=request_id)
+        ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        )
     at.run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Agreed, in progress"] == "$100.00"

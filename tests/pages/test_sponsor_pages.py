@@ -98,7 +98,9 @@ def test_dashboard_shows_kpis_budget_progress_and_the_burn_for_a_sponsor(app_db)
     f.campaign(app_db, sponsor, name="Quiet draft", status="draft")
     request_id = f.request(app_db, sponsor, campaign_id, influencer, payment_cents=25_000)
     with app_db.Session.begin() as s:
-        ad_requests.accept(s, actor=influencer, ad_request_id=request_id)
+        ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        )
     at = open_page("dashboard", sponsor.id)
     assert_clean(at)
     metrics = {m.label: m.value for m in at.metric}
@@ -230,7 +232,12 @@ def test_sponsor_can_counter_an_influencers_counter_offer(app_db):
     request_id = f.request(app_db, sponsor, campaign_id, influencer, payment_cents=10_000)
     with app_db.Session.begin() as s:
         ad_requests.counter_offer(
-            s, actor=influencer, ad_request_id=request_id, payment_cents=20_000, message="I need more"
+            s,
+            actor=influencer,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            payment_cents=20_000,
+            message="I need more",
         )
     at = open_page("campaigns", sponsor.id)
     at.text_input(key=f"counter-{request_id}").input("150")
