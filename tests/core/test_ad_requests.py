@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.marketplace import accounts, ad_requests, campaigns
@@ -746,3 +748,411 @@ def test_an_offer_on_a_campaign_that_has_ended_can_no_longer_be_accepted(databas
             )
     with database.ReadSession.begin() as s:
         assert s.get(Campaign, campaign_id).committed_cents == 0
+
+
+# ---- act on what the user saw (Step 5, defect 1) -----------------------------------------------------------
+
+
+def _version(db, request_id) -> str:
+    """The version a page showing the request now would render."""
+    return f.read(db, lambda s: ad_requests.current_version(s, request_id))
+
+
+def _edit(db, who: Actor, request_id: int, *, payment_cents: int, requirements: str = "Two posts and a story"):
+    version = _version(db, request_id)
+    f.write(
+        db,
+        lambda s: ad_requests.edit_ad_request(
+            s,
+            actor=who,
+            ad_request_id=request_id,
+            expected_version=version,
+            requirements=requirements,
+            payment_cents=payment_cents,
+        ),
+    )
+
+
+def test_influencer_cannot_accept_an_offer_that_changed_since_she_saw_it(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor, budget_cents=100_000)
+    request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=10_000)
+    shown = _version(database, request_id)  # her screen: "Accept $100.00"
+    _edit(database, sponsor, request_id, payment_cents=90_000)  # meanwhile the sponsor makes it $900
+    before = f.snapshot(database)
+    with pytest.raises(Conflict, match=r"changed while you were looking at it \(now \$900\.00\)"):
+        f.write(
+            database,
+            lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id, expected_version=shown),
+        )
+    assert f.snapshot(database) == before
+    assert _committed(database, campaign_id) == 0
+
+
+def test_sponsor_cannot_accept_an_ask_lowered_to_one_dollar_after_he_saw_it(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.ask(database, influencer, campaign_id, payment_cents=5_000)
+    shown = _version(database, request_id)
+    _edit(database, influencer, request_id, payment_cents=100)
+    with pytest.raises(Conflict, match=r"now \$1\.00"):
+        f.write(
+            database, lambda s: ad_requests.accept(s, actor=sponsor, ad_request_id=request_id, expected_version=shown)
+        )
+    assert _request(database, request_id).status == "pending"
+
+
+def test_a_version_taken_after_the_change_accepts_the_new_amount(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=10_000)
+    _edit(database, sponsor, request_id, payment_cents=12_000)
+    shown = _version(database, request_id)
+    f.write(
+        database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id, expected_version=shown)
+    )
+    assert _committed(database, campaign_id) == 12_000
+
+
+@dataclass
+class Stale:
+    """A transition attempted with the version from before an edit that kept status and amount."""
+
+    who: str
+    call: object
+
+
+STALE_TRANSITIONS = {
+    "reject": Stale(
+        "influencer", lambda s, a, rid, v: ad_requests.reject(s, actor=a, ad_request_id=rid, expected_version=v)
+    ),
+    "counter": Stale(
+        "influencer",
+        lambda s, a, rid, v: ad_requests.counter_offer(
+            s, actor=a, ad_request_id=rid, expected_version=v, payment_cents=15_000, message="More"
+        ),
+    ),
+    "accept": Stale(
+        "influencer", lambda s, a, rid, v: ad_requests.accept(s, actor=a, ad_request_id=rid, expected_version=v)
+    ),
+    "withdraw": Stale(
+        "sponsor", lambda s, a, rid, v: ad_requests.withdraw(s, actor=a, ad_request_id=rid, expected_version=v)
+    ),
+    "edit": Stale(
+        "sponsor",
+        lambda s, a, rid, v: ad_requests.edit_ad_request(
+            s, actor=a, ad_request_id=rid, expected_version=v, requirements="Other", payment_cents=10_000
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(STALE_TRANSITIONS))
+def test_every_transition_refuses_a_version_from_before_an_edit_of_the_requirements_only(database, name):
+    """Same status, same amount, new terms: the newest history event is part of the version."""
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=10_000)
+    shown = _version(database, request_id)
+    _edit(database, sponsor, request_id, payment_cents=10_000, requirements="Five posts, two stories, one video")
+    stale = STALE_TRANSITIONS[name]
+    actor = influencer if stale.who == "influencer" else sponsor
+    before = f.snapshot(database)
+    with pytest.raises(Conflict, match="changed while you were looking"):
+        f.write(database, lambda s: stale.call(s, actor, request_id, shown))
+    assert f.snapshot(database) == before
+
+
+def test_completing_refuses_a_version_from_before_the_deal_was_accepted(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    shown = _version(database, request_id)  # the sponsor's page, before she accepted
+    f.write(
+        database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id, expected_version=shown)
+    )
+    with pytest.raises(Conflict, match=r"now accepted"):
+        f.write(
+            database,
+            lambda s: ad_requests.mark_completed(s, actor=sponsor, ad_request_id=request_id, expected_version=shown),
+        )
+    assert _request(database, request_id).status == "accepted"
+
+
+@pytest.mark.parametrize("version", ["", "garbage", None])
+def test_a_missing_or_malformed_version_is_refused_as_an_out_of_date_page(database, version):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    with pytest.raises((InvalidInput, Conflict)):
+        f.write(
+            database,
+            lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id, expected_version=version),
+        )
+    assert _request(database, request_id).status == "pending"
+
+
+def test_bulk_decline_declines_nothing_when_one_row_changed_since_it_was_shown(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    first = f.request(database, sponsor, f.campaign(database, sponsor), influencer, payment_cents=10_000)
+    second = f.request(database, sponsor, campaign_id, influencer, payment_cents=10_000)
+    shown = f.read(database, lambda s: ad_requests.inbox(s, actor=influencer))
+    versions = dict(zip(shown["id"], shown["version"], strict=True))
+    _edit(database, sponsor, second, payment_cents=99_000)  # now a much better offer she has not seen
+    before = f.snapshot(database)
+    with pytest.raises(Conflict, match=r"now \$990\.00"):
+        f.write(database, lambda s: ad_requests.bulk_reject(s, actor=influencer, expected_versions=versions))
+    assert f.snapshot(database) == before
+    assert {_request(database, first).status, _request(database, second).status} == {"pending"}
+
+
+def test_bulk_decline_declines_the_rows_as_they_were_shown(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    ids = [f.request(database, sponsor, f.campaign(database, sponsor), influencer) for _ in range(3)]
+    shown = f.read(database, lambda s: ad_requests.inbox(s, actor=influencer))
+    versions = {int(i): v for i, v in zip(shown["id"], shown["version"], strict=True) if i != ids[2]}
+    assert f.write(database, lambda s: ad_requests.bulk_reject(s, actor=influencer, expected_versions=versions)) == 2
+    assert [_request(database, i).status for i in ids] == ["rejected", "rejected", "pending"]
+
+
+def test_every_read_model_shows_the_version_a_transition_accepts(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    current = _version(database, request_id)
+    inbox = f.read(database, lambda s: ad_requests.inbox(s, actor=influencer))
+    listed = f.read(database, lambda s: ad_requests.campaign_requests(s, actor=sponsor, campaign_id=campaign_id))
+    thread = f.read(database, lambda s: ad_requests.get_thread(s, actor=influencer, ad_request_id=request_id))
+    assert inbox.loc[0, "version"] == listed.loc[0, "version"] == thread["version"] == current
+    f.write(
+        database,
+        lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=thread["id"], expected_version=current),
+    )
+    assert _version(database, request_id) != current
+
+
+def _wait_until_waiting_for_a_lock_or_done(database, thread: threading.Thread) -> None:
+    """Return once the thread's transaction waits for a row lock (PostgreSQL) or has finished; polls, 30 s at most."""
+    deadline = time.monotonic() + 30
+    with database.engine.connect() as conn:
+        while thread.is_alive() and time.monotonic() < deadline:
+            waiting = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
+            if waiting:
+                return
+            time.sleep(0.01)
+
+
+def test_an_accept_waiting_for_the_lock_sees_an_edit_committed_meanwhile(database):
+    """Sponsor edits the terms (same amount) and holds the lock; the influencer's accept of the old terms
+    queues behind it and must be refused once the edit commits, not applied to the new terms."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises write transactions (BEGIN IMMEDIATE): this interleaving cannot happen there")
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=10_000)
+    shown = _version(database, request_id)
+    outcome: list[str] = []
+
+    def accept():
+        try:
+            f.write(
+                database,
+                lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id, expected_version=shown),
+            )
+            outcome.append("ok")
+        except Conflict as error:
+            outcome.append(error.message)
+
+    with database.Session.begin() as s:
+        ad_requests.edit_ad_request(
+            s,
+            actor=sponsor,
+            ad_request_id=request_id,
+            expected_version=shown,
+            requirements="Ten posts and a video",
+            payment_cents=10_000,
+        )
+        worker = threading.Thread(target=accept)
+        worker.start()
+        _wait_until_waiting_for_a_lock_or_done(database, worker)
+        assert worker.is_alive(), "the accept did not wait for the edit's lock"
+    worker.join(60)
+    assert len(outcome) == 1 and "changed while you were looking" in outcome[0]
+    r = _request(database, request_id)
+    assert (r.status, r.requirements) == ("pending", "Ten posts and a video")
+
+
+# ---- good standing freezes a negotiation (Step 5, defects 2 and 3) -----------------------------------------
+
+
+def _flag_user(db, user_id: int) -> None:
+    f.write(db, lambda s: accounts.flag_user(s, actor=f.admin(db), user_id=user_id, reason="Under review"))
+
+
+def _accept_now(db, who: Actor, request_id: int):
+    return f.write(
+        db,
+        lambda s: ad_requests.accept(
+            s, actor=who, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
+
+
+def _counter_now(db, who: Actor, request_id: int, amount: int):
+    return f.write(
+        db,
+        lambda s: ad_requests.counter_offer(
+            s,
+            actor=who,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            payment_cents=amount,
+            message="Counter",
+        ),
+    )
+
+
+def test_influencer_cannot_accept_an_offer_from_a_flagged_sponsor_but_can_decline_it(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    _flag_user(database, sponsor.id)
+    before = f.snapshot(database)
+    with pytest.raises(Conflict, match="sponsor's account is on hold"):
+        _accept_now(database, influencer, request_id)
+    with pytest.raises(Conflict, match="sponsor's account is on hold"):
+        _counter_now(database, influencer, request_id, 20_000)
+    assert f.snapshot(database) == before
+    thread = f.read(database, lambda s: ad_requests.get_thread(s, actor=influencer, ad_request_id=request_id))
+    assert thread["frozen"] and thread["my_turn"]
+    f.write(
+        database,
+        lambda s: ad_requests.reject(s, actor=influencer, ad_request_id=request_id, expected_version=thread["version"]),
+    )
+    assert _request(database, request_id).status == "rejected"
+
+
+def test_sponsor_cannot_accept_an_ask_from_a_deactivated_influencer_but_can_withdraw_his_counter(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    asked = f.ask(database, influencer, campaign_id, payment_cents=8_000)
+    other = f.ask(database, influencer, f.campaign(database, sponsor), payment_cents=8_000)
+    _counter_now(database, sponsor, other, 7_000)  # his offer now waits for her
+    f.write(
+        database,
+        lambda s: accounts.deactivate_user(s, actor=f.admin(database), user_id=influencer.id, reason="Left"),
+    )
+    with pytest.raises(Conflict, match="influencer's account is on hold"):
+        _accept_now(database, sponsor, asked)
+    assert _committed(database, campaign_id) == 0
+    f.write(
+        database,
+        lambda s: ad_requests.withdraw(
+            s, actor=sponsor, ad_request_id=other, expected_version=ad_requests.current_version(s, other)
+        ),
+    )
+    assert _request(database, other).status == "withdrawn"
+
+
+def test_a_frozen_negotiation_thaws_unchanged_when_the_flag_is_lifted(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    admin = f.admin(database)
+    _flag_user(database, influencer.id)
+    with pytest.raises(Conflict, match="not in good standing"):
+        _accept_now(database, influencer, request_id)  # an Actor loaded before the flag is still refused
+    f.write(database, lambda s: accounts.unflag_user(s, actor=admin, user_id=influencer.id))
+    _accept_now(database, influencer, request_id)
+    assert _committed(database, campaign_id) == PAYMENT
+
+
+def test_completing_a_deal_waits_while_the_influencer_is_flagged(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    request_id = f.request(database, sponsor, campaign_id, influencer)
+    _accept_now(database, influencer, request_id)
+    _flag_user(database, influencer.id)
+    with pytest.raises(Conflict, match="influencer's account is on hold"):
+        f.write(
+            database,
+            lambda s: ad_requests.mark_completed(
+                s, actor=sponsor, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+            ),
+        )
+    assert _request(database, request_id).status == "accepted"
+
+
+def test_reminders_skip_negotiations_frozen_by_a_flagged_sponsor_or_campaign(database):
+    from core.messaging import reminders
+
+    sponsor, flagged_sponsor, influencer = f.sponsor(database), f.sponsor(database), f.influencer(database)
+    live = f.request(database, sponsor, f.campaign(database, sponsor), influencer)
+    frozen = f.request(database, flagged_sponsor, f.campaign(database, flagged_sponsor), influencer)
+    held_campaign = f.campaign(database, sponsor)
+    held = f.request(database, sponsor, held_campaign, influencer)
+    _flag_user(database, flagged_sponsor.id)
+    f.write(
+        database,
+        lambda s: campaigns.flag_campaign(s, actor=f.admin(database), campaign_id=held_campaign, reason="Review"),
+    )
+    assert f.read(database, lambda s: reminders.awaiting_user_ids(s, "influencer")) == [influencer.id]
+    recipients = f.read(database, lambda s: reminders.load_recipients(s, "influencer", [influencer.id]))
+    assert [item.ad_request_id for item in recipients[0].items] == [live] and recipients[0].total == 1
+    assert frozen != held
+
+
+CLOSED_CAMPAIGNS = {
+    "flagged": lambda db, sponsor, cid: f.write(
+        db, lambda s: campaigns.flag_campaign(s, actor=f.admin(db), campaign_id=cid, reason="Review")
+    ),
+    "draft": lambda db, sponsor, cid: f.write(
+        db, lambda s: campaigns.set_status(s, actor=sponsor, campaign_id=cid, status="draft")
+    ),
+    "ended": lambda db, sponsor, cid: f.write(
+        db,
+        lambda s: s.execute(
+            update(Campaign)
+            .where(Campaign.id == cid)
+            .values(start_date=today() - dt.timedelta(days=10), end_date=today() - dt.timedelta(days=1))
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("closed", list(CLOSED_CAMPAIGNS))
+@pytest.mark.parametrize("side", ["influencer", "sponsor"])
+def test_counter_offers_and_edits_are_refused_on_flagged_draft_or_ended_campaigns(database, closed, side):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    if side == "influencer":  # the sponsor's offer waits for her
+        countered = f.request(database, sponsor, campaign_id, influencer)
+        edited, editor = f.ask(database, influencer, f.campaign(database, sponsor), payment_cents=5_000), influencer
+    else:  # her ask waits for him
+        countered = f.ask(database, influencer, campaign_id)
+        edited, editor = f.request(database, sponsor, f.campaign(database, sponsor), influencer), sponsor
+    CLOSED_CAMPAIGNS[closed](database, sponsor, campaign_id)
+    CLOSED_CAMPAIGNS[closed](database, sponsor, _request(database, edited).campaign_id)
+    me = influencer if side == "influencer" else sponsor
+    before = f.snapshot(database)
+    with pytest.raises(Conflict):
+        _counter_now(database, me, countered, 12_345)
+    with pytest.raises(Conflict):
+        f.write(
+            database,
+            lambda s: ad_requests.edit_ad_request(
+                s,
+                actor=editor,
+                ad_request_id=edited,
+                expected_version=ad_requests.current_version(s, edited),
+                requirements="New terms",
+                payment_cents=6_000,
+            ),
+        )
+    assert f.snapshot(database) == before
