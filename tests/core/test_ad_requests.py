@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.marketplace import accounts, ad_requests, campaigns
@@ -16,6 +14,7 @@ from core.models import AdRequest, AdRequestEvent, AuditLog, Campaign, Notificat
 from core.permissions import Actor
 from core.platform.timeutil import today
 from tests import factories as f
+from tests import races
 
 PAYMENT = 10_000
 
@@ -932,42 +931,14 @@ def test_every_read_model_shows_the_version_a_transition_accepts(database):
     assert _version(database, request_id) != current
 
 
-def _wait_until_waiting_for_a_lock_or_done(database, thread: threading.Thread) -> None:
-    """Return once the thread's transaction waits for a row lock (PostgreSQL) or has finished; polls, 30 s at most."""
-    deadline = time.monotonic() + 30
-    with database.engine.connect() as conn:
-        while thread.is_alive() and time.monotonic() < deadline:
-            waiting = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            ).scalar()
-            if waiting:
-                return
-            time.sleep(0.01)
-
-
 def test_an_accept_waiting_for_the_lock_sees_an_edit_committed_meanwhile(database):
     """Sponsor edits the terms (same amount) and holds the lock; the influencer's accept of the old terms
     queues behind it and must be refused once the edit commits, not applied to the new terms."""
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises write transactions (BEGIN IMMEDIATE): this interleaving cannot happen there")
+    races.postgres_only(database)
     sponsor, influencer = f.sponsor(database), f.influencer(database)
     campaign_id = f.campaign(database, sponsor)
     request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=10_000)
     shown = _version(database, request_id)
-    outcome: list[str] = []
-
-    def accept():
-        try:
-            f.write(
-                database,
-                lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id, expected_version=shown),
-            )
-            outcome.append("ok")
-        except Conflict as error:
-            outcome.append(error.message)
 
     with database.Session.begin() as s:
         ad_requests.edit_ad_request(
@@ -978,12 +949,16 @@ def test_an_accept_waiting_for_the_lock_sees_an_edit_committed_meanwhile(databas
             requirements="Ten posts and a video",
             payment_cents=10_000,
         )
-        worker = threading.Thread(target=accept)
-        worker.start()
-        _wait_until_waiting_for_a_lock_or_done(database, worker)
+        worker, outcome = races.in_thread(
+            lambda: f.write(
+                database,
+                lambda s2: ad_requests.accept(s2, actor=influencer, ad_request_id=request_id, expected_version=shown),
+            )
+        )
+        races.wait_until_blocked_or_done(database, worker)
         assert worker.is_alive(), "the accept did not wait for the edit's lock"
     worker.join(60)
-    assert len(outcome) == 1 and "changed while you were looking" in outcome[0]
+    assert len(outcome) == 1 and "changed while you were looking" in outcome[0], outcome
     r = _request(database, request_id)
     assert (r.status, r.requirements) == ("pending", "Ten posts and a video")
 
