@@ -428,3 +428,24 @@ def test_the_campaign_csv_neutralises_formulas_and_keeps_exact_amounts(app_db):
     assert row.startswith(
         '7,"\'=HYPERLINK(""http://evil"")",\'+Fit,\'@yoga,active,True,False,2026-01-01,2026-02-01,1234.56,0.10,1234.46,'
     )
+
+
+def test_sponsor_accepting_an_ask_the_influencer_lowered_meanwhile_is_refused(app_db):
+    sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
+    campaign_id = f.campaign(app_db, sponsor, budget_cents=100_000)
+    request_id = f.ask(app_db, influencer, campaign_id, payment_cents=5_000)
+    at = open_page("campaigns", sponsor.id)  # "Accept $50.00"
+    with app_db.Session.begin() as s:
+        ad_requests.edit_ad_request(
+            s,
+            actor=influencer,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            requirements="Just one story",
+            payment_cents=100,
+        )
+    at.button(key=f"accept-{request_id}").click().run()
+    assert errors(at) == ["This offer changed while you were looking at it (now $1.00). Review it and try again."]
+    row = request_row(app_db, request_id)
+    assert (row.status, row.payment_cents) == ("pending", 100)
+    assert campaign_rows(app_db)[0].committed_cents == 0
