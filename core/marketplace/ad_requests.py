@@ -126,7 +126,9 @@ def _require_parties_in_good_standing(session: Session, sponsor_id: int, influen
     if actor.id in blocked:
         raise Conflict("Your account is not in good standing, so you cannot move deals forward.")
     if sponsor_id in blocked:
-        raise Conflict("The sponsor's account is on hold, so this negotiation is frozen. You can still decline it.")
+        raise Conflict(
+            "The sponsor's account is on hold, so this negotiation is frozen. You can still withdraw or decline it."
+        )
     if influencer_id in blocked or len(users) < 2:
         raise Conflict(
             "The influencer's account is on hold, so this negotiation is frozen. You can still withdraw or decline it."
