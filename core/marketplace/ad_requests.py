@@ -21,7 +21,7 @@ from sqlalchemy import String, and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, permissions, standing, validate
+from core import audit, permissions, standing, validate, versioning
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.messaging import notifications
 from core.models import (
@@ -70,7 +70,7 @@ def _load(session: Session, ad_request_id: int, *, lock: bool = False) -> tuple[
 def version_token(last_event_id: int | None, status: str, payment_cents: int) -> str:
     """The version of a request as a page shows it: its newest history event (history is append-only and
     every transition writes one), with status and amount so a refusal can say what changed."""
-    return f"{int(last_event_id or 0)}:{status}:{int(payment_cents)}"
+    return versioning.token(last_event_id, status, int(payment_cents))
 
 
 def _last_event_id():
@@ -94,12 +94,9 @@ def current_version(session: Session, ad_request_id: int) -> str:
 
 def _require_version(session: Session, request: AdRequest, expected_version: str) -> None:
     """Conflict unless the request (loaded under lock) is still at the version the user saw."""
-    if not isinstance(expected_version, str) or not expected_version:
-        raise InvalidInput("This page is out of date. Reload it and try again.")
     last_event = session.scalar(select(func.max(AdRequestEvent.id)).where(AdRequestEvent.ad_request_id == request.id))
-    if version_token(last_event, request.status, request.payment_cents) != expected_version:
-        now = format_cents(request.payment_cents) if request.status in OPEN_AD_REQUEST_STATUSES else request.status
-        raise Conflict(f"This offer changed while you were looking at it (now {now}). Review it and try again.")
+    now = format_cents(request.payment_cents) if request.status in OPEN_AD_REQUEST_STATUSES else request.status
+    versioning.require(expected_version, version_token(last_event, request.status, request.payment_cents), now=now)
 
 
 def _require_negotiable(session: Session, campaign: Campaign, influencer_id: int, actor: Actor) -> None:
