@@ -90,7 +90,12 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
     def core_accept():
         request_id, influencer_id = sent_core.pop(0)
         with ctx.db.Session.begin() as s:
-            ad_requests.accept(s, actor=actors[influencer_id], ad_request_id=request_id)
+            ad_requests.accept(
+                s,
+                actor=actors[influencer_id],
+                ad_request_id=request_id,
+                expected_version=ad_requests.current_version(s, request_id),
+            )
 
     def floor_send():
         influencer_id, now = next(floor_ids), _now_text(raw.dialect)

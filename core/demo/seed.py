@@ -258,6 +258,7 @@ def _play_out(db, rng, rid, actors, turn, amount, *, keep_waiting: bool) -> None
                     s,
                     actor=actors[turn],
                     ad_request_id=rid,
+                    expected_version=ad_requests.current_version(s, rid),
                     payment_cents=amount,
                     message=rng.choice(
                         [
@@ -270,15 +271,37 @@ def _play_out(db, rng, rid, actors, turn, amount, *, keep_waiting: bool) -> None
                 turn = other[turn]
                 continue
             if roll < 0.8:
-                ad_requests.accept(s, actor=actors[turn], ad_request_id=rid, message="Deal — looking forward!")
+                ad_requests.accept(
+                    s,
+                    actor=actors[turn],
+                    ad_request_id=rid,
+                    expected_version=ad_requests.current_version(s, rid),
+                    message="Deal — looking forward!",
+                )
                 if rng.random() < 0.5:
                     ad_requests.mark_completed(
-                        s, actor=actors["sponsor"], ad_request_id=rid, message="Great results, thank you!"
+                        s,
+                        actor=actors["sponsor"],
+                        ad_request_id=rid,
+                        expected_version=ad_requests.current_version(s, rid),
+                        message="Great results, thank you!",
                     )
             elif roll < 0.93:
-                ad_requests.reject(s, actor=actors[turn], ad_request_id=rid, message="Not a fit this time, sorry.")
+                ad_requests.reject(
+                    s,
+                    actor=actors[turn],
+                    ad_request_id=rid,
+                    expected_version=ad_requests.current_version(s, rid),
+                    message="Not a fit this time, sorry.",
+                )
             else:
-                ad_requests.withdraw(s, actor=actors[other[turn]], ad_request_id=rid, message="Plans changed.")
+                ad_requests.withdraw(
+                    s,
+                    actor=actors[other[turn]],
+                    ad_request_id=rid,
+                    expected_version=ad_requests.current_version(s, rid),
+                    message="Plans changed.",
+                )
             return
 
 

@@ -4,16 +4,24 @@ States: pending → (accept) accepted → (complete) completed; pending/negotiat
 negotiating; → rejected (answer by the party on turn) or withdrawn (retracted by the waiting party).
 `turn` names the party who must answer next. Every transition is guarded in SQL, written to the
 append-only history and, when it moves money, to the audit log.
+
+Act on what the user saw: every transition takes `expected_version=`, the token the page rendered
+(`version_token`: newest history event id, status, amount), and runs with the campaign and the request
+locked, so a request that moved since refuses with "changed while you were looking". Good standing
+(core/standing.py): forward steps need an open campaign and both parties in good standing; reject and
+withdraw never do, so either side can leave a frozen negotiation.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 from sqlalchemy import String, and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, permissions, validate
+from core import audit, permissions, standing, validate, versioning
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.messaging import notifications
 from core.models import (
@@ -34,15 +42,94 @@ from core.platform.timeutil import today, utcnow
 OTHER_PARTY = {"sponsor": "influencer", "influencer": "sponsor"}
 
 
-def _load(session: Session, ad_request_id: int) -> tuple[AdRequest, Campaign]:
+def _load(session: Session, ad_request_id: int, *, lock: bool = False) -> tuple[AdRequest, Campaign]:
+    """The request and its campaign, fresh from the database; with lock, both rows locked (PostgreSQL)."""
+    if lock:
+        campaign_id = session.scalar(select(AdRequest.campaign_id).where(AdRequest.id == ad_request_id))
+        if campaign_id is None:
+            raise NotFound("That ad request does not exist.")
+        # Campaign first, then request: the order set_status (complete/cancel) takes them in, so the two
+        # cannot deadlock. A cancel or flag waiting on the campaign sees this transition's result.
+        session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
+        session.execute(select(AdRequest.id).where(AdRequest.id == ad_request_id).with_for_update())
     row = session.execute(
         select(AdRequest, Campaign)
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .where(AdRequest.id == ad_request_id)
+        # Objects loaded earlier in this transaction may hold values from before the lock.
+        .execution_options(populate_existing=True)
     ).first()
     if row is None:
         raise NotFound("That ad request does not exist.")
     return row[0], row[1]
+
+
+# ---- versions: act on what the user saw --------------------------------------------------------------------
+
+
+def version_token(last_event_id: int | None, status: str, payment_cents: int) -> str:
+    """The version of a request as a page shows it: its newest history event (history is append-only and
+    every transition writes one), with status and amount so a refusal can say what changed."""
+    return versioning.token(last_event_id, status, int(payment_cents))
+
+
+def _last_event_id():
+    return (
+        select(func.max(AdRequestEvent.id))
+        .where(AdRequestEvent.ad_request_id == AdRequest.id)
+        .correlate(AdRequest)
+        .scalar_subquery()
+    )
+
+
+def current_version(session: Session, ad_request_id: int) -> str:
+    """The request's version now, for callers that act without a page (scripts, demo data, tests)."""
+    row = session.execute(
+        select(_last_event_id(), AdRequest.status, AdRequest.payment_cents).where(AdRequest.id == ad_request_id)
+    ).first()
+    if row is None:
+        raise NotFound("That ad request does not exist.")
+    return version_token(*row)
+
+
+def _require_version(session: Session, request: AdRequest, expected_version: str) -> None:
+    """Conflict unless the request (loaded under lock) is still at the version the user saw."""
+    last_event = session.scalar(select(func.max(AdRequestEvent.id)).where(AdRequestEvent.ad_request_id == request.id))
+    now = format_cents(request.payment_cents) if request.status in OPEN_AD_REQUEST_STATUSES else request.status
+    versioning.require(expected_version, version_token(last_event, request.status, request.payment_cents), now=now)
+
+
+def _require_negotiable(session: Session, campaign: Campaign, influencer_id: int, actor: Actor) -> None:
+    """The one "open for negotiation" rule of every forward step: campaign active, unflagged and not ended,
+    both parties active, approved and unflagged (core/standing.py holds the same rule in SQL)."""
+    _require_campaign_open(campaign)
+    _require_parties_in_good_standing(session, campaign.sponsor_id, influencer_id, actor)
+
+
+def _require_campaign_open(campaign: Campaign) -> None:
+    if campaign.flagged:
+        raise Conflict("This campaign is flagged by an administrator, so its negotiations are on hold.")
+    if campaign.status != "active":
+        raise Conflict(f"This campaign is {campaign.status}; only active campaigns take requests and offers.")
+    if campaign.end_date < today():
+        raise Conflict("This campaign has ended, so its requests can no longer move forward.")
+
+
+def _require_parties_in_good_standing(session: Session, sponsor_id: int, influencer_id: int, actor: Actor) -> None:
+    users = session.execute(
+        select(User.id, User.is_active, User.approval, User.flagged).where(User.id.in_((sponsor_id, influencer_id)))
+    ).all()
+    blocked = {row.id for row in users if not (row.is_active and row.approval == "approved" and not row.flagged)}
+    if actor.id in blocked:
+        raise Conflict("Your account is not in good standing, so you cannot move deals forward.")
+    if sponsor_id in blocked:
+        raise Conflict(
+            "The sponsor's account is on hold, so this negotiation is frozen. You can still withdraw or decline it."
+        )
+    if influencer_id in blocked or len(users) < 2:
+        raise Conflict(
+            "The influencer's account is on hold, so this negotiation is frozen. You can still withdraw or decline it."
+        )
 
 
 def _party_of(actor: Actor, request: AdRequest, campaign: Campaign) -> str:
@@ -137,13 +224,12 @@ def _guarded_transition(session: Session, request: AdRequest, *, from_statuses, 
     session.expire(request)
 
 
-def _open_campaign_for_requests(campaign: Campaign) -> None:
-    if campaign.flagged:
-        raise Conflict("This campaign is flagged by an administrator and cannot take requests.")
-    if campaign.status != "active":
-        raise Conflict(f"This campaign is {campaign.status}; only active campaigns take requests.")
-    if campaign.end_date < today():
-        raise Conflict("This campaign has ended.")
+def _lock_campaign(session: Session, campaign_id: int) -> Campaign | None:
+    """The campaign, locked and fresh: a concurrent cancel or flag either waits for this transaction (and then
+    sees its request) or commits first (and this one sees the new state)."""
+    return session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id).with_for_update().execution_options(populate_existing=True)
+    )
 
 
 def _insert(session: Session, request: AdRequest) -> None:
@@ -170,16 +256,16 @@ def send_ad_request(
     requirements = validate.text(requirements, "Requirements", max_len=5000, multiline=True)
     message = _message(message)
     amount = check_cents(payment_cents, field="Payment", allow_zero=False)
-    campaign = session.get(Campaign, campaign_id)
+    campaign = _lock_campaign(session, campaign_id)
     if campaign is None:
         raise NotFound("That campaign does not exist.")
     if campaign.sponsor_id != actor.id:
         raise PermissionDenied("That campaign belongs to another sponsor.")
-    _open_campaign_for_requests(campaign)
-    _check_sponsor_amount(campaign, amount)
     influencer = session.get(InfluencerProfile, influencer_id)
     if influencer is None or not influencer.listed:
         raise NotFound("That influencer does not exist or is not taking requests.")
+    _require_negotiable(session, campaign, influencer_id, actor)
+    _check_sponsor_amount(campaign, amount)
     request = AdRequest(
         campaign_id=campaign.id,
         influencer_id=influencer_id,
@@ -211,10 +297,10 @@ def ask_to_join(
     message = validate.text(message, "Message", max_len=2000, multiline=True)
     requirements = validate.text(requirements, "Proposal", max_len=5000, required=False, multiline=True)
     amount = check_cents(payment_cents, field="Your price", allow_zero=False)
-    campaign = session.get(Campaign, campaign_id)
+    campaign = _lock_campaign(session, campaign_id)
     if campaign is None or not campaign.listed:
         raise NotFound("That campaign does not exist or is not public.")
-    _open_campaign_for_requests(campaign)
+    _require_negotiable(session, campaign, actor.id, actor)
     request = AdRequest(
         campaign_id=campaign.id,
         influencer_id=actor.id,
@@ -238,10 +324,23 @@ def ask_to_join(
     return request.id
 
 
-def _on_turn(session: Session, actor: Actor, ad_request_id: int) -> tuple[AdRequest, Campaign, str]:
-    request, campaign = _load(session, ad_request_id)
+def _locked_party(
+    session: Session, actor: Actor, ad_request_id: int, expected_version: str
+) -> tuple[AdRequest, Campaign, str]:
+    """Lock the request, check who the actor is, then that the request is still what they saw."""
+    if actor is None:
+        raise PermissionDenied("Please log in first.")
+    request, campaign = _load(session, ad_request_id, lock=True)
     party = _party_of(actor, request, campaign)
     _require_permission_for(actor, party)
+    _require_version(session, request, expected_version)
+    return request, campaign, party
+
+
+def _on_turn(
+    session: Session, actor: Actor, ad_request_id: int, expected_version: str
+) -> tuple[AdRequest, Campaign, str]:
+    request, campaign, party = _locked_party(session, actor, ad_request_id, expected_version)
     if request.status not in OPEN_AD_REQUEST_STATUSES:
         raise Conflict(f"This request is already {request.status}.")
     if request.turn != party:
@@ -250,15 +349,11 @@ def _on_turn(session: Session, actor: Actor, ad_request_id: int) -> tuple[AdRequ
 
 
 @permissions.actor_required
-def accept(session: Session, *, actor: Actor, ad_request_id: int, message: str = "") -> None:
-    """The party on turn accepts the current amount; the campaign's budget is charged atomically."""
+def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = "") -> None:
+    """The party on turn accepts the amount they saw; the campaign's budget is charged atomically."""
     message = _message(message)
-    request, campaign, party = _on_turn(session, actor, ad_request_id)
-    # Lock the campaign before the request, the order set_status (complete/cancel) takes them in: the
-    # opposite order lets an accept and a cancel deadlock on PostgreSQL.
-    session.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
-    if campaign.end_date < today():
-        raise Conflict("This campaign has ended, so the request can no longer be accepted.")
+    request, campaign, party = _on_turn(session, actor, ad_request_id, expected_version)
+    _require_negotiable(session, campaign, request.influencer_id, actor)
     amount, previous = request.payment_cents, request.status
     now = utcnow()
     _guarded_transition(
@@ -312,10 +407,10 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, message: str =
 
 
 @permissions.actor_required
-def reject(session: Session, *, actor: Actor, ad_request_id: int, message: str = "") -> None:
-    """The party on turn turns the request down."""
+def reject(session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = "") -> None:
+    """The party on turn turns the request down (allowed even while the negotiation is frozen)."""
     message = _message(message)
-    request, campaign, party = _on_turn(session, actor, ad_request_id)
+    request, campaign, party = _on_turn(session, actor, ad_request_id, expected_version)
     previous = request.status
     _guarded_transition(
         session,
@@ -337,11 +432,14 @@ def reject(session: Session, *, actor: Actor, ad_request_id: int, message: str =
 
 
 @permissions.actor_required
-def counter_offer(session: Session, *, actor: Actor, ad_request_id: int, payment_cents: int, message: str) -> None:
+def counter_offer(
+    session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, payment_cents: int, message: str
+) -> None:
     """The party on turn proposes a new amount; the turn passes to the other party."""
     message = validate.text(message, "Message", max_len=2000, multiline=True)
     amount = check_cents(payment_cents, field="Counter-offer", allow_zero=False)
-    request, campaign, party = _on_turn(session, actor, ad_request_id)
+    request, campaign, party = _on_turn(session, actor, ad_request_id, expected_version)
+    _require_negotiable(session, campaign, request.influencer_id, actor)
     if amount == request.payment_cents:
         raise InvalidInput("A counter-offer needs a different amount. To agree to this amount, accept it.")
     if party == "sponsor":
@@ -367,12 +465,10 @@ def counter_offer(session: Session, *, actor: Actor, ad_request_id: int, payment
 
 
 @permissions.actor_required
-def withdraw(session: Session, *, actor: Actor, ad_request_id: int, message: str = "") -> None:
-    """The waiting party retracts its open offer (the party on turn rejects instead)."""
+def withdraw(session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = "") -> None:
+    """The waiting party retracts its open offer (the party on turn rejects instead); allowed while frozen."""
     message = _message(message)
-    request, campaign = _load(session, ad_request_id)
-    party = _party_of(actor, request, campaign)
-    _require_permission_for(actor, party)
+    request, campaign, party = _locked_party(session, actor, ad_request_id, expected_version)
     if request.status not in OPEN_AD_REQUEST_STATUSES:
         raise Conflict(f"This request is already {request.status}.")
     if request.turn == party:
@@ -394,21 +490,26 @@ def withdraw(session: Session, *, actor: Actor, ad_request_id: int, message: str
 
 @permissions.actor_required
 def edit_ad_request(
-    session: Session, *, actor: Actor, ad_request_id: int, requirements: str, payment_cents: int, message: str = ""
+    session: Session,
+    *,
+    actor: Actor,
+    ad_request_id: int,
+    expected_version: str,
+    requirements: str,
+    payment_cents: int,
+    message: str = "",
 ) -> None:
     """The initiator changes a request nobody has answered yet."""
     requirements = validate.text(requirements, "Requirements", max_len=5000, multiline=True)
     amount = check_cents(payment_cents, field="Payment", allow_zero=False)
     message = _message(message)
-    request, campaign = _load(session, ad_request_id)
-    party = _party_of(actor, request, campaign)
-    _require_permission_for(actor, party)
+    request, campaign, party = _locked_party(session, actor, ad_request_id, expected_version)
     if request.initiated_by != party:
         raise PermissionDenied("Only the side that sent a request can edit it; counter-offer instead.")
     if request.status != "pending":
         raise Conflict("This request has been answered already and can no longer be edited.")
+    _require_negotiable(session, campaign, request.influencer_id, actor)
     if party == "sponsor":
-        _open_campaign_for_requests(campaign)
         _check_sponsor_amount(campaign, amount)
     _guarded_transition(
         session,
@@ -430,16 +531,21 @@ def edit_ad_request(
 
 
 @permissions.actor_required
-def mark_completed(session: Session, *, actor: Actor, ad_request_id: int, message: str = "") -> None:
-    """The sponsor confirms an accepted job was delivered."""
+def mark_completed(
+    session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = ""
+) -> None:
+    """The sponsor confirms an accepted job was delivered (both parties in good standing, campaign unflagged)."""
     message = _message(message)
-    request, campaign = _load(session, ad_request_id)
-    party = _party_of(actor, request, campaign)
+    request, campaign, party = _locked_party(session, actor, ad_request_id, expected_version)
     if party != "sponsor":
         raise PermissionDenied("Only the campaign's sponsor can mark work as completed.")
-    _require_permission_for(actor, party)
     if request.status != "accepted":
         raise Conflict(f"Only accepted requests can be completed; this one is {request.status}.")
+    # Completing moves money forward, so a frozen party or a flagged campaign holds it; an ended, completed
+    # or cancelled campaign does not (accepted deals survive those).
+    if campaign.flagged:
+        raise Conflict("This campaign is flagged by an administrator, so its deals are on hold.")
+    _require_parties_in_good_standing(session, campaign.sponsor_id, request.influencer_id, actor)
     _guarded_transition(
         session,
         request,
@@ -490,15 +596,17 @@ def withdraw_open_requests(session: Session, *, actor: Actor, campaign_id: int, 
     return len(requests)
 
 
-def bulk_reject(session: Session, *, actor: Actor, ad_request_ids: list[int], message: str = "") -> int:
-    """Influencer rejects several requests awaiting them at once; all or nothing."""
+def bulk_reject(session: Session, *, actor: Actor, expected_versions: Mapping[int, str], message: str = "") -> int:
+    """Influencer declines several requests awaiting them, each only as it was shown; all or nothing."""
     permissions.require(actor, "ad_request.respond")
-    ids = sorted({int(i) for i in ad_request_ids})
-    if not ids:
+    versions = {int(ad_request_id): version for ad_request_id, version in dict(expected_versions or {}).items()}
+    if not versions:
         raise InvalidInput("Select at least one request.")
-    for ad_request_id in ids:
-        reject(session, actor=actor, ad_request_id=ad_request_id, message=message)
-    return len(ids)
+    for ad_request_id in sorted(versions):  # one order for everyone, so two bulk declines cannot deadlock
+        reject(
+            session, actor=actor, ad_request_id=ad_request_id, expected_version=versions[ad_request_id], message=message
+        )
+    return len(versions)
 
 
 # ---- read side -------------------------------------------------------------------------------------------
@@ -531,6 +639,7 @@ INBOX_COLUMNS = [
     "awaiting_me",
     "updated_at",
     "last_message",
+    "version",
 ]
 
 
@@ -557,6 +666,7 @@ def inbox(
             case((awaiting, True), else_=False).label("awaiting_me"),
             AdRequest.updated_at,
             _last_message().label("last_message"),
+            _last_event_id().label("last_event_id"),
         )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
@@ -568,7 +678,9 @@ def inbox(
         stmt = stmt.where(AdRequest.status == validate.choice(status, "Status", AD_REQUEST_STATUSES))
     if awaiting_only:
         stmt = stmt.where(awaiting)
-    return pd.DataFrame([tuple(row) for row in session.execute(stmt)], columns=INBOX_COLUMNS)  # fast path: tuples
+    # Fast path: tuples; the last column (newest event id) becomes the version the page sends back.
+    rows = [(*row[:-1], version_token(row[-1], row.status, row.payment_cents)) for row in session.execute(stmt)]
+    return pd.DataFrame(rows, columns=INBOX_COLUMNS)
 
 
 CAMPAIGN_REQUEST_COLUMNS = [
@@ -585,6 +697,7 @@ CAMPAIGN_REQUEST_COLUMNS = [
     "awaiting_me",
     "updated_at",
     "last_message",
+    "version",
 ]
 
 
@@ -616,6 +729,7 @@ def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd
                 case((awaiting, True), else_=False).label("awaiting_me"),
                 AdRequest.updated_at,
                 _last_message().label("last_message"),
+                _last_event_id().label("last_event_id"),
             )
             .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
             .where(AdRequest.campaign_id == campaign_id)
@@ -624,6 +738,9 @@ def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd
         .mappings()
         .all()
     )
+    rows = [
+        {**row, "version": version_token(row["last_event_id"], row["status"], row["payment_cents"])} for row in rows
+    ]
     return pd.DataFrame(rows, columns=CAMPAIGN_REQUEST_COLUMNS)
 
 
@@ -637,6 +754,14 @@ def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
         party = None
     influencer = session.get(InfluencerProfile, request.influencer_id)
     sponsor = session.get(SponsorProfile, campaign.sponsor_id)
+    negotiable = bool(
+        session.scalar(
+            select(standing.negotiation_open(AdRequest.influencer_id))
+            .select_from(AdRequest)
+            .join(Campaign, Campaign.id == AdRequest.campaign_id)
+            .where(AdRequest.id == request.id)
+        )
+    )
     events = (
         session.execute(
             select(
@@ -674,6 +799,10 @@ def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
         "created_at": request.created_at,
         "updated_at": request.updated_at,
         "my_party": party,
+        # What the page sends back with any action on this request (see version_token).
+        "version": version_token(events[-1]["id"] if events else None, request.status, request.payment_cents),
+        # Open but on hold (campaign or a party not in good standing): only reject/withdraw are possible.
+        "frozen": request.status in OPEN_AD_REQUEST_STATUSES and not negotiable,
         "my_turn": party is not None and request.turn == party and request.status in OPEN_AD_REQUEST_STATUSES,
         "can_withdraw": party is not None and request.status in OPEN_AD_REQUEST_STATUSES and request.turn != party,
         "can_edit": party is not None and request.status == "pending" and request.initiated_by == party,

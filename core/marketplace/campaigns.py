@@ -49,7 +49,10 @@ def own_campaign(session: Session, actor: Actor, campaign_id: int, *, lock: bool
     permissions.require(actor, "campaign.manage")
     stmt = select(Campaign).where(Campaign.id == campaign_id)
     if lock:
-        stmt = stmt.with_for_update()
+        # Refresh too: a campaign loaded earlier in this transaction keeps its old values in the session,
+        # and rules checked against them (the budget against committed_cents) would be checked against a
+        # past that a concurrent accept has already changed.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     campaign = session.scalar(stmt)
     if campaign is None:
         raise NotFound("That campaign does not exist.")

@@ -31,7 +31,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, permissions, validate
+from core import audit, permissions, standing, validate
 from core.messaging import mailer, notifications, webhooks
 from core.models import (
     OPEN_AD_REQUEST_STATUSES,
@@ -121,8 +121,8 @@ def _awaiting_conditions(party: str):
     return user_column, [
         AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES),
         AdRequest.turn == party,
-        Campaign.status == "active",
-        Campaign.flagged.is_(False),
+        # Frozen negotiations (campaign or either party not in good standing) are not reminded about.
+        standing.negotiation_open(AdRequest.influencer_id),
         User.role == party,
         User.is_active.is_(True),
         User.approval == "approved",

@@ -10,6 +10,7 @@ import streamlit as st
 from core.marketplace import ad_requests, cached_reads, campaigns
 from core.money import to_cents
 from core.platform.timeutil import today
+from pages.common import versions
 from pages.common.session import get_database, read, run_action
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, money, money_column, status_label
@@ -344,19 +345,33 @@ def render_thread(thread: dict) -> None:
 def request_actions(actor, thread: dict) -> bool:
     """Accept / counter / decline on the sponsor's turn, withdraw, edit or complete; True when one succeeded."""
     rid, current = thread["id"], money(thread["payment_cents"])
+    # Every action carries the version drawn on the screen the user clicked on, not the one read on this rerun.
+    seen = versions.seen(f"request:{rid}", thread["version"])
+    if thread["frozen"]:
+        st.warning(
+            "This negotiation is on hold: the campaign or one of the accounts is not in good standing. "
+            "You can still decline or withdraw it.",
+            icon="⏸️",
+        )
     if thread["my_turn"]:
         with st.form(f"respond-{rid}"):
             st.markdown("**Your turn to answer.**")
             amount = st.text_input("Counter-offer ($)", placeholder="only for a counter-offer", key=f"counter-{rid}")
             message = st.text_area("Message to the influencer", key=f"respond-message-{rid}")
             accept_col, counter_col, decline_col = st.columns(3)
-            accept = accept_col.form_submit_button(f"✅ Accept {current}", type="primary", key=f"accept-{rid}")
-            counter = counter_col.form_submit_button("💬 Send counter-offer", key=f"counter-submit-{rid}")
+            accept = accept_col.form_submit_button(
+                f"✅ Accept {current}", type="primary", key=f"accept-{rid}", disabled=thread["frozen"]
+            )
+            counter = counter_col.form_submit_button(
+                "💬 Send counter-offer", key=f"counter-submit-{rid}", disabled=thread["frozen"]
+            )
             decline = decline_col.form_submit_button("❌ Decline", key=f"decline-{rid}")
         if accept:
             return bool(
                 run_action(
-                    lambda s: ad_requests.accept(s, actor=actor, ad_request_id=rid, message=message),
+                    lambda s: ad_requests.accept(
+                        s, actor=actor, ad_request_id=rid, expected_version=seen, message=message
+                    ),
                     success=f"Accepted for {current}",
                 )
             )
@@ -367,6 +382,7 @@ def request_actions(actor, thread: dict) -> bool:
                         s,
                         actor=actor,
                         ad_request_id=rid,
+                        expected_version=seen,
                         message=message,
                         payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False),
                     ),
@@ -376,7 +392,9 @@ def request_actions(actor, thread: dict) -> bool:
         if decline:
             return bool(
                 run_action(
-                    lambda s: ad_requests.reject(s, actor=actor, ad_request_id=rid, message=message),
+                    lambda s: ad_requests.reject(
+                        s, actor=actor, ad_request_id=rid, expected_version=seen, message=message
+                    ),
                     success="Request declined",
                 )
             )
@@ -394,6 +412,7 @@ def request_actions(actor, thread: dict) -> bool:
                             s,
                             actor=actor,
                             ad_request_id=rid,
+                            expected_version=seen,
                             requirements=requirements,
                             message=note,
                             payment_cents=to_cents(payment, field="Payment", allow_zero=False),
@@ -407,7 +426,9 @@ def request_actions(actor, thread: dict) -> bool:
             if st.form_submit_button("Withdraw request", key=f"withdraw-submit-{rid}"):
                 return bool(
                     run_action(
-                        lambda s: ad_requests.withdraw(s, actor=actor, ad_request_id=rid, message=note),
+                        lambda s: ad_requests.withdraw(
+                            s, actor=actor, ad_request_id=rid, expected_version=seen, message=note
+                        ),
                         success="Request withdrawn",
                     )
                 )
@@ -417,7 +438,9 @@ def request_actions(actor, thread: dict) -> bool:
             if st.form_submit_button("🏁 Mark work as completed", type="primary", key=f"complete-submit-{rid}"):
                 return bool(
                     run_action(
-                        lambda s: ad_requests.mark_completed(s, actor=actor, ad_request_id=rid, message=note),
+                        lambda s: ad_requests.mark_completed(
+                            s, actor=actor, ad_request_id=rid, expected_version=seen, message=note
+                        ),
                         success="Marked completed",
                     )
                 )

@@ -6,6 +6,7 @@ from core.marketplace import ad_requests
 from core.models import AD_REQUEST_STATUSES
 from core.money import to_cents
 from pages.common import influencer_views as views
+from pages.common import versions
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state
 
@@ -28,6 +29,8 @@ if frame is None or frame.empty:
     st.stop()
 
 awaiting = frame[frame["awaiting_me"]]
+# The bulk decline acts on the rows as this list showed them (see pages/common/versions.py).
+shown_versions = versions.seen("inbox", {int(i): v for i, v in zip(frame["id"], frame["version"], strict=True)})
 st.caption(f"{len(awaiting)} awaiting your answer · {len(frame)} shown")
 st.dataframe(
     views.inbox_table(frame), column_config=views.INBOX_COLUMNS, hide_index=True, height=views.table_height(frame)
@@ -41,7 +44,9 @@ if not awaiting.empty:
         sure = st.checkbox("Yes, decline every selected request. This cannot be undone.", key="bulk_confirm")
         if st.form_submit_button("Decline selected", icon="🗑️", key="bulk_submit") and views.confirmed(sure):
             views.act(
-                lambda s: ad_requests.bulk_reject(s, actor=actor, ad_request_ids=chosen, message=note),
+                lambda s: ad_requests.bulk_reject(
+                    s, actor=actor, expected_versions={i: shown_versions.get(i, "") for i in chosen}, message=note
+                ),
                 f"Declined {len(chosen)} request{'s' if len(chosen) != 1 else ''}.",
                 reset=("bulk_confirm",),
             )
@@ -52,29 +57,38 @@ thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=req
 if thread is None:
     st.stop()
 current = f"{thread['payment_cents'] / 100:.2f}"  # prefilled amount, in currency units
+seen = versions.seen(f"request:{request_id}", thread["version"])  # what the clicked screen showed
 
 with st.container(border=True):
     views.request_header(thread)
     views.render_thread(thread)
 
+if thread["frozen"]:
+    st.warning(
+        "This negotiation is on hold while the campaign or the sponsor is under review. You can still decline it."
+    )
 if thread["my_turn"]:
     accept_tab, counter_tab, decline_tab = st.tabs(["✅ Accept", "💬 Counter-offer", "❌ Decline"])
     with accept_tab, st.form("accept_form"):
         hello = st.text_input("Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!")
-        if st.form_submit_button(f"Accept {views.money_md(thread['payment_cents'])}", type="primary", key="accept"):
+        label = f"Accept {views.money_md(thread['payment_cents'])}"
+        if st.form_submit_button(label, type="primary", key="accept", disabled=thread["frozen"]):
             views.act(
-                lambda s: ad_requests.accept(s, actor=actor, ad_request_id=request_id, message=hello),
+                lambda s: ad_requests.accept(
+                    s, actor=actor, ad_request_id=request_id, expected_version=seen, message=hello
+                ),
                 "Deal accepted — the sponsor has been told.",
             )
     with counter_tab, st.form("counter_form"):
         amount = st.text_input("Your amount ($)", value=current, key=f"counter_amount_{request_id}")
         why = st.text_area("Why this amount?", key=f"counter_message_{request_id}", placeholder="What you'd deliver")
-        if st.form_submit_button("Send counter-offer", type="primary", key="counter"):
+        if st.form_submit_button("Send counter-offer", type="primary", key="counter", disabled=thread["frozen"]):
             views.act(
                 lambda s: ad_requests.counter_offer(
                     s,
                     actor=actor,
                     ad_request_id=request_id,
+                    expected_version=seen,
                     message=why,
                     payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False),
                 ),
@@ -85,7 +99,9 @@ if thread["my_turn"]:
         reason = st.text_input("Reason (optional)", key=f"reject_message_{request_id}")
         if st.form_submit_button("Decline this request", key="reject"):
             views.act(
-                lambda s: ad_requests.reject(s, actor=actor, ad_request_id=request_id, message=reason),
+                lambda s: ad_requests.reject(
+                    s, actor=actor, ad_request_id=request_id, expected_version=seen, message=reason
+                ),
                 "Request declined.",
             )
 else:
@@ -102,6 +118,7 @@ if thread["can_edit"]:
                     s,
                     actor=actor,
                     ad_request_id=request_id,
+                    expected_version=seen,
                     requirements=proposal,
                     message=note,
                     payment_cents=to_cents(price, field="Your price", allow_zero=False),
@@ -114,6 +131,8 @@ if thread["can_withdraw"]:
         really = st.checkbox("Yes, withdraw my offer.", key=f"withdraw_confirm_{request_id}")
         if st.form_submit_button("Withdraw", key="withdraw") and views.confirmed(really):
             views.act(
-                lambda s: ad_requests.withdraw(s, actor=actor, ad_request_id=request_id, message=bye),
+                lambda s: ad_requests.withdraw(
+                    s, actor=actor, ad_request_id=request_id, expected_version=seen, message=bye
+                ),
                 "Request withdrawn.",
             )

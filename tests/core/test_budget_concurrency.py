@@ -81,7 +81,9 @@ def _accepted_state(db, campaign_id):
 def _accept_job(db, actor, request_id):
     def job():
         with db.Session.begin() as s:
-            ad_requests.accept(s, actor=actor, ad_request_id=request_id)
+            ad_requests.accept(
+                s, actor=actor, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+            )
 
     return job
 
@@ -119,7 +121,12 @@ def test_two_parties_racing_on_one_request_cannot_both_win(database):
 
         def withdraw(request_id=request_id):
             with database.Session.begin() as s:
-                ad_requests.withdraw(s, actor=sponsor, ad_request_id=request_id)
+                ad_requests.withdraw(
+                    s,
+                    actor=sponsor,
+                    ad_request_id=request_id,
+                    expected_version=ad_requests.current_version(s, request_id),
+                )
 
         results = _run_threads([_accept_job(database, person, request_id), withdraw])
         assert sorted(results) == ["conflict", "ok"], results
@@ -147,7 +154,9 @@ def _accept_in_process(url: str, actor, request_id: int, barrier, results) -> No
     try:
         barrier.wait(timeout=60)
         with database.Session.begin() as s:
-            ad_requests.accept(s, actor=actor, ad_request_id=request_id)
+            ad_requests.accept(
+                s, actor=actor, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+            )
         results.put((request_id, "ok"))
     except Conflict:
         results.put((request_id, "conflict"))
@@ -308,7 +317,10 @@ def test_cancelling_a_campaign_while_its_offers_are_answered_settles_every_reque
         def job():
             with database.Session.begin() as s:
                 (ad_requests.accept if what == "accepted" else ad_requests.reject)(
-                    s, actor=person, ad_request_id=request_id
+                    s,
+                    actor=person,
+                    ad_request_id=request_id,
+                    expected_version=ad_requests.current_version(s, request_id),
                 )
 
         return job

@@ -12,6 +12,7 @@ from core.marketplace import accounts, ad_requests, campaigns
 from core.models import CAMPAIGN_STATUSES, AdRequest, AdRequestEvent, AuditLog, Campaign
 from core.platform.timeutil import today
 from tests import factories as f
+from tests import races
 
 
 def _campaign(db, campaign_id) -> Campaign | None:
@@ -117,7 +118,12 @@ def test_the_budget_cannot_drop_below_what_is_committed(database):
     influencer = f.influencer(database)
     campaign_id = f.campaign(database, sponsor, budget_cents=100_000)
     request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=60_000)
-    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     before = f.snapshot(database)
     with pytest.raises(InvalidInput, match=r"\$600.00 already committed"):
         f.write(
@@ -202,7 +208,12 @@ def test_ending_a_campaign_withdraws_its_open_requests_and_keeps_accepted_ones(d
     open_sent = f.request(database, sponsor, campaign_id, a)
     open_asked = f.ask(database, b, campaign_id)
     accepted = f.request(database, sponsor, campaign_id, c)
-    f.write(database, lambda s: ad_requests.accept(s, actor=c, ad_request_id=accepted))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=c, ad_request_id=accepted, expected_version=ad_requests.current_version(s, accepted)
+        ),
+    )
     f.write(
         database,
         lambda s: campaigns.set_status(s, actor=sponsor, campaign_id=campaign_id, status=final, note="Season over"),
@@ -240,7 +251,12 @@ def test_a_campaign_with_requests_cannot_be_deleted(database):
     influencer = f.influencer(database)
     campaign_id = f.campaign(database, sponsor)
     request_id = f.request(database, sponsor, campaign_id, influencer)
-    f.write(database, lambda s: ad_requests.reject(s, actor=influencer, ad_request_id=request_id))
+    f.write(
+        database,
+        lambda s: ad_requests.reject(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     before = f.snapshot(database)
     with pytest.raises(Conflict, match="Cancel the campaign instead"):
         f.write(database, lambda s: campaigns.delete_campaign(s, actor=sponsor, campaign_id=campaign_id))
@@ -306,14 +322,39 @@ def test_the_sponsor_campaign_list_counts_requests_by_status_and_budget_use_in_o
     f.campaign(database, other_sponsor, name="Not mine")
     r = [f.request(database, sponsor, big, p, payment_cents=10_000 + i * 1_000) for i, p in enumerate(people[:5])]
     asked = f.ask(database, people[5], big, payment_cents=7_000)  # awaiting the sponsor
-    f.write(database, lambda s: ad_requests.accept(s, actor=people[0], ad_request_id=r[0]))  # 10_000 accepted
-    f.write(database, lambda s: ad_requests.accept(s, actor=people[1], ad_request_id=r[1]))  # 11_000 → completed
-    f.write(database, lambda s: ad_requests.mark_completed(s, actor=sponsor, ad_request_id=r[1]))
-    f.write(database, lambda s: ad_requests.reject(s, actor=people[2], ad_request_id=r[2]))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=people[0], ad_request_id=r[0], expected_version=ad_requests.current_version(s, r[0])
+        ),
+    )  # 10_000 accepted
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=people[1], ad_request_id=r[1], expected_version=ad_requests.current_version(s, r[1])
+        ),
+    )  # 11_000 → completed
+    f.write(
+        database,
+        lambda s: ad_requests.mark_completed(
+            s, actor=sponsor, ad_request_id=r[1], expected_version=ad_requests.current_version(s, r[1])
+        ),
+    )
+    f.write(
+        database,
+        lambda s: ad_requests.reject(
+            s, actor=people[2], ad_request_id=r[2], expected_version=ad_requests.current_version(s, r[2])
+        ),
+    )
     f.write(
         database,
         lambda s: ad_requests.counter_offer(
-            s, actor=people[3], ad_request_id=r[3], payment_cents=20_000, message="More please"
+            s,
+            actor=people[3],
+            ad_request_id=r[3],
+            expected_version=ad_requests.current_version(s, r[3]),
+            payment_cents=20_000,
+            message="More please",
         ),
     )
     # r[4] stays pending with the influencer; `asked` is pending with the sponsor.
@@ -434,3 +475,103 @@ def test_a_deactivated_sponsors_campaign_is_unlisted_but_kept(database):
     f.write(database, lambda s: accounts.deactivate_user(s, actor=admin, user_id=sponsor.id, reason="Left"))
     c = _campaign(database, campaign_id)
     assert c is not None and c.listed is False and c.status == "active"
+
+
+# ---- races with the campaign row (Step 5, defect 13) -------------------------------------------------------
+
+
+def test_lowering_the_budget_checks_what_is_committed_at_the_lock_not_an_earlier_read(database):
+    """The sponsor's transaction read the campaign before a deal was accepted elsewhere: the budget check must
+    use the committed amount at the lock and refuse politely, not fail on the database constraint."""
+    races.postgres_only(database)
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor, budget_cents=100_000)
+    request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=60_000)
+    with database.Session.begin() as s:
+        early = s.get(Campaign, campaign_id)  # read early in the transaction, and still held
+        assert early.committed_cents == 0
+        f.write(  # meanwhile, in another transaction, the influencer accepts 600.00
+            database,
+            lambda other: ad_requests.accept(
+                other,
+                actor=influencer,
+                ad_request_id=request_id,
+                expected_version=ad_requests.current_version(other, request_id),
+            ),
+        )
+        with pytest.raises(InvalidInput, match=r"already committed"):
+            campaigns.update_campaign(
+                s,
+                actor=sponsor,
+                campaign_id=campaign_id,
+                name="Cheaper",
+                category="Fitness",
+                start_date=today(),
+                end_date=today() + dt.timedelta(days=5),
+                budget_cents=50_000,
+            )
+    with database.ReadSession.begin() as s:
+        c = s.get(Campaign, campaign_id)
+        assert (c.budget_cents, c.committed_cents) == (100_000, 60_000)
+
+
+def _pending_on(database, campaign_id) -> list[int]:
+    return f.read(
+        database,
+        lambda s: list(
+            s.scalars(
+                select(AdRequest.id).where(
+                    AdRequest.campaign_id == campaign_id, AdRequest.status.in_(("pending", "negotiating"))
+                )
+            )
+        ),
+    )
+
+
+def test_a_request_sent_while_its_campaign_is_being_cancelled_is_never_left_pending(database):
+    races.postgres_only(database)
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    with database.Session.begin() as s:
+        campaigns.set_status(s, actor=sponsor, campaign_id=campaign_id, status="cancelled")
+        worker, outcome = races.in_thread(lambda: f.request(database, sponsor, campaign_id, influencer))
+        races.wait_until_blocked_or_done(database, worker)
+    worker.join(60)
+    assert outcome == ["This campaign is cancelled; only active campaigns take requests and offers."]
+    assert _pending_on(database, campaign_id) == []
+
+
+def test_an_ask_to_join_racing_a_cancel_is_withdrawn_with_the_campaign(database):
+    """The other order: the ask holds the campaign lock first, so the cancel waits and then withdraws it."""
+    races.postgres_only(database)
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    with database.Session.begin() as s:
+        request_id = ad_requests.ask_to_join(
+            s, actor=influencer, campaign_id=campaign_id, payment_cents=10_000, message="Count me in"
+        )
+        worker, outcome = races.in_thread(
+            lambda: f.write(
+                database,
+                lambda s2: campaigns.set_status(s2, actor=sponsor, campaign_id=campaign_id, status="cancelled"),
+            )
+        )
+        races.wait_until_blocked_or_done(database, worker)
+        assert worker.is_alive(), "the cancel did not wait for the ask's lock"
+    worker.join(60)
+    assert outcome == ["ok"]
+    assert _pending_on(database, campaign_id) == []
+    assert f.read(database, lambda s: s.get(AdRequest, request_id).status) == "withdrawn"
+
+
+def test_an_ask_to_join_racing_a_flag_of_its_campaign_is_refused(database):
+    races.postgres_only(database)
+    admin, sponsor, influencer = f.admin(database), f.sponsor(database), f.influencer(database)
+    campaign_id = f.campaign(database, sponsor)
+    with database.Session.begin() as s:
+        campaigns.flag_campaign(s, actor=admin, campaign_id=campaign_id, reason="Misleading claims")
+        worker, outcome = races.in_thread(lambda: f.ask(database, influencer, campaign_id))
+        races.wait_until_blocked_or_done(database, worker)
+    worker.join(60)
+    assert outcome == ["That campaign does not exist or is not public."]
+    assert _pending_on(database, campaign_id) == []

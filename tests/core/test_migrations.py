@@ -155,7 +155,15 @@ def test_starting_the_app_again_keeps_all_data_and_the_admin(empty_url):
         sponsor, influencer = f.sponsor(database), f.influencer(database)
         campaign_id = f.campaign(database, sponsor)
         request_id = f.request(database, sponsor, campaign_id, influencer)
-        f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+        f.write(
+            database,
+            lambda s: ad_requests.accept(
+                s,
+                actor=influencer,
+                ad_request_id=request_id,
+                expected_version=ad_requests.current_version(s, request_id),
+            ),
+        )
         before = f.snapshot(database)
 
         again = bootstrap.init_database(database)

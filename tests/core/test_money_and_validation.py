@@ -395,31 +395,50 @@ BAD_INPUT = {
         "Requirements is required",
     ),
     "acting out of turn": (
-        lambda s, w: ad_requests.accept(s, actor=w["sponsor"], ad_request_id=w["offer"]),
+        lambda s, w: ad_requests.accept(
+            s, actor=w["sponsor"], ad_request_id=w["offer"], expected_version=ad_requests.current_version(s, w["offer"])
+        ),
         Conflict,
         "influencer's turn",
     ),
     "countering with the same amount": (
         lambda s, w: ad_requests.counter_offer(
-            s, actor=w["influencer"], ad_request_id=w["offer"], payment_cents=10_000, message="Same"
+            s,
+            actor=w["influencer"],
+            ad_request_id=w["offer"],
+            expected_version=ad_requests.current_version(s, w["offer"]),
+            payment_cents=10_000,
+            message="Same",
         ),
         InvalidInput,
         "needs a different amount",
     ),
     "countering without a message": (
         lambda s, w: ad_requests.counter_offer(
-            s, actor=w["influencer"], ad_request_id=w["offer"], payment_cents=12_000, message=" "
+            s,
+            actor=w["influencer"],
+            ad_request_id=w["offer"],
+            expected_version=ad_requests.current_version(s, w["offer"]),
+            payment_cents=12_000,
+            message=" ",
         ),
         InvalidInput,
         "Message is required",
     ),
     "accepting a closed request": (
-        lambda s, w: ad_requests.accept(s, actor=w["other"], ad_request_id=w["accepted"]),
+        lambda s, w: ad_requests.accept(
+            s,
+            actor=w["other"],
+            ad_request_id=w["accepted"],
+            expected_version=ad_requests.current_version(s, w["accepted"]),
+        ),
         Conflict,
         "already accepted",
     ),
     "unknown ad request": (
-        lambda s, w: ad_requests.accept(s, actor=w["influencer"], ad_request_id=987_654),
+        lambda s, w: ad_requests.accept(
+            s, actor=w["influencer"], ad_request_id=987_654, expected_version=ad_requests.current_version(s, 987_654)
+        ),
         NotFound,
         "does not exist",
     ),
@@ -526,7 +545,9 @@ BAD_INPUT = {
         "Display name is required",
     ),
     "empty bulk selection": (
-        lambda s, w: ad_requests.bulk_reject(s, actor=w["influencer"], ad_request_ids=[]),
+        lambda s, w: ad_requests.bulk_reject(
+            s, actor=w["influencer"], expected_versions={i: ad_requests.current_version(s, i) for i in []}
+        ),
         InvalidInput,
         "at least one",
     ),
@@ -583,7 +604,12 @@ BAD_INPUT = {
     ),
     "editing someone else's offer": (
         lambda s, w: ad_requests.edit_ad_request(
-            s, actor=w["influencer"], ad_request_id=w["offer"], requirements="Mine", payment_cents=1
+            s,
+            actor=w["influencer"],
+            ad_request_id=w["offer"],
+            expected_version=ad_requests.current_version(s, w["offer"]),
+            requirements="Mine",
+            payment_cents=1,
         ),
         PermissionDenied,
         "Only the side that sent",
@@ -598,11 +624,21 @@ def world(database):
     campaign_id = f.campaign(database, sponsor, budget_cents=100_000)
     offer = f.request(database, sponsor, campaign_id, influencer, payment_cents=10_000)
     accepted = f.request(database, sponsor, f.campaign(database, sponsor), other, payment_cents=10_000)
-    f.write(database, lambda s: ad_requests.accept(s, actor=other, ad_request_id=accepted))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=other, ad_request_id=accepted, expected_version=ad_requests.current_version(s, accepted)
+        ),
+    )
     taken = f.request(database, sponsor, campaign_id, f.influencer(database), payment_cents=10_000)
     f.write(
         database,
-        lambda s: ad_requests.accept(s, actor=f.actor(database, _influencer_of(database, taken)), ad_request_id=taken),
+        lambda s: ad_requests.accept(
+            s,
+            actor=f.actor(database, _influencer_of(database, taken)),
+            ad_request_id=taken,
+            expected_version=ad_requests.current_version(s, taken),
+        ),
     )
     return {
         "admin": admin,

@@ -63,7 +63,12 @@ def _build(db) -> World:
     f.request(db, sponsor, c["private"], influencer)
     ask = f.ask(db, influencer, c["asked"])
     accepted = f.request(db, sponsor, c["accepted"], influencer)
-    f.write(db, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=accepted))
+    f.write(
+        db,
+        lambda s: ad_requests.accept(
+            s, actor=influencer, ad_request_id=accepted, expected_version=ad_requests.current_version(s, accepted)
+        ),
+    )
     actors = {
         "admin": admin,
         "sponsor": sponsor,
@@ -234,59 +239,95 @@ MATRIX = {
         (PD, PD, PD, OK, OK),
     ),
     "ad_requests.accept (influencer's turn)": (
-        lambda s, a, w, r: ad_requests.accept(s, actor=a, ad_request_id=w.offer),
+        lambda s, a, w, r: ad_requests.accept(
+            s, actor=a, ad_request_id=w.offer, expected_version=ad_requests.current_version(s, w.offer)
+        ),
         (PD, CF, PD, OK, PD),
     ),
     "ad_requests.accept (sponsor's turn)": (
-        lambda s, a, w, r: ad_requests.accept(s, actor=a, ad_request_id=w.ask),
+        lambda s, a, w, r: ad_requests.accept(
+            s, actor=a, ad_request_id=w.ask, expected_version=ad_requests.current_version(s, w.ask)
+        ),
         (PD, OK, PD, CF, PD),
     ),
     "ad_requests.reject (influencer's turn)": (
-        lambda s, a, w, r: ad_requests.reject(s, actor=a, ad_request_id=w.offer),
+        lambda s, a, w, r: ad_requests.reject(
+            s, actor=a, ad_request_id=w.offer, expected_version=ad_requests.current_version(s, w.offer)
+        ),
         (PD, CF, PD, OK, PD),
     ),
     "ad_requests.reject (sponsor's turn)": (
-        lambda s, a, w, r: ad_requests.reject(s, actor=a, ad_request_id=w.ask),
+        lambda s, a, w, r: ad_requests.reject(
+            s, actor=a, ad_request_id=w.ask, expected_version=ad_requests.current_version(s, w.ask)
+        ),
         (PD, OK, PD, CF, PD),
     ),
     "ad_requests.counter_offer (influencer's turn)": (
         lambda s, a, w, r: ad_requests.counter_offer(
-            s, actor=a, ad_request_id=w.offer, payment_cents=12_000, message="More"
+            s,
+            actor=a,
+            ad_request_id=w.offer,
+            expected_version=ad_requests.current_version(s, w.offer),
+            payment_cents=12_000,
+            message="More",
         ),
         (PD, CF, PD, OK, PD),
     ),
     "ad_requests.counter_offer (sponsor's turn)": (
         lambda s, a, w, r: ad_requests.counter_offer(
-            s, actor=a, ad_request_id=w.ask, payment_cents=9_000, message="Less"
+            s,
+            actor=a,
+            ad_request_id=w.ask,
+            expected_version=ad_requests.current_version(s, w.ask),
+            payment_cents=9_000,
+            message="Less",
         ),
         (PD, OK, PD, CF, PD),
     ),
     "ad_requests.withdraw (influencer's turn)": (
-        lambda s, a, w, r: ad_requests.withdraw(s, actor=a, ad_request_id=w.offer),
+        lambda s, a, w, r: ad_requests.withdraw(
+            s, actor=a, ad_request_id=w.offer, expected_version=ad_requests.current_version(s, w.offer)
+        ),
         (PD, OK, PD, CF, PD),
     ),
     "ad_requests.withdraw (sponsor's turn)": (
-        lambda s, a, w, r: ad_requests.withdraw(s, actor=a, ad_request_id=w.ask),
+        lambda s, a, w, r: ad_requests.withdraw(
+            s, actor=a, ad_request_id=w.ask, expected_version=ad_requests.current_version(s, w.ask)
+        ),
         (PD, CF, PD, OK, PD),
     ),
     "ad_requests.edit_ad_request (sponsor's offer)": (
         lambda s, a, w, r: ad_requests.edit_ad_request(
-            s, actor=a, ad_request_id=w.offer, requirements="Edited", payment_cents=11_000
+            s,
+            actor=a,
+            ad_request_id=w.offer,
+            expected_version=ad_requests.current_version(s, w.offer),
+            requirements="Edited",
+            payment_cents=11_000,
         ),
         (PD, OK, PD, PD, PD),
     ),
     "ad_requests.edit_ad_request (influencer's ask)": (
         lambda s, a, w, r: ad_requests.edit_ad_request(
-            s, actor=a, ad_request_id=w.ask, requirements="Edited", payment_cents=11_000
+            s,
+            actor=a,
+            ad_request_id=w.ask,
+            expected_version=ad_requests.current_version(s, w.ask),
+            requirements="Edited",
+            payment_cents=11_000,
         ),
         (PD, PD, PD, OK, PD),
     ),
     "ad_requests.mark_completed": (
-        lambda s, a, w, r: ad_requests.mark_completed(s, actor=a, ad_request_id=w.accepted),
+        lambda s, a, w, r: ad_requests.mark_completed(
+            s, actor=a, ad_request_id=w.accepted, expected_version=ad_requests.current_version(s, w.accepted)
+        ),
         (PD, OK, PD, PD, PD),
     ),
     "ad_requests.bulk_reject": (
-        lambda s, a, w, r: ad_requests.bulk_reject(s, actor=a, ad_request_ids=[w.offer]),
+        lambda s, a, w, r: ad_requests.bulk_reject(
+            s, actor=a, expected_versions={i: ad_requests.current_version(s, i) for i in [w.offer]}
+        ),
         (PD, PD, PD, OK, PD),
     ),
     "ad_requests.get_thread": (
@@ -361,11 +402,23 @@ def test_refused_ad_request_actions_on_someone_elses_request_say_it_is_not_their
     world = _build(database)
     with pytest.raises(PermissionDenied, match="not yours"):
         f.write(
-            database, lambda s: ad_requests.accept(s, actor=world.actors["other_influencer"], ad_request_id=world.offer)
+            database,
+            lambda s: ad_requests.accept(
+                s,
+                actor=world.actors["other_influencer"],
+                ad_request_id=world.offer,
+                expected_version=ad_requests.current_version(s, world.offer),
+            ),
         )
     with pytest.raises(PermissionDenied, match="not yours"):
         f.write(
-            database, lambda s: ad_requests.withdraw(s, actor=world.actors["other_sponsor"], ad_request_id=world.offer)
+            database,
+            lambda s: ad_requests.withdraw(
+                s,
+                actor=world.actors["other_sponsor"],
+                ad_request_id=world.offer,
+                expected_version=ad_requests.current_version(s, world.offer),
+            ),
         )
 
 

@@ -369,7 +369,12 @@ def test_a_private_campaign_opens_only_for_its_sponsor_admins_and_influencers_ho
     # Money details are for the owner side only.
     assert open_as(sponsor)["remaining_cents"] == 100_000 and open_as(invited)["remaining_cents"] is None
     # Holding a request keeps the door open even after it is declined.
-    f.write(database, lambda s: ad_requests.reject(s, actor=invited, ad_request_id=request_id))
+    f.write(
+        database,
+        lambda s: ad_requests.reject(
+            s, actor=invited, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     assert open_as(invited)["id"] == campaign_id
     with pytest.raises(NotFound):
         f.read(database, lambda s: campaigns.get_campaign(s, actor=admin, campaign_id=999_999))

@@ -149,7 +149,9 @@ def test_seeded_users_can_log_in_and_negotiate_through_the_services(seeded):
     newcomer = f.influencer(db)
     request_id = f.request(db, sponsor, campaign_id, newcomer, payment_cents=50_000)
     with db.Session.begin() as s:
-        ad_requests.accept(s, actor=newcomer, ad_request_id=request_id)
+        ad_requests.accept(
+            s, actor=newcomer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        )
     with db.ReadSession.begin() as s:
         assert s.get(Campaign, campaign_id).committed_cents == 50_000
 

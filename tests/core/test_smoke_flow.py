@@ -11,10 +11,17 @@ def test_a_sponsor_and_an_influencer_can_negotiate_to_an_accepted_deal(database)
     request_id = f.request(database, sponsor, campaign_id, influencer, payment_cents=20_000)
     with database.Session.begin() as s:
         ad_requests.counter_offer(
-            s, actor=influencer, ad_request_id=request_id, payment_cents=25_000, message="I'd need a bit more"
+            s,
+            actor=influencer,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            payment_cents=25_000,
+            message="I'd need a bit more",
         )
     with database.Session.begin() as s:
-        ad_requests.accept(s, actor=sponsor, ad_request_id=request_id)
+        ad_requests.accept(
+            s, actor=sponsor, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        )
     with database.ReadSession.begin() as s:
         thread = ad_requests.get_thread(s, actor=influencer, ad_request_id=request_id)
         mine = campaigns.list_sponsor_campaigns(s, actor=sponsor)

@@ -45,20 +45,52 @@ def test_admin_statistics_count_users_campaigns_requests_and_money(database):
     f.write(database, lambda s: campaigns.set_status(s, actor=s1, campaign_id=c5, status="cancelled"))
 
     completed = f.request(database, s1, c1, i1, payment_cents=20_000)
-    f.write(database, lambda s: ad_requests.accept(s, actor=i1, ad_request_id=completed))
-    f.write(database, lambda s: ad_requests.mark_completed(s, actor=s1, ad_request_id=completed))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=i1, ad_request_id=completed, expected_version=ad_requests.current_version(s, completed)
+        ),
+    )
+    f.write(
+        database,
+        lambda s: ad_requests.mark_completed(
+            s, actor=s1, ad_request_id=completed, expected_version=ad_requests.current_version(s, completed)
+        ),
+    )
     accepted = f.request(database, s1, c1, i2, payment_cents=15_000)
-    f.write(database, lambda s: ad_requests.accept(s, actor=i2, ad_request_id=accepted))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=i2, ad_request_id=accepted, expected_version=ad_requests.current_version(s, accepted)
+        ),
+    )
     negotiating = f.request(database, s1, c1, i3, payment_cents=7_000)
     f.write(
         database,
-        lambda s: ad_requests.counter_offer(s, actor=i3, ad_request_id=negotiating, payment_cents=8_000, message="8k?"),
+        lambda s: ad_requests.counter_offer(
+            s,
+            actor=i3,
+            ad_request_id=negotiating,
+            expected_version=ad_requests.current_version(s, negotiating),
+            payment_cents=8_000,
+            message="8k?",
+        ),
     )
     pending = f.request(database, s1, c2, i1, payment_cents=5_000)
     rejected = f.request(database, s1, c2, i2, payment_cents=4_000)
-    f.write(database, lambda s: ad_requests.reject(s, actor=i2, ad_request_id=rejected))
+    f.write(
+        database,
+        lambda s: ad_requests.reject(
+            s, actor=i2, ad_request_id=rejected, expected_version=ad_requests.current_version(s, rejected)
+        ),
+    )
     withdrawn = f.request(database, s2, c6, i1, payment_cents=3_000)
-    f.write(database, lambda s: ad_requests.withdraw(s, actor=s2, ad_request_id=withdrawn))
+    f.write(
+        database,
+        lambda s: ad_requests.withdraw(
+            s, actor=s2, ad_request_id=withdrawn, expected_version=ad_requests.current_version(s, withdrawn)
+        ),
+    )
 
     f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=i3.id, reason="Bots"))
     f.write(database, lambda s: accounts.deactivate_user(s, actor=admin, user_id=i4.id, reason="Left"))

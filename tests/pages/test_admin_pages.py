@@ -39,10 +39,21 @@ def platform(db):
     request_id = f.request(db, sponsor, campaign_id, yara, payment_cents=50_000)
     with db.Session.begin() as s:
         ad_requests.counter_offer(
-            s, actor=yara, ad_request_id=request_id, payment_cents=65_000, message="I would need a bit more for reels"
+            s,
+            actor=yara,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            payment_cents=65_000,
+            message="I would need a bit more for reels",
         )
     with db.Session.begin() as s:
-        ad_requests.accept(s, actor=sponsor, ad_request_id=request_id, message="Deal, welcome aboard")
+        ad_requests.accept(
+            s,
+            actor=sponsor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            message="Deal, welcome aboard",
+        )
     f.request(db, sponsor, other_campaign, tom, payment_cents=20_000)
     return {
         "sponsor": sponsor,

@@ -287,7 +287,9 @@ def test_the_profile_shows_earnings_and_a_monthly_chart(db, offer):
     at = open_page("profile", influencer)
     assert any("No earnings yet" in i.value for i in at.info)
     with db.Session.begin() as s:
-        ad_requests.accept(s, actor=influencer, ad_request_id=request_id)
+        ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        )
     at.run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Agreed, in progress"] == "$100.00"
@@ -343,3 +345,54 @@ def test_a_notification_can_be_marked_read_and_then_all_of_them(db, offer):
 def test_no_notifications_shows_an_empty_state(db):
     at = open_page("notifications", f.influencer(db))
     assert any("No notifications yet" in i.value for i in at.info)
+
+
+# ---- act on what the page showed (Step 5) ------------------------------------------------------------------
+
+
+def _sponsor_edits(db, sponsor, request_id: int, payment_cents: int) -> None:
+    with db.Session.begin() as s:
+        ad_requests.edit_ad_request(
+            s,
+            actor=sponsor,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            requirements="Two posts and a story",
+            payment_cents=payment_cents,
+        )
+
+
+def test_accepting_an_offer_the_sponsor_changed_after_the_inbox_showed_it_is_refused(db, offer):
+    sponsor, influencer, _, request_id = offer
+    at = open_page("inbox", influencer)  # the button says "Accept $100.00"
+    _sponsor_edits(db, sponsor, request_id, 90_000)
+    at.button(key="accept").click().run()
+    assert errors(at) == ["This offer changed while you were looking at it (now $900.00). Review it and try again."]
+    assert request_row(db, request_id) == ("pending", 90_000, "influencer")
+    at.button(key="accept").click().run()  # the page now shows $900.00: accepting that is what she sees
+    assert not errors(at)
+    assert request_row(db, request_id) == ("accepted", 90_000, None)
+
+
+def test_bulk_decline_refuses_when_a_selected_offer_changed_after_it_was_shown(db, offer):
+    sponsor, influencer, _, first_id = offer
+    second_id = f.request(db, sponsor, f.campaign(db, sponsor), influencer)
+    at = open_page("inbox", influencer)
+    at.multiselect(key="bulk_ids").set_value([first_id, second_id])
+    at.checkbox(key="bulk_confirm").check()
+    _sponsor_edits(db, sponsor, second_id, 50_000)
+    at.button(key="bulk_submit").click().run()
+    assert any("changed while you were looking" in e for e in errors(at))
+    assert [request_row(db, i)[0] for i in (first_id, second_id)] == ["pending", "pending"]
+
+
+def test_an_offer_from_a_flagged_sponsor_is_on_hold_and_can_only_be_declined(db, offer):
+    sponsor, influencer, _, request_id = offer
+    with db.Session.begin() as s:
+        accounts.flag_user(s, actor=f.admin(db), user_id=sponsor.id, reason="Under review")
+    at = open_page("inbox", influencer)
+    assert any("on hold" in w.value for w in at.warning)
+    assert at.button(key="accept").disabled and at.button(key="counter").disabled
+    at.button(key="reject").click().run()
+    assert not errors(at)
+    assert request_row(db, request_id)[0] == "rejected"

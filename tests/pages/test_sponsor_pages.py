@@ -98,7 +98,9 @@ def test_dashboard_shows_kpis_budget_progress_and_the_burn_for_a_sponsor(app_db)
     f.campaign(app_db, sponsor, name="Quiet draft", status="draft")
     request_id = f.request(app_db, sponsor, campaign_id, influencer, payment_cents=25_000)
     with app_db.Session.begin() as s:
-        ad_requests.accept(s, actor=influencer, ad_request_id=request_id)
+        ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        )
     at = open_page("dashboard", sponsor.id)
     assert_clean(at)
     metrics = {m.label: m.value for m in at.metric}
@@ -239,7 +241,12 @@ def test_sponsor_can_counter_an_influencers_counter_offer(app_db):
     request_id = f.request(app_db, sponsor, campaign_id, influencer, payment_cents=10_000)
     with app_db.Session.begin() as s:
         ad_requests.counter_offer(
-            s, actor=influencer, ad_request_id=request_id, payment_cents=20_000, message="I need more"
+            s,
+            actor=influencer,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            payment_cents=20_000,
+            message="I need more",
         )
     at = open_page("campaigns", sponsor.id)
     at.text_input(key=f"counter-{request_id}").input("150")
@@ -430,3 +437,24 @@ def test_the_campaign_csv_neutralises_formulas_and_keeps_exact_amounts(app_db):
     assert row.startswith(
         '7,"\'=HYPERLINK(""http://evil"")",\'+Fit,\'@yoga,active,True,False,2026-01-01,2026-02-01,1234.56,0.10,1234.46,'
     )
+
+
+def test_sponsor_accepting_an_ask_the_influencer_lowered_meanwhile_is_refused(app_db):
+    sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
+    campaign_id = f.campaign(app_db, sponsor, budget_cents=100_000)
+    request_id = f.ask(app_db, influencer, campaign_id, payment_cents=5_000)
+    at = open_page("campaigns", sponsor.id)  # "Accept $50.00"
+    with app_db.Session.begin() as s:
+        ad_requests.edit_ad_request(
+            s,
+            actor=influencer,
+            ad_request_id=request_id,
+            expected_version=ad_requests.current_version(s, request_id),
+            requirements="Just one story",
+            payment_cents=100,
+        )
+    at.button(key=f"accept-{request_id}").click().run()
+    assert errors(at) == ["This offer changed while you were looking at it (now $1.00). Review it and try again."]
+    row = request_row(app_db, request_id)
+    assert (row.status, row.payment_cents) == ("pending", 100)
+    assert campaign_rows(app_db)[0].committed_cents == 0

@@ -51,7 +51,14 @@ def marketplace(database):
     f.request(database, sponsor, summer, ana, payment_cents=40_000)
     countered = f.request(database, sponsor, spring, ben, payment_cents=10_000)
     with database.Session.begin() as s:
-        ad_requests.counter_offer(s, actor=ben, ad_request_id=countered, payment_cents=15_000, message="More please")
+        ad_requests.counter_offer(
+            s,
+            actor=ben,
+            ad_request_id=countered,
+            expected_version=ad_requests.current_version(s, countered),
+            payment_cents=15_000,
+            message="More please",
+        )
     return {"sponsor": sponsor, "ana": ana, "ben": ben, "spring": spring, "summer": summer}
 
 

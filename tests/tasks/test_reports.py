@@ -30,7 +30,9 @@ def at(db, request_id: int, when: dt.datetime) -> None:
 def accepted_request(db, sponsor, campaign_id, influencer, cents: int, when: dt.datetime) -> int:
     request_id = f.request(db, sponsor, campaign_id, influencer, payment_cents=cents)
     with db.Session.begin() as s:
-        ad_requests.accept(s, actor=influencer, ad_request_id=request_id)
+        ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        )
     at(db, request_id, when)
     return request_id
 
@@ -59,7 +61,9 @@ def december(database):
     accepted_request(database, sponsor, campaign, ben, 30_000, dt.datetime(2026, 12, 31, 23, 59, 59))
     rejected = f.request(database, sponsor, campaign, cleo, payment_cents=5_000)
     with database.Session.begin() as s:
-        ad_requests.reject(s, actor=cleo, ad_request_id=rejected)
+        ad_requests.reject(
+            s, actor=cleo, ad_request_id=rejected, expected_version=ad_requests.current_version(s, rejected)
+        )
     at(database, rejected, dt.datetime(2026, 12, 10))
     other = f.campaign(
         database,
