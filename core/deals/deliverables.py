@@ -543,6 +543,7 @@ def get_deliverable(session: Session, *, actor: Actor, deliverable_id: int) -> d
         "id": deliverable.id,
         "ad_request_id": deliverable.ad_request_id,
         "campaign": deal.campaign.name,
+        "request_status": deal.request.status,
         "side": side,
         "title": deliverable.title,
         "platform": deliverable.platform,

@@ -377,6 +377,20 @@ def submit_form(
     return form.id
 
 
+def sponsors_of(session: Session, *, actor: Actor) -> dict[int, str]:
+    """The sponsors the influencer has purchase orders with: id → display name (for the payee form picker)."""
+    permissions.require(actor, "finance.invoice")
+    rows = session.execute(
+        select(User.id, func.coalesce(SponsorProfile.name, User.username))
+        .join(FinancialDocument, (FinancialDocument.sponsor_id == User.id) & (FinancialDocument.kind == "po"))
+        .outerjoin(SponsorProfile, SponsorProfile.user_id == User.id)
+        .where(FinancialDocument.influencer_id == actor.id)
+        .distinct()
+        .order_by(User.id)
+    ).all()
+    return {user_id: name for user_id, name in rows}
+
+
 def set_form_required(session: Session, *, actor: Actor, required: bool) -> None:
     """The sponsor decides whether an approved payee form must exist before a first payment."""
     permissions.require(actor, "finance.approve")
@@ -385,6 +399,12 @@ def set_form_required(session: Session, *, actor: Actor, required: bool) -> None
         raise NotFound("Your sponsor profile does not exist.")
     profile.require_payee_form = bool(required)
     cachegen.bump(session, cachegen.sponsor_scope(actor.id))
+
+
+def form_required(session: Session, *, actor: Actor) -> bool:
+    """Whether the sponsor pays only after an approved payee form."""
+    permissions.require(actor, "finance.approve")
+    return bool(session.scalar(select(SponsorProfile.require_payee_form).where(SponsorProfile.user_id == actor.id)))
 
 
 def missing_before_payment(session: Session, invoice: FinancialDocument) -> str | None:
@@ -469,13 +489,19 @@ def list_documents(
     kinds: tuple[str, ...] = ("po", "invoice", "form"),
     statuses: tuple[str, ...] = (),
     limit: int = 500,
+    issued_from: dt.date | None = None,
+    issued_to: dt.date | None = None,
 ) -> pd.DataFrame:
     """The actor's documents (a sponsor's, an influencer's; every one for an admin), newest first."""
     if actor is None:
         raise PermissionDenied("Please log in first.")
-    query = _documents_query().where(FinancialDocument.kind.in_(kinds)).limit(max(1, min(int(limit), 5000)))
+    query = _documents_query().where(FinancialDocument.kind.in_(kinds)).limit(max(1, min(int(limit), 50_000)))
     if statuses:
         query = query.where(FinancialDocument.status.in_(statuses))
+    if issued_from is not None:
+        query = query.where(FinancialDocument.issue_date >= issued_from)
+    if issued_to is not None:
+        query = query.where(FinancialDocument.issue_date <= issued_to)
     if actor.role == "sponsor":
         query = query.where(FinancialDocument.sponsor_id == actor.id)
     elif actor.role == "influencer":
@@ -501,6 +527,8 @@ def get_document(session: Session, *, actor: Actor, document_id: int) -> dict:
         external_number=document.external_number,
         details=document.details,
         file_path=document.file_path,
+        sponsor_id=document.sponsor_id,
+        influencer_id=document.influencer_id,
     )
     if document.kind == "po":
         data["invoiced_cents"] = invoiced_cents(session, document.id)

@@ -182,8 +182,15 @@ def _result(payment: Payment) -> dict:
     }
 
 
-def list_payments(session: Session, *, actor: Actor, limit: int = 500) -> pd.DataFrame:
-    """Payments the actor made or received (every one for an admin), newest first."""
+def list_payments(
+    session: Session,
+    *,
+    actor: Actor,
+    limit: int = 500,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Payments the actor made or received (every one for an admin), newest first; until is exclusive."""
     if actor is None:
         raise PermissionDenied("Please log in first.")
     query = (
@@ -199,8 +206,12 @@ def list_payments(session: Session, *, actor: Actor, limit: int = 500) -> pd.Dat
         )
         .join(FinancialDocument, FinancialDocument.id == Payment.invoice_id)
         .order_by(Payment.id.desc())
-        .limit(max(1, min(int(limit), 5000)))
+        .limit(max(1, min(int(limit), 50_000)))
     )
+    if since is not None:
+        query = query.where(Payment.created_at >= since)
+    if until is not None:
+        query = query.where(Payment.created_at < until)
     if actor.role == "sponsor":
         query = query.where(FinancialDocument.sponsor_id == actor.id)
     elif actor.role == "influencer":

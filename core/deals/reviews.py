@@ -18,7 +18,7 @@ from core.deals import parties
 from core.deals.rules import deal_rules
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.messaging import notifications
-from core.models import Review, User
+from core.models import Campaign, Review, User
 from core.permissions import Actor
 from core.platform import cachegen
 from core.platform.timeutil import utcnow
@@ -163,4 +163,42 @@ def reviews_of_request(session: Session, *, actor: Actor, ad_request_id: int) ->
     if side != "admin":
         query = query.where(Review.hidden_at.is_(None))
     columns = ["id", "direction", "author", "stars", "text", "created_at", "hidden_at", "hidden_reason", "author_id"]
+    return pd.DataFrame(session.execute(query).all(), columns=columns)
+
+
+def list_recent(session: Session, *, actor: Actor, limit: int = 200) -> pd.DataFrame:
+    """Admin: the newest reviews, hidden ones included, with author and subject."""
+    permissions.require(actor, "review.moderate")
+    subject = User.__table__.alias("subject")
+    query = (
+        select(
+            Review.id,
+            Review.created_at,
+            Review.direction,
+            User.username.label("author"),
+            subject.c.username.label("influencer"),
+            Campaign.name.label("campaign"),
+            Review.stars,
+            Review.text,
+            Review.hidden_at,
+            Review.hidden_reason,
+        )
+        .outerjoin(User, User.id == Review.author_id)
+        .join(subject, subject.c.id == Review.influencer_id)
+        .join(Campaign, Campaign.id == Review.campaign_id)
+        .order_by(Review.id.desc())
+        .limit(max(1, min(int(limit), 1000)))
+    )
+    columns = [
+        "id",
+        "created_at",
+        "direction",
+        "author",
+        "influencer",
+        "campaign",
+        "stars",
+        "text",
+        "hidden_at",
+        "hidden_reason",
+    ]
     return pd.DataFrame(session.execute(query).all(), columns=columns)

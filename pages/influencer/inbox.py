@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.deals import lifecycle
 from core.marketplace import ad_requests
 from core.models import AD_REQUEST_STATUSES
 from core.money import to_cents
@@ -63,7 +64,7 @@ if thread["my_turn"]:
         hello = st.text_input("Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!")
         if st.form_submit_button(f"Accept {views.money_md(thread['payment_cents'])}", type="primary", key="accept"):
             views.act(
-                lambda s: ad_requests.accept(s, actor=actor, ad_request_id=request_id, message=hello),
+                lambda s: lifecycle.accept_offer(s, actor=actor, ad_request_id=request_id, message=hello),
                 "Deal accepted — the sponsor has been told.",
             )
     with counter_tab, st.form("counter_form"):
