@@ -452,6 +452,7 @@ def _documents_query():
             FinancialDocument.rejection_reason,
             FinancialDocument.version,
             FinancialDocument.created_by,
+            FinancialDocument.description,
         )
         .outerjoin(Campaign, Campaign.id == FinancialDocument.campaign_id)
         .outerjoin(po, po.id == FinancialDocument.po_id)
@@ -479,6 +480,7 @@ COLUMNS = [
     "rejection_reason",
     "version",
     "created_by",
+    "description",
 ]
 
 
