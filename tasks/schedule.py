@@ -50,3 +50,8 @@ def reports_catch_up_due(timestamp: dt.datetime) -> bool:
 def exports_housekeeping_due(timestamp: dt.datetime) -> bool:
     """Every 10 minutes: re-enqueue lost export tasks, fail interrupted ones, delete expired files."""
     return timestamp.minute % 10 == 7
+
+
+def deals_housekeeping_due(timestamp: dt.datetime) -> bool:
+    """Hourly at :25: auto-approve stale drafts, mark overdue invoices, warn of drafts due soon."""
+    return timestamp.minute == 25

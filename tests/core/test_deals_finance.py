@@ -27,8 +27,15 @@ def test_budget_burn_separates_committed_invoiced_owed_and_paid(database):
         burn = finance.budget_burn(s, actor=sponsor)
     row = burn.iloc[0]
     assert (row.committed_cents, row.invoiced_cents, row.owed_cents, row.paid_cents) == (20_000, 20_000, 20_000, 0)
-    _act(database, payments.pay_invoice, actor=sponsor, invoice_id=invoice_id,
-         expected_version=_doc(database, invoice_id).version, idempotency_key="k", **GOOD_CARD)
+    _act(
+        database,
+        payments.pay_invoice,
+        actor=sponsor,
+        invoice_id=invoice_id,
+        expected_version=_doc(database, invoice_id).version,
+        idempotency_key="k",
+        **GOOD_CARD,
+    )
     with database.ReadSession.begin() as s:
         row = finance.budget_burn(s, actor=sponsor).iloc[0]
     assert (row.owed_cents, row.paid_cents, row.uncommitted_cents) == (0, 20_000, 80_000)
@@ -75,12 +82,19 @@ def test_the_bookkeeping_export_filters_by_date_and_status_and_neutralises_formu
     from core.models import FinancialDocument
 
     with database.Session.begin() as s:
-        s.get(FinancialDocument, invoice_id).description = "=HYPERLINK(\"http://evil\")"
+        s.get(FinancialDocument, invoice_id).description = '=HYPERLINK("http://evil")'
     today = dt.date.today()
     with database.ReadSession.begin() as s:
-        rows = list(csv.DictReader(io.StringIO(bookkeeping.documents_csv(
-            s, actor=sponsor, start=today, end=today, statuses=("approved",)).decode())))
-        later = bookkeeping.documents_csv(s, actor=sponsor, start=today + dt.timedelta(days=1), end=today + dt.timedelta(days=2))
+        rows = list(
+            csv.DictReader(
+                io.StringIO(
+                    bookkeeping.documents_csv(s, actor=sponsor, start=today, end=today, statuses=("approved",)).decode()
+                )
+            )
+        )
+        later = bookkeeping.documents_csv(
+            s, actor=sponsor, start=today + dt.timedelta(days=1), end=today + dt.timedelta(days=2)
+        )
         with pytest.raises(InvalidInput):
             bookkeeping.documents_csv(s, actor=sponsor, start=today, end=today, statuses=("bogus",))
     assert [r["kind"] for r in rows] == ["invoice", "po"] and rows[0]["amount"] == "200.0"
