@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core import audit, permissions, validate
@@ -479,6 +479,14 @@ def list_for_request(session: Session, *, actor: Actor, ad_request_id: int) -> p
     )
 
 
+# Open work before finished work, then soonest due.
+_WORK_FIRST = case(
+    {"changes_requested": 0, "in_review": 1, "live_submitted": 2, "planned": 3, "approved": 4, "confirmed": 8},
+    value=Deliverable.status,
+    else_=9,
+)
+
+
 def _queue(session: Session, condition, *, statuses: tuple[str, ...] | None) -> pd.DataFrame:
     query = (
         select(
@@ -497,7 +505,7 @@ def _queue(session: Session, condition, *, statuses: tuple[str, ...] | None) -> 
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(User, User.id == AdRequest.influencer_id)
         .where(condition)
-        .order_by(Deliverable.due_date, Deliverable.id)
+        .order_by(_WORK_FIRST, Deliverable.due_date, Deliverable.id)
         .limit(500)
     )
     if statuses:

@@ -38,7 +38,9 @@ if section in (None, SECTIONS[0]):
     row[1].metric("Invoiced", money(total["invoiced_cents"]), border=True)
     row[2].metric("Paid", money(total["paid_cents"]), border=True)
     row[3].metric("Owed (approved, unpaid)", money(total["owed_cents"]), border=True)
-    st.plotly_chart(charts.budget_burn_figure(burn), use_container_width=True, config={"displayModeBar": False})
+    with_budget = st.toggle("Show the uncommitted budget too", key="burn_with_budget")
+    figure = charts.budget_burn_figure(burn, with_budget=with_budget)
+    st.plotly_chart(figure, use_container_width=True, config={"displayModeBar": False})
 
 elif section == SECTIONS[1]:
     pending = read(lambda s: documents.list_documents(s, actor=actor, kinds=("invoice", "form"), statuses=("pending",)))

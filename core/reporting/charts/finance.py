@@ -29,12 +29,16 @@ def burn_parts(burn: pd.DataFrame) -> pd.DataFrame:
     return parts
 
 
-def budget_burn_figure(burn: pd.DataFrame, *, max_bars: int = 12) -> go.Figure:
-    """One horizontal stacked bar per campaign (largest commitment first), scaled to the data."""
+def budget_burn_figure(burn: pd.DataFrame, *, max_bars: int = 12, with_budget: bool = False) -> go.Figure:
+    """One horizontal stacked bar per campaign (largest commitment first), scaled to what was committed.
+
+    The uncommitted rest of each budget is left out unless asked for: drawn to the budget's scale, real
+    spending would be a sliver at zero.
+    """
     parts = burn_parts(burn.head(max_bars)).iloc[::-1]
     names = [html.escape(str(n)) for n in parts["name"]]
     figure = go.Figure()
-    for column, label, colour in BURN_PARTS:
+    for column, label, colour in BURN_PARTS if with_budget else BURN_PARTS[:-1]:
         figure.add_bar(
             y=names,
             x=parts[column] / 100,
