@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 
 import pandas as pd
 import streamlit as st
@@ -33,12 +34,25 @@ def document_status(status: str) -> str:
     return f"{DOCUMENT_ICONS.get(status, '')} {status}".strip()
 
 
+def filtered(frame: pd.DataFrame, *, key: str, columns: tuple[str, ...], label: str) -> pd.DataFrame:
+    """frame narrowed to rows whose columns contain what the user typed (case-insensitive, literal)."""
+    needle = st.text_input(label, key=key, placeholder="Type to narrow the list").strip().lower()
+    if not needle or frame.empty:
+        return frame
+    hit = pd.Series(False, index=frame.index)
+    for column in columns:
+        hit |= frame[column].astype("string").str.lower().str.contains(needle, regex=False).fillna(False)
+    return frame[hit].reset_index(drop=True)
+
+
 def pick_row(frame: pd.DataFrame, table: pd.DataFrame, *, key: str, column_config: dict) -> int | None:
     """Show table and return the id (from frame) of the row the user selected in it, or None.
 
     The selection is the table row itself, so what is picked is always what is shown (no separate picker whose
-    label could drift from its value).
+    label could drift from its value). The widget key carries the rows' ids: when the rows change (a filter, an
+    action that moves a row), the old selection is dropped instead of landing on whatever row took its place.
     """
+    key = f"{key}_{zlib.crc32(','.join(map(str, frame['id'].tolist())).encode()):08x}"
     event = st.dataframe(
         table,
         column_config=column_config,

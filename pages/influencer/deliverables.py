@@ -26,6 +26,7 @@ cols[0].metric("To do", len(todo), border=True)
 cols[1].metric("Waiting for the sponsor", int(frame["status"].isin(("in_review", "live_submitted")).sum()), border=True)
 cols[2].metric("Done", int((frame["status"] == "confirmed").sum()), border=True)
 
+frame = dv.filtered(frame, key="deliverable_filter", columns=("campaign", "title"), label="Find by campaign or title")
 chosen = dv.pick_row(
     frame,
     dv.deliverables_table(frame, with_influencer=False),

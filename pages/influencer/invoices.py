@@ -58,6 +58,12 @@ if section in (None, SECTIONS[0]):
     if pos.empty:
         empty_state("No open purchase orders — they are issued when a sponsor and you agree a deal.", icon="🧾")
         st.stop()
+    pos = dv.filtered(
+        pos,
+        key="po_filter",
+        columns=("number", "campaign", "influencer", "sponsor"),
+        label="Find by number, campaign or name",
+    )
     chosen = dv.pick_row(pos, dv.documents_table(pos), key="po_pick", column_config=dv.DOCUMENT_COLUMNS)
     if chosen is None:
         st.info("Select a purchase order to invoice it. Invoices open once every deliverable is confirmed.", icon="👆")

@@ -31,6 +31,9 @@ if frame.empty:
     )
     st.stop()
 
+frame = dv.filtered(
+    frame, key="approval_filter", columns=("campaign", "title", "influencer"), label="Find by campaign or title"
+)
 chosen = dv.pick_row(
     frame, dv.deliverables_table(frame, with_influencer=True), key="approval_pick", column_config=dv.DELIVERABLE_COLUMNS
 )

@@ -49,6 +49,12 @@ elif section == SECTIONS[1]:
     if pending.empty:
         empty_state("No invoices or payee forms wait for your approval.", icon="✅")
         st.stop()
+    pending = dv.filtered(
+        pending,
+        key="approve_filter",
+        columns=("number", "campaign", "influencer", "sponsor"),
+        label="Find by number, campaign or name",
+    )
     chosen = dv.pick_row(pending, dv.documents_table(pending), key="approve_pick", column_config=dv.DOCUMENT_COLUMNS)
     if chosen is None:
         st.info("Select a document to approve or reject it.", icon="👆")
@@ -92,6 +98,12 @@ elif section == SECTIONS[2]:
     if payable.empty:
         empty_state("No approved invoices to pay.", icon="💳")
         st.stop()
+    payable = dv.filtered(
+        payable,
+        key="pay_filter",
+        columns=("number", "campaign", "influencer", "sponsor"),
+        label="Find by number, campaign or name",
+    )
     chosen = dv.pick_row(payable, dv.documents_table(payable), key="pay_pick", column_config=dv.DOCUMENT_COLUMNS)
     if chosen is None:
         st.info("Select an approved invoice to pay it.", icon="👆")

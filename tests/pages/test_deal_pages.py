@@ -50,7 +50,9 @@ def page(relative: str, actor, **state) -> AppTest:
 
 
 def select_row(at: AppTest, key: str, row: int = 0) -> AppTest:
-    at.session_state[key] = {"selection": {"rows": [row], "columns": []}}
+    """Select a row of the table whose widget key starts with key (pick_row adds the rows' fingerprint)."""
+    (table,) = [d for d in at.dataframe if d.key and d.key.startswith(f"{key}_")]
+    at.session_state[table.key] = {"selection": {"rows": [row], "columns": []}}
     return at.run()
 
 
@@ -161,3 +163,11 @@ def test_a_declined_test_card_says_so_and_leaves_the_invoice_unpaid(db, deal):
     at = at.button(key="pay").click().run()
     assert [e.value for e in at.error] == ["The card was declined. Nothing was charged."]
     assert _doc(db, invoice_id).status == "approved"
+
+
+def test_a_selection_is_dropped_when_the_rows_change_instead_of_landing_on_another_deliverable(db, deal):
+    sponsor, influencer, _ = deal
+    at = select_row(ok(page("influencer/deliverables.py", influencer)), "deliverable_pick")
+    assert at.subheader[0].value == "Glow serum launch"
+    at.text_input(key="deliverable_filter").input("no such campaign").run()
+    assert not at.subheader and any("Select a deliverable" in i.value for i in at.info)
