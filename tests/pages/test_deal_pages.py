@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core.deals import documents, lifecycle
+from core.deals import deliverables, documents, lifecycle
 from core.models import AdRequest, Deliverable, FinancialDocument, Payment, Review
 from tests import factories as f
 from tests.core.test_deals import _deliver, _doc, _invoice, _only_deliverable
@@ -166,8 +167,17 @@ def test_a_declined_test_card_says_so_and_leaves_the_invoice_unpaid(db, deal):
 
 
 def test_a_selection_is_dropped_when_the_rows_change_instead_of_landing_on_another_deliverable(db, deal):
-    sponsor, influencer, _ = deal
-    at = select_row(ok(page("influencer/deliverables.py", influencer)), "deliverable_pick")
-    assert at.subheader[0].value == "Glow serum launch"
-    at.text_input(key="deliverable_filter").input("no such campaign").run()
+    sponsor, influencer, request_id = deal
+    with db.Session.begin() as s:
+        deliverables.add_deliverable(
+            s,
+            actor=sponsor,
+            ad_request_id=request_id,
+            title="Story set",
+            platform="instagram",
+            due_date=dt.date.today() + dt.timedelta(days=3),
+        )
+    at = select_row(ok(page("influencer/deliverables.py", influencer)), "deliverable_pick")  # row 0: Story set
+    assert any("Story set" in m.value for m in at.markdown)
+    at.text_input(key="deliverable_filter").input("one reel").run()  # now row 0 is the reel
     assert not at.subheader and any("Select a deliverable" in i.value for i in at.info)
