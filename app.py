@@ -11,11 +11,12 @@ from pages.common import auth, login_view, navigation  # noqa: E402  (after set_
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+auth.refuse_unsafe_settings()  # a weak cookie key would let anyone forge a login: no login form at all
 authenticator = auth.build_authenticator()
 actor = auth.restore_session(authenticator)
 
 if actor is not None and navigation.render_sidebar(actor):  # True when "Log out" was clicked
-    auth.sign_out(authenticator)
+    auth.log_out(authenticator, actor)
     st.session_state["login_message"] = "You have been logged out."
     actor = None
 

@@ -124,7 +124,8 @@ class _CoreClock:
                 "sponsor_dashboard",
                 "search_influencers",
                 "search_campaigns",
-                "facet_values",
+                "influencer_facets",
+                "campaign_facets",
                 "list_sponsor_campaigns",
                 "budget_burn",
             )

@@ -109,7 +109,10 @@ def _cached_reads(ctx, cached_reads) -> dict:
     out["sponsor dashboard (busiest sponsor)"] = lambda: cached_reads.sponsor_dashboard(ctx.db, actor=ctx.busy_sponsor)
     out["sponsor dashboard (typical sponsor)"] = lambda: cached_reads.sponsor_dashboard(ctx.db, actor=ctx.sponsor)
     out["admin statistics (live)"] = lambda: cached_reads.admin_statistics(ctx.db, actor=ctx.admin)
-    out["filter facets"] = lambda: cached_reads.facet_values(ctx.db)
+    out["filter facets"] = lambda: (
+        cached_reads.influencer_facets(ctx.db, actor=ctx.sponsor),
+        cached_reads.campaign_facets(ctx.db, actor=ctx.influencer),
+    )
     return out
 
 

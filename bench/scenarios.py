@@ -158,5 +158,7 @@ def core_reads(ctx: Context) -> dict[str, Callable[[], object]]:
         lambda s: (campaigns.list_sponsor_campaigns(s, actor=ctx.sponsor), campaigns.budget_burn(s, actor=ctx.sponsor))
     )
     reads["admin statistics (live)"] = lambda: ctx.read(lambda s: stats.admin_statistics(s, actor=ctx.admin))
-    reads["filter facets"] = lambda: ctx.read(lambda s: search.facet_values(s))
+    reads["filter facets"] = lambda: ctx.read(
+        lambda s: (search.influencer_facets(s, actor=ctx.sponsor), search.campaign_facets(s, actor=ctx.influencer))
+    )
     return reads

@@ -101,6 +101,8 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Signed into the login cookie; bumping it revokes every cookie and live session of the user (0004).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_gchat: Mapped[bool] = mapped_column(Boolean, default=False)
     notify_inapp: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -81,6 +82,23 @@ def require(actor: Actor | None, permission: str) -> Actor:
     if not actor.can(permission):
         raise PermissionDenied("Your account is not allowed to do that.")
     return actor
+
+
+def actor_required(service):
+    """Decorator: refuse a call whose `actor=` is missing (None) with PermissionDenied before the body runs.
+
+    For services that check ownership rather than a permission, or look a row up first: without it they
+    fail with an AttributeError on `actor.id`, or answer NotFound/InvalidInput, which tells a caller without
+    an actor which ids exist.
+    """
+
+    @functools.wraps(service)
+    def checked(*args, **kwargs):
+        if kwargs.get("actor") is None:
+            raise PermissionDenied("Please log in first.")
+        return service(*args, **kwargs)
+
+    return checked
 
 
 def permissions_of(session: Session, role: str) -> frozenset[str]:

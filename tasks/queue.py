@@ -16,12 +16,11 @@ from huey import Huey, RedisHuey, SqliteHuey
 from core.platform.config import Settings, get_settings
 from core.platform.db import Database, connect
 
-DEFAULT_NAME = "iescp"
 
-
-def queue_name() -> str:
-    """IESCP_HUEY_NAME (default "iescp"): the queue's name, so several deployments can share one Redis."""
-    return os.environ.get("IESCP_HUEY_NAME", "").strip() or DEFAULT_NAME
+def queue_name(settings: Settings | None = None) -> str:
+    """IESCP_HUEY_NAME, else the deployment namespace (IESCP_NAMESPACE): deployments sharing one Redis never
+    take each other's jobs."""
+    return os.environ.get("IESCP_HUEY_NAME", "").strip() or (settings or get_settings()).namespace
 
 
 def immediate_from_env() -> bool:
@@ -32,7 +31,7 @@ def immediate_from_env() -> bool:
 def make_huey(settings: Settings | None = None, *, immediate: bool | None = None, name: str | None = None) -> Huey:
     """Build a Huey for settings: RedisHuey on settings.redis_url, else SqliteHuey on settings.huey_sqlite_path."""
     settings = settings or get_settings()
-    name = name or queue_name()
+    name = name or queue_name(settings)
     immediate = immediate_from_env() if immediate is None else immediate
     common = {"results": False, "utc": True, "immediate": immediate}
     if settings.redis_url:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
+from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -13,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from core import audit, permissions, validate
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import listing, scoring
-from core.messaging import notifications
+from core.marketplace import listing, scoring, stats
+from core.messaging import mailer, notifications
 from core.models import PLATFORMS, SPONSOR_KINDS, InfluencerProfile, SponsorProfile, User
 from core.money import check_cents
 from core.permissions import Actor
@@ -24,6 +26,11 @@ from core.platform.passwords import burn_equal_time, hash_password, verify_passw
 from core.platform.timeutil import utcnow
 
 GCHAT_WEBHOOK_HOSTS = frozenset({"chat.googleapis.com"})
+# The one answer to every failed login, whatever the reason: it must not tell a guesser which usernames exist,
+# which are locked, or how many tries are left (the owner learns about a lockout by email and in the app).
+LOGIN_FAILED = (
+    "Wrong username or password. Repeated failures lock an account for a while; its owner is then told by email."
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class LoginResult:
 
     actor: Actor | None
     message: str = ""
+    session_version: int = 0  # signed into the login cookie; see session_actor()
+    locked_out_user_id: int | None = None  # set once, by the attempt that locked an account: email its owner
 
     @property
     def ok(self) -> bool:
@@ -57,9 +66,12 @@ def actor_for(session: Session, user: User) -> Actor:
     )
 
 
-def standing_problem(user: User, now: dt.datetime | None = None) -> str | None:
-    """Why user may not be logged in right now, or None when they may."""
-    now = now or utcnow()
+def standing_problem(user: User) -> str | None:
+    """Why user may not be logged in right now, or None when they may.
+
+    A login lockout is not here: it stops password guessing, not the owner's open sessions (else a guesser
+    could log anyone out by failing five times); authenticate() checks it.
+    """
     if not user.is_active:
         return "This account has been deactivated. Contact support if you think this is a mistake."
     if user.approval == "pending":
@@ -70,48 +82,81 @@ def standing_problem(user: User, now: dt.datetime | None = None) -> str | None:
     if user.flagged:
         reason = f" Reason: {user.flag_reason}" if user.flag_reason else ""
         return f"This account has been flagged by an administrator and cannot log in.{reason}"
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return f"Too many failed logins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
     return None
+
+
+def _login_name(username) -> str | None:
+    """The username to look up, or None for input no account can have (controls, surrogates, over-long).
+
+    Such input never reaches the database: PostgreSQL refuses a NUL byte in text with an error, not a miss.
+    """
+    name = username.strip().lower() if isinstance(username, str) else ""
+    if not name or len(name) > 40 or any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
+        return None
+    return name
 
 
 def authenticate(session: Session, *, username: str, password: str) -> LoginResult:
     """Check credentials and standing; counts failures in the database and locks out repeat offenders.
 
-    Returns a LoginResult instead of raising so that the caller commits the failure counter.
+    Every attempt costs exactly one bcrypt verification and every failure gets LOGIN_FAILED; only a correct
+    password (which proves ownership) earns the specific reason an account may not log in. Returns a
+    LoginResult instead of raising so that the caller commits the failure counter.
     """
     settings = get_settings()
-    name = (username or "").strip().lower()
+    name = _login_name(username)
     # The row lock serialises attempts on one account, so parallel wrong guesses cannot overwrite each
     # other's failure count (a lost update would let a brute force slip past the lockout).
     user = session.scalar(select(User).where(User.username == name).with_for_update()) if name else None
     if user is None:
-        burn_equal_time(password or "")
-        return LoginResult(None, "Wrong username or password.")
+        burn_equal_time()
+        return LoginResult(None, LOGIN_FAILED)
     now = utcnow()
+    password_ok = verify_password(password, user.password_hash)  # also when locked: a fast answer would tell
     if user.locked_until and user.locked_until > now:
-        return LoginResult(None, standing_problem(user, now))
-    if not verify_password(password or "", user.password_hash):
+        return LoginResult(None, LOGIN_FAILED)  # not even a right password gets in, nor is told it was right
+    if not password_ok:
         user.failed_logins += 1
-        if user.failed_logins >= settings.max_failed_logins:
-            user.failed_logins = 0
-            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            audit.record(session, None, "user.locked_out", "user", user.id)
-            return LoginResult(None, standing_problem(user, now))
-        left = settings.max_failed_logins - user.failed_logins
-        return LoginResult(
-            None,
-            f"Wrong username or password. {left} attempt{'s' if left != 1 else ''} left "
-            "before the account is locked for a while.",
-        )
-    problem = standing_problem(user, now)
+        if user.failed_logins < settings.max_failed_logins:
+            return LoginResult(None, LOGIN_FAILED)
+        user.failed_logins = 0
+        user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+        audit.record(session, None, "user.locked_out", "user", user.id)
+        notifications.notify(session, user.id, "security", _LOCKED_TITLE, _lockout_text(settings.lockout_minutes))
+        return LoginResult(None, LOGIN_FAILED, locked_out_user_id=user.id)
+    problem = standing_problem(user)
     if problem:
         return LoginResult(None, problem)
     user.failed_logins = 0
     user.locked_until = None
+    if stats.login_adds_active_user(user.last_login_at, now):  # only then does the admin's count change
+        cachegen.bump(session, cachegen.STATS)
     user.last_login_at = now
-    return LoginResult(actor_for(session, user))
+    return LoginResult(actor_for(session, user), session_version=user.session_version)
+
+
+_LOCKED_TITLE = "Your account was locked after repeated failed logins"
+
+
+def _lockout_text(minutes: int) -> str:
+    return (
+        f"Someone typed a wrong password for your account several times, so logins are blocked for {minutes} "
+        "minutes. If it was you, just wait. If it was not, someone may be guessing your password: once the lock "
+        'ends, log in, change your password on My account and use "Log out everywhere".'
+    )
+
+
+def lockout_notice(session: Session, user_id: int) -> EmailMessage | None:
+    """The email telling an account's owner it was just locked (None when it is not locked any more)."""
+    user = session.get(User, user_id)
+    if user is None or not user.locked_until or user.locked_until <= utcnow():
+        return None
+    settings = get_settings()
+    text = (
+        f"Hello {user.username},\n\n{_lockout_text(settings.lockout_minutes)}\n\n"
+        f"Locked until {user.locked_until:%Y-%m-%d %H:%M} UTC.\n{settings.base_url}\n"
+    )
+    return mailer.build_message(to=user.email, subject=f"[IESCP] {_LOCKED_TITLE}", text=text, settings=settings)
 
 
 def load_actor(session: Session, user_id: int) -> Actor | None:
@@ -138,9 +183,49 @@ def login_problem_for(session: Session, username: str) -> str | None:
     return standing_problem(user)
 
 
+SESSION_ENDED = "Your session has ended (a log-out, a password change or a log-out everywhere). Please log in again."
+
+
+def session_actor(session: Session, username: str, session_version: int) -> Actor | None:
+    """The Actor of a login cookie or live session at session_version, if it still holds, else None."""
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None or user.session_version != session_version or standing_problem(user) is not None:
+        return None
+    return actor_for(session, user)
+
+
+def session_problem(session: Session, username: str, session_version: int) -> str | None:
+    """Why a cookie or live session at session_version no longer holds, or None when it does."""
+    problem = login_problem_for(session, username)
+    if problem:
+        return problem
+    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    return SESSION_ENDED if user.session_version != session_version else None
+
+
+def _revoke_sessions(user: User) -> int:
+    """Invalidate every cookie and live session of user (they carry the old version); returns the new one."""
+    user.session_version += 1
+    return user.session_version
+
+
+def log_out(session: Session, *, actor: Actor) -> None:
+    """End the actor's sessions: the cookie is a bearer token that may have been copied, so logout revokes it."""
+    _revoke_sessions(_own_user(session, actor))
+
+
+def log_out_everywhere(session: Session, *, actor: Actor) -> None:
+    """End every session of the actor on every device (e.g. after using a shared computer)."""
+    user = _own_user(session, actor)
+    _revoke_sessions(user)
+    audit.record(session, actor, "user.logged_out_everywhere", "user", user.id)
+
+
 def _create_user(session: Session, *, username: str, email: str, password: str, role: str, approval: str) -> User:
     username = validate.username(username)
     email = validate.email(email)
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in email):  # the email pattern lets a NUL through
+        raise InvalidInput("Please enter a valid email address, like name@example.com.")
     password_hash = hash_password(password)
     if session.scalar(select(User.id).where(User.username == username)):
         raise Conflict("That username is taken. Please choose another.")
@@ -311,6 +396,7 @@ def flag_user(session: Session, *, actor: Actor, user_id: int, reason: str) -> N
     if user.flagged:
         raise Conflict("This user is already flagged.")
     user.flagged, user.flag_reason = True, reason
+    _revoke_sessions(user)
     _after_standing_change(session, actor, user, "user.flagged", reason)
 
 
@@ -332,6 +418,7 @@ def deactivate_user(session: Session, *, actor: Actor, user_id: int, reason: str
     if not user.is_active:
         raise Conflict("This user is already deactivated.")
     user.is_active = False
+    _revoke_sessions(user)
     _after_standing_change(session, actor, user, "user.deactivated", reason)
 
 
@@ -389,7 +476,7 @@ def update_influencer_profile(
         setattr(profile, key, value)
     session.flush()
     listing.refresh_influencer(session, actor.id)
-    cachegen.bump(session, cachegen.INFLUENCERS, cachegen.influencer_scope(actor.id))
+    cachegen.bump(session, *cachegen.influencer_profile_changed(actor.id))
 
 
 def update_sponsor_profile(
@@ -405,11 +492,14 @@ def update_sponsor_profile(
         raise NotFound("Your profile is missing; please contact support.")
     for key, value in fields.items():
         setattr(profile, key, value)
-    cachegen.bump(session, cachegen.sponsor_scope(actor.id))
+    cachegen.bump(session, *cachegen.sponsor_profile_changed(actor.id))
 
 
-def change_password(session: Session, *, actor: Actor, current_password: str, new_password: str) -> None:
-    """Change the actor's own password after checking the current one."""
+def change_password(session: Session, *, actor: Actor, current_password: str, new_password: str) -> int:
+    """Change the actor's own password after checking the current one; every other session ends.
+
+    Returns the new session version, for the browser that made the change to keep its session.
+    """
     user = _own_user(session, actor)
     if not verify_password(current_password, user.password_hash):
         raise InvalidInput("Your current password is not correct.")
@@ -417,6 +507,7 @@ def change_password(session: Session, *, actor: Actor, current_password: str, ne
         raise InvalidInput("The new password must differ from the current one.")
     user.password_hash = hash_password(new_password)
     audit.record(session, actor, "user.password_changed", "user", user.id)
+    return _revoke_sessions(user)
 
 
 def update_notification_settings(
@@ -632,13 +723,14 @@ def count_pending_sponsors(session: Session, *, actor: Actor) -> int:
     )
 
 
-def authenticator_entry(session: Session, username: str) -> dict | None:
-    """The streamlit-authenticator credentials entry for one user who may log in now, else None.
+def authenticator_entry(session: Session, username: str, session_version: int) -> dict | None:
+    """The streamlit-authenticator credentials entry for one user whose session at session_version holds, else None.
 
-    The login widget library only ever gets the one user a request is about (never the table).
+    The login widget library only ever gets the one user a request is about (never the table); leaving a
+    revoked session's user out makes the library refuse its cookie.
     """
     user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
-    if user is None or standing_problem(user) is not None:
+    if user is None or user.session_version != session_version or standing_problem(user) is not None:
         return None
     name = _display_name(user)
     return {

@@ -249,6 +249,7 @@ def _on_turn(session: Session, actor: Actor, ad_request_id: int) -> tuple[AdRequ
     return request, campaign, party
 
 
+@permissions.actor_required
 def accept(session: Session, *, actor: Actor, ad_request_id: int, message: str = "") -> None:
     """The party on turn accepts the current amount; the campaign's budget is charged atomically."""
     message = _message(message)
@@ -310,6 +311,7 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, message: str =
     _bump(session, request, campaign)
 
 
+@permissions.actor_required
 def reject(session: Session, *, actor: Actor, ad_request_id: int, message: str = "") -> None:
     """The party on turn turns the request down."""
     message = _message(message)
@@ -334,6 +336,7 @@ def reject(session: Session, *, actor: Actor, ad_request_id: int, message: str =
     _bump(session, request, campaign)
 
 
+@permissions.actor_required
 def counter_offer(session: Session, *, actor: Actor, ad_request_id: int, payment_cents: int, message: str) -> None:
     """The party on turn proposes a new amount; the turn passes to the other party."""
     message = validate.text(message, "Message", max_len=2000)
@@ -363,6 +366,7 @@ def counter_offer(session: Session, *, actor: Actor, ad_request_id: int, payment
     _bump(session, request, campaign)
 
 
+@permissions.actor_required
 def withdraw(session: Session, *, actor: Actor, ad_request_id: int, message: str = "") -> None:
     """The waiting party retracts its open offer (the party on turn rejects instead)."""
     message = _message(message)
@@ -388,6 +392,7 @@ def withdraw(session: Session, *, actor: Actor, ad_request_id: int, message: str
     _bump(session, request, campaign)
 
 
+@permissions.actor_required
 def edit_ad_request(
     session: Session, *, actor: Actor, ad_request_id: int, requirements: str, payment_cents: int, message: str = ""
 ) -> None:
@@ -424,6 +429,7 @@ def edit_ad_request(
     _bump(session, request, campaign)
 
 
+@permissions.actor_required
 def mark_completed(session: Session, *, actor: Actor, ad_request_id: int, message: str = "") -> None:
     """The sponsor confirms an accepted job was delivered."""
     message = _message(message)
@@ -456,6 +462,7 @@ def mark_completed(session: Session, *, actor: Actor, ad_request_id: int, messag
 
 def withdraw_open_requests(session: Session, *, actor: Actor, campaign_id: int, message: str) -> int:
     """Withdraw every open request of a campaign the actor owns (campaign completed or cancelled)."""
+    permissions.require(actor, "campaign.manage")  # before the row locks below: strangers lock nothing
     # Locked, so a reply landing meanwhile is either seen here (and the request skipped) or waits and then
     # finds the request withdrawn, never overwritten.
     requests = session.scalars(
@@ -619,6 +626,7 @@ def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd
     return pd.DataFrame(rows, columns=CAMPAIGN_REQUEST_COLUMNS)
 
 
+@permissions.actor_required
 def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
     """A request with its full negotiation history, for its two parties and admins."""
     request, campaign = _load(session, ad_request_id)

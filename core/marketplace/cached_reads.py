@@ -11,11 +11,14 @@ cache, and returns the same plain data plus `as_of`, the naive-UTC time the figu
     budget_burn(db, *, actor, campaign_id=None) -> DataFrame                  frame.attrs["as_of"]
     search_influencers(db, *, actor, text="", ..., limit=50, include_unlisted=False) -> CachedSearchPage
     search_campaigns(db, *, actor, text="", ..., limit=50) -> CachedSearchPage
-    facet_values(db) -> dict                                                  categories, niches, platforms, as_of
+    influencer_facets(db, *, actor, include_unlisted=False) -> dict            categories, niches, platforms, as_of
+    campaign_facets(db, *, actor) -> dict                                     categories, niches, as_of
 
-Who shares an entry: admin statistics are shared by all admins; influencer search pages by every
-viewer with the same listed/unlisted scope; campaign search pages by all influencers, with each
-viewer's own "already requested" flags read fresh on every call; dashboards are per sponsor.
+Who shares an entry: admin statistics are shared by all admins; influencer search pages and
+influencer filter options by every viewer with the same listed/unlisted scope; campaign search pages
+and campaign filter options by all influencers, with each viewer's own "already requested" flags
+read fresh on every call; dashboards are per sponsor. Which writes refresh which entry across
+scopes: docs/decisions/cache.md.
 """
 
 from __future__ import annotations
@@ -214,9 +217,29 @@ def search_campaigns(
     )
 
 
-def facet_values(db: Database) -> dict:
-    """search.facet_values (categories, niches, platforms) plus as_of."""
+def influencer_facets(db: Database, *, actor: Actor, include_unlisted: bool = False) -> dict:
+    """search.influencer_facets plus as_of; one entry per listed/unlisted scope, like search_influencers."""
+    if actor is None or not (actor.can("influencer.search") or actor.is_admin):
+        permissions.require(actor, "influencer.search")
+    unlisted = bool(include_unlisted and actor.is_admin)
     cached = cache.read_through(
-        db, "facets", ("facet_values",), (cachegen.INFLUENCERS, cachegen.CAMPAIGNS), search.facet_values
+        db,
+        "facets",
+        ("influencer_facets", "all" if unlisted else "listed"),
+        (cachegen.INFLUENCERS,),
+        lambda s: search.influencer_facets(s, actor=actor, include_unlisted=unlisted),
+    )
+    return {**cached.value, "as_of": cached.as_of}
+
+
+def campaign_facets(db: Database, *, actor: Actor) -> dict:
+    """search.campaign_facets plus as_of; listed campaigns only, so one entry shared by every influencer."""
+    permissions.require(actor, "campaign.search")
+    cached = cache.read_through(
+        db,
+        "facets",
+        ("campaign_facets", "listed"),
+        (cachegen.CAMPAIGNS,),
+        lambda s: search.campaign_facets(s, actor=actor),
     )
     return {**cached.value, "as_of": cached.as_of}

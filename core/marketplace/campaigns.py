@@ -158,6 +158,7 @@ def set_visibility(session: Session, *, actor: Actor, campaign_id: int, is_publi
     _bump(session, campaign)
 
 
+@permissions.actor_required
 def set_status(session: Session, *, actor: Actor, campaign_id: int, status: str, note: str = "") -> None:
     """Move a campaign through draft → active → completed, or cancel it; open requests are withdrawn."""
     from core.marketplace import ad_requests  # local import: ad_requests depends on this module
@@ -264,6 +265,7 @@ def can_view(session: Session, actor: Actor, campaign: Campaign) -> bool:
     )
 
 
+@permissions.actor_required
 def get_campaign(session: Session, *, actor: Actor, campaign_id: int) -> dict:
     """One campaign as plain data, if the actor may see it."""
     row = session.execute(

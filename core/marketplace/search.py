@@ -128,8 +128,7 @@ def search_influencers(
 
     Non-admins only ever see listed profiles (public, active, approved, unflagged).
     """
-    if actor is None or not (actor.can("influencer.search") or actor.is_admin):
-        permissions.require(actor, "influencer.search")
+    _require_influencer_search(actor)
     if sort not in INFLUENCER_SORTS:
         raise InvalidInput(f"Sort must be one of: {', '.join(INFLUENCER_SORTS)}.")
     p = InfluencerProfile
@@ -324,16 +323,41 @@ SELECT value FROM walk WHERE value IS NOT NULL
 """
 
 
-def _distinct_values(session: Session, table: str, column: str) -> set[str]:
-    """Every non-empty value of column in table (listed or not)."""
+def _distinct_values(session: Session, table: str, column: str, *, unlisted_too: bool = False) -> set[str]:
+    """Every non-empty value of column among listed rows of table (and unlisted ones when asked)."""
     statement = sql_text(_NEXT_VALUE.format(table=table, column=column))
-    return {v for listed in (False, True) for v in session.scalars(statement, {"listed": listed}) if v}
+    scopes = (True, False) if unlisted_too else (True,)
+    return {v for listed in scopes for v in session.scalars(statement, {"listed": listed}) if v}
 
 
-def facet_values(session: Session) -> dict[str, list[str]]:
-    """Distinct categories and niches in use, and the platforms, for filter pickers."""
-    categories = _distinct_values(session, "influencer_profiles", "category") | _distinct_values(
-        session, "campaigns", "category"
-    )
-    niches = _distinct_values(session, "influencer_profiles", "niche") | _distinct_values(session, "campaigns", "niche")
-    return {"categories": sorted(categories), "niches": sorted(niches), "platforms": list(PLATFORMS)}
+def _require_influencer_search(actor: Actor) -> None:
+    if actor is None or not (actor.can("influencer.search") or actor.is_admin):
+        permissions.require(actor, "influencer.search")
+
+
+def influencer_facets(session: Session, *, actor: Actor, include_unlisted: bool = False) -> dict[str, list[str]]:
+    """Categories and niches of the profiles this viewer's influencer search can return, and the platforms.
+
+    Listed profiles only (never private, flagged or deactivated ones), except for an admin who asks
+    for unlisted profiles, as search_influencers does.
+    """
+    _require_influencer_search(actor)
+    everyone = bool(include_unlisted and actor.is_admin)
+    return {
+        "categories": sorted(_distinct_values(session, "influencer_profiles", "category", unlisted_too=everyone)),
+        "niches": sorted(_distinct_values(session, "influencer_profiles", "niche", unlisted_too=everyone)),
+        "platforms": list(PLATFORMS),
+    }
+
+
+def campaign_facets(session: Session, *, actor: Actor) -> dict[str, list[str]]:
+    """Categories and niches of the campaigns search_campaigns can return: listed ones only.
+
+    Ended listed campaigns count too (search returns them with include_ended); walking only the
+    running ones would cost a row lookup per ended campaign instead of one index seek per value.
+    """
+    permissions.require(actor, "campaign.search")
+    return {
+        "categories": sorted(_distinct_values(session, "campaigns", "category")),
+        "niches": sorted(_distinct_values(session, "campaigns", "niche")),
+    }

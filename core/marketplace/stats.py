@@ -14,6 +14,14 @@ from core.permissions import Actor
 from core.platform.timeutil import utcnow
 
 
+ACTIVE_WINDOW = dt.timedelta(days=30)  # "logged in (30 days)"
+
+
+def login_adds_active_user(previous_login: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a login at now raises the logged-in-30-days count (the user was not counted yet)."""
+    return previous_login is None or previous_login < now - ACTIVE_WINDOW
+
+
 def _month(column):
     return func.substr(func.cast(column, String()), 1, 7)
 
@@ -78,7 +86,7 @@ def admin_statistics(session: Session, *, actor: Actor, months: int = 12) -> dic
     permissions.require(actor, "stats.view")
     now = utcnow()
     since = (now - dt.timedelta(days=31 * months)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    active_since = now - dt.timedelta(days=30)
+    active_since = now - ACTIVE_WINDOW
 
     users = session.execute(
         select(

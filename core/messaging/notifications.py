@@ -6,6 +6,7 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from core import permissions
 from core.models import Notification, User
 from core.permissions import Actor
 from core.platform.timeutil import utcnow
@@ -22,6 +23,7 @@ def notify_admins(session: Session, kind: str, title: str, body: str = "", link:
         notify(session, admin_id, kind, title, body, link)
 
 
+@permissions.actor_required
 def unread_count(session: Session, *, actor: Actor) -> int:
     """How many of the actor's notifications are unread."""
     return (
@@ -34,6 +36,7 @@ def unread_count(session: Session, *, actor: Actor) -> int:
     )
 
 
+@permissions.actor_required
 def list_notifications(
     session: Session, *, actor: Actor, unread_only: bool = False, limit: int = 50, before_id: int | None = None
 ) -> pd.DataFrame:
@@ -60,6 +63,7 @@ def list_notifications(
     return pd.DataFrame(rows, columns=["id", "created_at", "kind", "title", "body", "link", "read_at"])
 
 
+@permissions.actor_required
 def mark_read(session: Session, *, actor: Actor, notification_ids: list[int] | None = None) -> int:
     """Mark the actor's notifications read (all when ids is None); returns how many changed."""
     stmt = (

@@ -6,14 +6,15 @@ queries when a generation changes); otherwise `dogpile.cache.memory_pickle` on a
 with dogpile's per-key thread lock. Values are pickled in both, so every reader gets its own copy
 and no page can mutate what another user will read.
 
-Keys (see `key()`): a code version, the database's identity, the kind, every argument that
+Keys (see `key()`): the deployment namespace (settings.namespace, IESCP_NAMESPACE: two deployments
+can share one Redis), a code version, the database's identity, the kind, every argument that
 changes the answer (including the viewer's scope when results depend on it) and the current
 generation of each cachegen scope the answer depends on. Writes bump those generations in their own
 transaction (core/platform/cachegen.py), so a write committed by any process — another replica, a worker —
 changes the key and every process misses on its next read. Reading the generations is one primary-
 key lookup in the reader's transaction; nothing has to be deleted from the cache.
 
-TTL per kind bounds what generations do not track (time passing, last-login counts).
+TTL per kind bounds what generations do not track (time passing: users leaving the 30-day login window).
 
 Redis unreachable: the first failure logs one warning, then Redis is skipped for
 REDIS_RETRY_SECONDS and values are computed uncached (with an in-process lock against stampedes);
@@ -38,7 +39,7 @@ from dogpile.cache.region import CacheRegion
 from sqlalchemy.orm import Session
 
 from core.platform import cachegen
-from core.platform.config import get_settings
+from core.platform.config import get_settings, resolved_database_url
 from core.platform.db import Database
 from core.platform.timeutil import utcnow
 
@@ -215,10 +216,17 @@ class Cache:
     """A dogpile region with per-kind TTLs; get_or_create never fails because of the cache."""
 
     def __init__(
-        self, region: CacheRegion, backend: str, *, ttls: dict[str, float] | None = None, health: _Health | None = None
+        self,
+        region: CacheRegion,
+        backend: str,
+        *,
+        namespace: str,
+        ttls: dict[str, float] | None = None,
+        health: _Health | None = None,
     ):
         self.region = region
         self.backend = backend  # "redis" or "memory"
+        self.namespace = namespace  # first part of every key: deployments sharing one Redis never meet
         self.ttls = {**TTL_SECONDS, **(ttls or {})}
         self.health = health
 
@@ -257,9 +265,15 @@ def _is_backend_error(error: Exception) -> bool:
 
 
 def build(
-    redis_url: str | None = None, *, ttls: dict[str, float] | None = None, max_entries: int = MEMORY_MAX_ENTRIES
+    redis_url: str | None = None,
+    *,
+    namespace: str | None = None,
+    ttls: dict[str, float] | None = None,
+    max_entries: int = MEMORY_MAX_ENTRIES,
 ) -> Cache:
-    """A new Cache: Redis-backed when redis_url is given, else in-process memory."""
+    """A new Cache: Redis-backed when redis_url is given, else in-process memory; keys under namespace
+    (default: the settings' deployment namespace)."""
+    namespace = namespace or get_settings().namespace
     if redis_url:
         health = _Health(redis_url)
         region = make_region().configure(
@@ -277,25 +291,30 @@ def build(
             },
             wrap=[_FailSoft(health)],
         )
-        return Cache(region, "redis", ttls=ttls, health=health)
+        return Cache(region, "redis", namespace=namespace, ttls=ttls, health=health)
     region = make_region().configure("dogpile.cache.memory_pickle", arguments={"cache_dict": _LRUDict(max_entries)})
-    return Cache(region, "memory", ttls=ttls)
+    return Cache(region, "memory", namespace=namespace, ttls=ttls)
 
 
-_current: tuple[str | None, Cache] | None = None
+_current: tuple[tuple[str | None, str], Cache] | None = None
 _current_lock = threading.Lock()
 
 
+def _configured() -> tuple[str | None, str]:
+    settings = get_settings()
+    return settings.redis_url, settings.namespace
+
+
 def get_cache() -> Cache:
-    """The process's cache for the configured IESCP_REDIS_URL (rebuilt if the setting changes)."""
+    """The process's cache for the configured IESCP_REDIS_URL and namespace (rebuilt if either changes)."""
     global _current
-    url = get_settings().redis_url
+    configured = _configured()
     current = _current
-    if current is not None and current[0] == url:
+    if current is not None and current[0] == configured:
         return current[1]
     with _current_lock:
-        if _current is None or _current[0] != url:
-            _current = (url, build(url))
+        if _current is None or _current[0] != configured:
+            _current = (configured, build(configured[0], namespace=configured[1]))
         return _current[1]
 
 
@@ -303,7 +322,7 @@ def use(cache: Cache | None) -> None:
     """Install cache as the process's cache (tests, benchmarks); None goes back to the settings."""
     global _current
     with _current_lock:
-        _current = (get_settings().redis_url, cache) if cache is not None else None
+        _current = (_configured(), cache) if cache is not None else None
 
 
 # ---- keys and read-through -------------------------------------------------------------------------------
@@ -312,19 +331,22 @@ _db_identity: dict[str, str] = {}
 
 
 def database_identity(db: Database) -> str:
-    """A short stable id of the database (URL without password), so databases never share entries."""
+    """A short stable id of the database (resolved URL without password), so databases never share entries."""
     url = db.engine.url.render_as_string(hide_password=True)
     found = _db_identity.get(url)
     if found is None:
-        found = _db_identity[url] = hashlib.sha1(url.encode()).hexdigest()[:12]
+        # Resolved: a relative SQLite path names a different file in each working directory.
+        found = _db_identity[url] = hashlib.sha1(resolved_database_url(url).encode()).hexdigest()[:12]
     return found
 
 
-def key(db: Database, kind: str, parts: Iterable[Any], scopes: Iterable[str], generations: Iterable[int]) -> str:
-    """The cache key: version, database, kind, arguments, and each scope with its generation."""
+def key(
+    namespace: str, db: Database, kind: str, parts: Iterable[Any], scopes: Iterable[str], generations: Iterable[int]
+) -> str:
+    """The cache key: namespace, version, database, kind, arguments, and each scope with its generation."""
     scope_part = ",".join(f"{s}={g}" for s, g in zip(scopes, generations))
     digest = hashlib.sha1(repr((tuple(parts), scope_part)).encode()).hexdigest()
-    return f"iescp:v{KEY_VERSION}:{database_identity(db)}:{kind}:{digest}"
+    return f"iescp:{namespace}:v{KEY_VERSION}:{database_identity(db)}:{kind}:{digest}"
 
 
 def read_through(
@@ -344,8 +366,9 @@ def read_through(
     when given (to add per-viewer details in the same transaction).
     """
     scopes = tuple(scopes)
+    store = cache or get_cache()
     with db.ReadSession.begin() as session:
         generations = cachegen.generations(session, *scopes)
-        cache_key = key(db, kind, parts, scopes, generations)
-        cached = (cache or get_cache()).get_or_create(kind, cache_key, lambda: compute(session))
+        cache_key = key(store.namespace, db, kind, parts, scopes, generations)
+        cached = store.get_or_create(kind, cache_key, lambda: compute(session))
         return then(session, cached) if then is not None else cached

@@ -24,6 +24,19 @@ def influencer_scope(influencer_id: int) -> str:
     return f"influencer:{influencer_id}"
 
 
+# Writes that change what another scope's cached reads show bump these (table: docs/decisions/cache.md).
+
+
+def sponsor_profile_changed(sponsor_id: int) -> tuple[str, ...]:
+    """A sponsor's profile shows on their dashboard and, as the sponsor name, in every influencer's campaign search."""
+    return (sponsor_scope(sponsor_id), CAMPAIGNS)
+
+
+def influencer_profile_changed(influencer_id: int) -> tuple[str, ...]:
+    """A profile shows in influencer search and its filter options, and its category in the admin's statistics."""
+    return (INFLUENCERS, influencer_scope(influencer_id), STATS)
+
+
 def bump(session: Session, *scopes: str) -> None:
     """Increment each scope's generation in the caller's transaction."""
     for scope in dict.fromkeys(scopes):

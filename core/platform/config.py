@@ -2,13 +2,59 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
+import re
 import secrets
+import zlib
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+MIN_COOKIE_KEY_BYTES = 32
+# 128 bits: what 32 random bytes give with room to spare even in hex (an estimate from the key's own letters).
+MIN_COOKIE_KEY_BITS = 128
+_ZLIB_OVERHEAD = 8  # header and checksum bytes of a zlib stream
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+class InsecureConfiguration(RuntimeError):
+    """A setting that would make the deployment unsafe; the app refuses to start until it is fixed."""
+
+
+def estimated_entropy_bits(key: str) -> float:
+    """Bits a key plausibly holds: Shannon entropy of its own letters times its length, capped by its zlib size.
+
+    An estimate that catches the usual weak keys ("changeme", "aaaa…", a word repeated); it cannot prove a
+    key random (a keyboard walk of distinct characters passes), which is why the fix it prints generates one.
+    """
+    if not key:
+        return 0.0
+    counts, n = Counter(key), len(key)
+    per_char = -sum(c / n * math.log2(c / n) for c in counts.values())
+    # Letter frequencies miss repetition ("changeme" six times); what zlib cannot squeeze out catches it.
+    incompressible = 8 * max(0, len(zlib.compress(key.encode(), 9)) - _ZLIB_OVERHEAD)
+    return min(per_char * n, incompressible)
+
+
+def check_cookie_key(key: str, source: str) -> str:
+    """key when it is at least 32 bytes of high entropy, else InsecureConfiguration saying how to fix it."""
+    size, bits = len(key.encode()), estimated_entropy_bits(key)
+    if size >= MIN_COOKIE_KEY_BYTES and bits >= MIN_COOKIE_KEY_BITS:
+        return key
+    why = f"it is only {size} bytes long" if size < MIN_COOKIE_KEY_BYTES else "it is too predictable (repeated text)"
+    raise InsecureConfiguration(
+        f"The login cookie signing key from {source} is too weak: {why}. Anyone who guesses it can forge a login "
+        f"cookie for any account, the admin included. Use at least {MIN_COOKIE_KEY_BYTES} random bytes."
+        f"\n\n    {MAKE_A_KEY}\n\nSet the output as IESCP_COOKIE_KEY (the same on every replica) and restart, "
+        "or unset IESCP_COOKIE_KEY and delete data/cookie.key to have a strong one generated."
+    )
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -60,12 +106,13 @@ class Settings:
     base_url: str
     timezone: str
     bcrypt_rounds: int
+    namespace: str  # prefix of every cache key and the default queue name; see deployment_namespace()
 
     @property
     def cookie_key(self) -> str:
-        """The cookie signing key: from the environment, else generated once into data/."""
+        """The cookie signing key: from the environment, else generated once into data/; weak keys raise."""
         if self.cookie_key_env:
-            return self.cookie_key_env
+            return check_cookie_key(self.cookie_key_env, "IESCP_COOKIE_KEY")
         path = self.cookie_key_path
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,15 +123,16 @@ class Settings:
                     handle.write(secrets.token_urlsafe(48))
             except FileExistsError:
                 pass
-        return path.read_text().strip()
+        return check_cookie_key(path.read_text().strip(), str(path))
 
 
 def load_settings() -> Settings:
     """Read settings from the environment now (use get_settings() in code)."""
     data_dir = Path(_env("DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
+    database_url = _env("DATABASE_URL", f"sqlite:///{data_dir / 'iescp.sqlite3'}")
     return Settings(
         data_dir=data_dir,
-        database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'iescp.sqlite3'}"),
+        database_url=database_url,
         redis_url=_env("REDIS_URL"),
         huey_sqlite_path=Path(_env("HUEY_SQLITE_PATH", str(data_dir / "huey.sqlite3"))),
         outbox_dir=Path(_env("OUTBOX_DIR", str(data_dir / "outbox"))),
@@ -111,7 +159,36 @@ def load_settings() -> Settings:
         base_url=_env("BASE_URL", "http://localhost:8501"),
         timezone=_env("TIMEZONE", "UTC"),
         bcrypt_rounds=_env_int("BCRYPT_ROUNDS", 12),
+        namespace=deployment_namespace(_env("NAMESPACE"), data_dir, database_url),
     )
+
+
+_NAMESPACE_RULE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def resolved_database_url(url: str) -> str:
+    """The database URL without its password, a relative SQLite path made absolute (what the URL really names)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not parsed.database.startswith("file:"):
+            parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+    return parsed.render_as_string(hide_password=True)
+
+
+def deployment_namespace(explicit: str | None, data_dir: Path, database_url: str) -> str:
+    """IESCP_NAMESPACE, else 'iescp-' and a hash of the absolute data folder and resolved database URL.
+
+    Two deployments sharing one Redis must never share cache entries or a queue; the default keeps
+    two folders apart even when both use the same relative SQLite URL. Processes of one deployment
+    on several machines must set the same IESCP_NAMESPACE explicitly (their data folders may differ).
+    """
+    if explicit is not None:
+        explicit = explicit.strip()
+        if not _NAMESPACE_RULE.fullmatch(explicit):
+            raise ValueError("IESCP_NAMESPACE must be 1-64 letters, digits, '.', '_' or '-'.")
+        return explicit
+    where = f"{data_dir.resolve()}\n{resolved_database_url(database_url)}"
+    return "iescp-" + hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)

@@ -106,6 +106,9 @@ def start_export(session: Session, *, actor: Actor, kind: str, filters: dict | N
     _scope_of(actor)
     kind = validate.choice(kind, "Export", tuple(KINDS))
     clean = _normalise_filters(session, actor, kind, filters)
+    # Lock the owner's row first: concurrent starts by one user then count one after another, so the
+    # limit holds on PostgreSQL too (SQLite's BEGIN IMMEDIATE already serialises writers).
+    session.execute(select(User.id).where(User.id == actor.id).with_for_update())
     active = (
         session.scalar(
             select(func.count())

@@ -5,6 +5,7 @@ import streamlit as st
 from core.marketplace import accounts
 from core.models import SPONSOR_KINDS
 from core.money import to_cents
+from pages.common import auth
 from pages.common.session import current_actor, read, run_action, show_flash
 
 actor = current_actor()
@@ -70,7 +71,18 @@ with st.form("change_password", clear_on_submit=True, border=True):
         if new != repeat:
             st.error("The two new passwords do not match.")
         else:
-            run_action(
+            new_version = run_action(
                 lambda s: accounts.change_password(s, actor=actor, current_password=current, new_password=new),
-                success="Password changed.",
+                success="Password changed. Every other session has been logged out.",
             )
+            if new_version:  # this browser stays logged in with a fresh cookie; copies of the old one are dead
+                auth.keep_session(new_version)
+                st.rerun()
+
+with st.container(border=True):
+    st.subheader("Sessions")
+    st.caption("Logged in on a shared or lost device? End every session of this account, this one included.")
+    if st.button("Log out everywhere", key="log_out_everywhere", icon="🚪"):
+        if run_action(lambda s: accounts.log_out_everywhere(s, actor=actor)):
+            st.session_state["login_message"] = "You have been logged out on every device."
+            st.rerun()

@@ -2,42 +2,67 @@
 
 from __future__ import annotations
 
-import jwt
+import datetime as dt
+import logging
+
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
 from core.marketplace import accounts
 from core.permissions import Actor
-from core.platform.config import get_settings
+from core.platform import session_tokens
+from core.platform.config import MAKE_A_KEY, InsecureConfiguration, get_settings
 from pages.common.session import ACTOR_KEY, get_database
 
 LIBRARY_KEYS = ("authentication_status", "username", "name", "email", "roles")
+SESSION_VERSION_KEY = "session_version"
 _COOKIE_PENDING = "_set_login_cookie"
+log = logging.getLogger("iescp.auth")
 
 
-def _cookie_username() -> str | None:
-    """Username in a validly signed, unexpired auth cookie (decoded before building credentials)."""
-    settings = get_settings()
-    token = st.context.cookies.get(settings.cookie_name)
-    if not token or st.session_state.get("logout"):
-        return None
+def refuse_unsafe_settings() -> None:
+    """Stop every run with an error page (and a log line) while the cookie key is weak: nobody can log in."""
     try:
-        payload = jwt.decode(token, settings.cookie_key, algorithms=["HS256"])
-    except jwt.PyJWTError:
+        get_settings().cookie_key
+    except InsecureConfiguration as problem:
+        log.error("refusing to start: %s", problem)
+        st.title("IESCP cannot start")
+        why, _command, fix = str(problem).split("\n\n")
+        st.error(why, icon="🔒")
+        st.code(MAKE_A_KEY, language="bash")
+        st.markdown(
+            fix.replace("IESCP_COOKIE_KEY", "`IESCP_COOKIE_KEY`").replace("data/cookie.key", "`data/cookie.key`")
+        )
+        st.stop()
+
+
+def _cookie_claims() -> session_tokens.SessionClaims | None:
+    """The claims of a validly signed, unexpired, versioned auth cookie (read before building credentials)."""
+    if st.session_state.get("logout"):
         return None
-    return payload.get("username")
+    settings = get_settings()
+    return session_tokens.read(st.context.cookies.get(settings.cookie_name), key=settings.cookie_key)
+
+
+def _session_user() -> tuple[str, int] | None:
+    """(username, session version) this run is about: the live session's, else the cookie's."""
+    if st.session_state.get("authentication_status"):
+        return st.session_state.get("username"), st.session_state.get(SESSION_VERSION_KEY, -1)
+    claims = _cookie_claims()
+    return (claims.username, claims.session_version) if claims else None
 
 
 def build_authenticator() -> stauth.Authenticate:
     """A fresh authenticator for this run, knowing at most the one user this run is about."""
     settings = get_settings()
-    username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    username = username or _cookie_username()
+    about = _session_user()
     credentials: dict = {"usernames": {}}
-    if username:
+    if about and about[0]:
+        username, version = about
         with get_database().ReadSession.begin() as session:
-            entry = accounts.authenticator_entry(session, username)
+            # None for a revoked session version: the library then refuses that cookie with LoginError.
+            entry = accounts.authenticator_entry(session, username, version)
         if entry:
             credentials["usernames"][username] = entry
     return stauth.Authenticate(
@@ -51,30 +76,38 @@ def build_authenticator() -> stauth.Authenticate:
 
 
 def _explain_cookie_refusal() -> None:
-    username = _cookie_username()
-    if username:
+    claims = _cookie_claims()
+    if claims:
         with get_database().ReadSession.begin() as session:
-            problem = accounts.login_problem_for(session, username)
+            problem = accounts.session_problem(session, claims.username, claims.session_version)
         if problem:
             st.session_state["login_message"] = problem
 
 
 def restore_session(authenticator: stauth.Authenticate) -> Actor | None:
-    """Log in from the cookie if there is one, then re-check the user against the database."""
+    """Log in from the cookie if there is one, then re-check user and session version against the database."""
     if not st.session_state.get("authentication_status"):
+        claims = _cookie_claims()
         try:
             authenticator.login(location="unrendered")
         except LoginError:
             _explain_cookie_refusal()
             authenticator.cookie_controller.delete_cookie()
+        if st.session_state.get("authentication_status"):
+            # Only a cookie logs in here, and the library also takes version-less tokens: insist on ours.
+            if claims is None or claims.username != st.session_state.get("username"):
+                sign_out(authenticator)
+                return None
+            st.session_state[SESSION_VERSION_KEY] = claims.session_version
     if not st.session_state.get("authentication_status"):
         st.session_state.pop(ACTOR_KEY, None)
         return None
+    username, version = st.session_state["username"], st.session_state.get(SESSION_VERSION_KEY, -1)
     with get_database().ReadSession.begin() as session:
-        actor = accounts.load_actor_by_username(session, st.session_state["username"])
-        problem = None if actor else accounts.login_problem_for(session, st.session_state["username"])
-    if actor is None:  # flagged, deactivated or deleted since the cookie was issued
-        st.session_state["login_message"] = problem or "Your session has ended."
+        actor = accounts.session_actor(session, username, version)
+        problem = None if actor else accounts.session_problem(session, username, version)
+    if actor is None:  # flagged, deactivated, deleted, or its sessions revoked since this one began
+        st.session_state.setdefault("login_message", problem or "Your session has ended.")
         sign_out(authenticator)
         return None
     st.session_state[ACTOR_KEY] = actor.id
@@ -85,11 +118,15 @@ def sign_in(authenticator: stauth.Authenticate, username: str, password: str) ->
     """Check credentials through the core (which counts failures) and start the library's session."""
     with get_database().Session.begin() as session:
         result = accounts.authenticate(session, username=username, password=password)
+    if result.locked_out_user_id is not None:  # tell the owner by email, off this request
+        from tasks import security  # the queue is only needed when an account gets locked
+
+        security.enqueue_lockout_notice(result.locked_out_user_id)
     if not result.ok:
         st.error(result.message)
         return None
     with get_database().ReadSession.begin() as session:
-        entry = accounts.authenticator_entry(session, result.actor.username)
+        entry = accounts.authenticator_entry(session, result.actor.username, result.session_version)
     st.session_state.update(
         {
             "authentication_status": True,
@@ -99,6 +136,7 @@ def sign_in(authenticator: stauth.Authenticate, username: str, password: str) ->
             "roles": [result.actor.role],
             "logout": None,
             ACTOR_KEY: result.actor.id,
+            SESSION_VERSION_KEY: result.session_version,
         }
     )
     # The cookie is written by set_pending_cookie() once navigation is built: a component rendered
@@ -107,16 +145,42 @@ def sign_in(authenticator: stauth.Authenticate, username: str, password: str) ->
     return result.actor
 
 
+def keep_session(session_version: int) -> None:
+    """Carry this browser's session over to a new session version (after its own password change)."""
+    st.session_state[SESSION_VERSION_KEY] = session_version
+    st.session_state[_COOKIE_PENDING] = True
+
+
 def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
-    """Write the login cookie requested by sign_in (call after st.navigation, before page.run())."""
-    if st.session_state.pop(_COOKIE_PENDING, False):
-        authenticator.cookie_controller.set_cookie()
+    """Write the login cookie requested by sign_in (call after st.navigation, before page.run()).
+
+    The token is ours (core.platform.session_tokens): the library's claims plus the session version.
+    """
+    if not st.session_state.pop(_COOKIE_PENDING, False):
+        return
+    settings = get_settings()
+    token = session_tokens.issue(
+        st.session_state["username"],
+        st.session_state[SESSION_VERSION_KEY],
+        key=settings.cookie_key,
+        expiry_days=settings.cookie_expiry_days,
+    )
+    expires_at = dt.datetime.now() + dt.timedelta(days=settings.cookie_expiry_days)
+    authenticator.cookie_controller.cookie_model.cookie_manager.set(settings.cookie_name, token, expires_at=expires_at)
+
+
+def log_out(authenticator: stauth.Authenticate, actor: Actor) -> None:
+    """The user's own logout: revoke their sessions in the database (a copied cookie dies too), then sign out."""
+    with get_database().Session.begin() as session:
+        accounts.log_out(session, actor=actor)
+    sign_out(authenticator)
 
 
 def sign_out(authenticator: stauth.Authenticate) -> None:
-    """End the session and delete the cookie (rendered in this same run, so no rerun after)."""
+    """End this browser's session and delete the cookie (rendered in this same run, so no rerun after)."""
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
     else:
         authenticator.cookie_controller.delete_cookie()
     st.session_state.pop(ACTOR_KEY, None)
+    st.session_state.pop(SESSION_VERSION_KEY, None)

@@ -147,9 +147,9 @@ def waiting_note(thread: dict) -> str:
 # ---- find campaigns -----------------------------------------------------------------------------------
 
 
-def filter_options() -> dict[str, list[str]]:
-    """Category/niche/platform pickers (public data; a few minutes stale at most)."""
-    return cached_reads.facet_values(get_database())
+def filter_options(actor) -> dict[str, list[str]]:
+    """Category/niche pickers: values of the campaigns this influencer's search can return (listed ones)."""
+    return cached_reads.campaign_facets(get_database(), actor=actor)
 
 
 def cursor_stack(key: str, signature: tuple) -> list:

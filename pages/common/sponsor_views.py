@@ -428,8 +428,11 @@ def request_actions(actor, thread: dict) -> bool:
 
 
 def search_lookups(session, actor) -> tuple[dict, list[tuple[int, str]]]:
-    """Filter options (from the shared cache: they scan every profile) and the actor's active campaigns."""
-    return (cached_reads.facet_values(get_database()), campaigns.sponsor_campaign_options(session, actor=actor))
+    """Filter options (cached per viewer scope: listed profiles only) and the actor's active campaigns."""
+    return (
+        cached_reads.influencer_facets(get_database(), actor=actor),
+        campaigns.sponsor_campaign_options(session, actor=actor),
+    )
 
 
 def reset_cursors() -> None:

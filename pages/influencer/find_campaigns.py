@@ -13,7 +13,7 @@ st.title("Find campaigns", icon="🔎")
 st.caption("Public campaigns that are still running. Pick one and ask to join with your price and a short pitch.")
 show_flash()
 
-facets = views.filter_options()
+facets = views.filter_options(actor)
 with st.form("campaign_filters", border=True):
     a, b, c = st.columns([2, 1, 1])
     text = a.text_input("Search", placeholder="Words in the name, description or goals", key="fc_text")

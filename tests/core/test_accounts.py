@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select, update
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import accounts, search
+from core.marketplace import accounts, cached_reads, search
 from core.messaging import notifications
 from core.models import AuditLog, Campaign, InfluencerProfile, SponsorProfile, User
+from core.platform import cache
 from core.platform.timeutil import utcnow
 from tests import factories as f
 from tests.conftest import ADMIN_PASSWORD
@@ -149,19 +150,33 @@ def test_failed_logins_are_counted_in_the_database_and_lock_the_account(database
     influencer = f.influencer(database)
     name = influencer.username
     messages = [_login(database, name, "Wrong-pass-9").message for _ in range(4)]
-    assert messages[0].endswith("4 attempts left before the account is locked for a while.")
-    assert "1 attempt left" in messages[-1]
+    assert set(messages) == {accounts.LOGIN_FAILED}  # no "n attempts left": that told a guesser the name exists
     assert _user(database, influencer.id).failed_logins == 4
 
     locked = _login(database, name, "Wrong-pass-9")
-    assert not locked.ok and "Too many failed logins" in locked.message
+    assert not locked.ok and locked.message == accounts.LOGIN_FAILED and locked.locked_out_user_id == influencer.id
     user = _user(database, influencer.id)
     assert user.locked_until is not None and user.locked_until > utcnow() + dt.timedelta(minutes=14)
     assert "user.locked_out" in _audit_actions(database, influencer.id)
 
+    # Even the right password is refused while locked, with the same words: the guesser learns nothing.
     still_locked = _login(database, name, f.PASSWORD)
-    assert not still_locked.ok and "Too many failed logins" in still_locked.message
+    assert not still_locked.ok and still_locked.message == accounts.LOGIN_FAILED
+    assert still_locked.locked_out_user_id is None  # the owner is told once, when the lock starts
     assert _user(database, influencer.id).last_login_at is None
+
+
+def test_the_lockout_notice_goes_to_the_owner_not_to_the_guesser(database):
+    influencer = f.influencer(database)
+    for _ in range(5):
+        _login(database, influencer.username, "Wrong-pass-9")
+    frame = f.read(database, lambda s: notifications.list_notifications(s, actor=influencer))
+    notice = frame[frame["kind"] == "security"]
+    assert len(notice) == 1 and "locked" in notice.iloc[0]["title"].lower()
+    assert "change your password" in notice.iloc[0]["body"]
+    email = f.read(database, lambda s: accounts.lockout_notice(s, influencer.id))
+    assert email["To"] == f"{influencer.username}@example.com" and "locked" in email["Subject"].lower()
+    assert "change your password" in email.get_content()
 
 
 def test_the_lockout_ends_after_its_time_and_a_good_login_resets_the_counter(database):
@@ -185,8 +200,102 @@ def test_the_lockout_ends_after_its_time_and_a_good_login_resets_the_counter(dat
 
 def test_an_unknown_username_gets_the_same_message_as_a_wrong_password(database):
     result = _login(database, "nobody-here", f.PASSWORD)
-    assert not result.ok and result.message == "Wrong username or password."
-    assert not _login(database, "", "").ok
+    assert not result.ok and result.message == accounts.LOGIN_FAILED
+    assert _login(database, "", "").message == accounts.LOGIN_FAILED
+
+
+@pytest.mark.parametrize(
+    "username, password",
+    [
+        ("bad\x00name", f.PASSWORD),
+        ("\x00", ""),
+        ("admin\x00", ADMIN_PASSWORD),
+        ("admin", "Admin-pass-1\x00"),
+        ("nobody-here", "pass\x00word-1"),
+        ("bad\ud800name", "pass\ud800word-1"),  # a lone surrogate cannot even be encoded for the database
+        ("x" * 5000, "y" * 5000),
+    ],
+    ids=[
+        "nul-in-name",
+        "only-nul",
+        "nul-after-real-name",
+        "nul-in-real-password",
+        "nul-in-password",
+        "surrogate",
+        "huge",
+    ],
+)
+def test_control_characters_or_huge_input_in_a_login_are_a_plain_wrong_username_or_password(
+    database, username, password
+):
+    before = f.snapshot(database, ("users", "audit_log", "notifications"))
+    result = _login(database, username, password)
+    assert not result.ok and result.message == accounts.LOGIN_FAILED
+    if not username.startswith("admin"):
+        assert f.snapshot(database, ("users", "audit_log", "notifications")) == before
+
+
+class _CountingCheckpw:
+    """Counts bcrypt verifications (the expensive step) while running the real ones."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, 0
+
+    def __call__(self, password, hashed):
+        self.calls += 1
+        return self.real(password, hashed)
+
+
+def test_every_login_attempt_costs_exactly_one_bcrypt_verification_whatever_the_account_state(database, monkeypatch):
+    import bcrypt
+
+    admin = f.admin(database)
+    ok, locked, pending, flagged = (f.influencer(database) for _ in range(4))
+    pending_id = f.sponsor(database, approved=False)
+    f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=flagged.id, reason="Spam"))
+    f.write(database, lambda s: accounts.deactivate_user(s, actor=admin, user_id=pending.id, reason="Asked"))
+    for _ in range(5):
+        _login(database, locked.username, "Wrong-pass-9")
+    pending_name = _user(database, pending_id).username
+    counter = _CountingCheckpw(bcrypt.checkpw)
+    monkeypatch.setattr(bcrypt, "checkpw", counter)
+    attempts = [
+        ("nobody-here", f.PASSWORD),
+        ("bad\x00name", f.PASSWORD),
+        ("", ""),
+        (ok.username, "Wrong-pass-9"),
+        (ok.username, "x" * 100),
+        (ok.username, "nul\x00inside-1"),
+        (locked.username, "Wrong-pass-9"),
+        (locked.username, f.PASSWORD),
+        (pending_name, "Wrong-pass-9"),
+        (pending_name, f.PASSWORD),
+        (flagged.username, "Wrong-pass-9"),
+        (flagged.username, f.PASSWORD),
+        (pending.username, f.PASSWORD),
+        (ok.username, f.PASSWORD),
+    ]
+    for username, password in attempts:
+        before = counter.calls
+        _login(database, username, password)
+        assert counter.calls - before == 1, (username, password)
+
+
+@pytest.mark.parametrize("standing", ["flagged", "deactivated", "pending"])
+def test_the_reason_an_account_cannot_log_in_is_shown_only_after_the_right_password(database, standing):
+    admin = f.admin(database)
+    if standing == "pending":
+        username = _user(database, f.sponsor(database, approved=False)).username
+    else:
+        influencer = f.influencer(database)
+        username = influencer.username
+        if standing == "flagged":
+            f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=influencer.id, reason="Spam"))
+        else:
+            f.write(database, lambda s: accounts.deactivate_user(s, actor=admin, user_id=influencer.id, reason="x"))
+    assert _login(database, username, "Wrong-pass-9").message == accounts.LOGIN_FAILED
+    right = _login(database, username, f.PASSWORD)
+    assert not right.ok and right.message != accounts.LOGIN_FAILED
 
 
 @pytest.mark.parametrize(
@@ -489,3 +598,60 @@ def test_flagged_influencers_disappear_from_search_at_once(database):
     assert found() == [influencer.id]
     f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=influencer.id, reason="Spam"))
     assert found() == []
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("username", "nul\x00name"),
+        ("email", "nul\x00@example.com"),
+        ("email", "tab\there@example.com"),
+        ("password", "Good-pass\x001"),
+        ("password", "Good-pass\x7f1"),
+    ],
+)
+def test_registration_refuses_control_characters_before_they_reach_the_database(database, field, value):
+    fields = {"username": "fresh.face", "email": "fresh@example.com", "password": "Good-pass-1", field: value}
+    before = f.snapshot(database, ("users", "sponsor_profiles", "notifications"))
+    with pytest.raises(InvalidInput):
+        f.write(database, lambda s: accounts.register_sponsor(s, name="Fresh Co", **fields))
+    assert f.snapshot(database, ("users", "sponsor_profiles", "notifications")) == before
+
+
+def test_a_password_change_refuses_control_characters_in_either_password(database):
+    influencer = f.influencer(database)
+    with pytest.raises(InvalidInput, match="control characters"):
+        f.write(
+            database,
+            lambda s: accounts.change_password(
+                s, actor=influencer, current_password=f.PASSWORD, new_password="New-pass\x00-1"
+            ),
+        )
+    with pytest.raises(InvalidInput, match="current password is not correct"):
+        f.write(
+            database,
+            lambda s: accounts.change_password(
+                s, actor=influencer, current_password=f.PASSWORD + "\x00", new_password="New-pass-1"
+            ),
+        )
+    assert _login(database, influencer.username, f.PASSWORD).ok
+
+
+def test_a_sponsor_rename_shows_at_once_in_the_cached_campaign_search(database):
+    cache.use(cache.build(None))
+    try:
+        sponsor = f.sponsor(database, name="Old Name Ltd")
+        f.campaign(database, sponsor, name="Summer yoga")
+        yogi = f.influencer(database)
+        before = cached_reads.search_campaigns(database, actor=yogi, text="yoga")
+        assert list(before.rows["sponsor"]) == ["Old Name Ltd"]
+        f.write(
+            database,
+            lambda s: accounts.update_sponsor_profile(
+                s, actor=sponsor, name="New Name Ltd", kind="company", industry="Retail", budget_cents=10_000_000
+            ),
+        )
+        after = cached_reads.search_campaigns(database, actor=yogi, text="yoga")
+        assert list(after.rows["sponsor"]) == ["New Name Ltd"]
+    finally:
+        cache.use(None)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.marketplace import accounts, ad_requests, campaigns, search
-from core.models import Campaign, InfluencerProfile
+from core.models import InfluencerProfile
 from core.platform.timeutil import today
 from tests import factories as f
 
@@ -388,11 +388,41 @@ def test_a_flagged_campaign_disappears_for_influencers_without_a_request(databas
     assert seen["flagged"] is True and seen["flag_reason"] is None
 
 
-def test_facet_values_list_what_is_in_use(database, crowd):
+def test_influencer_facets_list_what_is_in_use_among_listed_profiles(database, crowd):
     sponsor = f.sponsor(database)
-    f.campaign(database, sponsor, category="Gaming", niche="retro")
-    facets = f.read(database, search.facet_values)
-    assert {"Fitness", "Food", "Travel", "Gaming"} <= set(facets["categories"])
-    assert {"yoga", "vegan", "hiking", "running", "retro"} <= set(facets["niches"])
+    facets = f.read(database, lambda s: search.influencer_facets(s, actor=sponsor))
+    assert facets["categories"] == ["Fitness", "Food", "Travel"]
+    assert facets["niches"] == ["hiking", "running", "vegan", "yoga"]
     assert "youtube" in facets["platforms"]
-    assert f.read(database, lambda s: s.scalar(select(Campaign.listed).where(Campaign.category == "Gaming")))
+
+
+def test_filter_options_never_reveal_private_or_flagged_profiles_or_campaigns(database):
+    admin, sponsor, rival = f.admin(database), f.sponsor(database), f.sponsor(database)
+    viewer = f.influencer(database, category="Fitness", niche="yoga")
+    f.influencer(database, category="Secret Ops", niche="whistleblowing", is_public=False)
+    flagged = f.influencer(database, category="Scams", niche="pyramid")
+    f.write(database, lambda s: accounts.flag_user(s, actor=admin, user_id=flagged.id, reason="Spam"))
+    f.campaign(database, sponsor, category="Gaming", niche="retro")
+    private = f.campaign(database, rival, category="Stealth Launch", niche="prototype", is_public=False)
+    f.request(database, rival, private, viewer)  # she may open it, but search never lists it
+    bad = f.campaign(database, sponsor, category="Crypto", niche="pump")
+    f.write(database, lambda s: campaigns.flag_campaign(s, actor=admin, campaign_id=bad, reason="Fraud"))
+
+    for_sponsor = f.read(database, lambda s: search.influencer_facets(s, actor=sponsor))
+    assert (for_sponsor["categories"], for_sponsor["niches"]) == (["Fitness"], ["yoga"])
+    for_influencer = f.read(database, lambda s: search.campaign_facets(s, actor=viewer))
+    assert (for_influencer["categories"], for_influencer["niches"]) == (["Gaming"], ["retro"])
+    # An admin who asks for unlisted profiles may filter by everything (her search returns them too).
+    for_admin = f.read(database, lambda s: search.influencer_facets(s, actor=admin, include_unlisted=True))
+    assert for_admin["categories"] == ["Fitness", "Scams", "Secret Ops"]
+    assert f.read(database, lambda s: search.influencer_facets(s, actor=sponsor, include_unlisted=True)) == for_sponsor
+
+
+def test_filter_options_check_who_is_asking(database):
+    sponsor, influencer = f.sponsor(database), f.influencer(database)
+    with pytest.raises(PermissionDenied):
+        f.read(database, lambda s: search.campaign_facets(s, actor=sponsor))
+    with pytest.raises(PermissionDenied):
+        f.read(database, lambda s: search.influencer_facets(s, actor=influencer))
+    with pytest.raises(PermissionDenied):
+        f.read(database, lambda s: search.influencer_facets(s, actor=None))

@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 import re
+import threading
+import traceback
 
 import pandas as pd
 import pytest
@@ -224,6 +226,37 @@ def test_a_user_can_have_only_a_few_exports_in_progress(database, two_sponsors):
             exports.start_export(s, actor=two_sponsors["acme"], kind="campaigns")
         with pytest.raises(Conflict):
             exports.start_export(s, actor=two_sponsors["acme"], kind="campaigns")
+
+
+def test_twelve_simultaneous_export_starts_by_one_sponsor_queue_exactly_the_limit(database, two_sponsors):
+    acme = two_sponsors["acme"]
+    starters = 12
+    barrier = threading.Barrier(starters)
+    outcomes: list[str] = []
+
+    def start() -> None:
+        try:
+            barrier.wait(timeout=30)
+            with database.Session.begin() as s:  # one user action = one transaction, as a page runs it
+                exports.start_export(s, actor=acme, kind="campaigns")
+            outcomes.append("queued")
+        except Conflict as error:
+            outcomes.append(f"conflict: {error.message}")
+        except BaseException:  # anything else is a bug and must show up in the assertion
+            outcomes.append(traceback.format_exc())
+
+    threads = [threading.Thread(target=start) for _ in range(starters)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert outcomes.count("queued") == exports.MAX_ACTIVE_JOBS, outcomes
+    refusals = [o for o in outcomes if o != "queued"]
+    assert len(refusals) == starters - exports.MAX_ACTIVE_JOBS
+    assert all(o.startswith("conflict: You already have 3 exports in progress") for o in refusals), refusals
+    with database.ReadSession.begin() as s:
+        assert s.scalar(select(func.count()).select_from(ExportJob).where(ExportJob.owner_id == acme.id)) == 3
 
 
 def test_lost_jobs_are_requeued_and_interrupted_ones_fail(database, two_sponsors):

@@ -5,7 +5,7 @@ numbered per kind and year (document_counters), paid through payments with an id
 per side. Every new stateful table has a `version` column: actions carry the version their page showed.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-29 09:05:22.492515
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
