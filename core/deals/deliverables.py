@@ -73,6 +73,7 @@ def plan_from_request(session: Session, deal: parties.Deal) -> Deliverable:
     return deliverable
 
 
+@permissions.actor_required
 def add_deliverable(
     session: Session,
     *,
@@ -98,6 +99,7 @@ def add_deliverable(
     return deliverable.id
 
 
+@permissions.actor_required
 def edit_deliverable(
     session: Session,
     *,
@@ -136,6 +138,7 @@ def edit_deliverable(
     _bump(session, deal)
 
 
+@permissions.actor_required
 def remove_deliverable(session: Session, *, actor: Actor, deliverable_id: int, expected_version: int) -> None:
     """The sponsor drops a planned deliverable (kept as cancelled, so nothing disappears from history)."""
     deliverable, deal = _load(session, deliverable_id)
@@ -160,6 +163,7 @@ def _next_draft_number(session: Session, deliverable_id: int) -> int:
     ) + 1
 
 
+@permissions.actor_required
 def submit_draft(
     session: Session,
     *,
@@ -236,6 +240,7 @@ def _latest_draft(session: Session, deliverable_id: int) -> DeliverableDraft:
     return draft
 
 
+@permissions.actor_required
 def approve_draft(
     session: Session, *, actor: Actor, deliverable_id: int, expected_version: int, override_reason: str = ""
 ) -> None:
@@ -272,6 +277,7 @@ def approve_draft(
     _bump(session, deal)
 
 
+@permissions.actor_required
 def request_changes(session: Session, *, actor: Actor, deliverable_id: int, expected_version: int, reason: str) -> None:
     """The sponsor sends the draft back with a reason, at most `max_change_rounds` times."""
     deliverable, deal = _load(session, deliverable_id)
@@ -307,6 +313,7 @@ def request_changes(session: Session, *, actor: Actor, deliverable_id: int, expe
     _bump(session, deal)
 
 
+@permissions.actor_required
 def submit_live_url(session: Session, *, actor: Actor, deliverable_id: int, expected_version: int, url: str) -> None:
     """The influencer reports where the approved content went live."""
     deliverable, deal = _load(session, deliverable_id)
@@ -334,6 +341,7 @@ def submit_live_url(session: Session, *, actor: Actor, deliverable_id: int, expe
     _bump(session, deal)
 
 
+@permissions.actor_required
 def reject_live_url(session: Session, *, actor: Actor, deliverable_id: int, expected_version: int, reason: str) -> None:
     """The sponsor sends the live URL back (wrong post, not public yet); the influencer submits another."""
     deliverable, deal = _load(session, deliverable_id)
@@ -358,6 +366,7 @@ def reject_live_url(session: Session, *, actor: Actor, deliverable_id: int, expe
     _bump(session, deal)
 
 
+@permissions.actor_required
 def confirm_live(session: Session, *, actor: Actor, deliverable_id: int, expected_version: int) -> bool:
     """The sponsor confirms the live post; returns True when that completed the whole deal."""
     deliverable, deal = _load(session, deliverable_id)
@@ -456,6 +465,7 @@ def cancel_open(session: Session, ad_request_id: int) -> int:
 # --- reads -----------------------------------------------------------------------------------------------------
 
 
+@permissions.actor_required
 def list_for_request(session: Session, *, actor: Actor, ad_request_id: int) -> pd.DataFrame:
     """The deal's deliverables, for either side or an admin."""
     deal = parties.load(session, ad_request_id)
@@ -526,18 +536,21 @@ def _queue(session: Session, condition, *, statuses: tuple[str, ...] | None) -> 
     return pd.DataFrame(rows, columns=columns)
 
 
+@permissions.actor_required
 def influencer_queue(session: Session, *, actor: Actor, statuses: tuple[str, ...] | None = None) -> pd.DataFrame:
     """What the influencer owes, soonest due first."""
     permissions.require(actor, "deal.deliver")
     return _queue(session, AdRequest.influencer_id == actor.id, statuses=statuses)
 
 
+@permissions.actor_required
 def sponsor_queue(session: Session, *, actor: Actor, statuses: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The sponsor's deliverables across campaigns (drafts to review first when asked for in_review)."""
     permissions.require(actor, "deal.manage")
     return _queue(session, Campaign.sponsor_id == actor.id, statuses=statuses)
 
 
+@permissions.actor_required
 def get_deliverable(session: Session, *, actor: Actor, deliverable_id: int) -> dict:
     """A deliverable with every draft version, newest first, for either side or an admin."""
     deliverable, deal = _load(session, deliverable_id)

@@ -131,6 +131,7 @@ def _lock_po(session: Session, po_id: int) -> FinancialDocument:
     return po
 
 
+@permissions.actor_required
 def raise_invoice(
     session: Session,
     *,
@@ -193,6 +194,7 @@ def raise_invoice(
     return invoice.id
 
 
+@permissions.actor_required
 def resubmit_invoice(
     session: Session,
     *,
@@ -258,6 +260,7 @@ def _decide(session: Session, actor: Actor, document: FinancialDocument, expecte
     )
 
 
+@permissions.actor_required
 def approve_document(session: Session, *, actor: Actor, document_id: int, expected_version: int) -> None:
     """The sponsor approves a pending invoice or payee form."""
     document = _load(session, document_id)
@@ -277,6 +280,7 @@ def approve_document(session: Session, *, actor: Actor, document_id: int, expect
     _bump(session, document.sponsor_id, document.influencer_id)
 
 
+@permissions.actor_required
 def reject_document(session: Session, *, actor: Actor, document_id: int, expected_version: int, reason: str) -> None:
     """The sponsor rejects a pending invoice or payee form with a reason the influencer can act on."""
     document = _load(session, document_id)
@@ -324,6 +328,7 @@ def mark_overdue(session: Session, *, on: dt.date | None = None) -> list[int]:
 # --- payee forms -----------------------------------------------------------------------------------------------
 
 
+@permissions.actor_required
 def submit_form(
     session: Session,
     *,
@@ -377,6 +382,7 @@ def submit_form(
     return form.id
 
 
+@permissions.actor_required
 def sponsors_of(session: Session, *, actor: Actor) -> dict[int, str]:
     """The sponsors the influencer has purchase orders with: id → display name (for the payee form picker)."""
     permissions.require(actor, "finance.invoice")
@@ -391,6 +397,7 @@ def sponsors_of(session: Session, *, actor: Actor) -> dict[int, str]:
     return {user_id: name for user_id, name in rows}
 
 
+@permissions.actor_required
 def set_form_required(session: Session, *, actor: Actor, required: bool) -> None:
     """The sponsor decides whether an approved payee form must exist before a first payment."""
     permissions.require(actor, "finance.approve")
@@ -401,6 +408,7 @@ def set_form_required(session: Session, *, actor: Actor, required: bool) -> None
     cachegen.bump(session, cachegen.sponsor_scope(actor.id))
 
 
+@permissions.actor_required
 def form_required(session: Session, *, actor: Actor) -> bool:
     """Whether the sponsor pays only after an approved payee form."""
     permissions.require(actor, "finance.approve")
@@ -484,6 +492,7 @@ COLUMNS = [
 ]
 
 
+@permissions.actor_required
 def list_documents(
     session: Session,
     *,
@@ -513,6 +522,7 @@ def list_documents(
     return pd.DataFrame(session.execute(query).all(), columns=COLUMNS)
 
 
+@permissions.actor_required
 def get_document(session: Session, *, actor: Actor, document_id: int) -> dict:
     """One document with everything a PDF or a detail panel shows."""
     document = _load(session, document_id)

@@ -32,6 +32,7 @@ def _invoice_sum(*statuses: str):
     )
 
 
+@permissions.actor_required
 def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = None) -> pd.DataFrame:
     """Per campaign of the sponsor (or one): budget, committed, invoiced, paid, owed (approved, unpaid), uncommitted."""
     permissions.require(actor, "campaign.manage")
@@ -73,6 +74,7 @@ def totals(frame: pd.DataFrame) -> dict:
     return {c: int(frame[c].sum()) if not frame.empty else 0 for c in frame.columns if c.endswith("_cents")}
 
 
+@permissions.actor_required
 def finance_overview(session: Session, *, actor: Actor, on: dt.date | None = None) -> dict:
     """Admin: invoice totals by status and the ageing of approved, unpaid invoices past their due date."""
     if actor is None or not actor.can("deal.view_any"):

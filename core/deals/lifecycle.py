@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import permissions
 from core.deals import deliverables, documents, parties
 from core.marketplace import ad_requests
 from core.models import AdRequest, Deliverable, FinancialDocument
 from core.permissions import Actor
 
 
+@permissions.actor_required
 def accept_offer(session: Session, *, actor: Actor, ad_request_id: int, message: str = "") -> int:
     """Accept the offer on the actor's turn (core/marketplace/ad_requests.accept) and start the deal; returns the PO id."""
     ad_requests.accept(session, actor=actor, ad_request_id=ad_request_id, message=message)

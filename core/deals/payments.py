@@ -70,6 +70,7 @@ def _card(number, expiry, cvc, name, *, on: dt.date) -> str:
     return digits
 
 
+@permissions.actor_required
 def pay_invoice(
     session: Session,
     *,
@@ -182,6 +183,7 @@ def _result(payment: Payment) -> dict:
     }
 
 
+@permissions.actor_required
 def list_payments(
     session: Session,
     *,

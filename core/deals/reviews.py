@@ -53,6 +53,7 @@ def _bump(session: Session, deal: parties.Deal) -> None:
     )
 
 
+@permissions.actor_required
 def write_review(session: Session, *, actor: Actor, ad_request_id: int, stars: int, text: str = "") -> int:
     """Rate the other side of a completed deal (once)."""
     permissions.require(actor, "review.write")
@@ -85,6 +86,7 @@ def write_review(session: Session, *, actor: Actor, ad_request_id: int, stars: i
     return review.id
 
 
+@permissions.actor_required
 def edit_review(session: Session, *, actor: Actor, review_id: int, stars: int, text: str = "") -> None:
     """The author changes their review within the edit window."""
     permissions.require(actor, "review.write")
@@ -104,6 +106,7 @@ def edit_review(session: Session, *, actor: Actor, review_id: int, stars: int, t
     _bump(session, parties.load(session, review.ad_request_id))
 
 
+@permissions.actor_required
 def hide_review(session: Session, *, actor: Actor, review_id: int, reason: str) -> None:
     """An admin hides an abusive review; it stays stored and the reason is audited."""
     permissions.require(actor, "review.moderate")
@@ -141,6 +144,7 @@ def campaign_rating(session: Session, campaign_id: int) -> dict:
     return {"average": float(average) if average is not None else None, "count": count}
 
 
+@permissions.actor_required
 def reviews_of_request(session: Session, *, actor: Actor, ad_request_id: int) -> pd.DataFrame:
     """Both sides' reviews of one deal (hidden ones only for an admin)."""
     deal = parties.load(session, ad_request_id)
@@ -166,6 +170,7 @@ def reviews_of_request(session: Session, *, actor: Actor, ad_request_id: int) ->
     return pd.DataFrame(session.execute(query).all(), columns=columns)
 
 
+@permissions.actor_required
 def list_recent(session: Session, *, actor: Actor, limit: int = 200) -> pd.DataFrame:
     """Admin: the newest reviews, hidden ones included, with author and subject."""
     permissions.require(actor, "review.moderate")

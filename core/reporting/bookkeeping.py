@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from core import validate
+from core import permissions, validate
 from core.deals import documents, payments
 from core.models import DOCUMENT_STATUSES
 from core.permissions import Actor
@@ -15,6 +15,7 @@ from core.reporting import csvsafe
 MAX_ROWS = 50_000  # one sponsor's books for years; larger sets go through the background exports
 
 
+@permissions.actor_required
 def documents_csv(
     session: Session, *, actor: Actor, start: dt.date, end: dt.date, statuses: tuple[str, ...] = ()
 ) -> bytes:
@@ -33,6 +34,7 @@ def documents_csv(
     return csvsafe.frame_to_csv_bytes(frame)
 
 
+@permissions.actor_required
 def payments_csv(session: Session, *, actor: Actor, start: dt.date, end: dt.date) -> bytes:
     """The actor's payment attempts between start and end (inclusive)."""
     start, end = validate.date_range(start, end)

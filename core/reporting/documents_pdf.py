@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import permissions
 from core.deals import documents
 from core.errors import Conflict
 from core.models import InfluencerProfile, SponsorProfile
@@ -16,6 +17,7 @@ from core.reporting import reports
 TITLES = {"po": "Purchase order", "invoice": "Invoice", "form": "Payee form"}
 
 
+@permissions.actor_required
 def document_html(session: Session, *, actor: Actor, document_id: int) -> str:
     """The document as printable HTML (every value escaped by the template)."""
     doc = documents.get_document(session, actor=actor, document_id=document_id)
@@ -33,6 +35,7 @@ def document_html(session: Session, *, actor: Actor, document_id: int) -> str:
     )
 
 
+@permissions.actor_required
 def document_pdf(session: Session, *, actor: Actor, document_id: int) -> bytes:
     """The document as PDF; Conflict with the fix when PDF rendering is not installed here."""
     pdf = reports.render_pdf(document_html(session, actor=actor, document_id=document_id))
