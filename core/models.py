@@ -171,6 +171,9 @@ class InfluencerProfile(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     reach: Mapped[int] = mapped_column(BigInteger, default=0)
     score: Mapped[int] = mapped_column(Integer, default=0)
+    # Sponsors' visible reviews (0006), kept here so search can rank and explain without a join.
+    rating_avg: Mapped[float | None] = mapped_column(Float)
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     listed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship(back_populates="influencer_profile")

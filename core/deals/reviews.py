@@ -18,29 +18,30 @@ from core.deals import parties
 from core.deals.rules import deal_rules
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.messaging import notifications
-from core.models import Campaign, Review, User
+from core.marketplace import scoring
+from core.models import Campaign, InfluencerProfile, Review, User
 from core.permissions import Actor
 from core.platform import cachegen
 from core.platform.timeutil import utcnow
 
 DIRECTION_OF = {"sponsor": "sponsor_to_influencer", "influencer": "influencer_to_campaign"}
-# Bayesian prior: a rating is pulled toward PRIOR_MEAN as if PRIOR_WEIGHT average reviews were already there,
-# so one 5-star review (→ 4.17) ranks below twenty 4.8-star ones (→ 4.64).
-PRIOR_MEAN = 4.0
-PRIOR_WEIGHT = 5
-
-
-def bayesian_rating(average: float | None, count: int) -> float | None:
-    """The rating search ranks by; None without reviews."""
-    if not count or average is None:
-        return None
-    return (PRIOR_MEAN * PRIOR_WEIGHT + average * count) / (PRIOR_WEIGHT + count)
+bayesian_rating = scoring.bayesian_rating  # one definition, in the marketplace's scoring
 
 
 def _stars(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise InvalidInput("Choose from 1 to 5 stars.")
     return value
+
+
+def _refresh_rating(session: Session, influencer_id: int) -> None:
+    """Store the influencer's visible rating on her profile and fold it into her search score."""
+    rating = influencer_rating(session, influencer_id)
+    profile = session.get(InfluencerProfile, influencer_id)
+    if profile is None:
+        return
+    profile.rating_avg, profile.rating_count = rating["average"], rating["count"]
+    profile.score = scoring.relevance_score(profile.reach, profile.engagement_rate, rating["average"], rating["count"])
 
 
 def _bump(session: Session, deal: parties.Deal) -> None:
@@ -78,6 +79,8 @@ def write_review(session: Session, *, actor: Actor, ad_request_id: int, stars: i
             session.flush()
     except IntegrityError:
         raise Conflict("You have already reviewed this deal; edit your review instead.") from None
+    if review.direction == "sponsor_to_influencer":
+        _refresh_rating(session, deal.influencer_id)
     other = deal.influencer_id if side == "sponsor" else deal.sponsor_id
     notifications.notify(
         session, other, "review", f"New {stars}★ review: {deal.campaign.name}", link=f"request:{deal.request.id}"
@@ -103,6 +106,9 @@ def edit_review(session: Session, *, actor: Actor, review_id: int, stars: int, t
         validate.text(text, "Review", max_len=2000, required=False),
         utcnow(),
     )
+    session.flush()
+    if review.direction == "sponsor_to_influencer":
+        _refresh_rating(session, review.influencer_id)
     _bump(session, parties.load(session, review.ad_request_id))
 
 
@@ -118,6 +124,9 @@ def hide_review(session: Session, *, actor: Actor, review_id: int, reason: str) 
     reason = validate.text(reason, "Reason", max_len=1000)
     review.hidden_at, review.hidden_reason, review.hidden_by = utcnow(), reason, actor.id
     audit.record(session, actor, "review.hidden", "review", review.id, detail=reason)
+    session.flush()
+    if review.direction == "sponsor_to_influencer":
+        _refresh_rating(session, review.influencer_id)
     _bump(session, parties.load(session, review.ad_request_id))
 
 

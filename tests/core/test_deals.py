@@ -764,3 +764,29 @@ def test_a_flagged_party_puts_the_deal_on_hold(database):
             expected_version=d.version,
             caption="#ad",
         )
+
+
+def test_sponsor_ratings_move_the_influencers_search_score_and_the_explanation_says_by_how_much(database):
+    from core.marketplace import search
+
+    sponsor, influencer, request_id = _completed(database)
+    with database.ReadSession.begin() as s:
+        before = search.search_influencers(s, actor=sponsor, text="").rows
+    row = before[before["user_id"] == influencer.id].iloc[0]
+    assert "rated" not in row["score_reasons"]
+    _act(database, reviews.write_review, actor=sponsor, ad_request_id=request_id, stars=5, text="Superb")
+    with database.ReadSession.begin() as s:
+        after = search.search_influencers(s, actor=sponsor, text="").rows
+    rated = after[after["user_id"] == influencer.id].iloc[0]
+    assert rated["score"] == row["score"] + 2  # one 5★ review: Bayesian 4.17 → +2
+    assert "rated 5.0★ in 1 review → +2" in rated["score_reasons"]
+    review_id = int(reviews_of(database, influencer, request_id).iloc[0]["id"])
+    _act(database, reviews.hide_review, actor=f.admin(database), review_id=review_id, reason="Fake")
+    with database.ReadSession.begin() as s:
+        hidden = search.search_influencers(s, actor=sponsor, text="").rows
+    assert hidden[hidden["user_id"] == influencer.id].iloc[0]["score"] == row["score"]
+
+
+def reviews_of(db, actor, request_id):
+    with db.ReadSession.begin() as s:
+        return reviews.reviews_of_request(s, actor=actor, ad_request_id=request_id)

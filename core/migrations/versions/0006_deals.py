@@ -20,10 +20,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("sponsor_profiles", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("require_payee_form", sa.Boolean(), server_default=sa.text("false"), nullable=False)
-        )
+    # Plain ADD COLUMN, not batch mode: on SQLite batch mode copies the table and would drop the full-text
+    # triggers that live on influencer_profiles.
+    op.add_column("influencer_profiles", sa.Column("rating_avg", sa.Float(), nullable=True))
+    op.add_column(
+        "influencer_profiles", sa.Column("rating_count", sa.Integer(), server_default=sa.text("0"), nullable=False)
+    )
+    op.add_column(
+        "sponsor_profiles",
+        sa.Column("require_payee_form", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+    )
     op.create_table(
         "document_counters",
         sa.Column("kind", sa.String(length=10), nullable=False),
@@ -264,8 +270,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sponsor_profiles", schema=None) as batch_op:
-        batch_op.drop_column("require_payee_form")
+    op.drop_column("influencer_profiles", "rating_count")  # native DROP COLUMN (SQLite ≥ 3.35): triggers stay
+    op.drop_column("influencer_profiles", "rating_avg")
+    op.drop_column("sponsor_profiles", "require_payee_form")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index("ix_payments_invoice")
 
