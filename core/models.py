@@ -499,11 +499,13 @@ class FinancialDocument(Base):
         CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status_valid"),
         CheckConstraint("amount_cents >= 0", name="amount_nonnegative"),
         CheckConstraint("kind != 'invoice' OR po_id IS NOT NULL", name="invoice_has_po"),
-        Index("ix_financial_documents_sponsor", "sponsor_id", "kind", "status"),
+        # Covering for a sponsor's budget burn: sums per campaign, kind and status from the index alone.
+        Index("ix_financial_documents_sponsor", "sponsor_id", "campaign_id", "kind", "status", "amount_cents"),
         Index("ix_financial_documents_influencer", "influencer_id", "kind", "status"),
         Index("ix_financial_documents_po", "po_id"),
         Index("ix_financial_documents_request", "ad_request_id"),
-        Index("ix_financial_documents_status_due", "kind", "status", "due_date"),
+        # Covering for the admin's overview (totals by kind and status) and the overdue ageing.
+        Index("ix_financial_documents_status_due", "kind", "status", "due_date", "amount_cents"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

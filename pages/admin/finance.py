@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from core.deals import documents, finance, reviews
+from core.deals import cached, documents, reviews
 from core.reporting import documents_pdf
 from core.reporting.charts import finance as charts
 from pages.common import deal_views as dv
 from pages.common.influencer_views import act
-from pages.common.session import current_actor, read, show_flash
+from pages.common.session import current_actor, read, read_cached, show_flash
 from pages.common.widgets import empty_state, md_escape, money, money_column
 
 SECTIONS = ["📊 Overview", "📄 Documents", "⭐ Reviews"]
@@ -21,7 +21,7 @@ section = st.segmented_control(
 )
 
 if section in (None, SECTIONS[0]):
-    overview = read(lambda s: finance.finance_overview(s, actor=actor))
+    overview = read_cached(lambda db: cached.finance_overview(db, actor=actor))
     if overview is None:
         st.stop()
     by_status = overview["by_status"]

@@ -4,13 +4,13 @@ import datetime as dt
 
 import streamlit as st
 
-from core.deals import documents, finance, payments
+from core.deals import cached, documents, finance, payments
 from core.models import DOCUMENT_STATUSES
 from core.reporting import bookkeeping, documents_pdf
 from core.reporting.charts import finance as charts
 from pages.common import deal_views as dv
 from pages.common.influencer_views import act
-from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.session import current_actor, read, read_cached, run_action, show_flash
 from pages.common.widgets import empty_state, md_escape, money
 
 SECTIONS = ["🔥 Budget burn", "🧾 To approve", "💳 Pay", "📄 Documents", "⬇️ Bookkeeping"]
@@ -26,7 +26,7 @@ section = st.segmented_control(
 )
 
 if section in (None, SECTIONS[0]):
-    burn = read(lambda s: finance.budget_burn(s, actor=actor))
+    burn = read_cached(lambda db: cached.budget_burn(db, actor=actor))
     if burn is None:
         st.stop()
     if burn.empty:

@@ -102,3 +102,28 @@ def test_the_bookkeeping_export_filters_by_date_and_status_and_neutralises_formu
     assert rows[0]["description"].startswith("'=")
     with database.ReadSession.begin() as s:  # stored as typed; only the CSV cell is neutralised
         assert documents.get_document(s, actor=sponsor, document_id=invoice_id)["description"].startswith("=")
+
+
+def test_cached_money_views_show_a_payment_at_once_and_check_who_asks_first(database):
+    from core.deals import cached
+
+    sponsor, influencer, _, invoice_id = _approved_invoice(database)
+    admin = f.admin(database)
+    assert cached.budget_burn(database, actor=sponsor).iloc[0].paid_cents == 0
+    assert cached.finance_overview(database, actor=admin)["by_status"]["count"].sum() == 2
+    _act(
+        database,
+        payments.pay_invoice,
+        actor=sponsor,
+        invoice_id=invoice_id,
+        expected_version=_doc(database, invoice_id).version,
+        idempotency_key="k",
+        **GOOD_CARD,
+    )
+    assert cached.budget_burn(database, actor=sponsor).iloc[0].paid_cents == 20_000
+    paid = cached.finance_overview(database, actor=admin)["by_status"].set_index(["kind", "status"])
+    assert paid.loc[("invoice", "paid"), "amount_cents"] == 20_000
+    with pytest.raises(PermissionDenied):
+        cached.finance_overview(database, actor=sponsor)
+    with pytest.raises(PermissionDenied):
+        cached.budget_burn(database, actor=influencer)

@@ -153,8 +153,14 @@ def upgrade() -> None:
         batch_op.create_index("ix_financial_documents_influencer", ["influencer_id", "kind", "status"], unique=False)
         batch_op.create_index("ix_financial_documents_po", ["po_id"], unique=False)
         batch_op.create_index("ix_financial_documents_request", ["ad_request_id"], unique=False)
-        batch_op.create_index("ix_financial_documents_sponsor", ["sponsor_id", "kind", "status"], unique=False)
-        batch_op.create_index("ix_financial_documents_status_due", ["kind", "status", "due_date"], unique=False)
+        batch_op.create_index(
+            "ix_financial_documents_sponsor",
+            ["sponsor_id", "campaign_id", "kind", "status", "amount_cents"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_financial_documents_status_due", ["kind", "status", "due_date", "amount_cents"], unique=False
+        )
 
     op.create_table(
         "reviews",
