@@ -13,6 +13,7 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
+from core.deals import documents, finance
 from core.marketplace import accounts, ad_requests, campaigns, search, stats
 from core.models import AdRequest, Campaign, InfluencerProfile, User
 from core.permissions import Actor
@@ -157,6 +158,13 @@ def core_reads(ctx: Context) -> dict[str, Callable[[], object]]:
     reads["sponsor dashboard (typical sponsor)"] = lambda: ctx.read(
         lambda s: (campaigns.list_sponsor_campaigns(s, actor=ctx.sponsor), campaigns.budget_burn(s, actor=ctx.sponsor))
     )
+    reads["sponsor finance dashboard (busiest sponsor)"] = lambda: ctx.read(
+        lambda s: (
+            finance.budget_burn(s, actor=ctx.busy_sponsor),
+            documents.list_documents(s, actor=ctx.busy_sponsor, kinds=("invoice", "form"), statuses=("pending",)),
+        )
+    )
+    reads["admin finance overview (live)"] = lambda: ctx.read(lambda s: finance.finance_overview(s, actor=ctx.admin))
     reads["admin statistics (live)"] = lambda: ctx.read(lambda s: stats.admin_statistics(s, actor=ctx.admin))
     reads["filter facets"] = lambda: ctx.read(
         lambda s: (search.influencer_facets(s, actor=ctx.sponsor), search.campaign_facets(s, actor=ctx.influencer))

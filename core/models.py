@@ -124,6 +124,8 @@ class SponsorProfile(Base):
     kind: Mapped[str] = mapped_column(String(12), default="company")
     industry: Mapped[str] = mapped_column(String(80), default="")
     budget_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Pay no invoice before the influencer's payee/tax form is approved (0006).
+    require_payee_form: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     user: Mapped[User] = relationship(back_populates="sponsor_profile")
 
@@ -169,6 +171,9 @@ class InfluencerProfile(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     reach: Mapped[int] = mapped_column(BigInteger, default=0)
     score: Mapped[int] = mapped_column(Integer, default=0)
+    # Sponsors' visible reviews (0006), kept here so search can rank and explain without a join.
+    rating_avg: Mapped[float | None] = mapped_column(Float)
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     listed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship(back_populates="influencer_profile")
@@ -399,3 +404,194 @@ class CacheGeneration(Base):
 
     scope: Mapped[str] = mapped_column(String(80), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# --- Deals: what happens after "accepted" (core/deals/) ---------------------------------------------------------
+
+DELIVERABLE_STATUSES = (
+    "planned",
+    "in_review",
+    "changes_requested",
+    "approved",
+    "live_submitted",
+    "confirmed",
+    "cancelled",
+)
+DRAFT_DECISIONS = ("pending", "approved", "auto_approved", "changes_requested", "rejected")
+DOCUMENT_KINDS = ("po", "invoice", "form")
+DOCUMENT_STATUSES = ("pending", "approved", "paid", "rejected", "cancelled")
+PAYMENT_STATUSES = ("succeeded", "declined", "insufficient_funds")
+REVIEW_DIRECTIONS = ("sponsor_to_influencer", "influencer_to_campaign")
+
+
+class Deliverable(Base):
+    """One piece of content an accepted request owes: what, where, by when, with which tags.
+
+    `version` is bumped by every change, so an action carries the version its page showed.
+    """
+
+    __tablename__ = "deliverables"
+    __table_args__ = (
+        CheckConstraint(_in("status", DELIVERABLE_STATUSES), name="status_valid"),
+        CheckConstraint(_in("platform", PLATFORMS), name="platform_valid"),
+        CheckConstraint("change_rounds >= 0", name="change_rounds_nonnegative"),
+        Index("ix_deliverables_request", "ad_request_id", "id"),
+        Index("ix_deliverables_status_due", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ad_request_id: Mapped[int] = mapped_column(ForeignKey("ad_requests.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(20))
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    required_hashtags: Mapped[str] = mapped_column(String(500), default="")
+    required_mentions: Mapped[str] = mapped_column(String(500), default="")
+    disclosure_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    change_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    live_url: Mapped[str | None] = mapped_column(String(500))
+    live_submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DeliverableDraft(Base):
+    """One submitted version of a deliverable's content; every version is kept, never edited after a decision."""
+
+    __tablename__ = "deliverable_drafts"
+    __table_args__ = (
+        UniqueConstraint("deliverable_id", "number", name="uq_deliverable_drafts_deliverable_number"),
+        CheckConstraint(_in("decision", DRAFT_DECISIONS), name="decision_valid"),
+        CheckConstraint("file_size IS NULL OR file_size >= 0", name="file_size_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverables.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(500))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_mime: Mapped[str | None] = mapped_column(String(60))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    file_path: Mapped[str | None] = mapped_column(String(300))
+    compliance: Mapped[dict] = mapped_column(JSON, default=dict)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decision: Mapped[str] = mapped_column(String(20), default="pending")
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class DocumentCounter(Base):
+    """Last number handed out per document kind and year; bumped by one guarded UPDATE (gap-free, race-free)."""
+
+    __tablename__ = "document_counters"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FinancialDocument(Base):
+    """A purchase order, an invoice against one, or an influencer's payee/tax form (the CRM's FinancialDocument)."""
+
+    __tablename__ = "financial_documents"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_financial_documents_number"),
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind_valid"),
+        CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status_valid"),
+        CheckConstraint("amount_cents >= 0", name="amount_nonnegative"),
+        CheckConstraint("kind != 'invoice' OR po_id IS NOT NULL", name="invoice_has_po"),
+        # Covering for a sponsor's budget burn: sums per campaign, kind and status from the index alone.
+        Index("ix_financial_documents_sponsor", "sponsor_id", "campaign_id", "kind", "status", "amount_cents"),
+        Index("ix_financial_documents_influencer", "influencer_id", "kind", "status"),
+        Index("ix_financial_documents_po", "po_id"),
+        Index("ix_financial_documents_request", "ad_request_id"),
+        # Covering for the admin's overview (totals by kind and status) and the overdue ageing.
+        Index("ix_financial_documents_status_due", "kind", "status", "due_date", "amount_cents"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    number: Mapped[str] = mapped_column(String(40))
+    external_number: Mapped[str] = mapped_column(String(60), default="")
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    influencer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    ad_request_id: Mapped[int | None] = mapped_column(ForeignKey("ad_requests.id", ondelete="CASCADE"))
+    po_id: Mapped[int | None] = mapped_column(ForeignKey("financial_documents.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    paid_date: Mapped[dt.date | None] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text, default="")
+    legal_name: Mapped[str] = mapped_column(String(200), default="")
+    tax_id: Mapped[str] = mapped_column(String(60), default="")
+    country: Mapped[str] = mapped_column(String(60), default="")
+    payment_details: Mapped[str] = mapped_column(String(300), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    file_path: Mapped[str | None] = mapped_column(String(300))
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    overdue_since: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Payment(Base):
+    """One attempt to pay an invoice through the dummy checkout; only the card's last four digits are kept."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_payments_idempotency_key"),
+        CheckConstraint(_in("status", PAYMENT_STATUSES), name="status_valid"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        Index("ix_payments_invoice", "invoice_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("financial_documents.id", ondelete="CASCADE"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(20), default="card")
+    card_last4: Mapped[str] = mapped_column(String(4), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(40))
+    idempotency_key: Mapped[str] = mapped_column(String(80))
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    failure_reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Review(Base):
+    """A rating after completion: the sponsor rates the influencer, the influencer rates the campaign."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("ad_request_id", "direction", name="uq_reviews_request_direction"),
+        CheckConstraint(_in("direction", REVIEW_DIRECTIONS), name="direction_valid"),
+        CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
+        Index("ix_reviews_influencer", "influencer_id", "direction", "hidden_at"),
+        Index("ix_reviews_campaign", "campaign_id", "direction", "hidden_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ad_request_id: Mapped[int] = mapped_column(ForeignKey("ad_requests.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(30))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    influencer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    stars: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    hidden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

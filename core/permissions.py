@@ -24,6 +24,8 @@ DEFAULT_GRANTS: dict[str, dict[str, str]] = {
         "audit.view": "Read the audit log",
         "report.run": "Run monthly reports on demand",
         "export.any": "Export and download any data",
+        "deal.view_any": "Read any deal's deliverables, documents and payments",
+        "review.moderate": "Hide abusive reviews",
     },
     "sponsor": {
         "campaign.manage": "Create, edit and delete own campaigns",
@@ -33,12 +35,18 @@ DEFAULT_GRANTS: dict[str, dict[str, str]] = {
         "export.own": "Export own campaigns and requests",
         "report.view_own": "Read own monthly reports",
         "profile.edit": "Edit own profile",
+        "deal.manage": "Plan deliverables and approve content on own deals",
+        "finance.approve": "Approve or reject invoices and payee forms, pay invoices",
+        "review.write": "Rate the other side of own completed deals",
     },
     "influencer": {
         "ad_request.respond": "Accept, reject and counter requests sent to me",
         "ad_request.ask": "Ask to join a public campaign",
         "campaign.search": "Search public campaigns",
         "profile.edit": "Edit own profile",
+        "deal.deliver": "Submit drafts and live posts for own deals",
+        "finance.invoice": "Raise invoices and submit payee forms",
+        "review.write": "Rate the other side of own completed deals",
     },
 }
 

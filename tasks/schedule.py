@@ -55,3 +55,8 @@ def exports_housekeeping_due(timestamp: dt.datetime) -> bool:
 def recovery_due(timestamp: dt.datetime) -> bool:
     """Every minute: jobs whose worker died (stale heartbeats and claims) are retried or failed."""
     return True
+
+
+def deals_housekeeping_due(timestamp: dt.datetime) -> bool:
+    """Hourly at :25: auto-approve stale drafts, mark overdue invoices, warn of drafts due soon."""
+    return timestamp.minute == 25

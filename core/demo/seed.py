@@ -12,6 +12,7 @@ import random
 from faker import Faker
 from sqlalchemy import select, update
 
+from core.demo import deals as demo_deals
 from core.marketplace import accounts, ad_requests, campaigns
 from core.models import AdRequest, AdRequestEvent, Campaign, User
 from core.permissions import Actor
@@ -197,6 +198,23 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
         if bad:
             accounts.flag_user(s, actor=admin, user_id=bad, reason="Bought followers (audit of 2026-10).")
     _spread_history(db, rng)
+    others = [
+        a
+        for a in (accounts_actor(db, uid) for uid in demo_deals.demo_others(db, 4, exclude=MAIN_INFLUENCER))
+        if a is not None
+    ]
+    demo_deals.seed_deals(
+        db,
+        rng,
+        sponsor=sponsors[MAIN_SPONSOR],
+        main=_actor(db, MAIN_INFLUENCER),
+        others=others,
+    )
+
+
+def accounts_actor(db: Database, user_id: int) -> Actor | None:
+    with db.ReadSession.begin() as s:
+        return accounts.load_actor(s, user_id)
 
 
 def _negotiations(db: Database, rng: random.Random, campaign_ids) -> None:

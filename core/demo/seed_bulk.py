@@ -233,6 +233,7 @@ class SeedSummary:
     campaigns: int = 0
     ad_requests: int = 0
     events: int = 0
+    documents: int = 0
     busiest_sponsor_id: int | None = None
     busiest_sponsor_campaigns: int = 0
     busiest_influencer_id: int | None = None
@@ -294,6 +295,137 @@ class _Loader:
             self.conn.exec_driver_sql(sql, chunk)
             count += len(chunk)
         return count
+
+
+def _load_documents(
+    conn,
+    loader,
+    rng,
+    now_s,
+    req_ids,
+    sponsors,
+    campaign_ids,
+    influencer_ids,
+    payment,
+    status,
+    accepted_at,
+    completed_at,
+) -> int:
+    """A PO for every accepted or completed request; for completed ones an invoice (paid, approved — some
+    overdue — or pending), as the deal flow would have left them."""
+    deal = np.flatnonzero(np.isin(status, ["accepted", "completed"]))
+    done = status[deal] == "completed"
+    base = _max_id(conn, "financial_documents")
+    po_ids = base + 1 + np.arange(len(deal), dtype=np.int64)
+    roll = rng.random(len(deal))
+    invoice_status = np.where(roll < 0.6, "paid", np.where(roll < 0.85, "approved", "pending"))
+    po_status = np.where(done & (invoice_status == "paid"), "paid", "approved")
+    issue_day = accepted_at[deal] // 86400
+    invoice_day = np.maximum(completed_at[deal] // 86400, issue_day)
+    due_day = invoice_day + 30
+    today_day = now_s // 86400
+    po_dates, invoice_dates, due_dates = _dates(issue_day), _dates(invoice_day), _dates(due_day)
+    stamps = _timestamps(accepted_at[deal])
+    columns = [
+        "id",
+        "kind",
+        "number",
+        "external_number",
+        "sponsor_id",
+        "influencer_id",
+        "campaign_id",
+        "ad_request_id",
+        "po_id",
+        "amount_cents",
+        "status",
+        "issue_date",
+        "due_date",
+        "paid_date",
+        "overdue_since",
+        "description",
+        "legal_name",
+        "tax_id",
+        "country",
+        "payment_details",
+        "details",
+        "rejection_reason",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+    rows = []
+    next_id = base + len(deal)
+    for k, request_index in enumerate(deal.tolist()):
+        common = (
+            int(sponsors[request_index]),
+            int(influencer_ids[request_index]),
+            int(campaign_ids[request_index]),
+            int(req_ids[request_index]),
+        )
+        amount = int(payment[request_index])
+        rows.append(
+            (
+                int(po_ids[k]),
+                "po",
+                f"PO-B{int(po_ids[k]):08d}",
+                "",
+                *common,
+                None,
+                amount,
+                str(po_status[k]),
+                po_dates[k],
+                None,
+                po_dates[k] if po_status[k] == "paid" else None,
+                None,
+                "Bulk deal",
+                "",
+                "",
+                "",
+                "",
+                "{}",
+                "",
+                1,
+                stamps[k],
+                stamps[k],
+            )
+        )
+        if done[k]:
+            next_id += 1
+            state = str(invoice_status[k])
+            overdue = state == "approved" and due_day[k] < today_day
+            rows.append(
+                (
+                    next_id,
+                    "invoice",
+                    f"INV-B{next_id:08d}",
+                    "",
+                    *common,
+                    int(po_ids[k]),
+                    amount,
+                    state,
+                    invoice_dates[k],
+                    due_dates[k],
+                    invoice_dates[k] if state == "paid" else None,
+                    due_dates[k] if overdue else None,
+                    "Bulk invoice",
+                    "Creator Ltd",
+                    "",
+                    "",
+                    "IBAN",
+                    "{}",
+                    "",
+                    1,
+                    stamps[k],
+                    stamps[k],
+                )
+            )
+    count = loader.insert("financial_documents", columns, rows)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('financial_documents', 'id'), "
+            "(SELECT coalesce(max(id), 0) + 1 FROM financial_documents), false)"
+        )
+    return count
 
 
 BULK_TABLES = ("users", "sponsor_profiles", "influencer_profiles", "campaigns", "ad_requests", "ad_request_events")
@@ -909,6 +1041,22 @@ def _load(
         )
         del rows
         phase("events")
+    if n:
+        summary.documents = _load_documents(
+            conn,
+            loader,
+            rng,
+            now_s,
+            req_ids,
+            camp_sponsor[req_camp_idx],
+            r_camp_ids,
+            r_inf_ids,
+            payment,
+            req_status,
+            accepted_at,
+            completed_at,
+        )
+        phase("documents")
     if n:
         summary.busiest_influencer_id = int(inf_ids[np.bincount(req_inf_idx, minlength=influencers).argmax()])
 

@@ -474,6 +474,10 @@ def update_influencer_profile(
         raise NotFound("Your profile is missing; please contact support.")
     for key, value in fields.items():
         setattr(profile, key, value)
+    # The sponsors' ratings stay part of the score when the influencer edits her own numbers.
+    profile.score = scoring.relevance_score(
+        profile.reach, profile.engagement_rate, profile.rating_avg, profile.rating_count
+    )
     session.flush()
     listing.refresh_influencer(session, actor.id)
     cachegen.bump(session, *cachegen.influencer_profile_changed(actor.id))
@@ -559,7 +563,7 @@ def get_own_account(session: Session, *, actor: Actor) -> dict:
             "reach": p.reach,
             "score": p.score,
             "listed": p.listed,
-            "score_reasons": scoring.explain_score(p.reach, p.engagement_rate),
+            "score_reasons": scoring.explain_score(p.reach, p.engagement_rate, p.rating_avg, p.rating_count),
         }
     elif user.sponsor_profile is not None:
         p = user.sponsor_profile
@@ -594,7 +598,11 @@ def get_influencer_profile(session: Session, *, actor: Actor, influencer_id: int
         "bio": profile.bio,
         "reach": profile.reach,
         "score": profile.score,
-        "score_reasons": scoring.explain_score(profile.reach, profile.engagement_rate),
+        "score_reasons": scoring.explain_score(
+            profile.reach, profile.engagement_rate, profile.rating_avg, profile.rating_count
+        ),
+        "rating_avg": profile.rating_avg,
+        "rating_count": profile.rating_count,
         "is_public": profile.is_public,
         "flagged": bool(flagged),
     }

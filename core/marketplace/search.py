@@ -39,6 +39,8 @@ INFLUENCER_COLUMNS = [
     "score",
     "profile_url",
     "bio",
+    "rating_avg",
+    "rating_count",
     "score_reasons",
 ]
 CAMPAIGN_COLUMNS = [
@@ -187,6 +189,8 @@ def search_influencers(
                 p.score,
                 p.profile_url,
                 p.bio,
+                p.rating_avg,
+                p.rating_count,
             )
             .where(*page_conditions)
             .order_by(sort_column.desc(), p.user_id.desc())
@@ -197,7 +201,8 @@ def search_influencers(
     rows = rows[:size]
     if rows:  # one DataFrame construction (adding a column afterwards costs as much again)
         frame = pd.DataFrame(
-            [(*r, scoring.explain_score(r.reach, r.engagement_rate)) for r in rows], columns=INFLUENCER_COLUMNS
+            [(*r, scoring.explain_score(r.reach, r.engagement_rate, r.rating_avg, r.rating_count)) for r in rows],
+            columns=INFLUENCER_COLUMNS,
         )
     else:
         frame = pd.DataFrame(rows, columns=INFLUENCER_COLUMNS[:-1])

@@ -23,6 +23,7 @@ ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("admin/campaigns.py", "Campaigns & requests", "📣"),
             ("admin/audit.py", "Audit log", "🧾"),
         ],
+        "Money": [("admin/finance.py", "Finance", "💰")],
         "Jobs": [("admin/reports.py", "Reports & reminders", "📬")],
     },
     "sponsor": {
@@ -30,11 +31,18 @@ ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("sponsor/dashboard.py", "Dashboard", "📊"),
             ("sponsor/campaigns.py", "Campaigns", "📣"),
             ("sponsor/find_influencers.py", "Find influencers", "🔎"),
+            ("sponsor/content_approvals.py", "Content approvals", "🎬"),
+            ("sponsor/finance.py", "Finance", "💰"),
         ],
         "Data": [("sponsor/downloads.py", "Downloads", "⬇️"), ("sponsor/reports.py", "Monthly reports", "🗂️")],
     },
     "influencer": {
-        "Work": [("influencer/inbox.py", "Inbox", "📥"), ("influencer/find_campaigns.py", "Find campaigns", "🔎")],
+        "Work": [
+            ("influencer/inbox.py", "Inbox", "📥"),
+            ("influencer/find_campaigns.py", "Find campaigns", "🔎"),
+            ("influencer/deliverables.py", "Deliverables", "🎬"),
+            ("influencer/invoices.py", "Invoices & payouts", "💸"),
+        ],
         "Me": [
             ("influencer/profile.py", "Profile & earnings", "🪪"),
             ("influencer/notifications.py", "Notifications", "🔔"),

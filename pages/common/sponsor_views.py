@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from core.deals import lifecycle
 from core.marketplace import ad_requests, cached_reads, campaigns
 from core.money import to_cents
 from core.platform.timeutil import today
@@ -369,7 +370,7 @@ def request_actions(actor, thread: dict) -> bool:
         if accept:
             return bool(
                 run_action(
-                    lambda s: ad_requests.accept(
+                    lambda s: lifecycle.accept_offer(
                         s, actor=actor, ad_request_id=rid, expected_version=seen, message=message
                     ),
                     success=f"Accepted for {current}",

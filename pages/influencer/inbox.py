@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.deals import lifecycle
 from core.marketplace import ad_requests
 from core.models import AD_REQUEST_STATUSES
 from core.money import to_cents
@@ -74,7 +75,7 @@ if thread["my_turn"]:
         label = f"Accept {views.money_md(thread['payment_cents'])}"
         if st.form_submit_button(label, type="primary", key="accept", disabled=thread["frozen"]):
             views.act(
-                lambda s: ad_requests.accept(
+                lambda s: lifecycle.accept_offer(
                     s, actor=actor, ad_request_id=request_id, expected_version=seen, message=hello
                 ),
                 "Deal accepted — the sponsor has been told.",

@@ -198,3 +198,27 @@ def test_the_command_line_migrates_an_empty_database_and_loads_it(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "100 ad requests" in done.stdout
+
+
+def test_every_bulk_deal_has_one_purchase_order_and_invoices_never_exceed_it(seeded):
+    from core.models import FinancialDocument
+
+    db, summary = seeded
+    with db.ReadSession.begin() as s:
+        deals = set(s.scalars(select(AdRequest.id).where(AdRequest.status.in_(("accepted", "completed")))))
+        completed = set(s.scalars(select(AdRequest.id).where(AdRequest.status == "completed")))
+        pos = s.execute(
+            select(FinancialDocument.ad_request_id, FinancialDocument.id, FinancialDocument.amount_cents).where(
+                FinancialDocument.kind == "po"
+            )
+        ).all()
+        invoices = s.execute(
+            select(FinancialDocument.ad_request_id, FinancialDocument.po_id, FinancialDocument.amount_cents).where(
+                FinancialDocument.kind == "invoice"
+            )
+        ).all()
+    assert sorted(p.ad_request_id for p in pos) == sorted(deals)
+    assert {i.ad_request_id for i in invoices} == completed
+    po_amount = {p.id: p.amount_cents for p in pos}
+    assert all(i.amount_cents <= po_amount[i.po_id] for i in invoices)
+    assert summary.documents == len(pos) + len(invoices) > 0

@@ -8,9 +8,6 @@ A worker killed mid-job (SIGKILL, OOM, a lost machine) used to leave its row "ru
 "pending" (reminders, report emails) for ever. The running worker now refreshes export_jobs.heartbeat_at and
 stamps reminder_deliveries.claimed_at / monthly_reports.email_claimed_at when it claims a send; the sweeper (tasks.recovery) turns a
 row whose lease ran out into a retry, or into "failed: the worker stopped" after too many attempts.
-
-down_revision is 0003 on this branch; engineer "auth" adds 0004 (session_version) in parallel, and
-the lead rebases this revision onto it (down_revision = "0004") when merging.
 """
 
 import sqlalchemy as sa

@@ -1,0 +1,107 @@
+"""Money views of deals: budget burn per campaign (committed, invoiced, paid, owed) and the admin's overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from core import permissions
+from core.errors import PermissionDenied
+from core.models import Campaign, FinancialDocument
+from core.permissions import Actor
+from core.platform.timeutil import today
+
+AGEING_BUCKETS = ("0–30 days", "31–60 days", "61–90 days", "90+ days")
+
+
+def _invoice_sum(*statuses: str):
+    return func.coalesce(
+        func.sum(
+            case(
+                (
+                    and_(FinancialDocument.kind == "invoice", FinancialDocument.status.in_(statuses)),
+                    FinancialDocument.amount_cents,
+                ),
+                else_=0,
+            )
+        ),
+        0,
+    )
+
+
+@permissions.actor_required
+def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = None) -> pd.DataFrame:
+    """Per campaign of the sponsor (or one): budget, committed, invoiced, paid, owed (approved, unpaid), uncommitted."""
+    permissions.require(actor, "campaign.manage")
+    money = (
+        select(
+            FinancialDocument.campaign_id.label("campaign_id"),
+            _invoice_sum("pending", "approved", "paid").label("invoiced_cents"),
+            _invoice_sum("paid").label("paid_cents"),
+            _invoice_sum("approved").label("owed_cents"),
+        )
+        .where(FinancialDocument.sponsor_id == actor.id)
+        .group_by(FinancialDocument.campaign_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Campaign.id.label("campaign_id"),
+            Campaign.name,
+            Campaign.budget_cents,
+            Campaign.committed_cents,
+            func.coalesce(money.c.invoiced_cents, 0),
+            func.coalesce(money.c.paid_cents, 0),
+            func.coalesce(money.c.owed_cents, 0),
+        )
+        .outerjoin(money, money.c.campaign_id == Campaign.id)
+        .where(Campaign.sponsor_id == actor.id)
+        .order_by(Campaign.committed_cents.desc(), Campaign.id)
+    )
+    if campaign_id is not None:
+        query = query.where(Campaign.id == campaign_id)
+    columns = ["campaign_id", "name", "budget_cents", "committed_cents", "invoiced_cents", "paid_cents", "owed_cents"]
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
+    frame["uncommitted_cents"] = frame["budget_cents"] - frame["committed_cents"]
+    return frame
+
+
+def totals(frame: pd.DataFrame) -> dict:
+    """Sums of a budget-burn frame's money columns."""
+    return {c: int(frame[c].sum()) if not frame.empty else 0 for c in frame.columns if c.endswith("_cents")}
+
+
+@permissions.actor_required
+def finance_overview(session: Session, *, actor: Actor, on: dt.date | None = None) -> dict:
+    """Admin: invoice totals by status and the ageing of approved, unpaid invoices past their due date."""
+    if actor is None or not actor.can("deal.view_any"):
+        raise PermissionDenied("Only administrators see the finance overview.")
+    on = on or today()
+    by_status = session.execute(
+        select(
+            FinancialDocument.kind,
+            FinancialDocument.status,
+            func.count(),
+            func.coalesce(func.sum(FinancialDocument.amount_cents), 0),
+        )
+        .group_by(FinancialDocument.kind, FinancialDocument.status)
+        .order_by(FinancialDocument.kind, FinancialDocument.status)
+    ).all()
+    overdue = session.execute(
+        select(FinancialDocument.due_date, FinancialDocument.amount_cents).where(
+            FinancialDocument.kind == "invoice", FinancialDocument.status == "approved", FinancialDocument.due_date < on
+        )
+    ).all()
+    ageing = {bucket: {"count": 0, "amount_cents": 0} for bucket in AGEING_BUCKETS}
+    for due, amount in overdue:
+        days = (on - due).days
+        bucket = AGEING_BUCKETS[0 if days <= 30 else 1 if days <= 60 else 2 if days <= 90 else 3]
+        ageing[bucket]["count"] += 1
+        ageing[bucket]["amount_cents"] += amount
+    return {
+        "by_status": pd.DataFrame(by_status, columns=["kind", "status", "count", "amount_cents"]),
+        "ageing": pd.DataFrame([{"bucket": b, **v} for b, v in ageing.items()]),
+    }

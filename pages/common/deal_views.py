@@ -1,0 +1,227 @@
+"""Streamlit pieces for deals: row pickers, the draft comparison, the compliance checklist, document tables."""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+
+import pandas as pd
+import streamlit as st
+
+from core.deals import payments, reviews
+from core.permissions import Actor
+from pages.common.session import read, run_action
+from pages.common.widgets import md_escape, money, money_column
+
+DELIVERABLE_ICONS = {
+    "planned": "🗓️",
+    "in_review": "👀",
+    "changes_requested": "✏️",
+    "approved": "👍",
+    "live_submitted": "🔗",
+    "confirmed": "🏁",
+    "cancelled": "⛔",
+}
+DOCUMENT_ICONS = {"pending": "🕓", "approved": "👍", "paid": "💸", "rejected": "❌", "cancelled": "⛔"}
+KIND_LABELS = {"po": "Purchase order", "invoice": "Invoice", "form": "Payee form"}
+
+
+def deliverable_status(status: str) -> str:
+    return f"{DELIVERABLE_ICONS.get(status, '')} {status.replace('_', ' ')}".strip()
+
+
+def document_status(status: str) -> str:
+    return f"{DOCUMENT_ICONS.get(status, '')} {status}".strip()
+
+
+def filtered(frame: pd.DataFrame, *, key: str, columns: tuple[str, ...], label: str) -> pd.DataFrame:
+    """frame narrowed to rows whose columns contain what the user typed (case-insensitive, literal)."""
+    needle = st.text_input(label, key=key, placeholder="Type to narrow the list").strip().lower()
+    if not needle or frame.empty:
+        return frame
+    hit = pd.Series(False, index=frame.index)
+    for column in columns:
+        hit |= frame[column].astype("string").str.lower().str.contains(needle, regex=False).fillna(False)
+    return frame[hit].reset_index(drop=True)
+
+
+def pick_row(frame: pd.DataFrame, table: pd.DataFrame, *, key: str, column_config: dict) -> int | None:
+    """Show table and return the id (from frame) of the row the user selected in it, or None.
+
+    The selection is the table row itself, so what is picked is always what is shown (no separate picker whose
+    label could drift from its value). The widget key carries the rows' ids: when the rows change (a filter, an
+    action that moves a row), the old selection is dropped instead of landing on whatever row took its place.
+    """
+    key = f"{key}_{zlib.crc32(','.join(map(str, frame['id'].tolist())).encode()):08x}"
+    event = st.dataframe(
+        table,
+        column_config=column_config,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        height=min(38 + 35 * len(table), 400),
+    )
+    rows = event.selection.rows if event is not None else []
+    if not rows or rows[0] >= len(frame):
+        return None
+    return int(frame.iloc[rows[0]]["id"])
+
+
+def deliverables_table(frame: pd.DataFrame, *, with_influencer: bool) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "Due": frame["due_date"],
+            "Status": frame["status"].map(deliverable_status),
+            "What": frame["title"],
+            "Campaign": frame["campaign"],
+            "Platform": frame["platform"],
+        }
+    )
+    if with_influencer:
+        table.insert(3, "Influencer", "@" + frame["influencer"])
+    return table
+
+
+DELIVERABLE_COLUMNS = {"Due": st.column_config.DateColumn("Due", format="DD MMM YYYY")}
+
+
+def brief(item: dict) -> None:
+    """What the deliverable asks for."""
+    st.markdown(f"**{md_escape(item['title'])}** · {md_escape(item['platform'])} · due {item['due_date']:%d %b %Y}")
+    asks = []
+    if item["hashtags"]:
+        asks.append("hashtags " + md_escape(item["hashtags"]))
+    if item["mentions"]:
+        asks.append("mentions " + md_escape(item["mentions"]))
+    if item["disclosure_required"]:
+        asks.append("a disclosure (#ad, #sponsored or “paid partnership”)")
+    st.caption("Must include: " + ", ".join(asks) if asks else "No required tags.")
+    st.caption(f"Status: {deliverable_status(item['status'])} · change rounds used: {item['change_rounds']}")
+
+
+def checklist(compliance: dict) -> None:
+    """The compliance checklist of one draft, one line per check."""
+    for check in compliance.get("checks", []):
+        icon = "✅" if check["passed"] else "❌"
+        detail = f" — {md_escape(check['detail'])}" if check.get("detail") else ""
+        st.markdown(f"{icon} {md_escape(check['check'])}{detail}")
+    if not compliance.get("checks"):
+        st.caption("Nothing to check for this deliverable.")
+
+
+def draft_panel(draft: dict, *, heading: str) -> None:
+    """One draft version: caption, link, attachment, checklist and the decision on it."""
+    with st.container(border=True):
+        st.markdown(f"**{heading} — version {draft['number']}** · {draft['submitted_at']:%d %b %Y %H:%M} UTC")
+        st.text(draft["caption"] or "(no caption)")
+        if draft["link"]:
+            st.markdown(f"Link: {md_escape(draft['link'])}")
+        if draft["file_name"]:
+            st.caption(f"Attachment: {md_escape(draft['file_name'])} ({draft['file_mime']})")
+        checklist(draft["compliance"])
+        decision = draft["decision"].replace("_", " ")
+        if draft["decision"] != "pending":
+            st.caption(
+                f"Decision: {decision}"
+                + (f" — {md_escape(draft['decision_reason'])}" if draft["decision_reason"] else "")
+            )
+        if draft["override_reason"]:
+            st.caption(f"Approved despite the checklist: {md_escape(draft['override_reason'])}")
+
+
+def drafts_side_by_side(drafts: list[dict]) -> None:
+    """The latest draft beside the one before it (or alone)."""
+    if not drafts:
+        st.caption("No draft submitted yet.")
+        return
+    if len(drafts) == 1:
+        draft_panel(drafts[0], heading="Latest")
+        return
+    latest, previous = st.columns(2)
+    with latest:
+        draft_panel(drafts[0], heading="Latest")
+    with previous:
+        draft_panel(drafts[1], heading="Previous")
+
+
+def documents_table(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Number": frame["number"],
+            "Status": frame["status"].map(document_status),
+            "Amount": frame["amount_cents"] / 100,
+            "Due": frame["due_date"],
+            "Campaign": frame["campaign"].fillna("—"),
+            "Sponsor": "@" + frame["sponsor"],
+            "Influencer": "@" + frame["influencer"],
+            "Issued": frame["issue_date"],
+        }
+    )
+
+
+DOCUMENT_COLUMNS = {
+    "Amount": money_column("Amount"),
+    "Due": st.column_config.DateColumn("Due", format="DD MMM YYYY"),
+    "Issued": st.column_config.DateColumn("Issued", format="DD MMM YYYY"),
+}
+
+
+def payment_key(invoice_id: int) -> str:
+    """One idempotency key per checkout form shown; a new one after a finished attempt (see checkout)."""
+    state_key = f"payment_key_{invoice_id}"
+    if state_key not in st.session_state:
+        st.session_state[state_key] = uuid.uuid4().hex
+    return st.session_state[state_key]
+
+
+def forget_payment_key(invoice_id: int) -> None:
+    st.session_state.pop(f"payment_key_{invoice_id}", None)
+
+
+TEST_CARD_HELP = (
+    "Test cards — no real money moves: **4242 4242 4242 4242** succeeds, **4000 0000 0000 0002** is declined, "
+    "**4000 0000 0000 9995** has insufficient funds. Any future expiry and any 3-digit CVC."
+)
+
+
+def payment_result(result: dict) -> None:
+    if result["status"] == "succeeded":
+        st.success(
+            f"{money(result['amount_cents'])} paid with the card ending {result['card_last4']} — reference "
+            f"{result['reference']}."
+        )
+    else:
+        st.error(payments.FAILURES.get(result["status"], "The payment failed.") + " Nothing was charged.")
+
+
+def review_panel(actor: Actor, ad_request_id: int, *, prompt: str, question: str) -> None:
+    """Write or edit the actor's review of a completed deal (1–5 stars and text)."""
+    frame = read(lambda s: reviews.reviews_of_request(s, actor=actor, ad_request_id=ad_request_id))
+    if frame is None:
+        return
+    mine = frame[frame["author_id"] == actor.id]
+    theirs = frame[frame["author_id"] != actor.id]
+    with st.expander(prompt if mine.empty else "Your review", icon="⭐", expanded=mine.empty):
+        for _, row in theirs.iterrows():
+            st.caption(f"They rated you {'★' * int(row['stars'])}: {md_escape(row['text'])}")
+        with st.form(f"review_form_{ad_request_id}"):
+            stars = st.feedback("stars", key=f"review_stars_{ad_request_id}")
+            text = st.text_area(question, value="" if mine.empty else str(mine.iloc[0]["text"]))
+            if st.form_submit_button("Save review", type="primary", key=f"save_review_{ad_request_id}"):
+                rating = stars + 1 if stars is not None else 0
+                if mine.empty:
+                    done = run_action(
+                        lambda s: reviews.write_review(
+                            s, actor=actor, ad_request_id=ad_request_id, stars=rating, text=text
+                        ),
+                        success="Thanks — your review is saved.",
+                    )
+                else:
+                    review_id = int(mine.iloc[0]["id"])
+                    done = run_action(
+                        lambda s: reviews.edit_review(s, actor=actor, review_id=review_id, stars=rating, text=text),
+                        success="Review updated.",
+                    )
+                if done is not None:
+                    st.rerun()

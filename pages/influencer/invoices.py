@@ -1,0 +1,169 @@
+"""Influencer invoices & payouts: invoice confirmed deals, fix rejected invoices, payee forms, payments received."""
+
+import streamlit as st
+
+from core.deals import documents, payments
+from core.money import to_cents
+from core.reporting import documents_pdf
+from pages.common import deal_views as dv
+from pages.common.influencer_views import act
+from pages.common.session import current_actor, read, show_flash
+from pages.common.widgets import empty_state, md_escape, money, money_column
+
+SECTIONS = ["🧾 Invoice a deal", "📄 My invoices", "🪪 Payee forms", "💸 Payouts"]
+
+actor = current_actor(role="influencer")
+st.title("Invoices & payouts", icon="💸")
+st.caption("Invoice your confirmed deals, follow their approval, and see what has been paid.")
+show_flash()
+
+section = st.segmented_control(
+    "Section", SECTIONS, default=SECTIONS[0], key="invoice_section", label_visibility="collapsed"
+)
+
+
+def invoice_fields(prefix: str, *, amount: str, values: dict | None = None) -> dict:
+    """The invoice form's inputs (inside a st.form)."""
+    values = values or {}
+    left, right = st.columns(2)
+    return {
+        "amount": left.text_input("Amount ($)", value=amount, key=f"{prefix}_amount"),
+        "external_number": right.text_input(
+            "Your invoice number (optional)", value=values.get("external_number", ""), key=f"{prefix}_ext"
+        ),
+        "legal_name": left.text_input(
+            "Legal name", value=values.get("legal_name", actor.display_name), key=f"{prefix}_legal"
+        ),
+        "tax_id": right.text_input("Tax id (optional)", value=values.get("tax_id", ""), key=f"{prefix}_tax"),
+        "payment_details": st.text_input(
+            "Payment details (IBAN or account)", value=values.get("payment_details", ""), key=f"{prefix}_pay"
+        ),
+        "description": st.text_input(
+            "Description (optional)", value=values.get("description", ""), key=f"{prefix}_desc"
+        ),
+    }
+
+
+def invoice_args(fields: dict) -> dict:
+    return {
+        "amount_cents": to_cents(fields["amount"], field="Amount", allow_zero=False),
+        **{k: v for k, v in fields.items() if k != "amount"},
+    }
+
+
+if section in (None, SECTIONS[0]):
+    pos = read(lambda s: documents.list_documents(s, actor=actor, kinds=("po",), statuses=("approved",)))
+    if pos is None:
+        st.stop()
+    if pos.empty:
+        empty_state("No open purchase orders — they are issued when a sponsor and you agree a deal.", icon="🧾")
+        st.stop()
+    pos = dv.filtered(
+        pos,
+        key="po_filter",
+        columns=("number", "campaign", "influencer", "sponsor"),
+        label="Find by number, campaign or name",
+    )
+    chosen = dv.pick_row(pos, dv.documents_table(pos), key="po_pick", column_config=dv.DOCUMENT_COLUMNS)
+    if chosen is None:
+        st.info("Select a purchase order to invoice it. Invoices open once every deliverable is confirmed.", icon="👆")
+        st.stop()
+    po = read(lambda s: documents.get_document(s, actor=actor, document_id=chosen))
+    if po is None:
+        st.stop()
+    st.markdown(
+        f"**{md_escape(po['number'])}** · {money(po['amount_cents'])} · invoiced {money(po['invoiced_cents'])} · "
+        f"balance **{money(po['balance_cents'])}**"
+    )
+    with st.form(f"invoice_{chosen}"):
+        fields = invoice_fields(f"new_{chosen}", amount=f"{po['balance_cents'] / 100:.2f}")
+        if st.form_submit_button("Send invoice", type="primary", key="send_invoice"):
+            act(
+                lambda s: documents.raise_invoice(s, actor=actor, po_id=chosen, **invoice_args(fields)),
+                "Invoice sent for approval.",
+            )
+
+elif section == SECTIONS[1]:
+    mine = read(lambda s: documents.list_documents(s, actor=actor, kinds=("invoice",)))
+    if mine is None:
+        st.stop()
+    if mine.empty:
+        empty_state("No invoices yet — invoice a purchase order once its deliverables are confirmed.", icon="📄")
+        st.stop()
+    chosen = dv.pick_row(mine, dv.documents_table(mine), key="invoice_pick", column_config=dv.DOCUMENT_COLUMNS)
+    if chosen is None:
+        st.stop()
+    doc = read(lambda s: documents.get_document(s, actor=actor, document_id=chosen))
+    if doc is None:
+        st.stop()
+    pdf = read(lambda s: documents_pdf.document_pdf(s, actor=actor, document_id=chosen))
+    if pdf:
+        st.download_button(
+            f"Download {doc['number']} (PDF)", pdf, file_name=f"{doc['number']}.pdf", mime="application/pdf", icon="⬇️"
+        )
+    if doc["status"] == "rejected":
+        st.warning(f"Rejected: {md_escape(doc['rejection_reason'])}", icon="❌")
+        with st.form(f"resubmit_{chosen}"):
+            fields = invoice_fields(f"fix_{chosen}", amount=f"{doc['amount_cents'] / 100:.2f}", values=doc)
+            if st.form_submit_button("Resubmit invoice", type="primary"):
+                act(
+                    lambda s: documents.resubmit_invoice(
+                        s, actor=actor, invoice_id=chosen, expected_version=doc["version"], **invoice_args(fields)
+                    ),
+                    "Invoice resubmitted.",
+                )
+    elif doc["status"] == "approved":
+        st.info(f"Approved — payment is due by {doc['due_date']:%d %b %Y}.", icon="👍")
+
+elif section == SECTIONS[2]:
+    forms = read(lambda s: documents.list_documents(s, actor=actor, kinds=("form",)))
+    pos = read(lambda s: documents.list_documents(s, actor=actor, kinds=("po",)))
+    if forms is None or pos is None:
+        st.stop()
+    if not forms.empty:
+        st.dataframe(dv.documents_table(forms).drop(columns=["Amount", "Due", "Campaign"]), hide_index=True)
+    sponsors = read(lambda s: documents.sponsors_of(s, actor=actor))
+    if not sponsors:
+        empty_state("Payee forms go to sponsors you have deals with; you have none yet.", icon="🪪")
+        st.stop()
+    with st.form("payee_form"):
+        sponsor_id = st.selectbox("Sponsor", list(sponsors), format_func=sponsors.get)
+        left, right = st.columns(2)
+        legal = left.text_input("Legal name", value=actor.display_name)
+        country = right.text_input("Country")
+        tax = left.text_input("Tax id")
+        payout = right.text_input("Payout details (IBAN or account)")
+        upload = st.file_uploader("Signed form (PDF, optional)", type=["pdf"])
+        if st.form_submit_button("Send payee form", type="primary"):
+            act(
+                lambda s: documents.submit_form(
+                    s,
+                    actor=actor,
+                    sponsor_id=sponsor_id,
+                    legal_name=legal,
+                    country=country,
+                    tax_id=tax,
+                    payment_details=payout,
+                    file_bytes=upload.getvalue() if upload else None,
+                    file_name=upload.name if upload else "",
+                ),
+                "Payee form sent for review.",
+            )
+
+else:
+    paid = read(lambda s: payments.list_payments(s, actor=actor))
+    if paid is None:
+        st.stop()
+    if paid.empty:
+        empty_state("No payments yet — approved invoices are paid by the sponsor.", icon="💸")
+        st.stop()
+    received = paid[paid["status"] == "succeeded"]
+    st.metric("Received", money(int(received["amount_cents"].sum())), border=True)
+    st.dataframe(
+        received.assign(amount=received["amount_cents"] / 100)[["created_at", "invoice", "amount", "reference"]],
+        column_config={
+            "amount": money_column("Amount"),
+            "created_at": st.column_config.DatetimeColumn("Paid at", format="DD MMM YYYY HH:mm"),
+        },
+        hide_index=True,
+    )
