@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from core.deals import cached as deal_cache
+from core.deals import finance
 from core.marketplace import cached_reads
 from core.reporting.charts import sponsor as charts
 from pages.common import sponsor_views as sv
@@ -43,6 +45,13 @@ budget[1].metric(
     height="stretch",
 )
 budget[2].metric("Remaining", money(summary["remaining_cents"]), border=True, height="stretch")
+deals = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
+if deals is not None and not deals.empty:
+    spent = finance.totals(deals)
+    paid = st.columns(3)
+    paid[0].metric("Invoiced", money(spent["invoiced_cents"]), help="Pending, approved and paid invoices", border=True)
+    paid[1].metric("Paid", money(spent["paid_cents"]), border=True)
+    paid[2].metric("Owed", money(spent["owed_cents"]), help="Approved, not yet paid — pay them on Finance", border=True)
 if summary["awaiting_me"]:
     st.info(f"🔔 {summary['awaiting_me']} request(s) wait for your answer — open **Campaigns** to reply.")
 

@@ -184,3 +184,18 @@ def test_a_selection_is_dropped_when_the_rows_change_instead_of_landing_on_anoth
     assert any("Story set" in m.value for m in at.markdown)
     at.text_input(key="deliverable_filter").input("one reel").run()  # now row 0 is the reel
     assert not at.subheader and any("Select a deliverable" in i.value for i in at.info)
+
+
+def test_the_sponsor_dashboard_shows_what_was_invoiced_paid_and_is_owed(db, deal):
+    sponsor, influencer, request_id = deal
+    _deliver(db, sponsor, influencer, _only_deliverable(db, request_id).id)
+    with db.ReadSession.begin() as s:
+        po_id = s.scalars(select(FinancialDocument.id).where(FinancialDocument.kind == "po")).one()
+    invoice_id = _invoice(db, influencer, po_id, 15_000)
+    with db.Session.begin() as s:
+        documents.approve_document(
+            s, actor=sponsor, document_id=invoice_id, expected_version=_doc(db, invoice_id).version
+        )
+    at = ok(page("sponsor/dashboard.py", sponsor))
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Invoiced"], metrics["Paid"], metrics["Owed"]) == ("$150.00", "$0.00", "$150.00")
