@@ -469,7 +469,12 @@ def test_a_sponsor_sees_an_influencers_acceptance_on_the_dashboard_right_after_i
     before = cached_reads.sponsor_dashboard(database, actor=sponsor)
     assert before["summary"]["accepted"] == 0 and before["burn"].empty
 
-    f.write(database, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    f.write(
+        database,
+        lambda s: ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
 
     after = cached_reads.sponsor_dashboard(database, actor=sponsor)
     assert after["summary"]["accepted"] == 1 and after["summary"]["committed_cents"] == 25_000

@@ -577,7 +577,12 @@ BAD_INPUT = {
     ),
     "NUL byte in a counter-offer message": (
         lambda s, w: ad_requests.counter_offer(
-            s, actor=w["influencer"], ad_request_id=w["offer"], payment_cents=12_000, message="More\x00"
+            s,
+            actor=w["influencer"],
+            ad_request_id=w["offer"],
+            expected_version=ad_requests.current_version(s, w["offer"]),
+            payment_cents=12_000,
+            message="More\x00",
         ),
         InvalidInput,
         "Message contains a",
@@ -719,7 +724,12 @@ def test_a_search_with_a_nul_byte_or_an_impossible_page_size_is_an_input_error_n
     "call",
     [
         pytest.param(lambda s, w, n: campaigns.get_campaign(s, actor=w["sponsor"], campaign_id=n), id="campaign id"),
-        pytest.param(lambda s, w, n: ad_requests.accept(s, actor=w["influencer"], ad_request_id=n), id="request id"),
+        pytest.param(
+            lambda s, w, n: ad_requests.accept(
+                s, actor=w["influencer"], ad_request_id=n, expected_version=ad_requests.current_version(s, n)
+            ),
+            id="request id",
+        ),
         pytest.param(lambda s, w, n: accounts.flag_user(s, actor=w["admin"], user_id=n, reason="x"), id="user id"),
         pytest.param(lambda s, w, n: campaigns.list_all_campaigns(s, actor=w["admin"], after_id=n), id="page cursor"),
     ],

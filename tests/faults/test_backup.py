@@ -24,7 +24,12 @@ def _marketplace(db) -> int:
     sponsor, influencer = f.sponsor(db, name="Acme Outdoor"), f.influencer(db, name="Ana Trails")
     campaign_id = f.campaign(db, sponsor, name="Spring Launch")
     request_id = f.request(db, sponsor, campaign_id, influencer)
-    f.write(db, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    f.write(
+        db,
+        lambda s: ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     return sponsor
 
 

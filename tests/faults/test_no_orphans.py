@@ -54,7 +54,12 @@ def _busy_marketplace(db):
     sponsor, influencer = f.sponsor(db), f.influencer(db)
     campaign_id = f.campaign(db, sponsor)
     request_id = f.request(db, sponsor, campaign_id, influencer)
-    f.write(db, lambda s: ad_requests.accept(s, actor=influencer, ad_request_id=request_id))
+    f.write(
+        db,
+        lambda s: ad_requests.accept(
+            s, actor=influencer, ad_request_id=request_id, expected_version=ad_requests.current_version(s, request_id)
+        ),
+    )
     f.request(db, sponsor, f.campaign(db, sponsor), influencer)  # one still awaiting her answer
     with db.Session.begin() as s:
         job_id = exports.start_export(s, actor=sponsor, kind="ad_requests")

@@ -73,7 +73,14 @@ def waiting_room(database):
     f.request(database, sponsor, campaign, ben)
     countered = f.request(database, sponsor, campaign, cleo)
     with database.Session.begin() as s:
-        ad_requests.counter_offer(s, actor=cleo, ad_request_id=countered, payment_cents=15_000, message="More")
+        ad_requests.counter_offer(
+            s,
+            actor=cleo,
+            ad_request_id=countered,
+            expected_version=ad_requests.current_version(s, countered),
+            payment_cents=15_000,
+            message="More",
+        )
     return [ana.id, ben.id, sponsor.id]
 
 

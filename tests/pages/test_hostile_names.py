@@ -101,7 +101,14 @@ def hostile(app_db):
             message=MULTILINE,
         )
     with db.Session.begin() as s:
-        ad_requests.counter_offer(s, actor=star, ad_request_id=offer, payment_cents=60_000, message=MULTILINE)
+        ad_requests.counter_offer(
+            s,
+            actor=star,
+            ad_request_id=offer,
+            expected_version=ad_requests.current_version(s, offer),
+            payment_cents=60_000,
+            message=MULTILINE,
+        )
     with db.Session.begin() as s:
         ad_requests.ask_to_join(
             s, actor=pitcher, campaign_id=campaign_id, payment_cents=30_000, message=MULTILINE, requirements=MULTILINE

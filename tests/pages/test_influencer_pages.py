@@ -367,7 +367,8 @@ def test_accepting_an_offer_the_sponsor_changed_after_the_inbox_showed_it_is_ref
     at = open_page("inbox", influencer)  # the button says "Accept $100.00"
     _sponsor_edits(db, sponsor, request_id, 90_000)
     at.button(key="accept").click().run()
-    assert errors(at) == ["This offer changed while you were looking at it (now $900.00). Review it and try again."]
+    # The message is shown as text: its "$" is escaped so Streamlit does not start maths there.
+    assert errors(at) == ["This offer changed while you were looking at it (now \\$900.00). Review it and try again."]
     assert request_row(db, request_id) == ("pending", 90_000, "influencer")
     at.button(key="accept").click().run()  # the page now shows $900.00: accepting that is what she sees
     assert not errors(at)

@@ -454,7 +454,7 @@ def test_sponsor_accepting_an_ask_the_influencer_lowered_meanwhile_is_refused(ap
             payment_cents=100,
         )
     at.button(key=f"accept-{request_id}").click().run()
-    assert errors(at) == ["This offer changed while you were looking at it (now $1.00). Review it and try again."]
+    assert errors(at) == ["This offer changed while you were looking at it (now \\$1.00). Review it and try again."]
     row = request_row(app_db, request_id)
     assert (row.status, row.payment_cents) == ("pending", 100)
     assert campaign_rows(app_db)[0].committed_cents == 0

@@ -55,6 +55,7 @@ def test_the_tasks_package_exposes_the_instance_and_registers_every_task():
     assert names == {
         "run_export",
         "exports_housekeeping",
+        "deals_housekeeping",
         "daily_reminders",
         "reminders_catch_up",
         "sponsor_report",
