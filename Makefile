@@ -1,4 +1,4 @@
-# Two commands do everything: `make run` (the product on embedded defaults) and `make test`.
+# Two commands do everything: `make run` (the product on embedded defaults) and `make test` (`make lint` checks style and types).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -35,6 +35,13 @@ run: db
 	  $(BIN)/huey_consumer tasks.huey --workers 2 --logfile data/worker.log & \
 	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0; \
 	  wait
+
+## lint: style and formatting (ruff) everywhere, types of core/ (mypy; settings in pyproject.toml)
+# Separate from test: `make test` never waits on lint, CI runs both (.ci/run).
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## test: install and run the whole suite (PostgreSQL/Redis parts run when IESCP_TEST_*_URL are set)
 # The browser flows run after the rest, alone, so a loaded machine does not starve the real server.

@@ -260,6 +260,8 @@ def approve_draft(
         what="deliverable",
         status="approved",
     )
+    if draft is None:  # the transition above only succeeds from in_review, which always has a draft
+        raise Conflict(guard.CHANGED.format(what="deliverable"))
     draft.decision, draft.decided_by, draft.decided_at = "approved", actor.id, utcnow()
     draft.override_reason = override_reason
     if override_reason:
@@ -319,7 +321,7 @@ def submit_live_url(session: Session, *, actor: Actor, deliverable_id: int, expe
     deliverable, deal = _load(session, deliverable_id)
     parties.require_side(actor, deal, "influencer", "deal.deliver")
     parties.require_good_standing(session, deal)
-    url = validate.url(url, "Live post URL", required=True)
+    live_url = validate.url(url, "Live post URL", required=True)
     guard.transition(
         session,
         deliverable,
@@ -327,7 +329,7 @@ def submit_live_url(session: Session, *, actor: Actor, deliverable_id: int, expe
         from_statuses=("approved",),
         what="deliverable",
         status="live_submitted",
-        live_url=url,
+        live_url=live_url,
         live_submitted_at=utcnow(),
     )
     notifications.notify(
@@ -335,7 +337,7 @@ def submit_live_url(session: Session, *, actor: Actor, deliverable_id: int, expe
         deal.sponsor_id,
         "live_submitted",
         f"Live post to confirm: {deliverable.title}",
-        url,
+        live_url or "",
         link=f"deliverable:{deliverable.id}",
     )
     _bump(session, deal)

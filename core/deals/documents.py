@@ -95,13 +95,14 @@ def cancel_purchase_order(session: Session, ad_request_id: int) -> bool:
 
 def invoiced_cents(session: Session, po_id: int) -> int:
     """What live invoices against the PO add up to (pending, approved or paid)."""
-    return session.scalar(
+    total = session.scalar(
         select(func.coalesce(func.sum(FinancialDocument.amount_cents), 0)).where(
             FinancialDocument.po_id == po_id,
             FinancialDocument.kind == "invoice",
             FinancialDocument.status.in_(LIVE_INVOICE),
         )
     )
+    return int(total or 0)
 
 
 def po_balance_cents(session: Session, po: FinancialDocument) -> int:
@@ -213,6 +214,8 @@ def resubmit_invoice(
     invoice = _load(session, invoice_id, "invoice")
     if _side(actor, invoice) != "influencer":
         raise PermissionDenied("Only the influencer who raised this invoice can resubmit it.")
+    if invoice.po_id is None:  # the CHECK invoice_has_po makes this impossible; NotFound rather than a crash
+        raise NotFound("This invoice has no purchase order.")
     po = _lock_po(session, invoice.po_id)
     fields = _invoice_fields(amount_cents, external_number, legal_name, tax_id, payment_details, description)
     balance = po_balance_cents(session, po)  # a rejected invoice does not count against the balance
@@ -528,6 +531,8 @@ def get_document(session: Session, *, actor: Actor, document_id: int) -> dict:
     document = _load(session, document_id)
     side = _side(actor, document)
     row = session.execute(_documents_query().where(FinancialDocument.id == document_id)).first()
+    if row is None:  # the document exists (loaded above) but a party of it does not: treat as gone
+        raise NotFound("That document does not exist.")
     data = dict(zip(COLUMNS, row, strict=True))
     data.update(
         side=side,

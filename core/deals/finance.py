@@ -97,6 +97,8 @@ def finance_overview(session: Session, *, actor: Actor, on: dt.date | None = Non
     ).all()
     ageing = {bucket: {"count": 0, "amount_cents": 0} for bucket in AGEING_BUCKETS}
     for due, amount in overdue:
+        if due is None:  # excluded by the WHERE above; kept for the type checker's sake of clarity
+            continue
         days = (on - due).days
         bucket = AGEING_BUCKETS[0 if days <= 30 else 1 if days <= 60 else 2 if days <= 90 else 3]
         ageing[bucket]["count"] += 1

@@ -6,6 +6,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput
+from core.platform.db import affected_rows
 from core.platform.timeutil import utcnow
 
 CHANGED = "This {what} changed while you were looking at it. Review it and try again."
@@ -27,6 +28,6 @@ def transition(session: Session, row, *, expected_version: int, from_statuses: t
         .values(version=model.version + 1, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if affected_rows(result) != 1:
         raise Conflict(CHANGED.format(what=what))
     session.expire(row)

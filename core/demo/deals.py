@@ -165,6 +165,8 @@ def _one_deal(db, rng, stage, sponsor, influencer, campaign_id, campaign_name, c
         )
     with db.Session.begin() as s:
         po = documents.purchase_order_of(s, request_id)
+        if po is None:  # accept_offer issued it a moment ago
+            raise Conflict("The demo deal has no purchase order.")
         invoice_id = documents.raise_invoice(
             s,
             actor=influencer,

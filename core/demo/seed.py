@@ -13,6 +13,7 @@ from faker import Faker
 from sqlalchemy import select, update
 
 from core.demo import deals as demo_deals
+from core.errors import PermissionDenied
 from core.marketplace import accounts, ad_requests, campaigns
 from core.models import AdRequest, AdRequestEvent, Campaign, User
 from core.permissions import Actor
@@ -95,9 +96,17 @@ def _influencer(
     )
 
 
-def _actor(db: Database, username: str) -> Actor:
+def _actor(db: Database, username: str) -> Actor | None:
+    """The Actor of username, or None when that user may not log in."""
     with db.ReadSession.begin() as s:
         return accounts.load_actor_by_username(s, username)
+
+
+def _required(actor: Actor | None, who: str) -> Actor:
+    """actor, which the seed needs to act as (the services refuse a missing actor the same way)."""
+    if actor is None:
+        raise PermissionDenied(f"Please log in first. (The demo seed cannot act as {who}.)")
+    return actor
 
 
 def already_seeded(db: Database) -> bool:
@@ -112,7 +121,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
     admin = None
     with db.Session.begin() as s:
         admin_id = s.scalar(select(User.id).where(User.role == "admin"))
-        admin = accounts.load_actor(s, admin_id)
+        admin = _required(accounts.load_actor(s, admin_id), "the admin")
         for username, name, kind, industry, budget in SPONSORS + PENDING_SPONSORS:
             accounts.register_sponsor(
                 s,
@@ -134,7 +143,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
             username = f"{name.split()[0].lower()}.{i}"
             _influencer(fake, s, username, name, category, rng.choice(CATEGORY_NICHES[category]), rng)
 
-    sponsors = {username: _actor(db, username) for username, *_ in SPONSORS}
+    sponsors = {username: _required(_actor(db, username), username) for username, *_ in SPONSORS}
     campaign_ids: list[tuple[int, Actor, str]] = []
     with db.Session.begin() as s:
         for username, ideas in CAMPAIGN_IDEAS.items():
@@ -207,7 +216,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
         db,
         rng,
         sponsor=sponsors[MAIN_SPONSOR],
-        main=_actor(db, MAIN_INFLUENCER),
+        main=_required(_actor(db, MAIN_INFLUENCER), MAIN_INFLUENCER),
         others=others,
     )
 
@@ -221,7 +230,7 @@ def _negotiations(db: Database, rng: random.Random, campaign_ids) -> None:
     """Requests in every state, with maya always having work waiting."""
     with db.ReadSession.begin() as s:
         people = list(s.execute(select(User.id, User.username).where(User.role == "influencer")).all())
-    maya = _actor(db, MAIN_INFLUENCER)
+    maya = _required(_actor(db, MAIN_INFLUENCER), MAIN_INFLUENCER)
     others = [p for p in people if p.username != MAIN_INFLUENCER]
     for index, (cid, sponsor, _category) in enumerate(campaign_ids):
         chosen = rng.sample(others, 6)

@@ -353,7 +353,7 @@ def _load_documents(
         "created_at",
         "updated_at",
     ]
-    rows = []
+    rows: list[tuple] = []  # POs and invoices: the same columns, some None
     next_id = base + len(deal)
     for k, request_index in enumerate(deal.tolist()):
         common = (
@@ -511,6 +511,7 @@ def seed_bulk(
     with db.engine.connect() as outer:
         is_sqlite = outer.dialect.name == "sqlite"
         raw = outer.connection.driver_connection
+        assert raw is not None, "a connection just checked out of the pool holds its driver connection"
         journal = None
         if is_sqlite:  # outside any transaction, where SQLite allows it
             raw.execute("PRAGMA cache_size=-262144")  # 256 MB for the index builds
@@ -648,10 +649,11 @@ def _load(
     login_at = now_s - rng.integers(0, 90 * 86400, size=len(users))
     login_text = _timestamps(login_at)
     logged = rng.random(len(users)) < 0.6
-    users = [
+    user_rows = [
         u[:-1] + (created_text[k], login_text[k] if logged[k] else None, 0, True, False, True)
         for k, u in enumerate(users)
     ]
+    del users
     summary.sponsors = sponsors
     summary.influencers = influencers
     loader.insert(
@@ -674,9 +676,9 @@ def _load(
             "notify_gchat",
             "notify_inapp",
         ],
-        users,
+        user_rows,
     )
-    del users
+    del user_rows
     sp_rows = [
         (int(sp_ids[i]), f"{a} {b} {s}", k, ind, int(bud))
         for i, a, b, s, k, ind, bud in zip(
@@ -814,12 +816,12 @@ def _load(
         while want > 0:
             draw = int(want * 1.05) + 16
             c = _weighted_choice(rng, eligible, camp_weight, draw)
-            i = (
+            drawn_inf = (
                 _weighted_choice(rng, np.arange(influencers), inf_weight, draw)
                 if influencers > 1
                 else np.zeros(draw, dtype=np.int64)
             )
-            key = c * influencers + i
+            key = c * influencers + drawn_inf
             merged = np.concatenate([seen, key])
             _, first = np.unique(merged, return_index=True)
             first.sort()
@@ -957,7 +959,8 @@ def _load(
     r_inf_ids = inf_ids[req_inf_idx] if n else np.zeros(0, np.int64)
     requirements = _pick(rng, REQUIREMENTS, n)
     created_text, updated_text = _timestamps(created), _timestamps(updated)
-    accepted_text, completed_text = [None] * n, [None] * n
+    accepted_text: list[str | None] = [None] * n
+    completed_text: list[str | None] = [None] * n
     for target, mask, values in (
         (accepted_text, accepted_mask, accepted_at),
         (completed_text, completed_mask, completed_at),

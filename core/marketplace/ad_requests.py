@@ -37,6 +37,7 @@ from core.models import (
 from core.money import check_cents, format_cents
 from core.permissions import Actor
 from core.platform import cachegen
+from core.platform.db import affected_rows
 from core.platform.timeutil import today, utcnow
 
 OTHER_PARTY = {"sponsor": "influencer", "influencer": "sponsor"}
@@ -219,7 +220,7 @@ def _guarded_transition(session: Session, request: AdRequest, *, from_statuses, 
         .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if affected_rows(result) != 1:
         raise Conflict("This request changed while you were looking at it. Please reload and try again.")
     session.expire(request)
 
@@ -375,7 +376,7 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_versi
         .values(committed_cents=Campaign.committed_cents + amount)
         .execution_options(synchronize_session=False)
     )
-    if charged.rowcount != 1:
+    if affected_rows(charged) != 1:
         session.refresh(campaign)
         if campaign.status != "active" or campaign.flagged:
             raise Conflict("This campaign is no longer active, so the request cannot be accepted.")
@@ -679,7 +680,9 @@ def inbox(
     if awaiting_only:
         stmt = stmt.where(awaiting)
     # Fast path: tuples; the last column (newest event id) becomes the version the page sends back.
-    rows = [(*row[:-1], version_token(row[-1], row.status, row.payment_cents)) for row in session.execute(stmt)]
+    rows = [
+        (*row[:-1], version_token(int(row[-1] or 0), row.status, row.payment_cents)) for row in session.execute(stmt)
+    ]
     return pd.DataFrame(rows, columns=INBOX_COLUMNS)
 
 
@@ -738,10 +741,10 @@ def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd
         .mappings()
         .all()
     )
-    rows = [
+    versioned = [
         {**row, "version": version_token(row["last_event_id"], row["status"], row["payment_cents"])} for row in rows
     ]
-    return pd.DataFrame(rows, columns=CAMPAIGN_REQUEST_COLUMNS)
+    return pd.DataFrame(versioned, columns=CAMPAIGN_REQUEST_COLUMNS)
 
 
 @permissions.actor_required

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 import pandas as pd
 from sqlalchemy import bindparam, select
@@ -111,6 +112,23 @@ def budget_burn(db: Database, *, actor: Actor, campaign_id: int | None = None) -
     return _with_as_of(cached.value, cached.as_of)
 
 
+class _InfluencerQuery(TypedDict):
+    """search.search_influencers' filters, as one plain dict: the cache key and the call's keyword arguments."""
+
+    text: str
+    category: str | None
+    niche: str | None
+    platform: str | None
+    min_followers: int | None
+    max_followers: int | None
+    min_reach: int | None
+    max_reach: int | None
+    min_engagement: float | None
+    sort: str
+    cursor: str | None
+    limit: int
+
+
 def search_influencers(
     db: Database,
     *,
@@ -133,7 +151,7 @@ def search_influencers(
     if actor is None or not (actor.can("influencer.search") or actor.is_admin):
         permissions.require(actor, "influencer.search")
     unlisted = bool(include_unlisted and actor.is_admin)
-    arguments = dict(
+    arguments = _InfluencerQuery(
         text=text,
         category=category,
         niche=niche,
@@ -167,6 +185,22 @@ _HELD_BY_VIEWER = select(AdRequest.campaign_id).where(
 )
 
 
+class _CampaignQuery(TypedDict):
+    """search.search_campaigns' filters, as one plain dict: the cache key and the call's keyword arguments."""
+
+    text: str
+    category: str | None
+    niche: str | None
+    min_budget_cents: int | None
+    max_budget_cents: int | None
+    active_on: dt.date | None
+    starts_after: dt.date | None
+    ends_before: dt.date | None
+    include_ended: bool
+    cursor: str | None
+    limit: int
+
+
 def search_campaigns(
     db: Database,
     *,
@@ -185,7 +219,7 @@ def search_campaigns(
 ) -> CachedSearchPage:
     """search.search_campaigns; pages shared by all viewers, 'already_requested' read per viewer each time."""
     permissions.require(actor, "campaign.search")
-    arguments = dict(
+    arguments = _CampaignQuery(
         text=text,
         category=category,
         niche=niche,

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Integer, and_, column, exists, func, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, column, exists, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -134,7 +134,7 @@ def search_influencers(
     if sort not in INFLUENCER_SORTS:
         raise InvalidInput(f"Sort must be one of: {', '.join(INFLUENCER_SORTS)}.")
     p = InfluencerProfile
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if not (include_unlisted and actor.is_admin):
         conditions.append(p.listed.is_(True))
     if category:
@@ -239,7 +239,7 @@ def search_campaigns(
     """Public campaigns, newest first. Never private, flagged, inactive; never ended unless asked."""
     permissions.require(actor, "campaign.search")
     c = Campaign
-    conditions = [c.listed.is_(True)]
+    conditions: list[ColumnElement[bool]] = [c.listed.is_(True)]
     if not include_ended:
         conditions.append(c.end_date >= today())
     if category:

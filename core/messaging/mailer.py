@@ -104,7 +104,8 @@ class Mailer:
 
     def send(self, message: EmailMessage) -> str:
         """Deliver message; returns where it went (outbox path or 'smtp:host'). Raises MailError."""
-        if self.uses_outbox:
+        host = self.settings.smtp_host
+        if not host:  # no SMTP server configured (uses_outbox): write to the outbox
             try:
                 return str(write_to_outbox(message, self.settings.outbox_dir))
             except OSError as error:
@@ -112,7 +113,7 @@ class Mailer:
         if self._server_down is not None:
             raise MailError(f"{self._server_down} (not tried again in this run)")
         try:
-            smtp = self._connection()
+            smtp = self._connection(host)
             smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
             self.close()
@@ -122,7 +123,7 @@ class Mailer:
             raise MailError(described) from error
         return f"smtp:{self.settings.smtp_host}"
 
-    def _connection(self) -> smtplib.SMTP:
+    def _connection(self, host: str) -> smtplib.SMTP:
         if self._smtp is not None:
             try:
                 if self._smtp.noop()[0] == 250:
@@ -131,12 +132,13 @@ class Mailer:
                 pass
             self.close()
         s = self.settings
+        smtp: smtplib.SMTP
         if s.smtp_port == 465:
             smtp = smtplib.SMTP_SSL(
-                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds, context=ssl.create_default_context()
+                host, s.smtp_port, timeout=s.smtp_timeout_seconds, context=ssl.create_default_context()
             )
         else:
-            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+            smtp = smtplib.SMTP(host, s.smtp_port, timeout=s.smtp_timeout_seconds)
             if s.smtp_starttls:
                 smtp.ehlo()
                 smtp.starttls(context=ssl.create_default_context())

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from core import permissions
 from core.models import Notification, User
 from core.permissions import Actor
+from core.platform.db import affected_rows
 from core.platform.timeutil import utcnow
 
 
@@ -74,4 +75,4 @@ def mark_read(session: Session, *, actor: Actor, notification_ids: list[int] | N
     )
     if notification_ids is not None:
         stmt = stmt.where(Notification.id.in_([int(i) for i in notification_ids]))
-    return session.execute(stmt).rowcount or 0
+    return affected_rows(session.execute(stmt)) or 0

@@ -454,9 +454,9 @@ def _attempt(
         if channel == "email":
             outgoing.mail.send(build_email(recipient, day, settings))
         else:
-            outgoing.chat.post_chat_message(
-                recipient.gchat_webhook_url or settings.gchat_webhook_url, chat_text(recipient, day, settings)
-            )
+            url = recipient.gchat_webhook_url or settings.gchat_webhook_url
+            assert url is not None, "channels_for() offers gchat only when a webhook address is set"
+            outgoing.chat.post_chat_message(url, chat_text(recipient, day, settings))
     except (mailer.MailError, webhooks.WebhookError) as error:
         _mark(db, delivery_id, "failed", str(error))
         result.failed[channel] += 1
@@ -472,7 +472,7 @@ def _attempt(
 
 
 def _mark(db: Database, delivery_id: int, status: str, error: str | None, sent_at: dt.datetime | None = None) -> None:
-    values = {"status": status, "last_error": error[:2000] if error else None}
+    values: dict[str, str | dt.datetime | None] = {"status": status, "last_error": error[:2000] if error else None}
     if sent_at is not None:
         values["sent_at"] = sent_at
     with db.Session.begin() as session:

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.models import CacheGeneration
+from core.platform.db import affected_rows
 
 STATS = "stats"
 INFLUENCERS = "influencers"
@@ -43,7 +44,7 @@ def bump(session: Session, *scopes: str) -> None:
         result = session.execute(
             update(CacheGeneration).where(CacheGeneration.scope == scope).values(version=CacheGeneration.version + 1)
         )
-        if result.rowcount == 0:
+        if affected_rows(result) == 0:
             session.add(CacheGeneration(scope=scope, version=1))
             session.flush()
 

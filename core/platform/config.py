@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import overload
 
 from sqlalchemy.engine import make_url
 
@@ -55,6 +56,14 @@ def check_cookie_key(key: str, source: str) -> str:
         f"\n\n    {MAKE_A_KEY}\n\nSet the output as IESCP_COOKIE_KEY (the same on every replica) and restart, "
         "or unset IESCP_COOKIE_KEY and delete data/cookie.key to have a strong one generated."
     )
+
+
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: str | None) -> str | None: ...
 
 
 def _env(name: str, default: str | None = None) -> str | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Unpack, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
@@ -116,3 +117,12 @@ def connect(url: str, **kwargs) -> Database:
         Session=sessionmaker(engine, expire_on_commit=False),
         ReadSession=sessionmaker(reader, expire_on_commit=False),
     )
+
+
+def affected_rows(result: Result[Unpack[tuple[Any, ...]]]) -> int:
+    """How many rows an UPDATE or DELETE run through Session.execute() matched.
+
+    Session.execute() is annotated to return Result for every statement; for DML it really returns a
+    CursorResult, the class that has rowcount. The cast is SQLAlchemy's documented way to say so (no runtime effect).
+    """
+    return cast("CursorResult[Unpack[tuple[Any, ...]]]", result).rowcount

@@ -482,11 +482,12 @@ def _ad_request_row(r) -> list:
 
 def human_size(size: int) -> str:
     """1536 -> '1.5 KB' (bytes shown whole)."""
+    value: float = size  # still the int size while unit is "bytes"
     for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
+        if value < 1024 or unit == "GB":
+            return f"{value:,} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
 
 
 def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -> str:

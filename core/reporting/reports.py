@@ -525,7 +525,7 @@ def generate_report(
         )
         data = None if report_id is not None else build_report_data(session, sponsor_id=sponsor_id, month=month)
     created = False
-    if report_id is None:
+    if data is not None:  # not archived yet (report_id is None)
         html = render_html(data, generated_at=now, settings=settings)
         pdf = render_pdf(html)
         try:
@@ -663,7 +663,10 @@ def reclaim_stale_emails(db: Database, *, now: dt.datetime | None = None) -> int
 def _mark_email(
     db: Database, report_id: int, status: str, error: str | None, emailed_at: dt.datetime | None = None
 ) -> None:
-    values = {"email_status": status, "last_error": error[:2000] if error else None}
+    values: dict[str, str | dt.datetime | None] = {
+        "email_status": status,
+        "last_error": error[:2000] if error else None,
+    }
     if emailed_at is not None:
         values["emailed_at"] = emailed_at
     with db.Session.begin() as session:
@@ -718,13 +721,7 @@ def run_monthly_reports(
                 sponsor_ids = all_sponsor_ids(session, month=month)
             else:
                 sponsor_ids = pending_sponsor_ids(session, month=month)
-    counts = {
-        "month": month.isoformat()[:7],
-        "sponsors": len(sponsor_ids),
-        "created": 0,
-        "emailed": 0,
-        "email_failed": 0,
-    }
+    created = emailed = email_failed = 0
     with mailer.Mailer(settings) as outgoing:
         for sponsor_id in sponsor_ids:
             outcome = generate_report(
@@ -736,9 +733,16 @@ def run_monthly_reports(
                 force_email=force_email,
                 now=now,
             )
-            counts["created"] += outcome.created
-            counts["emailed"] += outcome.email == "sent"
-            counts["email_failed"] += outcome.email == "failed"
+            created += outcome.created
+            emailed += outcome.email == "sent"
+            email_failed += outcome.email == "failed"
+    counts = {
+        "month": month.isoformat()[:7],
+        "sponsors": len(sponsor_ids),
+        "created": created,
+        "emailed": emailed,
+        "email_failed": email_failed,
+    }
     log.info("monthly reports: %s", counts)
     return counts
 
