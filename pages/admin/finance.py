@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from core.deals import cached, documents, reviews
-from core.reporting import documents_pdf
+from core.deals import cached, reviews
 from core.reporting.charts import finance as charts
 from pages.common import deal_views as dv
 from pages.common.influencer_views import act
@@ -47,20 +46,7 @@ if section in (None, SECTIONS[0]):
     )
 
 elif section == SECTIONS[1]:
-    frame = read(lambda s: documents.list_documents(s, actor=actor))
-    if frame is None:
-        st.stop()
-    if frame.empty:
-        empty_state("No documents yet.", icon="📄")
-        st.stop()
-    chosen = dv.pick_row(frame, dv.documents_table(frame), key="admin_docs_pick", column_config=dv.DOCUMENT_COLUMNS)
-    if chosen is not None and frame.loc[frame["id"] == chosen, "kind"].iloc[0] != "form":
-        pdf = read(lambda s: documents_pdf.document_pdf(s, actor=actor, document_id=chosen))
-        if pdf:
-            number = frame.loc[frame["id"] == chosen, "number"].iloc[0]
-            st.download_button(
-                f"Download {number} (PDF)", pdf, file_name=f"{number}.pdf", mime="application/pdf", icon="⬇️"
-            )
+    dv.documents_browser(actor, key="admin_docs_pick", empty="No documents yet.")
 
 else:
     recent = read(lambda s: reviews.list_recent(s, actor=actor))

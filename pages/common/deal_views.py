@@ -8,7 +8,8 @@ import zlib
 import pandas as pd
 import streamlit as st
 
-from core.deals import payments, reviews
+from core.deals import documents, payments, reviews
+from core.reporting import documents_pdf
 from core.permissions import Actor
 from pages.common.session import read, run_action
 from pages.common.widgets import md_escape, money, money_column
@@ -225,3 +226,26 @@ def review_panel(actor: Actor, ad_request_id: int, *, prompt: str, question: str
                     )
                 if done is not None:
                     st.rerun()
+
+
+def pdf_download(actor: Actor, document_id: int, number: str, kind: str) -> None:
+    """A download button for a PO's or invoice's PDF (payee forms have none)."""
+    if kind == "form":
+        return
+    pdf = read(lambda s: documents_pdf.document_pdf(s, actor=actor, document_id=document_id))
+    if pdf:
+        st.download_button(f"Download {number} (PDF)", pdf, file_name=f"{number}.pdf", mime="application/pdf", icon="⬇️")
+
+
+def documents_browser(actor: Actor, *, key: str, empty: str) -> None:
+    """Every document the actor may see, a row to pick, and the picked one's PDF."""
+    frame = read(lambda s: documents.list_documents(s, actor=actor))
+    if frame is None:
+        return
+    if frame.empty:
+        st.info(empty, icon="📄")
+        return
+    chosen = pick_row(frame, documents_table(frame), key=key, column_config=DOCUMENT_COLUMNS)
+    if chosen is not None:
+        row = frame[frame["id"] == chosen].iloc[0]
+        pdf_download(actor, chosen, str(row["number"]), str(row["kind"]))

@@ -4,7 +4,6 @@ import streamlit as st
 
 from core.deals import documents, payments
 from core.money import to_cents
-from core.reporting import documents_pdf
 from pages.common import deal_views as dv
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, show_flash
@@ -96,11 +95,7 @@ elif section == SECTIONS[1]:
     doc = read(lambda s: documents.get_document(s, actor=actor, document_id=chosen))
     if doc is None:
         st.stop()
-    pdf = read(lambda s: documents_pdf.document_pdf(s, actor=actor, document_id=chosen))
-    if pdf:
-        st.download_button(
-            f"Download {doc['number']} (PDF)", pdf, file_name=f"{doc['number']}.pdf", mime="application/pdf", icon="⬇️"
-        )
+    dv.pdf_download(actor, chosen, doc["number"], "invoice")
     if doc["status"] == "rejected":
         st.warning(f"Rejected: {md_escape(doc['rejection_reason'])}", icon="❌")
         with st.form(f"resubmit_{chosen}"):

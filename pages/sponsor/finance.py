@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.deals import cached, documents, finance, payments
 from core.models import DOCUMENT_STATUSES
-from core.reporting import bookkeeping, documents_pdf
+from core.reporting import bookkeeping
 from core.reporting.charts import finance as charts
 from pages.common import deal_views as dv
 from pages.common.influencer_views import act
@@ -139,20 +139,9 @@ elif section == SECTIONS[2]:
                 dv.payment_result(result)
 
 elif section == SECTIONS[3]:
-    frame = read(lambda s: documents.list_documents(s, actor=actor))
-    if frame is None:
-        st.stop()
-    if frame.empty:
-        empty_state("No documents yet — a purchase order is issued as soon as an offer is accepted.", icon="📄")
-        st.stop()
-    chosen = dv.pick_row(frame, dv.documents_table(frame), key="docs_pick", column_config=dv.DOCUMENT_COLUMNS)
-    if chosen is not None and frame.loc[frame["id"] == chosen, "kind"].iloc[0] != "form":
-        pdf = read(lambda s: documents_pdf.document_pdf(s, actor=actor, document_id=chosen))
-        if pdf:
-            number = frame.loc[frame["id"] == chosen, "number"].iloc[0]
-            st.download_button(
-                f"Download {number} (PDF)", pdf, file_name=f"{number}.pdf", mime="application/pdf", icon="⬇️"
-            )
+    dv.documents_browser(
+        actor, key="docs_pick", empty="No documents yet — a purchase order is issued as soon as an offer is accepted."
+    )
     with st.expander("Payee form rule", icon="🪪"):
         current = read(lambda s: documents.form_required(s, actor=actor))
         required = st.toggle("Pay no invoice before the influencer's payee form is approved", value=bool(current))
