@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from core.deals import cached as deal_cache
 from core.marketplace import campaigns
 from pages.common import sponsor_views as sv
-from pages.common.session import current_actor, read, run_action, show_flash
+from pages.common.session import current_actor, read, read_cached, run_action, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, money, status_label
 
@@ -54,10 +55,15 @@ with mine_tab:
             f"🚩 Flagged by an administrator: {md_escape(c['flag_reason'] or 'no reason given')}. "
             "It is hidden from influencers and cannot take requests."
         )
-    kpis = st.columns(3)
+    burn = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
+    spent = burn[burn["campaign_id"] == campaign_id] if burn is not None else None
+    kpis = st.columns(5)
     kpis[0].metric("Budget", money(c["budget_cents"]))
     kpis[1].metric("Committed", money(c["committed_cents"]))
     kpis[2].metric("Remaining", money(c["remaining_cents"]))
+    if spent is not None and not spent.empty:
+        kpis[3].metric("Invoiced", money(int(spent.iloc[0]["invoiced_cents"])))
+        kpis[4].metric("Paid", money(int(spent.iloc[0]["paid_cents"])))
 
     requests_tab, edit_tab, settings_tab = st.tabs(["💬 Ad requests", "✏️ Edit", "⚙️ Status, visibility, delete"])
     with requests_tab:

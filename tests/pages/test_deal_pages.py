@@ -199,3 +199,14 @@ def test_the_sponsor_dashboard_shows_what_was_invoiced_paid_and_is_owed(db, deal
     at = ok(page("sponsor/dashboard.py", sponsor))
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Invoiced"], metrics["Paid"], metrics["Owed"]) == ("$150.00", "$0.00", "$150.00")
+
+
+def test_the_campaign_page_shows_what_its_deals_invoiced_and_paid(db, deal):
+    sponsor, influencer, request_id = deal
+    _deliver(db, sponsor, influencer, _only_deliverable(db, request_id).id)
+    with db.ReadSession.begin() as s:
+        po_id = s.scalars(select(FinancialDocument.id).where(FinancialDocument.kind == "po")).one()
+    _invoice(db, influencer, po_id, 5_000)
+    at = ok(page("sponsor/campaigns.py", sponsor))
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Committed"], metrics["Invoiced"], metrics["Paid"]) == ("$200.00", "$50.00", "$0.00")
