@@ -30,7 +30,7 @@ STAGES = (
 )
 PROGRAMME = (
     ("Creator content programme", "Tech", "audio gear"),
-    ("Holiday gift guide", "Tech", "gadget reviews"),
+    ("Unboxing week", "Tech", "gadget reviews"),
     ("Winter launch reels", "Tech", "audio gear"),
 )
 CAPTIONS = {
