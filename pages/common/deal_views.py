@@ -72,7 +72,7 @@ def pick_row(frame: pd.DataFrame, table: pd.DataFrame, *, key: str, column_confi
 def deliverables_table(frame: pd.DataFrame, *, with_influencer: bool) -> pd.DataFrame:
     table = pd.DataFrame(
         {
-            "Due": frame["due_date"],
+            "Due": pd.to_datetime(frame["due_date"]),
             "Status": frame["status"].map(deliverable_status),
             "What": frame["title"],
             "Campaign": frame["campaign"],
@@ -152,11 +152,12 @@ def documents_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Number": frame["number"],
             "Status": frame["status"].map(document_status),
             "Amount": frame["amount_cents"] / 100,
-            "Due": frame["due_date"],
+            # Datetimes, not objects: a missing date (a PO has no due date) shows empty, not "None".
+            "Due": pd.to_datetime(frame["due_date"]),
             "Campaign": frame["campaign"].fillna("—"),
             "Sponsor": "@" + frame["sponsor"],
             "Influencer": "@" + frame["influencer"],
-            "Issued": frame["issue_date"],
+            "Issued": pd.to_datetime(frame["issue_date"]),
         }
     )
 

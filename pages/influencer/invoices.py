@@ -74,6 +74,9 @@ if section in (None, SECTIONS[0]):
         f"**{md_escape(po['number'])}** · {money(po['amount_cents'])} · invoiced {money(po['invoiced_cents'])} · "
         f"balance **{money(po['balance_cents'])}**"
     )
+    if po["balance_cents"] <= 0:
+        st.success("Fully invoiced — follow its invoices under My invoices.", icon="✅")
+        st.stop()
     with st.form(f"invoice_{chosen}"):
         fields = invoice_fields(f"new_{chosen}", amount=f"{po['balance_cents'] / 100:.2f}")
         if st.form_submit_button("Send invoice", type="primary", key="send_invoice"):

@@ -210,3 +210,17 @@ def test_the_campaign_page_shows_what_its_deals_invoiced_and_paid(db, deal):
     at = ok(page("sponsor/campaigns.py", sponsor))
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Committed"], metrics["Invoiced"], metrics["Paid"]) == ("$200.00", "$50.00", "$0.00")
+
+
+def test_a_fully_invoiced_po_offers_no_new_invoice_and_tables_show_no_literal_none(db, deal):
+    sponsor, influencer, request_id = deal
+    _deliver(db, sponsor, influencer, _only_deliverable(db, request_id).id)
+    with db.ReadSession.begin() as s:
+        po_id = s.scalars(select(FinancialDocument.id).where(FinancialDocument.kind == "po")).one()
+    _invoice(db, influencer, po_id, 20_000)
+    at = select_row(ok(page("influencer/invoices.py", influencer)), "po_pick")
+    assert any("Fully invoiced" in s.value for s in at.success)
+    assert not [b for b in at.button if b.label == "Send invoice"]
+    shown = at.dataframe[0].value
+    assert shown["Due"].isna().all()  # a PO has no due date: an empty cell, not the text "None"
+    assert not (shown.astype(str) == "None").any().any()
