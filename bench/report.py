@@ -27,6 +27,8 @@ def _absolute_target(name: str, scale: str) -> tuple[str, float] | None:
         return "core", 50.0
     if name.startswith("admin statistics"):
         return "core", 500.0
+    if "finance" in name:  # Step 6: the sponsor's finance dashboard and the admin's overview
+        return "core", 50.0
     return None
 
 

@@ -90,19 +90,24 @@ def finance_overview(session: Session, *, actor: Actor, on: dt.date | None = Non
         .group_by(FinancialDocument.kind, FinancialDocument.status)
         .order_by(FinancialDocument.kind, FinancialDocument.status)
     ).all()
+    # Buckets by due date, computed in SQL from boundary dates (no date arithmetic that differs by engine):
+    # the database returns four rows, not one per overdue invoice.
+    bucket = case(
+        (FinancialDocument.due_date >= on - dt.timedelta(days=30), 0),
+        (FinancialDocument.due_date >= on - dt.timedelta(days=60), 1),
+        (FinancialDocument.due_date >= on - dt.timedelta(days=90), 2),
+        else_=3,
+    ).label("bucket")
     overdue = session.execute(
-        select(FinancialDocument.due_date, FinancialDocument.amount_cents).where(
+        select(bucket, func.count(), func.coalesce(func.sum(FinancialDocument.amount_cents), 0))
+        .where(
             FinancialDocument.kind == "invoice", FinancialDocument.status == "approved", FinancialDocument.due_date < on
         )
+        .group_by(bucket)
     ).all()
-    ageing = {bucket: {"count": 0, "amount_cents": 0} for bucket in AGEING_BUCKETS}
-    for due, amount in overdue:
-        if due is None:  # excluded by the WHERE above; kept for the type checker's sake of clarity
-            continue
-        days = (on - due).days
-        bucket = AGEING_BUCKETS[0 if days <= 30 else 1 if days <= 60 else 2 if days <= 90 else 3]
-        ageing[bucket]["count"] += 1
-        ageing[bucket]["amount_cents"] += amount
+    ageing = {name: {"count": 0, "amount_cents": 0} for name in AGEING_BUCKETS}
+    for index, count, amount in overdue:
+        ageing[AGEING_BUCKETS[int(index)]] = {"count": int(count), "amount_cents": int(amount)}
     return {
         "by_status": pd.DataFrame(by_status, columns=["kind", "status", "count", "amount_cents"]),
         "ageing": pd.DataFrame([{"bucket": b, **v} for b, v in ageing.items()]),

@@ -127,3 +127,15 @@ def test_cached_money_views_show_a_payment_at_once_and_check_who_asks_first(data
         cached.finance_overview(database, actor=sponsor)
     with pytest.raises(PermissionDenied):
         cached.budget_burn(database, actor=influencer)
+
+
+@pytest.mark.parametrize(
+    "days_late, bucket", [(1, "0–30 days"), (30, "0–30 days"), (31, "31–60 days"), (90, "61–90 days"), (91, "90+ days")]
+)
+def test_overdue_invoices_fall_into_the_right_age_bucket_at_its_edges(database, days_late, bucket):
+    _, _, _, invoice_id = _approved_invoice(database)
+    due = _doc(database, invoice_id).due_date
+    with database.ReadSession.begin() as s:
+        ageing = finance.finance_overview(s, actor=f.admin(database), on=due + dt.timedelta(days=days_late))["ageing"]
+    counts = ageing.set_index("bucket")["count"]
+    assert counts[bucket] == 1 and counts.sum() == 1
