@@ -41,7 +41,12 @@ if section in (None, SECTIONS[0]):
         by_status.assign(kind=by_status["kind"].map(dv.KIND_LABELS), amount=by_status["amount_cents"] / 100).drop(
             columns=["amount_cents"]
         ),
-        column_config={"amount": money_column("Amount")},
+        column_config={
+            "kind": st.column_config.TextColumn("Document"),
+            "status": st.column_config.TextColumn("Status"),
+            "count": st.column_config.NumberColumn("Count"),
+            "amount": money_column("Amount"),
+        },
         hide_index=True,
     )
 

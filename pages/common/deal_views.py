@@ -152,21 +152,21 @@ def documents_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Number": frame["number"],
             "Status": frame["status"].map(document_status),
             "Amount": frame["amount_cents"] / 100,
-            # Datetimes, not objects: a missing date (a PO has no due date) shows empty, not "None".
-            "Due": pd.to_datetime(frame["due_date"]),
+            # A PO has no due date: the grid would print a missing date as "None", so dates are shown as text.
+            "Due": frame["due_date"].map(_day),
             "Campaign": frame["campaign"].fillna("—"),
             "Sponsor": "@" + frame["sponsor"],
             "Influencer": "@" + frame["influencer"],
-            "Issued": pd.to_datetime(frame["issue_date"]),
+            "Issued": frame["issue_date"].map(_day),
         }
     )
 
 
-DOCUMENT_COLUMNS = {
-    "Amount": money_column("Amount"),
-    "Due": st.column_config.DateColumn("Due", format="DD MMM YYYY"),
-    "Issued": st.column_config.DateColumn("Issued", format="DD MMM YYYY"),
-}
+DOCUMENT_COLUMNS = {"Amount": money_column("Amount")}
+
+
+def _day(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:%d %b %Y}"
 
 
 def payment_key(invoice_id: int) -> str:

@@ -222,5 +222,5 @@ def test_a_fully_invoiced_po_offers_no_new_invoice_and_tables_show_no_literal_no
     assert any("Fully invoiced" in s.value for s in at.success)
     assert not [b for b in at.button if b.label == "Send invoice"]
     shown = at.dataframe[0].value
-    assert shown["Due"].isna().all()  # a PO has no due date: an empty cell, not the text "None"
+    assert (shown["Due"] == "—").all()  # a PO has no due date: a dash, not the grid's "None"
     assert not (shown.astype(str) == "None").any().any()
