@@ -229,6 +229,32 @@ def review_panel(actor: Actor, ad_request_id: int, *, prompt: str, question: str
                     st.rerun()
 
 
+def pick_document(
+    actor: Actor, *, kinds: tuple[str, ...], statuses: tuple[str, ...] = (), key: str, empty: str, hint: str
+) -> dict | None:
+    """List the actor's documents of these kinds and statuses, let the user narrow and pick one; its details.
+
+    Says what to do when the list is empty or nothing is picked (then returns None).
+    """
+    frame = read(lambda s: documents.list_documents(s, actor=actor, kinds=kinds, statuses=statuses))
+    if frame is None:
+        return None
+    if frame.empty:
+        st.info(empty, icon="📄")
+        return None
+    frame = filtered(
+        frame,
+        key=f"{key}_filter",
+        columns=("number", "campaign", "influencer", "sponsor"),
+        label="Find by number, campaign or name",
+    )
+    chosen = pick_row(frame, documents_table(frame), key=f"{key}_pick", column_config=DOCUMENT_COLUMNS)
+    if chosen is None:
+        st.info(hint, icon="👆")
+        return None
+    return read(lambda s: documents.get_document(s, actor=actor, document_id=chosen))
+
+
 def pdf_download(actor: Actor, document_id: int, number: str, kind: str) -> None:
     """A download button for a PO's or invoice's PDF (payee forms have none)."""
     if kind == "form":

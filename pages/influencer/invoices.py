@@ -51,25 +51,17 @@ def invoice_args(fields: dict) -> dict:
 
 
 if section in (None, SECTIONS[0]):
-    pos = read(lambda s: documents.list_documents(s, actor=actor, kinds=("po",), statuses=("approved",)))
-    if pos is None:
-        st.stop()
-    if pos.empty:
-        empty_state("No open purchase orders — they are issued when a sponsor and you agree a deal.", icon="🧾")
-        st.stop()
-    pos = dv.filtered(
-        pos,
-        key="po_filter",
-        columns=("number", "campaign", "influencer", "sponsor"),
-        label="Find by number, campaign or name",
+    po = dv.pick_document(
+        actor,
+        kinds=("po",),
+        statuses=("approved",),
+        key="po",
+        empty="No open purchase orders — they are issued when a sponsor and you agree a deal.",
+        hint="Select a purchase order to invoice it. Invoices open once every deliverable is confirmed.",
     )
-    chosen = dv.pick_row(pos, dv.documents_table(pos), key="po_pick", column_config=dv.DOCUMENT_COLUMNS)
-    if chosen is None:
-        st.info("Select a purchase order to invoice it. Invoices open once every deliverable is confirmed.", icon="👆")
-        st.stop()
-    po = read(lambda s: documents.get_document(s, actor=actor, document_id=chosen))
     if po is None:
         st.stop()
+    chosen = po["id"]
     st.markdown(
         f"**{md_escape(po['number'])}** · {money(po['amount_cents'])} · invoiced {money(po['invoiced_cents'])} · "
         f"balance **{money(po['balance_cents'])}**"
@@ -86,18 +78,16 @@ if section in (None, SECTIONS[0]):
             )
 
 elif section == SECTIONS[1]:
-    mine = read(lambda s: documents.list_documents(s, actor=actor, kinds=("invoice",)))
-    if mine is None:
-        st.stop()
-    if mine.empty:
-        empty_state("No invoices yet — invoice a purchase order once its deliverables are confirmed.", icon="📄")
-        st.stop()
-    chosen = dv.pick_row(mine, dv.documents_table(mine), key="invoice_pick", column_config=dv.DOCUMENT_COLUMNS)
-    if chosen is None:
-        st.stop()
-    doc = read(lambda s: documents.get_document(s, actor=actor, document_id=chosen))
+    doc = dv.pick_document(
+        actor,
+        kinds=("invoice",),
+        key="invoice",
+        empty="No invoices yet — invoice a purchase order once its deliverables are confirmed.",
+        hint="Select an invoice to see it, download it or fix a rejected one.",
+    )
     if doc is None:
         st.stop()
+    chosen = doc["id"]
     dv.pdf_download(actor, chosen, doc["number"], "invoice")
     if doc["status"] == "rejected":
         st.warning(f"Rejected: {md_escape(doc['rejection_reason'])}", icon="❌")

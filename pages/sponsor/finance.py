@@ -43,25 +43,17 @@ if section in (None, SECTIONS[0]):
     st.plotly_chart(figure, use_container_width=True, config={"displayModeBar": False})
 
 elif section == SECTIONS[1]:
-    pending = read(lambda s: documents.list_documents(s, actor=actor, kinds=("invoice", "form"), statuses=("pending",)))
-    if pending is None:
-        st.stop()
-    if pending.empty:
-        empty_state("No invoices or payee forms wait for your approval.", icon="✅")
-        st.stop()
-    pending = dv.filtered(
-        pending,
-        key="approve_filter",
-        columns=("number", "campaign", "influencer", "sponsor"),
-        label="Find by number, campaign or name",
+    doc = dv.pick_document(
+        actor,
+        kinds=("invoice", "form"),
+        statuses=("pending",),
+        key="approve",
+        empty="No invoices or payee forms wait for your approval.",
+        hint="Select a document to approve or reject it.",
     )
-    chosen = dv.pick_row(pending, dv.documents_table(pending), key="approve_pick", column_config=dv.DOCUMENT_COLUMNS)
-    if chosen is None:
-        st.info("Select a document to approve or reject it.", icon="👆")
-        st.stop()
-    doc = read(lambda s: documents.get_document(s, actor=actor, document_id=chosen))
     if doc is None:
         st.stop()
+    chosen = doc["id"]
     with st.container(border=True):
         st.markdown(
             f"**{dv.KIND_LABELS[doc['kind']]} {md_escape(doc['number'])}** from @{md_escape(doc['influencer'])}"
@@ -92,23 +84,17 @@ elif section == SECTIONS[1]:
             )
 
 elif section == SECTIONS[2]:
-    payable = read(lambda s: documents.list_documents(s, actor=actor, kinds=("invoice",), statuses=("approved",)))
-    if payable is None:
-        st.stop()
-    if payable.empty:
-        empty_state("No approved invoices to pay.", icon="💳")
-        st.stop()
-    payable = dv.filtered(
-        payable,
-        key="pay_filter",
-        columns=("number", "campaign", "influencer", "sponsor"),
-        label="Find by number, campaign or name",
+    invoice = dv.pick_document(
+        actor,
+        kinds=("invoice",),
+        statuses=("approved",),
+        key="pay",
+        empty="No approved invoices to pay.",
+        hint="Select an approved invoice to pay it.",
     )
-    chosen = dv.pick_row(payable, dv.documents_table(payable), key="pay_pick", column_config=dv.DOCUMENT_COLUMNS)
-    if chosen is None:
-        st.info("Select an approved invoice to pay it.", icon="👆")
+    if invoice is None:
         st.stop()
-    invoice = payable[payable["id"] == chosen].iloc[0]
+    chosen = invoice["id"]
     st.markdown(
         f"**Pay {md_escape(invoice['number'])}: {money(int(invoice['amount_cents']))}** to @{md_escape(invoice['influencer'])}"
     )
