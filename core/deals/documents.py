@@ -41,15 +41,7 @@ def _load(session: Session, document_id: int, kind: str | None = None) -> Financ
 
 
 def _side(actor: Actor | None, document: FinancialDocument) -> str:
-    if actor is None:
-        raise PermissionDenied("Please log in first.")
-    if actor.role == "sponsor" and document.sponsor_id == actor.id:
-        return "sponsor"
-    if actor.role == "influencer" and document.influencer_id == actor.id:
-        return "influencer"
-    if actor.can("deal.view_any"):
-        return "admin"
-    raise PermissionDenied("That document is not yours.")
+    return parties.side_of(actor, document, noun="document")
 
 
 # --- purchase orders -------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from core import permissions
 from core.errors import Conflict, NotFound, PermissionDenied
-from core.models import AdRequest, Campaign, User
+from core.models import AdRequest, Campaign, FinancialDocument, User
 from core.permissions import Actor
 
 
@@ -38,8 +38,8 @@ def load(session: Session, ad_request_id: int) -> Deal:
     return Deal(row[0], row[1])
 
 
-def side_of(actor: Actor | None, deal: Deal) -> str:
-    """'sponsor', 'influencer' or 'admin' (read-only); PermissionDenied for anyone else."""
+def side_of(actor: Actor | None, deal: Deal | FinancialDocument, *, noun: str = "deal") -> str:
+    """'sponsor', 'influencer' or 'admin' (read-only) on a deal or one of its documents; PermissionDenied otherwise."""
     if actor is None:
         raise PermissionDenied("Please log in first.")
     if actor.role == "sponsor" and deal.sponsor_id == actor.id:
@@ -48,7 +48,7 @@ def side_of(actor: Actor | None, deal: Deal) -> str:
         return "influencer"
     if actor.can("deal.view_any"):
         return "admin"
-    raise PermissionDenied("That deal is not yours.")
+    raise PermissionDenied(f"That {noun} is not yours.")
 
 
 def require_side(actor: Actor | None, deal: Deal, side: str, permission: str) -> None:

@@ -12,7 +12,7 @@ from core.deals import documents, payments, reviews
 from core.reporting import documents_pdf
 from core.permissions import Actor
 from pages.common.session import read, run_action
-from pages.common.widgets import md_escape, money, money_column
+from pages.common.widgets import empty_state, md_escape, money, money_column
 
 DELIVERABLE_ICONS = {
     "planned": "🗓️",
@@ -240,7 +240,7 @@ def pick_document(
     if frame is None:
         return None
     if frame.empty:
-        st.info(empty, icon="📄")
+        empty_state(empty, icon="📄")
         return None
     frame = filtered(
         frame,
@@ -270,7 +270,7 @@ def documents_browser(actor: Actor, *, key: str, empty: str) -> None:
     if frame is None:
         return
     if frame.empty:
-        st.info(empty, icon="📄")
+        empty_state(empty, icon="📄")
         return
     chosen = pick_row(frame, documents_table(frame), key=key, column_config=DOCUMENT_COLUMNS)
     if chosen is not None:
