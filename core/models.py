@@ -46,6 +46,8 @@ LIVE_AD_REQUEST_STATUSES = ("pending", "negotiating", "accepted")
 COMMITTED_AD_REQUEST_STATUSES = ("accepted", "completed")
 PARTIES = ("sponsor", "influencer")
 SPONSOR_KINDS = ("company", "individual")
+ORG_ROLES = ("owner", "manager", "analyst")
+MEMBER_STATUSES = ("active", "removed")
 PLATFORMS = ("instagram", "youtube", "tiktok", "x", "twitch", "linkedin", "blog", "podcast")
 
 
@@ -110,6 +112,7 @@ class User(Base):
 
     sponsor_profile: Mapped[SponsorProfile | None] = relationship(back_populates="user", uselist=False)
     influencer_profile: Mapped[InfluencerProfile | None] = relationship(back_populates="user", uselist=False)
+    membership: Mapped[OrgMember | None] = relationship(uselist=False, viewonly=True)
 
 
 class SponsorProfile(Base):
@@ -128,6 +131,98 @@ class SponsorProfile(Base):
     require_payee_form: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     user: Mapped[User] = relationship(back_populates="sponsor_profile")
+
+
+# --- Organizations: a sponsor's firm with its teammates and brands (core/marketplace/organizations.py) ------------
+
+org_role_permissions = Table(
+    "org_role_permissions",
+    Base.metadata,
+    Column("org_role", String(20), ForeignKey("org_roles.name", ondelete="CASCADE"), primary_key=True),
+    Column("permission", String(60), ForeignKey("permissions.name", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class OrgRole(Base):
+    """A role inside an organization (owner, manager, analyst); its grants are rows of org_role_permissions."""
+
+    __tablename__ = "org_roles"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    rank: Mapped[int] = mapped_column(Integer, default=0)  # display order, most powerful first
+
+
+class Organization(Base):
+    """The CRM's firm: owns brands and campaigns; its approval is the admin's sponsor approval."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (CheckConstraint(_in("approval", APPROVAL_STATES), name="approval_valid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    state: Mapped[str] = mapped_column(String(80), default="")
+    zip_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(80), default="")
+    approval: Mapped[str] = mapped_column(String(10), default="pending")
+    # Pay no invoice before the influencer's payee/tax form is approved (moved here from sponsor_profiles).
+    require_payee_form: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Brand(Base):
+    """The CRM's store: a brand of an organization; every campaign runs under one."""
+
+    __tablename__ = "brands"
+    __table_args__ = (UniqueConstraint("organization_id", "name", name="uq_brands_org_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OrgMember(Base):
+    """A sponsor user's membership: exactly one organization per sponsor user, removed members keep their row."""
+
+    __tablename__ = "org_members"
+    __table_args__ = (
+        CheckConstraint(_in("status", MEMBER_STATUSES), name="status_valid"),
+        Index("ix_org_members_org", "organization_id", "status", "org_role"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    org_role: Mapped[str] = mapped_column(String(20), ForeignKey("org_roles.name", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    joined_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class OrgInvite(Base):
+    """A signed, single-use invitation of a teammate by email; only the token's hash is stored."""
+
+    __tablename__ = "org_invites"
+    __table_args__ = (Index("ix_org_invites_org", "organization_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    org_role: Mapped[str] = mapped_column(String(20), ForeignKey("org_roles.name", ondelete="RESTRICT"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    accepted_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class InfluencerProfile(Base):
@@ -190,6 +285,7 @@ class Campaign(Base):
         CheckConstraint("end_date >= start_date", name="end_not_before_start"),
         CheckConstraint(_in("status", CAMPAIGN_STATUSES), name="status_valid"),
         Index("ix_campaigns_sponsor_id", "sponsor_id", "id"),
+        Index("ix_campaigns_organization_id", "organization_id", "id"),
         Index("ix_campaigns_listed_id", "listed", "id"),
         Index("ix_campaigns_listed_category", "listed", "category", "id"),
         Index("ix_campaigns_listed_niche", "listed", "niche", "id"),
@@ -208,7 +304,12 @@ class Campaign(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sponsor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))  # the teammate who created it
+    # The owning organization and its brand (0007); every sponsor-side rule checks membership of this org.
+    # Nullable in the schema only because SQLite cannot add a NOT NULL column to a table with rows without
+    # rebuilding it (which drops its full-text triggers); services always set it, the migration backfills it.
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True)
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(60))
@@ -356,6 +457,8 @@ class MonthlyReport(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sponsor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Reports are the organization's (0007); sponsor_id is the member it was first made for.
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     month: Mapped[dt.date] = mapped_column(Date)
     html: Mapped[str] = mapped_column(Text)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -508,6 +611,7 @@ class FinancialDocument(Base):
         CheckConstraint("kind != 'invoice' OR po_id IS NOT NULL", name="invoice_has_po"),
         # Covering for a sponsor's budget burn: sums per campaign, kind and status from the index alone.
         Index("ix_financial_documents_sponsor", "sponsor_id", "campaign_id", "kind", "status", "amount_cents"),
+        Index("ix_financial_documents_org", "organization_id", "campaign_id", "kind", "status", "amount_cents"),
         Index("ix_financial_documents_influencer", "influencer_id", "kind", "status"),
         Index("ix_financial_documents_po", "po_id"),
         Index("ix_financial_documents_request", "ad_request_id"),
@@ -520,6 +624,8 @@ class FinancialDocument(Base):
     number: Mapped[str] = mapped_column(String(40))
     external_number: Mapped[str] = mapped_column(String(60), default="")
     sponsor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The sponsor side is an organization (0007): its members with the right org role act on the document.
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True)
     influencer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     ad_request_id: Mapped[int | None] = mapped_column(ForeignKey("ad_requests.id", ondelete="CASCADE"))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import PermissionDenied
-from core.models import Permission, Role, role_permissions
+from core.models import OrgRole, Permission, Role, org_role_permissions, role_permissions
 
 # The grants written to the database at bootstrap; the database is the source of truth at run time.
 DEFAULT_GRANTS: dict[str, dict[str, str]] = {
@@ -36,8 +36,15 @@ DEFAULT_GRANTS: dict[str, dict[str, str]] = {
         "report.view_own": "Read own monthly reports",
         "profile.edit": "Edit own profile",
         "deal.manage": "Plan deliverables and approve content on own deals",
-        "finance.approve": "Approve or reject invoices and payee forms, pay invoices",
+        "finance.approve": "Approve or reject invoices and payee forms",
+        "finance.pay": "Pay approved invoices (billing)",
         "review.write": "Rate the other side of own completed deals",
+        "org.members": "Invite teammates, change their roles and remove them",
+        "org.edit": "Edit the organization's details and brands",
+        "crm.view": "Read the organization's pipeline, products, imports and snapshots",
+        "pipeline.manage": "Add creators to the pipeline, move cards, tag and take notes",
+        "product.manage": "Edit the product catalogue and attach products to campaigns",
+        "import.run": "Import creator profiles from a CSV or JSON export",
     },
     "influencer": {
         "ad_request.respond": "Accept, reject and counter requests sent to me",
@@ -48,6 +55,31 @@ DEFAULT_GRANTS: dict[str, dict[str, str]] = {
         "finance.invoice": "Raise invoices and submit payee forms",
         "review.write": "Rate the other side of own completed deals",
     },
+}
+
+# What each role inside an organization may do (seeded into org_role_permissions; the database is the truth).
+# A sponsor's effective permissions are the platform sponsor role's grants that their org role also grants.
+_SPONSOR_READS = ("influencer.search", "export.own", "report.view_own", "crm.view", "profile.edit")
+_MANAGER_WRITES = (
+    "campaign.manage",
+    "ad_request.send",
+    "ad_request.negotiate",
+    "deal.manage",
+    "finance.approve",
+    "review.write",
+    "pipeline.manage",
+    "product.manage",
+    "import.run",
+)
+ORG_ROLE_GRANTS: dict[str, tuple[str, ...]] = {
+    "owner": (*_SPONSOR_READS, *_MANAGER_WRITES, "finance.pay", "org.members", "org.edit"),
+    "manager": (*_SPONSOR_READS, *_MANAGER_WRITES),
+    "analyst": _SPONSOR_READS,
+}
+ORG_ROLE_DESCRIPTIONS = {
+    "owner": ("Everything, including teammates and billing", 0),
+    "manager": ("Campaigns, deals, pipeline; approves content and invoices", 1),
+    "analyst": ("Reads everything of the organization and exports; no changes", 2),
 }
 
 ROLE_DESCRIPTIONS = {
@@ -66,6 +98,8 @@ class Actor:
     username: str
     display_name: str
     permissions: frozenset[str] = field(default_factory=frozenset)
+    organization_id: int | None = None  # sponsors only: the one organization they are an active member of
+    org_role: str | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -107,6 +141,29 @@ def permissions_of(session: Session, role: str) -> frozenset[str]:
     return frozenset(rows)
 
 
+def org_permissions_of(session: Session, org_role: str) -> frozenset[str]:
+    """The permissions granted to an organization role in the database."""
+    rows = session.scalars(select(org_role_permissions.c.permission).where(org_role_permissions.c.org_role == org_role))
+    return frozenset(rows)
+
+
+def _seed_org_roles(session: Session) -> None:
+    existing = set(session.scalars(select(OrgRole.name)))
+    for name, (description, rank) in ORG_ROLE_DESCRIPTIONS.items():
+        if name not in existing:
+            session.add(OrgRole(name=name, description=description, rank=rank))
+    session.flush()
+    granted = set(session.execute(select(org_role_permissions.c.org_role, org_role_permissions.c.permission)))
+    missing = [
+        {"org_role": role, "permission": perm}
+        for role, grants in ORG_ROLE_GRANTS.items()
+        for perm in grants
+        if (role, perm) not in granted
+    ]
+    if missing:
+        session.execute(org_role_permissions.insert(), missing)
+
+
 def seed(session: Session) -> None:
     """Insert missing roles, permissions and grants (idempotent)."""
     existing_roles = set(session.scalars(select(Role.name)))
@@ -129,3 +186,4 @@ def seed(session: Session) -> None:
     ]
     if missing:
         session.execute(role_permissions.insert(), missing)
+    _seed_org_roles(session)

@@ -11,6 +11,7 @@ import pandas as pd
 from core import permissions
 from core.deals import finance
 from core.errors import PermissionDenied
+from core.marketplace import organizations
 from core.permissions import Actor
 from core.platform import cache, cachegen
 from core.platform.db import Database
@@ -19,13 +20,13 @@ from core.platform.timeutil import today
 
 @permissions.actor_required
 def budget_burn(db: Database, *, actor: Actor) -> pd.DataFrame:
-    """finance.budget_burn for the sponsor, per sponsor scope."""
-    permissions.require(actor, "campaign.manage")
+    """finance.budget_burn for the sponsor's organization, shared by its members."""
+    organizations.require_member(actor)
     cached = cache.read_through(
         db,
         "dashboard",
-        ("finance_burn", actor.id),
-        (cachegen.sponsor_scope(actor.id),),
+        ("finance_burn", actor.organization_id),
+        (cachegen.org_scope(actor.organization_id),),
         lambda s: finance.budget_burn(s, actor=actor),
     )
     return cached.value

@@ -18,7 +18,7 @@ from core import audit, permissions, validate
 from core.deals import compliance, guard, parties, uploads
 from core.deals.rules import deal_rules
 from core.errors import Conflict, InvalidInput, NotFound
-from core.marketplace import ad_requests
+from core.marketplace import ad_requests, organizations
 from core.messaging import notifications
 from core.models import PLATFORMS, AdRequest, Campaign, Deliverable, DeliverableDraft, InfluencerProfile, User
 from core.permissions import Actor
@@ -37,7 +37,7 @@ def _load(session: Session, deliverable_id: int) -> tuple[Deliverable, parties.D
 
 
 def _bump(session: Session, deal: parties.Deal) -> None:
-    cachegen.bump(session, cachegen.sponsor_scope(deal.sponsor_id), cachegen.influencer_scope(deal.influencer_id))
+    cachegen.bump(session, cachegen.org_scope(deal.organization_id), cachegen.influencer_scope(deal.influencer_id))
 
 
 def _fields(title, platform, due_date, hashtags, mentions) -> dict:
@@ -554,8 +554,8 @@ def influencer_queue(session: Session, *, actor: Actor, statuses: tuple[str, ...
 @permissions.actor_required
 def sponsor_queue(session: Session, *, actor: Actor, statuses: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The sponsor's deliverables across campaigns (drafts to review first when asked for in_review)."""
-    permissions.require(actor, "deal.manage")
-    return _queue(session, Campaign.sponsor_id == actor.id, statuses=statuses)
+    org_id = organizations.require_member(actor)
+    return _queue(session, Campaign.organization_id == org_id, statuses=statuses)
 
 
 @permissions.actor_required

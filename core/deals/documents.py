@@ -17,8 +17,9 @@ from core import audit, permissions, validate
 from core.deals import guard, numbering, parties, uploads
 from core.deals.rules import deal_rules
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.marketplace import organizations
 from core.messaging import notifications
-from core.models import Campaign, Deliverable, FinancialDocument, SponsorProfile, User
+from core.models import Campaign, Deliverable, FinancialDocument, Organization, User
 from core.money import check_cents, format_cents
 from core.permissions import Actor
 from core.platform import cachegen
@@ -29,8 +30,10 @@ LABELS = {"po": "purchase order", "invoice": "invoice", "form": "payee form"}
 LIVE_INVOICE = ("pending", "approved", "paid")
 
 
-def _bump(session: Session, sponsor_id: int, influencer_id: int) -> None:
-    cachegen.bump(session, cachegen.STATS, cachegen.sponsor_scope(sponsor_id), cachegen.influencer_scope(influencer_id))
+def _bump(session: Session, organization_id: int, influencer_id: int) -> None:
+    cachegen.bump(
+        session, cachegen.STATS, cachegen.org_scope(organization_id), cachegen.influencer_scope(influencer_id)
+    )
 
 
 def _load(session: Session, document_id: int, kind: str | None = None) -> FinancialDocument:
@@ -53,6 +56,7 @@ def issue_purchase_order(session: Session, deal: parties.Deal, *, issued_by: int
         kind="po",
         number=numbering.next_number(session, "po", today().year),
         sponsor_id=deal.sponsor_id,
+        organization_id=deal.organization_id,
         influencer_id=deal.influencer_id,
         campaign_id=deal.campaign.id,
         ad_request_id=deal.request.id,
@@ -64,7 +68,7 @@ def issue_purchase_order(session: Session, deal: parties.Deal, *, issued_by: int
     )
     session.add(po)
     session.flush()
-    _bump(session, deal.sponsor_id, deal.influencer_id)
+    _bump(session, deal.organization_id, deal.influencer_id)
     return po
 
 
@@ -163,6 +167,7 @@ def raise_invoice(
         kind="invoice",
         number=numbering.next_number(session, "invoice", issued.year),
         sponsor_id=po.sponsor_id,
+        organization_id=po.organization_id,
         influencer_id=po.influencer_id,
         campaign_id=po.campaign_id,
         ad_request_id=po.ad_request_id,
@@ -183,7 +188,7 @@ def raise_invoice(
         f"{actor.display_name} invoiced {format_cents(invoice.amount_cents)} against {po.number}.",
         link=f"document:{invoice.id}",
     )
-    _bump(session, po.sponsor_id, po.influencer_id)
+    _bump(session, po.organization_id, po.influencer_id)
     return invoice.id
 
 
@@ -234,7 +239,7 @@ def resubmit_invoice(
         f"Invoice resubmitted: {invoice.number}",
         link=f"document:{invoice.id}",
     )
-    _bump(session, invoice.sponsor_id, invoice.influencer_id)
+    _bump(session, invoice.organization_id, invoice.influencer_id)
 
 
 def _decide(session: Session, actor: Actor, document: FinancialDocument, expected_version: int, **values) -> None:
@@ -272,7 +277,7 @@ def approve_document(session: Session, *, actor: Actor, document_id: int, expect
         f"{LABELS[document.kind].capitalize()} approved: {document.number}",
         link=f"document:{document.id}",
     )
-    _bump(session, document.sponsor_id, document.influencer_id)
+    _bump(session, document.organization_id, document.influencer_id)
 
 
 @permissions.actor_required
@@ -292,7 +297,7 @@ def reject_document(session: Session, *, actor: Actor, document_id: int, expecte
         reason,
         link=f"document:{document.id}",
     )
-    _bump(session, document.sponsor_id, document.influencer_id)
+    _bump(session, document.organization_id, document.influencer_id)
 
 
 def mark_overdue(session: Session, *, on: dt.date | None = None) -> list[int]:
@@ -316,7 +321,7 @@ def mark_overdue(session: Session, *, on: dt.date | None = None) -> list[int]:
             f"{format_cents(invoice.amount_cents)} was due on {invoice.due_date:%d %b %Y}.",
             link=f"document:{invoice.id}",
         )
-        _bump(session, invoice.sponsor_id, invoice.influencer_id)
+        _bump(session, invoice.organization_id, invoice.influencer_id)
     return [invoice.id for invoice in newly]
 
 
@@ -328,7 +333,7 @@ def submit_form(
     session: Session,
     *,
     actor: Actor,
-    sponsor_id: int,
+    organization_id: int,
     legal_name: str,
     country: str,
     tax_id: str,
@@ -336,15 +341,17 @@ def submit_form(
     file_bytes: bytes | None = None,
     file_name: str = "",
 ) -> int:
-    """The influencer's payee/tax form for one sponsor (one live form per sponsor; a rejected one is replaced)."""
+    """The influencer's payee/tax form for one sponsor organization (one live form each; a rejected one is replaced)."""
     permissions.require(actor, "finance.invoice")
-    sponsor = session.get(User, sponsor_id)
-    if sponsor is None or sponsor.role != "sponsor":
-        raise NotFound("That sponsor does not exist.")
+    if organization_id not in sponsors_of(session, actor=actor):
+        raise NotFound("You have no deal with that sponsor.")
+    contact = organizations.contact_user(session, organization_id)
+    if contact is None:
+        raise Conflict("That sponsor has no owner to review your form right now.")
     live = session.scalars(
         select(FinancialDocument).where(
             FinancialDocument.kind == "form",
-            FinancialDocument.sponsor_id == sponsor_id,
+            FinancialDocument.organization_id == organization_id,
             FinancialDocument.influencer_id == actor.id,
             FinancialDocument.status.in_(("pending", "approved")),
         )
@@ -355,7 +362,8 @@ def submit_form(
     form = FinancialDocument(
         kind="form",
         number=numbering.next_number(session, "form", today().year),
-        sponsor_id=sponsor_id,
+        sponsor_id=contact,
+        organization_id=organization_id,
         influencer_id=actor.id,
         created_by=actor.id,
         amount_cents=0,
@@ -371,56 +379,57 @@ def submit_form(
     session.add(form)
     session.flush()
     notifications.notify(
-        session, sponsor_id, "form_to_approve", f"Payee form to review: {form.number}", link=f"document:{form.id}"
+        session, contact, "form_to_approve", f"Payee form to review: {form.number}", link=f"document:{form.id}"
     )
-    _bump(session, sponsor_id, actor.id)
+    _bump(session, organization_id, actor.id)
     return form.id
 
 
 @permissions.actor_required
 def sponsors_of(session: Session, *, actor: Actor) -> dict[int, str]:
-    """The sponsors the influencer has purchase orders with: id → display name (for the payee form picker)."""
+    """The sponsor organizations the influencer has purchase orders with: id → name (the payee form picker)."""
     permissions.require(actor, "finance.invoice")
     rows = session.execute(
-        select(User.id, func.coalesce(SponsorProfile.name, User.username))
-        .join(FinancialDocument, (FinancialDocument.sponsor_id == User.id) & (FinancialDocument.kind == "po"))
-        .outerjoin(SponsorProfile, SponsorProfile.user_id == User.id)
+        select(Organization.id, Organization.name)
+        .join(
+            FinancialDocument,
+            (FinancialDocument.organization_id == Organization.id) & (FinancialDocument.kind == "po"),
+        )
         .where(FinancialDocument.influencer_id == actor.id)
         .distinct()
-        .order_by(User.id)
+        .order_by(Organization.id)
     ).all()
-    return {user_id: name for user_id, name in rows}
+    return {org_id: name for org_id, name in rows}
 
 
 @permissions.actor_required
 def set_form_required(session: Session, *, actor: Actor, required: bool) -> None:
-    """The sponsor decides whether an approved payee form must exist before a first payment."""
-    permissions.require(actor, "finance.approve")
-    profile = session.get(SponsorProfile, actor.id)
-    if profile is None:
-        raise NotFound("Your sponsor profile does not exist.")
-    profile.require_payee_form = bool(required)
-    cachegen.bump(session, cachegen.sponsor_scope(actor.id))
+    """The organization decides whether an approved payee form must exist before a first payment (billing)."""
+    org_id = organizations.require_member(actor, "finance.pay")
+    org = session.get(Organization, org_id, with_for_update=True)
+    if org is None:
+        raise NotFound("Your organization no longer exists.")
+    org.require_payee_form = bool(required)
+    audit.record(session, actor, "organization.payee_form_rule", "organization", org_id, detail=str(bool(required)))
+    cachegen.bump(session, cachegen.org_scope(org_id))
 
 
 @permissions.actor_required
 def form_required(session: Session, *, actor: Actor) -> bool:
-    """Whether the sponsor pays only after an approved payee form."""
-    permissions.require(actor, "finance.approve")
-    return bool(session.scalar(select(SponsorProfile.require_payee_form).where(SponsorProfile.user_id == actor.id)))
+    """Whether the actor's organization pays only after an approved payee form."""
+    org_id = organizations.require_member(actor)
+    return bool(session.scalar(select(Organization.require_payee_form).where(Organization.id == org_id)))
 
 
 def missing_before_payment(session: Session, invoice: FinancialDocument) -> str | None:
     """Why this invoice cannot be paid yet because of the payee form rule, or None."""
-    required = session.scalar(
-        select(SponsorProfile.require_payee_form).where(SponsorProfile.user_id == invoice.sponsor_id)
-    )
+    required = session.scalar(select(Organization.require_payee_form).where(Organization.id == invoice.organization_id))
     if not required:
         return None
     approved_form = session.scalar(
         select(FinancialDocument.id).where(
             FinancialDocument.kind == "form",
-            FinancialDocument.sponsor_id == invoice.sponsor_id,
+            FinancialDocument.organization_id == invoice.organization_id,
             FinancialDocument.influencer_id == invoice.influencer_id,
             FinancialDocument.status == "approved",
         )
@@ -509,7 +518,7 @@ def list_documents(
     if issued_to is not None:
         query = query.where(FinancialDocument.issue_date <= issued_to)
     if actor.role == "sponsor":
-        query = query.where(FinancialDocument.sponsor_id == actor.id)
+        query = query.where(FinancialDocument.organization_id == organizations.require_member(actor))
     elif actor.role == "influencer":
         query = query.where(FinancialDocument.influencer_id == actor.id)
     else:
@@ -537,6 +546,7 @@ def get_document(session: Session, *, actor: Actor, document_id: int) -> dict:
         details=document.details,
         file_path=document.file_path,
         sponsor_id=document.sponsor_id,
+        organization_id=document.organization_id,
         influencer_id=document.influencer_id,
     )
     if document.kind == "po":

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import permissions
 from core.errors import PermissionDenied
+from core.marketplace import organizations
 from core.models import Campaign, FinancialDocument
 from core.permissions import Actor
 from core.platform.timeutil import today
@@ -34,8 +35,8 @@ def _invoice_sum(*statuses: str):
 
 @permissions.actor_required
 def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = None) -> pd.DataFrame:
-    """Per campaign of the sponsor (or one): budget, committed, invoiced, paid, owed (approved, unpaid), uncommitted."""
-    permissions.require(actor, "campaign.manage")
+    """Per campaign of the organization (or one): budget, committed, invoiced, paid, owed (approved, unpaid), uncommitted."""
+    org_id = organizations.require_member(actor)
     money = (
         select(
             FinancialDocument.campaign_id.label("campaign_id"),
@@ -43,7 +44,7 @@ def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = Non
             _invoice_sum("paid").label("paid_cents"),
             _invoice_sum("approved").label("owed_cents"),
         )
-        .where(FinancialDocument.sponsor_id == actor.id)
+        .where(FinancialDocument.organization_id == org_id)
         .group_by(FinancialDocument.campaign_id)
         .subquery()
     )
@@ -58,7 +59,7 @@ def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = Non
             func.coalesce(money.c.owed_cents, 0),
         )
         .outerjoin(money, money.c.campaign_id == Campaign.id)
-        .where(Campaign.sponsor_id == actor.id)
+        .where(Campaign.organization_id == org_id)
         .order_by(Campaign.committed_cents.desc(), Campaign.id)
     )
     if campaign_id is not None:

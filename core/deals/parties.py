@@ -23,6 +23,10 @@ class Deal:
         return self.campaign.sponsor_id
 
     @property
+    def organization_id(self) -> int:
+        return self.campaign.organization_id
+
+    @property
     def influencer_id(self) -> int:
         return self.request.influencer_id
 
@@ -42,7 +46,7 @@ def side_of(actor: Actor | None, deal: Deal | FinancialDocument, *, noun: str = 
     """'sponsor', 'influencer' or 'admin' (read-only) on a deal or one of its documents; PermissionDenied otherwise."""
     if actor is None:
         raise PermissionDenied("Please log in first.")
-    if actor.role == "sponsor" and deal.sponsor_id == actor.id:
+    if actor.role == "sponsor" and actor.organization_id is not None and deal.organization_id == actor.organization_id:
         return "sponsor"
     if actor.role == "influencer" and deal.influencer_id == actor.id:
         return "influencer"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core import audit, permissions, validate
 from core.deals import documents, guard
 from core.errors import Conflict, InvalidInput, PermissionDenied
+from core.marketplace import organizations
 from core.messaging import notifications
 from core.models import FinancialDocument, Payment
 from core.money import format_cents
@@ -84,7 +85,7 @@ def pay_invoice(
     name: str,
 ) -> dict:
     """Charge the test card for the invoice's amount; a repeated key returns the first attempt's result."""
-    permissions.require(actor, "finance.approve")
+    permissions.require(actor, "finance.pay")  # billing: owners (org roles, core/permissions.py)
     key = validate.text(idempotency_key, "Payment key", max_len=80)
     # Lock the invoice row first: two tabs (two keys) or a double click (one key) are serialised here, and the
     # second one then sees what the first did.
@@ -168,7 +169,7 @@ def _settle(session: Session, actor: Actor, invoice: FinancialDocument, payment:
         f"{format_cents(payment.amount_cents)} paid (reference {payment.reference}).",
         link=f"document:{invoice.id}",
     )
-    documents._bump(session, invoice.sponsor_id, invoice.influencer_id)
+    documents._bump(session, invoice.organization_id, invoice.influencer_id)
 
 
 def _result(payment: Payment) -> dict:
@@ -215,7 +216,7 @@ def list_payments(
     if until is not None:
         query = query.where(Payment.created_at < until)
     if actor.role == "sponsor":
-        query = query.where(FinancialDocument.sponsor_id == actor.id)
+        query = query.where(FinancialDocument.organization_id == organizations.require_member(actor))
     elif actor.role == "influencer":
         query = query.where(FinancialDocument.influencer_id == actor.id)
     else:

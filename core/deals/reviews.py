@@ -49,7 +49,7 @@ def _bump(session: Session, deal: parties.Deal) -> None:
         session,
         cachegen.INFLUENCERS,
         cachegen.CAMPAIGNS,
-        cachegen.sponsor_scope(deal.sponsor_id),
+        cachegen.org_scope(deal.organization_id),
         cachegen.influencer_scope(deal.influencer_id),
     )
 

@@ -431,6 +431,41 @@ def _load_documents(
 BULK_TABLES = ("users", "sponsor_profiles", "influencer_profiles", "campaigns", "ad_requests", "ad_request_events")
 
 
+def _load_organizations(conn) -> None:
+    """Each generated sponsor owns a one-member organization with one brand, as a sign-up would (set-based)."""
+    offset = _max_id(conn, "organizations")  # ids after the demo's own organizations: user id + offset
+    orphans = "FROM users u JOIN sponsor_profiles p ON p.user_id = u.id WHERE u.role = 'sponsor' AND NOT EXISTS " \
+        "(SELECT 1 FROM org_members m WHERE m.user_id = u.id)"  # fmt: skip
+    conn.exec_driver_sql(
+        "INSERT INTO organizations (id, name, email, phone, address, city, state, zip_code, country, approval, "
+        f"require_payee_form, created_at) SELECT u.id + {offset}, p.name, u.email, '', '', '', '', '', '', u.approval, "
+        f"p.require_payee_form, u.created_at {orphans}"
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO brands (organization_id, name, email, phone, address, created_at) "
+        f"SELECT u.id + {offset}, p.name, u.email, '', '', u.created_at {orphans}"
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO org_members (user_id, organization_id, org_role, status, joined_at, version) "
+        f"SELECT u.id, u.id + {offset}, 'owner', 'active', u.created_at, 1 {orphans}"
+    )
+    owning = "(SELECT m.organization_id FROM org_members m WHERE m.user_id = {table}.sponsor_id)"
+    conn.exec_driver_sql(
+        f"UPDATE campaigns SET organization_id = {owning.format(table='campaigns')}, "
+        "brand_id = (SELECT MIN(b.id) FROM brands b JOIN org_members m ON m.organization_id = b.organization_id "
+        "WHERE m.user_id = campaigns.sponsor_id) WHERE organization_id IS NULL"
+    )
+    conn.exec_driver_sql(
+        f"UPDATE financial_documents SET organization_id = {owning.format(table='financial_documents')} "
+        "WHERE organization_id IS NULL"
+    )
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('organizations', 'id'), "
+            "(SELECT coalesce(max(id), 0) + 1 FROM organizations), false)"
+        )
+
+
 def _drop_secondary_indexes(conn) -> list[str]:
     """Drop plain secondary indexes of the bulk tables (and FTS triggers on SQLite); return DDL to restore."""
     restore: list[str] = []
@@ -1062,6 +1097,8 @@ def _load(
         phase("documents")
     if n:
         summary.busiest_influencer_id = int(inf_ids[np.bincount(req_inf_idx, minlength=influencers).argmax()])
+    _load_organizations(conn)
+    phase("organizations")
 
     for statement in restore:
         if statement.upper().startswith("CREATE TRIGGER"):

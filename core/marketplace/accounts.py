@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, permissions, validate
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import listing, scoring, stats
+from core.marketplace import listing, organizations, scoring, stats
 from core.messaging import mailer, notifications
 from core.models import PLATFORMS, SPONSOR_KINDS, InfluencerProfile, SponsorProfile, User
 from core.money import check_cents
@@ -56,13 +56,22 @@ def _display_name(user: User) -> str:
 
 
 def actor_for(session: Session, user: User) -> Actor:
-    """Build the Actor (with its role's permissions) for a user row."""
+    """Build the Actor for a user row: its role's permissions, for a sponsor narrowed by its org role."""
+    granted = permissions.permissions_of(session, user.role)
+    if user.role != "sponsor":
+        return Actor(id=user.id, role=user.role, username=user.username, display_name=_display_name(user),
+                     permissions=granted)  # fmt: skip
+    member = user.membership
+    if member is None or member.status != "active":  # no organization: nothing on the sponsor side
+        return Actor(id=user.id, role=user.role, username=user.username, display_name=_display_name(user))
     return Actor(
         id=user.id,
         role=user.role,
         username=user.username,
         display_name=_display_name(user),
-        permissions=permissions.permissions_of(session, user.role),
+        permissions=granted & permissions.org_permissions_of(session, member.org_role),
+        organization_id=member.organization_id,
+        org_role=member.org_role,
     )
 
 
@@ -82,6 +91,8 @@ def standing_problem(user: User) -> str | None:
     if user.flagged:
         reason = f" Reason: {user.flag_reason}" if user.flag_reason else ""
         return f"This account has been flagged by an administrator and cannot log in.{reason}"
+    if user.role == "sponsor" and (user.membership is None or user.membership.status != "active"):
+        return "This account is no longer a member of its organization. Ask an owner there to invite you again."
     return None
 
 
@@ -328,6 +339,7 @@ def register_sponsor(
     fields = _sponsor_fields(name=name, kind=kind, industry=industry, budget_cents=budget_cents)
     user = _create_user(session, username=username, email=email, password=password, role="sponsor", approval="pending")
     session.add(SponsorProfile(user_id=user.id, **fields))
+    organizations.found(session, owner=user, name=fields["name"], approval="pending")
     notifications.notify_admins(
         session,
         "approval",
@@ -357,6 +369,7 @@ def approve_sponsor(session: Session, *, actor: Actor, user_id: int) -> None:
         raise Conflict(f"This sponsor is already {user.approval}.")
     user.approval = "approved"
     user.approval_note = None
+    organizations.set_approval(session, user_id=user.id, approval="approved")
     session.flush()
     listing.refresh_user(session, user.id)
     audit.record(session, actor, "sponsor.approved", "user", user.id)
@@ -375,6 +388,7 @@ def reject_sponsor(session: Session, *, actor: Actor, user_id: int, reason: str)
         raise Conflict(f"This sponsor is already {user.approval}.")
     user.approval = "rejected"
     user.approval_note = reason
+    organizations.set_approval(session, user_id=user.id, approval="rejected")
     audit.record(session, actor, "sponsor.rejected", "user", user.id, detail=reason)
     cachegen.bump(session, cachegen.STATS)
 
@@ -501,7 +515,7 @@ def update_sponsor_profile(
         raise NotFound("Your profile is missing; please contact support.")
     for key, value in fields.items():
         setattr(profile, key, value)
-    cachegen.bump(session, *cachegen.sponsor_profile_changed(actor.id))
+    cachegen.bump(session, *cachegen.sponsor_profile_changed(actor.organization_id))
 
 
 def change_password(session: Session, *, actor: Actor, current_password: str, new_password: str) -> int:

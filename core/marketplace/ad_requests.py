@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, permissions, standing, validate, versioning
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.marketplace import organizations
 from core.messaging import notifications
 from core.models import (
     AD_REQUEST_STATUSES,
@@ -137,7 +138,11 @@ def _party_of(actor: Actor, request: AdRequest, campaign: Campaign) -> str:
     """Which side of the request the actor is on; PermissionDenied when neither."""
     if actor is None:
         raise PermissionDenied("Please log in first.")
-    if actor.role == "sponsor" and campaign.sponsor_id == actor.id:
+    if (
+        actor.role == "sponsor"
+        and actor.organization_id is not None
+        and campaign.organization_id == actor.organization_id
+    ):
         return "sponsor"
     if actor.role == "influencer" and request.influencer_id == actor.id:
         return "influencer"
@@ -185,7 +190,7 @@ def _bump(session: Session, request: AdRequest, campaign: Campaign) -> None:
     cachegen.bump(
         session,
         cachegen.STATS,
-        cachegen.sponsor_scope(campaign.sponsor_id),
+        cachegen.org_scope(campaign.organization_id),
         cachegen.influencer_scope(request.influencer_id),
     )
 
@@ -260,8 +265,8 @@ def send_ad_request(
     campaign = _lock_campaign(session, campaign_id)
     if campaign is None:
         raise NotFound("That campaign does not exist.")
-    if campaign.sponsor_id != actor.id:
-        raise PermissionDenied("That campaign belongs to another sponsor.")
+    if campaign.organization_id != actor.organization_id:
+        raise PermissionDenied("That campaign belongs to another organization.")
     influencer = session.get(InfluencerProfile, influencer_id)
     if influencer is None or not influencer.listed:
         raise NotFound("That influencer does not exist or is not taking requests.")
@@ -579,8 +584,8 @@ def withdraw_open_requests(session: Session, *, actor: Actor, campaign_id: int, 
         .with_for_update()
     ).all()
     campaign = session.get(Campaign, campaign_id)
-    if campaign is None or campaign.sponsor_id != actor.id:
-        raise PermissionDenied("That campaign belongs to another sponsor.")
+    if campaign is None or actor.organization_id is None or campaign.organization_id != actor.organization_id:
+        raise PermissionDenied("That campaign belongs to another organization.")
     for request in requests:
         previous = request.status
         request.status, request.turn, request.updated_at = "withdrawn", None, utcnow()
@@ -712,9 +717,11 @@ def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd
     if campaign is None:
         raise NotFound("That campaign does not exist.")
     if not (actor.is_admin and actor.can("ad_request.view_any")) and not (
-        actor.role == "sponsor" and campaign.sponsor_id == actor.id
+        actor.role == "sponsor"
+        and actor.organization_id is not None
+        and campaign.organization_id == actor.organization_id
     ):
-        raise PermissionDenied("That campaign belongs to another sponsor.")
+        raise PermissionDenied("That campaign belongs to another organization.")
     awaiting = and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "sponsor")
     rows = (
         session.execute(
@@ -881,8 +888,8 @@ SPONSOR_REQUEST_COLUMNS = [
 def list_sponsor_requests(
     session: Session, *, actor: Actor, status: str | None = None, campaign_id: int | None = None, limit: int = 5000
 ) -> pd.DataFrame:
-    """All requests across the sponsor's campaigns (for tables and small CSV downloads)."""
-    permissions.require(actor, "ad_request.negotiate")
+    """All requests across the organization's campaigns (for tables and small CSV downloads)."""
+    organizations.require_member(actor)
     stmt = (
         select(
             AdRequest.id,
@@ -900,7 +907,7 @@ def list_sponsor_requests(
         )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
-        .where(Campaign.sponsor_id == actor.id)
+        .where(Campaign.organization_id == actor.organization_id)
         .order_by(AdRequest.id.desc())
         .limit(max(1, min(limit, 100_000)))
     )

@@ -17,7 +17,7 @@ cache, and returns the same plain data plus `as_of`, the naive-UTC time the figu
 Who shares an entry: admin statistics are shared by all admins; influencer search pages and
 influencer filter options by every viewer with the same listed/unlisted scope; campaign search pages
 and campaign filter options by all influencers, with each viewer's own "already requested" flags
-read fresh on every call; dashboards are per sponsor. Which writes refresh which entry across
+read fresh on every call; dashboards are per organization (shared by its members, never across organizations). Which writes refresh which entry across
 scopes: docs/decisions/cache.md.
 """
 
@@ -32,7 +32,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core import permissions
-from core.marketplace import campaigns, search, stats
+from core.marketplace import campaigns, organizations, search, stats
 from core.models import LIVE_AD_REQUEST_STATUSES, AdRequest
 from core.permissions import Actor
 from core.platform import cache, cachegen
@@ -68,7 +68,7 @@ def admin_statistics(db: Database, *, actor: Actor, months: int = 12) -> dict:
 
 def sponsor_dashboard(db: Database, *, actor: Actor, status: str | None = None, campaign_id: int | None = None) -> dict:
     """The sponsor's campaign table (list_sponsor_campaigns), its totals and budget burn, in one entry."""
-    permissions.require(actor, "campaign.manage")
+    organizations.require_member(actor)
 
     def compute(s: Session) -> dict:
         frame = campaigns.list_sponsor_campaigns(s, actor=actor, status=status)
@@ -81,32 +81,32 @@ def sponsor_dashboard(db: Database, *, actor: Actor, status: str | None = None, 
     cached = cache.read_through(
         db,
         "dashboard",
-        ("sponsor_dashboard", actor.id, status, campaign_id),
-        (cachegen.sponsor_scope(actor.id),),
+        ("sponsor_dashboard", actor.organization_id, status, campaign_id),
+        (cachegen.org_scope(actor.organization_id),),
         compute,
     )
     return {**cached.value, "as_of": cached.as_of}
 
 
 def list_sponsor_campaigns(db: Database, *, actor: Actor, status: str | None = None) -> pd.DataFrame:
-    permissions.require(actor, "campaign.manage")
+    organizations.require_member(actor)
     cached = cache.read_through(
         db,
         "dashboard",
-        ("list_sponsor_campaigns", actor.id, status),
-        (cachegen.sponsor_scope(actor.id),),
+        ("list_sponsor_campaigns", actor.organization_id, status),
+        (cachegen.org_scope(actor.organization_id),),
         lambda s: campaigns.list_sponsor_campaigns(s, actor=actor, status=status),
     )
     return _with_as_of(cached.value, cached.as_of)
 
 
 def budget_burn(db: Database, *, actor: Actor, campaign_id: int | None = None) -> pd.DataFrame:
-    permissions.require(actor, "campaign.manage")
+    organizations.require_member(actor)
     cached = cache.read_through(
         db,
         "dashboard",
-        ("budget_burn", actor.id, campaign_id),
-        (cachegen.sponsor_scope(actor.id),),
+        ("budget_burn", actor.organization_id, campaign_id),
+        (cachegen.org_scope(actor.organization_id),),
         lambda s: campaigns.budget_burn(s, actor=actor, campaign_id=campaign_id),
     )
     return _with_as_of(cached.value, cached.as_of)

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from core import audit, permissions, validate
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import listing
+from core.marketplace import listing, organizations
 from core.messaging import notifications
-from core.models import CAMPAIGN_STATUSES, AdRequest, Campaign, SponsorProfile
+from core.models import CAMPAIGN_STATUSES, AdRequest, Brand, Campaign, SponsorProfile
 from core.money import check_cents, format_cents
 from core.permissions import Actor
 from core.platform import cachegen
@@ -41,12 +41,14 @@ def _fields(*, name, description, category, niche, goals, start_date, end_date, 
 
 
 def _bump(session: Session, campaign: Campaign) -> None:
-    cachegen.bump(session, cachegen.STATS, cachegen.CAMPAIGNS, cachegen.sponsor_scope(campaign.sponsor_id))
+    cachegen.bump(session, cachegen.STATS, cachegen.CAMPAIGNS, cachegen.org_scope(campaign.organization_id))
 
 
-def own_campaign(session: Session, actor: Actor, campaign_id: int, *, lock: bool = False) -> Campaign:
-    """The campaign if the actor is its sponsor; NotFound/PermissionDenied otherwise."""
-    permissions.require(actor, "campaign.manage")
+def own_campaign(
+    session: Session, actor: Actor, campaign_id: int, *, lock: bool = False, permission: str = "campaign.manage"
+) -> Campaign:
+    """The campaign if the actor's organization owns it and their org role grants permission; else raises."""
+    organizations.require_member(actor, permission)
     stmt = select(Campaign).where(Campaign.id == campaign_id)
     if lock:
         # Refresh too: a campaign loaded earlier in this transaction keeps its old values in the session,
@@ -56,9 +58,19 @@ def own_campaign(session: Session, actor: Actor, campaign_id: int, *, lock: bool
     campaign = session.scalar(stmt)
     if campaign is None:
         raise NotFound("That campaign does not exist.")
-    if campaign.sponsor_id != actor.id:
-        raise PermissionDenied("That campaign belongs to another sponsor.")
+    if campaign.organization_id != actor.organization_id:
+        raise PermissionDenied("That campaign belongs to another organization.")
     return campaign
+
+
+def _brand_of_org(session: Session, org_id: int, brand_id: int | None) -> int | None:
+    """brand_id if it is one of the organization's brands; the organization's first brand when None."""
+    if brand_id is None:
+        return session.scalar(select(Brand.id).where(Brand.organization_id == org_id).order_by(Brand.id).limit(1))
+    brand = session.get(Brand, brand_id)
+    if brand is None or brand.organization_id != org_id:
+        raise InvalidInput("Please choose one of your organization's brands.")
+    return brand.id
 
 
 def create_campaign(
@@ -75,9 +87,11 @@ def create_campaign(
     goals: str = "",
     is_public: bool = True,
     status: str = "active",
+    brand_id: int | None = None,
 ) -> int:
-    """Create a campaign owned by the acting sponsor; returns its id."""
-    permissions.require(actor, "campaign.manage")
+    """Create a campaign owned by the actor's organization, under one of its brands; returns its id."""
+    org_id = organizations.require_member(actor, "campaign.manage")
+    brand_id = _brand_of_org(session, org_id, brand_id)
     fields = _fields(
         name=name,
         description=description,
@@ -90,7 +104,7 @@ def create_campaign(
         is_public=is_public,
     )
     status = validate.choice(status, "Status", ("draft", "active"))
-    campaign = Campaign(sponsor_id=actor.id, status=status, **fields)
+    campaign = Campaign(sponsor_id=actor.id, organization_id=org_id, brand_id=brand_id, status=status, **fields)
     session.add(campaign)
     session.flush()
     listing.refresh_campaigns(session, campaign_id=campaign.id)
@@ -256,7 +270,7 @@ def can_view(session: Session, actor: Actor, campaign: Campaign) -> bool:
     """Visibility rule: sponsor and admins always; influencers when listed or when holding a request."""
     if actor is None:
         return False
-    if actor.is_admin or campaign.sponsor_id == actor.id:
+    if organizations.can_read_org(actor, campaign.organization_id):
         return True
     if actor.role != "influencer":
         return False
@@ -280,10 +294,12 @@ def get_campaign(session: Session, *, actor: Actor, campaign_id: int) -> dict:
     if row is None or not can_view(session, actor, row[0]):
         raise NotFound("That campaign does not exist or is private.")
     c, sponsor_name = row
-    owner_view = actor.is_admin or c.sponsor_id == actor.id
+    owner_view = organizations.can_read_org(actor, c.organization_id)
     data = {
         "id": c.id,
         "sponsor_id": c.sponsor_id,
+        "organization_id": c.organization_id,
+        "brand_id": c.brand_id,
         "sponsor_name": sponsor_name,
         "name": c.name,
         "description": c.description,
@@ -334,8 +350,8 @@ CAMPAIGN_LIST_COLUMNS = [
 
 
 def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None = None) -> pd.DataFrame:
-    """The acting sponsor's campaigns with request counts by status and budget use (one query)."""
-    permissions.require(actor, "campaign.manage")
+    """The actor's organization's campaigns with request counts by status and budget use (one query)."""
+    org_id = organizations.require_member(actor)
     counts = [
         *[_status_count(s) for s in ("pending", "negotiating", "accepted", "rejected", "withdrawn", "completed")],
         func.coalesce(
@@ -370,14 +386,14 @@ def list_sponsor_campaigns(session: Session, *, actor: Actor, status: str | None
             select(*campaign_columns, *[per_campaign.c[c.name] for c in counts])
             .select_from(Campaign)
             .outerjoin(per_campaign, true())
-            .where(Campaign.sponsor_id == actor.id)
+            .where(Campaign.organization_id == org_id)
             .order_by(Campaign.id.desc())
         )
     else:
         stmt = (
             select(*campaign_columns, *counts)
             .outerjoin(AdRequest, AdRequest.campaign_id == Campaign.id)
-            .where(Campaign.sponsor_id == actor.id)
+            .where(Campaign.organization_id == org_id)
             .group_by(Campaign.id)
             .order_by(Campaign.id.desc())
         )
@@ -414,14 +430,14 @@ def sponsor_summary(frame: pd.DataFrame) -> dict:
 
 
 def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = None) -> pd.DataFrame:
-    """Money committed per day (accepted_at) over the sponsor's campaigns, with a running total."""
-    permissions.require(actor, "campaign.manage")
+    """Money committed per day (accepted_at) over the organization's campaigns, with a running total."""
+    org_id = organizations.require_member(actor)
     day = func.date(AdRequest.accepted_at).label("day")
     stmt = (
         select(day, func.sum(AdRequest.payment_cents).label("committed_cents"))
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .where(
-            Campaign.sponsor_id == actor.id,
+            Campaign.organization_id == org_id,
             AdRequest.status.in_(("accepted", "completed")),
             AdRequest.accepted_at.is_not(None),
         )
@@ -505,11 +521,11 @@ def list_all_campaigns(
 
 
 def sponsor_campaign_options(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
-    """(id, name) of the actor's campaigns that can take new requests (for pickers)."""
-    permissions.require(actor, "campaign.manage")
+    """(id, name) of the organization's campaigns that can take new requests (for pickers)."""
+    org_id = organizations.require_member(actor, "ad_request.send")
     rows = session.execute(
         select(Campaign.id, Campaign.name)
-        .where(Campaign.sponsor_id == actor.id, Campaign.status == "active", Campaign.flagged.is_(False))
+        .where(Campaign.organization_id == org_id, Campaign.status == "active", Campaign.flagged.is_(False))
         .order_by(Campaign.id.desc())
     )
     return [(int(r.id), r.name) for r in rows]

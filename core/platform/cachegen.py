@@ -17,8 +17,9 @@ INFLUENCERS = "influencers"
 CAMPAIGNS = "campaigns"
 
 
-def sponsor_scope(sponsor_id: int) -> str:
-    return f"sponsor:{sponsor_id}"
+def org_scope(organization_id: int | None) -> str:
+    """The scope of one organization's cached reads (dashboards, finance): shared by its members only."""
+    return f"org:{organization_id}"
 
 
 def influencer_scope(influencer_id: int) -> str:
@@ -28,9 +29,9 @@ def influencer_scope(influencer_id: int) -> str:
 # Writes that change what another scope's cached reads show bump these (table: docs/decisions/cache.md).
 
 
-def sponsor_profile_changed(sponsor_id: int) -> tuple[str, ...]:
-    """A sponsor's profile shows on their dashboard and, as the sponsor name, in every influencer's campaign search."""
-    return (sponsor_scope(sponsor_id), CAMPAIGNS)
+def sponsor_profile_changed(organization_id: int | None) -> tuple[str, ...]:
+    """A sponsor's profile shows on their organization's dashboard and, as the sponsor name, in campaign search."""
+    return (org_scope(organization_id), CAMPAIGNS)
 
 
 def influencer_profile_changed(influencer_id: int) -> tuple[str, ...]:

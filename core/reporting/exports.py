@@ -67,7 +67,7 @@ def _scope_of(actor: Actor) -> str:
         raise PermissionDenied("Please log in first.")
     if actor.is_admin and actor.can("export.any"):
         return "any"
-    if actor.role == "sponsor" and actor.can("export.own"):
+    if actor.role == "sponsor" and actor.organization_id is not None and actor.can("export.own"):
         return "own"
     raise PermissionDenied("Your account is not allowed to export data.")
 
@@ -86,8 +86,8 @@ def _normalise_filters(session: Session, actor: Actor, kind: str, filters: dict 
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             raise NotFound("That campaign does not exist.")
-        if _scope_of(actor) == "own" and campaign.sponsor_id != actor.id:
-            raise PermissionDenied("That campaign belongs to another sponsor.")
+        if _scope_of(actor) == "own" and campaign.organization_id != actor.organization_id:
+            raise PermissionDenied("That campaign belongs to another organization.")
         clean["campaign_id"] = campaign_id
     if filters.get("text"):
         clean["text"] = validate.text(filters["text"], "Search text", max_len=100)
@@ -303,7 +303,7 @@ AD_REQUEST_HEADER = [
 ]
 
 
-def _campaigns_query(scope_sponsor: int | None, filters: dict):
+def _campaigns_query(scope_org: int | None, filters: dict):
     counts = (
         select(
             AdRequest.campaign_id,
@@ -339,7 +339,7 @@ def _campaigns_query(scope_sponsor: int | None, filters: dict):
     )
     return stmt.where(
         *_conditions(
-            scope_sponsor,
+            scope_org,
             filters,
             status=Campaign.status,
             campaign=Campaign.id,
@@ -348,11 +348,11 @@ def _campaigns_query(scope_sponsor: int | None, filters: dict):
     )
 
 
-def _conditions(scope_sponsor: int | None, filters: dict, *, status, campaign, text_columns) -> list:
+def _conditions(scope_org: int | None, filters: dict, *, status, campaign, text_columns) -> list:
     """WHERE clauses shared by both export kinds: the owner's scope, then the user's filters."""
     conditions = []
-    if scope_sponsor is not None:
-        conditions.append(Campaign.sponsor_id == scope_sponsor)
+    if scope_org is not None:
+        conditions.append(Campaign.organization_id == scope_org)
     if filters.get("sponsor_id"):
         conditions.append(Campaign.sponsor_id == filters["sponsor_id"])
     if filters.get("status"):
@@ -404,7 +404,7 @@ def _campaign_row(r) -> list:
     ]
 
 
-def _ad_requests_query(scope_sponsor: int | None, filters: dict):
+def _ad_requests_query(scope_org: int | None, filters: dict):
     stmt = (
         select(
             AdRequest.id,
@@ -430,7 +430,7 @@ def _ad_requests_query(scope_sponsor: int | None, filters: dict):
     )
     return stmt.where(
         *_conditions(
-            scope_sponsor,
+            scope_org,
             filters,
             status=AdRequest.status,
             campaign=AdRequest.campaign_id,
@@ -511,11 +511,11 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
             owner = accounts.load_actor(session, owner_id)
         if owner is None:
             raise PermissionDenied("The account that asked for this export can no longer log in.")
-        scope_sponsor = None if _scope_of(owner) == "any" else owner.id
+        scope_org = None if _scope_of(owner) == "any" else owner.organization_id
         if kind == "campaigns":
-            stmt, header, convert = _campaigns_query(scope_sponsor, filters), CAMPAIGN_HEADER, _campaign_row
+            stmt, header, convert = _campaigns_query(scope_org, filters), CAMPAIGN_HEADER, _campaign_row
         else:
-            stmt, header, convert = _ad_requests_query(scope_sponsor, filters), AD_REQUEST_HEADER, _ad_request_row
+            stmt, header, convert = _ad_requests_query(scope_org, filters), AD_REQUEST_HEADER, _ad_request_row
         root = settings.exports_dir
         root.mkdir(parents=True, exist_ok=True)
         final_name = f"{kind}-{job_id}-{secrets.token_urlsafe(16)}.csv"

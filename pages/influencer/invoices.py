@@ -127,7 +127,7 @@ elif section == SECTIONS[2]:
                 lambda s: documents.submit_form(
                     s,
                     actor=actor,
-                    sponsor_id=sponsor_id,
+                    organization_id=sponsor_id,
                     legal_name=legal,
                     country=country,
                     tax_id=tax,

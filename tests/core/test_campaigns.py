@@ -462,7 +462,7 @@ def test_a_sponsor_cannot_touch_another_sponsors_campaign(database):
         lambda s: campaigns.delete_campaign(s, actor=intruder, campaign_id=campaign_id),
     ]
     for action in actions:
-        with pytest.raises(PermissionDenied, match="another sponsor"):
+        with pytest.raises(PermissionDenied, match="another organization"):
             f.write(database, action)
     assert f.snapshot(database) == before
     assert campaign_id not in set(f.read(database, lambda s: campaigns.list_sponsor_campaigns(s, actor=intruder))["id"])

@@ -174,13 +174,13 @@ MATRIX = {
         lambda s, a, w: documents.submit_form(
             s,
             actor=a,
-            sponsor_id=w.actors["sponsor"].id,
+            organization_id=w.actors["sponsor"].organization_id,
             legal_name="Me",
             country="ES",
             tax_id="1",
             payment_details="IBAN",
         ),
-        (PD, PD, PD, OK, OK),
+        (PD, PD, PD, OK, NF),  # another influencer has no deal with that sponsor
     ),
     "documents.set_form_required": (
         lambda s, a, w: documents.set_form_required(s, actor=a, required=True),
