@@ -118,6 +118,20 @@ def require(actor: Actor | None, permission: str) -> Actor:
     return actor
 
 
+NOT_A_MEMBER = "Your account does not belong to an organization."
+
+
+def require_member(actor: Actor | None, permission: str | None = None) -> int:
+    """The actor's organization id; PermissionDenied unless a sponsor member (holding permission, if given)."""
+    if actor is None:
+        raise PermissionDenied("Please log in first.")
+    if actor.role != "sponsor" or actor.organization_id is None:
+        raise PermissionDenied(NOT_A_MEMBER)
+    if permission is not None:
+        require(actor, permission)
+    return actor.organization_id
+
+
 def actor_required(service):
     """Decorator: refuse a call whose `actor=` is missing (None) with PermissionDenied before the body runs.
 

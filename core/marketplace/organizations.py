@@ -21,19 +21,8 @@ from core.platform import cachegen
 from core.platform.db import affected_rows
 from core.platform.timeutil import utcnow
 
-NOT_A_MEMBER = "Your account does not belong to an organization."
-ORG_FIELDS = ("name", "email", "phone", "address", "city", "state", "zip_code", "country")
-
-
-def require_member(actor: Actor | None, permission: str | None = None) -> int:
-    """The actor's organization id; PermissionDenied unless a sponsor member (holding permission, if given)."""
-    if actor is None:
-        raise PermissionDenied("Please log in first.")
-    if actor.role != "sponsor" or actor.organization_id is None:
-        raise PermissionDenied(NOT_A_MEMBER)
-    if permission is not None:
-        permissions.require(actor, permission)
-    return actor.organization_id
+# The one membership check, in the kernel so that core/crm (below marketplace) uses it too.
+require_member = permissions.require_member
 
 
 def can_read_org(actor: Actor, organization_id: int | None) -> bool:
