@@ -13,13 +13,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import audit, permissions, validate
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound
 from core.messaging import notifications
 from core.models import ORG_ROLES, Brand, OrgMember, OrgRole, Organization, User
 from core.permissions import Actor, actor_required
 from core.platform import cachegen
 from core.platform.db import affected_rows
 from core.platform.timeutil import utcnow
+
+ORG_FIELDS = ("name", "email", "phone", "address", "city", "state", "zip_code", "country")
 
 # The one membership check, in the kernel so that core/crm (below marketplace) uses it too.
 require_member = permissions.require_member
