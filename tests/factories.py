@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from core.marketplace import accounts, ad_requests, campaigns
+from core.marketplace import accounts, ad_requests, campaigns, invites
 from core.models import User
 from core.permissions import Actor
 from core.platform.db import Database
@@ -73,6 +74,18 @@ def sponsor(db: Database, *, approved: bool = True, name: str | None = None) -> 
         # Signed up and approved in one transaction: the same services, fewer commits (faster tests).
         the_admin = accounts.load_actor(s, s.scalar(select(User.id).where(User.role == "admin")))
         accounts.approve_sponsor(s, actor=the_admin, user_id=user_id)
+        return accounts.load_actor(s, user_id)
+
+
+def teammate(db: Database, owner: Actor, *, org_role: str = "manager") -> Actor:
+    """A new member of owner's organization, invited by owner and joined through the invitation link."""
+    n = next(_counter)
+    with db.Session.begin() as s:
+        created = invites.invite_member(s, actor=owner, email=f"mate{n}@example.com", org_role=org_role)
+        token = parse_qs(urlsplit(created.link).query)[invites.LINK_PARAMETER][0]
+        user_id = invites.accept_invite(
+            s, token=token, username=f"mate{n}", password=PASSWORD, display_name=f"Teammate {n}"
+        )
         return accounts.load_actor(s, user_id)
 
 

@@ -237,7 +237,8 @@ def log_out_everywhere(session: Session, *, actor: Actor) -> None:
     audit.record(session, actor, "user.logged_out_everywhere", "user", user.id)
 
 
-def _create_user(session: Session, *, username: str, email: str, password: str, role: str, approval: str) -> User:
+def create_user(session: Session, *, username: str, email: str, password: str, role: str, approval: str) -> User:
+    """Insert a user after validating the login fields; Conflict when the username or email is taken."""
     username = validate.username(username)
     email = validate.email(email)
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in email):  # the email pattern lets a NUL through
@@ -314,7 +315,7 @@ def register_influencer(
         bio=bio,
         is_public=is_public,
     )
-    user = _create_user(
+    user = create_user(
         session, username=username, email=email, password=password, role="influencer", approval="approved"
     )
     session.add(InfluencerProfile(user_id=user.id, **fields))
@@ -337,7 +338,7 @@ def register_sponsor(
 ) -> int:
     """Create a sponsor account awaiting admin approval; returns the user id."""
     fields = _sponsor_fields(name=name, kind=kind, industry=industry, budget_cents=budget_cents)
-    user = _create_user(session, username=username, email=email, password=password, role="sponsor", approval="pending")
+    user = create_user(session, username=username, email=email, password=password, role="sponsor", approval="pending")
     session.add(SponsorProfile(user_id=user.id, **fields))
     organizations.found(session, owner=user, name=fields["name"], approval="pending")
     notifications.notify_admins(

@@ -10,6 +10,7 @@ from core.marketplace import accounts
 from core.models import PLATFORMS, SPONSOR_KINDS
 from core.money import to_cents
 from core.permissions import Actor
+from pages.common import invite_view
 from pages.common.markup import literal
 from pages.common.session import run_action
 
@@ -130,6 +131,9 @@ def render_login_screen(sign_in: Callable[[str, str], Actor | None]) -> Actor | 
         message = st.session_state.pop("login_message", None)
         if message:
             st.warning(literal(message))  # may quote a moderator's reason
+        token = invite_view.invite_token()
+        if token:
+            invite_view.render_invite(token)
         log_in, join_influencer, join_sponsor = st.tabs(["Log in", "Join as influencer", "Join as sponsor"])
         with log_in:
             submitted = render_login_form()

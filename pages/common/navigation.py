@@ -35,6 +35,7 @@ ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("sponsor/finance.py", "Finance", "💰"),
         ],
         "Data": [("sponsor/downloads.py", "Downloads", "⬇️"), ("sponsor/reports.py", "Monthly reports", "🗂️")],
+        "Organization": [("sponsor/team.py", "Organization & team", "🏢")],
     },
     "influencer": {
         "Work": [

@@ -409,3 +409,31 @@ def test_upgrading_from_each_earlier_revision_keeps_every_row_intact(empty_url, 
             assert conn.execute(select(Base.metadata.tables["export_jobs"].c.attempts)).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_upgrading_to_organizations_makes_each_sponsor_the_owner_of_its_own_one_member_organization(empty_url):
+    engine = dbmod.make_engine(empty_url)
+    try:
+        bootstrap.migrate(engine, "0006")
+        _insert_representative_rows(engine)
+
+        bootstrap.migrate(engine)
+
+        with engine.connect() as conn:
+            org = conn.execute(text("SELECT id, name, email, approval FROM organizations")).one()
+            assert tuple(org) == (101, "Acme Outdoor", "acme@example.com", "approved")
+            members = conn.execute(text("SELECT user_id, organization_id, org_role, status FROM org_members")).all()
+            assert [tuple(m) for m in members] == [(101, 101, "owner", "active")]
+            brand = conn.execute(text("SELECT id, name FROM brands WHERE organization_id = 101")).one()
+            assert brand.name == "Acme Outdoor"
+            campaign = conn.execute(text("SELECT organization_id, brand_id FROM campaigns WHERE id = 201")).one()
+            assert tuple(campaign) == (101, brand.id)
+            assert conn.execute(text("SELECT organization_id FROM monthly_reports WHERE id = 801")).scalar() == 101
+        # A sponsor signing up after the upgrade gets a fresh organization id (the sequence moved past 101).
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO organizations (name, email, phone, address, city, state, zip_code, country, "
+                              "approval, require_payee_form, created_at) VALUES ('New', '', '', '', '', '', '', '', "
+                              "'pending', :f, CURRENT_TIMESTAMP)"), {"f": False})  # fmt: skip
+            assert conn.execute(text("SELECT MAX(id) FROM organizations")).scalar() > 101
+    finally:
+        engine.dispose()
