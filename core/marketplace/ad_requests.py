@@ -32,7 +32,7 @@ from core.models import (
     AdRequestEvent,
     Campaign,
     InfluencerProfile,
-    SponsorProfile,
+    Organization,
     User,
 )
 from core.money import check_cents, format_cents
@@ -660,7 +660,7 @@ def inbox(
             AdRequest.id,
             Campaign.id.label("campaign_id"),
             Campaign.name.label("campaign"),
-            SponsorProfile.name.label("sponsor"),
+            Organization.name.label("sponsor"),
             Campaign.category,
             Campaign.niche,
             Campaign.end_date,
@@ -675,7 +675,7 @@ def inbox(
             _last_event_id().label("last_event_id"),
         )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
+        .join(Organization, Organization.id == Campaign.organization_id)
         .where(AdRequest.influencer_id == actor.id)
         .order_by(case((awaiting, 0), else_=1), AdRequest.updated_at.desc(), AdRequest.id.desc())
         .limit(max(1, min(limit, 1000)))
@@ -763,7 +763,7 @@ def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
     else:
         party = None
     influencer = session.get(InfluencerProfile, request.influencer_id)
-    sponsor = session.get(SponsorProfile, campaign.sponsor_id)
+    sponsor = session.get(Organization, campaign.organization_id)
     negotiable = bool(
         session.scalar(
             select(standing.negotiation_open(AdRequest.influencer_id))
@@ -931,7 +931,7 @@ def list_all_requests(
         select(
             AdRequest.id,
             Campaign.name.label("campaign"),
-            SponsorProfile.name.label("sponsor"),
+            Organization.name.label("sponsor"),
             InfluencerProfile.display_name.label("influencer"),
             AdRequest.payment_cents,
             AdRequest.status,
@@ -939,7 +939,7 @@ def list_all_requests(
             AdRequest.updated_at,
         )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
+        .join(Organization, Organization.id == Campaign.organization_id)
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
         .where(*conditions)
         .order_by(AdRequest.id.desc())

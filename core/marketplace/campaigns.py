@@ -10,7 +10,7 @@ from core import audit, permissions, validate
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.marketplace import listing, organizations
 from core.messaging import notifications
-from core.models import CAMPAIGN_STATUSES, AdRequest, Brand, Campaign, SponsorProfile
+from core.models import CAMPAIGN_STATUSES, AdRequest, Brand, Campaign, Organization
 from core.money import check_cents, format_cents
 from core.permissions import Actor
 from core.platform import cachegen
@@ -287,8 +287,8 @@ def can_view(session: Session, actor: Actor, campaign: Campaign) -> bool:
 def get_campaign(session: Session, *, actor: Actor, campaign_id: int) -> dict:
     """One campaign as plain data, if the actor may see it."""
     row = session.execute(
-        select(Campaign, SponsorProfile.name.label("sponsor_name"))
-        .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
+        select(Campaign, Organization.name.label("sponsor_name"))
+        .join(Organization, Organization.id == Campaign.organization_id)
         .where(Campaign.id == campaign_id)
     ).first()
     if row is None or not can_view(session, actor, row[0]):
@@ -469,18 +469,18 @@ def list_all_campaigns(
     text = validate.text(text, "Search", max_len=200, required=False)
     if text:
         pattern = f"%{text.lower()}%"
-        conditions.append(or_(func.lower(Campaign.name).like(pattern), func.lower(SponsorProfile.name).like(pattern)))
+        conditions.append(or_(func.lower(Campaign.name).like(pattern), func.lower(Organization.name).like(pattern)))
     if status:
         conditions.append(Campaign.status == validate.choice(status, "Status", CAMPAIGN_STATUSES))
     if flagged is not None:
         conditions.append(Campaign.flagged.is_(bool(flagged)))
-    base = select(Campaign.id).join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id).where(*conditions)
+    base = select(Campaign.id).join(Organization, Organization.id == Campaign.organization_id).where(*conditions)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     stmt = (
         select(
             Campaign.id,
             Campaign.name,
-            SponsorProfile.name.label("sponsor"),
+            Organization.name.label("sponsor"),
             Campaign.category,
             Campaign.niche,
             Campaign.status,
@@ -492,7 +492,7 @@ def list_all_campaigns(
             Campaign.budget_cents,
             Campaign.committed_cents,
         )
-        .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
+        .join(Organization, Organization.id == Campaign.organization_id)
         .where(*conditions)
         .order_by(Campaign.id.desc())
         .limit(max(1, min(limit, 500)))

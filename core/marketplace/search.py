@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core import permissions, validate
 from core.errors import InvalidInput
 from core.marketplace import scoring
-from core.models import LIVE_AD_REQUEST_STATUSES, PLATFORMS, AdRequest, Campaign, InfluencerProfile, SponsorProfile
+from core.models import LIVE_AD_REQUEST_STATUSES, PLATFORMS, AdRequest, Campaign, InfluencerProfile, Organization
 from core.money import MAX_CENTS
 from core.permissions import Actor
 from core.platform import fulltext
@@ -286,7 +286,7 @@ def search_campaigns(
             select(
                 c.id,
                 c.name,
-                SponsorProfile.name.label("sponsor"),
+                Organization.name.label("sponsor"),
                 c.category,
                 c.niche,
                 c.description,
@@ -296,7 +296,7 @@ def search_campaigns(
                 c.budget_cents,
                 already.label("already_requested"),
             )
-            .join(SponsorProfile, SponsorProfile.user_id == c.sponsor_id)
+            .join(Organization, Organization.id == c.organization_id)
             .where(*page_conditions)
             .order_by(c.id.desc())
             .limit(size + 1)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from core import permissions
 from core.deals import documents
 from core.errors import Conflict
-from core.models import InfluencerProfile, SponsorProfile
+from core.models import InfluencerProfile, Organization
 from core.permissions import Actor
 from core.platform import templating
 from core.platform.timeutil import today
@@ -21,7 +21,7 @@ TITLES = {"po": "Purchase order", "invoice": "Invoice", "form": "Payee form"}
 def document_html(session: Session, *, actor: Actor, document_id: int) -> str:
     """The document as printable HTML (every value escaped by the template)."""
     doc = documents.get_document(session, actor=actor, document_id=document_id)
-    sponsor_name = session.scalar(select(SponsorProfile.name).where(SponsorProfile.user_id == doc["sponsor_id"]))
+    sponsor_name = session.scalar(select(Organization.name).where(Organization.id == doc["organization_id"]))
     influencer_name = session.scalar(
         select(InfluencerProfile.display_name).where(InfluencerProfile.user_id == doc["influencer_id"])
     )

@@ -36,7 +36,7 @@ from core.models import (
     Campaign,
     ExportJob,
     InfluencerProfile,
-    SponsorProfile,
+    Organization,
     User,
 )
 from core.permissions import Actor
@@ -318,7 +318,7 @@ def _campaigns_query(scope_org: int | None, filters: dict):
         select(
             Campaign.id,
             Campaign.name,
-            SponsorProfile.name,
+            Organization.name,
             Campaign.category,
             Campaign.niche,
             Campaign.status,
@@ -333,7 +333,7 @@ def _campaigns_query(scope_org: int | None, filters: dict):
             counts.c.open,
             _raw(Campaign.created_at),
         )
-        .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
+        .join(Organization, Organization.id == Campaign.organization_id)
         .outerjoin(counts, counts.c.campaign_id == Campaign.id)
         .order_by(Campaign.id)
     )
@@ -343,7 +343,7 @@ def _campaigns_query(scope_org: int | None, filters: dict):
             filters,
             status=Campaign.status,
             campaign=Campaign.id,
-            text_columns=(Campaign.name, SponsorProfile.name, Campaign.category),
+            text_columns=(Campaign.name, Organization.name, Campaign.category),
         )
     )
 
@@ -410,7 +410,7 @@ def _ad_requests_query(scope_org: int | None, filters: dict):
             AdRequest.id,
             Campaign.id,
             Campaign.name,
-            SponsorProfile.name,
+            Organization.name,
             InfluencerProfile.display_name,
             InfluencerProfile.platform,
             AdRequest.status,
@@ -424,7 +424,7 @@ def _ad_requests_query(scope_org: int | None, filters: dict):
             _raw(AdRequest.completed_at),
         )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
+        .join(Organization, Organization.id == Campaign.organization_id)
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
         .order_by(AdRequest.id)
     )
@@ -434,7 +434,7 @@ def _ad_requests_query(scope_org: int | None, filters: dict):
             filters,
             status=AdRequest.status,
             campaign=AdRequest.campaign_id,
-            text_columns=(Campaign.name, InfluencerProfile.display_name, SponsorProfile.name),
+            text_columns=(Campaign.name, InfluencerProfile.display_name, Organization.name),
         )
     )
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import update
 
 from core.errors import PermissionDenied
-from core.marketplace import accounts, ad_requests, cached_reads, campaigns, search, stats
+from core.marketplace import accounts, ad_requests, cached_reads, campaigns, organizations, search, stats
 from core.models import Campaign
 from core.platform import cache
 from tests import factories as f
@@ -395,16 +395,16 @@ def long_lived_cache():
     cache.use(None)
 
 
-def test_an_influencer_sees_a_sponsors_new_name_in_campaign_search_right_after_the_rename(database, long_lived_cache):
+def test_an_influencer_sees_an_organizations_new_name_in_campaign_search_right_after_the_rename(
+    database, long_lived_cache
+):
     sponsor, influencer = f.sponsor(database, name="Old Name Co"), f.influencer(database)
     f.campaign(database, sponsor, name="Spring Launch")
     assert list(cached_reads.search_campaigns(database, actor=influencer).rows["sponsor"]) == ["Old Name Co"]
 
     f.write(
         database,
-        lambda s: accounts.update_sponsor_profile(
-            s, actor=sponsor, name="New Name Co", kind="company", industry="Retail", budget_cents=0
-        ),
+        lambda s: organizations.update_organization(s, actor=sponsor, name="New Name Co"),
     )
 
     assert list(cached_reads.search_campaigns(database, actor=influencer).rows["sponsor"]) == ["New Name Co"]

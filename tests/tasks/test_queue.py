@@ -63,6 +63,7 @@ def test_the_tasks_package_exposes_the_instance_and_registers_every_task():
         "monthly_reports_catch_up",
         "reports_for_month",
         "lockout_notice",
+        "invite_email",
         "reclaim_lost_jobs",
     }
 
