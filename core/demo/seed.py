@@ -17,6 +17,7 @@ from core.errors import PermissionDenied
 from core.marketplace import accounts, ad_requests, campaigns
 from core.models import AdRequest, AdRequestEvent, Campaign, User
 from core.permissions import Actor
+from core.demo import organizations as demo_organizations
 from core.platform import bootstrap
 from core.platform.config import get_settings
 from core.platform.db import Database, connect
@@ -143,6 +144,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
             username = f"{name.split()[0].lower()}.{i}"
             _influencer(fake, s, username, name, category, rng.choice(CATEGORY_NICHES[category]), rng)
 
+    demo_organizations.seed_organizations(db, DEMO_PASSWORD)
     sponsors = {username: _required(_actor(db, username), username) for username, *_ in SPONSORS}
     campaign_ids: list[tuple[int, Actor, str]] = []
     with db.Session.begin() as s:
@@ -396,6 +398,7 @@ def main(argv: list[str] | None = None) -> None:
             f"  admin       {settings.admin_username} / {admin_pw if result.admin_created or not settings.admin_password else '(IESCP_ADMIN_PASSWORD)'}"
         )
         print(f"  sponsor     {MAIN_SPONSOR} / {DEMO_PASSWORD}   (pending sponsor: lumacosmetics / {DEMO_PASSWORD})")
+        print(f"  teammates   {', '.join(demo_organizations.TEAMMATE_LOGINS)} / {DEMO_PASSWORD}")
         print(f"  influencer  {MAIN_INFLUENCER} / {DEMO_PASSWORD}")
     db.dispose()
 
