@@ -58,6 +58,7 @@ PAGES = {
         "sponsor/find_influencers",
         "sponsor/downloads",
         "sponsor/reports",
+        "sponsor/team",
         "account/my_account",
     ],
     "influencer": [
