@@ -1,5 +1,6 @@
 """Organization & team: the firm's details and brands, its teammates and their roles, invitations."""
 
+import pandas as pd
 import streamlit as st
 
 from core.marketplace import invites, organizations
@@ -23,15 +24,18 @@ members_tab, invites_tab, org_tab = st.tabs(["👥 Teammates", "✉️ Invitatio
 with members_tab:
     members = read(lambda s: organizations.list_members(s, actor=actor))
     if members is not None:
+        shown = members.assign(  # a text column: a missing login reads "never", not "None"
+            last_login=[f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else "never" for t in members["last_login_at"]]
+        )
         st.dataframe(
-            members[["username", "email", "org_role", "joined_at", "last_login_at"]],
+            shown[["username", "email", "org_role", "joined_at", "last_login"]],
             hide_index=True,
             column_config={
                 "username": "Username",
                 "email": "Email",
                 "org_role": "Role",
                 "joined_at": st.column_config.DatetimeColumn("Joined", format="YYYY-MM-DD"),
-                "last_login_at": st.column_config.DatetimeColumn("Last login", format="YYYY-MM-DD HH:mm"),
+                "last_login": "Last login",
             },
         )
         with st.expander("What each role may do"):
