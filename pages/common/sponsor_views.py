@@ -168,11 +168,19 @@ REQUEST_COLUMNS = {
 # ---- campaign forms and panels ----------------------------------------------------------------------------
 
 
-def campaign_form(key: str, *, submit: str, current: dict | None = None) -> dict | None:
-    """A campaign form (prefilled from current when editing); the raw values once submitted, else None."""
+def campaign_form(
+    key: str, *, submit: str, current: dict | None = None, brands: dict[int, str] | None = None
+) -> dict | None:
+    """A campaign form (prefilled from current when editing; a brand picker when the organization has several);
+    the raw values once submitted, else None."""
     c = current or {}
     with st.form(key):
         name = st.text_input("Campaign name", value=c.get("name", ""), max_chars=120, key=f"{key}-name")
+        brand_id = (
+            st.selectbox("Brand", list(brands), format_func=brands.get, key=f"{key}-brand")
+            if brands and len(brands) > 1
+            else None
+        )
         left, right = st.columns(2)
         category = left.text_input(
             "Category", value=c.get("category", ""), placeholder="e.g. Fitness", key=f"{key}-category"
@@ -205,6 +213,7 @@ def campaign_form(key: str, *, submit: str, current: dict | None = None) -> dict
     if not submitted:
         return None
     return {
+        **({"brand_id": brand_id} if brand_id is not None else {}),
         "name": name,
         "category": category,
         "niche": niche,

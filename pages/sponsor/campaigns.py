@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.deals import cached as deal_cache
-from core.marketplace import campaigns
+from core.marketplace import campaigns, organizations
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, read_cached, run_action, show_flash
 from pages.common.markup import md
@@ -16,7 +16,9 @@ show_flash()
 
 mine_tab, new_tab = st.tabs(["📋 My campaigns", "➕ New campaign"])
 with new_tab:  # handled first so a new campaign can be pre-selected before the picker is drawn
-    values = sv.campaign_form("new-campaign", submit="Create campaign")
+    org = read(lambda s: organizations.get_organization(s, actor=actor))
+    brands = {b["id"]: b["name"] for b in org["brands"]} if org else {}
+    values = sv.campaign_form("new-campaign", submit="Create campaign", brands=brands)
     if values is not None:
         new_id = run_action(
             lambda s: campaigns.create_campaign(s, actor=actor, **sv.campaign_fields(values)),
