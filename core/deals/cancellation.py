@@ -141,3 +141,30 @@ def cancel_deal(session: Session, *, actor: Actor, ad_request_id: int, expected_
         cachegen.sponsor_scope(campaign.sponsor_id),
         cachegen.influencer_scope(request.influencer_id),
     )
+
+
+@permissions.actor_required
+def cancel_offer(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
+    """What the sponsor's "Cancel deal" shows: the version to act on, the amount released, or why it is not possible."""
+    deal = parties.load(session, ad_request_id)
+    parties.require_side(actor, deal, "sponsor", "deal.manage")
+    request = deal.request
+    problem = None if request.status == "accepted" else f"This deal is {request.status}."
+    problem = problem or _problem_without_locks(session, ad_request_id)
+    return {
+        "version": ad_requests.current_version(session, ad_request_id),
+        "amount_cents": int(request.payment_cents),
+        "campaign": deal.campaign.name,
+        "problem": problem,
+    }
+
+
+def _problem_without_locks(session: Session, ad_request_id: int) -> str | None:
+    delivered = session.scalar(
+        select(Deliverable.id)
+        .where(Deliverable.ad_request_id == ad_request_id, Deliverable.status.in_(DELIVERED))
+        .limit(1)
+    )
+    if delivered is not None:
+        return "Content of this deal is already live, so the deal can no longer be cancelled."
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -176,3 +178,24 @@ def test_a_sponsor_backs_out_of_a_deal_with_a_flagged_influencer_without_good_st
     _cancel(database, deal["sponsor"], deal["request"])
 
     assert _state(database, deal["request"], deal["po"])["request"] == "withdrawn"
+
+
+def test_two_concurrent_cancellations_release_the_budget_once(database, deal):
+    seen = _version(database, deal["request"])
+    outcomes: list[str] = []
+
+    def cancel():
+        try:
+            _cancel(database, deal["sponsor"], deal["request"], version=seen)
+            outcomes.append("ok")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=cancel) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert _state(database, deal["request"], deal["po"])["committed"] == 0
