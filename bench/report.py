@@ -143,7 +143,7 @@ def render(results: dict) -> str:
         "",
         "Each cell is `median / p95` in ms over interleaved repetitions. **Floor** = the exact SQL the core "
         "sent, replayed with `sqlite3`/`psycopg` directly (fetch only: no transaction, no SQLAlchemy, no "
-        "DataFrame). **Cached** = the same read through `core/marketplace/cached_reads.py` on a hit (in-process cache "
+        "DataFrame). **Cached** = the same read through `core/marketplace/cached_reads.py` (finance: `core/deals/cached.py`) on a hit (in-process cache "
         "for SQLite, Redis for PostgreSQL). Raw numbers: `bench/results.json`.",
         "",
     ]
