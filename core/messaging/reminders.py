@@ -1,4 +1,6 @@
-"""Daily reminders: everyone with ad requests awaiting their answer gets one digest per day per channel.
+"""Daily reminders: everyone with ad requests awaiting their answer, or open deal items, gets one digest a day per channel.
+
+The deal items (drafts, live posts, invoices, forms, payments) come from core/messaging/deal_digest.py.
 
 Idempotence: a reminder_deliveries row (unique user, day, channel) is claimed in its own
 transaction *before* anything is sent, then marked sent or failed. A second run the same day (a
@@ -32,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, permissions, standing, validate
-from core.messaging import mailer, notifications, webhooks
+from core.messaging import deal_digest, mailer, notifications, webhooks
 from core.models import (
     OPEN_AD_REQUEST_STATUSES,
     AdRequest,
@@ -114,6 +116,15 @@ class Recipient:
     gchat_webhook_url: str | None
     total: int = 0
     items: list[ReminderItem] = field(default_factory=list)
+    deal_items: list[deal_digest.DealItem] = field(default_factory=list)
+
+    @property
+    def deal_total(self) -> int:
+        return len(self.deal_items)
+
+    @property
+    def item_count(self) -> int:
+        return self.total + self.deal_total
 
 
 def _awaiting_conditions(party: str):
@@ -130,8 +141,14 @@ def _awaiting_conditions(party: str):
     ]
 
 
-def awaiting_user_ids(session: Session, party: str) -> list[int]:
-    """Ids of active, approved, unflagged users of party with at least one request awaiting them."""
+def awaiting_user_ids(session: Session, party: str, *, now: dt.datetime | None = None) -> list[int]:
+    """Ids of active, approved, unflagged users of party with a request awaiting them or an open deal item."""
+    now = now or utcnow()
+    deal_ids = deal_digest.user_ids(session, party, today=reminder_day(now), now=now)
+    return sorted(set(_request_user_ids(session, party)) | set(deal_ids))
+
+
+def _request_user_ids(session: Session, party: str) -> list[int]:
     user_column, conditions = _awaiting_conditions(party)
     stmt = (
         select(user_column)
@@ -145,10 +162,63 @@ def awaiting_user_ids(session: Session, party: str) -> list[int]:
     return [int(i) for i in session.scalars(stmt)]
 
 
-def load_recipients(session: Session, party: str, user_ids: list[int]) -> list[Recipient]:
-    """The recipients among user_ids with their newest awaiting requests (at most ITEMS_SHOWN each), one query."""
+def load_recipients(
+    session: Session, party: str, user_ids: list[int], *, now: dt.datetime | None = None
+) -> list[Recipient]:
+    """The recipients among user_ids with their newest awaiting requests (at most ITEMS_SHOWN each) and deal items."""
     if not user_ids:
         return []
+    now = now or utcnow()
+    recipients = _with_requests(session, party, user_ids)
+    deal_items = deal_digest.items_for(session, party, user_ids, today=reminder_day(now), now=now)
+    missing = [user_id for user_id in deal_items if user_id not in recipients]
+    recipients.update(_people(session, party, missing))
+    for user_id, items in deal_items.items():
+        if user_id in recipients:
+            recipients[user_id].deal_items = items
+    return [recipients[user_id] for user_id in sorted(recipients)]
+
+
+def _people(session: Session, party: str, user_ids: list[int]) -> dict[int, Recipient]:
+    """Recipients without awaiting requests (their deal items are added by the caller), one query."""
+    if not user_ids:
+        return {}
+    profile, name = (
+        (InfluencerProfile, InfluencerProfile.display_name)
+        if party == "influencer"
+        else (SponsorProfile, SponsorProfile.name)
+    )
+    rows = session.execute(
+        select(
+            User.id,
+            User.username,
+            User.email,
+            User.notify_email,
+            User.notify_gchat,
+            User.notify_inapp,
+            User.gchat_webhook_url,
+            name.label("display_name"),
+        )
+        .join(profile, profile.user_id == User.id)
+        .where(User.id.in_(user_ids), User.role == party)
+    ).mappings()
+    return {
+        int(row["id"]): Recipient(
+            user_id=int(row["id"]),
+            party=party,
+            username=row["username"],
+            email=row["email"],
+            display_name=row["display_name"],
+            notify_email=bool(row["notify_email"]),
+            notify_gchat=bool(row["notify_gchat"]),
+            notify_inapp=bool(row["notify_inapp"]),
+            gchat_webhook_url=row["gchat_webhook_url"],
+        )
+        for row in rows
+    }
+
+
+def _with_requests(session: Session, party: str, user_ids: list[int]) -> dict[int, Recipient]:
     user_column, conditions = _awaiting_conditions(party)
     sponsor_name = SponsorProfile.name
     influencer_name = InfluencerProfile.display_name
@@ -212,7 +282,7 @@ def load_recipients(session: Session, party: str, user_ids: list[int]) -> list[R
                 row["updated_at"],
             )
         )
-    return list(recipients.values())
+    return recipients
 
 
 def channels_for(recipient: Recipient, settings: Settings) -> list[str]:
@@ -230,11 +300,19 @@ def channels_for(recipient: Recipient, settings: Settings) -> list[str]:
 # ---- message content ---------------------------------------------------------------------------------------
 
 
+def _page(recipient: Recipient) -> str:
+    """Where the digest sends them: the inbox when requests await, else the page their deal items are on."""
+    return PARTY_PAGES[recipient.party] if recipient.total else deal_digest.DEAL_PAGES[recipient.party]
+
+
 def _context(recipient: Recipient, day: dt.date, settings: Settings) -> dict:
-    page = f"{settings.base_url.rstrip('/')}/{PARTY_PAGES[recipient.party]}"
+    page = f"{settings.base_url.rstrip('/')}/{_page(recipient)}"
     return {
         "recipient": recipient,
         "items": recipient.items,
+        "deal_items": recipient.deal_items[:ITEMS_SHOWN],
+        "deal_total": recipient.deal_total,
+        "deal_more": max(0, recipient.deal_total - ITEMS_SHOWN),
         "total": recipient.total,
         "more": max(0, recipient.total - len(recipient.items)),
         "day": day,
@@ -244,10 +322,12 @@ def _context(recipient: Recipient, day: dt.date, settings: Settings) -> dict:
 
 
 def headline(recipient: Recipient) -> str:
-    n = recipient.total
-    noun = "ad request" if n == 1 else "ad requests"
-    verb = "awaits" if n == 1 else "await"
-    return f"{n} {noun} {verb} your answer"
+    parts = []
+    if n := recipient.total:
+        parts.append(f"{n} ad request awaits your answer" if n == 1 else f"{n} ad requests await your answer")
+    if n := recipient.deal_total:
+        parts.append(f"{n} deal item needs your attention" if n == 1 else f"{n} deal items need your attention")
+    return " and ".join(parts)
 
 
 def build_email(recipient: Recipient, day: dt.date, settings: Settings):
@@ -271,7 +351,17 @@ def _inapp_body(recipient: Recipient) -> str:
     ]
     if recipient.total > 5:
         lines.append(f"…and {recipient.total - 5} more.")
+    lines += [f"• {_deal_line(i)}" for i in recipient.deal_items[:5]]
+    if recipient.deal_total > 5:
+        lines.append(f"…and {recipient.deal_total - 5} more deal items.")
     return "\n".join(lines)
+
+
+def _deal_line(item: deal_digest.DealItem) -> str:
+    amount = "" if item.amount_cents is None else f" — {format_cents(item.amount_cents)}"
+    due = "" if item.due is None else f" (due {item.due:%d %b})"
+    where = " — ".join(part for part in (item.campaign, item.counterpart) if part)
+    return f"{item.label}: {item.subject} — {where}{amount}{due}"
 
 
 # ---- a run -------------------------------------------------------------------------------------------------
@@ -343,11 +433,11 @@ def run_daily_reminders(
             return result
         for party in parties:
             with db.ReadSession.begin() as session:
-                user_ids = awaiting_user_ids(session, party)
+                user_ids = awaiting_user_ids(session, party, now=now)
             for start in range(0, len(user_ids), USER_BATCH):
                 chunk = user_ids[start : start + USER_BATCH]
                 with db.ReadSession.begin() as session:
-                    recipients = load_recipients(session, party, chunk)
+                    recipients = load_recipients(session, party, chunk, now=now)
                     handled = {
                         (row.user_id, row.channel)
                         for row in session.execute(
@@ -410,7 +500,7 @@ def _deliver_new(
         channel=channel,
         status="pending",
         attempts=1,
-        item_count=recipient.total,
+        item_count=recipient.item_count,
         created_at=now,
         claimed_at=now,
     )
@@ -426,7 +516,7 @@ def _deliver_new(
                     "reminder",
                     headline(recipient),
                     _inapp_body(recipient),
-                    link=PARTY_PAGES[recipient.party],
+                    link=_page(recipient),
                 )
                 row.status, row.sent_at = "sent", now
     except IntegrityError:
@@ -524,7 +614,7 @@ def _retry_failed(
         if row.role not in ("influencer", "sponsor"):
             continue
         with db.ReadSession.begin() as session:
-            found = load_recipients(session, row.role, [row.user_id])
+            found = load_recipients(session, row.role, [row.user_id], now=now)
         if not found:
             continue  # nothing awaits them any more (or they lost standing): no reminder needed
         recipient = found[0]
@@ -538,7 +628,7 @@ def _retry_failed(
                     ReminderDelivery.status == "failed",
                     ReminderDelivery.attempts == row.attempts,
                 )
-                .values(status="pending", attempts=row.attempts + 1, item_count=recipient.total, claimed_at=now)
+                .values(status="pending", attempts=row.attempts + 1, item_count=recipient.item_count, claimed_at=now)
             ).rowcount
         if claimed != 1:
             continue  # a concurrent run took this attempt

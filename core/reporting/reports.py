@@ -28,7 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, permissions
+from core.deals import finance
 from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.marketplace import accounts
 from core.messaging import mailer, notifications
 from core.messaging.reminders import local_time
 from core.models import (
@@ -277,6 +279,7 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
         "reach": sum(int(r["reach"] or 0) for r in hired),
     }
     kpis["requests_total"] = kpis["requests_sent"] + kpis["requests_asked"]
+    burn, burn_totals = budget_burn_of(session, sponsor_id)
     return {
         "sponsor": {"id": sponsor_id, "name": sponsor.name, "email": sponsor.email},
         "month": month,
@@ -287,6 +290,8 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
         "campaigns": campaigns,
         "top": top,
         "daily": series,
+        "burn": burn,
+        "burn_totals": burn_totals,
         "has_activity": bool(
             kpis["requests_total"]
             or kpis["accepted"]
@@ -295,6 +300,28 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
             or kpis["campaigns_active"]
         ),
     }
+
+
+BURN_COLUMNS = ("budget_cents", "committed_cents", "invoiced_cents", "paid_cents", "owed_cents")
+
+
+def budget_burn_of(session: Session, sponsor_id: int) -> tuple[list[dict], dict]:
+    """The sponsor's budget burn to date, from core/deals/finance (the numbers their Finance page shows).
+
+    Campaigns with nothing committed, invoiced or paid are left out; the totals cover every campaign.
+    """
+    user = session.get(User, sponsor_id)
+    if user is None:
+        raise NotFound("That sponsor does not exist.")
+    # The report is the sponsor's own view, built by a job: read as them, whatever their login state today.
+    frame = finance.budget_burn(session, actor=accounts.actor_for(session, user))
+    rows = [
+        {"name": row["name"], **{c: int(row[c]) for c in BURN_COLUMNS}}
+        for row in frame.to_dict("records")
+        if row["committed_cents"] or row["invoiced_cents"] or row["paid_cents"]
+    ]
+    totals = finance.totals(frame)
+    return rows, {c: int(totals.get(c, 0)) for c in BURN_COLUMNS}
 
 
 def summary_of(data: dict) -> dict:

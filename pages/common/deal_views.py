@@ -8,9 +8,10 @@ import zlib
 import pandas as pd
 import streamlit as st
 
-from core.deals import documents, payments, reviews
+from core.deals import cancellation, documents, payments, reviews
 from core.reporting import documents_pdf
 from core.permissions import Actor
+from pages.common.influencer_views import act, confirmed
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state, md_escape, money, money_column
 
@@ -276,3 +277,25 @@ def documents_browser(actor: Actor, *, key: str, empty: str) -> None:
     if chosen is not None:
         row = frame[frame["id"] == chosen].iloc[0]
         pdf_download(actor, chosen, str(row["number"]), str(row["kind"]))
+
+
+def cancel_deal_panel(actor: Actor, ad_request_id: int) -> None:
+    """The sponsor's "Cancel deal" (before delivery): reason and a confirmation tick, one core call."""
+    offer = read(lambda s: cancellation.cancel_offer(s, actor=actor, ad_request_id=ad_request_id))
+    if offer is None or offer["problem"]:
+        return
+    with st.expander("Cancel this deal", icon="⛔"), st.form(f"cancel_deal_{ad_request_id}"):
+        st.caption(
+            f"Cancels every open deliverable and the purchase order, and releases {money(offer['amount_cents'])} "
+            "of the campaign budget. The influencer is told your reason."
+        )
+        reason = st.text_area("Why are you cancelling?", key=f"cancel_reason_{ad_request_id}")
+        tick = st.checkbox("Yes, cancel this deal", key=f"cancel_tick_{ad_request_id}")
+        if st.form_submit_button("Cancel deal", key="cancel_deal") and confirmed(tick):
+            act(
+                lambda s: cancellation.cancel_deal(
+                    s, actor=actor, ad_request_id=ad_request_id, expected_version=offer["version"], reason=reason
+                ),
+                "Deal cancelled — the budget is released and the influencer has been told.",
+                reset=(f"cancel_tick_{ad_request_id}", f"cancel_reason_{ad_request_id}"),
+            )

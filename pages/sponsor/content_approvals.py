@@ -147,5 +147,6 @@ if item["request_status"] == "accepted":
                 ),
                 "Deliverable added.",
             )
+    dv.cancel_deal_panel(actor, item["ad_request_id"])
 elif item["request_status"] == "completed":
     dv.review_panel(actor, item["ad_request_id"], prompt="Rate this influencer", question="How was working with them?")

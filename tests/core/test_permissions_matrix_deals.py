@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from core.deals import deliverables, documents, finance, lifecycle, payments, reviews
+from core.deals import cancellation, deliverables, documents, finance, lifecycle, payments, reviews
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.marketplace import ad_requests
 from core.models import Deliverable, FinancialDocument
@@ -209,6 +209,16 @@ MATRIX = {
     "reviews.hide_review": (
         lambda s, a, w: reviews.hide_review(s, actor=a, review_id=w.review, reason="Abuse"),
         (OK, PD, PD, PD, PD),
+    ),
+    "cancellation.cancel_deal": (
+        lambda s, a, w: cancellation.cancel_deal(
+            s,
+            actor=a,
+            ad_request_id=w.planned.ad_request_id,
+            expected_version=ad_requests.current_version(s, w.planned.ad_request_id),
+            reason="Plans changed",
+        ),
+        (PD, OK, PD, PD, PD),
     ),
     "finance.budget_burn": (lambda s, a, w: finance.budget_burn(s, actor=a), (PD, OK, OK, PD, PD)),
     "finance.finance_overview": (lambda s, a, w: finance.finance_overview(s, actor=a), (OK, PD, PD, PD, PD)),

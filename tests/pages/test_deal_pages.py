@@ -224,3 +224,21 @@ def test_a_fully_invoiced_po_offers_no_new_invoice_and_tables_show_no_literal_no
     shown = at.dataframe[0].value
     assert (shown["Due"] == "—").all()  # a PO has no due date: a dash, not the grid's "None"
     assert not (shown.astype(str) == "None").any().any()
+
+
+def test_the_sponsor_cancels_a_deal_from_its_page_only_after_ticking_the_confirmation(db, deal):
+    sponsor, _, request_id = deal
+    at = select_row(ok(page("sponsor/content_approvals.py", sponsor, approvals_all=True)), "approval_pick")
+    at.text_area(key=f"cancel_reason_{request_id}").input("Launch postponed")
+    at = ok(at.button(key="cancel_deal").click().run())
+    assert [w.value for w in at.warning if "Tick the confirmation" in w.value]
+    with db.ReadSession.begin() as s:
+        assert s.get(AdRequest, request_id).status == "accepted"  # nothing happened without the tick
+
+    at.checkbox(key=f"cancel_tick_{request_id}").check()
+    ok(at.button(key="cancel_deal").click().run())
+
+    with db.ReadSession.begin() as s:
+        assert s.get(AdRequest, request_id).status == "withdrawn"
+        assert s.scalars(select(FinancialDocument.status).where(FinancialDocument.kind == "po")).one() == "cancelled"
+    assert deliverable_status(db, request_id) == "cancelled"

@@ -10,11 +10,13 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
+from core.deals import documents, finance
 from core.errors import InvalidInput, PermissionDenied
-from core.marketplace import ad_requests
+from core.marketplace import accounts, ad_requests
 from core.models import AdRequestEvent, AuditLog, Campaign, MonthlyReport, Notification
 from core.platform.timeutil import today
 from core.reporting import reports
+from tests import deal_steps as steps
 from tests import factories as f
 
 DECEMBER = dt.date(2026, 12, 1)
@@ -264,3 +266,36 @@ def test_the_on_demand_task_archives_every_sponsors_report(bound_tasks, december
         (december["sponsor"].id, DECEMBER, "sent")
     ]
     assert len(outbox.messages) == 1
+
+
+def test_the_reports_budget_burn_equals_the_finance_modules_figures(database, tmp_path, monkeypatch):
+    monkeypatch.setenv("IESCP_UPLOADS_DIR", str(tmp_path / "uploads"))
+    sponsor = f.sponsor(database, name="Acme Outdoor")
+    ana, ben = f.influencer(database, name="Ana Trails"), f.influencer(database, name="Ben Lifts")
+    _, paid_deal, paid_po = steps.deal(database, sponsor, ana, "Winter <Gear>")
+    paid = steps.invoice(database, sponsor, ana, paid_deal, paid_po)
+    steps.decide(database, documents.approve_document, sponsor, paid)
+    steps.pay(database, sponsor, paid)
+    _, owed_deal, owed_po = steps.deal(database, sponsor, ben, "Spring Teaser")
+    owed = steps.invoice(database, sponsor, ben, owed_deal, owed_po)
+    steps.decide(database, documents.approve_document, sponsor, owed)
+    steps.deal(database, sponsor, ben, "Just committed")
+    f.campaign(database, sponsor, name="Untouched")
+
+    with database.ReadSession.begin() as s:
+        data = reports.build_report_data(s, sponsor_id=sponsor.id, month=today())
+        frame = finance.budget_burn(s, actor=accounts.load_actor(s, sponsor.id))
+    html = reports.render_html(data)
+
+    expected = {
+        row["name"]: {c: int(row[c]) for c in reports.BURN_COLUMNS}
+        for row in frame.to_dict("records")
+        if row["name"] != "Untouched"
+    }
+    assert {b["name"]: {c: b[c] for c in reports.BURN_COLUMNS} for b in data["burn"]} == expected
+    assert data["burn_totals"] == {c: v for c, v in finance.totals(frame).items() if c in reports.BURN_COLUMNS}
+    assert expected["Winter <Gear>"]["paid_cents"] == 20_000 and expected["Spring Teaser"]["owed_cents"] == 20_000
+    assert data["burn_totals"]["committed_cents"] == 60_000 and data["burn_totals"]["invoiced_cents"] == 40_000
+    assert "Untouched" not in {b["name"] for b in data["burn"]}
+    assert "Budget burn to date" in html and "Winter &lt;Gear&gt;" in html and "Winter <Gear>" not in html
+    assert "$600.00" in html and "$400.00" in html
