@@ -138,7 +138,7 @@ def cancel_deal(session: Session, *, actor: Actor, ad_request_id: int, expected_
     cachegen.bump(
         session,
         cachegen.STATS,
-        cachegen.sponsor_scope(campaign.sponsor_id),
+        cachegen.org_scope(campaign.organization_id),
         cachegen.influencer_scope(request.influencer_id),
     )
 

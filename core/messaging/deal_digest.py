@@ -21,7 +21,7 @@ from core.models import (
     InfluencerProfile,
     Payment,
     ReminderDelivery,
-    SponsorProfile,
+    Organization,
     User,
 )
 from core.platform.config import _env_int
@@ -79,7 +79,7 @@ def _deliverable_items(party: str, today: dt.date) -> Select:
     kind: ColumnElement[str]
     wanted: ColumnElement[bool]
     if party == "influencer":
-        user_column, counterpart = AdRequest.influencer_id, SponsorProfile.name
+        user_column, counterpart = AdRequest.influencer_id, Organization.name
         kind = case(
             (Deliverable.status == "changes_requested", literal("changes_requested")),
             (Deliverable.status == "approved", literal("live_url_needed")),
@@ -106,7 +106,7 @@ def _deliverable_items(party: str, today: dt.date) -> Select:
         .select_from(Deliverable)
         .join(AdRequest, AdRequest.id == Deliverable.ad_request_id)
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .join(SponsorProfile, SponsorProfile.user_id == Campaign.sponsor_id)
+        .join(Organization, Organization.id == Campaign.organization_id)
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
         .join(User, _in_good_standing(user_column, party))
         .where(AdRequest.status == "accepted", wanted)
@@ -117,7 +117,7 @@ def _document_items(party: str) -> Select:
     kind: ColumnElement[str]
     wanted: ColumnElement[bool]
     if party == "influencer":
-        user_column, counterpart = FinancialDocument.influencer_id, SponsorProfile.name
+        user_column, counterpart = FinancialDocument.influencer_id, Organization.name
         wanted = (FinancialDocument.kind == "invoice") & (FinancialDocument.status == "rejected")
         kind = literal("invoice_rejected")
     else:
@@ -147,7 +147,7 @@ def _document_items(party: str) -> Select:
         )
         .select_from(FinancialDocument)
         .outerjoin(Campaign, Campaign.id == FinancialDocument.campaign_id)
-        .join(SponsorProfile, SponsorProfile.user_id == FinancialDocument.sponsor_id)
+        .join(Organization, Organization.id == FinancialDocument.organization_id)
         .join(InfluencerProfile, InfluencerProfile.user_id == FinancialDocument.influencer_id)
         .join(User, _in_good_standing(user_column, party))
         .where(wanted)
@@ -168,7 +168,7 @@ def _payment_items(today: dt.date, now: dt.datetime) -> Select:
             invoice.influencer_id.label("user_id"),
             literal("payment_received").label("kind"),
             func.coalesce(Campaign.name, "").label("campaign"),
-            SponsorProfile.name.label("counterpart"),
+            Organization.name.label("counterpart"),
             invoice.number.label("subject"),
             Payment.amount_cents.label("amount_cents"),
             literal(None).label("due"),
@@ -177,7 +177,7 @@ def _payment_items(today: dt.date, now: dt.datetime) -> Select:
         .select_from(Payment)
         .join(invoice, invoice.id == Payment.invoice_id)
         .outerjoin(Campaign, Campaign.id == invoice.campaign_id)
-        .join(SponsorProfile, SponsorProfile.user_id == invoice.sponsor_id)
+        .join(Organization, Organization.id == invoice.organization_id)
         .join(User, _in_good_standing(invoice.influencer_id, "influencer"))
         .where(Payment.status == "succeeded", Payment.created_at > since, Payment.created_at <= now)
     )

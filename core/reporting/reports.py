@@ -7,7 +7,8 @@ here, so no browser or image library is needed). The HTML is rendered with Jinja
 StrictUndefined) and turned into a PDF by WeasyPrint; without pango on the machine the HTML report
 still goes out (attached as .html) and the log says how to enable PDF.
 
-Exactly once: monthly_reports has a unique (sponsor_id, month). Generation inserts the row (and the
+Exactly once: monthly_reports has a unique (sponsor_id, month), and one organization gets one report a month
+(sent to its longest-standing owner). Generation inserts the row (and the
 sponsor's in-app notice) in one transaction; a second run finds it and only retries the email when
 it is not sent yet. The email attempt is claimed with a guarded UPDATE, so two workers never both
 send it.
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from core import audit, permissions
 from core.deals import finance
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.marketplace import accounts
+from core.marketplace import accounts, organizations
 from core.messaging import mailer, notifications
 from core.messaging.reminders import local_time
 from core.models import (
@@ -40,7 +41,8 @@ from core.models import (
     Campaign,
     InfluencerProfile,
     MonthlyReport,
-    SponsorProfile,
+    Organization,
+    OrgMember,
     User,
 )
 from core.money import format_cents
@@ -127,12 +129,14 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
     month = month_start(month)
     start, end = month_bounds(month)
     sponsor = session.execute(
-        select(SponsorProfile.name, User.email, User.username, User.created_at)
-        .join(User, User.id == SponsorProfile.user_id)
-        .where(SponsorProfile.user_id == sponsor_id)
+        select(Organization.name, User.email, User.username, User.created_at, Organization.id.label("org_id"))
+        .join(OrgMember, OrgMember.user_id == User.id)
+        .join(Organization, Organization.id == OrgMember.organization_id)
+        .where(User.id == sponsor_id)
     ).first()
     if sponsor is None:
         raise NotFound("That sponsor does not exist.")
+    org_id = sponsor.org_id  # the report covers the whole organization's campaigns; sponsor_id receives it
 
     ev = AdRequestEvent
     in_month = and_(ev.at >= start, ev.at < end)
@@ -159,7 +163,7 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
             .select_from(Campaign)
             .outerjoin(AdRequest, AdRequest.campaign_id == Campaign.id)
             .outerjoin(ev, ev.ad_request_id == AdRequest.id)
-            .where(Campaign.sponsor_id == sponsor_id, Campaign.created_at < end)
+            .where(Campaign.organization_id == org_id, Campaign.created_at < end)
             .group_by(Campaign.id)
             .order_by(Campaign.id)
         )
@@ -194,7 +198,7 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
         select(ev.ad_request_id, func.max(ev.id).label("last_id"))
         .join(AdRequest, AdRequest.id == ev.ad_request_id)
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .where(Campaign.sponsor_id == sponsor_id, ev.at < end)
+        .where(Campaign.organization_id == org_id, ev.at < end)
         .group_by(ev.ad_request_id)
         .subquery()
     )
@@ -213,7 +217,7 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
         select(day.label("day"), func.sum(ev.amount_cents).label("cents"), func.count().label("deals"))
         .join(AdRequest, AdRequest.id == ev.ad_request_id)
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .where(Campaign.sponsor_id == sponsor_id, accepted, in_month)
+        .where(Campaign.organization_id == org_id, accepted, in_month)
         .group_by(day)
     ).all()
     daily = {_as_date(r.day): int(r.cents or 0) for r in daily_rows}
@@ -235,7 +239,7 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
             .join(AdRequest, AdRequest.id == ev.ad_request_id)
             .join(Campaign, Campaign.id == AdRequest.campaign_id)
             .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
-            .where(Campaign.sponsor_id == sponsor_id, accepted, in_month)
+            .where(Campaign.organization_id == org_id, accepted, in_month)
             .group_by(
                 InfluencerProfile.user_id,
                 InfluencerProfile.display_name,
@@ -507,7 +511,16 @@ def _eligible_sponsors(month: dt.date):
         User.is_active.is_(True),
         User.flagged.is_(False),
         User.created_at < end,
+        User.id.in_(REPORT_RECIPIENTS),
     )
+
+
+# One report per organization, sent to its longest-standing active owner (the lowest user id among its owners).
+REPORT_RECIPIENTS = (
+    select(func.min(OrgMember.user_id))
+    .where(OrgMember.org_role == "owner", OrgMember.status == "active")
+    .group_by(OrgMember.organization_id)
+)
 
 
 def all_sponsor_ids(session: Session, *, month: dt.date) -> list[int]:
@@ -547,8 +560,12 @@ def generate_report(
     month = month_start(month)
     now = now or utcnow()
     with db.ReadSession.begin() as session:
-        report_id = session.scalar(
-            select(MonthlyReport.id).where(MonthlyReport.sponsor_id == sponsor_id, MonthlyReport.month == month)
+        org_id = organizations.organization_of_user(session, sponsor_id)
+        report_id = session.scalar(  # one per organization and month, whoever of its owners received it
+            select(MonthlyReport.id).where(
+                or_(MonthlyReport.sponsor_id == sponsor_id, MonthlyReport.organization_id == org_id),
+                MonthlyReport.month == month,
+            )
         )
         data = None if report_id is not None else build_report_data(session, sponsor_id=sponsor_id, month=month)
     created = False
@@ -559,6 +576,7 @@ def generate_report(
             with db.Session.begin() as session:
                 report = MonthlyReport(
                     sponsor_id=sponsor_id,
+                    organization_id=org_id,
                     month=month,
                     html=html,
                     pdf=pdf,
@@ -609,10 +627,10 @@ def _email_report(
                 User.is_active,
                 User.flagged,
                 User.approval,
-                SponsorProfile.name,
+                Organization.name,
             )
             .join(User, User.id == MonthlyReport.sponsor_id)
-            .join(SponsorProfile, SponsorProfile.user_id == MonthlyReport.sponsor_id)
+            .join(Organization, Organization.id == MonthlyReport.organization_id)
             .where(MonthlyReport.id == report_id)
         ).first()
     if row is None:
@@ -829,7 +847,7 @@ def list_reports(session: Session, *, actor: Actor, month=None, limit: int = 120
         select(
             MonthlyReport.id,
             MonthlyReport.sponsor_id,
-            SponsorProfile.name.label("sponsor"),
+            Organization.name.label("sponsor"),
             MonthlyReport.month,
             MonthlyReport.created_at,
             MonthlyReport.email_status,
@@ -839,14 +857,14 @@ def list_reports(session: Session, *, actor: Actor, month=None, limit: int = 120
             MonthlyReport.pdf.is_not(None).label("has_pdf"),
             MonthlyReport.summary,
         )
-        .join(SponsorProfile, SponsorProfile.user_id == MonthlyReport.sponsor_id)
+        .join(Organization, Organization.id == MonthlyReport.organization_id)
         .order_by(MonthlyReport.month.desc(), MonthlyReport.id.desc())
         .limit(max(1, min(int(limit), 1000)))
     )
     if actor.is_admin and actor.can("report.run"):
         pass
     elif actor.role == "sponsor" and actor.can("report.view_own"):
-        stmt = stmt.where(MonthlyReport.sponsor_id == actor.id)
+        stmt = stmt.where(MonthlyReport.organization_id == permissions.require_member(actor))
     else:
         raise PermissionDenied("Your account is not allowed to read monthly reports.")
     if month is not None:
@@ -869,16 +887,21 @@ def get_report(session: Session, *, actor: Actor, report_id: int) -> dict:
     if actor is None:
         raise PermissionDenied("Please log in first.")
     row = session.execute(
-        select(MonthlyReport, SponsorProfile.name)
-        .join(SponsorProfile, SponsorProfile.user_id == MonthlyReport.sponsor_id)
+        select(MonthlyReport, Organization.name)
+        .join(Organization, Organization.id == MonthlyReport.organization_id)
         .where(MonthlyReport.id == report_id)
     ).first()
     if row is None:
         raise NotFound("That report does not exist.")
     report, sponsor_name = row
-    owner = actor.role == "sponsor" and actor.can("report.view_own") and report.sponsor_id == actor.id
+    owner = (
+        actor.role == "sponsor"
+        and actor.can("report.view_own")
+        and actor.organization_id is not None
+        and report.organization_id == actor.organization_id
+    )
     if not owner and not (actor.is_admin and actor.can("report.run")):
-        raise PermissionDenied("That report belongs to another sponsor.")
+        raise PermissionDenied("That report belongs to another organization.")
     return {
         "id": report.id,
         "sponsor_id": report.sponsor_id,

@@ -299,3 +299,30 @@ def test_the_reports_budget_burn_equals_the_finance_modules_figures(database, tm
     assert "Untouched" not in {b["name"] for b in data["burn"]}
     assert "Budget burn to date" in html and "Winter &lt;Gear&gt;" in html and "Winter <Gear>" not in html
     assert "$600.00" in html and "$400.00" in html
+
+
+def test_an_organization_gets_one_report_covering_every_teammates_campaigns_and_all_its_members_read_it(
+    database, december, outbox
+):
+    owner = december["sponsor"]
+    second_owner = f.teammate(database, owner, org_role="owner")
+    manager = f.teammate(database, owner, org_role="manager")
+    analyst = f.teammate(database, owner, org_role="analyst")
+    teammates_campaign = f.campaign(
+        database, manager, name="Manager's line", budget_cents=200_000,
+        start=dt.date(2026, 11, 20), end=dt.date(2027, 2, 28),
+    )  # fmt: skip
+    accepted_request(database, manager, teammates_campaign, december["cleo"], 4_000, dt.datetime(2026, 12, 5, 9))
+    with database.Session.begin() as s:
+        s.execute(update(Campaign).where(Campaign.id == teammates_campaign).values(created_at=dt.datetime(2026, 11, 1)))
+
+    reports.run_monthly_reports(database, month=DECEMBER, now=NEW_YEAR_MORNING)
+    reports.generate_report(database, sponsor_id=second_owner.id, month=DECEMBER)  # a rerun for another owner
+
+    (row,) = report_rows(database)
+    assert (row.sponsor_id, row.organization_id) == (owner.id, owner.organization_id)
+    assert row.summary["committed_cents"] == 154_000 and "Manager&#39;s line" in row.html
+    with database.ReadSession.begin() as s:
+        for member in (second_owner, manager, analyst):
+            assert reports.list_reports(s, actor=member)["id"].tolist() == [row.id]
+            assert reports.get_report(s, actor=member, report_id=row.id)["sponsor"] == "Acme Outdoor"
