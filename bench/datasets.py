@@ -24,7 +24,7 @@ from core.platform.db import connect
 
 DATA = Path(__file__).resolve().parent / "data"
 MANIFEST = DATA / "manifest.json"
-GENERATOR_VERSION = 6  # bump when core/demo/seed_bulk.py changes what it generates or how it loads
+GENERATOR_VERSION = 7  # bump when core/demo/seed_bulk.py changes what it generates or how it loads
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,18 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core.demo import seed_bulk
-from core.marketplace import accounts, ad_requests, listing, scoring, search
-from core.models import COMMITTED_AD_REQUEST_STATUSES, AdRequest, AdRequestEvent, Campaign, InfluencerProfile, User
+from core.marketplace import accounts, ad_requests, campaigns, listing, scoring, search
+from core.models import (
+    COMMITTED_AD_REQUEST_STATUSES,
+    AdRequest,
+    AdRequestEvent,
+    Campaign,
+    FinancialDocument,
+    InfluencerProfile,
+    Organization,
+    OrgMember,
+    User,
+)
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,3 +232,25 @@ def test_every_bulk_deal_has_one_purchase_order_and_invoices_never_exceed_it(see
     po_amount = {p.id: p.amount_cents for p in pos}
     assert all(i.amount_cents <= po_amount[i.po_id] for i in invoices)
     assert summary.documents == len(pos) + len(invoices) > 0
+
+
+def test_every_bulk_sponsor_owns_an_organization_that_owns_its_campaigns_and_documents(seeded):
+    db, summary = seeded
+    with db.ReadSession.begin() as s:
+        sponsors = s.scalar(select(func.count()).where(User.role == "sponsor"))
+        owners = s.scalar(select(func.count()).where(OrgMember.org_role == "owner", OrgMember.status == "active"))
+        assert owners == sponsors == s.scalar(select(func.count()).select_from(Organization))
+        unowned = s.scalar(
+            select(func.count())
+            .select_from(Campaign)
+            .outerjoin(OrgMember, OrgMember.user_id == Campaign.sponsor_id)
+            .where((Campaign.organization_id.is_(None)) | (Campaign.organization_id != OrgMember.organization_id))
+        )
+        assert unowned == 0
+        assert s.scalar(select(func.count()).where(FinancialDocument.organization_id.is_(None))) == 0
+    with db.Session.begin() as s:
+        busiest = accounts.authenticate(
+            s, username=f"brand{summary.busiest_sponsor_id}", password=seed_bulk.BULK_PASSWORD
+        )
+    with db.ReadSession.begin() as s:
+        assert len(campaigns.list_sponsor_campaigns(s, actor=busiest.actor)) == summary.busiest_sponsor_campaigns
