@@ -63,6 +63,7 @@ def _board(db: Database, rng: random.Random, owner: Actor) -> None:
         )
         active = stages.stage_of_kind(s, org_id, "active").id
         custom = stages.add_stage(s, actor=owner, name=CUSTOM_STAGE)
+        stages.move_stage(s, actor=owner, stage_id=custom, offset=-1, expected_version=1)  # before Final
         # A few shortlisted creators moved on by hand: two replied (Active), two are negotiating.
         for influencer_id, target, note in (
             (shortlist[0], active, "Replied to our DM"),

@@ -13,6 +13,15 @@ from pages.common.widgets import empty_state
 
 CARD = "pipeline-card"
 MAX_CARDS_SHOWN = 40  # per column; the filters narrow a long column
+COLUMN_HEIGHT = 560  # each column scrolls on its own, so the card detail stays close below the board
+HISTORY_COLUMNS = {
+    "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+    "by": "By",
+    "from_stage": "From",
+    "to_stage": "To",
+    "automatic": st.column_config.CheckboxColumn("Automatic"),
+    "note": st.column_config.TextColumn("Note", width="large"),
+}
 READ_ONLY = "Your role can read the pipeline but not move cards, tag or take notes (ask an owner or a manager)."
 
 
@@ -57,16 +66,19 @@ def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_w
     with st.container(border=True):
         st.markdown(md("**{name}**", name=card["name"]))
         followers = "" if pd.isna(card["followers"]) else f"{int(card['followers']):,} followers"
-        facts = [card["tier"], followers, f"last contact {_when(card['last_contact_at'])}", card["owner"] or ""]
+        owner = f"owner {card['owner']}" if card["owner"] else "no owner"
+        facts = [card["tier"], followers, f"last contact {_when(card['last_contact_at'])}", owner]
         st.caption(literal(" · ".join(v for v in facts if v)))
         if card["tags"]:
             st.caption(literal("🏷 " + ", ".join(card["tags"])))
-        back, open_, forward = st.columns(3)
+        back, open_, forward = st.columns([1, 1.5, 1], gap="small")
         rid = int(card["record_id"])
-        if back.button("←", key=f"back-{rid}", disabled=not can_write or left is None, help=_to(left)):
+        if back.button("←", key=f"back-{rid}", disabled=not can_write or left is None, help=_to(left), width="stretch"):
             _move(actor, card, left)  # type: ignore[arg-type]
-        open_.button("Open", key=f"open-{rid}", on_click=_open, args=(rid,))
-        if forward.button("→", key=f"fwd-{rid}", disabled=not can_write or right is None, help=_to(right)):
+        open_.button("Open", key=f"open-{rid}", on_click=_open, args=(rid,), width="stretch")
+        if forward.button(
+            "→", key=f"fwd-{rid}", disabled=not can_write or right is None, help=_to(right), width="stretch"
+        ):
             _move(actor, card, right)  # type: ignore[arg-type]
 
 
@@ -88,10 +100,11 @@ def board_columns(actor: Actor, data: dict, can_write: bool) -> None:
             st.markdown(md("**{name}** · {count}", name=stage["name"], count=len(in_stage)))
             left = columns_[i - 1] if i > 0 else None
             right = columns_[i + 1] if i + 1 < len(columns_) else None
-            for card in in_stage.head(MAX_CARDS_SHOWN).to_dict("records"):
-                _card(actor, card, left, right, can_write)
-            if len(in_stage) > MAX_CARDS_SHOWN:
-                st.caption(f"… and {len(in_stage) - MAX_CARDS_SHOWN} more: narrow the board with the filters.")
+            with st.container(height=COLUMN_HEIGHT if len(in_stage) > 2 else "content", border=False):
+                for card in in_stage.head(MAX_CARDS_SHOWN).to_dict("records"):
+                    _card(actor, card, left, right, can_write)
+                if len(in_stage) > MAX_CARDS_SHOWN:
+                    st.caption(f"… and {len(in_stage) - MAX_CARDS_SHOWN} more: narrow the board with the filters.")
 
 
 def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> None:
@@ -122,7 +135,7 @@ def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> Non
         _owner_form(actor, detail, options["members"], can_write)
         _tags_form(actor, detail, can_write)
     st.markdown("**History**")
-    st.dataframe(detail["events"], hide_index=True, width="stretch")
+    st.dataframe(detail["events"], hide_index=True, width="stretch", column_config=HISTORY_COLUMNS)
 
 
 def _act(fn, success) -> None:
