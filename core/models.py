@@ -758,7 +758,9 @@ class CrmRecord(Base):
     influencer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # An imported creator without an account (prospects, migration 0010); the foreign key is added at merge.
     prospect_id: Mapped[int | None] = mapped_column(Integer)
-    stage_id: Mapped[int] = mapped_column(ForeignKey("crm_stages.id", ondelete="RESTRICT"))
+    # NO ACTION (checked at statement end): a stage with cards cannot be deleted, yet deleting the organization
+    # cascades to both its stages and its cards in one statement.
+    stage_id: Mapped[int] = mapped_column(ForeignKey("crm_stages.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     last_contact_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

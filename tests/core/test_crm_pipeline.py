@@ -719,3 +719,12 @@ def test_a_sponsor_accepting_an_ask_to_join_creates_the_card_in_final(database):
     record = card(database, owner, influencer.id)
     assert stage_kind_of(database, record["record_id"]) == "final"
     assert events(database, record["record_id"]) == [(None, "Final", True, owner.id)]
+
+
+def test_deleting_an_organization_takes_its_stages_cards_and_history_with_it(database):
+    from core.models import Organization
+
+    owner = f.sponsor(database)
+    add(database, owner, [f.influencer(database).id], campaign_id=f.campaign(database, owner))
+    f.write(database, lambda s: s.delete(s.get(Organization, owner.organization_id)))
+    assert all(rows == [] for rows in f.snapshot(database, CRM_TABLES).values())

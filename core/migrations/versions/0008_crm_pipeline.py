@@ -80,9 +80,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_crm_records_owner_id_users"), ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(
-            ["stage_id"], ["crm_stages.id"], name=op.f("fk_crm_records_stage_id_crm_stages"), ondelete="RESTRICT"
-        ),
+        sa.ForeignKeyConstraint(["stage_id"], ["crm_stages.id"], name=op.f("fk_crm_records_stage_id_crm_stages")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_crm_records")),
     )
     op.create_index("ix_crm_records_org_stage", "crm_records", ["organization_id", "stage_id", "id"], unique=False)
