@@ -701,3 +701,123 @@ class Review(Base):
     hidden_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     hidden_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+# --- CRM pipeline: stages, records (cards), notes, moves and campaign boards (core/crm/) ---------------------------
+
+STAGE_KINDS = ("cold", "active", "final", "custom")  # the three defaults keep their kind when renamed
+
+
+class CrmStage(Base):
+    """A pipeline column of one organization; the default three carry a stable kind, added ones are 'custom'."""
+
+    __tablename__ = "crm_stages"
+    __table_args__ = (
+        CheckConstraint(_in("kind", STAGE_KINDS), name="kind_valid"),
+        UniqueConstraint("organization_id", "name", name="uq_crm_stages_org_name"),
+        Index("ix_crm_stages_org_position", "organization_id", "position", "id"),
+        # One cold, one active and one final stage per organization (automatic moves and snapshots find them).
+        Index(
+            "uq_crm_stages_org_kind",
+            "organization_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind != 'custom'"),
+            postgresql_where=text("kind != 'custom'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(10), default="custom")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CrmRecord(Base):
+    """One card: an organization's relationship with one influencer (or, later, one imported prospect)."""
+
+    __tablename__ = "crm_records"
+    __table_args__ = (
+        CheckConstraint(
+            "(influencer_id IS NULL AND prospect_id IS NOT NULL) OR (influencer_id IS NOT NULL AND prospect_id IS NULL)",
+            name="one_subject",
+        ),
+        Index("uq_crm_records_org_influencer", "organization_id", "influencer_id", unique=True),
+        Index("uq_crm_records_org_prospect", "organization_id", "prospect_id", unique=True),
+        Index("ix_crm_records_org_stage", "organization_id", "stage_id", "id"),
+        Index("ix_crm_records_stage", "stage_id"),
+        Index("ix_crm_records_owner", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    influencer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # An imported creator without an account (prospects, migration 0010); the foreign key is added at merge.
+    prospect_id: Mapped[int | None] = mapped_column(Integer)
+    # NO ACTION (checked at statement end): a stage with cards cannot be deleted, yet deleting the organization
+    # cascades to both its stages and its cards in one statement.
+    stage_id: Mapped[int] = mapped_column(ForeignKey("crm_stages.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    last_contact_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CrmRecordTag(Base):
+    """A tag on a card (a row per tag, so the board filters by tag with an index)."""
+
+    __tablename__ = "crm_record_tags"
+    __table_args__ = (Index("ix_crm_record_tags_tag", "tag", "record_id"),)
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("crm_records.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class CrmRecordNote(Base):
+    """A timestamped note on a card by a teammate; append-only (never edited or deleted by the product)."""
+
+    __tablename__ = "crm_record_notes"
+    __table_args__ = (Index("ix_crm_record_notes_record", "record_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("crm_records.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CrmRecordEvent(Base):
+    """Append-only history of a card: created or moved, by whom, from/to which stage, automatic or by hand."""
+
+    __tablename__ = "crm_record_events"
+    __table_args__ = (Index("ix_crm_record_events_record", "record_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("crm_records.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("crm_stages.id", ondelete="SET NULL"))
+    to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("crm_stages.id", ondelete="SET NULL"))
+    # The stage names at the time, so the history reads right after a rename.
+    from_stage: Mapped[str | None] = mapped_column(String(60))
+    to_stage: Mapped[str] = mapped_column(String(60))
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CrmRecordCampaign(Base):
+    """A card on a campaign's board (added to the pipeline for that campaign, or sent one of its ad requests)."""
+
+    __tablename__ = "crm_record_campaigns"
+    __table_args__ = (Index("ix_crm_record_campaigns_campaign", "campaign_id", "record_id"),)
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("crm_records.id", ondelete="CASCADE"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import permissions
+from core.crm import pipeline
 from core.deals import deliverables, documents, parties
 from core.marketplace import ad_requests
 from core.models import AdRequest, Deliverable, FinancialDocument
@@ -20,6 +21,7 @@ def accept_offer(
     ad_requests.accept(
         session, actor=actor, ad_request_id=ad_request_id, expected_version=expected_version, message=message
     )
+    pipeline.record_deal_accepted(session, actor=actor, ad_request_id=ad_request_id)  # the card moves to Final
     return start_deal(session, ad_request_id, started_by=actor.id)
 
 

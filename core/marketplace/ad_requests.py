@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, permissions, standing, validate, versioning
+from core.crm import pipeline
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.marketplace import organizations
 from core.messaging import notifications
@@ -283,6 +284,7 @@ def send_ad_request(
     )
     _insert(session, request)
     _record(session, request, actor, "sponsor", "sent", None, "pending", amount, message)
+    pipeline.record_request_sent(session, actor=actor, ad_request_id=request.id)  # Cold card → Active
     notifications.notify(
         session,
         influencer_id,

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.marketplace import accounts, cached_reads
+from pages.common import pipeline_views as pv
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, read_cached, show_flash
 from pages.common.widgets import empty_state, md_escape
@@ -33,7 +34,17 @@ if page.rows.empty:
     st.stop()
 
 sv.pager(page.total, len(page.rows), page.next_cursor)
-st.dataframe(page.rows, column_config=sv.RESULT_COLUMNS, hide_index=True, column_order=list(sv.RESULT_COLUMNS))
+picked = st.dataframe(
+    page.rows,
+    column_config=sv.RESULT_COLUMNS,
+    hide_index=True,
+    column_order=list(sv.RESULT_COLUMNS),
+    on_select="rerun",
+    selection_mode="multi-row",
+    key=f"results-{cursor}",  # a selection belongs to one page of results
+)
+rows = [i for i in picked.selection.rows if i < len(page.rows)]
+pv.shortlist_bar(actor, [int(page.rows.iloc[i]["user_id"]) for i in rows], options)
 
 names = {int(i): n for i, n in zip(page.rows["user_id"], page.rows["display_name"])}
 if st.session_state.get("preview-pick") not in names:

@@ -1,0 +1,219 @@
+"""The pipeline board as plain data: columns per stage, cards with name, tier, followers, last contact; card detail.
+
+Reads need `crm.view` (owners, managers and analysts of the organization); admins have no pipeline access.
+A campaign board shows the cards linked to that campaign (crm_record_campaigns: shortlisted for it, or sent
+one of its ad requests).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from core import permissions
+from core.crm import stages
+from core.errors import NotFound
+from core.models import (
+    Campaign,
+    CrmRecord,
+    CrmRecordCampaign,
+    CrmRecordEvent,
+    CrmRecordNote,
+    CrmRecordTag,
+    CrmStage,
+    InfluencerProfile,
+    OrgMember,
+    SponsorProfile,
+    User,
+)
+from core.permissions import Actor
+
+READ = "crm.view"
+CARD_COLUMNS = (
+    "record_id",
+    "version",
+    "stage_id",
+    "influencer_id",
+    "prospect_id",
+    "name",
+    "platform",
+    "followers",
+    "tier",
+    "last_contact_at",
+    "owner_id",
+    "owner",
+    "tags",
+)
+# Placeholder until the configurable tiers module (core/crm/tiers.py, another part of Step 7) lands.
+TIER_LIMITS = ((10_000, "nano"), (100_000, "micro"), (500_000, "mid"), (1_000_000, "macro"))
+
+
+def tier_of(followers: int | None) -> str:
+    """nano <10k, micro <100k, mid <500k, macro <1M, mega ≥1M ('' when followers are unknown)."""
+    if followers is None or pd.isna(followers):
+        return ""
+    return next((name for limit, name in TIER_LIMITS if followers < limit), "mega")
+
+
+def _member_name():
+    """(User alias, SponsorProfile alias, label expression) naming a teammate: their profile name, else username."""
+    user, profile = aliased(User), aliased(SponsorProfile)
+    return user, profile, func.coalesce(profile.name, user.username)
+
+
+def board(
+    session: Session,
+    *,
+    actor: Actor,
+    campaign_id: int | None = None,
+    owner_id: int | None = None,
+    tag: str | None = None,
+) -> dict:
+    """{"stages": [...], "cards": DataFrame} for the actor's organization, filtered by campaign, owner and tag."""
+    org_id = permissions.require_member(actor, READ)
+    if campaign_id is not None:
+        campaign = session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+        if campaign is None or campaign.organization_id != org_id:
+            raise NotFound("That campaign does not exist in your organization.")
+    owner, owner_profile, owner_label = _member_name()
+    p = InfluencerProfile
+    stmt = (
+        select(
+            CrmRecord.id.label("record_id"),
+            CrmRecord.version,
+            CrmRecord.stage_id,
+            CrmRecord.influencer_id,
+            CrmRecord.prospect_id,
+            func.coalesce(p.display_name, "").label("name"),
+            p.platform,
+            p.followers,
+            CrmRecord.last_contact_at,
+            CrmRecord.owner_id,
+            owner_label.label("owner"),
+        )
+        .outerjoin(p, p.user_id == CrmRecord.influencer_id)
+        .outerjoin(owner, owner.id == CrmRecord.owner_id)
+        .outerjoin(owner_profile, owner_profile.user_id == CrmRecord.owner_id)
+        .where(CrmRecord.organization_id == org_id)
+        .order_by(CrmRecord.stage_id, CrmRecord.last_contact_at.desc(), CrmRecord.id)
+    )
+    if campaign_id is not None:
+        on_board = select(CrmRecordCampaign.record_id).where(CrmRecordCampaign.campaign_id == campaign_id)
+        stmt = stmt.where(CrmRecord.id.in_(on_board))
+    if owner_id is not None:
+        stmt = stmt.where(CrmRecord.owner_id == owner_id)
+    if tag:
+        tagged = select(CrmRecordTag.record_id).where(CrmRecordTag.tag == tag)
+        stmt = stmt.where(CrmRecord.id.in_(tagged))
+    cards = pd.DataFrame(session.execute(stmt).all(), columns=[c for c in CARD_COLUMNS if c not in ("tier", "tags")])
+    cards["tier"] = [tier_of(v) for v in cards["followers"]]
+    cards["tags"] = _tags_of(session, org_id, cards["record_id"].tolist())
+    missing = cards["name"] == ""
+    cards.loc[missing, "name"] = [f"Prospect #{pid}" for pid in cards.loc[missing, "prospect_id"]]
+    return {"stages": stages.list_stages(session, actor=actor), "cards": cards[list(CARD_COLUMNS)]}
+
+
+def _tags_of(session: Session, org_id: int, record_ids: list[int]) -> list[list[str]]:
+    """Each record's tags in record_ids order (one query for the whole board, not one per card)."""
+    by_record: dict[int, list[str]] = {rid: [] for rid in record_ids}
+    if record_ids:
+        rows = session.execute(
+            select(CrmRecordTag.record_id, CrmRecordTag.tag)
+            .join(CrmRecord, CrmRecord.id == CrmRecordTag.record_id)
+            .where(CrmRecord.organization_id == org_id)
+            .order_by(CrmRecordTag.record_id, CrmRecordTag.tag)
+        )
+        for record_id, tag in rows:
+            if record_id in by_record:
+                by_record[record_id].append(tag)
+    return [by_record[rid] for rid in record_ids]
+
+
+def filter_options(session: Session, *, actor: Actor) -> dict:
+    """The board's filter choices: the organization's campaigns, active teammates and tags in use."""
+    org_id = permissions.require_member(actor, READ)
+    campaigns = session.execute(
+        select(Campaign.id, Campaign.name).where(Campaign.organization_id == org_id).order_by(Campaign.id.desc())
+    ).all()
+    user, profile, label = _member_name()
+    members = session.execute(
+        select(OrgMember.user_id, label)
+        .join(user, user.id == OrgMember.user_id)
+        .outerjoin(profile, profile.user_id == OrgMember.user_id)
+        .where(OrgMember.organization_id == org_id, OrgMember.status == "active")
+        .order_by(label)
+    ).all()
+    tags = session.scalars(
+        select(CrmRecordTag.tag)
+        .join(CrmRecord, CrmRecord.id == CrmRecordTag.record_id)
+        .where(CrmRecord.organization_id == org_id)
+        .distinct()
+        .order_by(CrmRecordTag.tag)
+    ).all()
+    return {
+        "campaigns": {int(i): n for i, n in campaigns},
+        "members": {int(i): n for i, n in members},
+        "tags": list(tags),
+    }
+
+
+def record_detail(session: Session, *, actor: Actor, record_id: int) -> dict:
+    """One card with its notes (newest first), stage history and campaigns; NotFound outside the organization."""
+    org_id = permissions.require_member(actor, READ)
+    ok = isinstance(record_id, int) and not isinstance(record_id, bool)
+    record = session.get(CrmRecord, record_id) if ok else None
+    if record is None or record.organization_id != org_id:
+        raise NotFound("That card does not exist in your pipeline.")
+    profile = session.get(InfluencerProfile, record.influencer_id) if record.influencer_id else None
+    stage = session.get(CrmStage, record.stage_id)
+    author, author_profile, author_label = _member_name()
+    notes = session.execute(
+        select(CrmRecordNote.created_at, author_label.label("author"), CrmRecordNote.body)
+        .outerjoin(author, author.id == CrmRecordNote.author_id)
+        .outerjoin(author_profile, author_profile.user_id == CrmRecordNote.author_id)
+        .where(CrmRecordNote.record_id == record.id)
+        .order_by(CrmRecordNote.id.desc())
+    ).all()
+    who, who_profile, who_label = _member_name()
+    events = session.execute(
+        select(
+            CrmRecordEvent.at,
+            func.coalesce(who_label, "").label("by"),
+            CrmRecordEvent.from_stage,
+            CrmRecordEvent.to_stage,
+            CrmRecordEvent.automatic,
+            CrmRecordEvent.note,
+        )
+        .outerjoin(who, who.id == CrmRecordEvent.actor_id)
+        .outerjoin(who_profile, who_profile.user_id == CrmRecordEvent.actor_id)
+        .where(CrmRecordEvent.record_id == record.id)
+        .order_by(CrmRecordEvent.id.desc())
+    ).all()
+    campaigns = session.execute(
+        select(Campaign.id, Campaign.name)
+        .join(CrmRecordCampaign, CrmRecordCampaign.campaign_id == Campaign.id)
+        .where(CrmRecordCampaign.record_id == record.id)
+        .order_by(Campaign.id)
+    ).all()
+    tags = session.scalars(
+        select(CrmRecordTag.tag).where(CrmRecordTag.record_id == record.id).order_by(CrmRecordTag.tag)
+    ).all()
+    return {
+        "record_id": record.id,
+        "version": record.version,
+        "influencer_id": record.influencer_id,
+        "prospect_id": record.prospect_id,
+        "name": profile.display_name if profile else f"Prospect #{record.prospect_id}",
+        "followers": profile.followers if profile else None,
+        "tier": tier_of(profile.followers) if profile else "",
+        "stage_id": record.stage_id,
+        "stage": stage.name if stage else "",
+        "stage_kind": stage.kind if stage else "",
+        "owner_id": record.owner_id,
+        "last_contact_at": record.last_contact_at,
+        "tags": list(tags),
+        "notes": pd.DataFrame(notes, columns=["created_at", "author", "body"]),
+        "events": pd.DataFrame(events, columns=["at", "by", "from_stage", "to_stage", "automatic", "note"]),
+        "campaigns": {int(i): n for i, n in campaigns},
+    }

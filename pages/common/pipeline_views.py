@@ -1,0 +1,256 @@
+"""Pipeline page parts: filters, the board's columns with one-click moves, a card's detail, stage management."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.crm import board, pipeline, stages
+from core.permissions import Actor
+from pages.common.markup import literal, md
+from pages.common.session import read, run_action
+from pages.common.widgets import empty_state
+
+CARD = "pipeline-card"
+MAX_CARDS_SHOWN = 40  # per column; the filters narrow a long column
+COLUMN_HEIGHT = 560  # each column scrolls on its own, so the card detail stays close below the board
+HISTORY_COLUMNS = {
+    "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+    "by": "By",
+    "from_stage": "From",
+    "to_stage": "To",
+    "automatic": st.column_config.CheckboxColumn("Automatic"),
+    "note": st.column_config.TextColumn("Note", width="large"),
+}
+READ_ONLY = "Your role can read the pipeline but not move cards, tag or take notes (ask an owner or a manager)."
+
+
+def _when(value) -> str:
+    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _unique(labels: dict) -> dict:
+    """Labels with " (#id)" added where two share a name: a selectbox keeps its choice by label."""
+    seen = list(labels.values())
+    return {key: f"{name} (#{key})" if seen.count(name) > 1 else name for key, name in labels.items()}
+
+
+def filters(options: dict) -> dict:
+    """Campaign / owner / tag filters as board() keyword arguments."""
+    campaign, owner, tag = st.columns(3)
+    names = {None: "Whole organization", **_unique(options["campaigns"])}
+    members = {None: "Anyone", **_unique(options["members"])}
+    return {
+        "campaign_id": campaign.selectbox("Board", list(names), format_func=names.get, key="pipeline-campaign"),
+        "owner_id": owner.selectbox("Owner", list(members), format_func=members.get, key="pipeline-owner"),
+        "tag": tag.selectbox("Tag", [None, *options["tags"]], format_func=lambda t: t or "Any", key="pipeline-tag"),
+    }
+
+
+def _move(actor: Actor, card: dict, stage: dict) -> None:
+    done = run_action(
+        lambda s: pipeline.move_record(
+            s,
+            actor=actor,
+            record_id=int(card["record_id"]),
+            to_stage_id=stage["id"],
+            expected_version=int(card["version"]),
+        ),
+        success=md("Moved **{name}** to {stage}", name=card["name"], stage=stage["name"]),
+    )
+    if done:
+        st.rerun()
+
+
+def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_write: bool) -> None:
+    with st.container(border=True):
+        st.markdown(md("**{name}**", name=card["name"]))
+        followers = "" if pd.isna(card["followers"]) else f"{int(card['followers']):,} followers"
+        owner = f"owner {card['owner']}" if card["owner"] else "no owner"
+        facts = [card["tier"], followers, f"last contact {_when(card['last_contact_at'])}", owner]
+        st.caption(literal(" · ".join(v for v in facts if v)))
+        if card["tags"]:
+            st.caption(literal("🏷 " + ", ".join(card["tags"])))
+        back, open_, forward = st.columns([1, 1.5, 1], gap="small")
+        rid = int(card["record_id"])
+        if back.button("←", key=f"back-{rid}", disabled=not can_write or left is None, help=_to(left), width="stretch"):
+            _move(actor, card, left)  # type: ignore[arg-type]
+        open_.button("Open", key=f"open-{rid}", on_click=_open, args=(rid,), width="stretch")
+        if forward.button(
+            "→", key=f"fwd-{rid}", disabled=not can_write or right is None, help=_to(right), width="stretch"
+        ):
+            _move(actor, card, right)  # type: ignore[arg-type]
+
+
+def _open(record_id: int) -> None:
+    st.session_state[CARD] = record_id  # a callback runs before the card selectbox is drawn
+
+
+def _to(stage: dict | None) -> str | None:
+    return literal(f"Move to {stage['name']}") if stage else None
+
+
+def board_columns(actor: Actor, data: dict, can_write: bool) -> None:
+    """One column per stage; each card moves one stage left or right with one click."""
+    columns_ = data["stages"]
+    cards = data["cards"]
+    for i, (column, stage) in enumerate(zip(st.columns(len(columns_)), columns_)):
+        in_stage = cards[cards["stage_id"] == stage["id"]] if stage["id"] is not None else cards.iloc[0:0]
+        with column:
+            st.markdown(md("**{name}** · {count}", name=stage["name"], count=len(in_stage)))
+            left = columns_[i - 1] if i > 0 else None
+            right = columns_[i + 1] if i + 1 < len(columns_) else None
+            with st.container(height=COLUMN_HEIGHT if len(in_stage) > 2 else "content", border=False):
+                for card in in_stage.head(MAX_CARDS_SHOWN).to_dict("records"):
+                    _card(actor, card, left, right, can_write)
+                if len(in_stage) > MAX_CARDS_SHOWN:
+                    st.caption(f"… and {len(in_stage) - MAX_CARDS_SHOWN} more: narrow the board with the filters.")
+
+
+def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> None:
+    """The chosen card: move with a note, owner, tags, notes (newest first) and its stage history."""
+    cards = data["cards"]
+    names = _unique({int(r): n for r, n in zip(cards["record_id"], cards["name"])})
+    if st.session_state.get(CARD) not in names:
+        st.session_state.pop(CARD, None)
+    record_id = st.selectbox("Card", list(names), format_func=names.get, key=CARD)
+    detail = read(lambda s: board.record_detail(s, actor=actor, record_id=record_id))
+    if detail is None:
+        return
+    st.markdown(md("### {name}", name=detail["name"]))
+    facts = [detail["stage"], detail["tier"], f"last contact {_when(detail['last_contact_at'])}"]
+    st.caption(literal(" · ".join(v for v in facts if v)))
+    if detail["campaigns"]:
+        st.caption(literal("Campaigns: " + ", ".join(detail["campaigns"].values())))
+    left, right = st.columns(2)
+    with left:
+        _note_form(actor, detail, can_write)
+        for note in detail["notes"].to_dict("records"):
+            st.caption(
+                literal(f"{pd.Timestamp(note['created_at']):%Y-%m-%d %H:%M} · {note['author'] or 'former teammate'}")
+            )
+            st.markdown(literal(note["body"]).replace("\n", "  \n"))
+    with right:
+        _move_form(actor, detail, data["stages"], can_write)
+        _owner_form(actor, detail, options["members"], can_write)
+        _tags_form(actor, detail, can_write)
+    st.markdown("**History**")
+    st.dataframe(detail["events"], hide_index=True, width="stretch", column_config=HISTORY_COLUMNS)
+
+
+def _act(fn, success) -> None:
+    if run_action(fn, success=success):
+        st.rerun()
+
+
+def _note_form(actor: Actor, detail: dict, can_write: bool) -> None:
+    rid = detail["record_id"]
+    with st.form(f"note-{rid}", clear_on_submit=True):
+        body = st.text_area("Add a note", disabled=not can_write)
+        contacted = st.checkbox("This was a contact (sets last contact)", disabled=not can_write)
+        if st.form_submit_button("Add note", disabled=not can_write):
+            _act(
+                lambda s: pipeline.add_note(s, actor=actor, record_id=rid, body=body, contacted=contacted), "Note added"
+            )
+
+
+def _move_form(actor: Actor, detail: dict, stage_list: list[dict], can_write: bool) -> None:
+    saved = {s["id"]: s["name"] for s in stage_list if s["id"] is not None and s["id"] != detail["stage_id"]}
+    with st.form(f"move-{detail['record_id']}"):
+        to = st.selectbox("Move to", list(saved), format_func=saved.get, disabled=not can_write)
+        note = st.text_input("Why (optional)", disabled=not can_write)
+        if st.form_submit_button("Move", disabled=not can_write or not saved):
+            _act(
+                lambda s: pipeline.move_record(
+                    s,
+                    actor=actor,
+                    record_id=detail["record_id"],
+                    to_stage_id=to,
+                    expected_version=detail["version"],
+                    note=note,
+                ),
+                md("Moved to {stage}", stage=saved.get(to, "")),
+            )
+
+
+def _owner_form(actor: Actor, detail: dict, members: dict, can_write: bool) -> None:
+    choices = {None: "Nobody", **_unique(members)}
+    current = detail["owner_id"] if detail["owner_id"] in choices else None
+    with st.form(f"owner-{detail['record_id']}"):
+        owner = st.selectbox(
+            "Owner", list(choices), index=list(choices).index(current), format_func=choices.get, disabled=not can_write
+        )
+        if st.form_submit_button("Change owner", disabled=not can_write):
+            _act(
+                lambda s: pipeline.set_owner(
+                    s, actor=actor, record_id=detail["record_id"], owner_id=owner, expected_version=detail["version"]
+                ),
+                "Owner changed",
+            )
+
+
+def _tags_form(actor: Actor, detail: dict, can_write: bool) -> None:
+    with st.form(f"tags-{detail['record_id']}"):
+        tags = st.text_input("Tags (comma-separated)", value=", ".join(detail["tags"]), disabled=not can_write)
+        if st.form_submit_button("Save tags", disabled=not can_write):
+            _act(
+                lambda s: pipeline.set_tags(
+                    s, actor=actor, record_id=detail["record_id"], tags=tags, expected_version=detail["version"]
+                ),
+                "Tags saved",
+            )
+
+
+def stage_manager(actor: Actor, stage_list: list[dict]) -> None:
+    """Owners: rename, add, reorder and delete stages (the three defaults keep their kind and cannot be deleted)."""
+    with st.expander("Stages"):
+        with st.form("add-stage", clear_on_submit=True):
+            name = st.text_input("New stage name")
+            if st.form_submit_button("Add stage"):
+                _act(lambda s: stages.add_stage(s, actor=actor, name=name), md("Stage **{name}** added", name=name))
+        saved = {s["id"]: s for s in stage_list if s["id"] is not None}
+        if not saved:
+            empty_state("The default stages are saved with the first card or stage you add; then you can rename them.")
+            return
+        stage_id = st.selectbox("Stage", list(saved), format_func=lambda i: saved[i]["name"], key="stage-pick")
+        stage = saved[stage_id]
+        with st.form(f"rename-{stage_id}"):
+            new_name = st.text_input("Name", value=stage["name"])
+            if st.form_submit_button("Rename"):
+                _act(
+                    lambda s: stages.rename_stage(
+                        s, actor=actor, stage_id=stage_id, name=new_name, expected_version=stage["version"]
+                    ),
+                    "Stage renamed",
+                )
+        left, right, remove = st.columns(3)
+        for column, label, offset in ((left, "Move left", -1), (right, "Move right", 1)):
+            if column.button(label, key=f"stage-{offset}"):
+                _act(
+                    lambda s, o=offset: stages.move_stage(
+                        s, actor=actor, stage_id=stage_id, offset=o, expected_version=stage["version"]
+                    ),
+                    "Stage moved",
+                )
+        sure = remove.checkbox("Yes, delete it", key="stage-delete-sure", disabled=stage["kind"] != "custom")
+        if remove.button("Delete stage", disabled=not sure or stage["kind"] != "custom"):
+            _act(
+                lambda s: stages.delete_stage(s, actor=actor, stage_id=stage_id, expected_version=stage["version"]),
+                "Stage deleted",
+            )
+
+
+def shortlist_bar(actor: Actor, influencer_ids: list[int], campaigns: list[tuple[int, str]]) -> None:
+    """Find influencers: add the selected result rows to the pipeline's Cold stage (optionally a campaign's board)."""
+    if not actor.can("pipeline.manage"):
+        return
+    names = {None: "No campaign", **_unique(dict(campaigns))}
+    count, campaign, button = st.columns([2, 2, 2], vertical_alignment="bottom")
+    count.caption(f"{len(influencer_ids)} selected — tick rows in the table to shortlist them.")
+    campaign_id = campaign.selectbox("For campaign", list(names), format_func=names.get, key="shortlist-campaign")
+    if button.button("Add to pipeline (Cold)", disabled=not influencer_ids, key="shortlist-add"):
+        counts = run_action(
+            lambda s: pipeline.add_to_pipeline(s, actor=actor, influencer_ids=influencer_ids, campaign_id=campaign_id)
+        )
+        if isinstance(counts, dict):
+            st.success(f"Added {counts['added']} to the pipeline; {counts['already']} already there.")

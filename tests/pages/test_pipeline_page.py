@@ -1,0 +1,102 @@
+"""The sponsor's Pipeline page (and the shortlist on Find influencers) through AppTest, with hostile user text."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from core.crm import board, pipeline, stages
+from core.marketplace import accounts
+from core.models import CrmRecord, CrmStage, OrgMember
+from pages.common import pipeline_views
+from pages.common.markup import literal
+from tests import factories as f
+from tests.pages.test_hostile_names import HOSTILE, MULTILINE, SHORT, assert_clean, markdown_texts, open_page
+
+
+@pytest.fixture
+def hostile_board(app_db):
+    """An organization whose stage, card, owner, tag and note texts are all hostile Markdown/HTML."""
+    db = app_db
+    owner = f.sponsor(db, name=HOSTILE)
+    with db.Session.begin() as s:
+        accounts.update_sponsor_profile(s, actor=owner, name=HOSTILE, kind="company", industry=SHORT, budget_cents=1)
+    stars = [f.influencer(db, name=HOSTILE, category=SHORT, niche=SHORT, bio=MULTILINE) for _ in range(2)]
+    campaign_id = f.campaign(db, owner, name=HOSTILE)
+    with db.Session.begin() as s:
+        pipeline.add_to_pipeline(s, actor=owner, influencer_ids=[p.id for p in stars], campaign_id=campaign_id)
+    with db.Session.begin() as s:
+        stages.add_stage(s, actor=owner, name=SHORT)
+        cold = stages.stage_of_kind(s, owner.organization_id, "cold")
+        stages.rename_stage(s, actor=owner, stage_id=cold.id, name=SHORT[:-1] + "!", expected_version=1)
+        record = s.scalar(select(CrmRecord).where(CrmRecord.influencer_id == stars[0].id))
+        pipeline.set_tags(s, actor=owner, record_id=record.id, tags=[SHORT[:40]], expected_version=record.version)
+        pipeline.add_note(s, actor=owner, record_id=record.id, body=MULTILINE, contacted=True)
+    analyst = f.sponsor(db)
+    with db.Session.begin() as s:
+        s.execute(
+            update(OrgMember)
+            .where(OrgMember.user_id == analyst.id)
+            .values(organization_id=owner.organization_id, org_role="analyst")
+        )
+    return {"db": db, "owner": owner, "analyst": analyst, "stars": stars, "record_id": record.id}
+
+
+def test_the_board_renders_hostile_stage_card_tag_and_note_texts_as_typed(hostile_board):
+    at = open_page("sponsor/pipeline", hostile_board["owner"].id)
+    assert_clean(at)
+    shown = [text for _, text in markdown_texts(at)]
+    assert any(literal(HOSTILE) in text for text in shown)  # the card's name
+    assert any(literal(SHORT[:40]) in text for text in shown)  # its tag
+    assert any(literal(SHORT) in text for text in shown)  # the custom stage's name
+    assert [b.label for b in at.button if b.key and b.key.startswith("open-")] == ["Open", "Open"]
+
+
+def test_one_click_on_a_card_moves_it_to_the_next_stage_and_records_the_move(hostile_board):
+    db, owner = hostile_board["db"], hostile_board["owner"]
+    at = open_page("sponsor/pipeline", owner.id)
+    at.button(key=f"fwd-{hostile_board['record_id']}").click().run()
+    assert_clean(at)
+    with db.ReadSession.begin() as s:
+        kind = s.scalar(
+            select(CrmStage.kind)
+            .join(CrmRecord, CrmRecord.stage_id == CrmStage.id)
+            .where(CrmRecord.id == hostile_board["record_id"])
+        )
+        detail = board.record_detail(s, actor=owner, record_id=hostile_board["record_id"])
+    assert kind == "active"
+    assert (detail["events"].iloc[0]["to_stage"], bool(detail["events"].iloc[0]["automatic"])) == ("Active", False)
+
+
+def test_opening_a_card_shows_its_notes_and_a_note_can_be_added(hostile_board):
+    db, owner = hostile_board["db"], hostile_board["owner"]
+    at = open_page("sponsor/pipeline", owner.id)
+    at.button(key=f"open-{hostile_board['record_id']}").click().run()
+    assert_clean(at)
+    assert any(literal(MULTILINE.splitlines()[0]) in text for _, text in markdown_texts(at))
+    note_area = next(t for t in at.text_area if t.label == "Add a note")
+    note_area.input(HOSTILE)
+    next(b for b in at.button if b.label == "Add note").click().run()
+    assert_clean(at)
+    with db.ReadSession.begin() as s:
+        notes = board.record_detail(s, actor=owner, record_id=hostile_board["record_id"])["notes"]
+    assert list(notes["body"])[0] == HOSTILE
+
+
+def test_an_analyst_sees_the_board_read_only_with_the_reason(hostile_board):
+    at = open_page("sponsor/pipeline", hostile_board["analyst"].id)
+    assert_clean(at)
+    assert [i.value for i in at.info] == [pipeline_views.READ_ONLY]
+    moves = [b for b in at.button if b.key and b.key.startswith(("fwd-", "back-"))]
+    assert moves and all(b.disabled for b in moves)
+    assert not [e for e in at.expander if e.label == "Stages"]
+
+
+def test_find_influencers_offers_the_shortlist_button_to_managers_only(hostile_board):
+    at = open_page("sponsor/find_influencers", hostile_board["owner"].id)
+    assert_clean(at)
+    add = at.button(key="shortlist-add")
+    assert add.label == "Add to pipeline (Cold)" and add.disabled  # nothing selected yet
+    at = open_page("sponsor/find_influencers", hostile_board["analyst"].id)
+    assert_clean(at)
+    assert not [b for b in at.button if b.key == "shortlist-add"]
