@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint(
-            "price_cents >= 0 AND price_cents <= 100000000", name=op.f("ck_products_price_in_range")
-        ),
+        sa.CheckConstraint("price_cents >= 0 AND price_cents <= 100000000", name=op.f("ck_products_price_in_range")),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_products_created_by_users"), ondelete="SET NULL"
         ),
@@ -57,9 +55,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint(
-            "quantity >= 1 AND quantity <= 100000", name=op.f("ck_campaign_products_quantity_in_range")
-        ),
+        sa.CheckConstraint("quantity >= 1 AND quantity <= 100000", name=op.f("ck_campaign_products_quantity_in_range")),
         sa.CheckConstraint(
             "discount_bp >= 0 AND discount_bp <= 10000", name=op.f("ck_campaign_products_discount_in_range")
         ),
