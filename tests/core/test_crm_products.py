@@ -253,7 +253,9 @@ def test_an_attachment_is_updated_and_detached_only_at_the_version_shown(databas
             lambda s: products.detach_product(s, actor=owner, campaign_product_id=line_id, expected_version=1),
         )
     assert lines(database, owner, campaign_id)[["quantity", "discount_bp"]].values.tolist() == [[3, 1_000]]
-    f.write(database, lambda s: products.detach_product(s, actor=owner, campaign_product_id=line_id, expected_version=2))
+    f.write(
+        database, lambda s: products.detach_product(s, actor=owner, campaign_product_id=line_id, expected_version=2)
+    )
     assert lines(database, owner, campaign_id).empty
 
 
@@ -290,9 +292,7 @@ def test_gifted_value_never_answers_for_another_organizations_campaigns(database
     mine, theirs = f.sponsor(database), f.sponsor(database)
     their_campaign = f.campaign(database, theirs)
     attach(database, theirs, their_campaign, product(database, theirs))
-    values = f.read(
-        database, lambda s: products.gifted_value_by_campaign(s, actor=mine, campaign_ids=[their_campaign])
-    )
+    values = f.read(database, lambda s: products.gifted_value_by_campaign(s, actor=mine, campaign_ids=[their_campaign]))
     assert values == {}
     admin_view = f.read(database, lambda s: products.gifted_value_by_campaign(s, actor=f.admin(database)))
     assert admin_view == {their_campaign: 1_250}
