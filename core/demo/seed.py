@@ -219,6 +219,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
         main=_required(_actor(db, MAIN_INFLUENCER), MAIN_INFLUENCER),
         others=others,
     )
+    __import__("core.demo.products", fromlist=["seed_products"]).seed_products(db)  # Step 7: product catalogues
 
 
 def accounts_actor(db: Database, user_id: int) -> Actor | None:
