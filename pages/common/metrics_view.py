@@ -57,5 +57,5 @@ def show_metrics(metrics: Iterable[Metric], *, per_row: int = 3) -> None:
         for column, metric in zip(st.columns(per_row), items[start : start + per_row]):
             with column:
                 st.caption(metric.label)
-                st.markdown(metric_markdown(metric), help=provenance(metric))
+                st.markdown(metric_markdown(metric))
                 st.caption(provenance(metric))

@@ -544,9 +544,9 @@ def pager(total: int, shown: int, next_cursor: str | None) -> None:
 
 RESULT_COLUMNS = {
     "display_name": st.column_config.TextColumn("Influencer", width="medium"),
+    "tier": st.column_config.TextColumn("Tier", help="By followers: nano, micro, mid, macro, mega"),
     "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
     "score_reasons": st.column_config.TextColumn("Why this score", width="large"),
-    "tier": "Tier",
     "platform": "Platform",
     "category": "Category",
     "niche": "Niche",

@@ -61,7 +61,7 @@ with mine_tab:
     burn = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
     spent = burn[burn["campaign_id"] == campaign_id] if burn is not None else None
     figures = read(lambda s: metrics.campaign_metrics(s, actor=actor, campaign_id=campaign_id))
-    kpis = st.columns(6)
+    kpis = [*st.columns(3), *st.columns(3)]  # two rows of three: six figures do not fit one row
     kpis[0].metric("Budget", money(c["budget_cents"]))
     kpis[1].metric("Committed", money(c["committed_cents"]), help="Fees of accepted deals")
     kpis[2].metric("Remaining", money(c["remaining_cents"]))
