@@ -821,3 +821,56 @@ class CrmRecordCampaign(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
     added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- CRM products: an organization's catalogue and what each campaign gifts (core/crm/products.py) --------------
+
+PRODUCT_MAX_PRICE_CENTS = 100_000_000  # $1,000,000 a unit: with the quantity cap, gifted-value sums fit a BIGINT
+PRODUCT_MAX_QUANTITY = 100_000
+DISCOUNT_FULL_BP = 10_000  # discounts are basis points: 10,000 bp = 100 %
+
+
+class Product(Base):
+    """A product of an organization's catalogue (the CRM's Product); the SKU is unique within the organization."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "sku", name="uq_products_org_sku"),
+        CheckConstraint(f"price_cents >= 0 AND price_cents <= {PRODUCT_MAX_PRICE_CENTS}", name="price_in_range"),
+        Index("ix_products_org_name", "organization_id", "archived_at", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    sku: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CampaignProduct(Base):
+    """A product gifted in a campaign (the CRM's CampaignProduct): quantity and discount in basis points."""
+
+    __tablename__ = "campaign_products"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "product_id", name="uq_campaign_products_campaign_product"),
+        CheckConstraint(f"quantity >= 1 AND quantity <= {PRODUCT_MAX_QUANTITY}", name="quantity_in_range"),
+        CheckConstraint(f"discount_bp >= 0 AND discount_bp <= {DISCOUNT_FULL_BP}", name="discount_in_range"),
+        Index("ix_campaign_products_product", "product_id"),  # "was it ever attached?" and SQLite's FK lookups
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    # RESTRICT: a product that was ever attached is archived, never deleted, so past campaigns keep their cost.
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    discount_bp: Mapped[int] = mapped_column(Integer, default=0)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

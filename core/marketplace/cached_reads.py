@@ -124,6 +124,7 @@ class _InfluencerQuery(TypedDict):
     min_reach: int | None
     max_reach: int | None
     min_engagement: float | None
+    tier: str | None
     sort: str
     cursor: str | None
     limit: int
@@ -142,6 +143,7 @@ def search_influencers(
     min_reach: int | None = None,
     max_reach: int | None = None,
     min_engagement: float | None = None,
+    tier: str | None = None,
     sort: str = "relevance",
     cursor: str | None = None,
     limit: int = 50,
@@ -161,6 +163,7 @@ def search_influencers(
         min_reach=min_reach,
         max_reach=max_reach,
         min_engagement=min_engagement,
+        tier=tier,
         sort=sort,
         cursor=cursor,
         limit=limit,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-BASELINE_VIEW_SHARE = 0.10  # share of followers that sees an average post regardless of engagement
+from core.crm import metrics
+
+BASELINE_VIEW_SHARE = metrics.BASELINE_VIEW_SHARE  # share of followers that sees an average post regardless
 REACH_POINTS = 60  # reach 1,000,000 or more earns all of these
 ENGAGEMENT_POINTS = 40  # engagement rate 10 % or more earns all of these
 FULL_REACH_LOG10 = 6.0
@@ -18,8 +20,8 @@ RATING_POINTS = 10
 
 
 def estimated_reach(followers: int, engagement_rate: float) -> int:
-    """Expected audience of one post: followers x (10 % baseline + engagement rate)."""
-    return int(round(followers * (BASELINE_VIEW_SHARE + engagement_rate / 100.0)))
+    """Expected audience of one post: followers x (10 % baseline + engagement rate); one formula, in core/crm/metrics.py."""
+    return metrics.reach_per_post(followers, engagement_rate)
 
 
 def score_parts(reach: int, engagement_rate: float) -> dict[str, int]:

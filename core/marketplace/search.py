@@ -12,6 +12,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from core import permissions, validate
+from core.crm import tiers
 from core.errors import InvalidInput
 from core.marketplace import scoring
 from core.models import LIVE_AD_REQUEST_STATUSES, PLATFORMS, AdRequest, Campaign, InfluencerProfile, Organization
@@ -42,6 +43,7 @@ INFLUENCER_COLUMNS = [
     "rating_avg",
     "rating_count",
     "score_reasons",
+    "tier",
 ]
 CAMPAIGN_COLUMNS = [
     "id",
@@ -121,6 +123,7 @@ def search_influencers(
     min_reach: int | None = None,
     max_reach: int | None = None,
     min_engagement: float | None = None,
+    tier: str | None = None,
     sort: str = "relevance",
     cursor: str | None = None,
     limit: int = 50,
@@ -128,7 +131,8 @@ def search_influencers(
 ) -> SearchPage:
     """Influencers matching every given filter, best first by the chosen sort.
 
-    Non-admins only ever see listed profiles (public, active, approved, unflagged).
+    Non-admins only ever see listed profiles (public, active, approved, unflagged). A tier is a followers
+    range (core/crm/tiers.py), so it narrows the same followers indexes as min/max followers do.
     """
     _require_influencer_search(actor)
     if sort not in INFLUENCER_SORTS:
@@ -153,6 +157,11 @@ def search_influencers(
             conditions.append(bounded <= validate.whole_number(high, f"Maximum {label}"))
         if low is not None and high is not None and int(low) > int(high):
             raise InvalidInput(f"Minimum {label} cannot be more than maximum {label}.")
+    if tier:
+        low, high = tiers.followers_range(validate.choice(tier, "Tier", tiers.TIERS))
+        conditions.append(p.followers >= low)
+        if high is not None:
+            conditions.append(p.followers < high)
     if min_engagement:
         conditions.append(p.engagement_rate >= validate.percent(min_engagement, "Minimum engagement"))
     match = None
@@ -201,12 +210,20 @@ def search_influencers(
     rows = rows[:size]
     if rows:  # one DataFrame construction (adding a column afterwards costs as much again)
         frame = pd.DataFrame(
-            [(*r, scoring.explain_score(r.reach, r.engagement_rate, r.rating_avg, r.rating_count)) for r in rows],
+            [
+                (
+                    *r,
+                    scoring.explain_score(r.reach, r.engagement_rate, r.rating_avg, r.rating_count),
+                    tiers.tier_of(r.followers),
+                )
+                for r in rows
+            ],
             columns=INFLUENCER_COLUMNS,
         )
     else:
-        frame = pd.DataFrame(rows, columns=INFLUENCER_COLUMNS[:-1])
+        frame = pd.DataFrame(rows, columns=INFLUENCER_COLUMNS[:-2])
         frame["score_reasons"] = []
+        frame["tier"] = []
     next_cursor = None
     if has_more and rows:
         last = rows[-1]

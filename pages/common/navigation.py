@@ -32,6 +32,7 @@ ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("sponsor/campaigns.py", "Campaigns", "📣"),
             ("sponsor/find_influencers.py", "Find influencers", "🔎"),
             ("sponsor/pipeline.py", "Pipeline", "🗂️"),
+            ("sponsor/products.py", "Products", "🎁"),
             ("sponsor/content_approvals.py", "Content approvals", "🎬"),
             ("sponsor/finance.py", "Finance", "💰"),
         ],

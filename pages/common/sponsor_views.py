@@ -7,11 +7,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from core.crm import metrics, tiers
 from core.deals import lifecycle
 from core.marketplace import ad_requests, cached_reads, campaigns
 from core.money import to_cents
 from core.platform.timeutil import today
-from pages.common import versions
+from pages.common import metrics_view, versions
 from pages.common.session import get_database, read, run_action
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, money, money_column, status_label
@@ -492,15 +493,18 @@ def search_filters(facets: dict) -> dict:
         niche = cols[1].selectbox("Niche", [None, *facets["niches"]], format_func=_any, key="f-niche")
         platform = cols[2].selectbox("Platform", [None, *facets["platforms"]], format_func=_any, key="f-platform")
         sort = cols[3].selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="f-sort")
-        cols = st.columns(4)
+        cols = st.columns(5)
         ranges = (
             ("min_followers", "Min followers"),
             ("max_followers", "Max followers"),
             ("min_reach", "Min reach"),
             ("max_reach", "Max reach"),
         )
+        tier = cols[0].selectbox("Tier", [None, *tiers.TIERS], format_func=_tier_option, key="f-tier")
         bounds = {
-            name: cols[i].number_input(label, min_value=0, value=None, step=1000, placeholder="any", key=f"f-{name}")
+            name: cols[i + 1].number_input(
+                label, min_value=0, value=None, step=1000, placeholder="any", key=f"f-{name}"
+            )
             for i, (name, label) in enumerate(ranges)
         }
         engagement = st.slider("Minimum engagement rate", 0.0, 25.0, 0.0, 0.5, format="%.1f%%", key="f-engagement")
@@ -512,8 +516,18 @@ def search_filters(facets: dict) -> dict:
         "platform": platform,
         "sort": sort,
         "min_engagement": engagement or None,
+        "tier": tier,
         **bounds,
     }
+
+
+def _tier_option(tier: str | None) -> str:
+    """'Micro (10k–100k)' from the thresholds in force."""
+    if tier is None:
+        return "Any"
+    low, high = tiers.followers_range(tier)
+    span = f"{compact(low)}+" if high is None else f"{compact(low)}–{compact(high)}"
+    return f"{tiers.label(tier)} ({span})"
 
 
 def pager(total: int, shown: int, next_cursor: str | None) -> None:
@@ -539,6 +553,7 @@ def pager(total: int, shown: int, next_cursor: str | None) -> None:
 
 RESULT_COLUMNS = {
     "display_name": st.column_config.TextColumn("Influencer", width="medium"),
+    "tier": st.column_config.TextColumn("Tier", help="By followers: nano, micro, mid, macro, mega"),
     "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
     "score_reasons": st.column_config.TextColumn("Why this score", width="large"),
     "platform": "Platform",
@@ -561,11 +576,10 @@ def influencer_preview(profile: dict) -> None:
             if v
         )
     )
-    cols = st.columns(4)
-    cols[0].metric("Followers", compact(profile["followers"]), help=f"{profile['followers']:,}")
-    cols[1].metric("Engagement", f"{profile['engagement_rate']:.1f}%")
-    cols[2].metric("Reach / post", compact(profile["reach"]), help=f"{profile['reach']:,} estimated views per post")
-    cols[3].metric("Score", f"{profile['score']}/100")
+    tier = tiers.tier_of(profile["followers"])
+    st.markdown(md("**{tier}** creator · score **{score}**/100", tier=tiers.label(tier), score=profile["score"]))
+    figures = metrics.profile_metrics(profile["followers"], profile["engagement_rate"])
+    metrics_view.show_metrics(figures.values())
     st.caption(f"Score: {md_escape(profile['score_reasons'])}")
     if profile["bio"]:
         st.text(profile["bio"])

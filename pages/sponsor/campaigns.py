@@ -2,8 +2,11 @@
 
 import streamlit as st
 
+from core.crm import metrics
 from core.deals import cached as deal_cache
 from core.marketplace import campaigns, organizations
+from pages.common import metrics_view
+from pages.common import product_views as pv
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, read_cached, run_action, show_flash
 from pages.common.markup import md
@@ -59,17 +62,28 @@ with mine_tab:
         )
     burn = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
     spent = burn[burn["campaign_id"] == campaign_id] if burn is not None else None
-    kpis = st.columns(5)
+    figures = read(lambda s: metrics.campaign_metrics(s, actor=actor, campaign_id=campaign_id))
+    kpis = [*st.columns(3), *st.columns(3)]  # two rows of three: six figures do not fit one row
     kpis[0].metric("Budget", money(c["budget_cents"]))
-    kpis[1].metric("Committed", money(c["committed_cents"]))
+    kpis[1].metric("Committed", money(c["committed_cents"]), help="Fees of accepted deals")
     kpis[2].metric("Remaining", money(c["remaining_cents"]))
+    if figures is not None:
+        kpis[3].metric("Gifted products", money(figures["gifted"].value), help="Price × quantity, less discounts")
     if spent is not None and not spent.empty:
-        kpis[3].metric("Invoiced", money(int(spent.iloc[0]["invoiced_cents"])))
-        kpis[4].metric("Paid", money(int(spent.iloc[0]["paid_cents"])))
+        kpis[4].metric("Invoiced", money(int(spent.iloc[0]["invoiced_cents"])))
+        kpis[5].metric("Paid", money(int(spent.iloc[0]["paid_cents"])))
+    if figures is not None:
+        with st.expander("📈 Cost and reach: fees + gifted products, CPM, CPE, EMV"):
+            keys = ("cost", "live_posts", "impressions", "engagements", "cpm", "cpe", "emv")
+            metrics_view.show_metrics([figures[k] for k in keys])
 
-    requests_tab, edit_tab, settings_tab = st.tabs(["💬 Ad requests", "✏️ Edit", "⚙️ Status, visibility, delete"])
+    tabs = ["💬 Ad requests", "🎁 Gifted products", "✏️ Edit", "⚙️ Status, visibility, delete"]
+    requests_tab, products_tab, edit_tab, settings_tab = st.tabs(tabs)
     with requests_tab:
         changed = sv.requests_panel(actor, campaign_id)
+    with products_tab:
+        editable = actor.can("product.manage") and c["status"] not in ("completed", "cancelled")
+        changed = pv.campaign_products_panel(actor, campaign_id, editable=editable) or changed
     with edit_tab:
         changed = sv.edit_panel(actor, c) or changed
     with settings_tab:
