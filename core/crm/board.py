@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import permissions
-from core.crm import stages
+from core.crm import stages, tiers
 from core.errors import NotFound
 from core.models import (
     Campaign,
@@ -45,15 +45,13 @@ CARD_COLUMNS = (
     "owner",
     "tags",
 )
-# Placeholder until the configurable tiers module (core/crm/tiers.py, another part of Step 7) lands.
-TIER_LIMITS = ((10_000, "nano"), (100_000, "micro"), (500_000, "mid"), (1_000_000, "macro"))
 
 
 def tier_of(followers: int | None) -> str:
-    """nano <10k, micro <100k, mid <500k, macro <1M, mega ≥1M ('' when followers are unknown)."""
+    """The configured tier (core/crm/tiers.py); '' when followers are unknown (a prospect without a count)."""
     if followers is None or pd.isna(followers):
         return ""
-    return next((name for limit, name in TIER_LIMITS if followers < limit), "mega")
+    return tiers.tier_of(int(followers))
 
 
 def _member_name():
