@@ -514,7 +514,10 @@ def recover_stale_runs(db: Database, *, now: dt.datetime | None = None, settings
             select(ImportRun.id, ImportRun.status, ImportRun.stored_name, ImportRun.rows_read).where(
                 (
                     (ImportRun.status == "RUNNING")
-                    & (func.coalesce(ImportRun.heartbeat_at, ImportRun.started_at, ImportRun.created_at) < now - STALE_HEARTBEAT)
+                    & (
+                        func.coalesce(ImportRun.heartbeat_at, ImportRun.started_at, ImportRun.created_at)
+                        < now - STALE_HEARTBEAT
+                    )
                 )
                 | ((ImportRun.status == "CREATED") & (ImportRun.created_at < now - STALE_CREATED))
             )

@@ -31,6 +31,7 @@ ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("sponsor/dashboard.py", "Dashboard", "📊"),
             ("sponsor/campaigns.py", "Campaigns", "📣"),
             ("sponsor/find_influencers.py", "Find influencers", "🔎"),
+            ("sponsor/imports.py", "Creator import", "📥"),
             ("sponsor/content_approvals.py", "Content approvals", "🎬"),
             ("sponsor/finance.py", "Finance", "💰"),
         ],

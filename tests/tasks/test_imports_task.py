@@ -78,7 +78,8 @@ def test_a_prospect_claims_the_profile_from_the_emailed_link_and_gets_an_influen
     details = f.read(db, lambda s: claims.claim_details(s, token=token))
     assert details["handle"] == "lena.lifts" and details["email"] == "lena@lenalifts.example"
     user_id = f.write(
-        db, lambda s: claims.claim_profile(s, token=token, username="lena", password="Strong-pass-1", category="Fitness")
+        db,
+        lambda s: claims.claim_profile(s, token=token, username="lena", password="Strong-pass-1", category="Fitness"),
     )
 
     actor = f.actor(db, user_id)
