@@ -464,10 +464,8 @@ def _apply(session: Session, run_pk: int, org_id: int, parsed, batch, tally: _Ta
         mine = (Prospect.organization_id == org_id, Prospect.platform == platform)
         for p in session.execute(select(*columns).where(*mine, Prospect.handle.in_(handles))):
             by_handle[(p.platform, p.handle)] = p
-        if ids:
-            for p in session.execute(
-                select(*columns).where(*mine, Prospect.platform_id.is_not(None), Prospect.platform_id.in_(ids))
-            ):
+        if ids:  # no explicit IS NOT NULL: SQLite would then range-scan the partial index instead of seeking
+            for p in session.execute(select(*columns).where(*mine, Prospect.platform_id.in_(ids))):
                 by_id[(p.platform, p.platform_id)] = p
     now = utcnow()
     inserts, updates = [], []
