@@ -468,7 +468,9 @@ def _apply(session: Session, run_pk: int, org_id: int, parsed, batch, tally: _Ta
             for p in session.execute(select(*columns).where(*mine, Prospect.platform_id.in_(ids))):
                 by_id[(p.platform, p.platform_id)] = p
     now = utcnow()
-    inserts, updates = [], []
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    renames: list[dict] = []
     for line, record, row in good:
         known = by_id.get((row["platform"], row["platform_id"])) if row["platform_id"] else None
         holder = by_handle.get((row["platform"], row["handle"]))
@@ -488,26 +490,30 @@ def _apply(session: Session, run_pk: int, org_id: int, parsed, batch, tally: _Ta
         values = {**row, "last_run_id": run_pk, "updated_at": now}
         if known is None:
             inserts.append({**values, "organization_id": org_id, "created_at": now, "version": 1})
-        else:
-            if not row["platform_id"]:
-                values["platform_id"] = known.platform_id  # an export without ids keeps the one on file
-            updates.append({**values, "id": known.id, "version": known.version + 1})
-    # Core executemany (no ORM unit of work, no RETURNING): a 200,000-row file stays well under a minute.
-    if updates:
-        table = _PROSPECTS
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values({name: bindparam(f"_{name}") for name in updates[0] if name != "id"}),
-            [{f"_{k}": v for k, v in u.items()} for u in updates],
-        )
+            continue
+        if not row["platform_id"]:
+            values["platform_id"] = known.platform_id  # an export without ids keeps the one on file
+        del values["platform"]  # matched within the platform: never changes
+        renamed = values["handle"] != known.handle or values["platform_id"] != known.platform_id
+        if not renamed:  # leave the key columns out of SET so SQLite does not rewrite their unique indexes
+            del values["handle"], values["platform_id"]
+        (renames if renamed else updates).append({**values, "id": known.id, "version": known.version + 1})
+    # Core executemany (no ORM unit of work, no RETURNING): a 200,000-row file stays within a minute.
+    for group in (updates, renames):
+        if group:
+            session.execute(
+                update(_PROSPECTS)
+                .where(_PROSPECTS.c.id == bindparam("_id"))
+                .values({name: bindparam(f"_{name}") for name in group[0] if name != "id"}),
+                [{f"_{k}": v for k, v in u.items()} for u in group],
+            )
     if inserts:
         session.execute(insert(_PROSPECTS), inserts)
     if rejects:
         session.execute(insert(_REJECTS), rejects)
     session.flush()
     tally.created += len(inserts)
-    tally.updated += len(updates)
+    tally.updated += len(updates) + len(renames)
     tally.rejected += len(rejects)
 
 
