@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.crm import imports
 from core.errors import DomainError
+from core.platform.config import get_settings
 from core.reporting import import_rejects
 from pages.common import import_views as iv
 from pages.common.markup import literal
@@ -19,7 +20,14 @@ st.caption(
 show_flash()
 
 if actor.can("import.run"):
-    upload = st.file_uploader("Export file", type=["csv", "json", "txt", "tsv"], key="import-file")
+    limits = get_settings()
+    upload = st.file_uploader(
+        "Export file",
+        type=["csv", "json", "txt", "tsv"],
+        key="import-file",
+        help=f"Up to {limits.import_max_bytes / 1024 / 1024:.0f} MB and {limits.import_max_rows:,} rows. "
+        "Accepted columns: see docs/imports.md (platform and handle are required).",
+    )
     if upload is not None:
         data = upload.getvalue()
         try:
@@ -37,6 +45,7 @@ if actor.can("import.run"):
                     from tasks import imports as import_tasks  # the queue is only needed when a job starts
 
                     import_tasks.enqueue_import(run_pk)
+                    st.session_state.pop("import-run-pick", None)  # show the new run's details
                     st.rerun()
 else:
     st.info("Your role can read the import log; owners and managers start imports.")
