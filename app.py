@@ -20,6 +20,21 @@ if actor is not None and navigation.render_sidebar(actor):  # True when "Log out
     st.session_state["login_message"] = "You have been logged out."
     actor = None
 
+if actor is None and st.query_params.get("claim"):
+    # A prospect's emailed claim link (core/marketplace/claims.py): its own page, reachable without login.
+    st.navigation(
+        [
+            st.Page(
+                str(navigation.PAGES_DIR / "account" / "claim.py"),
+                title="Claim profile",
+                url_path="claim",
+                default=True,
+            )
+        ],
+        position="hidden",
+    ).run()
+    st.stop()
+
 if actor is None:
     actor = login_view.render_login_screen(lambda username, password: auth.sign_in(authenticator, username, password))
     if actor is None:

@@ -756,7 +756,9 @@ class CrmRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     influencer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    # An imported creator without an account (prospects, migration 0010); the foreign key is added at merge.
+    # An imported creator without an account (prospects, migration 0010). No foreign key: SQLite could add one only
+    # by rebuilding crm_records; prospects are never deleted on their own (an organization's deletion cascades to
+    # both), and the services resolve the id within the card's organization.
     prospect_id: Mapped[int | None] = mapped_column(Integer)
     # NO ACTION (checked at statement end): a stage with cards cannot be deleted, yet deleting the organization
     # cascades to both its stages and its cards in one statement.
@@ -874,3 +876,120 @@ class CampaignProduct(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- CRM imports: creator import runs, their rejected rows, prospect profiles and claim invites -----------------
+# (core/crm/imports.py, core/crm/prospects.py, core/marketplace/claims.py)
+
+IMPORT_RUN_STATUSES = ("CREATED", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+IMPORT_RUN_ACTIVE = ("CREATED", "RUNNING")
+
+
+class ImportRun(Base):
+    """The run log of one creator import (a Huey job); counts are what its committed batches wrote."""
+
+    __tablename__ = "import_runs"
+    __table_args__ = (
+        CheckConstraint(_in("status", IMPORT_RUN_STATUSES), name="status_valid"),
+        Index("ix_import_runs_org", "organization_id", "id"),
+        Index("ix_import_runs_status", "status", "heartbeat_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(40), unique=True)  # shown to users: IMP-YYYYMMDD-xxxxxxxx
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(20), default="upload")
+    task_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="CREATED")
+    status_message: Mapped[str] = mapped_column(Text, default="")
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    stored_name: Mapped[str | None] = mapped_column(String(200))  # the upload under data/imports while the job runs
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_created: Mapped[int] = mapped_column(Integer, default=0)
+    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    abort_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ImportReject(Base):
+    """One rejected row of an import run: its line, the reason, and the row as read."""
+
+    __tablename__ = "import_rejects"
+    __table_args__ = (Index("ix_import_rejects_run", "run_id", "line"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Prospect(Base):
+    """An imported creator profile of one organization, keyed by (platform, handle); no login until claimed."""
+
+    __tablename__ = "prospects"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "platform", "handle", name="uq_prospects_org_platform_handle"),
+        # A handle rename keeps the record: the platform's stable id, when the export has one, is unique too.
+        Index(
+            "uq_prospects_org_platform_pid",
+            "organization_id",
+            "platform",
+            "platform_id",
+            unique=True,
+            sqlite_where=text("platform_id IS NOT NULL"),
+            postgresql_where=text("platform_id IS NOT NULL"),
+        ),
+        Index("ix_prospects_org_followers", "organization_id", "followers", "id"),
+        CheckConstraint("followers >= 0", name="followers_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))
+    handle: Mapped[str] = mapped_column(String(100))
+    platform_id: Mapped[str | None] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    profile_url: Mapped[str | None] = mapped_column(String(500))
+    followers: Mapped[int] = mapped_column(BigInteger, default=0)
+    engagement_rate: Mapped[float | None] = mapped_column(Float)  # percent, as imported
+    bio: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    category: Mapped[str] = mapped_column(String(60), default="")
+    niche: Mapped[str] = mapped_column(String(80), default="")
+    country: Mapped[str] = mapped_column(String(80), default="")
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
+    claimed_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ProspectClaim(Base):
+    """A single-use invite to claim a prospect profile; only the SHA-256 of the emailed token is stored."""
+
+    __tablename__ = "prospect_claims"
+    __table_args__ = (Index("ix_prospect_claims_prospect", "prospect_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # set by the task that mails the link
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    claimed_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -119,6 +119,9 @@ class Settings:
     # Bounds on one network wait of the worker (faults engineer): a dead or frozen server costs this, not a hang.
     smtp_timeout_seconds: float = 20.0
     webhook_timeout_seconds: float = 10.0
+    # Creator imports (core/crm/imports.py): the biggest upload and the most rows one import may have.
+    import_max_bytes: int = 50 * 1024 * 1024
+    import_max_rows: int = 200_000
 
     @property
     def cookie_key(self) -> str:
@@ -174,6 +177,8 @@ def load_settings() -> Settings:
         namespace=deployment_namespace(_env("NAMESPACE"), data_dir, database_url),
         smtp_timeout_seconds=float(_env_int("SMTP_TIMEOUT_SECONDS", 20)),
         webhook_timeout_seconds=float(_env_int("WEBHOOK_TIMEOUT_SECONDS", 10)),
+        import_max_bytes=_env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024),
+        import_max_rows=_env_int("IMPORT_MAX_ROWS", 200_000),
     )
 
 

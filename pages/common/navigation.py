@@ -33,6 +33,7 @@ ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("sponsor/find_influencers.py", "Find influencers", "🔎"),
             ("sponsor/pipeline.py", "Pipeline", "🗂️"),
             ("sponsor/products.py", "Products", "🎁"),
+            ("sponsor/imports.py", "Creator import", "📥"),
             ("sponsor/content_approvals.py", "Content approvals", "🎬"),
             ("sponsor/finance.py", "Finance", "💰"),
         ],

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.marketplace import accounts, cached_reads
 from pages.common import pipeline_views as pv
+from pages.common import prospects_view
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, read_cached, show_flash
 from pages.common.widgets import empty_state, md_escape
@@ -15,6 +16,9 @@ st.caption(
     "engagement (up to 40 points); each result says why it scored what it did."
 )
 show_flash()
+if st.segmented_control("Show", ["Marketplace", "Prospects"], default="Marketplace", key="find-source") == "Prospects":
+    prospects_view.render_prospects(actor)  # the organization's imported creators (core/crm/prospects.py)
+    st.stop()
 
 lookups = read(lambda s: sv.search_lookups(s, actor))
 if lookups is None:
