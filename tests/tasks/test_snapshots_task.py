@@ -1,0 +1,31 @@
+"""The analytics snapshots job: due hourly at :50, takes each missing day once, whatever the consumer retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from core.models import AnalyticsSnapshot
+from core.platform.timeutil import today
+from tasks import snapshots as snapshot_tasks
+from tasks.queue import huey
+from tests import factories as f
+
+
+def test_the_snapshots_job_is_due_at_minute_50_of_every_hour_only():
+    assert "analytics_snapshots" in {t.name for t in huey.read_periodic(dt.datetime(2026, 12, 1, 0, 50))}
+    assert "analytics_snapshots" not in {t.name for t in huey.read_periodic(dt.datetime(2026, 12, 1, 0, 51))}
+
+
+def test_running_the_job_twice_on_the_same_night_stores_each_day_once(bound_tasks):
+    f.sponsor(bound_tasks)
+    night = dt.datetime.combine(today() + dt.timedelta(days=1), dt.time(0, 50))
+    first = snapshot_tasks.analytics_snapshots.call_local(now=night.isoformat())
+    again = snapshot_tasks.analytics_snapshots.call_local(now=(night + dt.timedelta(hours=1)).isoformat())
+    with bound_tasks.ReadSession.begin() as s:
+        stored = s.scalar(select(func.count()).select_from(AnalyticsSnapshot))
+        last = s.scalar(select(func.max(AnalyticsSnapshot.day)))
+    assert first["days"][-1] == today().isoformat() and first["rows"] == stored
+    assert again == {"days": [], "rows": 0}
+    assert last == today()
