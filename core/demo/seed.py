@@ -13,6 +13,7 @@ from faker import Faker
 from sqlalchemy import select, update
 
 from core.demo import deals as demo_deals
+from core.demo import snapshots as demo_snapshots
 from core.errors import PermissionDenied
 from core.marketplace import accounts, ad_requests, campaigns
 from core.models import AdRequest, AdRequestEvent, Campaign, User
@@ -219,6 +220,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
         main=_required(_actor(db, MAIN_INFLUENCER), MAIN_INFLUENCER),
         others=others,
     )
+    demo_snapshots.seed_snapshots(db)
 
 
 def accounts_actor(db: Database, user_id: int) -> Actor | None:
