@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 
@@ -191,3 +192,10 @@ def test_someone_without_an_organization_gets_no_trend(database):
 def test_an_empty_trend_is_an_empty_frame_with_the_figures_as_columns(database):
     frame = f.read(database, lambda s: snapshots.trend(s, actor=f.sponsor(database)))
     assert frame.empty and list(frame.columns) == ["day", *snapshots.FIGURES]
+
+
+def test_a_member_whose_org_role_lacks_crm_view_gets_no_trend(database):
+    owner = f.sponsor(database)
+    narrowed = dataclasses.replace(owner, permissions=owner.permissions - {"crm.view"})
+    with pytest.raises(PermissionDenied):
+        f.read(database, lambda s: snapshots.trend(s, actor=narrowed))

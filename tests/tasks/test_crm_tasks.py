@@ -1,4 +1,4 @@
-"""The analytics snapshots job: due hourly at :50, takes each missing day once, whatever the consumer retries."""
+"""The CRM jobs: analytics snapshots due hourly at :50 (each missing day once), find-similar rebuilt at :40."""
 
 from __future__ import annotations
 
@@ -29,3 +29,12 @@ def test_running_the_job_twice_on_the_same_night_stores_each_day_once(bound_task
     assert first["days"][-1] == today().isoformat() and first["rows"] == stored
     assert again == {"days": [], "rows": 0}
     assert last == today()
+
+
+def test_the_find_similar_index_is_rebuilt_hourly_at_minute_40(bound_tasks):
+    from tasks import similar as similar_tasks
+
+    assert "similar_index" in {t.name for t in huey.read_periodic(dt.datetime(2026, 12, 1, 3, 40))}
+    f.influencers(bound_tasks, [{"niche": "trail running"}, {"niche": "trail running"}])
+    assert similar_tasks.similar_index.call_local()["neighbours"] == 2
+    assert similar_tasks.similar_index.call_local()["neighbours"] == 2  # a second run replaces, never adds
