@@ -1,4 +1,4 @@
-"""The 90-day trend panels on the sponsor and admin dashboards: empty state first, charts once snapshots exist."""
+"""Dashboard trend panels (empty state, then charts) and the similar-creators panel on Find influencers."""
 
 from __future__ import annotations
 
@@ -47,3 +47,24 @@ def test_the_admin_dashboard_charts_the_platform_trend_once_snapshots_exist(app_
     assert not at.exception
     assert len(at.get("plotly_chart")) == 6  # the four platform charts and the two trend charts
     assert "paid to creators" in texts(at)
+
+
+def test_find_influencers_shows_similar_creators_with_what_they_share_once_the_index_is_built(app_db):
+    from core.crm import similar
+
+    sponsor = f.sponsor(app_db)
+    f.influencers(
+        app_db,
+        [
+            {"display_name": "Trail Tess", "niche": "trail running", "bio": "Mountain trail runs."},
+            {"display_name": "Ultra Uma", "niche": "trail running", "bio": "Ultra trail races."},
+        ],
+    )
+    at = open_page("pages/sponsor/find_influencers.py", sponsor.id)
+    assert not at.exception and not at.error
+    assert "No similar creators found yet" in texts(at)
+    f.write(app_db, lambda s: similar.build_index(s))
+    at = open_page("pages/sponsor/find_influencers.py", sponsor.id)
+    assert not at.exception and not at.error
+    table = at.dataframe[-1].value
+    assert len(table) == 1 and "shared: " in table["why"].iloc[0] and "trail" in table["why"].iloc[0]
