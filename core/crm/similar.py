@@ -17,11 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy import sparse
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session, aliased
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
@@ -38,6 +41,8 @@ WEIGHTS = {"text": 0.8, "tier": 0.1, "engagement": 0.1}
 # table is replaced by its tier function (same names).
 TIERS = (("nano", 0), ("micro", 10_000), ("mid", 100_000), ("macro", 500_000), ("mega", 1_000_000))
 CHUNK_CELLS = 8_000_000  # similarity cells computed at once (rows x profiles): bounds the build's memory
+EXACT_LIMIT = 5_000  # up to this many listed profiles every pair is compared; above, an inverted-file search
+PROBES = 3  # clusters searched per profile above EXACT_LIMIT
 
 
 def tier_of(followers: int) -> str:
@@ -67,24 +72,61 @@ class BuildResult:
         return {"profiles": self.profiles, "neighbours": self.neighbours, "seconds": round(self.seconds, 2)}
 
 
+def _best_columns(block: np.ndarray, take: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a cosine block: the positions and values of its take largest entries (0 = nothing shared)."""
+    take = min(take, block.shape[1])
+    best = np.argpartition(block, block.shape[1] - take, axis=1)[:, -take:]
+    return best, np.take_along_axis(block, best, axis=1)
+
+
+def _exact_matches(matrix: sparse.csr_matrix, rows: np.ndarray, pool: np.ndarray, take: int, out: tuple) -> None:
+    """Fill out[0]/out[1] for rows with their best matches among pool (exact cosine, in memory-bounded chunks)."""
+    index, score = out
+    pool_t = matrix[pool].T.tocsc()
+    step = max(1, CHUNK_CELLS // max(len(pool), 1))
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        block = (matrix[chunk] @ pool_t).toarray()  # rows are L2-normalised: this is the cosine
+        block[pool[None, :] == chunk[:, None]] = 0.0  # never oneself
+        best, values = _best_columns(block, take)
+        order = np.argsort(-values, axis=1, kind="stable")[:, : index.shape[1]]  # oneself (0) sorts last
+        best, values = np.take_along_axis(best, order, axis=1), np.take_along_axis(values, order, axis=1)
+        found = np.where(values > 0, pool[best], -1)  # nothing shared: not a candidate
+        index[chunk, : found.shape[1]], score[chunk, : found.shape[1]] = found, values
+
+
+def _probe_pools(matrix: sparse.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Above EXACT_LIMIT profiles: (members, pool) pairs of an inverted-file search.
+
+    Profiles are clustered (k-means on a 64-dimensional SVD of the TF-IDF vectors, about sqrt(n) clusters);
+    each cluster's members are compared exactly with the members of their PROBES nearest clusters. Work falls
+    from n² to about n x PROBES x sqrt(n) at the cost of missing a rare neighbour in a far cluster.
+    """
+    count = matrix.shape[0]
+    dims = max(2, min(64, matrix.shape[1] - 1))
+    embedded = TruncatedSVD(n_components=dims, random_state=0).fit_transform(matrix)
+    embedded /= np.maximum(np.linalg.norm(embedded, axis=1, keepdims=True), 1e-9)
+    clusters = max(2, int(np.sqrt(count)))
+    kmeans = MiniBatchKMeans(n_clusters=clusters, random_state=0, n_init=1, batch_size=4096).fit(embedded)
+    labels = kmeans.labels_
+    centres = kmeans.cluster_centers_ / np.maximum(np.linalg.norm(kmeans.cluster_centers_, axis=1, keepdims=True), 1e-9)
+    nearest = np.argsort(-(centres @ centres.T), axis=1)[:, :PROBES]
+    members = [np.flatnonzero(labels == c) for c in range(clusters)]
+    return [(members[c], np.concatenate([members[n] for n in nearest[c]])) for c in range(clusters) if len(members[c])]
+
+
 def _top_text_matches(matrix: sparse.csr_matrix, candidates: int) -> tuple[np.ndarray, np.ndarray]:
-    """For each row: the column indices and cosine scores of its best text matches (self excluded; -1 = none)."""
+    """For each row: the row indices and cosine scores of its best text matches (self excluded; -1 = none)."""
     count = matrix.shape[0]
     take = min(candidates, max(count - 1, 0))
     index = np.full((count, take), -1, dtype=np.int64)
     score = np.zeros((count, take), dtype=np.float32)
     if take == 0:
         return index, score
-    transposed = matrix.T.tocsc()
-    step = max(1, CHUNK_CELLS // count)
-    for start in range(0, count, step):
-        stop = min(start + step, count)
-        block = (matrix[start:stop] @ transposed).toarray()  # rows are L2-normalised: this is the cosine
-        block[np.arange(stop - start), np.arange(start, stop)] = 0.0  # never oneself
-        best = np.argpartition(-block, take - 1, axis=1)[:, :take]  # take <= count - 1, so always a partition
-        values = np.take_along_axis(block, best, axis=1)
-        best = np.where(values > 0, best, -1)  # nothing shared: not a candidate
-        index[start:stop], score[start:stop] = best, values
+    everyone = np.arange(count)
+    pools = [(everyone, everyone)] if count <= EXACT_LIMIT else _probe_pools(matrix)
+    for rows, pool in pools:
+        _exact_matches(matrix, rows, pool, take + 1, (index, score))  # +1: oneself may take a place
     return index, score
 
 
@@ -142,22 +184,29 @@ def build_index(session: Session, *, k: int = TOP_K, now: dt.datetime | None = N
     source, rank = np.nonzero(chosen >= 0)
     target = chosen[source, rank]
     shared = matrix[source].multiply(matrix[target]).tocsr()  # per pair: the weight each shared term contributes
-    out = []
-    for n in range(len(source)):
-        lo, hi = shared.indptr[n], shared.indptr[n + 1]
-        strongest = shared.indices[lo:hi][np.argsort(-shared.data[lo:hi], kind="stable")[:SHARED_TERMS]]
-        out.append(
-            {
-                "influencer_id": int(ids[source[n]]),
-                "neighbour_id": int(ids[target[n]]),
-                "rank": int(rank[n]) + 1,
-                "score": round(float(chosen_score[source[n], rank[n]]), 4),
-                "shared_terms": ",".join(terms[strongest])[:300],
-                "built_at": now,
-            }
-        )
+    pair_of = np.repeat(np.arange(len(source)), np.diff(shared.indptr))
+    ordered = np.lexsort((-shared.data, pair_of))  # by pair, strongest shared term first
+    place = np.arange(len(ordered)) - shared.indptr[pair_of[ordered]]
+    keep = ordered[place < SHARED_TERMS]
+    words: list[list[str]] = [[] for _ in range(len(source))]
+    for pair, term in zip(pair_of[keep].tolist(), terms[shared.indices[keep]].tolist()):
+        words[pair].append(term)
+    out = [
+        {
+            "influencer_id": int(ids[s]),
+            "neighbour_id": int(ids[t]),
+            "rank": int(r) + 1,
+            "score": round(float(v), 4),
+            "shared_terms": ",".join(w)[:300],
+            "built_at": now,
+        }
+        for s, t, r, v, w in zip(source, target, rank, chosen_score[source, rank], words)
+    ]
+    # Core executemany (not the ORM's bulk insert): a million plain rows, no identity bookkeeping needed.
+    table = cast(Table, SimilarInfluencer.__table__)
+    connection = session.connection()
     for start in range(0, len(out), 20_000):
-        session.execute(insert(SimilarInfluencer), out[start : start + 20_000])
+        connection.execute(table.insert(), out[start : start + 20_000])
     return BuildResult(len(rows), len(out), time.perf_counter() - started)
 
 

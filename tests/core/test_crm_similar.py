@@ -132,3 +132,10 @@ def test_tiers_follow_the_follower_thresholds():
         "macro",
         "mega",
     ]
+
+
+def test_the_clustered_search_for_large_indexes_finds_the_same_best_match(database, people, monkeypatch):
+    monkeypatch.setattr(similar, "EXACT_LIMIT", 2)  # force the inverted-file path on five profiles
+    _build(database)
+    results = _similar(database, f.sponsor(database), people["tess"])
+    assert results[0]["user_id"] == people["uma"] and people["tess"] not in [r["user_id"] for r in results]
