@@ -993,3 +993,55 @@ class ProspectClaim(Base):
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     claimed_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# --- CRM: daily analytics snapshots and find-similar neighbours (core/crm/snapshots.py, core/crm/similar.py) -----
+
+
+class AnalyticsSnapshot(Base):
+    """One organization's (or, with organization_id NULL, the platform's) figures as of the end of one UTC day.
+
+    Written once per (organization, day) by the daily task; amounts are cumulative totals as of that day.
+    """
+
+    __tablename__ = "analytics_snapshots"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "day", name="uq_analytics_snapshots_org_day"),
+        # NULLs are distinct in a UNIQUE constraint: the platform-wide row needs its own partial unique index.
+        Index(
+            "uq_analytics_snapshots_platform_day",
+            "day",
+            unique=True,
+            sqlite_where=text("organization_id IS NULL"),
+            postgresql_where=text("organization_id IS NULL"),
+        ),
+        Index("ix_analytics_snapshots_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    campaigns_total: Mapped[int] = mapped_column(Integer, default=0)
+    campaigns_active: Mapped[int] = mapped_column(Integer, default=0)
+    budget_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    influencers_cold: Mapped[int] = mapped_column(Integer, default=0)
+    influencers_active: Mapped[int] = mapped_column(Integer, default=0)
+    influencers_final: Mapped[int] = mapped_column(Integer, default=0)
+    revenue_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # paid to influencers (succeeded payments)
+    expenses_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # committed (accepted/completed requests)
+    meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SimilarInfluencer(Base):
+    """A precomputed neighbour of a listed influencer (top-k by similarity), rebuilt by the find-similar job."""
+
+    __tablename__ = "similar_influencers"
+    __table_args__ = (Index("ix_similar_influencers_rank", "influencer_id", "rank"),)
+
+    influencer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    neighbour_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    shared_terms: Mapped[str] = mapped_column(String(300), default="")  # comma-separated, strongest first
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -60,3 +60,14 @@ def recovery_due(timestamp: dt.datetime) -> bool:
 def deals_housekeeping_due(timestamp: dt.datetime) -> bool:
     """Hourly at :25: auto-approve stale drafts, mark overdue invoices, warn of drafts due soon."""
     return timestamp.minute == 25
+
+
+def snapshots_due(timestamp: dt.datetime) -> bool:
+    """Hourly at :50: the first run after midnight UTC takes yesterday's snapshots, later runs find nothing missing
+    (so a worker that was down at midnight catches up within the hour)."""
+    return timestamp.minute == 50
+
+
+def similar_index_due(timestamp: dt.datetime) -> bool:
+    """Hourly at :40: rebuild the find-similar neighbours from the listed profiles."""
+    return timestamp.minute == 40

@@ -16,6 +16,7 @@ from core.demo import deals as demo_deals
 from core.demo import pipeline as demo_pipeline
 from core.demo import products as demo_products
 from core.demo import imports as demo_imports
+from core.demo import snapshots as demo_snapshots
 from core.errors import PermissionDenied
 from core.marketplace import accounts, ad_requests, campaigns
 from core.models import AdRequest, AdRequestEvent, Campaign, User
@@ -227,6 +228,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
     demo_pipeline.seed_pipeline(db, rng, [sponsors[MAIN_SPONSOR], sponsors["greenleaf"]])
     demo_products.seed_products(db)
     demo_imports.seed_import(db, MAIN_SPONSOR)  # one import run log with rejected rows (core/demo/imports.py)
+    demo_snapshots.seed_snapshots(db)
 
 
 def accounts_actor(db: Database, user_id: int) -> Actor | None:

@@ -5,6 +5,7 @@ import streamlit as st
 from core.reporting.charts import admin as charts
 from pages.common.admin_views import statistics
 from pages.common.session import current_actor
+from pages.common.trend_views import trend_panel
 from pages.common.widgets import money
 
 actor = current_actor(role="admin")
@@ -105,3 +106,7 @@ for column, frame, title, build in (
             st.caption("Nothing here yet — categories appear as campaigns and influencers sign up.")
         else:
             st.altair_chart(build(frame), width="stretch")
+
+with st.container(border=True):
+    st.markdown("**Last 90 days (daily snapshots)**")
+    trend_panel(actor, key="admin-trend")

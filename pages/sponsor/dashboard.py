@@ -7,6 +7,7 @@ from core.deals import finance
 from core.marketplace import cached_reads
 from core.reporting.charts import sponsor as charts
 from pages.common import sponsor_views as sv
+from pages.common.trend_views import trend_panel
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, money
@@ -55,7 +56,9 @@ if deals is not None and not deals.empty:
 if summary["awaiting_me"]:
     st.info(f"🔔 {summary['awaiting_me']} request(s) wait for your answer — open **Campaigns** to reply.")
 
-overview, burn_tab, requests_tab = st.tabs(["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status"])
+overview, burn_tab, requests_tab, trend_tab = st.tabs(
+    ["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status", "📈 90-day trend"]
+)
 with overview:
     st.dataframe(
         sv.campaign_table(frame),
@@ -73,3 +76,5 @@ with burn_tab:
         st.caption(f"{money(int(burn['cumulative_cents'].iloc[-1]))} committed over {len(burn)} day(s) of acceptances.")
 with requests_tab:
     st.plotly_chart(charts.requests_by_status_figure(frame), key="requests-by-status")
+with trend_tab:
+    trend_panel(actor, key="sponsor-trend")

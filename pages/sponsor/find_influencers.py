@@ -7,6 +7,7 @@ from pages.common import pipeline_views as pv
 from pages.common import prospects_view
 from pages.common import sponsor_views as sv
 from pages.common.session import current_actor, read, read_cached, show_flash
+from pages.common.similar_views import similar_panel
 from pages.common.widgets import empty_state, md_escape
 
 actor = current_actor(role="sponsor")
@@ -58,6 +59,8 @@ profile = read(lambda s: accounts.get_influencer_profile(s, actor=actor, influen
 if profile is not None:
     with st.container(border=True):
         sv.influencer_preview(profile)
+    with st.expander(f"Creators similar to {md_escape(profile['display_name'])}", icon="🧭"):
+        similar_panel(actor, influencer_id)
     st.markdown(f"**📨 Send {md_escape(profile['display_name'])} an ad request**")
     if sv.send_request_form(actor, influencer_id, options):
         st.rerun()
