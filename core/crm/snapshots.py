@@ -7,7 +7,7 @@ after downtime) gets the same numbers it would have had on time where the data a
   (budget edits are not versioned);
 - campaigns_active: of those, status "active" *now* and running that day (start_date <= day <= end_date) —
   a campaign paused or cancelled later is not counted for earlier days (status changes are not dated);
-- pipeline (cold / active / final): see pipeline_counts();
+- pipeline (cold / active / final): cards by their stage's kind as of the day's end, from the recorded moves;
 - revenue_cents: paid to influencers — succeeded payments created by the end of the day;
 - expenses_cents: committed — accepted/completed requests accepted by the end of the day, at their agreed fee.
 
@@ -27,10 +27,12 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput, PermissionDenied
 from core.models import (
     COMMITTED_AD_REQUEST_STATUSES,
-    OPEN_AD_REQUEST_STATUSES,
     AdRequest,
     AnalyticsSnapshot,
     Campaign,
+    CrmRecord,
+    CrmRecordEvent,
+    CrmStage,
     FinancialDocument,
     Organization,
     Payment,
@@ -64,46 +66,34 @@ def _zeros() -> dict[str, int]:
 
 
 def pipeline_counts(session: Session, organization_id: int | None = None, *, day: dt.date | None = None) -> dict:
-    """Influencers per pipeline stage {org_id: {"cold", "active", "final"}} as of the end of day (default today).
+    """Pipeline cards per stage kind {org_id: {"cold", "active", "final"}} as of the end of day (default today).
 
-    Until the pipeline's crm_records are merged the stages are read from ad requests: final = an influencer
-    with a request accepted by then (accepted/completed now), active = one with an open request (pending or
-    negotiating now) sent by then and none final, cold = 0 (nobody is "considered" without a request yet).
-    At merge the lead swaps this body for a count of crm_records by their stage's kind (cold/active/final);
-    the callers only rely on the returned shape. organization_id None counts every organization.
+    A card's stage at a moment is where its last recorded move before then put it (every card's creation is its
+    first move), so past days are reconstructed exactly; cards in custom stages count in none of the three.
+    organization_id None counts every organization.
     """
     cutoff = end_of(day or utcnow().date())
-    final = case(
-        (
-            AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES)
-            & AdRequest.accepted_at.is_not(None)
-            & (AdRequest.accepted_at < cutoff),
-            1,
-        ),
-        else_=0,
+    last_move = (
+        select(CrmRecordEvent.record_id, func.max(CrmRecordEvent.id).label("event_id"))
+        .where(CrmRecordEvent.at < cutoff)
+        .group_by(CrmRecordEvent.record_id)
+        .subquery()
     )
-    active = case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), 1), else_=0)
-    pairs = (
-        select(
-            Campaign.organization_id.label("org"),
-            func.max(final).label("final"),
-            func.max(active).label("active"),
-        )
-        .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .where(AdRequest.created_at < cutoff, Campaign.organization_id.is_not(None))
-        .group_by(Campaign.organization_id, AdRequest.influencer_id)
+    stmt = (
+        select(CrmRecord.organization_id, CrmStage.kind, func.count())
+        .select_from(last_move)
+        .join(CrmRecordEvent, CrmRecordEvent.id == last_move.c.event_id)
+        .join(CrmStage, CrmStage.id == CrmRecordEvent.to_stage_id)
+        .join(CrmRecord, CrmRecord.id == last_move.c.record_id)
+        .where(CrmStage.kind.in_(("cold", "active", "final")))
+        .group_by(CrmRecord.organization_id, CrmStage.kind)
     )
     if organization_id is not None:
-        pairs = pairs.where(Campaign.organization_id == organization_id)
-    sub = pairs.subquery()
-    rows = session.execute(
-        select(
-            sub.c.org,
-            func.sum(sub.c.final),
-            func.sum(case(((sub.c.final == 0) & (sub.c.active == 1), 1), else_=0)),
-        ).group_by(sub.c.org)
-    ).all()
-    return {org: {"cold": 0, "active": int(act or 0), "final": int(fin or 0)} for org, fin, act in rows}
+        stmt = stmt.where(CrmRecord.organization_id == organization_id)
+    counts: dict[int, dict[str, int]] = {}
+    for org, kind, n in session.execute(stmt).all():
+        counts.setdefault(org, {"cold": 0, "active": 0, "final": 0})[kind] = int(n)
+    return counts
 
 
 def compute_day(session: Session, *, day: dt.date, organization_ids: Iterable[int] | None = None) -> dict:

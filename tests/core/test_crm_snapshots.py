@@ -9,10 +9,10 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
-from core.crm import snapshots
+from core.crm import pipeline, snapshots
 from core.deals import payments
 from core.errors import InvalidInput, PermissionDenied
-from core.models import AdRequest, AnalyticsSnapshot, Campaign, FinancialDocument, Organization, Payment
+from core.models import AdRequest, AnalyticsSnapshot, Campaign, CrmRecordEvent, FinancialDocument, Organization, Payment
 from core.platform.timeutil import today
 from tests import factories as f
 from tests.core.test_deals import GOOD_CARD, _act, _approved_invoice, _doc
@@ -158,6 +158,8 @@ def test_a_past_day_counts_only_what_existed_by_its_end(database):
     with database.Session.begin() as s:
         s.execute(update(Campaign).where(Campaign.id == old).values(created_at=NOW - dt.timedelta(days=10)))
         s.execute(update(AdRequest).where(AdRequest.id == request_id).values(created_at=NOW - dt.timedelta(days=10)))
+        # The pipeline card the offer created (Cold → Active) moved ten days ago too.
+        s.execute(update(CrmRecordEvent).values(at=NOW - dt.timedelta(days=10)))
     past = TODAY - dt.timedelta(days=5)
     figures = f.read(database, lambda s: snapshots.compute_day(s, day=past))[sponsor.organization_id]
     assert (figures["campaigns_total"], figures["budget_cents"], figures["influencers_active"]) == (1, 40_000, 1)
@@ -199,3 +201,19 @@ def test_a_member_whose_org_role_lacks_crm_view_gets_no_trend(database):
     narrowed = dataclasses.replace(owner, permissions=owner.permissions - {"crm.view"})
     with pytest.raises(PermissionDenied):
         f.read(database, lambda s: snapshots.trend(s, actor=narrowed))
+
+
+def test_pipeline_counts_follow_the_cards_stage_as_of_each_days_end(database):
+    sponsor = f.sponsor(database)
+    creators = [f.influencer(database) for _ in range(3)]
+    with database.Session.begin() as s:
+        pipeline.add_to_pipeline(s, actor=sponsor, influencer_ids=[c.id for c in creators])
+    with database.Session.begin() as s:  # the cards were added ten days ago
+        s.execute(update(CrmRecordEvent).values(at=NOW - dt.timedelta(days=10)))
+    campaign_id = f.campaign(database, sponsor)
+    f.request(database, sponsor, campaign_id, creators[0])  # today: Cold → Active automatically
+    org = sponsor.organization_id
+    earlier = f.read(database, lambda s: snapshots.pipeline_counts(s, org, day=TODAY - dt.timedelta(days=5)))
+    now = f.read(database, lambda s: snapshots.pipeline_counts(s, org, day=TODAY))
+    assert earlier[org] == {"cold": 3, "active": 0, "final": 0}
+    assert now[org] == {"cold": 2, "active": 1, "final": 0}
