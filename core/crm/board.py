@@ -23,6 +23,7 @@ from core.models import (
     CrmRecordTag,
     CrmStage,
     InfluencerProfile,
+    Prospect,
     OrgMember,
     SponsorProfile,
     User,
@@ -83,14 +84,15 @@ def board(
             CrmRecord.stage_id,
             CrmRecord.influencer_id,
             CrmRecord.prospect_id,
-            func.coalesce(p.display_name, "").label("name"),
-            p.platform,
-            p.followers,
+            func.coalesce(p.display_name, func.nullif(Prospect.display_name, ""), Prospect.handle, "").label("name"),
+            func.coalesce(p.platform, Prospect.platform).label("platform"),
+            func.coalesce(p.followers, Prospect.followers).label("followers"),
             CrmRecord.last_contact_at,
             CrmRecord.owner_id,
             owner_label.label("owner"),
         )
         .outerjoin(p, p.user_id == CrmRecord.influencer_id)
+        .outerjoin(Prospect, Prospect.id == CrmRecord.prospect_id)
         .outerjoin(owner, owner.id == CrmRecord.owner_id)
         .outerjoin(owner_profile, owner_profile.user_id == CrmRecord.owner_id)
         .where(CrmRecord.organization_id == org_id)
@@ -110,6 +112,12 @@ def board(
     missing = cards["name"] == ""
     cards.loc[missing, "name"] = [f"Prospect #{pid}" for pid in cards.loc[missing, "prospect_id"]]
     return {"stages": stages.list_stages(session, actor=actor), "cards": cards[list(CARD_COLUMNS)]}
+
+
+def _prospect_name(prospect: Prospect | None, prospect_id: int | None) -> str:
+    if prospect is None:
+        return f"Prospect #{prospect_id}"
+    return f"{prospect.display_name or prospect.handle} (prospect, @{prospect.handle})"
 
 
 def _tags_of(session: Session, org_id: int, record_ids: list[int]) -> list[list[str]]:
@@ -197,14 +205,15 @@ def record_detail(session: Session, *, actor: Actor, record_id: int) -> dict:
     tags = session.scalars(
         select(CrmRecordTag.tag).where(CrmRecordTag.record_id == record.id).order_by(CrmRecordTag.tag)
     ).all()
+    prospect = session.get(Prospect, record.prospect_id) if record.prospect_id else None
     return {
         "record_id": record.id,
         "version": record.version,
         "influencer_id": record.influencer_id,
         "prospect_id": record.prospect_id,
-        "name": profile.display_name if profile else f"Prospect #{record.prospect_id}",
-        "followers": profile.followers if profile else None,
-        "tier": tier_of(profile.followers) if profile else "",
+        "name": profile.display_name if profile else _prospect_name(prospect, record.prospect_id),
+        "followers": profile.followers if profile else (prospect.followers if prospect else None),
+        "tier": tier_of(profile.followers if profile else (prospect.followers if prospect else None)),
         "stage_id": record.stage_id,
         "stage": stage.name if stage else "",
         "stage_kind": stage.kind if stage else "",

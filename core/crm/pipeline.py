@@ -28,6 +28,7 @@ from core.models import (
     CrmRecordTag,
     CrmStage,
     InfluencerProfile,
+    Prospect,
     OrgMember,
 )
 from core.permissions import Actor
@@ -151,6 +152,47 @@ def add_to_pipeline(session: Session, *, actor: Actor, influencer_ids, campaign_
                 record = _card_of(session, org_id, influencer_id)
             assert record is not None
             record_id = record.id
+        _link(session, record_id, campaign.id if campaign else None, actor.id)
+    session.flush()
+    return {"added": added, "already": len(ids) - added}
+
+
+def add_prospects_to_pipeline(session: Session, *, actor: Actor, prospect_ids, campaign_id: int | None = None) -> dict:
+    """Shortlist the organization's imported prospects into Cold; skips ones already there. Returns counts."""
+    org_id = permissions.require_member(actor, WRITE)
+    ids = _ids(prospect_ids)
+    campaign = _campaign_of_org(session, org_id, campaign_id)
+    known = set(session.scalars(select(Prospect.id).where(Prospect.id.in_(ids), Prospect.organization_id == org_id)))
+    if len(known) != len(ids):
+        raise NotFound("Some of the chosen prospects are not in your organization's imports; search again.")
+    cold = stages.stage_of_kind(session, org_id, "cold")
+    existing = dict(
+        session.execute(
+            select(CrmRecord.prospect_id, CrmRecord.id).where(
+                CrmRecord.organization_id == org_id, CrmRecord.prospect_id.in_(ids)
+            )
+        ).all()
+    )
+    added = 0
+    for prospect_id in ids:
+        record_id = existing.get(prospect_id)
+        if record_id is None:
+            record = CrmRecord(organization_id=org_id, prospect_id=prospect_id, stage_id=cold.id,
+                               owner_id=actor.id, created_by=actor.id)  # fmt: skip
+            try:
+                with session.begin_nested():
+                    session.add(record)
+                    session.flush()
+            except IntegrityError:  # a teammate added the same prospect a moment ago
+                record_id = session.scalars(
+                    select(CrmRecord.id).where(
+                        CrmRecord.organization_id == org_id, CrmRecord.prospect_id == prospect_id
+                    )
+                ).one()
+            else:
+                added += 1
+                record_id = record.id
+                _event(session, record.id, actor.id, None, cold, auto=False, note="Added to the pipeline (prospect)")
         _link(session, record_id, campaign.id if campaign else None, actor.id)
     session.flush()
     return {"added": added, "already": len(ids) - added}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.crm import prospects
+from core.crm import pipeline, prospects
 from core.marketplace import claims
 from core.models import PLATFORMS
 from core.permissions import Actor
@@ -45,6 +45,12 @@ def render_prospects(actor: Actor) -> None:
     st.dataframe(found, column_config=COLUMNS, column_order=list(COLUMNS), hide_index=True)
     if not actor.can("pipeline.manage"):
         return
+    names = {int(r.id): f"{r.display_name or r.handle} (@{r.handle}, {r.platform})" for r in found.itertuples()}
+    chosen = st.multiselect("Prospects to shortlist", list(names), format_func=names.get, key="prospect-shortlist")
+    if st.button("Add to pipeline (Cold)", key="prospect-add", disabled=not chosen, icon="🗂️"):
+        counts = run_action(lambda s: pipeline.add_prospects_to_pipeline(s, actor=actor, prospect_ids=chosen))
+        if counts:
+            st.success(f"{counts['added']} added to the pipeline, {counts['already']} already there.")
     open_ones = found[~found["claimed"].astype(bool) & found["email"].notna()]
     if open_ones.empty:
         return

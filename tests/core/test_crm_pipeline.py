@@ -728,3 +728,32 @@ def test_deleting_an_organization_takes_its_stages_cards_and_history_with_it(dat
     add(database, owner, [f.influencer(database).id], campaign_id=f.campaign(database, owner))
     f.write(database, lambda s: s.delete(s.get(Organization, owner.organization_id)))
     assert all(rows == [] for rows in f.snapshot(database, CRM_TABLES).values())
+
+
+def test_imported_prospects_join_the_pipeline_by_name_and_only_from_their_own_organization(database):
+    from core.models import Prospect
+
+    owner, other = f.sponsor(database), f.sponsor(database)
+    with database.Session.begin() as s:
+        mine = Prospect(organization_id=owner.organization_id, platform="tiktok", handle="lena.bakes",
+                        display_name="Lena Bakes", followers=42_000)  # fmt: skip
+        theirs = Prospect(organization_id=other.organization_id, platform="tiktok", handle="x.y", followers=1)
+        s.add_all([mine, theirs])
+        s.flush()
+        mine_id, theirs_id = mine.id, theirs.id
+    with database.Session.begin() as s:
+        assert pipeline.add_prospects_to_pipeline(s, actor=owner, prospect_ids=[mine_id]) == {"added": 1, "already": 0}
+    with database.Session.begin() as s:
+        assert pipeline.add_prospects_to_pipeline(s, actor=owner, prospect_ids=[mine_id]) == {"added": 0, "already": 1}
+    with pytest.raises(NotFound):
+        with database.Session.begin() as s:
+            pipeline.add_prospects_to_pipeline(s, actor=owner, prospect_ids=[theirs_id])
+    with database.ReadSession.begin() as s:
+        cards = board.board(s, actor=owner)["cards"]
+    (card,) = cards.to_dict("records")
+    assert (card["name"], card["followers"], card["tier"], card["prospect_id"]) == (
+        "Lena Bakes",
+        42_000,
+        "micro",
+        mine_id,
+    )
