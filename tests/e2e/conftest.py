@@ -143,18 +143,32 @@ def app_url(tmp_path_factory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    # The job worker, as `make run` starts it: imports and exports run there, not in the page.
+    worker_log = data_dir / "worker.log"
+    with worker_log.open("w") as out:
+        worker = subprocess.Popen(
+            [str(PYTHON.parent / "huey_consumer"), "tasks.huey", "--workers", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
         yield url
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        for child in (process, worker):
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(child.pid, signal.SIGKILL)
+                    child.wait()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "worker.log").write_text(worker_log.read_text())
         server_log = log.read_text()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "streamlit.log").write_text(server_log)

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, SPONSOR, goto, login, logout, shot, wait_idle
-from tests.e2e.test_flows import form_with
+from tests.e2e.conftest import CHROMIUM, DEADLINE_MS, SPONSOR, choose, goto, login, logout, shot, wait_idle
+from tests.e2e.test_flows import create_campaign, form_with
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)", allow_module_level=True)
@@ -47,7 +47,77 @@ def join_with_link(page: Page, link: str, username: str) -> None:
     login(page, username, PASSWORD)
 
 
-def test_an_owner_invites_a_manager_who_joins_through_the_link_and_works_in_the_crm(new_page, suffix):
+def creators_csv(folder, suffix: str) -> tuple[str, list[str]]:
+    """A small scraping-tool export of three creators with names unique to this run; (path, names)."""
+    names = [f"Ava Stone {suffix}", f"Ben Cole {suffix}", f"Cleo Park {suffix}"]
+    rows = ["platform,handle,name,followers,engagement_rate,bio,email,category,niche,country"]
+    for i, name in enumerate(names):
+        handle = f"{name.split()[0].lower()}_{suffix}"
+        rows.append(f"instagram,{handle},{name},{(i + 1) * 21_000},3.{i}%,Trail runner,{handle}@mail.example,"
+                    "Fitness,running,Portugal")  # fmt: skip
+    path = folder / f"creators-{suffix}.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return str(path), names
+
+
+def import_creators(page: Page, path: str) -> None:
+    """Creator import: upload the file, start the job, wait for the worker to finish it."""
+    goto(page, "/sponsor-imports")
+    page.locator("input[type=file]").set_input_files(path)
+    wait_idle(page)
+    page.get_by_role("button", name="Start import").click()
+    wait_idle(page)
+    expect(page.get_by_role("combobox", name="Run details")).to_have_value(re.compile("succeeded"), timeout=DEADLINE_MS)
+    wait_idle(page)
+
+
+def shortlist_prospects(page: Page, suffix: str, names: list[str]) -> None:
+    """Find influencers → Prospects: find this run's creators and add all three to the pipeline."""
+    goto(page, "/sponsor-find-influencers")
+    page.get_by_test_id("stButtonGroup").get_by_text("Prospects").first.click()
+    wait_idle(page)
+    search = page.get_by_label("Search prospects", exact=True)
+    search.fill(suffix)
+    search.press("Enter")
+    wait_idle(page)
+    picker = page.get_by_role("combobox", name="Prospects to shortlist", exact=True)
+    for name in names:
+        picker.click()
+        picker.fill(name)
+        page.get_by_role("option").filter(has_text=name).first.click()
+        wait_idle(page)
+    picker.press("Escape")  # close the option list, which would cover the button
+    picker.blur()  # and leave the box: a click that only blurs it would not reach the button
+    wait_idle(page)
+    page.get_by_role("button", name="Add to pipeline (Cold)").click()
+    wait_idle(page)
+    expect(page.get_by_text("3 added to the pipeline").first).to_be_visible()
+
+
+def move_to_final(page: Page, name: str) -> None:
+    """Pipeline: open the card and move it to the Final stage with a note."""
+    goto(page, "/sponsor-pipeline")
+    choose(page, "Card", name)
+    form = form_with(page, "Move to")
+    choose(form, "Move to", "Final")
+    form.get_by_role("button", name="Move", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"Moved (.* )?to Final")).first).to_be_visible()
+
+
+def attach_product(page: Page, campaign: str) -> None:
+    """Campaigns → the new campaign's Gifted products tab: attach a catalogue product."""
+    create_campaign(page, campaign)
+    page.get_by_role("tab", name=re.compile("Gifted products")).click()
+    wait_idle(page)
+    form = form_with(page, "Attach product")
+    form.get_by_label("Quantity", exact=True).fill("3")
+    form.get_by_role("button", name=re.compile("Attach product")).click()
+    wait_idle(page)
+    expect(page.get_by_text("Product attached").first).to_be_visible()
+
+
+def test_an_owner_invites_a_manager_who_joins_through_the_link_and_works_in_the_crm(new_page, suffix, tmp_path):
     owner = new_page()
     login(owner, *SPONSOR)
     username = f"jamie.{suffix}"
@@ -59,4 +129,13 @@ def test_an_owner_invites_a_manager_who_joins_through_the_link_and_works_in_the_
     goto(manager, "/sponsor-team")
     expect(manager.get_by_text("You are manager of").first).to_be_visible()
     shot(manager, "crm-02-manager-joined")
+
+    path, names = creators_csv(tmp_path, suffix)
+    import_creators(manager, path)
+    shot(manager, "crm-03-import-done")
+    shortlist_prospects(manager, suffix, names)
+    move_to_final(manager, names[0])
+    shot(manager, "crm-04-card-in-final")
+    attach_product(manager, f"Trail pack {suffix}")
+    shot(manager, "crm-05-product-attached")
     logout(manager)
