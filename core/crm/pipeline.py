@@ -249,6 +249,7 @@ def _automatic_move(
     _link(session, record.id, campaign_id, actor.id)
 
 
+@permissions.actor_required
 def record_request_sent(session: Session, *, actor: Actor, ad_request_id: int) -> None:
     """Hook after a sponsor sends an ad request: a Cold card moves to Active (created in Active if missing)."""
     request = session.get(AdRequest, ad_request_id)
@@ -267,6 +268,7 @@ def record_request_sent(session: Session, *, actor: Actor, ad_request_id: int) -
     )
 
 
+@permissions.actor_required
 def record_deal_accepted(session: Session, *, actor: Actor, ad_request_id: int) -> None:
     """Hook after an offer is accepted (by either side): the card moves to Final from any stage (created if missing)."""
     request = session.get(AdRequest, ad_request_id)

@@ -728,3 +728,10 @@ def test_deleting_an_organization_takes_its_stages_cards_and_history_with_it(dat
     add(database, owner, [f.influencer(database).id], campaign_id=f.campaign(database, owner))
     f.write(database, lambda s: s.delete(s.get(Organization, owner.organization_id)))
     assert all(rows == [] for rows in f.snapshot(database, CRM_TABLES).values())
+
+
+def test_an_empty_pipeline_reads_as_three_empty_columns_and_no_cards(database):
+    owner = f.sponsor(database)
+    data = f.read(database, lambda s: board.board(s, actor=owner))
+    assert data["cards"].empty and list(data["cards"].columns) == list(board.CARD_COLUMNS)
+    assert [s["cards"] for s in data["stages"]] == [0, 0, 0]
