@@ -177,7 +177,8 @@ def set_owner(session: Session, *, actor: Actor, record_id: int, owner_id: int |
     org_id = permissions.require_member(actor, WRITE)
     record = _record_in_org(session, org_id, record_id)
     if owner_id is not None:
-        member = session.get(OrgMember, owner_id) if isinstance(owner_id, int) else None
+        valid = isinstance(owner_id, int) and not isinstance(owner_id, bool)
+        member = session.get(OrgMember, owner_id) if valid else None
         if member is None or member.organization_id != org_id or member.status != "active":
             raise InvalidInput("The owner must be an active teammate of your organization.")
     guard.update_versioned(session, record, expected_version=expected_version, what="card", owner_id=owner_id)
