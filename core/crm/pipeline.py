@@ -219,7 +219,8 @@ def set_owner(session: Session, *, actor: Actor, record_id: int, owner_id: int |
     org_id = permissions.require_member(actor, WRITE)
     record = _record_in_org(session, org_id, record_id)
     if owner_id is not None:
-        member = session.get(OrgMember, owner_id) if isinstance(owner_id, int) else None
+        valid = isinstance(owner_id, int) and not isinstance(owner_id, bool)
+        member = session.get(OrgMember, owner_id) if valid else None
         if member is None or member.organization_id != org_id or member.status != "active":
             raise InvalidInput("The owner must be an active teammate of your organization.")
     guard.update_versioned(session, record, expected_version=expected_version, what="card", owner_id=owner_id)
@@ -291,6 +292,7 @@ def _automatic_move(
     _link(session, record.id, campaign_id, actor.id)
 
 
+@permissions.actor_required
 def record_request_sent(session: Session, *, actor: Actor, ad_request_id: int) -> None:
     """Hook after a sponsor sends an ad request: a Cold card moves to Active (created in Active if missing)."""
     request = session.get(AdRequest, ad_request_id)
@@ -309,6 +311,7 @@ def record_request_sent(session: Session, *, actor: Actor, ad_request_id: int) -
     )
 
 
+@permissions.actor_required
 def record_deal_accepted(session: Session, *, actor: Actor, ad_request_id: int) -> None:
     """Hook after an offer is accepted (by either side): the card moves to Final from any stage (created if missing)."""
     request = session.get(AdRequest, ad_request_id)

@@ -757,3 +757,10 @@ def test_imported_prospects_join_the_pipeline_by_name_and_only_from_their_own_or
         "micro",
         mine_id,
     )
+
+
+def test_an_empty_pipeline_reads_as_three_empty_columns_and_no_cards(database):
+    owner = f.sponsor(database)
+    data = f.read(database, lambda s: board.board(s, actor=owner))
+    assert data["cards"].empty and list(data["cards"].columns) == list(board.CARD_COLUMNS)
+    assert [s["cards"] for s in data["stages"]] == [0, 0, 0]

@@ -100,3 +100,11 @@ def test_find_influencers_offers_the_shortlist_button_to_managers_only(hostile_b
     at = open_page("sponsor/find_influencers", hostile_board["analyst"].id)
     assert_clean(at)
     assert not [b for b in at.button if b.key == "shortlist-add"]
+
+
+def test_an_organization_without_cards_is_told_how_to_fill_its_board(app_db):
+    owner = f.sponsor(app_db)
+    at = open_page("sponsor/pipeline", owner.id)
+    assert_clean(at)
+    assert any("Add to pipeline (Cold)" in i.value for i in at.info)
+    assert [e.label for e in at.expander] == ["Stages"]
