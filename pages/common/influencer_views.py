@@ -8,6 +8,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
+from core.crm import tiers
 from core.marketplace import cached_reads
 from core.money import format_cents
 from pages.common.session import get_database, run_action
@@ -221,7 +222,8 @@ def profile_preview(profile: dict) -> None:
         )
     with st.container(border=True):
         st.subheader(md_escape(profile["display_name"]))
-        parts = (profile["category"], profile["niche"], str(profile["platform"]).capitalize())
+        tier = f"{tiers.label(tiers.tier_of(profile['followers']))} creator"
+        parts = (profile["category"], profile["niche"], str(profile["platform"]).capitalize(), tier)
         st.caption(" · ".join(md_escape(part) for part in parts if part))
         a, b, c = st.columns(3)
         a.metric("Followers", f"{profile['followers']:,}")

@@ -262,6 +262,7 @@ def test_saving_the_profile_persists_it_and_the_preview_notes_a_private_profile(
     assert profile["is_public"] is False and profile["listed"] is False
     assert any("private" in w.value for w in at.warning)
     assert "250,000" in [m.value for m in at.metric]
+    assert any("Mid-tier creator" in c.value for c in at.caption)  # 250k followers: mid tier
 
 
 @pytest.mark.parametrize(
