@@ -222,7 +222,7 @@ def _explain(shared_terms: str, tier: str, neighbour_tier: str, engagement: floa
 
 
 def similar_to(session: Session, *, actor: Actor, influencer_id: int, limit: int = TOP_K) -> list[dict]:
-    """The most similar listed creators to influencer_id, best first, each with why it matched (one query).
+    """The most similar listed creators to influencer_id, best first, each with why it matched (two indexed queries).
 
     Sponsors (members holding influencer.search) ask about listed profiles only; admins (read-only) about
     any profile. Results are always listed profiles, never the influencer itself.
