@@ -17,13 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-from scipy import sparse
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session, aliased
 
@@ -31,6 +27,9 @@ from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import InfluencerProfile, SimilarInfluencer
 from core.permissions import Actor, require_member
 from core.platform.timeutil import utcnow
+
+if TYPE_CHECKING:  # scikit-learn and scipy load only in the job that builds the index (seconds of import time)
+    from scipy import sparse
 
 TOP_K = 10
 CANDIDATES = 50
@@ -102,6 +101,9 @@ def _probe_pools(matrix: sparse.csr_matrix) -> list[tuple[np.ndarray, np.ndarray
     each cluster's members are compared exactly with the members of their PROBES nearest clusters. Work falls
     from n² to about n x PROBES x sqrt(n) at the cost of missing a rare neighbour in a far cluster.
     """
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.decomposition import TruncatedSVD
+
     count = matrix.shape[0]
     dims = max(2, min(64, matrix.shape[1] - 1))
     embedded = TruncatedSVD(n_components=dims, random_state=0).fit_transform(matrix)
@@ -137,6 +139,8 @@ def build_index(session: Session, *, k: int = TOP_K, now: dt.datetime | None = N
     """
     if not 1 <= k <= MAX_LIMIT:
         raise InvalidInput(f"Choose between 1 and {MAX_LIMIT} neighbours.")
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     started, now = time.perf_counter(), now or utcnow()
     rows = session.execute(
         select(
@@ -218,7 +222,7 @@ def _explain(shared_terms: str, tier: str, neighbour_tier: str, engagement: floa
 
 
 def similar_to(session: Session, *, actor: Actor, influencer_id: int, limit: int = TOP_K) -> list[dict]:
-    """The most similar listed creators to influencer_id, best first, each with why it matched (one query).
+    """The most similar listed creators to influencer_id, best first, each with why it matched (two indexed queries).
 
     Sponsors (members holding influencer.search) ask about listed profiles only; admins (read-only) about
     any profile. Results are always listed profiles, never the influencer itself.
