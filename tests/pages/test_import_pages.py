@@ -100,3 +100,27 @@ def test_the_claim_link_opens_a_form_that_creates_the_creator_account(app_db):
     bad.query_params["claim"] = token  # single use
     bad.run()
     assert "invalid, was already used" in " ".join(str(e.value) for e in bad.error)
+
+
+def test_hostile_file_names_and_cells_never_render_as_markdown(app_db):
+    from tests.pages.test_hostile_names import SHORT, unescaped_user_text
+
+    owner = f.sponsor(app_db)
+    name = SHORT.replace(":", "")[:60]
+    data = (
+        "platform,handle,name,category,niche,country,bio\n"
+        f'instagram,hostile,"{name}","{name}","{name}","{name}","{name}"\n'
+        f'myspace,bad,"{name}",,,,\n'
+    ).encode()
+    run_pk = f.write(app_db, lambda s: imports.start_import(s, actor=owner, file_name=f"{name}.csv", data=data))
+    imports.run_import(app_db, run_pk)
+    run = f.read(app_db, lambda s: imports.get_run(s, actor=owner, run_pk=run_pk))
+    assert (run["rows_created"], run["rows_rejected"]) == (1, 1)
+
+    page = app_test("pages/sponsor/imports.py", owner.id).run()
+    clean(page)
+    assert not unescaped_user_text(page)
+    find = app_test("pages/sponsor/find_influencers.py", owner.id).run()
+    find.button_group(key="find-source").set_value("Prospects").run()
+    clean(find)
+    assert not unescaped_user_text(find)
