@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session, aliased
 
+from core.crm import tiers
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.models import InfluencerProfile, SimilarInfluencer
 from core.permissions import Actor, require_member
@@ -36,25 +37,18 @@ CANDIDATES = 50
 MAX_LIMIT = 50
 SHARED_TERMS = 3
 WEIGHTS = {"text": 0.8, "tier": 0.1, "engagement": 0.1}
-# Lower bounds of each tier in followers. The metrics part of Step 7 owns configurable tiers; at merge this
-# table is replaced by its tier function (same names).
-TIERS = (("nano", 0), ("micro", 10_000), ("mid", 100_000), ("macro", 500_000), ("mega", 1_000_000))
 CHUNK_CELLS = 8_000_000  # similarity cells computed at once (rows x profiles): bounds the build's memory
 EXACT_LIMIT = 5_000  # up to this many listed profiles every pair is compared; above, an inverted-file search
 PROBES = 3  # clusters searched per profile above EXACT_LIMIT
 
 
 def tier_of(followers: int) -> str:
-    """The tier name of a follower count."""
-    name = TIERS[0][0]
-    for tier, floor in TIERS:
-        if followers >= floor:
-            name = tier
-    return name
+    """The tier name of a follower count (the configured tiers, core/crm/tiers.py)."""
+    return tiers.tier_of(followers)
 
 
 def _tier_index(followers: np.ndarray) -> np.ndarray:
-    return np.searchsorted(np.array([floor for _, floor in TIERS[1:]]), followers, side="right")
+    return np.searchsorted(np.array(tiers.thresholds()), followers, side="right")
 
 
 def _document(category: str, niche: str, bio: str) -> str:
