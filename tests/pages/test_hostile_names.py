@@ -59,6 +59,9 @@ PAGES = {
         "sponsor/downloads",
         "sponsor/reports",
         "sponsor/team",
+        "sponsor/pipeline",
+        "sponsor/products",
+        "sponsor/imports",
         "account/my_account",
     ],
     "influencer": [
