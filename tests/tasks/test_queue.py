@@ -64,6 +64,9 @@ def test_the_tasks_package_exposes_the_instance_and_registers_every_task():
         "reports_for_month",
         "lockout_notice",
         "reclaim_lost_jobs",
+        "run_import",
+        "send_claim_invite",
+        "imports_housekeeping",
     }
 
 
