@@ -51,7 +51,7 @@ def send_claim_invite(claim_id: int) -> bool:
         return claims.deliver_claim_invite(session, claim_id=int(claim_id))
 
 
-@huey.periodic_task(schedule.exports_housekeeping_due, name="imports_housekeeping")
+@huey.periodic_task(schedule.imports_housekeeping_due, name="imports_housekeeping")
 def imports_housekeeping(now: str | None = None) -> int:
     """Mark import runs whose worker stopped as TIMED_OUT (and never-started ones FAILED)."""
     return core_imports.recover_stale_runs(get_database(), now=utc_timestamp(now))

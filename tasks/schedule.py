@@ -52,6 +52,11 @@ def exports_housekeeping_due(timestamp: dt.datetime) -> bool:
     return timestamp.minute % 10 == 7
 
 
+def imports_housekeeping_due(timestamp: dt.datetime) -> bool:
+    """Every 10 minutes (at :03, :13, …): import runs whose worker stopped become TIMED_OUT."""
+    return timestamp.minute % 10 == 3
+
+
 def recovery_due(timestamp: dt.datetime) -> bool:
     """Every minute: jobs whose worker died (stale heartbeats and claims) are retried or failed."""
     return True

@@ -94,6 +94,11 @@ def test_export_housekeeping_runs_every_ten_minutes():
     assert due(dt.datetime(2026, 12, 1, 3, 18)) == set()
 
 
+def test_import_housekeeping_runs_every_ten_minutes():
+    assert due(dt.datetime(2026, 12, 1, 3, 13)) == {"imports_housekeeping"}
+    assert due(dt.datetime(2026, 12, 1, 3, 14)) == set()
+
+
 @pytest.fixture
 def busy_sponsor(bound_tasks):
     sponsor = f.sponsor(bound_tasks)
