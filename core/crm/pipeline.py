@@ -100,7 +100,11 @@ def _link(session: Session, record_id: int, campaign_id: int | None, actor_id: i
 
 def _create(session: Session, org_id: int, influencer_id: int, stage: CrmStage, **fields) -> CrmRecord | None:
     """Insert a card; None when a concurrent writer inserted the same (organization, influencer) first."""
-    record = CrmRecord(organization_id=org_id, influencer_id=influencer_id, stage_id=stage.id, **fields)
+    return _insert(session, CrmRecord(organization_id=org_id, influencer_id=influencer_id, stage_id=stage.id, **fields))
+
+
+def _insert(session: Session, record: CrmRecord) -> CrmRecord | None:
+    """Insert record in a savepoint; None when the unique (organization, subject) index says it exists already."""
     try:
         with session.begin_nested():
             session.add(record)
@@ -114,6 +118,30 @@ def _card_of(session: Session, org_id: int, influencer_id: int) -> CrmRecord | N
     return session.scalar(
         select(CrmRecord).where(CrmRecord.organization_id == org_id, CrmRecord.influencer_id == influencer_id)
     )
+
+
+def _shortlist(session: Session, actor: Actor, org_id: int, column: str, ids: list[int], campaign, note: str) -> dict:
+    """Put each subject (influencer_id or prospect_id) into Cold unless already a card; link the campaign's board."""
+    cold = stages.stage_of_kind(session, org_id, "cold")
+    subject = getattr(CrmRecord, column)
+    mine = (CrmRecord.organization_id == org_id,)
+    existing: dict[int, int] = dict(session.execute(select(subject, CrmRecord.id).where(*mine, subject.in_(ids))).all())
+    added = 0
+    for subject_id in ids:
+        record_id = existing.get(subject_id)
+        if record_id is None:
+            card = CrmRecord(organization_id=org_id, stage_id=cold.id, owner_id=actor.id, created_by=actor.id)
+            setattr(card, column, subject_id)
+            record = _insert(session, card)
+            if record is None:  # a teammate added the same one a moment ago
+                record_id = session.scalars(select(CrmRecord.id).where(*mine, subject == subject_id)).one()
+            else:
+                added += 1
+                record_id = record.id
+                _event(session, record.id, actor.id, None, cold, auto=False, note=note)
+        _link(session, record_id, campaign.id if campaign else None, actor.id)
+    session.flush()
+    return {"added": added, "already": len(ids) - added}
 
 
 def add_to_pipeline(session: Session, *, actor: Actor, influencer_ids, campaign_id: int | None = None) -> dict:
@@ -132,29 +160,7 @@ def add_to_pipeline(session: Session, *, actor: Actor, influencer_ids, campaign_
     )
     if len(known) != len(ids):
         raise NotFound("Some of the chosen influencers no longer exist or are not taking requests; search again.")
-    cold = stages.stage_of_kind(session, org_id, "cold")
-    existing = dict(
-        session.execute(
-            select(CrmRecord.influencer_id, CrmRecord.id).where(
-                CrmRecord.organization_id == org_id, CrmRecord.influencer_id.in_(ids)
-            )
-        ).all()
-    )
-    added = 0
-    for influencer_id in ids:
-        record_id = existing.get(influencer_id)
-        if record_id is None:
-            record = _create(session, org_id, influencer_id, cold, owner_id=actor.id, created_by=actor.id)
-            if record is not None:
-                added += 1
-                _event(session, record.id, actor.id, None, cold, auto=False, note="Added to the pipeline")
-            else:  # added by a teammate a moment ago
-                record = _card_of(session, org_id, influencer_id)
-            assert record is not None
-            record_id = record.id
-        _link(session, record_id, campaign.id if campaign else None, actor.id)
-    session.flush()
-    return {"added": added, "already": len(ids) - added}
+    return _shortlist(session, actor, org_id, "influencer_id", ids, campaign, "Added to the pipeline")
 
 
 def add_prospects_to_pipeline(session: Session, *, actor: Actor, prospect_ids, campaign_id: int | None = None) -> dict:
@@ -165,37 +171,7 @@ def add_prospects_to_pipeline(session: Session, *, actor: Actor, prospect_ids, c
     known = set(session.scalars(select(Prospect.id).where(Prospect.id.in_(ids), Prospect.organization_id == org_id)))
     if len(known) != len(ids):
         raise NotFound("Some of the chosen prospects are not in your organization's imports; search again.")
-    cold = stages.stage_of_kind(session, org_id, "cold")
-    existing = dict(
-        session.execute(
-            select(CrmRecord.prospect_id, CrmRecord.id).where(
-                CrmRecord.organization_id == org_id, CrmRecord.prospect_id.in_(ids)
-            )
-        ).all()
-    )
-    added = 0
-    for prospect_id in ids:
-        record_id = existing.get(prospect_id)
-        if record_id is None:
-            record = CrmRecord(organization_id=org_id, prospect_id=prospect_id, stage_id=cold.id,
-                               owner_id=actor.id, created_by=actor.id)  # fmt: skip
-            try:
-                with session.begin_nested():
-                    session.add(record)
-                    session.flush()
-            except IntegrityError:  # a teammate added the same prospect a moment ago
-                record_id = session.scalars(
-                    select(CrmRecord.id).where(
-                        CrmRecord.organization_id == org_id, CrmRecord.prospect_id == prospect_id
-                    )
-                ).one()
-            else:
-                added += 1
-                record_id = record.id
-                _event(session, record.id, actor.id, None, cold, auto=False, note="Added to the pipeline (prospect)")
-        _link(session, record_id, campaign.id if campaign else None, actor.id)
-    session.flush()
-    return {"added": added, "already": len(ids) - added}
+    return _shortlist(session, actor, org_id, "prospect_id", ids, campaign, "Added to the pipeline (prospect)")
 
 
 def move_record(
