@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, permissions, validate, versioning
 from core.deals import deliverables, documents, parties
-from core.errors import Conflict, NotFound
+from core.errors import Conflict
 from core.marketplace import ad_requests
 from core.messaging import notifications
 from core.models import AdRequest, AdRequestEvent, Campaign, Deliverable, FinancialDocument
@@ -27,18 +27,7 @@ DELIVERED = ("live_submitted", "confirmed")
 
 def _lock(session: Session, ad_request_id: int) -> parties.Deal:
     """The deal with its campaign and request rows locked, campaign first (the order ad_requests uses)."""
-    campaign_id = session.scalar(select(AdRequest.campaign_id).where(AdRequest.id == ad_request_id))
-    if campaign_id is None:
-        raise NotFound("That deal does not exist.")
-    session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
-    session.execute(select(AdRequest.id).where(AdRequest.id == ad_request_id).with_for_update())
-    row = session.execute(
-        select(AdRequest, Campaign)
-        .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .where(AdRequest.id == ad_request_id)
-        .execution_options(populate_existing=True)
-    ).one()
-    return parties.Deal(row[0], row[1])
+    return parties.Deal(*ad_requests.load_for_update(session, ad_request_id))
 
 
 def cancel_problem(session: Session, ad_request_id: int) -> str | None:

@@ -45,6 +45,11 @@ from core.platform.timeutil import today, utcnow
 OTHER_PARTY = {"sponsor": "influencer", "influencer": "sponsor"}
 
 
+def load_for_update(session: Session, ad_request_id: int) -> tuple[AdRequest, Campaign]:
+    """The request and its campaign, both rows locked in the order every transition takes them (deals use it)."""
+    return _load(session, ad_request_id, lock=True)
+
+
 def _load(session: Session, ad_request_id: int, *, lock: bool = False) -> tuple[AdRequest, Campaign]:
     """The request and its campaign, fresh from the database; with lock, both rows locked (PostgreSQL)."""
     if lock:
