@@ -167,15 +167,18 @@ def _seed_org_roles(session: Session) -> None:
         if name not in existing:
             session.add(OrgRole(name=name, description=description, rank=rank))
     session.flush()
-    granted = set(session.execute(select(org_role_permissions.c.org_role, org_role_permissions.c.permission)))
+    _grant_missing(session, org_role_permissions, "org_role", ORG_ROLE_GRANTS)
+
+
+def _grant_missing(session: Session, table, role_column: str, grants) -> None:
+    """Insert the (role, permission) rows of grants that table lacks (grants: role → permission names)."""
+    have = set(session.execute(select(table.c[role_column], table.c.permission)))
     missing = [
-        {"org_role": role, "permission": perm}
-        for role, grants in ORG_ROLE_GRANTS.items()
-        for perm in grants
-        if (role, perm) not in granted
-    ]
+        {role_column: role, "permission": perm} for role, perms in grants.items() for perm in perms
+        if (role, perm) not in have
+    ]  # fmt: skip
     if missing:
-        session.execute(org_role_permissions.insert(), missing)
+        session.execute(table.insert(), missing)
 
 
 def seed(session: Session) -> None:
@@ -191,13 +194,5 @@ def seed(session: Session) -> None:
                 session.add(Permission(name=name, description=description))
                 existing_perms.add(name)
     session.flush()
-    existing_grants = set(session.execute(select(role_permissions.c.role, role_permissions.c.permission)))
-    missing = [
-        {"role": role, "permission": perm}
-        for role, grants in DEFAULT_GRANTS.items()
-        for perm in grants
-        if (role, perm) not in existing_grants
-    ]
-    if missing:
-        session.execute(role_permissions.insert(), missing)
+    _grant_missing(session, role_permissions, "role", DEFAULT_GRANTS)
     _seed_org_roles(session)

@@ -271,25 +271,18 @@ def _automatic_move(
 @permissions.actor_required
 def record_request_sent(session: Session, *, actor: Actor, ad_request_id: int) -> None:
     """Hook after a sponsor sends an ad request: a Cold card moves to Active (created in Active if missing)."""
-    request = session.get(AdRequest, ad_request_id)
-    campaign = session.get(Campaign, request.campaign_id) if request is not None else None
-    if request is None or campaign is None or campaign.organization_id is None:
-        return
-    _automatic_move(
-        session,
-        actor=actor,
-        org_id=campaign.organization_id,
-        influencer_id=request.influencer_id,
-        campaign_id=campaign.id,
-        to_kind="active",
-        from_kinds=("cold",),
-        note=f"Ad request #{request.id} sent for {campaign.name}",
-    )
+    _on_request(session, actor, ad_request_id, "active", ("cold",), "Ad request #{request} sent for {campaign}")
 
 
 @permissions.actor_required
 def record_deal_accepted(session: Session, *, actor: Actor, ad_request_id: int) -> None:
     """Hook after an offer is accepted (by either side): the card moves to Final from any stage (created if missing)."""
+    note = "Deal accepted for {campaign} (ad request #{request})"
+    _on_request(session, actor, ad_request_id, "final", ("cold", "active", "custom"), note)
+
+
+def _on_request(session: Session, actor: Actor, ad_request_id: int, to_kind: str, from_kinds: tuple, note: str) -> None:
+    """The automatic move of the request's influencer card in the campaign's organization (recorded as automatic)."""
     request = session.get(AdRequest, ad_request_id)
     campaign = session.get(Campaign, request.campaign_id) if request is not None else None
     if request is None or campaign is None or campaign.organization_id is None:
@@ -300,7 +293,7 @@ def record_deal_accepted(session: Session, *, actor: Actor, ad_request_id: int) 
         org_id=campaign.organization_id,
         influencer_id=request.influencer_id,
         campaign_id=campaign.id,
-        to_kind="final",
-        from_kinds=("cold", "active", "custom"),
-        note=f"Deal accepted for {campaign.name} (ad request #{request.id})",
+        to_kind=to_kind,
+        from_kinds=from_kinds,
+        note=note.format(request=request.id, campaign=campaign.name),
     )
