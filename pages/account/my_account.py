@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages.common.markup import md
+
 from core.marketplace import accounts
 from core.models import SPONSOR_KINDS
 from core.money import to_cents
@@ -22,8 +24,9 @@ if actor.role == "sponsor":
     profile = account["profile"]
     with st.form("sponsor_profile", border=True):
         st.subheader("Sponsor profile")
+        st.caption(md("Influencers see your organization's name; owners change it on **Organization & team**."))
         c1, c2 = st.columns(2)
-        name = c1.text_input("Company or name", value=profile["name"])
+        name = c1.text_input("Your name", value=profile["name"])
         kind = c2.selectbox(
             "Type", SPONSOR_KINDS, index=SPONSOR_KINDS.index(profile["kind"]), format_func=str.capitalize
         )

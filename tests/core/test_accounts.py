@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import accounts, cached_reads, search
+from core.marketplace import accounts, cached_reads, organizations, search
 from core.messaging import notifications
 from core.models import AuditLog, Campaign, InfluencerProfile, SponsorProfile, User
 from core.platform import cache
@@ -637,7 +637,7 @@ def test_a_password_change_refuses_control_characters_in_either_password(databas
     assert _login(database, influencer.username, f.PASSWORD).ok
 
 
-def test_a_sponsor_rename_shows_at_once_in_the_cached_campaign_search(database):
+def test_campaign_search_shows_the_organizations_name_not_a_teammates_personal_one(database):
     cache.use(cache.build(None))
     try:
         sponsor = f.sponsor(database, name="Old Name Ltd")
@@ -648,9 +648,13 @@ def test_a_sponsor_rename_shows_at_once_in_the_cached_campaign_search(database):
         f.write(
             database,
             lambda s: accounts.update_sponsor_profile(
-                s, actor=sponsor, name="New Name Ltd", kind="company", industry="Retail", budget_cents=10_000_000
+                s, actor=sponsor, name="Jo Smith", kind="individual", industry="Retail", budget_cents=10_000_000
             ),
         )
+        assert list(cached_reads.search_campaigns(database, actor=yogi, text="yoga").rows["sponsor"]) == [
+            "Old Name Ltd"
+        ]
+        f.write(database, lambda s: organizations.update_organization(s, actor=sponsor, name="New Name Ltd"))
         after = cached_reads.search_campaigns(database, actor=yogi, text="yoga")
         assert list(after.rows["sponsor"]) == ["New Name Ltd"]
     finally:
