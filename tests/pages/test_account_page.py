@@ -19,7 +19,7 @@ def _texts(at) -> str:
 def test_a_sponsor_edits_their_own_profile_and_budget(app_db):
     sponsor = f.sponsor(app_db)
     at = app_test(PAGE, sponsor.id).run()
-    form_inputs = [w for w in at.text_input if w.label == "Company or name"]
+    form_inputs = [w for w in at.text_input if w.label == "Your name"]
     form_inputs[0].input("Renamed Co")
     [w for w in at.number_input if w.label.startswith("Total marketing budget")][0].set_value(1234.5)
     [b for b in at.button if b.label == "Save profile"][0].click()
