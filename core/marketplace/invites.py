@@ -197,13 +197,3 @@ def list_invites(session: Session, *, actor: Actor) -> pd.DataFrame:
         .order_by(OrgInvite.id.desc())
     )
     return pd.DataFrame(session.execute(stmt).all(), columns=list(stmt.selected_columns.keys()))
-
-
-def member_count(session: Session, organization_id: int) -> int:
-    """Active members of an organization."""
-    return (
-        session.scalar(
-            select(func.count()).where(OrgMember.organization_id == organization_id, OrgMember.status == "active")
-        )
-        or 0
-    )
