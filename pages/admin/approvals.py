@@ -6,7 +6,8 @@ from core.marketplace import accounts
 from pages.common.admin_views import act
 from pages.common.session import current_actor, read, show_flash
 from pages.common.markup import md
-from pages.common.widgets import empty_state, money
+from pages.common.widgets import empty_state
+from pages.common.formatting import money
 
 actor = current_actor(role="admin")
 

@@ -5,7 +5,8 @@ import streamlit as st
 from core import audit
 from pages.common.admin_views import AUDIT_ACTIONS, PAGE_SIZE, cursor, pager, table_height
 from pages.common.session import current_actor, read
-from pages.common.widgets import empty_state, money_column, with_currency_columns
+from pages.common.widgets import empty_state
+from pages.common.formatting import cents_to_units, money_column
 
 actor = current_actor(role="admin")
 
@@ -38,7 +39,7 @@ if frame.empty:
 
 has_more = len(frame) > PAGE_SIZE
 frame = frame.head(PAGE_SIZE)
-shown = with_currency_columns(frame, "amount_cents")
+shown = cents_to_units(frame, "amount_cents")
 shown["actor"] = shown["actor"].fillna("system")
 shown["target"] = shown["target_type"] + " #" + shown["target_id"].astype("Int64").astype(str).replace("<NA>", "—")
 with st.container(border=True):

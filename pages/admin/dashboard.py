@@ -6,7 +6,7 @@ from core.reporting.charts import admin as charts
 from pages.common.admin_views import statistics
 from pages.common.session import current_actor
 from pages.common.trend_views import trend_panel
-from pages.common.widgets import money
+from pages.common.formatting import money
 
 actor = current_actor(role="admin")
 

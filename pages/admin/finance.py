@@ -7,7 +7,8 @@ from core.reporting.charts import finance as charts
 from pages.common import deal_views as dv
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, read_cached, show_flash
-from pages.common.widgets import empty_state, md_escape, money, money_column
+from pages.common.widgets import empty_state, md_escape
+from pages.common.formatting import money, money_column
 
 SECTIONS = ["📊 Overview", "📄 Documents", "⭐ Reviews"]
 

@@ -9,7 +9,8 @@ from core.platform.timeutil import previous_month, today
 from core.reporting import reports
 from pages.common.exports_panel import render_exports_panel
 from pages.common.session import current_actor, read, run_action, show_flash
-from pages.common.widgets import empty_state, money_column, with_currency_columns
+from pages.common.widgets import empty_state
+from pages.common.formatting import cents_to_units, money_column
 
 actor = current_actor(role="admin")
 
@@ -51,7 +52,7 @@ with report_tab:
         cols[1].metric("Emailed", f"{int((frame['email_status'] == 'sent').sum()):,}", border=True)
         cols[2].metric("Email failed", f"{int((frame['email_status'] == 'failed').sum()):,}", border=True)
         st.dataframe(
-            with_currency_columns(frame, "committed_cents", "paid_cents"),
+            cents_to_units(frame, "committed_cents", "paid_cents"),
             hide_index=True,
             width="stretch",
             column_order=[

@@ -10,10 +10,11 @@ from core.marketplace import ad_requests, cached_reads
 from core.permissions import Actor
 from pages.common.session import get_database, read, run_action
 from pages.common.markup import literal, md
-from pages.common.widgets import money, money_column, say, status_label, with_currency_columns
+from pages.common.negotiation_thread import render_thread
+from pages.common.widgets import say, status_label
+from pages.common.formatting import cents_to_units, money, money_column
 
 PAGE_SIZE = 20
-PARTY_AVATARS = {"sponsor": "🏢", "influencer": "🎤"}
 AUDIT_ACTIONS = (
     "sponsor.approved",
     "sponsor.rejected",
@@ -154,7 +155,7 @@ REQUEST_ORDER = [
 
 
 def requests_table(frame: pd.DataFrame) -> None:
-    shown = with_currency_columns(frame, "payment_cents")
+    shown = cents_to_units(frame, "payment_cents")
     shown["status"] = shown["status"].map(status_label)
     st.dataframe(
         shown,
@@ -212,27 +213,11 @@ def thread_view(t: dict) -> None:
         cols[1].metric("Current amount", money(t["payment_cents"]))
         cols[2].metric("Waiting for", t["turn"] or "nobody")
         st.caption(md("Requirements: {text}", text=t["requirements"]))
-        if not t["events"]:
-            st.caption("No history recorded for this request.")
-        for e in t["events"]:
-            with st.chat_message(e["actor_party"], avatar=PARTY_AVATARS.get(e["actor_party"], "👤")):
-                amount = f" · {money(e['amount_cents'])}" if e["amount_cents"] is not None else ""
-                st.markdown(
-                    md(
-                        "**{who}** ({party}) **{action}**{amount} · {at}",
-                        who=e["actor"] or "deleted user",
-                        party=e["actor_party"],
-                        action=e["action"],
-                        amount=amount,
-                        at=f"{e['at']:%d %b %Y %H:%M}",
-                    )
-                )
-                if e["message"]:
-                    st.markdown(literal(e["message"]))
+    render_thread(t, header=False)
 
 
 def campaigns_table(frame: pd.DataFrame) -> None:
-    shown = with_currency_columns(frame, "budget_cents", "committed_cents")
+    shown = cents_to_units(frame, "budget_cents", "committed_cents")
     shown["status"] = shown["status"].map(status_label)
     st.dataframe(
         shown,

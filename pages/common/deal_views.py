@@ -13,7 +13,8 @@ from core.reporting import documents_pdf
 from core.permissions import Actor
 from pages.common.influencer_views import act, confirmed
 from pages.common.session import read, run_action
-from pages.common.widgets import empty_state, md_escape, money, money_column
+from pages.common.widgets import empty_state, md_escape
+from pages.common.formatting import money, money_column
 
 DELIVERABLE_ICONS = {
     "planned": "🗓️",

@@ -12,20 +12,10 @@ from core.crm import tiers
 from core.marketplace import cached_reads
 from core.money import format_cents
 from pages.common.session import get_database, run_action
-from pages.common.widgets import STATUS_ICONS, md_escape, status_label, with_currency_columns
+from pages.common.widgets import STATUS_ICONS, md_escape, status_label
+from pages.common.formatting import cents_to_units
 
 PAGE_SIZE = 50
-ACTION_WORDS = {
-    "sent": "sent the offer",
-    "asked": "asked to join",
-    "countered": "proposed",
-    "accepted": "accepted",
-    "rejected": "declined",
-    "withdrawn": "withdrew",
-    "edited": "updated the request to",
-    "completed": "marked the job completed",
-}
-AVATARS = {"influencer": "🧑‍🎤", "sponsor": "🏢"}
 
 
 def money_md(cents: int | None) -> str:
@@ -89,7 +79,7 @@ def table_height(frame: pd.DataFrame, max_height: int = 420) -> int:
 
 def inbox_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.assign(status=frame["status"].map(status_label), waiting_for=frame.apply(turn_text, axis=1))
-    out = with_currency_columns(out, "payment_cents")
+    out = cents_to_units(out, "payment_cents")
     return out[
         ["id", "campaign", "sponsor", "payment", "status", "waiting_for", "end_date", "updated_at", "last_message"]
     ]
@@ -119,21 +109,6 @@ def request_header(thread: dict) -> None:
     left.metric("Current amount", format_cents(thread["payment_cents"]))
     right.markdown("**What's asked**")
     right.text(thread["requirements"] or "—")
-
-
-def render_thread(thread: dict) -> None:
-    """The negotiation as a conversation: who, what, how much, when, and their message."""
-    names = {"sponsor": thread["sponsor"] or "Sponsor", "influencer": thread["influencer"] or "Influencer"}
-    for event in thread["events"]:
-        party = event["actor_party"]
-        mine = party == thread["my_party"]
-        with st.chat_message("user" if mine else "assistant", avatar=AVATARS.get(party, "👤")):
-            amount = f" **{money_md(event['amount_cents'])}**" if event["amount_cents"] else ""
-            who = "You" if mine else md_escape(names.get(party, event["actor"]))
-            st.markdown(f"**{who}** {ACTION_WORDS.get(event['action'], md_escape(event['action']))}{amount}")
-            if event["message"]:
-                st.text(event["message"])
-            st.caption(f"{when(event['at'])} · {status_label(event['to_status'])}")
 
 
 def waiting_note(thread: dict) -> str:
@@ -173,7 +148,7 @@ def campaign_label(row) -> str:
 
 
 def campaign_table(frame: pd.DataFrame) -> pd.DataFrame:
-    out = with_currency_columns(frame, "budget_cents")
+    out = cents_to_units(frame, "budget_cents")
     return out[["name", "sponsor", "category", "niche", "budget", "start_date", "end_date", "already_requested"]]
 
 

@@ -9,7 +9,8 @@ from core.crm import products
 from core.money import to_cents
 from pages.common.markup import md
 from pages.common.session import read, run_action
-from pages.common.widgets import empty_state, money
+from pages.common.widgets import empty_state
+from pages.common.formatting import money
 
 CATALOGUE_COLUMNS = {
     "name": st.column_config.TextColumn("Product", width="medium"),

@@ -8,7 +8,8 @@ from core.crm import snapshots
 from core.permissions import Actor
 from core.reporting.charts import snapshots as charts
 from pages.common.session import read
-from pages.common.widgets import empty_state, money
+from pages.common.widgets import empty_state
+from pages.common.formatting import money
 
 TREND_DAYS = 90
 

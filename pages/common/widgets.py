@@ -1,11 +1,9 @@
-"""Small rendering helpers: money, column configs, empty states, status badges."""
+"""Small rendering helpers: empty states, messages, status badges and escaping of user text."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from core.money import format_cents
 from pages.common.markup import Markdown, literal, render
 
 STATUS_ICONS = {
@@ -21,26 +19,8 @@ STATUS_ICONS = {
 }
 
 
-def money(cents: int | None) -> str:
-    return format_cents(cents)
-
-
 def status_label(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '')} {status}".strip()
-
-
-def with_currency_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    """Copy of frame with each *_cents column turned into currency units (for NumberColumn display)."""
-    out = frame.copy()
-    for column in columns:
-        if column in out:
-            out[column.removesuffix("_cents")] = out[column].astype("float64") / 100
-            out = out.drop(columns=[column])
-    return out
-
-
-def money_column(label: str) -> st.column_config.NumberColumn:
-    return st.column_config.NumberColumn(label, format="dollar")
 
 
 def empty_state(message: str | Markdown, icon: str = "ℹ️") -> None:

@@ -7,6 +7,7 @@ from core.marketplace import ad_requests
 from core.models import AD_REQUEST_STATUSES
 from core.money import to_cents
 from pages.common import influencer_views as views
+from pages.common.negotiation_thread import render_thread
 from pages.common import versions
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state
@@ -62,7 +63,7 @@ seen = versions.seen(f"request:{request_id}", thread["version"])  # what the cli
 
 with st.container(border=True):
     views.request_header(thread)
-    views.render_thread(thread)
+    render_thread(thread, header=False)
 
 if thread["frozen"]:
     st.warning(

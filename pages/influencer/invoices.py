@@ -7,7 +7,8 @@ from core.money import to_cents
 from pages.common import deal_views as dv
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state, md_escape, money, money_column
+from pages.common.widgets import empty_state, md_escape
+from pages.common.formatting import money, money_column
 
 SECTIONS = ["🧾 Invoice a deal", "📄 My invoices", "🪪 Payee forms", "💸 Payouts"]
 

@@ -7,10 +7,13 @@ from core.deals import cached as deal_cache
 from core.marketplace import campaigns, organizations
 from pages.common import metrics_view
 from pages.common import product_views as pv
-from pages.common import sponsor_views as sv
+from pages.common import campaign_forms as forms
+from pages.common import campaign_tables as tables
+from pages.common import sponsor_requests as requests_view
 from pages.common.session import current_actor, read, read_cached, run_action, show_flash
 from pages.common.markup import md
-from pages.common.widgets import empty_state, md_escape, money, status_label
+from pages.common.widgets import empty_state, md_escape, status_label
+from pages.common.formatting import money
 
 actor = current_actor(role="sponsor")
 st.title("Campaigns", icon="📣")
@@ -21,14 +24,14 @@ mine_tab, new_tab = st.tabs(["📋 My campaigns", "➕ New campaign"])
 with new_tab:  # handled first so a new campaign can be pre-selected before the picker is drawn
     org = read(lambda s: organizations.get_organization(s, actor=actor))
     brands = {b["id"]: b["name"] for b in org["brands"]} if org else {}
-    values = sv.campaign_form("new-campaign", submit="Create campaign", brands=brands)
+    values = forms.campaign_form("new-campaign", submit="Create campaign", brands=brands)
     if values is not None:
         new_id = run_action(
-            lambda s: campaigns.create_campaign(s, actor=actor, **sv.campaign_fields(values)),
+            lambda s: campaigns.create_campaign(s, actor=actor, **forms.campaign_fields(values)),
             success="Campaign created — you can now find influencers for it",
         )
         if new_id:
-            st.session_state[sv.PICKED_CAMPAIGN] = new_id
+            st.session_state[tables.PICKED_CAMPAIGN] = new_id
             st.rerun()
 
 with mine_tab:
@@ -37,15 +40,15 @@ with mine_tab:
         empty_state(md("No campaigns yet — create one in the **New campaign** tab."), icon="🚀")
         st.stop()
     st.dataframe(
-        sv.campaign_table(frame),
-        column_config=sv.campaign_columns(),
+        tables.campaign_table(frame),
+        column_config=tables.campaign_columns(),
         hide_index=True,
-        column_order=sv.CAMPAIGN_PAGE_COLUMNS,
+        column_order=tables.CAMPAIGN_PAGE_COLUMNS,
     )
     names = {int(i): f"{n} (#{i})" for i, n in zip(frame["id"], frame["name"])}
-    if st.session_state.get(sv.PICKED_CAMPAIGN) not in names:  # first visit, or the campaign was deleted
-        st.session_state[sv.PICKED_CAMPAIGN] = sv.first_awaiting(frame)
-    campaign_id = st.selectbox("Manage a campaign", list(names), format_func=names.get, key=sv.PICKED_CAMPAIGN)
+    if st.session_state.get(tables.PICKED_CAMPAIGN) not in names:  # first visit, or the campaign was deleted
+        st.session_state[tables.PICKED_CAMPAIGN] = tables.first_awaiting(frame)
+    campaign_id = st.selectbox("Manage a campaign", list(names), format_func=names.get, key=tables.PICKED_CAMPAIGN)
     c = read(lambda s: campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id))
     if c is None:
         st.stop()
@@ -80,13 +83,13 @@ with mine_tab:
     tabs = ["💬 Ad requests", "🎁 Gifted products", "✏️ Edit", "⚙️ Status, visibility, delete"]
     requests_tab, products_tab, edit_tab, settings_tab = st.tabs(tabs)
     with requests_tab:
-        changed = sv.requests_panel(actor, campaign_id)
+        changed = requests_view.requests_panel(actor, campaign_id)
     with products_tab:
         editable = actor.can("product.manage") and c["status"] not in ("completed", "cancelled")
         changed = pv.campaign_products_panel(actor, campaign_id, editable=editable) or changed
     with edit_tab:
-        changed = sv.edit_panel(actor, c) or changed
+        changed = forms.edit_panel(actor, c) or changed
     with settings_tab:
-        changed = sv.settings_panel(actor, c) or changed
+        changed = forms.settings_panel(actor, c) or changed
     if changed:
         st.rerun()

@@ -6,11 +6,12 @@ from core.deals import cached as deal_cache
 from core.deals import finance
 from core.marketplace import cached_reads
 from core.reporting.charts import sponsor as charts
-from pages.common import sponsor_views as sv
+from pages.common import campaign_tables as tables
 from pages.common.trend_views import trend_panel
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.markup import md
-from pages.common.widgets import empty_state, md_escape, money
+from pages.common.widgets import empty_state, md_escape
+from pages.common.formatting import money
 
 actor = current_actor(role="sponsor")
 st.title("Dashboard", icon="📊")
@@ -61,10 +62,10 @@ overview, burn_tab, requests_tab, trend_tab = st.tabs(
 )
 with overview:
     st.dataframe(
-        sv.campaign_table(frame),
-        column_config=sv.campaign_columns(),
+        tables.campaign_table(frame),
+        column_config=tables.campaign_columns(),
         hide_index=True,
-        column_order=sv.DASHBOARD_COLUMNS,
+        column_order=tables.DASHBOARD_COLUMNS,
     )
     st.markdown("**Budget by campaign**")
     st.plotly_chart(charts.campaign_budget_figure(frame), key="budget-by-campaign")

@@ -5,7 +5,7 @@ import streamlit as st
 from core.marketplace import ad_requests, campaigns
 from core.platform.timeutil import today
 from core.reporting import csvsafe
-from pages.common import sponsor_views as sv
+from pages.common import campaign_tables as tables
 from pages.common.exports_panel import render_exports_panel
 from pages.common.session import current_actor, read
 from pages.common.widgets import empty_state
@@ -27,7 +27,7 @@ data = read(
 )
 if data is None:
     st.stop()
-exports = {"campaigns": sv.campaigns_export(data[0]), "ad-requests": sv.requests_export(data[1])}
+exports = {"campaigns": tables.campaigns_export(data[0]), "ad-requests": tables.requests_export(data[1])}
 stamp = today().isoformat()
 
 for (name, frame), column in zip(exports.items(), st.columns(2, gap="large")):

@@ -11,7 +11,8 @@ from core.reporting.charts import finance as charts
 from pages.common import deal_views as dv
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, read_cached, run_action, show_flash
-from pages.common.widgets import empty_state, md_escape, money
+from pages.common.widgets import empty_state, md_escape
+from pages.common.formatting import money
 
 SECTIONS = ["🔥 Budget burn", "🧾 To approve", "💳 Pay", "📄 Documents", "⬇️ Bookkeeping"]
 

@@ -5,7 +5,7 @@ import streamlit as st
 from core.marketplace import accounts, cached_reads
 from pages.common import pipeline_views as pv
 from pages.common import prospects_view
-from pages.common import sponsor_views as sv
+from pages.common import influencer_search as search
 from pages.common.session import current_actor, read, read_cached, show_flash
 from pages.common.similar_views import similar_panel
 from pages.common.widgets import empty_state, md_escape
@@ -21,14 +21,14 @@ if st.segmented_control("Show", ["Marketplace", "Prospects"], default="Marketpla
     prospects_view.render_prospects(actor)  # the organization's imported creators (core/crm/prospects.py)
     st.stop()
 
-lookups = read(lambda s: sv.search_lookups(s, actor))
+lookups = read(lambda s: search.search_lookups(s, actor))
 if lookups is None:
     st.stop()
 facets, options = lookups
-filters = sv.search_filters(facets)
-cursor = sv.cursor_stack()[-1]
+filters = search.search_filters(facets)
+cursor = search.cursor_stack()[-1]
 page = read_cached(
-    lambda db: cached_reads.search_influencers(db, actor=actor, cursor=cursor, limit=sv.PAGE_SIZE, **filters)
+    lambda db: cached_reads.search_influencers(db, actor=actor, cursor=cursor, limit=search.PAGE_SIZE, **filters)
 )
 if page is None:
     st.stop()
@@ -38,12 +38,12 @@ if page.rows.empty:
     )
     st.stop()
 
-sv.pager(page.total, len(page.rows), page.next_cursor)
+search.pager(page.total, len(page.rows), page.next_cursor)
 picked = st.dataframe(
     page.rows,
-    column_config=sv.RESULT_COLUMNS,
+    column_config=search.RESULT_COLUMNS,
     hide_index=True,
-    column_order=list(sv.RESULT_COLUMNS),
+    column_order=list(search.RESULT_COLUMNS),
     on_select="rerun",
     selection_mode="multi-row",
     key=f"results-{cursor}",  # a selection belongs to one page of results
@@ -58,9 +58,9 @@ influencer_id = st.selectbox("Preview and contact", list(names), format_func=nam
 profile = read(lambda s: accounts.get_influencer_profile(s, actor=actor, influencer_id=influencer_id))
 if profile is not None:
     with st.container(border=True):
-        sv.influencer_preview(profile)
+        search.influencer_preview(profile)
     with st.expander(f"Creators similar to {md_escape(profile['display_name'])}", icon="🧭"):
         similar_panel(actor, influencer_id)
     st.markdown(f"**📨 Send {md_escape(profile['display_name'])} an ad request**")
-    if sv.send_request_form(actor, influencer_id, options):
+    if search.send_request_form(actor, influencer_id, options):
         st.rerun()

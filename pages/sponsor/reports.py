@@ -5,7 +5,8 @@ import streamlit as st
 from core.platform.config import get_settings
 from core.reporting import reports
 from pages.common.session import current_actor, read
-from pages.common.widgets import empty_state, money, money_column, with_currency_columns
+from pages.common.widgets import empty_state
+from pages.common.formatting import cents_to_units, money, money_column
 
 actor = current_actor(role="sponsor")
 
@@ -23,7 +24,7 @@ if frame.empty:
     )
     st.stop()
 
-shown = with_currency_columns(frame, "committed_cents", "paid_cents")
+shown = cents_to_units(frame, "committed_cents", "paid_cents")
 st.dataframe(
     shown,
     hide_index=True,

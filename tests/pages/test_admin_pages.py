@@ -83,7 +83,12 @@ def button(container, label: str):
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
+    return "\n".join(
+        [m.value for m in at.markdown]
+        + [c.value for c in at.caption]
+        + [i.value for i in at.info]
+        + [t.value for t in at.text]
+    )
 
 
 def user(db, user_id: int) -> User:

@@ -13,7 +13,7 @@ from core.marketplace import accounts, ad_requests
 from core.models import AdRequest, Campaign
 from core.platform.timeutil import today
 from core.reporting import csvsafe
-from pages.common import sponsor_views
+from pages.common import campaign_tables, influencer_search
 from tests import factories as f
 from tests.pages.conftest import app_test
 
@@ -126,7 +126,7 @@ def test_sponsor_can_create_a_campaign_from_the_form(app_db):
         ("Autumn yoga retreat", "Fitness", 250_050, "active", sponsor.id)
     ]
     assert at.success[0].value.startswith("Campaign created")
-    assert at.selectbox(key=sponsor_views.PICKED_CAMPAIGN).value == rows[0].id
+    assert at.selectbox(key=campaign_tables.PICKED_CAMPAIGN).value == rows[0].id
 
 
 @pytest.mark.parametrize(
@@ -338,7 +338,7 @@ def test_search_without_an_active_campaign_says_to_create_one_first(app_db):
 
 
 def test_search_shows_score_reasons_and_pages_with_next_and_previous(app_db, monkeypatch):
-    monkeypatch.setattr(sponsor_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(influencer_search, "PAGE_SIZE", 2)
     sponsor = f.sponsor(app_db)
     for followers in (10_000, 20_000, 30_000, 40_000, 50_000):
         f.influencer(app_db, followers=followers, engagement_rate=3.0)
@@ -429,7 +429,7 @@ def test_the_campaign_csv_neutralises_formulas_and_keeps_exact_amounts(app_db):
             }
         ]
     )
-    text = csvsafe.frame_to_csv_bytes(sponsor_views.campaigns_export(frame)).decode()
+    text = csvsafe.frame_to_csv_bytes(campaign_tables.campaigns_export(frame)).decode()
     header, row = text.splitlines()
     assert header.startswith(
         "id,name,category,niche,status,is_public,flagged,start_date,end_date,budget,committed,remaining,"

@@ -1,0 +1,124 @@
+"""Sponsor campaign and request tables: shaping frames for display and CSV, and their column configs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages.common.formatting import money_column, units
+from pages.common.widgets import status_label
+
+PICKED_CAMPAIGN = "sponsor_campaign_pick"
+DASHBOARD_COLUMNS = ["name", "status", "end_date", "budget", "used", "remaining", "awaiting_me", "open", "accepted"]
+CAMPAIGN_PAGE_COLUMNS = [
+    "name",
+    "status",
+    "visibility",
+    "start_date",
+    "end_date",
+    "budget",
+    "used",
+    "awaiting_me",
+    "open",
+    "accepted",
+    "requests",
+]
+
+
+def first_awaiting(frame: pd.DataFrame) -> int:
+    """Id of the first campaign with requests waiting for the sponsor, else of the first campaign."""
+    waiting = frame[frame["awaiting_me"] > 0]
+    return int((waiting if not waiting.empty else frame)["id"].iloc[0])
+
+
+def _visibility(row) -> str:
+    return "🚩 flagged" if row.flagged else ("🌐 public" if row.is_public else "🔒 private")
+
+
+def campaign_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """list_sponsor_campaigns' frame shaped for display: money in units, budget used in percent."""
+    budget = frame["budget_cents"].astype("int64")
+    return pd.DataFrame(
+        {
+            "name": frame["name"],
+            "status": frame["status"].map(status_label),
+            "visibility": [_visibility(r) for r in frame.itertuples()],
+            "start_date": frame["start_date"],
+            "end_date": frame["end_date"],
+            "budget": budget / 100,
+            "committed": frame["committed_cents"] / 100,
+            "remaining": frame["remaining_cents"] / 100,
+            "used": (100 * frame["committed_cents"] / budget.where(budget > 0)).fillna(0.0),
+            "awaiting_me": frame["awaiting_me"],
+            "open": frame["pending"] + frame["negotiating"],
+            "accepted": frame["accepted"] + frame["completed"],
+            "requests": frame["requests"],
+        }
+    )
+
+
+def request_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """campaign_requests' frame shaped for display."""
+    return pd.DataFrame(
+        {
+            "awaiting_me": frame["awaiting_me"].map({True: "🔔 you", False: ""}),
+            "influencer": frame["influencer"],
+            "platform": frame["platform"],
+            "followers": frame["followers"],
+            "payment": frame["payment_cents"] / 100,
+            "status": frame["status"].map(status_label),
+            "updated_at": frame["updated_at"],
+            "last_message": frame["last_message"],
+        }
+    )
+
+
+def _for_csv(frame: pd.DataFrame, money_columns: list[str]) -> pd.DataFrame:
+    """Cents as exact decimal amounts (in place, renamed without _cents) and times to the second."""
+    out = frame.copy()
+    for column in money_columns:
+        out[column] = out[column].map(units)
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S")
+    return out.rename(columns={c: c.removesuffix("_cents") for c in money_columns})
+
+
+def campaigns_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """Campaigns for CSV: exact decimal amounts instead of cents."""
+    return _for_csv(frame.drop(columns=["flag_reason"]), ["budget_cents", "committed_cents", "remaining_cents"])
+
+
+def requests_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """Ad requests for CSV: exact decimal amounts instead of cents."""
+    return _for_csv(frame, ["payment_cents"])
+
+
+def campaign_columns() -> dict:
+    return {
+        "name": st.column_config.TextColumn("Campaign", width="medium"),
+        "status": "Status",
+        "visibility": "Visibility",
+        "start_date": st.column_config.DateColumn("Starts", format="localized"),
+        "end_date": st.column_config.DateColumn("Ends", format="localized"),
+        "budget": money_column("Budget"),
+        "committed": money_column("Committed"),
+        "remaining": money_column("Remaining"),
+        "used": st.column_config.ProgressColumn("Budget used", min_value=0, max_value=100, format="%.0f%%"),
+        "awaiting_me": st.column_config.NumberColumn("Your turn", help="Requests waiting for your answer"),
+        "open": st.column_config.NumberColumn("Open", help="Pending or in negotiation"),
+        "accepted": st.column_config.NumberColumn("Hired", help="Accepted or completed"),
+        "requests": st.column_config.NumberColumn("All requests"),
+    }
+
+
+REQUEST_COLUMNS = {
+    "awaiting_me": "Turn",
+    "influencer": "Influencer",
+    "platform": "Platform",
+    "followers": st.column_config.NumberColumn("Followers", format="compact"),
+    "payment": money_column("Payment"),
+    "status": "Status",
+    "updated_at": st.column_config.DatetimeColumn("Updated", format="distance"),
+    "last_message": st.column_config.TextColumn("Last message", width="large"),
+}

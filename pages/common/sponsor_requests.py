@@ -1,0 +1,142 @@
+"""A sponsor's ad requests on one campaign: the table, the chosen negotiation and the sponsor's answers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.deals import lifecycle
+from core.marketplace import ad_requests
+from core.money import to_cents
+from pages.common import versions
+from pages.common.campaign_tables import REQUEST_COLUMNS, request_table
+from pages.common.formatting import money, units
+from pages.common.markup import md
+from pages.common.negotiation_thread import render_thread
+from pages.common.session import read, run_action
+from pages.common.widgets import empty_state
+
+
+def requests_panel(actor, campaign_id: int) -> bool:
+    """A campaign's requests, one negotiation thread opened with its actions; True when something changed."""
+    frame = read(lambda s: ad_requests.campaign_requests(s, actor=actor, campaign_id=campaign_id))
+    if frame is None:
+        return False
+    if frame.empty:
+        empty_state(md("No ad requests yet — open **Find influencers** to send one."), icon="📨")
+        return False
+    st.dataframe(request_table(frame), column_config=REQUEST_COLUMNS, hide_index=True)
+    # Only fields that never change: a keyed selectbox keeps showing its old label text after a rerun.
+    labels = {int(r.id): f"#{r.id} · {r.influencer}" for r in frame.itertuples()}
+    request_id = st.selectbox(
+        "Open a negotiation", list(labels), format_func=labels.get, key=f"request-pick-{campaign_id}"
+    )
+    thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
+    if thread is None:
+        return False
+    render_thread(thread)
+    return request_actions(actor, thread)
+
+
+def request_actions(actor, thread: dict) -> bool:
+    """Accept / counter / decline on the sponsor's turn, withdraw, edit or complete; True when one succeeded."""
+    rid, current = thread["id"], money(thread["payment_cents"])
+    # Every action carries the version drawn on the screen the user clicked on, not the one read on this rerun.
+    seen = versions.seen(f"request:{rid}", thread["version"])
+    if thread["frozen"]:
+        st.warning(
+            "This negotiation is on hold: the campaign or one of the accounts is not in good standing. "
+            "You can still decline or withdraw it.",
+            icon="⏸️",
+        )
+    if thread["my_turn"]:
+        with st.form(f"respond-{rid}"):
+            st.markdown("**Your turn to answer.**")
+            amount = st.text_input("Counter-offer ($)", placeholder="only for a counter-offer", key=f"counter-{rid}")
+            message = st.text_area("Message to the influencer", key=f"respond-message-{rid}")
+            accept_col, counter_col, decline_col = st.columns(3)
+            accept = accept_col.form_submit_button(
+                f"✅ Accept {current}", type="primary", key=f"accept-{rid}", disabled=thread["frozen"]
+            )
+            counter = counter_col.form_submit_button(
+                "💬 Send counter-offer", key=f"counter-submit-{rid}", disabled=thread["frozen"]
+            )
+            decline = decline_col.form_submit_button("❌ Decline", key=f"decline-{rid}")
+        if accept:
+            return bool(
+                run_action(
+                    lambda s: lifecycle.accept_offer(
+                        s, actor=actor, ad_request_id=rid, expected_version=seen, message=message
+                    ),
+                    success=f"Accepted for {current}",
+                )
+            )
+        if counter:
+            return bool(
+                run_action(
+                    lambda s: ad_requests.counter_offer(
+                        s,
+                        actor=actor,
+                        ad_request_id=rid,
+                        expected_version=seen,
+                        message=message,
+                        payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False),
+                    ),
+                    success="Counter-offer sent",
+                )
+            )
+        if decline:
+            return bool(
+                run_action(
+                    lambda s: ad_requests.reject(
+                        s, actor=actor, ad_request_id=rid, expected_version=seen, message=message
+                    ),
+                    success="Request declined",
+                )
+            )
+    elif thread["status"] in ("pending", "negotiating"):
+        st.caption("⏳ Waiting for the influencer's answer.")
+    if thread["can_edit"]:
+        with st.expander("✏️ Edit this request"), st.form(f"edit-request-{rid}"):
+            requirements = st.text_area("Requirements", value=thread["requirements"], key=f"edit-req-{rid}")
+            payment = st.text_input("Payment ($)", value=units(thread["payment_cents"]), key=f"edit-pay-{rid}")
+            note = st.text_input("Note (optional)", key=f"edit-note-{rid}")
+            if st.form_submit_button("Save request", key=f"edit-submit-{rid}"):
+                return bool(
+                    run_action(
+                        lambda s: ad_requests.edit_ad_request(
+                            s,
+                            actor=actor,
+                            ad_request_id=rid,
+                            expected_version=seen,
+                            requirements=requirements,
+                            message=note,
+                            payment_cents=to_cents(payment, field="Payment", allow_zero=False),
+                        ),
+                        success="Request updated",
+                    )
+                )
+    if thread["can_withdraw"]:
+        with st.expander("↩️ Withdraw this request"), st.form(f"withdraw-{rid}"):
+            note = st.text_input("Reason (optional)", key=f"withdraw-note-{rid}")
+            if st.form_submit_button("Withdraw request", key=f"withdraw-submit-{rid}"):
+                return bool(
+                    run_action(
+                        lambda s: ad_requests.withdraw(
+                            s, actor=actor, ad_request_id=rid, expected_version=seen, message=note
+                        ),
+                        success="Request withdrawn",
+                    )
+                )
+    if thread["can_complete"]:
+        with st.form(f"complete-{rid}"):
+            note = st.text_input("Feedback for the influencer (optional)", key=f"complete-note-{rid}")
+            if st.form_submit_button("🏁 Mark work as completed", type="primary", key=f"complete-submit-{rid}"):
+                return bool(
+                    run_action(
+                        lambda s: ad_requests.mark_completed(
+                            s, actor=actor, ad_request_id=rid, expected_version=seen, message=note
+                        ),
+                        success="Marked completed",
+                    )
+                )
+    return False
