@@ -17,6 +17,7 @@ from pages.common.admin_views import (
 from pages.common.session import current_actor, read, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state
+from pages.common.pickers import pick
 
 actor = current_actor(role="admin")
 
@@ -51,13 +52,11 @@ with campaign_tab:
             campaigns_table(frame)
             pager("camps", frame, total=total, noun="campaigns")
             names = dict(zip(frame["id"].astype(int), frame["name"]))
-            campaign_id = st.selectbox(
+            campaign_id = pick(
                 "Open a campaign from this page",
-                list(names),
+                {i: f"#{i} {name}" for i, name in names.items()},
                 key="camp_selected",
-                index=None,
                 placeholder="Choose a campaign to review",
-                format_func=lambda i: f"#{i} {names[i]}",
             )
             detail = campaign_id and read(
                 lambda s: (

@@ -7,6 +7,7 @@ from pages.common.admin_views import PAGE_SIZE, act, cursor, pager, table_height
 from pages.common.session import current_actor, read, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state
+from pages.common.pickers import pick
 
 actor = current_actor(role="admin")
 
@@ -68,11 +69,10 @@ st.dataframe(
 pager("users", frame, total=total, noun="users")
 
 users = {int(r.id): r for r in frame.itertuples()}
-user_id = st.selectbox(
+user_id = pick(
     "Moderate a user from this page",
-    list(users),
+    {i: f"#{i} @{u.username} — {u.name} ({u.role})" for i, u in users.items()},
     key="users_selected",
-    format_func=lambda i: f"#{i} @{users[i].username} — {users[i].name} ({users[i].role})",
 )
 user = users[user_id]
 with st.container(border=True):

@@ -13,6 +13,7 @@ from pages.common.markup import literal, md
 from pages.common.negotiation_thread import render_thread
 from pages.common.widgets import say, status_label
 from pages.common.formatting import cents_to_units, money, money_column
+from pages.common.pickers import pick
 
 PAGE_SIZE = 20
 AUDIT_ACTIONS = (
@@ -247,9 +248,7 @@ def open_thread(actor: Actor, requests: pd.DataFrame, label: str, key: str) -> N
     labels = {
         int(r.id): f"#{r.id} {r.influencer} · {r.status} · {money(r.payment_cents)}" for r in requests.itertuples()
     }
-    request_id = st.selectbox(
-        label, list(labels), key=key, index=None, placeholder="Choose a request to read", format_func=labels.get
-    )
+    request_id = pick(label, labels, key=key, placeholder="Choose a request to read")
     if request_id is not None:
         thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
         if thread:

@@ -11,6 +11,7 @@ from core.money import to_cents
 from core.platform.timeutil import today
 from pages.common.formatting import units
 from pages.common.session import run_action
+from pages.common.pickers import pick
 
 
 def campaign_form(
@@ -21,11 +22,7 @@ def campaign_form(
     c = current or {}
     with st.form(key):
         name = st.text_input("Campaign name", value=c.get("name", ""), max_chars=120, key=f"{key}-name")
-        brand_id = (
-            st.selectbox("Brand", list(brands), format_func=brands.get, key=f"{key}-brand")
-            if brands and len(brands) > 1
-            else None
-        )
+        brand_id = pick("Brand", brands, key=f"{key}-brand") if brands and len(brands) > 1 else None
         left, right = st.columns(2)
         category = left.text_input(
             "Category", value=c.get("category", ""), placeholder="e.g. Fitness", key=f"{key}-category"

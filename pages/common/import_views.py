@@ -9,6 +9,7 @@ from core.crm import imports
 from core.permissions import Actor
 from pages.common.session import read
 from pages.common.widgets import empty_state, md_escape
+from pages.common.pickers import pick
 
 STATUS_TEXT = {
     "CREATED": "🕓 waiting",
@@ -73,4 +74,4 @@ def pick_run(runs: pd.DataFrame) -> int | None:
     labels = {
         int(r.id): f"{r.run_id} · {r.file_name} · {STATUS_TEXT.get(r.status, r.status)}" for r in runs.itertuples()
     }
-    return st.selectbox("Run details", list(labels), format_func=labels.get, key="import-run-pick")
+    return pick("Run details", labels, key="import-run-pick")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+import pandas as pd
 import streamlit as st
 
 from core.crm import metrics, tiers
@@ -12,6 +15,7 @@ from pages.common.formatting import compact
 from pages.common.markup import md
 from pages.common.session import get_database, run_action
 from pages.common.widgets import empty_state, md_escape
+from pages.common.pickers import pick
 
 CURSORS = "sponsor_search_cursors"
 PAGE_SIZE = 50
@@ -39,6 +43,17 @@ def cursor_stack() -> list:
 
 def _any(value) -> str:
     return "Any" if value is None else str(value)
+
+
+def results_key(cursor, filters: dict) -> str:
+    """The results table's key: a new search or page starts with nothing selected (never a stale row)."""
+    digest = hashlib.blake2s(repr((cursor, sorted(filters.items()))).encode(), digest_size=6).hexdigest()
+    return f"results-{digest}"
+
+
+def selected_ids(rows: pd.DataFrame, positions: list[int]) -> list[int]:
+    """The influencer ids of the selected result rows, in table order (positions past the end are ignored)."""
+    return [int(rows.iloc[i]["user_id"]) for i in sorted(positions) if i < len(rows)]
 
 
 def search_filters(facets: dict) -> dict:
@@ -152,9 +167,7 @@ def send_request_form(actor, influencer_id: int, options: list[tuple[int, str]])
     names = dict(options)
     with st.form(f"send-{influencer_id}"):
         left, right = st.columns([2, 1])
-        campaign_id = left.selectbox(
-            "Campaign", list(names), format_func=names.get, key=f"send-campaign-{influencer_id}"
-        )
+        campaign_id = pick("Campaign", names, key=f"send-campaign-{influencer_id}", where=left)
         payment = right.text_input("Payment offered ($)", placeholder="e.g. 500", key=f"send-payment-{influencer_id}")
         requirements = left.text_area(
             "Requirements",

@@ -10,6 +10,7 @@ from core.permissions import Actor
 from pages.common.markup import literal, md
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state
+from pages.common.pickers import pick
 
 CARD = "pipeline-card"
 MAX_CARDS_SHOWN = 40  # per column; the filters narrow a long column
@@ -41,9 +42,9 @@ def filters(options: dict) -> dict:
     names = {None: "Whole organization", **_unique(options["campaigns"])}
     members = {None: "Anyone", **_unique(options["members"])}
     return {
-        "campaign_id": campaign.selectbox("Board", list(names), format_func=names.get, key="pipeline-campaign"),
-        "owner_id": owner.selectbox("Owner", list(members), format_func=members.get, key="pipeline-owner"),
-        "tag": tag.selectbox("Tag", [None, *options["tags"]], format_func=lambda t: t or "Any", key="pipeline-tag"),
+        "campaign_id": pick("Board", names, key="pipeline-campaign", where=campaign),
+        "owner_id": pick("Owner", members, key="pipeline-owner", where=owner),
+        "tag": pick("Tag", {None: "Any", **{t: t for t in options["tags"]}}, key="pipeline-tag", where=tag),
     }
 
 
@@ -83,7 +84,7 @@ def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_w
 
 
 def _open(record_id: int) -> None:
-    st.session_state[CARD] = record_id  # a callback runs before the card selectbox is drawn
+    st.session_state[f"{CARD}-open"] = record_id  # a callback runs before the card picker is drawn
 
 
 def _to(stage: dict | None) -> str | None:
@@ -111,9 +112,7 @@ def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> Non
     """The chosen card: move with a note, owner, tags, notes (newest first) and its stage history."""
     cards = data["cards"]
     names = _unique({int(r): n for r, n in zip(cards["record_id"], cards["name"])})
-    if st.session_state.get(CARD) not in names:
-        st.session_state.pop(CARD, None)
-    record_id = st.selectbox("Card", list(names), format_func=names.get, key=CARD)
+    record_id = pick("Card", names, key=CARD, preselect=st.session_state.pop(f"{CARD}-open", None))
     detail = read(lambda s: board.record_detail(s, actor=actor, record_id=record_id))
     if detail is None:
         return
@@ -157,7 +156,7 @@ def _note_form(actor: Actor, detail: dict, can_write: bool) -> None:
 def _move_form(actor: Actor, detail: dict, stage_list: list[dict], can_write: bool) -> None:
     saved = {s["id"]: s["name"] for s in stage_list if s["id"] is not None and s["id"] != detail["stage_id"]}
     with st.form(f"move-{detail['record_id']}"):
-        to = st.selectbox("Move to", list(saved), format_func=saved.get, disabled=not can_write)
+        to = pick("Move to", saved, key=f"move-to-{detail['record_id']}", disabled=not can_write)
         note = st.text_input("Why (optional)", disabled=not can_write)
         if st.form_submit_button("Move", disabled=not can_write or not saved):
             _act(
@@ -177,9 +176,7 @@ def _owner_form(actor: Actor, detail: dict, members: dict, can_write: bool) -> N
     choices = {None: "Nobody", **_unique(members)}
     current = detail["owner_id"] if detail["owner_id"] in choices else None
     with st.form(f"owner-{detail['record_id']}"):
-        owner = st.selectbox(
-            "Owner", list(choices), index=list(choices).index(current), format_func=choices.get, disabled=not can_write
-        )
+        owner = pick("Owner", choices, key=f"owner-pick-{detail['record_id']}", default=current, disabled=not can_write)
         if st.form_submit_button("Change owner", disabled=not can_write):
             _act(
                 lambda s: pipeline.set_owner(
@@ -212,7 +209,7 @@ def stage_manager(actor: Actor, stage_list: list[dict]) -> None:
         if not saved:
             empty_state("The default stages are saved with the first card or stage you add; then you can rename them.")
             return
-        stage_id = st.selectbox("Stage", list(saved), format_func=lambda i: saved[i]["name"], key="stage-pick")
+        stage_id = pick("Stage", {i: s["name"] for i, s in saved.items()}, key="stage-pick")
         stage = saved[stage_id]
         with st.form(f"rename-{stage_id}"):
             new_name = st.text_input("Name", value=stage["name"])
@@ -247,7 +244,7 @@ def shortlist_bar(actor: Actor, influencer_ids: list[int], campaigns: list[tuple
     names = {None: "No campaign", **_unique(dict(campaigns))}
     count, campaign, button = st.columns([2, 2, 2], vertical_alignment="bottom")
     count.caption(f"{len(influencer_ids)} selected — tick rows in the table to shortlist them.")
-    campaign_id = campaign.selectbox("For campaign", list(names), format_func=names.get, key="shortlist-campaign")
+    campaign_id = pick("For campaign", names, key="shortlist-campaign", where=campaign)
     if button.button("Add to pipeline (Cold)", disabled=not influencer_ids, key="shortlist-add"):
         counts = run_action(
             lambda s: pipeline.add_to_pipeline(s, actor=actor, influencer_ids=influencer_ids, campaign_id=campaign_id)

@@ -11,6 +11,7 @@ from pages.common.markup import md
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state
 from pages.common.formatting import money
+from pages.common.pickers import pick
 
 CATALOGUE_COLUMNS = {
     "name": st.column_config.TextColumn("Product", width="medium"),
@@ -147,7 +148,7 @@ def _attach_form(actor, campaign_id: int, lines: pd.DataFrame) -> bool:
         return False
     names = {int(i): f"{n} ({s})" for i, n, s in zip(choices["id"], choices["name"], choices["sku"])}
     with st.form(f"attach-{campaign_id}"):
-        product_id = st.selectbox("Product", list(names), format_func=names.get, key=f"attach-product-{campaign_id}")
+        product_id = pick("Product", names, key=f"attach-product-{campaign_id}")
         left, right = st.columns(2)
         qty = left.number_input("Quantity", min_value=1, value=1, step=1, key=f"attach-qty-{campaign_id}")
         discount = right.text_input("Discount (%)", value="0", key=f"attach-discount-{campaign_id}")
@@ -165,7 +166,7 @@ def _attach_form(actor, campaign_id: int, lines: pd.DataFrame) -> bool:
 
 def _line_actions(actor, lines: pd.DataFrame) -> bool:
     names = {int(i): f"{n} ({s})" for i, n, s in zip(lines["id"], lines["name"], lines["sku"])}
-    line_id = st.selectbox("Change a gifted product", list(names), format_func=names.get, key="line-pick")
+    line_id = pick("Change a gifted product", names, key="line-pick")
     row = lines[lines["id"] == line_id].iloc[0]
     seen = int(row["version"])
     with st.form(f"line-{line_id}-{seen}"):

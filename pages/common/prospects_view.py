@@ -10,6 +10,7 @@ from core.models import PLATFORMS
 from core.permissions import Actor
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state
+from pages.common.pickers import pick
 
 COLUMNS = {
     "display_name": st.column_config.TextColumn("Name"),
@@ -56,11 +57,11 @@ def render_prospects(actor: Actor) -> None:
         return
     labels = {int(r.id): f"{r.display_name} (@{r.handle}, {r.platform})" for r in open_ones.itertuples()}
     with st.form("claim-invite", border=True):
-        pick = st.selectbox("Invite a prospect to claim their profile", list(labels), format_func=labels.get)
+        prospect_id = pick("Invite a prospect to claim their profile", labels, key="claim-prospect")
         st.caption("They get a single-use link (valid 7 days) at the email on file and can then log in as a creator.")
         if st.form_submit_button("Send claim invite", icon="✉️"):
             claim_id = run_action(
-                lambda s: claims.request_claim_invite(s, actor=actor, prospect_id=pick),
+                lambda s: claims.request_claim_invite(s, actor=actor, prospect_id=prospect_id),
                 success="Claim invite queued — the email goes out in a moment.",
             )
             if claim_id:

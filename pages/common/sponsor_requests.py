@@ -14,6 +14,7 @@ from pages.common.markup import md
 from pages.common.negotiation_thread import render_thread
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state
+from pages.common.pickers import pick
 
 
 def requests_panel(actor, campaign_id: int) -> bool:
@@ -27,9 +28,7 @@ def requests_panel(actor, campaign_id: int) -> bool:
     st.dataframe(request_table(frame), column_config=REQUEST_COLUMNS, hide_index=True)
     # Only fields that never change: a keyed selectbox keeps showing its old label text after a rerun.
     labels = {int(r.id): f"#{r.id} · {r.influencer}" for r in frame.itertuples()}
-    request_id = st.selectbox(
-        "Open a negotiation", list(labels), format_func=labels.get, key=f"request-pick-{campaign_id}"
-    )
+    request_id = pick("Open a negotiation", labels, key=f"request-pick-{campaign_id}")
     thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
     if thread is None:
         return False

@@ -7,6 +7,7 @@ from core.money import to_cents
 from pages.common import influencer_views as views
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.widgets import empty_state
+from pages.common.pickers import pick
 
 actor = current_actor(role="influencer")
 st.title("Find campaigns", icon="🔎")
@@ -63,7 +64,7 @@ forward.button(
 
 rows = page.rows.set_index("id", drop=False)
 labels = {cid: views.campaign_label(row) for cid, row in rows.iterrows()}
-campaign_id = st.selectbox("Open a campaign", list(labels), format_func=labels.get, key="fc_open")
+campaign_id = pick("Open a campaign", labels, key="fc_open")
 row = rows.loc[campaign_id]
 with st.container(border=True):
     views.campaign_card(row)

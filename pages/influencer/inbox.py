@@ -11,6 +11,7 @@ from pages.common.negotiation_thread import render_thread
 from pages.common import versions
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state
+from pages.common.pickers import pick
 
 actor = current_actor(role="influencer")
 st.title("Inbox", icon="📥")
@@ -54,7 +55,7 @@ if not awaiting.empty:
             )
 
 labels = views.request_labels(frame)
-request_id = st.selectbox("Open a request", list(labels), format_func=labels.get, key="inbox_open")
+request_id = pick("Open a request", labels, key="inbox_open")
 thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
 if thread is None:
     st.stop()

@@ -9,6 +9,7 @@ from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, md_escape
 from pages.common.formatting import money, money_column
+from pages.common.pickers import pick
 
 SECTIONS = ["🧾 Invoice a deal", "📄 My invoices", "🪪 Payee forms", "💸 Payouts"]
 
@@ -116,7 +117,7 @@ elif section == SECTIONS[2]:
         empty_state("Payee forms go to sponsors you have deals with; you have none yet.", icon="🪪")
         st.stop()
     with st.form("payee_form"):
-        sponsor_id = st.selectbox("Sponsor", list(sponsors), format_func=sponsors.get)
+        sponsor_id = pick("Sponsor", sponsors, key="payee-sponsor")
         left, right = st.columns(2)
         legal = left.text_input("Legal name", value=actor.display_name)
         country = right.text_input("Country")

@@ -14,6 +14,7 @@ from pages.common.session import current_actor, read, read_cached, run_action, s
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, status_label
 from pages.common.formatting import money
+from pages.common.pickers import pick, remember
 
 actor = current_actor(role="sponsor")
 st.title("Campaigns", icon="📣")
@@ -47,8 +48,8 @@ with mine_tab:
     )
     names = {int(i): f"{n} (#{i})" for i, n in zip(frame["id"], frame["name"])}
     if st.session_state.get(tables.PICKED_CAMPAIGN) not in names:  # first visit, or the campaign was deleted
-        st.session_state[tables.PICKED_CAMPAIGN] = tables.first_awaiting(frame)
-    campaign_id = st.selectbox("Manage a campaign", list(names), format_func=names.get, key=tables.PICKED_CAMPAIGN)
+        remember(tables.PICKED_CAMPAIGN, tables.first_awaiting(frame))
+    campaign_id = pick("Manage a campaign", names, key=tables.PICKED_CAMPAIGN)
     c = read(lambda s: campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id))
     if c is None:
         st.stop()

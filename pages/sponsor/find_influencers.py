@@ -39,6 +39,7 @@ if page.rows.empty:
     st.stop()
 
 search.pager(page.total, len(page.rows), page.next_cursor)
+st.caption("Select one row to preview and contact that creator; select several to shortlist them.")
 picked = st.dataframe(
     page.rows,
     column_config=search.RESULT_COLUMNS,
@@ -46,15 +47,20 @@ picked = st.dataframe(
     column_order=list(search.RESULT_COLUMNS),
     on_select="rerun",
     selection_mode="multi-row",
-    key=f"results-{cursor}",  # a selection belongs to one page of results
+    key=search.results_key(cursor, filters),  # a selection belongs to one page of one search
 )
-rows = [i for i in picked.selection.rows if i < len(page.rows)]
-pv.shortlist_bar(actor, [int(page.rows.iloc[i]["user_id"]) for i in rows], options)
+chosen = search.selected_ids(page.rows, picked.selection.rows)
+pv.shortlist_bar(actor, chosen, options)
+if len(chosen) != 1:
+    empty_state(
+        "Select a single row in the results to preview that creator and send them an ad request."
+        if not chosen
+        else f"{len(chosen)} creators selected — shortlist them above, or select just one to preview and contact.",
+        icon="👆",
+    )
+    st.stop()
 
-names = {int(i): n for i, n in zip(page.rows["user_id"], page.rows["display_name"])}
-if st.session_state.get("preview-pick") not in names:
-    st.session_state.pop("preview-pick", None)
-influencer_id = st.selectbox("Preview and contact", list(names), format_func=names.get, key="preview-pick")
+influencer_id = chosen[0]
 profile = read(lambda s: accounts.get_influencer_profile(s, actor=actor, influencer_id=influencer_id))
 if profile is not None:
     with st.container(border=True):

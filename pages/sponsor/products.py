@@ -7,6 +7,7 @@ from pages.common import product_views as pv
 from pages.common.markup import md
 from pages.common.session import current_actor, read, run_action, show_flash
 from pages.common.widgets import empty_state
+from pages.common.pickers import pick
 
 actor = current_actor(role="sponsor")
 st.title("Products", icon="🎁")
@@ -45,9 +46,7 @@ if not can_edit:
     st.stop()
 
 names = {int(i): f"{n} ({s})" for i, n, s in zip(frame["id"], frame["name"], frame["sku"])}
-if st.session_state.get("product-pick") not in names:
-    st.session_state.pop("product-pick", None)
-product_id = st.selectbox("Edit a product", list(names), format_func=names.get, key="product-pick")
+product_id = pick("Edit a product", names, key="product-pick")
 with st.container(border=True):
     st.markdown(md("**Edit {name}**", name=names[product_id]))
     if pv.manage_product(actor, frame[frame["id"] == product_id].iloc[0].to_dict()):

@@ -7,6 +7,7 @@ from core.reporting import reports
 from pages.common.session import current_actor, read
 from pages.common.widgets import empty_state
 from pages.common.formatting import cents_to_units, money, money_column
+from pages.common.pickers import pick
 
 actor = current_actor(role="sponsor")
 
@@ -54,7 +55,7 @@ st.dataframe(
 )
 
 labels = dict(zip(frame["id"].astype(int), frame["label"]))
-report_id = st.selectbox("Open a report", list(labels), format_func=labels.get, key="sponsor_report_pick")
+report_id = pick("Open a report", labels, key="sponsor_report_pick")
 report = read(lambda s: reports.get_report(s, actor=actor, report_id=report_id))
 if report is None:
     st.stop()

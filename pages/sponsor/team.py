@@ -7,6 +7,7 @@ from core.marketplace import invites, organizations
 from pages.common.markup import literal, md
 from pages.common.session import current_actor, read, run_action, show_flash
 from pages.common.widgets import empty_state, say
+from pages.common.pickers import pick
 from tasks import organizations as invite_tasks
 
 actor = current_actor(role="sponsor")
@@ -44,7 +45,7 @@ with members_tab:
         if is_owner and not members.empty:
             st.subheader("Change a teammate")
             options = {int(r.user_id): f"@{r.username} ({r.org_role})" for r in members.itertuples()}
-            chosen = st.selectbox("Teammate", list(options), format_func=options.get, key="member_pick")
+            chosen = pick("Teammate", options, key="member_pick")
             row = members[members["user_id"] == chosen].iloc[0]
             roles = [r["name"] for r in org["roles"]]
             c1, c2 = st.columns(2)
@@ -109,7 +110,7 @@ with invites_tab:
             )
             if is_owner:
                 labels = {int(r.id): f"{r.email} ({r.org_role})" for r in pending.itertuples()}
-                withdraw = st.selectbox("Invitation", list(labels), format_func=labels.get, key="invite_pick")
+                withdraw = pick("Invitation", labels, key="invite_pick")
                 if st.button("Withdraw invitation", key="invite_revoke"):
                     if run_action(
                         lambda s: invites.revoke_invite(s, actor=actor, invite_id=withdraw),

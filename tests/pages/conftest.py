@@ -31,3 +31,17 @@ def app_test(relative_path: str, actor_id: int | None = None) -> AppTest:
     if actor_id is not None:
         at.session_state["actor_id"] = actor_id
     return at
+
+
+def picker(at: AppTest, key: str):
+    """The pages.common.pickers selectbox drawn under key (its widget key adds a digest of the options)."""
+    found = [box for box in at.selectbox if str(box.key).startswith(f"{key}:")]
+    assert len(found) == 1, f"expected one picker {key!r}, found {[box.key for box in at.selectbox]}"
+    return found[0]
+
+
+def select_result_rows(at: AppTest, *rows: int) -> AppTest:
+    """Select rows of Find influencers' results table (as a click on them does), then rerun."""
+    table = next(d for d in at.dataframe if str(d.key).startswith("results-"))
+    at.session_state[table.key] = {"selection": {"rows": list(rows), "columns": [], "cells": []}}
+    return at.run()

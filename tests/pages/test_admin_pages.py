@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core import audit
 from core.marketplace import ad_requests
 from core.models import Campaign, User
+from tests.pages.conftest import picker
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,7 +233,7 @@ def test_rejecting_a_sponsor_with_a_reason_records_the_reason(db, admin, platfor
 
 def open_user(admin, user_id: int) -> AppTest:
     at = open_page("users", admin.id)
-    at.selectbox(key="users_selected").set_value(user_id).run()
+    picker(at, "users_selected").set_value(user_id).run()
     return at
 
 
@@ -296,7 +297,7 @@ def test_the_users_table_searches_and_pages_forward_and_back(db, admin):
 
 def open_campaign(admin, campaign_id: int) -> AppTest:
     at = open_page("campaigns", admin.id)
-    at.selectbox(key="camp_selected").set_value(campaign_id).run()
+    picker(at, "camp_selected").set_value(campaign_id).run()
     return at
 
 
@@ -324,7 +325,7 @@ def test_the_read_only_campaign_view_shows_its_requests_and_a_negotiation_thread
     at = open_campaign(admin, cid)
     no_crash(at)
     assert at.dataframe[1].value["influencer"].tolist() == ["Yoga Yara"]
-    at.selectbox(key=f"camp_thread_{cid}").set_value(rid).run()
+    picker(at, f"camp_thread_{cid}").set_value(rid).run()
     no_crash(at)
     assert len(at.chat_message) == 3
     shown = texts(at)
@@ -339,7 +340,7 @@ def test_the_all_requests_tab_lists_every_request_and_opens_a_thread(db, admin, 
     at.run()
     no_crash(at)
     assert sorted(at.dataframe[0].value["influencer"]) == ["Tech Tom", "Yoga Yara"]
-    at.selectbox(key="req_thread").set_value(platform["request_id"]).run()
+    picker(at, "req_thread").set_value(platform["request_id"]).run()
     assert "I would need a bit more for reels" in texts(at)
 
 

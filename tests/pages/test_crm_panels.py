@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from core.crm import snapshots
 from core.platform.timeutil import utcnow
 from tests import factories as f
-from tests.pages.conftest import app_test
+from tests.pages.conftest import app_test, select_result_rows
 
 
 def open_page(path: str, actor_id: int) -> AppTest:
@@ -60,11 +60,11 @@ def test_find_influencers_shows_similar_creators_with_what_they_share_once_the_i
             {"display_name": "Ultra Uma", "niche": "trail running", "bio": "Ultra trail races."},
         ],
     )
-    at = open_page("pages/sponsor/find_influencers.py", sponsor.id)
+    at = select_result_rows(open_page("pages/sponsor/find_influencers.py", sponsor.id), 0)
     assert not at.exception and not at.error
     assert "No similar creators found yet" in texts(at)
     f.write(app_db, lambda s: similar.build_index(s))
-    at = open_page("pages/sponsor/find_influencers.py", sponsor.id)
+    at = select_result_rows(open_page("pages/sponsor/find_influencers.py", sponsor.id), 0)
     assert not at.exception and not at.error
     table = at.dataframe[-1].value
     assert len(table) == 1 and "shared: " in table["why"].iloc[0] and "trail" in table["why"].iloc[0]

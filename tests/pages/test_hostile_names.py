@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from core.marketplace import accounts, ad_requests, campaigns
 from core.models import User
 from pages.common.markup import literal, md
+from tests.pages.conftest import picker
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -223,8 +224,8 @@ def test_every_md_template_in_pages_is_a_string_literal_so_user_data_cannot_reac
 
 def test_the_admin_reads_a_hostile_campaign_and_its_negotiation_as_text(hostile):
     at = open_page("admin/campaigns", hostile["admin"].id)
-    at.selectbox(key="camp_selected").select(hostile["campaign_id"]).run()
-    thread = at.selectbox(key=f"camp_thread_{hostile['campaign_id']}")
+    picker(at, "camp_selected").select(hostile["campaign_id"]).run()
+    thread = picker(at, f"camp_thread_{hostile['campaign_id']}")
     thread.select(thread.options and int(thread.options[0].split()[0].lstrip("#"))).run()
     assert_clean(at)
     assert at.chat_message  # the negotiation's history is on screen

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core.marketplace import accounts, ad_requests, campaigns
 from core.messaging import notifications
 from core.models import AdRequest
+from tests.pages.conftest import picker
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +87,7 @@ def test_the_inbox_puts_requests_awaiting_me_first_and_shows_the_thread(db, offe
         )
     at = open_page("inbox", influencer)
     assert at.dataframe[0].value["id"].tolist() == [awaiting_id, asked_id]
-    assert at.selectbox(key="inbox_open").value == awaiting_id
+    assert picker(at, "inbox_open").value == awaiting_id
     assert len(at.chat_message) == 1 and "sent the offer" in at.chat_message[0].markdown[0].value
     assert at.button(key="accept").label.startswith("Accept")
 

@@ -13,7 +13,7 @@ from core.models import ExportJob, User
 from core.platform.timeutil import month_start, previous_month, today
 from core.reporting import reports
 from tests import factories as f
-from tests.pages.conftest import app_test
+from tests.pages.conftest import app_test, picker
 
 THIS_MONTH = month_start(today())  # the test sponsors sign up this month, so earlier months have no report
 
@@ -73,7 +73,7 @@ def test_a_sponsor_sees_their_reports_with_numbers_and_downloads(app_db, sponsor
     at = app_test("pages/sponsor/reports.py", sponsor_with_data.id).run()
 
     assert_clean(at)
-    assert at.selectbox(key="sponsor_report_pick").options == [reports.month_label(THIS_MONTH)]
+    assert picker(at, "sponsor_report_pick").options == [reports.month_label(THIS_MONTH)]
     assert [m.label for m in at.metric][:4] == ["Active campaigns", "Requests", "Accepted", "Reach hired"]
     assert sorted(b.label for b in at.get("download_button")) == ["Download HTML", "Download PDF"]
 

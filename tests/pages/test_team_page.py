@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.marketplace import invites
 from core.models import OrgInvite, OrgMember, User
 from tests import factories as f
-from tests.pages.conftest import app_test
+from tests.pages.conftest import app_test, picker
 
 
 def _texts(at) -> str:
@@ -46,7 +46,7 @@ def test_an_owner_changes_a_teammates_role_from_the_page(app_db):
     owner = f.sponsor(app_db)
     mate = f.teammate(app_db, owner, org_role="analyst")
     at = app_test("pages/sponsor/team.py", owner.id).run()
-    at.selectbox(key="member_pick").select(mate.id)
+    picker(at, "member_pick").select(mate.id)
     at.run()
     at.selectbox(key="member_role").select("manager")
     at.run()

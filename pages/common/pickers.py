@@ -1,0 +1,65 @@
+"""The one way to pick a record from a list by name: what the picker shows is always what it returns.
+
+A keyed st.selectbox keeps its identity when its options change, and its value travels as the label text:
+after a filter change it could keep showing a name that is no longer among its options while returning
+another record. Here the widget's key carries a digest of its (id, label) options, so a new list is a new
+widget; the last choice is remembered under the plain key and kept when it is still on the list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+import streamlit as st
+
+
+def _digest(options: Mapping) -> str:
+    return hashlib.blake2s(repr(list(options.items())).encode(), digest_size=6).hexdigest()
+
+
+def widget_key(key: str, options: Mapping) -> str:
+    """The selectbox key for this exact list of options (tests use it to find the widget)."""
+    return f"{key}:{_digest(options)}"
+
+
+def remember(key: str, record_id) -> None:
+    """Make record_id the choice the next time the picker is drawn (e.g. a record just created)."""
+    st.session_state[key] = record_id
+
+
+def pick(
+    label: str,
+    options: Mapping,
+    *,
+    key: str,
+    preselect=None,
+    default=None,
+    where=None,
+    placeholder: str | None = None,
+    **selectbox_options,
+):
+    """A selectbox over options {id: label}; returns the chosen id (None when empty or, with a placeholder, unset).
+
+    preselect (a deep link, read once) wins over the remembered choice, which wins over default (the current
+    value of a field being edited); where is the container (a column, a form) to draw in."""
+    if not options:
+        return None
+    widget = widget_key(key, options)
+    if preselect is not None and preselect in options:
+        st.session_state[widget] = preselect
+    elif widget not in st.session_state:
+        remembered = st.session_state.get(key, default)
+        fallback = default if default in options else None if placeholder else next(iter(options))
+        st.session_state[widget] = remembered if remembered in options else fallback
+    chosen = (where or st).selectbox(
+        label,
+        list(options),
+        format_func=options.get,
+        key=widget,
+        index=None if placeholder else 0,
+        placeholder=placeholder,
+        **selectbox_options,
+    )
+    st.session_state[key] = chosen
+    return chosen
