@@ -7,7 +7,7 @@ import streamlit as st
 st.set_page_config(page_title="IESCP", page_icon="🤝", layout="wide")
 st.secrets.load_if_toml_exists()  # exports root-level secrets to IESCP_* env vars before settings are read
 
-from pages.common import auth, login_view, navigation  # noqa: E402  (after set_page_config)
+from pages.common import auth, login_view, navigation, session  # noqa: E402  (after set_page_config)
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -47,4 +47,4 @@ if actor is None:
 
 page = st.navigation(navigation.pages_for(actor))
 auth.set_pending_cookie(authenticator)
-page.run()
+session.run_page(page)

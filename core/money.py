@@ -93,6 +93,15 @@ def check_cents(cents, *, field: str = "Amount", allow_zero: bool = True) -> int
     return cents
 
 
+def cents_or_typed(amount, *, field: str = "Amount", allow_zero: bool = True) -> int:
+    """Cents from an int already in cents, or from the amount as the user typed it ("1,500.50"), checked alike.
+
+    Lets a form hand its raw text to the service, which then reports it together with the other fields."""
+    if isinstance(amount, str):
+        return to_cents(amount, field=field, allow_zero=allow_zero)
+    return check_cents(amount, field=field, allow_zero=allow_zero)
+
+
 def format_cents(cents: int | None, currency: str = "$") -> str:
     """1234567 -> '$12,345.67'."""
     if cents is None:

@@ -18,7 +18,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.marketplace import listing, organizations, scoring, stats
 from core.messaging import mailer, notifications
 from core.models import PLATFORMS, SPONSOR_KINDS, InfluencerProfile, SponsorProfile, User
-from core.money import check_cents
+from core.money import cents_or_typed
 from core.permissions import Actor
 from core.platform import cachegen
 from core.platform.config import get_settings
@@ -260,31 +260,41 @@ def create_user(session: Session, *, username: str, email: str, password: str, r
 def _influencer_fields(
     *, display_name, category, niche, platform, followers, engagement_rate, profile_url, bio, is_public
 ) -> dict:
-    followers = validate.whole_number(followers, "Followers", maximum=10**10)
-    engagement_rate = validate.percent(engagement_rate, "Engagement rate")
-    reach = scoring.estimated_reach(followers, engagement_rate)
+    values = validate.each(
+        display_name=lambda: validate.text(display_name, "Display name", max_len=120),
+        category=lambda: validate.text(category, "Category", max_len=60),
+        niche=lambda: validate.text(niche, "Niche", max_len=80, required=False),
+        platform=lambda: validate.choice(platform, "Platform", PLATFORMS),
+        followers=lambda: validate.whole_number(followers, "Followers", maximum=10**10),
+        engagement_rate=lambda: validate.percent(engagement_rate, "Engagement rate"),
+        profile_url=lambda: validate.url(profile_url, "Profile URL"),
+        bio=lambda: validate.text(bio, "Bio", max_len=2000, required=False, multiline=True),
+    )
+    reach = scoring.estimated_reach(values["followers"], values["engagement_rate"])
     return {
-        "display_name": validate.text(display_name, "Display name", max_len=120),
-        "category": validate.text(category, "Category", max_len=60),
-        "niche": validate.text(niche, "Niche", max_len=80, required=False),
-        "platform": validate.choice(platform, "Platform", PLATFORMS),
-        "followers": followers,
-        "engagement_rate": engagement_rate,
-        "profile_url": validate.url(profile_url, "Profile URL"),
-        "bio": validate.text(bio, "Bio", max_len=2000, required=False, multiline=True),
+        **values,
         "is_public": bool(is_public),
         "reach": reach,
-        "score": scoring.relevance_score(reach, engagement_rate),
+        "score": scoring.relevance_score(reach, values["engagement_rate"]),
     }
 
 
 def _sponsor_fields(*, name, kind, industry, budget_cents) -> dict:
-    return {
-        "name": validate.text(name, "Company or name", max_len=120),
-        "kind": validate.choice(kind, "Sponsor type", SPONSOR_KINDS),
-        "industry": validate.text(industry, "Industry", max_len=80, required=False),
-        "budget_cents": check_cents(budget_cents, field="Budget"),
-    }
+    return validate.each(
+        name=lambda: validate.text(name, "Company or name", max_len=120),
+        kind=lambda: validate.choice(kind, "Sponsor type", SPONSOR_KINDS),
+        industry=lambda: validate.text(industry, "Industry", max_len=80, required=False),
+        budget_cents=lambda: cents_or_typed(budget_cents, field="Budget"),
+    )
+
+
+def _login_fields(*, username, email, password) -> None:
+    """Check a sign-up's login fields without touching the database (create_user checks them again, cheaply)."""
+    validate.each(
+        username=lambda: validate.username(username),
+        email=lambda: validate.email(email),
+        password=lambda: validate.password(password),
+    )
 
 
 def register_influencer(
@@ -304,17 +314,20 @@ def register_influencer(
     is_public: bool = True,
 ) -> int:
     """Create an influencer account (usable at once); returns the user id."""
-    fields = _influencer_fields(
-        display_name=display_name,
-        category=category,
-        niche=niche,
-        platform=platform,
-        followers=followers,
-        engagement_rate=engagement_rate,
-        profile_url=profile_url,
-        bio=bio,
-        is_public=is_public,
-    )
+    fields = validate.each(
+        login=lambda: _login_fields(username=username, email=email, password=password),
+        profile=lambda: _influencer_fields(
+            display_name=display_name,
+            category=category,
+            niche=niche,
+            platform=platform,
+            followers=followers,
+            engagement_rate=engagement_rate,
+            profile_url=profile_url,
+            bio=bio,
+            is_public=is_public,
+        ),
+    )["profile"]
     user = create_user(
         session, username=username, email=email, password=password, role="influencer", approval="approved"
     )
@@ -337,7 +350,10 @@ def register_sponsor(
     budget_cents: int = 0,
 ) -> int:
     """Create a sponsor account awaiting admin approval; returns the user id."""
-    fields = _sponsor_fields(name=name, kind=kind, industry=industry, budget_cents=budget_cents)
+    fields = validate.each(
+        login=lambda: _login_fields(username=username, email=email, password=password),
+        profile=lambda: _sponsor_fields(name=name, kind=kind, industry=industry, budget_cents=budget_cents),
+    )["profile"]
     user = create_user(session, username=username, email=email, password=password, role="sponsor", approval="pending")
     session.add(SponsorProfile(user_id=user.id, **fields))
     organizations.found(session, owner=user, name=fields["name"], approval="pending")

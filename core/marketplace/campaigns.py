@@ -11,7 +11,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.marketplace import listing, organizations
 from core.messaging import notifications
 from core.models import CAMPAIGN_STATUSES, AdRequest, Brand, Campaign, Organization
-from core.money import check_cents, format_cents
+from core.money import cents_or_typed, format_cents
 from core.permissions import Actor
 from core.platform import cachegen
 
@@ -26,18 +26,17 @@ EDITABLE_STATUSES = ("draft", "active")
 
 
 def _fields(*, name, description, category, niche, goals, start_date, end_date, budget_cents, is_public) -> dict:
-    start, end = validate.date_range(start_date, end_date)
-    return {
-        "name": validate.text(name, "Campaign name", max_len=120),
-        "description": validate.text(description, "Description", max_len=5000, required=False, multiline=True),
-        "category": validate.text(category, "Category", max_len=60),
-        "niche": validate.text(niche, "Niche", max_len=80, required=False),
-        "goals": validate.text(goals, "Goals", max_len=2000, required=False, multiline=True),
-        "start_date": start,
-        "end_date": end,
-        "budget_cents": check_cents(budget_cents, field="Budget"),
-        "is_public": bool(is_public),
-    }
+    values = validate.each(
+        name=lambda: validate.text(name, "Campaign name", max_len=120),
+        description=lambda: validate.text(description, "Description", max_len=5000, required=False, multiline=True),
+        category=lambda: validate.text(category, "Category", max_len=60),
+        niche=lambda: validate.text(niche, "Niche", max_len=80, required=False),
+        goals=lambda: validate.text(goals, "Goals", max_len=2000, required=False, multiline=True),
+        dates=lambda: validate.date_range(start_date, end_date),
+        budget_cents=lambda: cents_or_typed(budget_cents, field="Budget"),
+    )
+    start, end = values.pop("dates")
+    return {**values, "start_date": start, "end_date": end, "is_public": bool(is_public)}
 
 
 def _bump(session: Session, campaign: Campaign) -> None:

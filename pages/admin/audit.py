@@ -6,7 +6,7 @@ from core import audit
 from pages.common.admin_views import AUDIT_ACTIONS, PAGE_SIZE, cursor, pager, table_height
 from pages.common.session import current_actor, read
 from pages.common.widgets import empty_state
-from pages.common.formatting import cents_to_units, money_column
+from pages.common.formatting import cents_to_units, moment_column, money_column, table
 
 actor = current_actor(role="admin")
 
@@ -43,7 +43,7 @@ shown = cents_to_units(frame, "amount_cents")
 shown["actor"] = shown["actor"].fillna("system")
 shown["target"] = shown["target_type"] + " #" + shown["target_id"].astype("Int64").astype(str).replace("<NA>", "—")
 with st.container(border=True):
-    st.dataframe(
+    table(
         shown,
         hide_index=True,
         width="stretch",
@@ -51,7 +51,7 @@ with st.container(border=True):
         column_order=["id", "at", "actor", "action", "target", "amount", "detail"],
         column_config={
             "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-            "at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),
+            "at": moment_column("When (UTC)"),
             "actor": st.column_config.TextColumn("Who"),
             "action": st.column_config.TextColumn("Action"),
             "target": st.column_config.TextColumn("Target"),

@@ -16,7 +16,7 @@ from pages.common.admin_views import (
 )
 from pages.common.session import current_actor, read, show_flash
 from pages.common.markup import md
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, tabs
 from pages.common.pickers import pick
 
 actor = current_actor(role="admin")
@@ -24,7 +24,7 @@ actor = current_actor(role="admin")
 st.title("Campaigns", icon="📣", anchor=False)
 st.caption("Every campaign, private ones included. Flagged campaigns are hidden from influencers and take no requests.")
 show_flash()
-campaign_tab, request_tab = st.tabs(["📣 Campaigns", "🤝 All ad requests"], key="campaigns_tab", on_change="rerun")
+campaign_tab, request_tab = tabs(["📣 Campaigns", "🤝 All ad requests"], key="campaigns_tab")
 
 
 with campaign_tab:
@@ -79,7 +79,7 @@ with campaign_tab:
                                 ),
                                 success="Campaign unflagged",
                             )
-                        if not camp["flagged"] and st.form_submit_button("Flag campaign", icon="🚩", type="primary"):
+                        if not camp["flagged"] and st.form_submit_button("Flag campaign", icon="🚩"):
                             act(
                                 lambda s: campaigns.flag_campaign(
                                     s, actor=actor, campaign_id=campaign_id, reason=reason

@@ -8,7 +8,7 @@ from pages.common import deal_views as dv
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, read_cached, show_flash
 from pages.common.widgets import empty_state, md_escape
-from pages.common.formatting import money, money_column
+from pages.common.formatting import money, money_column, table
 
 SECTIONS = ["📊 Overview", "📄 Documents", "⭐ Reviews"]
 
@@ -38,7 +38,7 @@ if section in (None, SECTIONS[0]):
         st.caption("Nothing overdue.")
     else:
         st.plotly_chart(charts.ageing_figure(ageing), use_container_width=True, config={"displayModeBar": False})
-    st.dataframe(
+    table(
         by_status.assign(kind=by_status["kind"].map(dv.KIND_LABELS), amount=by_status["amount_cents"] / 100).drop(
             columns=["amount_cents"]
         ),

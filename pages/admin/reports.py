@@ -9,14 +9,16 @@ from core.platform.timeutil import previous_month, today
 from core.reporting import reports
 from pages.common.exports_panel import render_exports_panel
 from pages.common.session import current_actor, read, run_action, show_flash
-from pages.common.widgets import empty_state
-from pages.common.formatting import cents_to_units, money_column
+from pages.common.widgets import empty_state, tabs
+from pages.common.formatting import cents_to_units, moment_column, money_column, table
 
 actor = current_actor(role="admin")
 
 st.title("Reports & reminders", icon="📬", anchor=False)
 show_flash()
-report_tab, reminder_tab, export_tab = st.tabs(["Monthly reports", "Reminder deliveries", "CSV exports"])
+report_tab, reminder_tab, export_tab = tabs(
+    ["Monthly reports", "Reminder deliveries", "CSV exports"], key="admin-reports-tab"
+)
 
 with report_tab:
     months, month = [], previous_month(today())
@@ -51,7 +53,7 @@ with report_tab:
         cols[0].metric("Reports", f"{len(frame):,}", border=True)
         cols[1].metric("Emailed", f"{int((frame['email_status'] == 'sent').sum()):,}", border=True)
         cols[2].metric("Email failed", f"{int((frame['email_status'] == 'failed').sum()):,}", border=True)
-        st.dataframe(
+        table(
             cents_to_units(frame, "committed_cents", "paid_cents"),
             hide_index=True,
             width="stretch",
@@ -70,10 +72,10 @@ with report_tab:
             ],
             column_config={
                 "sponsor": st.column_config.TextColumn("Sponsor"),
-                "created_at": st.column_config.DatetimeColumn("Generated (UTC)", format="D MMM YYYY, HH:mm"),
+                "created_at": moment_column("Generated (UTC)"),
                 "email_status": st.column_config.TextColumn("Email"),
                 "email_attempts": st.column_config.NumberColumn("Attempts", format="%d"),
-                "emailed_at": st.column_config.DatetimeColumn("Emailed (UTC)", format="D MMM, HH:mm"),
+                "emailed_at": moment_column("Emailed (UTC)"),
                 "last_error": st.column_config.TextColumn("Last error", width="large"),
                 "has_pdf": st.column_config.CheckboxColumn("PDF"),
                 "requests_total": st.column_config.NumberColumn("Requests", format="%d"),
@@ -107,7 +109,7 @@ with reminder_tab:
         cols = st.columns(3)
         for col, state in zip(cols, ("sent", "failed", "pending")):
             col.metric(state.capitalize(), f"{int((log['status'] == state).sum()):,}", border=True)
-        st.dataframe(
+        table(
             log,
             hide_index=True,
             width="stretch",
@@ -127,8 +129,8 @@ with reminder_tab:
                 "item_count": st.column_config.NumberColumn("Requests", format="%d"),
                 "attempts": st.column_config.NumberColumn("Attempts", format="%d"),
                 "last_error": st.column_config.TextColumn("Last error", width="large"),
-                "created_at": st.column_config.DatetimeColumn("First try (UTC)", format="HH:mm:ss"),
-                "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="HH:mm:ss"),
+                "created_at": moment_column("First try (UTC)"),
+                "sent_at": moment_column("Sent (UTC)"),
             },
         )
         if (log["status"] == "failed").any():

@@ -8,6 +8,7 @@ from pages.common.session import current_actor, read, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state
 from pages.common.pickers import pick
+from pages.common.formatting import moment_column, table
 
 actor = current_actor(role="admin")
 
@@ -46,7 +47,7 @@ if frame.empty:
     empty_state("No users match these filters — clear the search or pick another state.")
     st.stop()
 
-st.dataframe(
+table(
     frame,
     hide_index=True,
     width="stretch",
@@ -62,8 +63,8 @@ st.dataframe(
         "is_active": st.column_config.CheckboxColumn("Active"),
         "flagged": st.column_config.CheckboxColumn("Flagged"),
         "flag_reason": st.column_config.TextColumn("Flag reason"),
-        "created_at": st.column_config.DatetimeColumn("Joined", format="D MMM YYYY"),
-        "last_login_at": st.column_config.DatetimeColumn("Last login", format="distance"),
+        "created_at": moment_column("Joined"),
+        "last_login_at": moment_column("Last login"),
     },
 )
 pager("users", frame, total=total, noun="users")
@@ -109,7 +110,7 @@ with st.container(border=True):
             sure = st.checkbox(
                 "Yes, deactivate this account (it can be reactivated later)", key=f"deact_sure_{user_id}"
             )
-            if st.form_submit_button("Deactivate", icon="⛔", type="primary"):
+            if st.form_submit_button("Deactivate", icon="⛔"):
                 if not sure:
                     st.error("Tick the box to confirm the deactivation.")
                 else:

@@ -12,7 +12,7 @@ from pages.common.session import get_database, read, run_action
 from pages.common.markup import literal, md
 from pages.common.negotiation_thread import render_thread
 from pages.common.widgets import say, status_label
-from pages.common.formatting import cents_to_units, money, money_column
+from pages.common.formatting import cents_to_units, count_column, day_column, moment_column, money, money_column, table
 from pages.common.pickers import pick
 
 PAGE_SIZE = 20
@@ -126,16 +126,16 @@ REQUEST_COLUMNS = {
     "sponsor": "Sponsor",
     "influencer": "Influencer",
     "platform": "Platform",
-    "followers": st.column_config.NumberColumn("Followers", format="compact"),
+    "followers": count_column("Followers"),
     "status": "Status",
     "turn": "Waiting for",
     "initiated_by": "Started by",
     "payment": money_column("Payment"),
-    "updated_at": st.column_config.DatetimeColumn("Updated", format="distance"),
+    "updated_at": moment_column("Updated"),
     "awaiting_me": None,
     "influencer_id": None,
     "requirements": None,
-    "last_message": st.column_config.TextColumn("Last message", width="large"),
+    "last_message": st.column_config.TextColumn("Last message", width="medium"),
 }
 
 
@@ -158,7 +158,7 @@ REQUEST_ORDER = [
 def requests_table(frame: pd.DataFrame) -> None:
     shown = cents_to_units(frame, "payment_cents")
     shown["status"] = shown["status"].map(status_label)
-    st.dataframe(
+    table(
         shown,
         hide_index=True,
         column_config=REQUEST_COLUMNS,
@@ -220,7 +220,7 @@ def thread_view(t: dict) -> None:
 def campaigns_table(frame: pd.DataFrame) -> None:
     shown = cents_to_units(frame, "budget_cents", "committed_cents")
     shown["status"] = shown["status"].map(status_label)
-    st.dataframe(
+    table(
         shown,
         hide_index=True,
         width="stretch",
@@ -235,8 +235,8 @@ def campaigns_table(frame: pd.DataFrame) -> None:
             "flag_reason": "Flag reason",
             "is_public": st.column_config.CheckboxColumn("Public"),
             "flagged": st.column_config.CheckboxColumn("Flagged"),
-            "start_date": st.column_config.DateColumn("Starts", format="D MMM YYYY"),
-            "end_date": st.column_config.DateColumn("Ends", format="D MMM YYYY"),
+            "start_date": day_column("Starts"),
+            "end_date": day_column("Ends"),
             "budget": money_column("Budget"),
             "committed": money_column("Committed"),
         },

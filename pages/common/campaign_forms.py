@@ -7,7 +7,6 @@ import datetime as dt
 import streamlit as st
 
 from core.marketplace import campaigns
-from core.money import to_cents
 from core.platform.timeutil import today
 from pages.common.formatting import units
 from pages.common.session import run_action
@@ -70,9 +69,9 @@ def campaign_form(
 
 
 def campaign_fields(values: dict, *, with_status: bool = True) -> dict:
-    """Form values as service keyword arguments. Parses the budget: call it inside run_action."""
+    """Form values as service keyword arguments; the budget stays as typed so the service checks it with the rest."""
     fields = {k: v for k, v in values.items() if k != "budget" and (with_status or k != "status")}
-    return {**fields, "budget_cents": to_cents(values["budget"], field="Budget")}
+    return {**fields, "budget_cents": values["budget"]}
 
 
 def edit_panel(actor, c: dict) -> bool:
@@ -137,7 +136,7 @@ def settings_panel(actor, c: dict) -> bool:
     with st.expander("🗑️ Delete this campaign"):
         st.caption("Only campaigns without ad requests can be deleted; cancel the others to keep their history.")
         sure = st.checkbox("Yes, delete this campaign permanently", key=f"delete-confirm-{cid}")
-        if st.button("Delete campaign", type="primary", disabled=not sure, key=f"delete-{cid}"):
+        if st.button("Delete campaign", disabled=not sure, key=f"delete-{cid}"):
             return bool(
                 run_action(
                     lambda s: campaigns.delete_campaign(s, actor=actor, campaign_id=cid), success="Campaign deleted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.common.formatting import money_column, units
+from pages.common.formatting import count_column, day_column, moment_column, money_column, units
 from pages.common.widgets import status_label
 
 PICKED_CAMPAIGN = "sponsor_campaign_pick"
@@ -58,15 +58,15 @@ def campaign_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def request_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """campaign_requests' frame shaped for display."""
+    """campaign_requests' frame shaped for display, most important columns first (they are what a phone shows)."""
     return pd.DataFrame(
         {
-            "awaiting_me": frame["awaiting_me"].map({True: "🔔 you", False: ""}),
             "influencer": frame["influencer"],
-            "platform": frame["platform"],
-            "followers": frame["followers"],
             "payment": frame["payment_cents"] / 100,
             "status": frame["status"].map(status_label),
+            "awaiting_me": frame["awaiting_me"].map({True: "🔔 you", False: "them"}),
+            "followers": frame["followers"],
+            "platform": frame["platform"],
             "updated_at": frame["updated_at"],
             "last_message": frame["last_message"],
         }
@@ -99,8 +99,8 @@ def campaign_columns() -> dict:
         "name": st.column_config.TextColumn("Campaign", width="medium"),
         "status": "Status",
         "visibility": "Visibility",
-        "start_date": st.column_config.DateColumn("Starts", format="localized"),
-        "end_date": st.column_config.DateColumn("Ends", format="localized"),
+        "start_date": day_column("Starts"),
+        "end_date": day_column("Ends"),
         "budget": money_column("Budget"),
         "committed": money_column("Committed"),
         "remaining": money_column("Remaining"),
@@ -113,12 +113,12 @@ def campaign_columns() -> dict:
 
 
 REQUEST_COLUMNS = {
-    "awaiting_me": "Turn",
     "influencer": "Influencer",
-    "platform": "Platform",
-    "followers": st.column_config.NumberColumn("Followers", format="compact"),
     "payment": money_column("Payment"),
     "status": "Status",
-    "updated_at": st.column_config.DatetimeColumn("Updated", format="distance"),
-    "last_message": st.column_config.TextColumn("Last message", width="large"),
+    "awaiting_me": "Turn",
+    "followers": count_column("Followers"),
+    "platform": "Platform",
+    "updated_at": moment_column("Updated"),
+    "last_message": st.column_config.TextColumn("Last message", width="medium"),
 }

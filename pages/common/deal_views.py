@@ -14,7 +14,7 @@ from core.permissions import Actor
 from pages.common.influencer_views import act, confirmed
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state, md_escape
-from pages.common.formatting import money, money_column
+from pages.common.formatting import day, day_column, money, money_column
 
 DELIVERABLE_ICONS = {
     "planned": "🗓️",
@@ -56,7 +56,7 @@ def pick_row(frame: pd.DataFrame, table: pd.DataFrame, *, key: str, column_confi
     action that moves a row), the old selection is dropped instead of landing on whatever row took its place.
     """
     key = f"{key}_{zlib.crc32(','.join(map(str, frame['id'].tolist())).encode()):08x}"
-    event = st.dataframe(
+    event = table(
         table,
         column_config=column_config,
         hide_index=True,
@@ -86,7 +86,7 @@ def deliverables_table(frame: pd.DataFrame, *, with_influencer: bool) -> pd.Data
     return table
 
 
-DELIVERABLE_COLUMNS = {"Due": st.column_config.DateColumn("Due", format="DD MMM YYYY")}
+DELIVERABLE_COLUMNS = {"Due": day_column("Due")}
 
 
 def brief(item: dict) -> None:
@@ -155,20 +155,16 @@ def documents_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Status": frame["status"].map(document_status),
             "Amount": frame["amount_cents"] / 100,
             # A PO has no due date: the grid would print a missing date as "None", so dates are shown as text.
-            "Due": frame["due_date"].map(_day),
+            "Due": frame["due_date"].map(day),
             "Campaign": frame["campaign"].fillna("—"),
             "Sponsor": "@" + frame["sponsor"],
             "Influencer": "@" + frame["influencer"],
-            "Issued": frame["issue_date"].map(_day),
+            "Issued": frame["issue_date"].map(day),
         }
     )
 
 
 DOCUMENT_COLUMNS = {"Amount": money_column("Amount")}
-
-
-def _day(value) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:%d %b %Y}"
 
 
 def payment_key(invoice_id: int) -> str:

@@ -78,13 +78,27 @@ def plural(number: int, noun: str, many: str | None = None) -> str:
     return f"{count(number)} {noun if number == 1 else many or noun + 's'}"
 
 
-def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
-    """Copy of frame whose text columns show '—' instead of None/NaN (numbers and dates stay typed)."""
+def blank_missing(frame: pd.DataFrame, *, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Copy of frame whose text columns show '—' for None, NaN or '' (numbers, dates and keep stay as they are)."""
     out = frame.copy()
     for column in out.columns:
+        if column in keep:
+            continue
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(lambda v: EMPTY if is_missing(v) else v)
+            out[column] = out[column].map(lambda v: EMPTY if is_missing(v) or v == "" else v)
     return out
+
+
+def table(data, *, column_config: dict | None = None, **options):
+    """st.dataframe with missing text shown as '—' (a link column keeps its None: '—' is no address)."""
+    if isinstance(data, pd.DataFrame):
+        links = tuple(
+            name
+            for name, config in (column_config or {}).items()
+            if isinstance(config, dict) and config.get("type_config", {}).get("type") == "link"
+        )
+        data = blank_missing(data, keep=links)
+    return st.dataframe(data, column_config=column_config, **options)
 
 
 def cents_to_units(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from core.permissions import Actor
 from pages.common.session import read
 from pages.common.widgets import empty_state, md_escape
 from pages.common.pickers import pick
+from pages.common.formatting import moment_column, table
 
 STATUS_TEXT = {
     "CREATED": "🕓 waiting",
@@ -29,22 +30,22 @@ RUN_COLUMNS = {
     "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
     "file_name": st.column_config.TextColumn("File"),
     "started_by": st.column_config.TextColumn("By"),
-    "created_at": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM YYYY, HH:mm"),
-    "finished_at": st.column_config.DatetimeColumn("Finished (UTC)", format="D MMM YYYY, HH:mm"),
+    "created_at": moment_column("Started (UTC)"),
+    "finished_at": moment_column("Finished (UTC)"),
 }
 
 
 def mapping_preview(mapping: dict[str, str], ignored: list[str], first: pd.DataFrame) -> None:
     """Which file column feeds which prospect field, the ignored columns, and the first rows."""
     st.markdown("**Column mapping**")
-    st.dataframe(
+    table(
         pd.DataFrame({"field": list(mapping), "column in your file": list(mapping.values())}),
         hide_index=True,
     )
     if ignored:
         st.caption("Ignored columns: " + md_escape(", ".join(ignored)))
     st.markdown("**First rows**")
-    st.dataframe(first, hide_index=True)
+    table(first, hide_index=True)
 
 
 def render_runs(runs: pd.DataFrame) -> None:
@@ -53,7 +54,7 @@ def render_runs(runs: pd.DataFrame) -> None:
         empty_state("No imports yet — upload an export above and press Start import.", icon="📥")
         return
     shown = runs.assign(status=runs["status"].map(lambda s: STATUS_TEXT.get(s, s)))
-    st.dataframe(shown, column_config=RUN_COLUMNS, column_order=list(RUN_COLUMNS), hide_index=True)
+    table(shown, column_config=RUN_COLUMNS, column_order=list(RUN_COLUMNS), hide_index=True)
 
 
 @st.fragment(run_every=2)

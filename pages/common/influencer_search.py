@@ -11,7 +11,7 @@ from core.crm import metrics, tiers
 from core.marketplace import ad_requests, cached_reads, campaigns
 from core.money import to_cents
 from pages.common import metrics_view
-from pages.common.formatting import compact
+from pages.common.formatting import compact, count_column
 from pages.common.markup import md
 from pages.common.session import get_database, run_action
 from pages.common.widgets import empty_state, md_escape
@@ -123,17 +123,17 @@ def pager(total: int, shown: int, next_cursor: str | None) -> None:
     )
 
 
-RESULT_COLUMNS = {
+RESULT_COLUMNS = {  # the order is the importance: a phone shows the first two or three
     "display_name": st.column_config.TextColumn("Influencer", width="medium"),
-    "tier": st.column_config.TextColumn("Tier", help="By followers: nano, micro, mid, macro, mega"),
+    "followers": count_column("Followers"),
     "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
-    "score_reasons": st.column_config.TextColumn("Why this score", width="large"),
+    "engagement_rate": st.column_config.NumberColumn("Engagement", format="%.1f%%"),
+    "tier": st.column_config.TextColumn("Tier", help="By followers: nano, micro, mid, macro, mega"),
     "platform": "Platform",
     "category": "Category",
     "niche": "Niche",
-    "followers": st.column_config.NumberColumn("Followers", format="compact"),
-    "engagement_rate": st.column_config.NumberColumn("Engagement", format="%.1f%%"),
-    "reach": st.column_config.NumberColumn("Reach", format="compact"),
+    "reach": count_column("Reach"),
+    "score_reasons": st.column_config.TextColumn("Why this score", width="medium"),
     "profile_url": st.column_config.LinkColumn("Profile", display_text="open ↗"),
 }
 

@@ -13,19 +13,13 @@ from core.marketplace import cached_reads
 from core.money import format_cents
 from pages.common.session import get_database, run_action
 from pages.common.widgets import STATUS_ICONS, md_escape, status_label
-from pages.common.formatting import cents_to_units
+from pages.common.formatting import cents_to_units, day_column, moment, moment_column
 
 PAGE_SIZE = 50
 
 
 def money_md(cents: int | None) -> str:
     return md_escape(format_cents(cents))
-
-
-def when(value) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return pd.Timestamp(value).strftime("%d %b %Y, %H:%M UTC")
 
 
 def act(fn: Callable, success: str | None = None, *, reset: tuple[str, ...] = ()) -> None:
@@ -81,7 +75,8 @@ def inbox_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.assign(status=frame["status"].map(status_label), waiting_for=frame.apply(turn_text, axis=1))
     out = cents_to_units(out, "payment_cents")
     return out[
-        ["id", "campaign", "sponsor", "payment", "status", "waiting_for", "end_date", "updated_at", "last_message"]
+        # What matters first: at phone width (390 px) the campaign, amount and status are what fits.
+        ["campaign", "payment", "status", "waiting_for", "sponsor", "end_date", "updated_at", "last_message", "id"]
     ]
 
 
@@ -92,9 +87,9 @@ INBOX_COLUMNS = {
     "payment": st.column_config.NumberColumn("Amount", format="dollar"),
     "status": "Status",
     "waiting_for": "Waiting for",
-    "end_date": st.column_config.DateColumn("Campaign ends", format="D MMM YYYY"),
-    "updated_at": st.column_config.DatetimeColumn("Last change", format="D MMM, HH:mm"),
-    "last_message": st.column_config.TextColumn("Last message", width="large"),
+    "end_date": day_column("Campaign ends"),
+    "updated_at": moment_column("Last change"),
+    "last_message": st.column_config.TextColumn("Last message", width="medium"),
 }
 
 
@@ -103,7 +98,7 @@ def request_header(thread: dict) -> None:
     st.caption(
         f"Request #{thread['id']} · {md_escape(thread['sponsor'])} · {status_label(thread['status'])} · "
         f"{'you asked to join' if thread['initiated_by'] == 'influencer' else 'the sponsor invited you'} "
-        f"on {when(thread['created_at'])}"
+        f"on {moment(thread['created_at'])}"
     )
     left, right = st.columns([1, 3])
     left.metric("Current amount", format_cents(thread["payment_cents"]))
@@ -158,8 +153,8 @@ CAMPAIGN_COLUMNS = {
     "category": "Category",
     "niche": "Niche",
     "budget": st.column_config.NumberColumn("Budget", format="dollar"),
-    "start_date": st.column_config.DateColumn("Starts", format="D MMM YYYY"),
-    "end_date": st.column_config.DateColumn("Ends", format="D MMM YYYY"),
+    "start_date": day_column("Starts"),
+    "end_date": day_column("Ends"),
     "already_requested": st.column_config.CheckboxColumn("Requested", help="You have a live request here"),
 }
 
@@ -216,7 +211,7 @@ def notification_meta(item) -> str:
     """Kind, time and, for links like 'request:<id>', where to find what it is about."""
     kind, _, ref = str(item["link"] or "").partition(":")
     where = f" · request #{ref} in your Inbox" if kind == "request" and ref.isdigit() else ""
-    return f"{md_escape(str(item['kind']).replace('_', ' '))} · {when(item['created_at'])}{where}"
+    return f"{md_escape(str(item['kind']).replace('_', ' '))} · {moment(item['created_at'])}{where}"
 
 
 def unread_first(frame: pd.DataFrame) -> pd.DataFrame:

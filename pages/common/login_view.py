@@ -13,6 +13,7 @@ from core.permissions import Actor
 from pages.common import invite_view
 from pages.common.markup import literal
 from pages.common.session import run_action
+from pages.common.widgets import tabs
 
 CATEGORIES = (
     "Fashion",
@@ -134,7 +135,9 @@ def render_login_screen(sign_in: Callable[[str, str], Actor | None]) -> Actor | 
         token = invite_view.invite_token()
         if token:
             invite_view.render_invite(token)
-        log_in, join_influencer, join_sponsor = st.tabs(["Log in", "Join as influencer", "Join as sponsor"])
+        log_in, join_influencer, join_sponsor = tabs(
+            ["Log in", "Join as influencer", "Join as sponsor"], key="login-tab"
+        )
         with log_in:
             submitted = render_login_form()
             actor = sign_in(*submitted) if submitted else None

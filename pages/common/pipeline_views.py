@@ -11,12 +11,13 @@ from pages.common.markup import literal, md
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state
 from pages.common.pickers import pick
+from pages.common.formatting import day, moment, moment_column, table
 
 CARD = "pipeline-card"
 MAX_CARDS_SHOWN = 40  # per column; the filters narrow a long column
 COLUMN_HEIGHT = 560  # each column scrolls on its own, so the card detail stays close below the board
 HISTORY_COLUMNS = {
-    "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+    "at": moment_column("When"),
     "by": "By",
     "from_stage": "From",
     "to_stage": "To",
@@ -24,10 +25,6 @@ HISTORY_COLUMNS = {
     "note": st.column_config.TextColumn("Note", width="large"),
 }
 READ_ONLY = "Your role can read the pipeline but not move cards, tag or take notes (ask an owner or a manager)."
-
-
-def _when(value) -> str:
-    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
 def _unique(labels: dict) -> dict:
@@ -68,7 +65,7 @@ def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_w
         st.markdown(md("**{name}**", name=card["name"]))
         followers = "" if pd.isna(card["followers"]) else f"{int(card['followers']):,} followers"
         owner = f"owner {card['owner']}" if card["owner"] else "no owner"
-        facts = [card["tier"], followers, f"last contact {_when(card['last_contact_at'])}", owner]
+        facts = [card["tier"], followers, f"last contact {day(card['last_contact_at'])}", owner]
         st.caption(literal(" · ".join(v for v in facts if v)))
         if card["tags"]:
             st.caption(literal("🏷 " + ", ".join(card["tags"])))
@@ -117,7 +114,7 @@ def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> Non
     if detail is None:
         return
     st.markdown(md("### {name}", name=detail["name"]))
-    facts = [detail["stage"], detail["tier"], f"last contact {_when(detail['last_contact_at'])}"]
+    facts = [detail["stage"], detail["tier"], f"last contact {day(detail['last_contact_at'])}"]
     st.caption(literal(" · ".join(v for v in facts if v)))
     if detail["campaigns"]:
         st.caption(literal("Campaigns: " + ", ".join(detail["campaigns"].values())))
@@ -125,16 +122,14 @@ def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> Non
     with left:
         _note_form(actor, detail, can_write)
         for note in detail["notes"].to_dict("records"):
-            st.caption(
-                literal(f"{pd.Timestamp(note['created_at']):%Y-%m-%d %H:%M} · {note['author'] or 'former teammate'}")
-            )
+            st.caption(literal(f"{moment(note['created_at'])} · {note['author'] or 'former teammate'}"))
             st.markdown(literal(note["body"]).replace("\n", "  \n"))
     with right:
         _move_form(actor, detail, data["stages"], can_write)
         _owner_form(actor, detail, options["members"], can_write)
         _tags_form(actor, detail, can_write)
     st.markdown("**History**")
-    st.dataframe(detail["events"], hide_index=True, width="stretch", column_config=HISTORY_COLUMNS)
+    table(detail["events"], hide_index=True, width="stretch", column_config=HISTORY_COLUMNS)
 
 
 def _act(fn, success) -> None:

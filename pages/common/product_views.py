@@ -10,7 +10,7 @@ from core.money import to_cents
 from pages.common.markup import md
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state
-from pages.common.formatting import money
+from pages.common.formatting import money, table
 from pages.common.pickers import pick
 
 CATALOGUE_COLUMNS = {
@@ -131,7 +131,7 @@ def campaign_products_panel(actor, campaign_id: int, *, editable: bool) -> bool:
     if lines.empty:
         empty_state(md("No gifted products yet — attach one from your **Products** catalogue below."), icon="🎁")
     else:
-        st.dataframe(line_table(lines), column_config=LINE_COLUMNS, hide_index=True, column_order=list(LINE_COLUMNS))
+        table(line_table(lines), column_config=LINE_COLUMNS, hide_index=True, column_order=list(LINE_COLUMNS))
         st.caption(f"Gifted product value: {money(int(lines['value_cents'].sum()))} (each line rounded to the cent)")
     if not editable:
         return False

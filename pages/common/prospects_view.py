@@ -11,12 +11,13 @@ from core.permissions import Actor
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state
 from pages.common.pickers import pick
+from pages.common.formatting import count_column, table
 
 COLUMNS = {
     "display_name": st.column_config.TextColumn("Name"),
     "platform": st.column_config.TextColumn("Platform"),
     "handle": st.column_config.TextColumn("Handle"),
-    "followers": st.column_config.NumberColumn("Followers", format="localized"),
+    "followers": count_column("Followers"),
     "engagement_rate": st.column_config.NumberColumn("Engagement %", format="%.1f"),
     "category": st.column_config.TextColumn("Category"),
     "niche": st.column_config.TextColumn("Niche"),
@@ -43,7 +44,7 @@ def render_prospects(actor: Actor) -> None:
         empty_state("No prospects match — import creators on the Creator import page, or clear the search.", icon="📥")
         return
     st.caption(f"{found.attrs.get('total', len(found)):,} prospects · showing {len(found):,}")
-    st.dataframe(found, column_config=COLUMNS, column_order=list(COLUMNS), hide_index=True)
+    table(found, column_config=COLUMNS, column_order=list(COLUMNS), hide_index=True)
     if not actor.can("pipeline.manage"):
         return
     names = {int(r.id): f"{r.display_name or r.handle} (@{r.handle}, {r.platform})" for r in found.itertuples()}

@@ -9,11 +9,12 @@ from core.crm import similar
 from core.permissions import Actor
 from pages.common.session import read
 from pages.common.widgets import empty_state
+from pages.common.formatting import count_column, table
 
 COLUMNS = {
     "display_name": "Creator",
     "tier": "Tier",
-    "followers": st.column_config.NumberColumn("Followers", format="compact"),
+    "followers": count_column("Followers"),
     "engagement_rate": st.column_config.NumberColumn("Engagement", format="%.1f%%"),
     "why": st.column_config.TextColumn("Why it matches", width="large"),
 }
@@ -28,4 +29,4 @@ def similar_panel(actor: Actor, influencer_id: int) -> None:
         empty_state("No similar creators found yet — the index is rebuilt every hour from listed profiles.", icon="🧭")
         return
     # A dataframe shows cell text literally (no Markdown), so names and terms need no escaping here.
-    st.dataframe(pd.DataFrame(results), column_config=COLUMNS, column_order=list(COLUMNS), hide_index=True)
+    table(pd.DataFrame(results), column_config=COLUMNS, column_order=list(COLUMNS), hide_index=True)

@@ -9,7 +9,7 @@ from core.marketplace import ad_requests
 from core.money import to_cents
 from pages.common import versions
 from pages.common.campaign_tables import REQUEST_COLUMNS, request_table
-from pages.common.formatting import money, units
+from pages.common.formatting import money, table, units
 from pages.common.markup import md
 from pages.common.negotiation_thread import render_thread
 from pages.common.session import read, run_action
@@ -25,7 +25,7 @@ def requests_panel(actor, campaign_id: int) -> bool:
     if frame.empty:
         empty_state(md("No ad requests yet — open **Find influencers** to send one."), icon="📨")
         return False
-    st.dataframe(request_table(frame), column_config=REQUEST_COLUMNS, hide_index=True)
+    table(request_table(frame), column_config=REQUEST_COLUMNS, hide_index=True)
     # Only fields that never change: a keyed selectbox keeps showing its old label text after a rerun.
     labels = {int(r.id): f"#{r.id} · {r.influencer}" for r in frame.itertuples()}
     request_id = pick("Open a negotiation", labels, key=f"request-pick-{campaign_id}")

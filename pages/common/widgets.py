@@ -36,3 +36,9 @@ def say(kind: str, message: str | Markdown, **options) -> None:
 def md_escape(text) -> str:
     """Escape user text for st.markdown/captions so it cannot add links, images, maths or formatting."""
     return literal(text)
+
+
+def tabs(labels: list[str], *, key: str):
+    """st.tabs whose choice is kept on the server under key: an action, a banner above it or a rerun never
+    sends the user back to the first tab."""
+    return st.tabs(labels, key=key, on_change="rerun")

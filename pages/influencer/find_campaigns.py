@@ -8,6 +8,7 @@ from pages.common import influencer_views as views
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.widgets import empty_state
 from pages.common.pickers import pick
+from pages.common.formatting import table
 
 actor = current_actor(role="influencer")
 st.title("Find campaigns", icon="🔎")
@@ -50,7 +51,7 @@ if page.rows.empty:
     st.stop()
 
 st.caption(views.showing(len(stack) - 1, len(page.rows), page.total))
-st.dataframe(views.campaign_table(page.rows), column_config=views.CAMPAIGN_COLUMNS, hide_index=True)
+table(views.campaign_table(page.rows), column_config=views.CAMPAIGN_COLUMNS, hide_index=True)
 back, _, forward = st.columns([1, 4, 1])
 back.button("← Previous", key="fc_prev", disabled=len(stack) == 1, on_click=stack.pop, use_container_width=True)
 forward.button(

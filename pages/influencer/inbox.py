@@ -10,8 +10,9 @@ from pages.common import influencer_views as views
 from pages.common.negotiation_thread import render_thread
 from pages.common import versions
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, tabs
 from pages.common.pickers import pick
+from pages.common.formatting import table
 
 actor = current_actor(role="influencer")
 st.title("Inbox", icon="📥")
@@ -35,9 +36,7 @@ awaiting = frame[frame["awaiting_me"]]
 # The bulk decline acts on the rows as this list showed them (see pages/common/versions.py).
 shown_versions = versions.seen("inbox", {int(i): v for i, v in zip(frame["id"], frame["version"], strict=True)})
 st.caption(f"{len(awaiting)} awaiting your answer · {len(frame)} shown")
-st.dataframe(
-    views.inbox_table(frame), column_config=views.INBOX_COLUMNS, hide_index=True, height=views.table_height(frame)
-)
+table(views.inbox_table(frame), column_config=views.INBOX_COLUMNS, hide_index=True, height=views.table_height(frame))
 
 if not awaiting.empty:
     with st.expander(f"Decline several at once ({len(awaiting)} awaiting you)", icon="🧹"), st.form("bulk_reject"):
@@ -71,7 +70,9 @@ if thread["frozen"]:
         "This negotiation is on hold while the campaign or the sponsor is under review. You can still decline it."
     )
 if thread["my_turn"]:
-    accept_tab, counter_tab, decline_tab = st.tabs(["✅ Accept", "💬 Counter-offer", "❌ Decline"])
+    accept_tab, counter_tab, decline_tab = tabs(
+        ["✅ Accept", "💬 Counter-offer", "❌ Decline"], key=f"answer-tab-{request_id}"
+    )
     with accept_tab, st.form("accept_form"):
         hello = st.text_input("Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!")
         label = f"Accept {views.money_md(thread['payment_cents'])}"

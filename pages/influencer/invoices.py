@@ -8,7 +8,7 @@ from pages.common import deal_views as dv
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, md_escape
-from pages.common.formatting import money, money_column
+from pages.common.formatting import moment_column, money, money_column, table
 from pages.common.pickers import pick
 
 SECTIONS = ["🧾 Invoice a deal", "📄 My invoices", "🪪 Payee forms", "💸 Payouts"]
@@ -111,7 +111,7 @@ elif section == SECTIONS[2]:
     if forms is None or pos is None:
         st.stop()
     if not forms.empty:
-        st.dataframe(dv.documents_table(forms).drop(columns=["Amount", "Due", "Campaign"]), hide_index=True)
+        table(dv.documents_table(forms).drop(columns=["Amount", "Due", "Campaign"]), hide_index=True)
     sponsors = read(lambda s: documents.sponsors_of(s, actor=actor))
     if not sponsors:
         empty_state("Payee forms go to sponsors you have deals with; you have none yet.", icon="🪪")
@@ -149,11 +149,11 @@ else:
         st.stop()
     received = paid[paid["status"] == "succeeded"]
     st.metric("Received", money(int(received["amount_cents"].sum())), border=True)
-    st.dataframe(
+    table(
         received.assign(amount=received["amount_cents"] / 100)[["created_at", "invoice", "amount", "reference"]],
         column_config={
             "amount": money_column("Amount"),
-            "created_at": st.column_config.DatetimeColumn("Paid at", format="DD MMM YYYY HH:mm"),
+            "created_at": moment_column("Paid at"),
         },
         hide_index=True,
     )

@@ -8,7 +8,7 @@ from core.money import format_cents
 from core.reporting.charts import influencer as charts
 from pages.common import influencer_views as views
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, tabs
 
 actor = current_actor(role="influencer")
 st.title("Profile & earnings", icon="🪪")
@@ -26,7 +26,9 @@ if loaded is None:
 account, summary, by_month = loaded
 profile = account["profile"]
 
-profile_tab, earnings_tab, channels_tab = st.tabs(["👤 Public profile", "💰 Earnings", "🔔 Reminder channels"])
+profile_tab, earnings_tab, channels_tab = tabs(
+    ["👤 Public profile", "💰 Earnings", "🔔 Reminder channels"], key="profile-tab"
+)
 with profile_tab:
     edit, preview = st.columns([3, 2], gap="large")
     with edit, st.form("profile_form", border=True):

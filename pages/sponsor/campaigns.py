@@ -12,8 +12,8 @@ from pages.common import campaign_tables as tables
 from pages.common import sponsor_requests as requests_view
 from pages.common.session import current_actor, read, read_cached, run_action, show_flash
 from pages.common.markup import md
-from pages.common.widgets import empty_state, md_escape, status_label
-from pages.common.formatting import money
+from pages.common.widgets import empty_state, md_escape, status_label, tabs
+from pages.common.formatting import money, table
 from pages.common.pickers import pick, remember
 
 actor = current_actor(role="sponsor")
@@ -21,7 +21,7 @@ st.title("Campaigns", icon="📣")
 st.caption("Create campaigns, decide who can see them, and negotiate with the influencers you want to hire.")
 show_flash()
 
-mine_tab, new_tab = st.tabs(["📋 My campaigns", "➕ New campaign"])
+mine_tab, new_tab = tabs(["📋 My campaigns", "➕ New campaign"], key="campaigns-tab")
 with new_tab:  # handled first so a new campaign can be pre-selected before the picker is drawn
     org = read(lambda s: organizations.get_organization(s, actor=actor))
     brands = {b["id"]: b["name"] for b in org["brands"]} if org else {}
@@ -40,7 +40,7 @@ with mine_tab:
     if frame is None or frame.empty:
         empty_state(md("No campaigns yet — create one in the **New campaign** tab."), icon="🚀")
         st.stop()
-    st.dataframe(
+    table(
         tables.campaign_table(frame),
         column_config=tables.campaign_columns(),
         hide_index=True,
@@ -81,8 +81,8 @@ with mine_tab:
             keys = ("cost", "live_posts", "impressions", "engagements", "cpm", "cpe", "emv")
             metrics_view.show_metrics([figures[k] for k in keys])
 
-    tabs = ["💬 Ad requests", "🎁 Gifted products", "✏️ Edit", "⚙️ Status, visibility, delete"]
-    requests_tab, products_tab, edit_tab, settings_tab = st.tabs(tabs)
+    sections = ["💬 Ad requests", "🎁 Gifted products", "✏️ Edit", "⚙️ Status, visibility, delete"]
+    requests_tab, products_tab, edit_tab, settings_tab = tabs(sections, key="campaign-section")
     with requests_tab:
         changed = requests_view.requests_panel(actor, campaign_id)
     with products_tab:

@@ -9,7 +9,7 @@ from core.models import PLATFORMS
 from pages.common import deal_views as dv
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state, md_escape
+from pages.common.widgets import empty_state, md_escape, tabs
 
 NEEDS_ME = ("in_review", "live_submitted")
 
@@ -53,7 +53,7 @@ version = item["version"]
 if item["status"] == "in_review":
     latest = item["drafts"][0]
     passed = latest["compliance"].get("passed", True)
-    approve_tab, changes_tab = st.tabs(["👍 Approve", "✏️ Request changes"])
+    approve_tab, changes_tab = tabs(["👍 Approve", "✏️ Request changes"], key="review-draft-tab")
     with approve_tab, st.form(f"approve_{chosen}"):
         reason = ""
         if not passed:
@@ -82,7 +82,7 @@ if item["status"] == "in_review":
                     )
 elif item["status"] == "live_submitted":
     st.markdown(f"Live post: {md_escape(item['live_url'])}")
-    confirm_tab, reject_tab = st.tabs(["🏁 Confirm", "↩️ Not right"])
+    confirm_tab, reject_tab = tabs(["🏁 Confirm", "↩️ Not right"], key="review-live-tab")
     with confirm_tab, st.form(f"confirm_{chosen}"):
         st.caption("Confirm once you have checked the post is live and matches the approved draft.")
         if st.form_submit_button("Confirm live post", type="primary", key="confirm_live"):

@@ -10,8 +10,8 @@ from pages.common import campaign_tables as tables
 from pages.common.trend_views import trend_panel
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.markup import md
-from pages.common.widgets import empty_state, md_escape
-from pages.common.formatting import money
+from pages.common.widgets import empty_state, md_escape, tabs
+from pages.common.formatting import money, table
 
 actor = current_actor(role="sponsor")
 st.title("Dashboard", icon="📊")
@@ -57,11 +57,11 @@ if deals is not None and not deals.empty:
 if summary["awaiting_me"]:
     st.info(f"🔔 {summary['awaiting_me']} request(s) wait for your answer — open **Campaigns** to reply.")
 
-overview, burn_tab, requests_tab, trend_tab = st.tabs(
-    ["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status", "📈 90-day trend"]
+overview, burn_tab, requests_tab, trend_tab = tabs(
+    ["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status", "📈 90-day trend"], key="dashboard-tab"
 )
 with overview:
-    st.dataframe(
+    table(
         tables.campaign_table(frame),
         column_config=tables.campaign_columns(),
         hide_index=True,

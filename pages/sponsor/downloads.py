@@ -9,6 +9,7 @@ from pages.common import campaign_tables as tables
 from pages.common.exports_panel import render_exports_panel
 from pages.common.session import current_actor, read
 from pages.common.widgets import empty_state
+from pages.common.formatting import table
 
 REQUEST_LIMIT = 5000
 
@@ -48,7 +49,7 @@ for (name, frame), column in zip(exports.items(), st.columns(2, gap="large")):
             key=f"download-{name}",
         )
         with st.expander("Preview the first rows"):
-            st.dataframe(frame.head(20), hide_index=True)
+            table(frame.head(20), hide_index=True)
 if len(exports["ad-requests"]) >= REQUEST_LIMIT:
     st.info(f"The ad requests file holds your {REQUEST_LIMIT:,} most recent requests.")
 

@@ -9,6 +9,7 @@ from pages.common import influencer_search as search
 from pages.common.session import current_actor, read, read_cached, show_flash
 from pages.common.similar_views import similar_panel
 from pages.common.widgets import empty_state, md_escape
+from pages.common.formatting import table
 
 actor = current_actor(role="sponsor")
 st.title("Find influencers", icon="🔎")
@@ -40,7 +41,7 @@ if page.rows.empty:
 
 search.pager(page.total, len(page.rows), page.next_cursor)
 st.caption("Select one row to preview and contact that creator; select several to shortlist them.")
-picked = st.dataframe(
+picked = table(
     page.rows,
     column_config=search.RESULT_COLUMNS,
     hide_index=True,

@@ -8,6 +8,7 @@ from pages.common.markup import md
 from pages.common.session import current_actor, read, run_action, show_flash
 from pages.common.widgets import empty_state
 from pages.common.pickers import pick
+from pages.common.formatting import table
 
 actor = current_actor(role="sponsor")
 st.title("Products", icon="🎁")
@@ -35,7 +36,7 @@ if frame.empty:
     hint = "No products yet — add one above." if can_edit else "No products yet — a manager or owner can add them."
     empty_state(hint, icon="📦")
     st.stop()
-st.dataframe(
+table(
     pv.catalogue_table(frame),
     column_config=pv.CATALOGUE_COLUMNS,
     hide_index=True,

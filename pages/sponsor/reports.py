@@ -6,7 +6,7 @@ from core.platform.config import get_settings
 from core.reporting import reports
 from pages.common.session import current_actor, read
 from pages.common.widgets import empty_state
-from pages.common.formatting import cents_to_units, money, money_column
+from pages.common.formatting import cents_to_units, money, money_column, table
 from pages.common.pickers import pick
 
 actor = current_actor(role="sponsor")
@@ -26,7 +26,7 @@ if frame.empty:
     st.stop()
 
 shown = cents_to_units(frame, "committed_cents", "paid_cents")
-st.dataframe(
+table(
     shown,
     hide_index=True,
     width="stretch",

@@ -6,8 +6,9 @@ import streamlit as st
 from core.marketplace import invites, organizations
 from pages.common.markup import literal, md
 from pages.common.session import current_actor, read, run_action, show_flash
-from pages.common.widgets import empty_state, say
+from pages.common.widgets import empty_state, say, tabs
 from pages.common.pickers import pick
+from pages.common.formatting import moment, moment_column, table
 from tasks import organizations as invite_tasks
 
 actor = current_actor(role="sponsor")
@@ -20,22 +21,22 @@ if org is None:
 is_owner = actor.can("org.members")
 st.caption(md("You are **{role}** of **{org}**.", role=actor.org_role or "", org=org["name"]))
 
-members_tab, invites_tab, org_tab = st.tabs(["👥 Teammates", "✉️ Invitations", "🏢 Organization & brands"])
+members_tab, invites_tab, org_tab = tabs(["👥 Teammates", "✉️ Invitations", "🏢 Organization & brands"], key="team-tab")
 
 with members_tab:
     members = read(lambda s: organizations.list_members(s, actor=actor))
     if members is not None:
         shown = members.assign(  # a text column: a missing login reads "never", not "None"
-            last_login=[f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else "never" for t in members["last_login_at"]]
+            last_login=[moment(t) if pd.notna(t) else "never" for t in members["last_login_at"]]
         )
-        st.dataframe(
+        table(
             shown[["username", "email", "org_role", "joined_at", "last_login"]],
             hide_index=True,
             column_config={
                 "username": "Username",
                 "email": "Email",
                 "org_role": "Role",
-                "joined_at": st.column_config.DatetimeColumn("Joined", format="YYYY-MM-DD"),
+                "joined_at": moment_column("Joined"),
                 "last_login": "Last login",
             },
         )
@@ -97,15 +98,15 @@ with invites_tab:
         if pending.empty:
             empty_state("No open invitations.", icon="✉️")
         else:
-            st.dataframe(
+            table(
                 pending[["email", "org_role", "invited_by", "created_at", "expires_at"]],
                 hide_index=True,
                 column_config={
                     "email": "Email",
                     "org_role": "Role",
                     "invited_by": "Invited by",
-                    "created_at": st.column_config.DatetimeColumn("Sent", format="YYYY-MM-DD HH:mm"),
-                    "expires_at": st.column_config.DatetimeColumn("Expires", format="YYYY-MM-DD HH:mm"),
+                    "created_at": moment_column("Sent"),
+                    "expires_at": moment_column("Expires"),
                 },
             )
             if is_owner:
@@ -138,7 +139,7 @@ with org_tab:
                 st.rerun()
     st.subheader("Brands")
     st.caption("Every campaign runs under one brand of your organization.")
-    st.dataframe(
+    table(
         org["brands"],
         hide_index=True,
         column_order=["name", "email", "phone", "address"],

@@ -188,12 +188,12 @@ def test_no_page_renders_user_text_as_markdown_links_images_html_or_maths(hostil
         assert any(literal(HOSTILE) in text for _, text in markdown_texts(at))  # on the page, shown as typed
 
 
-def test_approving_and_rejecting_a_hostile_sponsor_shows_the_name_as_text_in_toast_and_banner(hostile):
+def test_approving_and_rejecting_a_hostile_sponsor_shows_the_name_as_text_in_the_one_banner(hostile):
     at = open_page("admin/approvals", hostile["admin"].id)
     next(b for b in at.button if b.label == "Approve").click().run()
     assert_clean(at)
     assert [s.value for s in at.success] == [literal(f"Approved {HOSTILE}")]
-    assert [t.value for t in at.toast] == [literal(f"Approved {HOSTILE}")]
+    assert not at.toast
     at.text_input[0].input(HOSTILE)
     next(b for b in at.button if b.label == "Reject").click().run()
     assert_clean(at)
