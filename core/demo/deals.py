@@ -124,7 +124,8 @@ def _one_deal(db, rng, words, clock, stage, parties, campaign_id, campaign_name,
             campaign_id=campaign_id,
             influencer_id=influencer.id,
             payment_cents=amount,
-            requirements=f"One {category.lower()} reel featuring {campaign_name} #{category.lower()} @brightwave",
+            requirements=f"Short video for {campaign_name}\n30–45 seconds with the product on camera; use "
+            f"#{category.lower()}, tag @brightwave and put #ad first in the caption.",
             message=conversation.line(words, "sponsor", "sent", **said),
         )
     clock.step(rng, 3 * HOUR, 2 * DAY)

@@ -81,7 +81,6 @@ CAMPAIGN_IDEAS = {
 
 
 def _influencer(
-    fake: Faker,
     session,
     username: str,
     name: str,
@@ -105,7 +104,7 @@ def _influencer(
         followers=followers,
         engagement_rate=round(rng.uniform(0.8, 9.5), 1),
         profile_url=f"https://example.com/@{username}",
-        bio=profiles.bio(words, category=category, niche_name=niche, platform=platform, city=fake.city()),
+        bio=profiles.bio(words, category=category, niche_name=niche, platform=platform),
         is_public=rng.random() > 0.08 if public is None else public,
     )
 
@@ -179,7 +178,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
             275 if position == 0 else rng.uniform(220, 300) if position <= EARLY else rng.uniform(15, 300)
         )
         with clock.story(start), db.Session.begin() as s:
-            _influencer(fake, s, username, name, category, niche, rng, words, public=public)
+            _influencer(s, username, name, category, niche, rng, words, public=public)
         joined[username] = start
     with db.Session.begin() as s:
         s.execute(update(User).where(User.username == MAIN_INFLUENCER).values(notify_gchat=False))

@@ -7,7 +7,11 @@ import random
 from core.demo.content.niches import niche
 
 AIMS = {
-    "Tech": ("show how it fits into a real working day", "put it through an honest week of daily use"),
+    "Tech": (
+        "show how it fits into a real working day",
+        "put it through an honest week of daily use",
+        "compare it fairly with what their audience already owns",
+    ),
     "Fitness": ("make training feel achievable", "show it in real sessions, sweat included"),
     "Food": ("cook with it the way their followers actually cook", "turn it into recipes people save"),
     "Travel": ("take it somewhere worth the trip", "show it on the road, not in a studio"),

@@ -11,6 +11,8 @@ LEADS = (
     "I make {topic} for {audience}.",
     "{Topic}, {topic2} and the occasional behind-the-scenes.",
     "Here for {topic} — no filters, no fake hype.",
+    "Sharing {topic} and {topic2}.",
+    "{Topic} with a side of {topic2}, made for {audience}.",
 )
 RHYTHMS = {
     "instagram": ("Reels three times a week.", "Daily stories, a carousel guide every Sunday."),
@@ -36,6 +38,11 @@ CLOSERS = (
     "Open to long-term partnerships.",
     "Collabs: DM me.",
 )
+CITIES = (
+    "Austin", "Lisbon", "Manchester", "Toronto", "Melbourne", "Berlin", "Denver", "Dublin", "Barcelona", "Chicago",
+    "Vancouver", "Amsterdam", "Portland", "Edinburgh", "Cape Town", "Singapore", "Brooklyn", "Copenhagen", "Seattle",
+    "Auckland", "Milan", "Nashville", "Bristol", "Montreal",
+)  # fmt: skip
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 
 
@@ -43,8 +50,9 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def bio(rng: random.Random, *, category: str, niche_name: str, platform: str, city: str) -> str:
-    """A two-to-four-sentence bio of a creator in niche_name who posts on platform."""
+def bio(rng: random.Random, *, category: str, niche_name: str, platform: str, city: str | None = None) -> str:
+    """A two-to-four-sentence bio of a creator in niche_name who posts on platform (living in city, or one of ours)."""
+    city = city or rng.choice(CITIES)
     words = niche(niche_name)
     topic, topic2 = rng.sample(words.topics, 2) if len(words.topics) > 1 else (words.topics[0], words.topics[0])
     lead = rng.choice(LEADS).format(Topic=_cap(topic), topic=topic, topic2=topic2, audience=words.audience)
