@@ -16,7 +16,6 @@ from core.platform.config import get_settings
 from core.platform.db import Database
 from core.platform.timeutil import month_start, previous_month
 from core.reporting import reports
-from core.reporting.reports import month_bounds
 
 RUN_HOUR = dt.time(6, 0)  # when the nightly worker gets to the reports on report day
 
@@ -26,7 +25,7 @@ def _next_month(month: dt.date) -> dt.date:
 
 
 def seed_reports(db: Database, *, now: dt.datetime) -> int:
-    """Archive each organization's report for every complete month before now since its first campaign was created
+    """Archive each organization's report for every complete month before now since its first campaign started
     (the months it was active in); returns how many were made.
 
     Call after the demo's timestamps are final: a report reads the month's activity when it is made.
@@ -35,13 +34,15 @@ def seed_reports(db: Database, *, now: dt.datetime) -> int:
     settings = dataclasses.replace(get_settings(), smtp_host=None)
     with db.ReadSession.begin() as s:
         rows = s.execute(
-            select(Campaign.organization_id, func.min(Campaign.created_at)).group_by(Campaign.organization_id)
+            select(Campaign.organization_id, func.min(Campaign.start_date))
+            .where(Campaign.start_date < now.date())
+            .group_by(Campaign.organization_id)
         )
         active_since = {org_id: first for org_id, first in rows}
     if not active_since:
         return 0
     clock, made = Timeline(now=now), 0
-    month, last = month_start(min(active_since.values()).date()), previous_month(now.date())
+    month, last = month_start(min(active_since.values())), previous_month(now.date())
     with mailer.Mailer(settings) as outgoing:
         while month <= last:
             following = _next_month(month)
@@ -51,10 +52,11 @@ def seed_reports(db: Database, *, now: dt.datetime) -> int:
                 sponsor_ids = [
                     sponsor_id
                     for sponsor_id in reports.all_sponsor_ids(s, month=month)
-                    if active_since.get(organizations.organization_of_user(s, sponsor_id), run_at)
-                    < month_bounds(month)[1]
+                    if active_since.get(organizations.organization_of_user(s, sponsor_id), following) < following
                 ]
-            with clock.story(run_at):  # the "report is ready" notifications arrive when the report was made
+            with clock.story(
+                run_at, daytime=False
+            ):  # the "report is ready" notifications arrive when the report was made
                 for sponsor_id in sponsor_ids:
                     outcome = reports.generate_report(
                         db, sponsor_id=sponsor_id, month=month, settings=settings, outgoing=outgoing, now=run_at

@@ -64,9 +64,10 @@ class Timeline:
         return self.at(waking(self.current + max(gap, dt.timedelta(seconds=1))))
 
     @contextlib.contextmanager
-    def story(self, start: dt.datetime) -> Iterator[Timeline]:
-        """A story starting at start; rows written after it ends are left alone."""
-        self.at(waking(start))
+    def story(self, start: dt.datetime, *, daytime: bool = True) -> Iterator[Timeline]:
+        """A story starting at start (moved into waking hours unless daytime is False, as for a nightly job);
+        rows written after it ends are left alone."""
+        self.at(waking(start) if daytime else start)
         try:
             yield self
         finally:

@@ -150,7 +150,9 @@ def test_the_reports_of_every_past_month_each_organization_was_active_in_are_arc
     db, started = demo
     with db.ReadSession.begin() as s:
         first_campaigns = s.execute(
-            select(Campaign.organization_id, func.min(Campaign.created_at)).group_by(Campaign.organization_id)
+            select(Campaign.organization_id, func.min(Campaign.start_date))
+            .where(Campaign.start_date < started.date())
+            .group_by(Campaign.organization_id)
         ).all()
         owners = set(s.scalars(select(OrgMember.organization_id).where(OrgMember.org_role == "owner")))
         archived = {tuple(row) for row in s.execute(select(MonthlyReport.organization_id, MonthlyReport.month))}
@@ -160,7 +162,7 @@ def test_the_reports_of_every_past_month_each_organization_was_active_in_are_arc
     for org_id, first in first_campaigns:
         if org_id not in owners:
             continue
-        month = first.date().replace(day=1)
+        month = first.replace(day=1)
         while month <= last:
             expected.add((org_id, month))
             month = (month + dt.timedelta(days=32)).replace(day=1)
