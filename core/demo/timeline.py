@@ -77,6 +77,9 @@ class Timeline:
         real = utcnow()
         if self._real and real <= self._real[-1]:  # two marks in one clock tick: keep them ordered
             real = self._real[-1] + dt.timedelta(microseconds=1)
+        if demo is not None and self._current is not None:
+            # Never before what the last step already wrote (steps clamped near "now" would otherwise overlap).
+            demo = max(demo, self._current + (real - self._real[-1]))
         self._real.append(real)
         self._demo.append(demo)
         self._current = demo

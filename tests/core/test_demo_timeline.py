@@ -46,3 +46,14 @@ def test_a_step_never_lands_after_the_demo_now(database):
             _notify(database, f"late {clock.current}")
     clock.apply(database)
     assert max(_times(database).values()) < clock.now
+
+
+def test_steps_squeezed_against_now_still_keep_the_order_they_were_written_in(database):
+    clock = Timeline()
+    with clock.story(clock.now):
+        for n in range(4):
+            clock.step(random.Random(n), dt.timedelta(days=1), dt.timedelta(days=2))
+            _notify(database, f"step {n}")
+    clock.apply(database)
+    times = _times(database)
+    assert [times[f"step {n}"] for n in range(4)] == sorted(times[f"step {n}"] for n in range(4))
