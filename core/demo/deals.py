@@ -84,7 +84,7 @@ def seed_deals(
                     goals="Two reels per creator, honest reviews, link in bio for launch week.",
                     start_date=today() - dt.timedelta(days=210),
                     end_date=today() + dt.timedelta(days=90),
-                    budget_cents=4_000_000,
+                    budget_cents=3_000_000,
                 ),
                 name,
                 category,
