@@ -167,7 +167,9 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
                 with db.Session.begin() as s:
                     accounts.approve_sponsor(s, actor=admin, user_id=user_id)
         joined[username] = start
-    people = [(MAIN_INFLUENCER, "Maya Chen", "Tech", "gadget reviews", True)]
+    people: list[tuple[str, str, str, str, bool | None]] = [
+        (MAIN_INFLUENCER, "Maya Chen", "Tech", "gadget reviews", True)
+    ]
     for i in range(influencers):
         category = rng.choice(list(CATEGORY_NICHES))
         name = fake.name()
@@ -189,8 +191,8 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
     campaign_ids: list[tuple[int, Actor, str, str, str, dt.datetime]] = []
     for username, ideas in CAMPAIGN_IDEAS.items():
         for name, category, niche, public in ideas:
-            start = today() - dt.timedelta(days=rng.randint(5, 120))
-            created = _noon(start) - _days(rng.uniform(2, 12))
+            first_day = today() - dt.timedelta(days=rng.randint(5, 120))
+            created = _noon(first_day) - _days(rng.uniform(2, 12))
             with clock.story(created), db.Session.begin() as s:
                 cid = campaigns.create_campaign(
                     s,
@@ -202,7 +204,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
                         words, campaign=name, sponsor=sponsor_names[username], category=category, niche_name=niche
                     ),
                     goals=campaign_text.goals(words, niche_name=niche),
-                    start_date=start,
+                    start_date=first_day,
                     end_date=today() + dt.timedelta(days=rng.randint(20, 150)),
                     budget_cents=rng.choice([20_000, 40_000, 75_000, 150_000]) * 100,
                     is_public=public,
