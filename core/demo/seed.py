@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+from typing import NamedTuple
 
 from faker import Faker
 from sqlalchemy import select, update
@@ -78,6 +79,17 @@ CAMPAIGN_IDEAS = {
     ],
     "sofia.travels": [("Hidden Portugal", "Travel", "van life", True)],
 }
+
+
+class DemoCampaign(NamedTuple):
+    """A campaign the demo negotiates on, with what its messages and timeline need."""
+
+    id: int
+    sponsor: Actor
+    name: str
+    niche: str
+    sponsor_name: str
+    created: dt.datetime
 
 
 def _influencer(
@@ -188,7 +200,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
     demo_organizations.seed_organizations(db, DEMO_PASSWORD, clock)
     sponsors = {username: _required(_actor(db, username), username) for username, *_ in SPONSORS}
     sponsor_names = {username: name for username, name, *_ in SPONSORS}
-    campaign_ids: list[tuple[int, Actor, str, str, str, dt.datetime]] = []
+    campaign_ids: list[DemoCampaign] = []
     for username, ideas in CAMPAIGN_IDEAS.items():
         for name, category, niche, public in ideas:
             first_day = today() - dt.timedelta(days=rng.randint(5, 120))
@@ -209,7 +221,7 @@ def seed_demo(db: Database, *, seed: int = 7, influencers: int = 48) -> None:
                     budget_cents=rng.choice([20_000, 40_000, 75_000, 150_000]) * 100,
                     is_public=public,
                 )
-            campaign_ids.append((cid, sponsors[username], category, niche, sponsor_names[username], created))
+            campaign_ids.append(DemoCampaign(cid, sponsors[username], name, niche, sponsor_names[username], created))
     ended_start = today() - dt.timedelta(days=150)
     with clock.story(_noon(ended_start) - _days(6)), db.Session.begin() as s:
         ended = campaigns.create_campaign(
@@ -298,13 +310,20 @@ def accounts_actor(db: Database, user_id: int) -> Actor | None:
         return accounts.load_actor(s, user_id)
 
 
-def _negotiations(db: Database, rng: random.Random, words: random.Random, clock, campaign_ids, joined) -> None:
+def _negotiations(
+    db: Database,
+    rng: random.Random,
+    words: random.Random,
+    clock: timeline.Timeline,
+    campaign_ids: list[DemoCampaign],
+    joined: dict[str, dt.datetime],
+) -> None:
     """Requests in every state, with maya always having fresh work waiting; each one a story of its own."""
     with db.ReadSession.begin() as s:
         people = list(s.execute(select(User.id, User.username).where(User.role == "influencer")).all())
     maya = _required(_actor(db, MAIN_INFLUENCER), MAIN_INFLUENCER)
     others = [p for p in people if p.username != MAIN_INFLUENCER]
-    for index, (cid, sponsor, _category, niche, sponsor_name, created) in enumerate(campaign_ids):
+    for index, (cid, sponsor, campaign_name, niche, sponsor_name, created) in enumerate(campaign_ids):
         chosen = rng.sample(others, 6)
         targets = ([maya] if index < 6 else []) + [_actor(db, p.username) for p in chosen]
         for n, influencer in enumerate(t for t in targets if t is not None):
@@ -321,7 +340,7 @@ def _negotiations(db: Database, rng: random.Random, words: random.Random, clock,
             )
             said = {
                 "first": influencer.display_name.split()[0],
-                "campaign": campaign_name_of(campaign_ids, cid),
+                "campaign": campaign_name,
                 "sponsor": sponsor_name,
                 "niche": niche,
                 "audience": content_niches.niche(niche).audience,
@@ -345,9 +364,7 @@ def _negotiations(db: Database, rng: random.Random, words: random.Random, clock,
                                 campaign_id=cid,
                                 influencer_id=influencer.id,
                                 payment_cents=amount,
-                                requirements=campaign_text.requirements(
-                                    words, platform=influencer_platform(s, influencer.id)
-                                ),
+                                requirements=campaign_text.requirements(words, platform=_platform_of(s, influencer.id)),
                                 message=conversation.line(words, "sponsor", "sent", **said),
                             )
                             turn = "influencer"
@@ -360,13 +377,7 @@ def _negotiations(db: Database, rng: random.Random, words: random.Random, clock,
                     raise
 
 
-def campaign_name_of(campaign_ids, cid: int) -> str:
-    """The name the demo gave campaign cid (looked up in CAMPAIGN_IDEAS by position)."""
-    names = [name for ideas in CAMPAIGN_IDEAS.values() for name, *_ in ideas]
-    return names[[row[0] for row in campaign_ids].index(cid)]
-
-
-def influencer_platform(session, influencer_id: int) -> str:
+def _platform_of(session, influencer_id: int) -> str:
     """The platform an influencer posts on (the brief is written for it)."""
     return session.scalar(select(InfluencerProfile.platform).where(InfluencerProfile.user_id == influencer_id)) or ""
 
