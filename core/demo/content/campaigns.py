@@ -86,15 +86,10 @@ def description(rng: random.Random, *, campaign: str, sponsor: str, category: st
         niche=niche_name,
         audience=words.audience,
         aim=aim,
-        aim_verb=_third_person(aim),
+        aim_verb=f"can {aim}",  # reads after "creators who"
     )
     middle = rng.choice(MIDDLES).format(example=words.example)
     return f"{opener} {middle} {rng.choice(CLOSERS)}"
-
-
-def _third_person(aim: str) -> str:
-    """'make training feel achievable' -> 'can make training feel achievable' (reads after 'creators who')."""
-    return f"can {aim}"
 
 
 def goals(rng: random.Random, *, niche_name: str) -> str:
