@@ -12,31 +12,25 @@ import random
 from sqlalchemy import select, update
 
 from core.crm import pipeline, stages
+from core.demo.content import feedback
 from core.models import AdRequest, Campaign, CrmRecord, CrmRecordEvent, CrmRecordNote, InfluencerProfile
 from core.permissions import Actor
 from core.platform.db import Database
 from core.platform.timeutil import utcnow
 
 TAGS = ["vip", "gifting", "tiktok-first", "needs-rate-card", "spring", "long-term", "agency-managed"]
-NOTES = [
-    "Found through the search; audience overlaps well with our buyers.",
-    "Sent a DM introducing the brand — waiting for a reply.",
-    "Replied! Asked for the media kit and rates.",
-    "Rates are a bit high; propose a gifted product plus a smaller fee.",
-    "Great call today: interested in a three-month partnership.",
-    "Posted the first story; engagement above their average.",
-]
 CUSTOM_STAGE = "Negotiating"
 
 
-def seed_pipeline(db: Database, rng: random.Random, owners: list[Actor]) -> None:
+def seed_pipeline(db: Database, rng: random.Random, owners: list[Actor], *, words: random.Random | None = None) -> None:
     """Fill each owner's organization board: shortlist, automatic moves from its deals, a custom stage, notes."""
+    words = words or random.Random(rng.random())
     for owner in owners:
-        _board(db, rng, owner)
+        _board(db, rng, words, owner)
     _age(db, rng)
 
 
-def _board(db: Database, rng: random.Random, owner: Actor) -> None:
+def _board(db: Database, rng: random.Random, words: random.Random, owner: Actor) -> None:
     with db.Session.begin() as s:
         org_id = owner.organization_id
         assert org_id is not None, "demo owners are organization members"
@@ -83,7 +77,7 @@ def _board(db: Database, rng: random.Random, owner: Actor) -> None:
             tags = rng.sample(TAGS, rng.randint(0, 2))
             if tags:
                 pipeline.set_tags(s, actor=owner, record_id=record.id, tags=tags, expected_version=record.version)
-            for body in rng.sample(NOTES, rng.randint(0, 3)):
+            for body in feedback.notes(words, rng.randint(0, 3)):
                 pipeline.add_note(s, actor=owner, record_id=record.id, body=body, contacted=rng.random() < 0.5)
 
 
