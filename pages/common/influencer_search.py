@@ -10,6 +10,7 @@ import streamlit as st
 from core.crm import metrics, tiers
 from core.marketplace import ad_requests, cached_reads, campaigns
 from core.money import to_cents
+from core.platform.avatars import avatar_data_uri
 from pages.common import metrics_view
 from pages.common.formatting import compact, count_column
 from pages.common.markup import md
@@ -140,7 +141,9 @@ RESULT_COLUMNS = {  # the order is the importance: a phone shows the first two o
 
 def influencer_preview(profile: dict) -> None:
     """One influencer's public profile as a card."""
-    st.subheader(md_escape(profile["display_name"]))
+    picture, name = st.columns([1, 8], vertical_alignment="center")
+    picture.image(avatar_data_uri(profile["display_name"], key=profile["user_id"]), width=56)
+    name.subheader(md_escape(profile["display_name"]))
     st.caption(
         " · ".join(
             md_escape(v)

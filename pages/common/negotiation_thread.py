@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.platform.avatars import avatar_data_uri
+
 from pages.common.formatting import money, moment, text
 from pages.common.widgets import md_escape, status_label
 
@@ -17,7 +19,11 @@ ACTION_WORDS = {
     "edited": "changed the request to",
     "completed": "marked the job completed",
 }
-AVATARS = {"influencer": "🎤", "sponsor": "🏢"}
+
+
+def party_avatar(thread: dict, party: str) -> str:
+    """The side's generated initials avatar (the organization for a sponsor, the creator for an influencer)."""
+    return avatar_data_uri(thread.get(party) or party, key=thread.get(f"{party}_id") or party)
 
 
 def sender_name(thread: dict, event: dict) -> str:
@@ -52,7 +58,7 @@ def render_thread(thread: dict, *, header: bool = True) -> None:
             st.caption("No history recorded for this request.")
         for event in thread["events"]:
             mine = event["actor_party"] == thread.get("my_party")
-            with st.chat_message("user" if mine else "assistant", avatar=AVATARS.get(event["actor_party"], "👤")):
+            with st.chat_message("user" if mine else "assistant", avatar=party_avatar(thread, event["actor_party"])):
                 st.markdown(event_line(thread, event))
                 if event["message"]:
                     st.text(event["message"])
