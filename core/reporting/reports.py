@@ -38,6 +38,7 @@ from core.models import (
     OPEN_AD_REQUEST_STATUSES,
     AdRequest,
     AdRequestEvent,
+    AuditLog,
     Campaign,
     InfluencerProfile,
     MonthlyReport,
@@ -504,7 +505,7 @@ class ReportOutcome:
 
 
 def _eligible_sponsors(month: dt.date):
-    _, end = month_bounds(month)
+    start, end = month_bounds(month)
     return and_(
         User.role == "sponsor",
         User.approval == "approved",
@@ -512,6 +513,35 @@ def _eligible_sponsors(month: dt.date):
         User.flagged.is_(False),
         User.created_at < end,
         User.id.in_(REPORT_RECIPIENTS),
+        or_(_approved_at() < end, _active_in(start, end)),
+    )
+
+
+def _approved_at():
+    """When the admin let the sponsor in (their "sponsor.approved" audit row), else when they signed up.
+
+    The schema has no approval timestamp; the audit row is written in the approval's own transaction.
+    """
+    approved = (
+        select(func.max(AuditLog.at))
+        .where(AuditLog.target_type == "user", AuditLog.target_id == User.id, AuditLog.action == "sponsor.approved")
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return func.coalesce(approved, User.created_at)
+
+
+def _active_in(start: dt.datetime, end: dt.datetime):
+    """The sponsor's organization had request activity in [start, end) (only imported or seeded history can
+    show activity before an approval, and a month with activity is worth a report)."""
+    return (
+        select(AdRequestEvent.id)
+        .join(AdRequest, AdRequest.id == AdRequestEvent.ad_request_id)
+        .join(Campaign, Campaign.id == AdRequest.campaign_id)
+        .join(OrgMember, OrgMember.organization_id == Campaign.organization_id)
+        .where(OrgMember.user_id == User.id, AdRequestEvent.at >= start, AdRequestEvent.at < end)
+        .correlate(User)
+        .exists()
     )
 
 
@@ -524,7 +554,7 @@ REPORT_RECIPIENTS = (
 
 
 def all_sponsor_ids(session: Session, *, month: dt.date) -> list[int]:
-    """Every sponsor a report for month is for: approved, active, unflagged, signed up before the month ended."""
+    """Every sponsor a report for month is for: approved before the month ended (or active in it), in good standing."""
     month = month_start(month)
     return [int(i) for i in session.scalars(select(User.id).where(_eligible_sponsors(month)).order_by(User.id))]
 
