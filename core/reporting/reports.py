@@ -843,8 +843,58 @@ def request_report_run(session: Session, *, actor: Actor, month) -> dt.date:
         raise InvalidInput("Pick a month that has ended: a report covers a whole calendar month.")
     if month < dt.date(2000, 1, 1):
         raise InvalidInput("That month is too far in the past.")
-    audit.record(session, actor, "report.run_requested", "monthly_report", None, detail=month.isoformat()[:7])
+    audit.record(session, actor, RUN_REQUESTED, "monthly_report", None, detail=month.isoformat()[:7])
     return month
+
+
+# How long after "Run reports now" the admin page keeps watching for the reports (a run of thousands of
+# sponsors takes minutes; a run that stalls longer shows its state on the next visit instead of polling forever).
+RUN_WATCH = dt.timedelta(minutes=15)
+RUN_REQUESTED = "report.run_requested"
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """Where the reports of one month stand, for the admin page's live view."""
+
+    month: dt.date
+    sponsors: int  # sponsors the month's reports are for
+    remaining: int  # of those: report not archived yet, or its e-mail not attempted/finished yet
+    requested_at: dt.datetime | None  # the latest "Run reports now" for the month
+
+    @property
+    def done(self) -> int:
+        return self.sponsors - self.remaining
+
+    def running(self, now: dt.datetime | None = None) -> bool:
+        """A run was requested lately and has work left: worth watching."""
+        now = now or utcnow()
+        return bool(self.remaining) and self.requested_at is not None and now - self.requested_at < RUN_WATCH
+
+
+def run_progress(session: Session, *, actor: Actor, month) -> RunProgress:
+    """Admin: how many of month's reports are archived and mailed, and when a run was last requested."""
+    permissions.require(actor, "report.run")
+    month = parse_month(month)
+    report = and_(MonthlyReport.organization_id == OrgMember.organization_id, MonthlyReport.month == month)
+    sponsors, remaining = session.execute(
+        select(
+            func.count(),
+            func.count(case((or_(MonthlyReport.id.is_(None), MonthlyReport.email_status == "pending"), 1))),
+        )
+        .select_from(User)
+        .join(OrgMember, OrgMember.user_id == User.id)
+        .outerjoin(MonthlyReport, report)
+        .where(_eligible_sponsors(month))
+    ).one()
+    requested_at = session.scalar(
+        select(func.max(AuditLog.at)).where(
+            AuditLog.action == RUN_REQUESTED,
+            AuditLog.target_type == "monthly_report",
+            AuditLog.detail == month.isoformat()[:7],
+        )
+    )
+    return RunProgress(month=month, sponsors=int(sponsors), remaining=int(remaining), requested_at=requested_at)
 
 
 REPORT_LIST_COLUMNS = [
