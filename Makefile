@@ -46,9 +46,9 @@ run: db
 	@echo "  under another address (another host name, a proxy, HOST=0.0.0.0)."
 	@echo ""
 	@$(BIN)/huey_consumer tasks.huey --workers 2 --logfile data/worker.log & worker=$$!; \
-	  $(BIN)/streamlit run app.py & app=$$!; \
+	  $(BIN)/streamlit run server.py & app=$$!; \
 	  trap 'stopped=1' INT; trap 'stopped=1; kill -TERM $$app $$worker 2>/dev/null' TERM; \
-	  wait $$app; status=$$?; if [ -n "$$stopped" ]; then wait $$app; fi; \
+	  wait $$app 2>/dev/null; status=$$?; if [ -n "$$stopped" ]; then wait $$app 2>/dev/null; fi; \
 	  kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; \
 	  if [ -n "$$stopped" ]; then echo "  IESCP stopped."; exit 0; fi; exit $$status
 
