@@ -74,13 +74,17 @@ def _live_reports(actor: Actor, month: dt.date) -> None:
 
 
 def _render_reports(actor: Actor, month: dt.date, progress: reports.RunProgress | None) -> None:
-    if progress is not None and progress.running():
+    running = progress is not None and progress.running()
+    if running:
         st.progress(
             progress.done / progress.sponsors,
             text=f"⏳ {progress.done:,} of {progress.sponsors:,} reports archived and mailed — updating live",
         )
     frame = read(lambda s: reports.list_reports(s, actor=actor, month=month))
     if frame is None:
+        return
+    if frame.empty and running:
+        empty_state("The reports appear here as the job worker archives them; you can leave this page meanwhile.")
         return
     if frame.empty:
         empty_state(f"No reports archived for {reports.month_label(month)} yet — press Run reports now.")
