@@ -9,9 +9,10 @@ DEV_STAMP := $(VENV)/.dev-installed-$(shell cat requirements.txt requirements-de
 .PHONY: run test lint install install-dev db worker app bench clean backup restore
 
 $(STAMP): requirements.txt
+	@echo "Installing Python packages into $(VENV) (first start only, a few minutes)…"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --progress-bar on -r requirements.txt
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
@@ -27,14 +28,29 @@ db: install
 	$(BIN)/python -m core.demo.seed
 
 ## run: create/migrate the database with demo data, start the job worker and the app
+# HOST=0.0.0.0 serves other machines too (default: this machine only). Links in mails and PDFs use IESCP_BASE_URL,
+# exported here to both processes unless set; set it when users reach the app under another address (a proxy).
+HOST ?= 127.0.0.1
+LINK_HOST := $(if $(filter 0.0.0.0 :: [::],$(HOST)),localhost,$(HOST))
+run: export IESCP_BASE_URL ?= http://$(LINK_HOST):$(PORT)
+run: export STREAMLIT_SERVER_PORT := $(PORT)
+run: export STREAMLIT_SERVER_ADDRESS := $(HOST)
+# Ctrl+C reaches every process of the terminal's group (both install their own handlers). The old
+# `trap 'kill 0' INT TERM EXIT` re-entered its own trap (kill 0 signals the shell too) until the shell overflowed its
+# stack: make's "Segmentation fault". Now the trap lets the shell outlive the signal, passes a TERM (from make or a
+# service manager) on to app and worker, waits for both and ends the recipe quietly.
 run: db
 	@echo ""
-	@echo "  IESCP is starting at http://localhost:$(PORT)  (Ctrl+C stops app and worker)"
+	@echo "  IESCP is starting at http://$(LINK_HOST):$(PORT)  (Ctrl+C stops app and worker)"
+	@echo "  Links in e-mails and PDFs point to $$IESCP_BASE_URL; set IESCP_BASE_URL when users reach the app"
+	@echo "  under another address (another host name, a proxy, HOST=0.0.0.0)."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/huey_consumer tasks.huey --workers 2 --logfile data/worker.log & \
-	  $(BIN)/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0; \
-	  wait
+	@$(BIN)/huey_consumer tasks.huey --workers 2 --logfile data/worker.log & worker=$$!; \
+	  $(BIN)/streamlit run server.py & app=$$!; \
+	  trap 'stopped=1' INT; trap 'stopped=1; kill -TERM $$app $$worker 2>/dev/null' TERM; \
+	  wait $$app 2>/dev/null; status=$$?; if [ -n "$$stopped" ]; then wait $$app 2>/dev/null; fi; \
+	  kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; \
+	  if [ -n "$$stopped" ]; then echo "  IESCP stopped."; exit 0; fi; exit $$status
 
 ## lint: style and formatting (ruff) everywhere, types of core/ (mypy; settings in pyproject.toml)
 # Separate from test: `make test` never waits on lint, CI runs both (.ci/run).

@@ -484,6 +484,22 @@ def catch_up(db: Database, *, now: dt.datetime | None = None, settings: Settings
     return run_daily_reminders(db, now=now, settings=settings, sweep=not done)
 
 
+def send_reminders_now(
+    db: Database, *, actor: Actor, now: dt.datetime | None = None, settings: Settings | None = None
+) -> RunResult:
+    """Admin: run today's reminders now, with the scheduled run's code (retries due, then everyone not yet reminded).
+
+    Runs in the caller's process rather than the queue so the admin sees what it did: the queue keeps no results.
+    Idempotent like the scheduled run: whoever was reminded today on a channel is skipped.
+    """
+    permissions.require(actor, "report.run")
+    now = now or utcnow()
+    day = reminder_day(now, settings)
+    with db.Session.begin() as session:
+        audit.record(session, actor, "reminders.run_requested", "reminder_day", _day_key(day))
+    return run_daily_reminders(db, now=now, settings=settings)
+
+
 def _deliver_new(
     db: Database,
     recipient: Recipient,

@@ -9,6 +9,7 @@ import re
 import secrets
 import zlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -171,7 +172,7 @@ def load_settings() -> Settings:
         reminder_hour=_env_int("REMINDER_HOUR", 8),
         report_day=_env_int("REPORT_DAY", 1),
         remind_sponsors=_env_bool("REMIND_SPONSORS", True),
-        base_url=_env("BASE_URL", "http://localhost:8501"),
+        base_url=_env("BASE_URL") or default_base_url(os.environ),
         timezone=_env("TIMEZONE", "UTC"),
         bcrypt_rounds=_env_int("BCRYPT_ROUNDS", 12),
         namespace=deployment_namespace(_env("NAMESPACE"), data_dir, database_url),
@@ -180,6 +181,26 @@ def load_settings() -> Settings:
         import_max_bytes=_env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024),
         import_max_rows=_env_int("IMPORT_MAX_ROWS", 200_000),
     )
+
+
+DEFAULT_PORT = 8501
+# Addresses a server binds to that nobody can browse to: links name this machine instead.
+_ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}
+
+
+def default_base_url(environ: Mapping[str, str]) -> str:
+    """Where links point when IESCP_BASE_URL is unset: the address and port Streamlit serves on, when it says.
+
+    Streamlit reads STREAMLIT_SERVER_PORT / STREAMLIT_SERVER_ADDRESS (`make run` sets them); a worker or a server
+    started with --server.port cannot be seen from here, which is why `make run` also exports IESCP_BASE_URL.
+    """
+    port = (environ.get("STREAMLIT_SERVER_PORT") or "").strip() or str(DEFAULT_PORT)
+    host = (environ.get("STREAMLIT_SERVER_ADDRESS") or "").strip()
+    if host in _ANY_ADDRESS:
+        host = "localhost"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal needs brackets in a URL
+    return f"http://{host}:{port}"
 
 
 _NAMESPACE_RULE = re.compile(r"[A-Za-z0-9_.-]{1,64}")

@@ -38,6 +38,7 @@ from core.models import (
     OPEN_AD_REQUEST_STATUSES,
     AdRequest,
     AdRequestEvent,
+    AuditLog,
     Campaign,
     InfluencerProfile,
     MonthlyReport,
@@ -504,7 +505,7 @@ class ReportOutcome:
 
 
 def _eligible_sponsors(month: dt.date):
-    _, end = month_bounds(month)
+    start, end = month_bounds(month)
     return and_(
         User.role == "sponsor",
         User.approval == "approved",
@@ -512,6 +513,35 @@ def _eligible_sponsors(month: dt.date):
         User.flagged.is_(False),
         User.created_at < end,
         User.id.in_(REPORT_RECIPIENTS),
+        or_(_approved_at() < end, _active_in(start, end)),
+    )
+
+
+def _approved_at():
+    """When the admin let the sponsor in (their "sponsor.approved" audit row), else when they signed up.
+
+    The schema has no approval timestamp; the audit row is written in the approval's own transaction.
+    """
+    approved = (
+        select(func.max(AuditLog.at))
+        .where(AuditLog.target_type == "user", AuditLog.target_id == User.id, AuditLog.action == "sponsor.approved")
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return func.coalesce(approved, User.created_at)
+
+
+def _active_in(start: dt.datetime, end: dt.datetime):
+    """The sponsor's organization had request activity in [start, end) (only imported or seeded history can
+    show activity before an approval, and a month with activity is worth a report)."""
+    return (
+        select(AdRequestEvent.id)
+        .join(AdRequest, AdRequest.id == AdRequestEvent.ad_request_id)
+        .join(Campaign, Campaign.id == AdRequest.campaign_id)
+        .join(OrgMember, OrgMember.organization_id == Campaign.organization_id)
+        .where(OrgMember.user_id == User.id, AdRequestEvent.at >= start, AdRequestEvent.at < end)
+        .correlate(User)
+        .exists()
     )
 
 
@@ -524,7 +554,7 @@ REPORT_RECIPIENTS = (
 
 
 def all_sponsor_ids(session: Session, *, month: dt.date) -> list[int]:
-    """Every sponsor a report for month is for: approved, active, unflagged, signed up before the month ended."""
+    """Every sponsor a report for month is for: approved before the month ended (or active in it), in good standing."""
     month = month_start(month)
     return [int(i) for i in session.scalars(select(User.id).where(_eligible_sponsors(month)).order_by(User.id))]
 
@@ -813,8 +843,58 @@ def request_report_run(session: Session, *, actor: Actor, month) -> dt.date:
         raise InvalidInput("Pick a month that has ended: a report covers a whole calendar month.")
     if month < dt.date(2000, 1, 1):
         raise InvalidInput("That month is too far in the past.")
-    audit.record(session, actor, "report.run_requested", "monthly_report", None, detail=month.isoformat()[:7])
+    audit.record(session, actor, RUN_REQUESTED, "monthly_report", None, detail=month.isoformat()[:7])
     return month
+
+
+# How long after "Run reports now" the admin page keeps watching for the reports (a run of thousands of
+# sponsors takes minutes; a run that stalls longer shows its state on the next visit instead of polling forever).
+RUN_WATCH = dt.timedelta(minutes=15)
+RUN_REQUESTED = "report.run_requested"
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """Where the reports of one month stand, for the admin page's live view."""
+
+    month: dt.date
+    sponsors: int  # sponsors the month's reports are for
+    remaining: int  # of those: report not archived yet, or its e-mail not attempted/finished yet
+    requested_at: dt.datetime | None  # the latest "Run reports now" for the month
+
+    @property
+    def done(self) -> int:
+        return self.sponsors - self.remaining
+
+    def running(self, now: dt.datetime | None = None) -> bool:
+        """A run was requested lately and has work left: worth watching."""
+        now = now or utcnow()
+        return bool(self.remaining) and self.requested_at is not None and now - self.requested_at < RUN_WATCH
+
+
+def run_progress(session: Session, *, actor: Actor, month) -> RunProgress:
+    """Admin: how many of month's reports are archived and mailed, and when a run was last requested."""
+    permissions.require(actor, "report.run")
+    month = parse_month(month)
+    report = and_(MonthlyReport.organization_id == OrgMember.organization_id, MonthlyReport.month == month)
+    sponsors, remaining = session.execute(
+        select(
+            func.count(),
+            func.count(case((or_(MonthlyReport.id.is_(None), MonthlyReport.email_status == "pending"), 1))),
+        )
+        .select_from(User)
+        .join(OrgMember, OrgMember.user_id == User.id)
+        .outerjoin(MonthlyReport, report)
+        .where(_eligible_sponsors(month))
+    ).one()
+    requested_at = session.scalar(
+        select(func.max(AuditLog.at)).where(
+            AuditLog.action == RUN_REQUESTED,
+            AuditLog.target_type == "monthly_report",
+            AuditLog.detail == month.isoformat()[:7],
+        )
+    )
+    return RunProgress(month=month, sponsors=int(sponsors), remaining=int(remaining), requested_at=requested_at)
 
 
 REPORT_LIST_COLUMNS = [

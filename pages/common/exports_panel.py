@@ -16,6 +16,7 @@ from pages.common.widgets import empty_state, md_escape
 
 ACTIVE = ("queued", "running")
 SHOWN_JOBS = 10
+PICKER_LIMIT = 500  # campaigns listed in the admin's picker at once (the most list_all_campaigns returns)
 STATUS_TEXT = {"queued": "🕓 queued", "running": "⏳ running", "done": "✅ ready", "failed": "❌ failed"}
 KIND_LABELS = {"ad_requests": "Ad requests", "campaigns": "Campaigns"}
 
@@ -47,15 +48,13 @@ def _start_form(actor: Actor, key: str) -> None:
         mine = read(lambda s: campaigns.list_sponsor_campaigns(s, actor=actor))
         if mine is not None:
             options += [(int(r.id), r.name) for r in mine[["id", "name"]].itertuples()]
+    else:
+        options += _any_campaign_options(actor, key)
     with st.form(f"{key}-start", border=True):
         left, middle, right = st.columns(3)
         status = left.selectbox("Status", ["any", *statuses], key=f"{key}-status")
-        if actor.role == "sponsor":
-            picked = middle.selectbox("Campaign", options, format_func=lambda o: o[1], key=f"{key}-campaign")
-            campaign_id = picked[0]
-        else:
-            number = middle.number_input("Campaign id (optional)", min_value=0, step=1, value=0, key=f"{key}-cid")
-            campaign_id = int(number) or None
+        picked = middle.selectbox("Campaign", options, format_func=lambda o: o[1], key=f"{key}-campaign")
+        campaign_id = picked[0]
         text = right.text_input(
             "Name contains", max_chars=100, key=f"{key}-text", placeholder="campaign, sponsor or influencer"
         )
@@ -71,6 +70,20 @@ def _start_form(actor: Actor, key: str) -> None:
         from tasks import exports as export_tasks  # the queue is only needed when a job starts
 
         export_tasks.enqueue_export(job_id)
+
+
+def _any_campaign_options(actor: Actor, key: str) -> list[tuple[int | None, str]]:
+    """Admin: the newest campaigns by name (the picker filters as one types); past PICKER_LIMIT, a search box."""
+    found = read(lambda s: campaigns.list_all_campaigns(s, actor=actor, limit=PICKER_LIMIT))
+    if found is not None and found[1] > PICKER_LIMIT:
+        text = st.text_input("Find a campaign", key=f"{key}-find", max_chars=100, placeholder="campaign or sponsor")
+        if text.strip():
+            found = read(lambda s: campaigns.list_all_campaigns(s, actor=actor, text=text, limit=PICKER_LIMIT))
+        if found is not None:
+            st.caption(f"The campaign list shows {len(found[0]):,} of {found[1]:,} matches; type above to narrow it.")
+    if found is None:
+        return []
+    return [(int(r.id), f"{r.name} · {r.sponsor} (#{r.id})") for r in found[0].itertuples()]
 
 
 def _download_target(actor: Actor, job_id: int) -> tuple[str, Path] | None:

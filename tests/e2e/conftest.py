@@ -1,4 +1,4 @@
-"""Browser tests: Debian's Chromium (through Playwright) against a real `streamlit run app.py` on 127.0.0.1.
+"""Browser tests: Debian's Chromium (through Playwright) against a real `streamlit run server.py` on 127.0.0.1.
 
 One server per test session, on a seeded demo database in a temporary data folder; every test gets a
 fresh browser context (no cookies), so each flow logs in through the app's own login form.
@@ -127,7 +127,7 @@ def app_url(tmp_path_factory) -> Iterator[str]:
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                "server.py",
                 "--server.port",
                 str(port),
                 "--server.address",

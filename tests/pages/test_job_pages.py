@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from core.messaging import reminders
-from core.models import ExportJob, User
+from core.models import AuditLog, ExportJob, User
 from core.platform.timeutil import month_start, previous_month, today
 from core.reporting import reports
 from tests import factories as f
@@ -85,10 +85,20 @@ def test_a_sponsor_without_reports_is_told_when_the_first_arrives(app_db, sponso
     assert "your first one arrives on day 1 of next month" in at.info[0].value
 
 
+def _joined_long_ago(db, sponsor_id: int) -> None:
+    """The sponsor signed up and was approved long ago (reports cover months from the approval on)."""
+    with db.Session.begin() as s:
+        s.execute(update(User).where(User.id == sponsor_id).values(created_at=dt.datetime(2000, 1, 1)))
+        s.execute(
+            update(AuditLog)
+            .where(AuditLog.action == "sponsor.approved", AuditLog.target_id == sponsor_id)
+            .values(at=dt.datetime(2000, 1, 1))
+        )
+
+
 def test_the_admin_page_lists_reports_and_the_reminder_log(app_db, sponsor_with_data):
     previous = previous_month(THIS_MONTH)
-    with app_db.Session.begin() as s:  # the sponsor existed last month
-        s.execute(update(User).where(User.id == sponsor_with_data.id).values(created_at=dt.datetime(2000, 1, 1)))
+    _joined_long_ago(app_db, sponsor_with_data.id)
     reports.run_monthly_reports(app_db, month=previous)
     reminders.run_daily_reminders(app_db)
     admin = f.admin(app_db)
@@ -105,8 +115,7 @@ def test_the_admin_page_lists_reports_and_the_reminder_log(app_db, sponsor_with_
 def test_the_admin_can_run_a_month_on_demand(inline_queue, sponsor_with_data):
     admin = f.admin(inline_queue)
     previous = previous_month(THIS_MONTH)
-    with inline_queue.Session.begin() as s:
-        s.execute(update(User).where(User.id == sponsor_with_data.id).values(created_at=dt.datetime(2000, 1, 1)))
+    _joined_long_ago(inline_queue, sponsor_with_data.id)
     at = app_test("pages/admin/reports.py", admin.id).run()
     at.selectbox(key="admin_report_month").set_value(previous)
     at.button[0].click().run()
