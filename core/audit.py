@@ -52,8 +52,9 @@ COLUMNS = ("id", "at", "actor", "actor_name", "action", "target_type", "target_i
 
 
 def _user_name(user, influencer, sponsor):
-    """A user's display name (profile name, else username) and @username, as SQL."""
-    return func.coalesce(influencer.display_name, sponsor.name, user.username) + " (@" + user.username + ")"
+    """'Maya Lopez (@maya)' from the user's profile, or '@admin' for a user without one, as SQL."""
+    handle = "@" + user.username
+    return func.coalesce(influencer.display_name + " (" + handle + ")", sponsor.name + " (" + handle + ")", handle)
 
 
 def list_entries(

@@ -96,4 +96,4 @@ def take(name: str) -> int | None:
 
 def go(where: Target) -> None:
     """Switch to the target's page with its query parameters (ends this run)."""
-    st.switch_page(navigation.page_file(where.page), query_params=where.params)
+    navigation.switch_to(where.page, where.params)

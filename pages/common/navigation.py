@@ -71,8 +71,17 @@ def url_path(path: str) -> str:
 
 
 def page_file(path: str) -> str:
-    """The absolute script path of a page file under pages/ (what st.switch_page matches against)."""
+    """The absolute script path of a page file under pages/."""
     return str(PAGES_DIR / path)
+
+
+def switch_to(path: str, params: dict[str, str] | None = None) -> None:
+    """Go to a page file under pages/ with these query parameters (ends this run).
+
+    An st.Page, not a file path: st.switch_page resolves a path only among pages already registered in this
+    run, while a Page is matched by its URL path when the next run's st.navigation registers it.
+    """
+    st.switch_page(st.Page(page_file(path), url_path=url_path(path)), query_params=params or {})
 
 
 def pages_for(actor: Actor) -> dict[str, list[st.Page]]:
@@ -104,7 +113,7 @@ def render_sidebar(actor: Actor) -> bool:
         if unread and st.button(
             f"{unread} unread notification{'s' if unread != 1 else ''}", key="notif_badge", icon="🔔", type="tertiary"
         ):
-            st.switch_page(page_file(NOTIFICATIONS_PAGE[actor.role]))
+            switch_to(NOTIFICATIONS_PAGE[actor.role])
         if pending:
             st.caption(f"✅ {pending} sponsor{'s' if pending != 1 else ''} awaiting approval")
         return st.button("Log out", key="sign_out", icon="🚪", use_container_width=True)
