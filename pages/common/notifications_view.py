@@ -41,7 +41,7 @@ def notifications_page(actor: Actor, *, intro: str) -> None:
     for item in frame.to_dict("records"):
         _notification(actor, item)
     if len(frame) == SHOWN:
-        st.caption(f"The {plural(SHOWN, 'newest notification')} are shown; mark some read to see older ones first.")
+        st.caption(f"Only {plural(SHOWN, 'notification')} are shown, unread first.")
 
 
 def _notification(actor: Actor, item: dict) -> None:
