@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import permissions
-from core.models import AuditLog, User
+from core.models import (
+    AdRequest,
+    AuditLog,
+    Brand,
+    Campaign,
+    Deliverable,
+    FinancialDocument,
+    InfluencerProfile,
+    Organization,
+    Product,
+    Prospect,
+    SponsorProfile,
+    User,
+)
 from core.permissions import Actor
 
 
@@ -34,24 +47,73 @@ def record(
     )
 
 
+# What list_entries returns; actor is the username, actor_name and target are for people to read.
+COLUMNS = ("id", "at", "actor", "actor_name", "action", "target_type", "target_id", "target", "amount_cents", "detail")
+
+
+def _user_name(user, influencer, sponsor):
+    """'Maya Lopez (@maya)' from the user's profile, or '@admin' for a user without one, as SQL."""
+    handle = "@" + user.username
+    return func.coalesce(influencer.display_name + " (" + handle + ")", sponsor.name + " (" + handle + ")", handle)
+
+
 def list_entries(
     session: Session, *, actor: Actor, limit: int = 200, before_id: int | None = None, action: str | None = None
 ) -> pd.DataFrame:
-    """Newest audit rows first (admins only), keyset-paginated by id."""
+    """Newest audit rows first (admins only), keyset-paginated by id, with the actor's and target's names.
+
+    Names come from outer joins in the one query (never a lookup per row); a target whose kind has no name or
+    whose row is gone keeps a None name and the page falls back to its kind and id.
+    """
     permissions.require(actor, "audit.view")
-    who = aliased(User)
+    who, who_inf, who_sp = aliased(User), aliased(InfluencerProfile), aliased(SponsorProfile)
+    user, user_inf, user_sp = aliased(User), aliased(InfluencerProfile), aliased(SponsorProfile)
+    req, req_campaign, req_inf = aliased(AdRequest), aliased(Campaign), aliased(InfluencerProfile)
+
+    def on(kind: str, column):
+        return and_(AuditLog.target_type == kind, column == AuditLog.target_id)
+
+    target = case(
+        (AuditLog.target_type == "user", _user_name(user, user_inf, user_sp)),
+        (AuditLog.target_type == "campaign", Campaign.name),
+        (AuditLog.target_type == "ad_request", req_campaign.name + " · " + req_inf.display_name),
+        (AuditLog.target_type == "organization", Organization.name),
+        (AuditLog.target_type == "brand", Brand.name),
+        (AuditLog.target_type == "product", Product.name),
+        (AuditLog.target_type == "document", FinancialDocument.number),
+        (AuditLog.target_type == "deliverable", Deliverable.title),
+        (AuditLog.target_type == "prospect", func.coalesce(func.nullif(Prospect.display_name, ""), Prospect.handle)),
+        else_=None,
+    )
     stmt = (
         select(
             AuditLog.id,
             AuditLog.at,
             who.username.label("actor"),
+            _user_name(who, who_inf, who_sp).label("actor_name"),
             AuditLog.action,
             AuditLog.target_type,
             AuditLog.target_id,
+            target.label("target"),
             AuditLog.amount_cents,
             AuditLog.detail,
         )
         .outerjoin(who, who.id == AuditLog.actor_id)
+        .outerjoin(who_inf, who_inf.user_id == who.id)
+        .outerjoin(who_sp, who_sp.user_id == who.id)
+        .outerjoin(user, on("user", user.id))
+        .outerjoin(user_inf, user_inf.user_id == user.id)
+        .outerjoin(user_sp, user_sp.user_id == user.id)
+        .outerjoin(Campaign, on("campaign", Campaign.id))
+        .outerjoin(req, on("ad_request", req.id))
+        .outerjoin(req_campaign, req_campaign.id == req.campaign_id)
+        .outerjoin(req_inf, req_inf.user_id == req.influencer_id)
+        .outerjoin(Organization, on("organization", Organization.id))
+        .outerjoin(Brand, on("brand", Brand.id))
+        .outerjoin(Product, on("product", Product.id))
+        .outerjoin(FinancialDocument, on("document", FinancialDocument.id))
+        .outerjoin(Deliverable, on("deliverable", Deliverable.id))
+        .outerjoin(Prospect, on("prospect", Prospect.id))
         .order_by(AuditLog.id.desc())
         .limit(max(1, min(limit, 1000)))
     )
@@ -60,6 +122,4 @@ def list_entries(
     if action:
         stmt = stmt.where(AuditLog.action == action)
     rows = session.execute(stmt).mappings().all()
-    return pd.DataFrame(
-        rows, columns=["id", "at", "actor", "action", "target_type", "target_id", "amount_cents", "detail"]
-    )
+    return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -41,7 +41,7 @@ def unread_count(session: Session, *, actor: Actor) -> int:
 def list_notifications(
     session: Session, *, actor: Actor, unread_only: bool = False, limit: int = 50, before_id: int | None = None
 ) -> pd.DataFrame:
-    """The actor's notifications, newest first."""
+    """The actor's notifications, unread first and newest first within each (so the limit never hides unread ones)."""
     stmt = (
         select(
             Notification.id,
@@ -53,7 +53,7 @@ def list_notifications(
             Notification.read_at,
         )
         .where(Notification.user_id == actor.id)
-        .order_by(Notification.id.desc())
+        .order_by(Notification.read_at.is_not(None), Notification.id.desc())
         .limit(max(1, min(limit, 500)))
     )
     if unread_only:

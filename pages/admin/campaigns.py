@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.marketplace import ad_requests, campaigns
 from core.models import AD_REQUEST_STATUSES, CAMPAIGN_STATUSES
+from pages.common import deep_links
 from pages.common.admin_views import (
     PAGE_SIZE,
     act,
@@ -24,6 +25,12 @@ actor = current_actor(role="admin")
 st.title("Campaigns", icon="📣", anchor=False)
 st.caption("Every campaign, private ones included. Flagged campaigns are hidden from influencers and take no requests.")
 show_flash()
+linked = deep_links.take("campaign")
+shown = linked and read(lambda s: campaigns.get_campaign(s, actor=actor, campaign_id=linked))
+if shown:  # search for it by name, no other filter, on the campaigns tab
+    st.session_state.update(
+        camp_text=shown["name"], camp_status="any", camp_flagged="any", campaigns_tab="📣 Campaigns"
+    )
 campaign_tab, request_tab = tabs(["📣 Campaigns", "🤝 All ad requests"], key="campaigns_tab")
 
 
@@ -57,6 +64,7 @@ with campaign_tab:
                 {i: f"#{i} {name}" for i, name in names.items()},
                 key="camp_selected",
                 placeholder="Choose a campaign to review",
+                preselect=linked,
             )
             detail = campaign_id and read(
                 lambda s: (

@@ -15,6 +15,7 @@ from pages.common.influencer_views import act, confirmed
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state, md_escape
 from pages.common.formatting import day, day_column, money, money_column
+from pages.common.formatting import table as show_table
 
 DELIVERABLE_ICONS = {
     "planned": "🗓️",
@@ -27,6 +28,7 @@ DELIVERABLE_ICONS = {
 }
 DOCUMENT_ICONS = {"pending": "🕓", "approved": "👍", "paid": "💸", "rejected": "❌", "cancelled": "⛔"}
 KIND_LABELS = {"po": "Purchase order", "invoice": "Invoice", "form": "Payee form"}
+NOT_LISTED = "The linked item is not on this list: it is not yours, or it has moved on (try clearing the filters)."
 
 
 def deliverable_status(status: str) -> str:
@@ -48,15 +50,24 @@ def filtered(frame: pd.DataFrame, *, key: str, columns: tuple[str, ...], label: 
     return frame[hit].reset_index(drop=True)
 
 
-def pick_row(frame: pd.DataFrame, table: pd.DataFrame, *, key: str, column_config: dict) -> int | None:
+def pick_row(
+    frame: pd.DataFrame, table: pd.DataFrame, *, key: str, column_config: dict, preselect: int | None = None
+) -> int | None:
     """Show table and return the id (from frame) of the row the user selected in it, or None.
 
     The selection is the table row itself, so what is picked is always what is shown (no separate picker whose
     label could drift from its value). The widget key carries the rows' ids: when the rows change (a filter, an
     action that moves a row), the old selection is dropped instead of landing on whatever row took its place.
+    preselect (a deep link's id, read once) selects its row; one not on the list is said, not shown.
     """
     key = f"{key}_{zlib.crc32(','.join(map(str, frame['id'].tolist())).encode()):08x}"
-    event = table(
+    if preselect is not None:
+        positions = frame.index[frame["id"] == preselect].tolist()
+        if positions:
+            st.session_state[key] = {"selection": {"rows": [frame.index.get_loc(positions[0])], "columns": []}}
+        else:
+            st.warning(NOT_LISTED, icon="🔗")
+    event = show_table(
         table,
         column_config=column_config,
         hide_index=True,
@@ -228,7 +239,14 @@ def review_panel(actor: Actor, ad_request_id: int, *, prompt: str, question: str
 
 
 def pick_document(
-    actor: Actor, *, kinds: tuple[str, ...], statuses: tuple[str, ...] = (), key: str, empty: str, hint: str
+    actor: Actor,
+    *,
+    kinds: tuple[str, ...],
+    statuses: tuple[str, ...] = (),
+    key: str,
+    empty: str,
+    hint: str,
+    preselect: int | None = None,
 ) -> dict | None:
     """List the actor's documents of these kinds and statuses, let the user narrow and pick one; its details.
 
@@ -246,11 +264,18 @@ def pick_document(
         columns=("number", "campaign", "influencer", "sponsor"),
         label="Find by number, campaign or name",
     )
-    chosen = pick_row(frame, documents_table(frame), key=f"{key}_pick", column_config=DOCUMENT_COLUMNS)
+    chosen = pick_row(
+        frame, documents_table(frame), key=f"{key}_pick", column_config=DOCUMENT_COLUMNS, preselect=preselect
+    )
     if chosen is None:
         st.info(hint, icon="👆")
         return None
     return read(lambda s: documents.get_document(s, actor=actor, document_id=chosen))
+
+
+def linked_document(actor: Actor, document_id: int | None) -> dict | None:
+    """The document a deep link names, read through the core's permission check (which says why not)."""
+    return read(lambda s: documents.get_document(s, actor=actor, document_id=document_id)) if document_id else None
 
 
 def pdf_download(actor: Actor, document_id: int, number: str, kind: str) -> None:
@@ -262,7 +287,7 @@ def pdf_download(actor: Actor, document_id: int, number: str, kind: str) -> None
         st.download_button(f"Download {number} (PDF)", pdf, file_name=f"{number}.pdf", mime="application/pdf", icon="⬇️")
 
 
-def documents_browser(actor: Actor, *, key: str, empty: str) -> None:
+def documents_browser(actor: Actor, *, key: str, empty: str, preselect: int | None = None) -> None:
     """Every document the actor may see, a row to pick, and the picked one's PDF."""
     frame = read(lambda s: documents.list_documents(s, actor=actor))
     if frame is None:
@@ -270,7 +295,7 @@ def documents_browser(actor: Actor, *, key: str, empty: str) -> None:
     if frame.empty:
         empty_state(empty, icon="📄")
         return
-    chosen = pick_row(frame, documents_table(frame), key=key, column_config=DOCUMENT_COLUMNS)
+    chosen = pick_row(frame, documents_table(frame), key=key, column_config=DOCUMENT_COLUMNS, preselect=preselect)
     if chosen is not None:
         row = frame[frame["id"] == chosen].iloc[0]
         pdf_download(actor, chosen, str(row["number"]), str(row["kind"]))

@@ -205,15 +205,3 @@ def profile_preview(profile: dict) -> None:
             st.text(profile["bio"])
         if profile["profile_url"]:
             st.link_button("Open profile", profile["profile_url"], icon="🔗")
-
-
-def notification_meta(item) -> str:
-    """Kind, time and, for links like 'request:<id>', where to find what it is about."""
-    kind, _, ref = str(item["link"] or "").partition(":")
-    where = f" · request #{ref} in your Inbox" if kind == "request" and ref.isdigit() else ""
-    return f"{md_escape(str(item['kind']).replace('_', ' '))} · {moment(item['created_at'])}{where}"
-
-
-def unread_first(frame: pd.DataFrame) -> pd.DataFrame:
-    """Unread notifications first (newest first within each group), with an is_read column."""
-    return frame.assign(is_read=frame["read_at"].notna()).sort_values(["is_read", "id"], ascending=[True, False])

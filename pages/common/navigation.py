@@ -17,7 +17,11 @@ PAGES_DIR = Path(__file__).resolve().parent.parent
 # (file under pages/, title, icon); the first page of a role is its default.
 ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
     "admin": {
-        "Overview": [("admin/dashboard.py", "Dashboard", "📊"), ("admin/approvals.py", "Approvals", "✅")],
+        "Overview": [
+            ("admin/dashboard.py", "Dashboard", "📊"),
+            ("admin/approvals.py", "Approvals", "✅"),
+            ("admin/notifications.py", "Notifications", "🔔"),
+        ],
         "Moderation": [
             ("admin/users.py", "Users", "👥"),
             ("admin/campaigns.py", "Campaigns & requests", "📣"),
@@ -29,6 +33,7 @@ ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
     "sponsor": {
         "Work": [
             ("sponsor/dashboard.py", "Dashboard", "📊"),
+            ("sponsor/notifications.py", "Notifications", "🔔"),
             ("sponsor/campaigns.py", "Campaigns", "📣"),
             ("sponsor/find_influencers.py", "Find influencers", "🔎"),
             ("sponsor/pipeline.py", "Pipeline", "🗂️"),
@@ -54,6 +59,29 @@ ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
     },
 }
 ACCOUNT_PAGE = ("account/my_account.py", "My account", "⚙️")
+NOTIFICATIONS_PAGE = {role: f"{role}/notifications.py" for role in ROLE_PAGES}
+
+
+def url_path(path: str) -> str:
+    """The URL path of a page file under pages/: 'sponsor/content_approvals.py' -> 'sponsor-content-approvals'."""
+    if path.startswith("account/"):
+        return "account"
+    role, _, name = path.partition("/")
+    return f"{role}-{Path(name).stem.replace('_', '-')}"
+
+
+def page_file(path: str) -> str:
+    """The absolute script path of a page file under pages/."""
+    return str(PAGES_DIR / path)
+
+
+def switch_to(path: str, params: dict[str, str] | None = None) -> None:
+    """Go to a page file under pages/ with these query parameters (ends this run).
+
+    An st.Page, not a file path: st.switch_page resolves a path only among pages already registered in this
+    run, while a Page is matched by its URL path when the next run's st.navigation registers it.
+    """
+    st.switch_page(st.Page(page_file(path), url_path=url_path(path)), query_params=params or {})
 
 
 def pages_for(actor: Actor) -> dict[str, list[st.Page]]:
@@ -66,8 +94,7 @@ def pages_for(actor: Actor) -> dict[str, list[st.Page]]:
             file = PAGES_DIR / path
             if not file.exists():
                 continue
-            url = f"{actor.role}-{Path(path).stem.replace('_', '-')}" if not path.startswith("account/") else "account"
-            pages.append(st.Page(str(file), title=title, icon=icon, url_path=url, default=first))
+            pages.append(st.Page(str(file), title=title, icon=icon, url_path=url_path(path), default=first))
             first = False
         if pages:
             sections[section] = pages
@@ -82,11 +109,11 @@ def render_sidebar(actor: Actor) -> bool:
     with st.sidebar:
         st.markdown(f"**{md_escape(actor.display_name)}**")
         st.caption(f"@{md_escape(actor.username)} · {actor.role}")
-        badges = []
-        if unread:
-            badges.append(f"🔔 {unread} unread notification{'s' if unread != 1 else ''}")
+        # A button, not st.page_link: the sidebar is drawn before st.navigation registers this run's pages.
+        if unread and st.button(
+            f"{unread} unread notification{'s' if unread != 1 else ''}", key="notif_badge", icon="🔔", type="tertiary"
+        ):
+            switch_to(NOTIFICATIONS_PAGE[actor.role])
         if pending:
-            badges.append(f"✅ {pending} sponsor{'s' if pending != 1 else ''} awaiting approval")
-        for badge in badges:
-            st.caption(badge)
+            st.caption(f"✅ {pending} sponsor{'s' if pending != 1 else ''} awaiting approval")
         return st.button("Log out", key="sign_out", icon="🚪", use_container_width=True)

@@ -17,8 +17,8 @@ from pages.common.widgets import empty_state
 from pages.common.pickers import pick
 
 
-def requests_panel(actor, campaign_id: int) -> bool:
-    """A campaign's requests, one negotiation thread opened with its actions; True when something changed."""
+def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) -> bool:
+    """A campaign's requests, one negotiation (a deep link's open_request first) with its actions; True on a change."""
     frame = read(lambda s: ad_requests.campaign_requests(s, actor=actor, campaign_id=campaign_id))
     if frame is None:
         return False
@@ -28,7 +28,7 @@ def requests_panel(actor, campaign_id: int) -> bool:
     table(request_table(frame), column_config=REQUEST_COLUMNS, hide_index=True)
     # Only fields that never change: a keyed selectbox keeps showing its old label text after a rerun.
     labels = {int(r.id): f"#{r.id} · {r.influencer}" for r in frame.itertuples()}
-    request_id = pick("Open a negotiation", labels, key=f"request-pick-{campaign_id}")
+    request_id = pick("Open a negotiation", labels, key=f"request-pick-{campaign_id}", preselect=open_request)
     thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
     if thread is None:
         return False

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.deals import deliverables
 from pages.common import deal_views as dv
+from pages.common import deep_links
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, md_escape
@@ -32,6 +33,7 @@ chosen = dv.pick_row(
     dv.deliverables_table(frame, with_influencer=False),
     key="deliverable_pick",
     column_config=dv.DELIVERABLE_COLUMNS,
+    preselect=deep_links.take("deliverable"),
 )
 if chosen is None:
     st.info("Select a deliverable in the table to submit a draft or the live post.", icon="👆")

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from core.marketplace import ad_requests, cached_reads
+from core.marketplace import ad_requests, cached_reads, campaigns
 from core.money import to_cents
+from pages.common import deep_links
 from pages.common import influencer_views as views
-from pages.common.session import current_actor, read_cached, show_flash
+from pages.common.session import current_actor, read, read_cached, show_flash
 from pages.common.widgets import empty_state
 from pages.common.pickers import pick
 from pages.common.formatting import table
@@ -14,6 +15,11 @@ actor = current_actor(role="influencer")
 st.title("Find campaigns", icon="🔎")
 st.caption("Public campaigns that are still running. Pick one and ask to join with your price and a short pitch.")
 show_flash()
+linked = deep_links.take("campaign")
+shared = linked and read(lambda s: campaigns.get_campaign(s, actor=actor, campaign_id=linked))  # the core says who may
+if shared:  # search for it by name, no other filter, so it is on the first page
+    st.session_state.update(fc_text=shared["name"], fc_category=None, fc_niche=None, fc_min_budget=None)
+    st.session_state.update(fc_max_budget=None, fc_running_on=None, fc_ends_before=None)
 
 facets = views.filter_options(actor)
 with st.form("campaign_filters", border=True):
@@ -65,7 +71,9 @@ forward.button(
 
 rows = page.rows.set_index("id", drop=False)
 labels = {cid: views.campaign_label(row) for cid, row in rows.iterrows()}
-campaign_id = pick("Open a campaign", labels, key="fc_open")
+if shared and linked not in labels:
+    st.warning("That campaign is not open to offers any more, so search no longer lists it.", icon="🔗")
+campaign_id = pick("Open a campaign", labels, key="fc_open", preselect=linked)
 row = rows.loc[campaign_id]
 with st.container(border=True):
     views.campaign_card(row)

@@ -8,7 +8,7 @@ from core.models import AD_REQUEST_STATUSES
 from core.money import to_cents
 from pages.common import influencer_views as views
 from pages.common.negotiation_thread import render_thread
-from pages.common import versions
+from pages.common import deep_links, versions
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, tabs
 from pages.common.pickers import pick
@@ -18,6 +18,9 @@ actor = current_actor(role="influencer")
 st.title("Inbox", icon="📥")
 st.caption("Offers from sponsors and the requests you sent. Everything waiting for your answer comes first.")
 show_flash()
+linked = deep_links.take("request")
+if linked is not None:  # a deep link clears the filters so its request is on the list
+    st.session_state.update(inbox_status=None, inbox_awaiting=False)
 
 left, right = st.columns([3, 1], vertical_alignment="bottom")
 status = left.selectbox("Status", [None, *AD_REQUEST_STATUSES], format_func=views.status_option, key="inbox_status")
@@ -54,7 +57,9 @@ if not awaiting.empty:
             )
 
 labels = views.request_labels(frame)
-request_id = pick("Open a request", labels, key="inbox_open")
+if linked is not None and linked not in labels:
+    st.warning("That request is not in your inbox: it is not yours, or it no longer exists.", icon="🔗")
+request_id = pick("Open a request", labels, key="inbox_open", preselect=linked)
 thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
 if thread is None:
     st.stop()

@@ -5,6 +5,7 @@ import streamlit as st
 from core.deals import documents, payments
 from core.money import to_cents
 from pages.common import deal_views as dv
+from pages.common import deep_links
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, md_escape
@@ -18,6 +19,13 @@ st.title("Invoices & payouts", icon="💸")
 st.caption("Invoice your confirmed deals, follow their approval, and see what has been paid.")
 show_flash()
 
+# A deep link opens the section that lists its document (invoices, payee forms, or a PO to invoice), selected.
+linked = dv.linked_document(actor, deep_links.take("document"))
+if linked:
+    st.session_state["invoice_section"] = {"po": SECTIONS[0], "invoice": SECTIONS[1], "form": SECTIONS[2]}[
+        linked["kind"]
+    ]
+preselect = linked["id"] if linked else None
 section = st.segmented_control(
     "Section", SECTIONS, default=SECTIONS[0], key="invoice_section", label_visibility="collapsed"
 )
@@ -60,6 +68,7 @@ if section in (None, SECTIONS[0]):
         key="po",
         empty="No open purchase orders — they are issued when a sponsor and you agree a deal.",
         hint="Select a purchase order to invoice it. Invoices open once every deliverable is confirmed.",
+        preselect=preselect,
     )
     if po is None:
         st.stop()
@@ -86,6 +95,7 @@ elif section == SECTIONS[1]:
         key="invoice",
         empty="No invoices yet — invoice a purchase order once its deliverables are confirmed.",
         hint="Select an invoice to see it, download it or fix a rejected one.",
+        preselect=preselect,
     )
     if doc is None:
         st.stop()

@@ -4,8 +4,8 @@ import streamlit as st
 
 from core.crm import metrics
 from core.deals import cached as deal_cache
-from core.marketplace import campaigns, organizations
-from pages.common import metrics_view
+from core.marketplace import ad_requests, campaigns, organizations
+from pages.common import deep_links, metrics_view
 from pages.common import product_views as pv
 from pages.common import campaign_forms as forms
 from pages.common import campaign_tables as tables
@@ -49,7 +49,13 @@ with mine_tab:
     names = {int(i): f"{n} (#{i})" for i, n in zip(frame["id"], frame["name"])}
     if st.session_state.get(tables.PICKED_CAMPAIGN) not in names:  # first visit, or the campaign was deleted
         remember(tables.PICKED_CAMPAIGN, tables.first_awaiting(frame))
-    campaign_id = pick("Manage a campaign", names, key=tables.PICKED_CAMPAIGN)
+    # A deep link names a campaign, or a request whose campaign the (permission-checked) thread read tells.
+    linked_request, linked = deep_links.take("request"), deep_links.take("campaign")
+    thread = linked_request and read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=linked_request))
+    linked = thread["campaign_id"] if thread else linked
+    if linked is not None and linked not in names:
+        st.warning("That campaign is not one of your organization's campaigns (or it was deleted).", icon="🔗")
+    campaign_id = pick("Manage a campaign", names, key=tables.PICKED_CAMPAIGN, preselect=linked)
     c = read(lambda s: campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id))
     if c is None:
         st.stop()
@@ -84,7 +90,8 @@ with mine_tab:
     sections = ["💬 Ad requests", "🎁 Gifted products", "✏️ Edit", "⚙️ Status, visibility, delete"]
     requests_tab, products_tab, edit_tab, settings_tab = tabs(sections, key="campaign-section")
     with requests_tab:
-        changed = requests_view.requests_panel(actor, campaign_id)
+        opened = thread["id"] if thread and thread["campaign_id"] == campaign_id else None
+        changed = requests_view.requests_panel(actor, campaign_id, open_request=opened)
     with products_tab:
         editable = actor.can("product.manage") and c["status"] not in ("completed", "cancelled")
         changed = pv.campaign_products_panel(actor, campaign_id, editable=editable) or changed

@@ -7,6 +7,7 @@ import streamlit as st
 from core.deals import deliverables
 from core.models import PLATFORMS
 from pages.common import deal_views as dv
+from pages.common import deep_links
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state, md_escape, tabs
@@ -18,6 +19,9 @@ st.title("Content approvals", icon="🎬")
 st.caption("Drafts and live posts waiting for you first. Select a row to review it.")
 show_flash()
 
+linked = deep_links.take("deliverable")
+if linked is not None:  # the linked one may no longer wait for the sponsor: list every deliverable to find it
+    st.session_state["approvals_all"] = True
 show_all = st.toggle("Show every deliverable", key="approvals_all")
 frame = read(lambda s: deliverables.sponsor_queue(s, actor=actor, statuses=None if show_all else NEEDS_ME))
 if frame is None:
@@ -35,7 +39,11 @@ frame = dv.filtered(
     frame, key="approval_filter", columns=("campaign", "title", "influencer"), label="Find by campaign or title"
 )
 chosen = dv.pick_row(
-    frame, dv.deliverables_table(frame, with_influencer=True), key="approval_pick", column_config=dv.DELIVERABLE_COLUMNS
+    frame,
+    dv.deliverables_table(frame, with_influencer=True),
+    key="approval_pick",
+    column_config=dv.DELIVERABLE_COLUMNS,
+    preselect=linked,
 )
 if chosen is None:
     st.info("Select a deliverable in the table to review it.", icon="👆")

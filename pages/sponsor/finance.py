@@ -9,6 +9,7 @@ from core.models import DOCUMENT_STATUSES
 from core.reporting import bookkeeping
 from core.reporting.charts import finance as charts
 from pages.common import deal_views as dv
+from pages.common import deep_links
 from pages.common.influencer_views import act
 from pages.common.session import current_actor, read, read_cached, run_action, show_flash
 from pages.common.widgets import empty_state, md_escape
@@ -21,6 +22,13 @@ st.title("Finance", icon="💰")
 st.caption("What each campaign has committed, been invoiced and paid — and what waits for you.")
 show_flash()
 
+# A deep link opens the section where its document can be acted on, with that document selected.
+linked = dv.linked_document(actor, deep_links.take("document"))
+if linked:
+    to_approve = linked["status"] == "pending" and linked["kind"] in ("invoice", "form")
+    to_pay = linked["status"] == "approved" and linked["kind"] == "invoice"
+    st.session_state["finance_section"] = SECTIONS[1] if to_approve else SECTIONS[2] if to_pay else SECTIONS[3]
+preselect = linked["id"] if linked else None
 # A segmented control keeps its place across reruns, so an action never jumps to another section.
 section = st.segmented_control(
     "Section", SECTIONS, default=SECTIONS[0], key="finance_section", label_visibility="collapsed"
@@ -51,6 +59,7 @@ elif section == SECTIONS[1]:
         key="approve",
         empty="No invoices or payee forms wait for your approval.",
         hint="Select a document to approve or reject it.",
+        preselect=preselect,
     )
     if doc is None:
         st.stop()
@@ -92,6 +101,7 @@ elif section == SECTIONS[2]:
         key="pay",
         empty="No approved invoices to pay.",
         hint="Select an approved invoice to pay it.",
+        preselect=preselect,
     )
     if invoice is None:
         st.stop()
@@ -127,7 +137,10 @@ elif section == SECTIONS[2]:
 
 elif section == SECTIONS[3]:
     dv.documents_browser(
-        actor, key="docs_pick", empty="No documents yet — a purchase order is issued as soon as an offer is accepted."
+        actor,
+        key="docs_pick",
+        empty="No documents yet — a purchase order is issued as soon as an offer is accepted.",
+        preselect=preselect,
     )
     with st.expander("Payee form rule", icon="🪪"):
         current = read(lambda s: documents.form_required(s, actor=actor))
