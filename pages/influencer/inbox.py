@@ -65,38 +65,46 @@ with st.container(border=True):
     views.request_header(thread)
     render_thread(thread, header=False)
 
-if thread["frozen"]:
-    st.warning(
-        "This negotiation is on hold while the campaign or the sponsor is under review. You can still decline it."
-    )
-if thread["my_turn"]:
-    accept_tab, counter_tab, decline_tab = st.tabs(["✅ Accept", "💬 Counter-offer", "❌ Decline"])
-    with accept_tab, st.form("accept_form"):
-        hello = st.text_input("Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!")
-        label = f"Accept {views.money_md(thread['payment_cents'])}"
-        if st.form_submit_button(label, type="primary", key="accept", disabled=thread["frozen"]):
-            views.act(
-                lambda s: lifecycle.accept_offer(
-                    s, actor=actor, ad_request_id=request_id, expected_version=seen, message=hello
-                ),
-                "Deal accepted — the sponsor has been told.",
+if thread["blocked_reason"]:
+    st.warning(thread["blocked_reason"], icon="⏸️")  # the service's own words: why the hidden actions would fail
+if thread["can_decline"]:
+    # Only the answers that can succeed get a tab; a frozen negotiation can still be declined.
+    tabs = [("✅ Accept", thread["can_accept"]), ("💬 Counter-offer", thread["can_counter"]), ("❌ Decline", True)]
+    shown = dict(zip([t for t, ok in tabs if ok], st.tabs([t for t, ok in tabs if ok]), strict=True))
+    if thread["accept_blocked_reason"] and not thread["blocked_reason"]:
+        st.caption(f"Accept is not offered: {thread['accept_blocked_reason']}")
+    if "✅ Accept" in shown:
+        with shown["✅ Accept"], st.form("accept_form"):
+            hello = st.text_input(
+                "Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!"
             )
-    with counter_tab, st.form("counter_form"):
-        amount = st.text_input("Your amount ($)", value=current, key=f"counter_amount_{request_id}")
-        why = st.text_area("Why this amount?", key=f"counter_message_{request_id}", placeholder="What you'd deliver")
-        if st.form_submit_button("Send counter-offer", type="primary", key="counter", disabled=thread["frozen"]):
-            views.act(
-                lambda s: ad_requests.counter_offer(
-                    s,
-                    actor=actor,
-                    ad_request_id=request_id,
-                    expected_version=seen,
-                    message=why,
-                    payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False),
-                ),
-                "Counter-offer sent.",
+            label = f"Accept {views.money_md(thread['payment_cents'])}"
+            if st.form_submit_button(label, type="primary", key="accept"):
+                views.act(
+                    lambda s: lifecycle.accept_offer(
+                        s, actor=actor, ad_request_id=request_id, expected_version=seen, message=hello
+                    ),
+                    "Deal accepted — the sponsor has been told.",
+                )
+    if "💬 Counter-offer" in shown:
+        with shown["💬 Counter-offer"], st.form("counter_form"):
+            amount = st.text_input("Your amount ($)", value=current, key=f"counter_amount_{request_id}")
+            why = st.text_area(
+                "Why this amount?", key=f"counter_message_{request_id}", placeholder="What you'd deliver"
             )
-    with decline_tab, st.form("reject_form"):
+            if st.form_submit_button("Send counter-offer", type="primary", key="counter"):
+                views.act(
+                    lambda s: ad_requests.counter_offer(
+                        s,
+                        actor=actor,
+                        ad_request_id=request_id,
+                        expected_version=seen,
+                        message=why,
+                        payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False),
+                    ),
+                    "Counter-offer sent.",
+                )
+    with shown["❌ Decline"], st.form("reject_form"):
         st.caption("Declining ends this negotiation; the sponsor is notified.")
         reason = st.text_input("Reason (optional)", key=f"reject_message_{request_id}")
         if st.form_submit_button("Decline this request", key="reject"):
@@ -106,7 +114,7 @@ if thread["my_turn"]:
                 ),
                 "Request declined.",
             )
-else:
+elif not thread["my_turn"]:
     st.info(views.waiting_note(thread), icon="⏳")
 
 if thread["can_edit"]:
