@@ -13,7 +13,7 @@ from pages.common.formatting import money, units
 from pages.common.markup import md
 from pages.common.negotiation_thread import render_thread
 from pages.common.session import read, run_action
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, md_escape
 
 
 def requests_panel(actor, campaign_id: int) -> bool:
@@ -43,7 +43,9 @@ def request_actions(actor, thread: dict) -> bool:
     # Every action carries the version drawn on the screen the user clicked on, not the one read on this rerun.
     seen = versions.seen(f"request:{rid}", thread["version"])
     if thread["blocked_reason"]:
-        st.warning(thread["blocked_reason"], icon="⏸️")  # the service's own words: why the hidden buttons would fail
+        st.warning(
+            md_escape(thread["blocked_reason"]), icon="⏸️"
+        )  # the service's own words: why the hidden buttons would fail
     if thread["can_decline"]:
         with st.form(f"respond-{rid}"):
             st.markdown("**Your turn to answer.**")
@@ -61,7 +63,7 @@ def request_actions(actor, thread: dict) -> bool:
             )
             decline = decline_col.form_submit_button("❌ Decline", key=f"decline-{rid}")
             if thread["accept_blocked_reason"] and not thread["blocked_reason"]:
-                st.caption(f"Accept is not offered: {thread['accept_blocked_reason']}")
+                st.caption(f"Accept is not offered: {md_escape(thread['accept_blocked_reason'])}")
         if accept:
             return bool(
                 run_action(

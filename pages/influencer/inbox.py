@@ -10,7 +10,7 @@ from pages.common import influencer_views as views
 from pages.common.negotiation_thread import render_thread
 from pages.common import versions
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, md_escape
 
 actor = current_actor(role="influencer")
 st.title("Inbox", icon="📥")
@@ -66,13 +66,15 @@ with st.container(border=True):
     render_thread(thread, header=False)
 
 if thread["blocked_reason"]:
-    st.warning(thread["blocked_reason"], icon="⏸️")  # the service's own words: why the hidden actions would fail
+    st.warning(
+        md_escape(thread["blocked_reason"]), icon="⏸️"
+    )  # the service's own words: why the hidden actions would fail
 if thread["can_decline"]:
     # Only the answers that can succeed get a tab; a frozen negotiation can still be declined.
     tabs = [("✅ Accept", thread["can_accept"]), ("💬 Counter-offer", thread["can_counter"]), ("❌ Decline", True)]
     shown = dict(zip([t for t, ok in tabs if ok], st.tabs([t for t, ok in tabs if ok]), strict=True))
     if thread["accept_blocked_reason"] and not thread["blocked_reason"]:
-        st.caption(f"Accept is not offered: {thread['accept_blocked_reason']}")
+        st.caption(f"Accept is not offered: {md_escape(thread['accept_blocked_reason'])}")
     if "✅ Accept" in shown:
         with shown["✅ Accept"], st.form("accept_form"):
             hello = st.text_input(

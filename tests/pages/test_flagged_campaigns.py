@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core.marketplace import ad_requests, campaigns
 from core.models import AdRequest
+from pages.common.widgets import md_escape
 from tests import factories as f
 from tests.pages.conftest import app_test
 
@@ -89,3 +90,15 @@ def test_an_offer_over_the_remaining_budget_is_not_offered_for_acceptance_and_sa
     assert f"accept-{request_id}" not in {b.key for b in at.button}
     assert f"counter-submit-{request_id}" in {b.key for b in at.button}
     assert any("would exceed the campaign budget" in c.value for c in at.caption)
+
+
+def test_a_flag_reason_is_shown_as_typed_never_as_a_link(app_db):
+    sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
+    campaign_id = f.campaign(app_db, sponsor)
+    f.request(app_db, sponsor, campaign_id, influencer)
+    hostile = "See [proof](https://evil.example) ![x](https://evil.example/x.png)"
+    with app_db.Session.begin() as s:
+        campaigns.flag_campaign(s, actor=f.admin(app_db), campaign_id=campaign_id, reason=hostile)
+    at = app_test("pages/influencer/inbox.py", influencer.id).run()
+    warnings = [w.value for w in at.warning]
+    assert any(md_escape(hostile) in w for w in warnings) and not any("[proof](" in w for w in warnings)
