@@ -7,7 +7,7 @@ import pytest
 
 from core.deals import cancellation, documents, earnings, finance
 from core.errors import PermissionDenied
-from core.marketplace import ad_requests
+from core.marketplace import ad_requests, stats
 from core.platform.timeutil import today
 from tests import deal_steps as steps
 from tests import factories as f
@@ -95,3 +95,19 @@ def test_the_sponsors_burn_by_day_counts_the_same_money_as_the_influencers_earni
         spent == (summary["agreed_cents"], summary["invoiced_cents"], summary["paid_cents"]) == (40_000, 20_000, 20_000)
     )
     assert list(burn["day"]) == [pd.Timestamp(today())]
+
+
+def test_the_admins_paid_figure_and_chart_count_paid_invoices_not_completed_jobs(database):
+    sponsor, ana = f.sponsor(database), f.influencer(database)
+    _, paid_d, paid_po = steps.deal(database, sponsor, ana, "Paid deal")
+    paid_invoice = steps.invoice(database, sponsor, ana, paid_d, paid_po)
+    steps.decide(database, documents.approve_document, sponsor, paid_invoice)
+    steps.pay(database, sponsor, paid_invoice)
+    _, owed_d, owed_po = steps.deal(database, sponsor, ana, "Owed deal")  # work done and invoiced, not paid
+    steps.decide(database, documents.approve_document, sponsor, steps.invoice(database, sponsor, ana, owed_d, owed_po))
+    figures = f.read(database, lambda s: stats.admin_statistics(s, actor=f.admin(database)))
+    assert figures["ad_requests"]["paid_cents"] == 20_000 and figures["ad_requests"]["completed"] == 2
+    month = today().strftime("%Y-%m")
+    assert figures["money_by_month"].to_dict("records") == [
+        {"month": month, "committed_cents": 40_000, "paid_cents": 20_000}
+    ]
