@@ -634,6 +634,7 @@ INBOX_COLUMNS = [
     "awaiting_me",
     "updated_at",
     "last_message",
+    "campaign_flagged",
     "version",
 ]
 
@@ -661,6 +662,7 @@ def inbox(
             case((awaiting, True), else_=False).label("awaiting_me"),
             AdRequest.updated_at,
             _last_message().label("last_message"),
+            Campaign.flagged.label("campaign_flagged"),  # the list marks requests on hold (get_thread says why)
             _last_event_id().label("last_event_id"),
         )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)

@@ -49,6 +49,7 @@ def test_an_influencer_sees_why_an_offer_on_a_flagged_campaign_is_on_hold(app_db
     assert not at.exception and not at.error
     assert {"accept", "counter"}.isdisjoint(b.key for b in at.button)
     assert any(REASON in w.value for w in at.warning)
+    assert at.dataframe[0].value["waiting_for"].tolist() == ["⏸️ On hold: campaign flagged"]
     at.button(key="reject").click().run()
     assert _status(app_db, request_id) == "rejected"
 
