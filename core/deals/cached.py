@@ -33,6 +33,20 @@ def budget_burn(db: Database, *, actor: Actor) -> pd.DataFrame:
 
 
 @permissions.actor_required
+def burn_by_day(db: Database, *, actor: Actor) -> pd.DataFrame:
+    """finance.burn_by_day for the sponsor's organization, shared by its members."""
+    organizations.require_member(actor)
+    cached = cache.read_through(
+        db,
+        "dashboard",
+        ("finance_burn_by_day", actor.organization_id),
+        (cachegen.org_scope(actor.organization_id),),
+        lambda s: finance.burn_by_day(s, actor=actor),
+    )
+    return cached.value
+
+
+@permissions.actor_required
 def finance_overview(db: Database, *, actor: Actor) -> dict:
     """finance.finance_overview, shared by admins; the day is in the key because overdue ageing moves with it."""
     if not actor.can("deal.view_any"):

@@ -9,9 +9,10 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from core import permissions
+from core.deals import earnings
 from core.errors import PermissionDenied
 from core.marketplace import organizations
-from core.models import Campaign, FinancialDocument
+from core.models import COMMITTED_AD_REQUEST_STATUSES, AdRequest, Campaign, FinancialDocument
 from core.permissions import Actor
 from core.platform.timeutil import today
 
@@ -40,8 +41,8 @@ def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = Non
     money = (
         select(
             FinancialDocument.campaign_id.label("campaign_id"),
-            _invoice_sum("pending", "approved", "paid").label("invoiced_cents"),
-            _invoice_sum("paid").label("paid_cents"),
+            _invoice_sum(*earnings.INVOICED_STATUSES).label("invoiced_cents"),
+            _invoice_sum(*earnings.PAID_STATUSES).label("paid_cents"),
             _invoice_sum("approved").label("owed_cents"),
         )
         .where(FinancialDocument.organization_id == org_id)
@@ -68,6 +69,42 @@ def budget_burn(session: Session, *, actor: Actor, campaign_id: int | None = Non
     frame = pd.DataFrame(session.execute(query).all(), columns=columns)
     frame["uncommitted_cents"] = frame["budget_cents"] - frame["committed_cents"]
     return frame
+
+
+BURN_COLUMNS = ["day", "committed_cents", "invoiced_cents", "paid_cents"]
+
+
+@permissions.actor_required
+def burn_by_day(session: Session, *, actor: Actor) -> pd.DataFrame:
+    """Per day, over the organization's campaigns: fees committed (accepted deals, by acceptance), invoiced
+    (live invoices, by issue date) and paid (by payment date), in cents. The same words as core/deals/earnings.py."""
+    org_id = organizations.require_member(actor)
+    committed_day = func.date(AdRequest.accepted_at).label("day")
+    committed = session.execute(
+        select(committed_day, func.sum(AdRequest.payment_cents))
+        .join(Campaign, Campaign.id == AdRequest.campaign_id)
+        .where(
+            Campaign.organization_id == org_id,
+            AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES),
+            AdRequest.accepted_at.is_not(None),
+        )
+        .group_by(committed_day)
+    ).all()
+    invoices = and_(FinancialDocument.organization_id == org_id, FinancialDocument.kind == "invoice")
+    invoiced = session.execute(
+        select(FinancialDocument.issue_date, func.sum(FinancialDocument.amount_cents))
+        .where(invoices, FinancialDocument.status.in_(earnings.INVOICED_STATUSES))
+        .group_by(FinancialDocument.issue_date)
+    ).all()
+    paid = session.execute(
+        select(FinancialDocument.paid_date, func.sum(FinancialDocument.amount_cents))
+        .where(invoices, FinancialDocument.status.in_(earnings.PAID_STATUSES), FinancialDocument.paid_date.is_not(None))
+        .group_by(FinancialDocument.paid_date)
+    ).all()
+    # SQLite's date() gives text, PostgreSQL's a date: one key type for the merge.
+    series = [{pd.Timestamp(day): int(total or 0) for day, total in rows} for rows in (committed, invoiced, paid)]
+    days = sorted(set().union(*series))
+    return pd.DataFrame([(day, *(s.get(day, 0) for s in series)) for day in days], columns=BURN_COLUMNS)
 
 
 def totals(frame: pd.DataFrame) -> dict:

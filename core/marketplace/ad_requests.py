@@ -40,7 +40,7 @@ from core.money import check_cents, format_cents
 from core.permissions import Actor
 from core.platform import cachegen
 from core.platform.db import affected_rows
-from core.platform.timeutil import today, utcnow
+from core.platform.timeutil import utcnow
 
 OTHER_PARTY = {"sponsor": "influencer", "influencer": "sponsor"}
 
@@ -109,35 +109,18 @@ def _require_version(session: Session, request: AdRequest, expected_version: str
 
 def _require_negotiable(session: Session, campaign: Campaign, influencer_id: int, actor: Actor) -> None:
     """The one "open for negotiation" rule of every forward step: campaign active, unflagged and not ended,
-    both parties active, approved and unflagged (core/standing.py holds the same rule in SQL)."""
-    _require_campaign_open(campaign)
-    _require_parties_in_good_standing(session, campaign.sponsor_id, influencer_id, actor)
+    both parties active, approved and unflagged (core/standing.py: negotiation_hold, and in SQL)."""
+    held = standing.negotiation_hold(session, campaign, influencer_id, viewer_id=actor.id)
+    if held:
+        raise Conflict(held)
 
 
-def _require_campaign_open(campaign: Campaign) -> None:
-    if campaign.flagged:
-        raise Conflict("This campaign is flagged by an administrator, so its negotiations are on hold.")
-    if campaign.status != "active":
-        raise Conflict(f"This campaign is {campaign.status}; only active campaigns take requests and offers.")
-    if campaign.end_date < today():
-        raise Conflict("This campaign has ended, so its requests can no longer move forward.")
-
-
-def _require_parties_in_good_standing(session: Session, sponsor_id: int, influencer_id: int, actor: Actor) -> None:
-    users = session.execute(
-        select(User.id, User.is_active, User.approval, User.flagged).where(User.id.in_((sponsor_id, influencer_id)))
-    ).all()
-    blocked = {row.id for row in users if not (row.is_active and row.approval == "approved" and not row.flagged)}
-    if actor.id in blocked:
-        raise Conflict("Your account is not in good standing, so you cannot move deals forward.")
-    if sponsor_id in blocked:
-        raise Conflict(
-            "The sponsor's account is on hold, so this negotiation is frozen. You can still withdraw or decline it."
-        )
-    if influencer_id in blocked or len(users) < 2:
-        raise Conflict(
-            "The influencer's account is on hold, so this negotiation is frozen. You can still withdraw or decline it."
-        )
+def _over_budget(campaign: Campaign, amount: int) -> str | None:
+    """Why accepting amount would break the campaign's budget, or None."""
+    remaining = campaign.budget_cents - campaign.committed_cents
+    if amount <= remaining:
+        return None
+    return f"Accepting {format_cents(amount)} would exceed the campaign budget: only {format_cents(remaining)} is left."
 
 
 def _party_of(actor: Actor, request: AdRequest, campaign: Campaign) -> str:
@@ -390,12 +373,11 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_versi
     )
     if affected_rows(charged) != 1:
         session.refresh(campaign)
-        if campaign.status != "active" or campaign.flagged:
-            raise Conflict("This campaign is no longer active, so the request cannot be accepted.")
-        remaining = campaign.budget_cents - campaign.committed_cents
+        # The same words the thread showed: the campaign's hold (e.g. flagged meanwhile), else the budget.
         raise Conflict(
-            f"Accepting {format_cents(amount)} would exceed the campaign budget: only "
-            f"{format_cents(remaining)} is left."
+            standing.campaign_hold(campaign)
+            or _over_budget(campaign, amount)
+            or "This campaign changed while you were looking; reload it."
         )
     session.expire(campaign)
     _record(session, request, actor, party, "accepted", previous, "accepted", amount, message)
@@ -556,9 +538,9 @@ def mark_completed(
         raise Conflict(f"Only accepted requests can be completed; this one is {request.status}.")
     # Completing moves money forward, so a frozen party or a flagged campaign holds it; an ended, completed
     # or cancelled campaign does not (accepted deals survive those).
-    if campaign.flagged:
-        raise Conflict("This campaign is flagged by an administrator, so its deals are on hold.")
-    _require_parties_in_good_standing(session, campaign.sponsor_id, request.influencer_id, actor)
+    held = standing.negotiation_hold(session, campaign, request.influencer_id, viewer_id=actor.id, deal=True)
+    if held:
+        raise Conflict(held)
     _guarded_transition(
         session,
         request,
@@ -652,6 +634,7 @@ INBOX_COLUMNS = [
     "awaiting_me",
     "updated_at",
     "last_message",
+    "campaign_flagged",
     "version",
 ]
 
@@ -679,6 +662,7 @@ def inbox(
             case((awaiting, True), else_=False).label("awaiting_me"),
             AdRequest.updated_at,
             _last_message().label("last_message"),
+            Campaign.flagged.label("campaign_flagged"),  # the list marks requests on hold (get_thread says why)
             _last_event_id().label("last_event_id"),
         )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
@@ -771,14 +755,7 @@ def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
         party = None
     influencer = session.get(InfluencerProfile, request.influencer_id)
     sponsor = session.get(Organization, campaign.organization_id)
-    negotiable = bool(
-        session.scalar(
-            select(standing.negotiation_open(AdRequest.influencer_id))
-            .select_from(AdRequest)
-            .join(Campaign, Campaign.id == AdRequest.campaign_id)
-            .where(AdRequest.id == request.id)
-        )
-    )
+    actions = _thread_actions(session, actor, party, request, campaign)
     events = (
         session.execute(
             select(
@@ -818,13 +795,39 @@ def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
         "my_party": party,
         # What the page sends back with any action on this request (see version_token).
         "version": version_token(events[-1]["id"] if events else None, request.status, request.payment_cents),
-        # Open but on hold (campaign or a party not in good standing): only reject/withdraw are possible.
-        "frozen": request.status in OPEN_AD_REQUEST_STATUSES and not negotiable,
-        "my_turn": party is not None and request.turn == party and request.status in OPEN_AD_REQUEST_STATUSES,
-        "can_withdraw": party is not None and request.status in OPEN_AD_REQUEST_STATUSES and request.turn != party,
-        "can_edit": party is not None and request.status == "pending" and request.initiated_by == party,
-        "can_complete": party == "sponsor" and request.status == "accepted",
+        "campaign_flagged": campaign.flagged,
+        "campaign_flag_reason": campaign.flag_reason if campaign.flagged else None,
+        **actions,
         "events": [dict(e) for e in events],
+    }
+
+
+def _thread_actions(session: Session, actor: Actor, party: str | None, request: AdRequest, campaign: Campaign) -> dict:
+    """Which of the viewer's actions can succeed, and why the others cannot, by the rules the services raise."""
+    is_open = request.status in OPEN_AD_REQUEST_STATUSES
+    allowed = party is not None and actor.can("ad_request.negotiate" if party == "sponsor" else "ad_request.respond")
+    viewer_id = actor.id if party is not None else None
+    held = None
+    if is_open:
+        held = standing.negotiation_hold(session, campaign, request.influencer_id, viewer_id=viewer_id)
+    elif request.status == "accepted":
+        held = standing.negotiation_hold(session, campaign, request.influencer_id, viewer_id=viewer_id, deal=True)
+    my_turn = party is not None and is_open and request.turn == party
+    answer = allowed and my_turn
+    accept_blocked = (held or _over_budget(campaign, request.payment_cents)) if answer else None
+    return {
+        # Why forward steps (accept, counter, edit; complete for an accepted deal) are on hold, or None.
+        "blocked_reason": held,
+        # Open but on hold (campaign or a party not in good standing): only reject/withdraw are possible.
+        "frozen": is_open and held is not None,
+        "my_turn": my_turn,
+        "can_accept": answer and accept_blocked is None,
+        "accept_blocked_reason": accept_blocked,
+        "can_counter": answer and held is None,
+        "can_decline": answer,
+        "can_withdraw": allowed and is_open and request.turn != party,
+        "can_edit": allowed and request.status == "pending" and request.initiated_by == party and held is None,
+        "can_complete": allowed and party == "sponsor" and request.status == "accepted" and held is None,
     }
 
 

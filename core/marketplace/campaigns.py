@@ -409,6 +409,7 @@ def sponsor_summary(frame: pd.DataFrame) -> dict:
         return {
             "campaigns": 0,
             "active": 0,
+            "flagged": 0,
             "budget_cents": 0,
             "committed_cents": 0,
             "remaining_cents": 0,
@@ -418,7 +419,9 @@ def sponsor_summary(frame: pd.DataFrame) -> dict:
         }
     return {
         "campaigns": int(len(frame)),
-        "active": int((frame["status"] == "active").sum()),
+        # A flagged campaign takes no step forward (core/standing.py), so it is not counted as active.
+        "active": int(((frame["status"] == "active") & ~frame["flagged"].astype(bool)).sum()),
+        "flagged": int(frame["flagged"].astype(bool).sum()),
         "budget_cents": int(frame["budget_cents"].sum()),
         "committed_cents": int(frame["committed_cents"].sum()),
         "remaining_cents": int(frame["remaining_cents"].sum()),

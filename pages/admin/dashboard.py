@@ -62,11 +62,12 @@ with st.container(border=True):
     )
     jobs = reqs["completed"]
     cols[3].metric(
-        "Paid out",
+        "Paid",
         money(reqs["paid_cents"]),
         f"{jobs:,} job{'' if jobs == 1 else 's'} completed",
         delta_color="off",
         delta_arrow="off",
+        help="Invoices sponsors have paid (the same Paid as on every finance page)",
     )
     if camps["flagged"]:
         st.caption(f"🚩 {camps['flagged']:,} flagged · 🔒 {camps['private']:,} private campaigns")

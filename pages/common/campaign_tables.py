@@ -9,7 +9,18 @@ from pages.common.formatting import count_column, day_column, moment_column, mon
 from pages.common.widgets import status_label
 
 PICKED_CAMPAIGN = "sponsor_campaign_pick"
-DASHBOARD_COLUMNS = ["name", "status", "end_date", "budget", "used", "remaining", "awaiting_me", "open", "accepted"]
+DASHBOARD_COLUMNS = [
+    "name",
+    "status",
+    "visibility",
+    "end_date",
+    "budget",
+    "used",
+    "remaining",
+    "awaiting_me",
+    "open",
+    "accepted",
+]
 CAMPAIGN_PAGE_COLUMNS = [
     "name",
     "status",

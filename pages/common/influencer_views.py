@@ -58,7 +58,6 @@ def turn_text(row) -> str:
 
 
 def request_label(row) -> str:
-    # Only fields that never change: a keyed selectbox keeps showing its old label text after a rerun.
     return f"#{row['id']} · {row['campaign']} — {row['sponsor']}"
 
 
@@ -71,8 +70,15 @@ def table_height(frame: pd.DataFrame, max_height: int = 420) -> int:
     return min(max_height, 38 + 35 * len(frame))
 
 
+def waiting_for(row) -> str:
+    """Whose answer the request waits for; an open request on a flagged campaign waits for a review."""
+    if row["campaign_flagged"] and row["status"] in ("pending", "negotiating"):
+        return "⏸️ On hold: campaign flagged"
+    return turn_text(row)
+
+
 def inbox_table(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.assign(status=frame["status"].map(status_label), waiting_for=frame.apply(turn_text, axis=1))
+    out = frame.assign(status=frame["status"].map(status_label), waiting_for=frame.apply(waiting_for, axis=1))
     out = cents_to_units(out, "payment_cents")
     return out[
         # What matters first: at phone width (390 px) the campaign, amount and status are what fits.

@@ -13,8 +13,8 @@ from pages.common.formatting import money, table, units
 from pages.common.markup import md
 from pages.common.negotiation_thread import render_thread
 from pages.common.session import read, run_action
-from pages.common.widgets import empty_state
 from pages.common.pickers import pick
+from pages.common.widgets import empty_state, md_escape
 
 
 def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) -> bool:
@@ -26,7 +26,6 @@ def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) 
         empty_state(md("No ad requests yet — open **Find influencers** to send one."), icon="📨")
         return False
     table(request_table(frame), column_config=REQUEST_COLUMNS, hide_index=True)
-    # Only fields that never change: a keyed selectbox keeps showing its old label text after a rerun.
     labels = {int(r.id): f"#{r.id} · {r.influencer}" for r in frame.itertuples()}
     request_id = pick("Open a negotiation", labels, key=f"request-pick-{campaign_id}", preselect=open_request)
     thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
@@ -41,25 +40,28 @@ def request_actions(actor, thread: dict) -> bool:
     rid, current = thread["id"], money(thread["payment_cents"])
     # Every action carries the version drawn on the screen the user clicked on, not the one read on this rerun.
     seen = versions.seen(f"request:{rid}", thread["version"])
-    if thread["frozen"]:
+    if thread["blocked_reason"]:
         st.warning(
-            "This negotiation is on hold: the campaign or one of the accounts is not in good standing. "
-            "You can still decline or withdraw it.",
-            icon="⏸️",
-        )
-    if thread["my_turn"]:
+            md_escape(thread["blocked_reason"]), icon="⏸️"
+        )  # the service's own words: why the hidden buttons would fail
+    if thread["can_decline"]:
         with st.form(f"respond-{rid}"):
             st.markdown("**Your turn to answer.**")
-            amount = st.text_input("Counter-offer ($)", placeholder="only for a counter-offer", key=f"counter-{rid}")
+            if thread["can_counter"]:
+                amount = st.text_input(
+                    "Counter-offer ($)", placeholder="only for a counter-offer", key=f"counter-{rid}"
+                )
             message = st.text_area("Message to the influencer", key=f"respond-message-{rid}")
             accept_col, counter_col, decline_col = st.columns(3)
-            accept = accept_col.form_submit_button(
-                f"✅ Accept {current}", type="primary", key=f"accept-{rid}", disabled=thread["frozen"]
+            accept = thread["can_accept"] and accept_col.form_submit_button(
+                f"✅ Accept {current}", type="primary", key=f"accept-{rid}"
             )
-            counter = counter_col.form_submit_button(
-                "💬 Send counter-offer", key=f"counter-submit-{rid}", disabled=thread["frozen"]
+            counter = thread["can_counter"] and counter_col.form_submit_button(
+                "💬 Send counter-offer", key=f"counter-submit-{rid}"
             )
             decline = decline_col.form_submit_button("❌ Decline", key=f"decline-{rid}")
+            if thread["accept_blocked_reason"] and not thread["blocked_reason"]:
+                st.caption(f"Accept is not offered: {md_escape(thread['accept_blocked_reason'])}")
         if accept:
             return bool(
                 run_action(
@@ -92,7 +94,7 @@ def request_actions(actor, thread: dict) -> bool:
                     success="Request declined",
                 )
             )
-    elif thread["status"] in ("pending", "negotiating"):
+    elif thread["status"] in ("pending", "negotiating") and not thread["my_turn"]:
         st.caption("⏳ Waiting for the influencer's answer.")
     if thread["can_edit"]:
         with st.expander("✏️ Edit this request"), st.form(f"edit-request-{rid}"):

@@ -10,9 +10,9 @@ from pages.common import influencer_views as views
 from pages.common.negotiation_thread import render_thread
 from pages.common import deep_links, versions
 from pages.common.session import current_actor, read, show_flash
-from pages.common.widgets import empty_state, tabs
 from pages.common.pickers import pick
 from pages.common.formatting import table
+from pages.common.widgets import empty_state, md_escape, tabs
 
 actor = current_actor(role="influencer")
 st.title("Inbox", icon="📥")
@@ -70,40 +70,49 @@ with st.container(border=True):
     views.request_header(thread)
     render_thread(thread, header=False)
 
-if thread["frozen"]:
+if thread["blocked_reason"]:
     st.warning(
-        "This negotiation is on hold while the campaign or the sponsor is under review. You can still decline it."
-    )
-if thread["my_turn"]:
-    accept_tab, counter_tab, decline_tab = tabs(
-        ["✅ Accept", "💬 Counter-offer", "❌ Decline"], key=f"answer-tab-{request_id}"
-    )
-    with accept_tab, st.form("accept_form"):
-        hello = st.text_input("Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!")
-        label = f"Accept {views.money_md(thread['payment_cents'])}"
-        if st.form_submit_button(label, type="primary", key="accept", disabled=thread["frozen"]):
-            views.act(
-                lambda s: lifecycle.accept_offer(
-                    s, actor=actor, ad_request_id=request_id, expected_version=seen, message=hello
-                ),
-                "Deal accepted — the sponsor has been told.",
+        md_escape(thread["blocked_reason"]), icon="⏸️"
+    )  # the service's own words: why the hidden actions would fail
+if thread["can_decline"]:
+    # Only the answers that can succeed get a tab; a frozen negotiation can still be declined.
+    answers = [("✅ Accept", thread["can_accept"]), ("💬 Counter-offer", thread["can_counter"]), ("❌ Decline", True)]
+    offered = [label for label, ok in answers if ok]
+    shown = dict(zip(offered, tabs(offered, key=f"answer-tab-{request_id}"), strict=True))
+    if thread["accept_blocked_reason"] and not thread["blocked_reason"]:
+        st.caption(f"Accept is not offered: {md_escape(thread['accept_blocked_reason'])}")
+    if "✅ Accept" in shown:
+        with shown["✅ Accept"], st.form("accept_form"):
+            hello = st.text_input(
+                "Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!"
             )
-    with counter_tab, st.form("counter_form"):
-        amount = st.text_input("Your amount ($)", value=current, key=f"counter_amount_{request_id}")
-        why = st.text_area("Why this amount?", key=f"counter_message_{request_id}", placeholder="What you'd deliver")
-        if st.form_submit_button("Send counter-offer", type="primary", key="counter", disabled=thread["frozen"]):
-            views.act(
-                lambda s: ad_requests.counter_offer(
-                    s,
-                    actor=actor,
-                    ad_request_id=request_id,
-                    expected_version=seen,
-                    message=why,
-                    payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False),
-                ),
-                "Counter-offer sent.",
+            label = f"Accept {views.money_md(thread['payment_cents'])}"
+            if st.form_submit_button(label, type="primary", key="accept"):
+                views.act(
+                    lambda s: lifecycle.accept_offer(
+                        s, actor=actor, ad_request_id=request_id, expected_version=seen, message=hello
+                    ),
+                    "Deal accepted — the sponsor has been told.",
+                )
+    if "💬 Counter-offer" in shown:
+        with shown["💬 Counter-offer"], st.form("counter_form"):
+            amount = st.text_input("Your amount ($)", value=current, key=f"counter_amount_{request_id}")
+            why = st.text_area(
+                "Why this amount?", key=f"counter_message_{request_id}", placeholder="What you'd deliver"
             )
-    with decline_tab, st.form("reject_form"):
+            if st.form_submit_button("Send counter-offer", type="primary", key="counter"):
+                views.act(
+                    lambda s: ad_requests.counter_offer(
+                        s,
+                        actor=actor,
+                        ad_request_id=request_id,
+                        expected_version=seen,
+                        message=why,
+                        payment_cents=to_cents(amount, field="Counter-offer", allow_zero=False),
+                    ),
+                    "Counter-offer sent.",
+                )
+    with shown["❌ Decline"], st.form("reject_form"):
         st.caption("Declining ends this negotiation; the sponsor is notified.")
         reason = st.text_input("Reason (optional)", key=f"reject_message_{request_id}")
         if st.form_submit_button("Decline this request", key="reject"):
@@ -113,7 +122,7 @@ if thread["my_turn"]:
                 ),
                 "Request declined.",
             )
-else:
+elif not thread["my_turn"]:
     st.info(views.waiting_note(thread), icon="⏳")
 
 if thread["can_edit"]:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.deals import documents, payments
+from core.deals import documents, earnings, payments
 from core.money import to_cents
 from pages.common import deal_views as dv
 from pages.common import deep_links
@@ -158,7 +158,11 @@ else:
         empty_state("No payments yet — approved invoices are paid by the sponsor.", icon="💸")
         st.stop()
     received = paid[paid["status"] == "succeeded"]
-    st.metric("Received", money(int(received["amount_cents"].sum())), border=True)
+    totals = read(lambda s: earnings.summary(s, actor=actor))  # the same "Paid" as Profile & earnings
+    if totals is not None:
+        left, right = st.columns(2)
+        left.metric(earnings.LABELS["paid_cents"], money(totals["paid_cents"]), border=True)
+        right.metric("Awaiting payment", money(totals["awaiting_payment_cents"]), border=True)
     table(
         received.assign(amount=received["amount_cents"] / 100)[["created_at", "invoice", "amount", "reference"]],
         column_config={

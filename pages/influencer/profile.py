@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from core.marketplace import accounts, ad_requests
+from core.deals import earnings
+from core.marketplace import accounts
 from core.models import PLATFORMS
-from core.money import format_cents
 from core.reporting.charts import influencer as charts
 from pages.common import influencer_views as views
 from pages.common.session import current_actor, read, show_flash
+from pages.common.formatting import money
 from pages.common.widgets import empty_state, tabs
 
 actor = current_actor(role="influencer")
@@ -17,8 +18,8 @@ show_flash()
 loaded = read(
     lambda s: (
         accounts.get_own_account(s, actor=actor),
-        ad_requests.earnings_summary(s, actor=actor),
-        ad_requests.earnings_by_month(s, actor=actor),
+        earnings.summary(s, actor=actor),
+        earnings.by_month(s, actor=actor),
     )
 )
 if loaded is None:
@@ -78,11 +79,34 @@ with profile_tab:
         views.profile_preview(profile)
 
 with earnings_tab:
-    cols = st.columns(4)
-    cols[0].metric("Earned (completed)", format_cents(summary["completed_cents"]), border=True)
-    cols[1].metric("Agreed, in progress", format_cents(summary["accepted_cents"]), border=True)
-    cols[2].metric("Open offers", format_cents(summary["open_pipeline_cents"]), border=True)
-    cols[3].metric("Awaiting your answer", summary["awaiting_me"], border=True)
+    # The chart's series carry the same three words as these figures (core/deals/earnings.py defines them).
+    words = earnings.LABELS
+    cols = st.columns(3)
+    cols[0].metric(
+        words["agreed_cents"], money(summary["agreed_cents"]), help="Fees of the deals you agreed", border=True
+    )
+    cols[1].metric(
+        words["invoiced_cents"],
+        money(summary["invoiced_cents"]),
+        f"{money(summary['to_invoice_cents'])} still to invoice",
+        delta_color="off",
+        delta_arrow="off",
+        help="Invoices you sent that are pending, approved or paid",
+        border=True,
+    )
+    cols[2].metric(
+        words["paid_cents"],
+        money(summary["paid_cents"]),
+        f"{money(summary['awaiting_payment_cents'])} awaiting payment",
+        delta_color="off",
+        delta_arrow="off",
+        help="What sponsors have paid you: this is what you have earned",
+        border=True,
+    )
+    st.caption(
+        f"Open offers: {money(summary['open_offers_cents'])} · awaiting your answer: {summary['awaiting_me']}. "
+        "Earned means paid — money a sponsor has paid you."
+    )
     if by_month.empty:
         empty_state("No earnings yet — accepted deals show up here month by month. Find campaigns to join!", "📈")
     else:

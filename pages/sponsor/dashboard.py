@@ -21,7 +21,7 @@ show_flash()
 data = read_cached(lambda db: cached_reads.sponsor_dashboard(db, actor=actor))
 if data is None:
     st.stop()
-frame, burn, summary = data["campaigns"], data["burn"], data["summary"]
+frame, summary = data["campaigns"], data["summary"]
 if frame.empty:
     empty_state(
         md("No campaigns yet — create one on the **Campaigns** page, then find influencers to hire."), icon="🚀"
@@ -30,11 +30,24 @@ if frame.empty:
 
 st.caption(f"Figures as of {data['as_of']:%H:%M:%S} UTC — refreshed as soon as anything changes.")
 used = summary["committed_cents"] / summary["budget_cents"] if summary["budget_cents"] else 0.0
-counts = st.columns(4)
-counts[0].metric("Active campaigns", summary["active"], help=f"{summary['campaigns']} campaigns in all", border=True)
+counts = st.columns(5 if summary["flagged"] else 4)
+counts[0].metric(
+    "Active campaigns",
+    summary["active"],
+    help=f"Active and not flagged; {summary['campaigns']} campaigns in all",
+    border=True,
+)
 counts[1].metric("Awaiting your reply", summary["awaiting_me"], border=True)
 counts[2].metric("Open requests", summary["open_requests"], help="Pending or in negotiation", border=True)
 counts[3].metric("Influencers hired", summary["accepted"], help="Accepted or completed requests", border=True)
+if summary["flagged"]:
+    counts[4].metric("🚩 Flagged", summary["flagged"], help="On hold until an administrator reviews them", border=True)
+    for row in frame[frame["flagged"].astype(bool)].itertuples():
+        st.warning(
+            f"🚩 **{md_escape(row.name)}** is flagged by an administrator "
+            f"({md_escape(row.flag_reason or 'no reason given')}): its negotiations and deals are on hold "
+            "until it is reviewed.",
+        )
 budget = st.columns(3)
 budget[0].metric("Total budget", money(summary["budget_cents"]), border=True, height="stretch")
 budget[1].metric(
@@ -70,11 +83,25 @@ with overview:
     st.markdown("**Budget by campaign**")
     st.plotly_chart(charts.campaign_budget_figure(frame), key="budget-by-campaign")
 with burn_tab:
-    if burn.empty:
+    by_day = read_cached(lambda db: deal_cache.burn_by_day(db, actor=actor))
+    if by_day is None or by_day.empty:
         empty_state("Nothing committed yet: the burn chart starts with your first accepted request.", icon="🔥")
     else:
-        st.plotly_chart(charts.budget_burn_figure(burn, summary["budget_cents"]), key="budget-burn")
-        st.caption(f"{money(int(burn['cumulative_cents'].iloc[-1]))} committed over {len(burn)} day(s) of acceptances.")
+        spent = finance.totals(deals) if deals is not None and not deals.empty else {}
+        st.plotly_chart(
+            charts.budget_used_figure(
+                summary["committed_cents"],
+                spent.get("invoiced_cents", 0),
+                spent.get("paid_cents", 0),
+                summary["budget_cents"],
+            ),
+            key="budget-used",
+        )
+        st.plotly_chart(charts.budget_burn_figure(by_day, summary["budget_cents"]), key="budget-burn")
+        st.caption(
+            f"Running totals, scaled to the money spent: {money(summary['committed_cents'])} committed "
+            f"of a {money(summary['budget_cents'])} budget."
+        )
 with requests_tab:
     st.plotly_chart(charts.requests_by_status_figure(frame), key="requests-by-status")
 with trend_tab:

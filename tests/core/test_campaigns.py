@@ -392,6 +392,7 @@ def test_the_sponsor_campaign_list_counts_requests_by_status_and_budget_use_in_o
     assert summary == {
         "campaigns": 2,
         "active": 1,
+        "flagged": 0,
         "budget_cents": 105_000,
         "committed_cents": 21_000,
         "remaining_cents": 84_000,

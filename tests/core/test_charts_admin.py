@@ -82,7 +82,7 @@ def test_money_chart_shows_committed_and_paid_per_month_in_dollars():
         {"month": ["2026-09", "2026-10"], "committed_cents": [65_000, 120_050], "paid_cents": [0, 80_000]}
     )
     fig = charts.money_by_month_chart(frame)
-    assert [t.name for t in fig.data] == ["Committed (accepted)", "Paid (completed)"]
+    assert [t.name for t in fig.data] == ["Committed", "Paid"]
     assert list(fig.data[0].y) == [650.0, 1200.5]
     assert list(fig.data[1].y) == [0.0, 800.0]
     assert [pd.Timestamp(x).strftime("%Y-%m-%d") for x in fig.data[0].x] == ["2026-09-01", "2026-10-01"]

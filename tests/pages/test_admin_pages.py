@@ -158,7 +158,7 @@ def test_the_dashboard_renders_on_an_empty_platform(db, admin):
     at = open_page("dashboard", admin.id)
     no_crash(at)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Users"] == "1" and metrics["Campaigns"] == "0" and metrics["Paid out"] == "$0.00"
+    assert metrics["Users"] == "1" and metrics["Campaigns"] == "0" and metrics["Paid"] == "$0.00"
     assert len(at.get("plotly_chart")) == 4
     assert len(at.get("vega_lite_chart")) == 0  # empty altair charts give way to hints
     assert "No sign-ups or ad requests in the last 12 months yet" in texts(at)

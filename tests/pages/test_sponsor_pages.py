@@ -111,7 +111,7 @@ def test_dashboard_shows_kpis_budget_progress_and_the_burn_for_a_sponsor(app_db)
     spring = table[table["name"] == "Spring run"].iloc[0]
     assert spring["used"] == pytest.approx(25.0) and spring["accepted"] == 1
     charts = at.get("plotly_chart")
-    assert len(charts) == 3  # budget by campaign, burn, requests by status
+    assert len(charts) == 4  # budget by campaign, budget used, burn, requests by status
 
 
 # ---- campaigns: create, validate, edit, status, delete ------------------------------------------------------

@@ -170,7 +170,7 @@ def requests_by_status_chart(frame: pd.DataFrame) -> go.Figure:
 
 
 def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
-    """Grouped bars of money committed (accepted + completed) and paid (completed) per month, in dollars.
+    """Grouped bars of money committed (deals accepted that month) and paid (invoices paid that month), in dollars.
 
     frame is admin_statistics()['money_by_month']: [month 'YYYY-MM', committed_cents, paid_cents].
     """
@@ -180,14 +180,14 @@ def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         [
             go.Bar(
-                name="Committed (accepted)",
+                name="Committed",
                 x=months,
                 y=frame["committed_cents"].astype("float64") / 100,
                 marker_color="#4c78a8",
                 hovertemplate="%{x|%b %Y}: $%{y:,.2f}<extra>committed</extra>",
             ),
             go.Bar(
-                name="Paid (completed)",
+                name="Paid",
                 x=months,
                 y=frame["paid_cents"].astype("float64") / 100,
                 marker_color="#54a24b",

@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 
 COMMITTED = "#2e7d32"
 REMAINING = "#c8e6c9"
-DAILY = "#81c784"
+INVOICED = "#ffb74d"
+PAID = "#1565c0"
 BUDGET_LINE = "#9e9e9e"
 STATUS_COLOURS = {
     "pending": "#90caf9",
@@ -37,37 +38,87 @@ def _layout(figure: go.Figure, *, height: int, **extra) -> go.Figure:
     return figure
 
 
-def budget_burn_figure(burn: pd.DataFrame, budget_cents: int) -> go.Figure:
-    """Money committed per day (bars) and its running total (line) against the total budget.
+# The budget is drawn as a reference line only when it is within this factor of the money shown; further out
+# it would squash real spending into a flat line at zero, so the title states it instead.
+BUDGET_LINE_REACH = 3.0
+BURN_SERIES = {
+    "committed_cents": ("Committed", COMMITTED),
+    "invoiced_cents": ("Invoiced", INVOICED),
+    "paid_cents": ("Paid", PAID),
+}
 
-    burn is core.marketplace.campaigns.budget_burn's frame: day, committed_cents, cumulative_cents.
-    """
+
+def budget_burn_figure(burn: pd.DataFrame, budget_cents: int) -> go.Figure:
+    """Running totals of money committed, invoiced and paid, on an axis scaled to that money.
+
+    burn is core.deals.finance.burn_by_day's frame: day and that day's committed/invoiced/paid cents. The
+    budget is a labelled reference line when it is within BUDGET_LINE_REACH of the largest total, else it is
+    stated in the title (the bullet view, budget_used_figure, shows the budget to scale)."""
+    burn = burn.sort_values("day")
     figure = go.Figure()
-    figure.add_bar(
-        x=burn["day"],
-        y=_units(burn["committed_cents"]),
-        name="Committed that day",
-        marker_color=DAILY,
-        hovertemplate="$%{y:,.2f}<extra></extra>",
-    )
-    figure.add_scatter(
-        x=burn["day"],
-        y=_units(burn["cumulative_cents"]),
-        name="Committed in total",
-        mode="lines+markers",
-        line={"color": COMMITTED, "width": 3, "shape": "hv"},
-        hovertemplate="$%{y:,.2f}<extra></extra>",
-    )
-    if budget_cents > 0:
+    top = 0.0
+    for column, (name, colour) in BURN_SERIES.items():
+        if column not in burn:
+            continue
+        running = _units(burn[column]).cumsum()
+        top = max(top, float(running.max()) if len(running) else 0.0)
+        figure.add_scatter(
+            x=burn["day"],
+            y=running,
+            name=f"{name} in total",
+            mode="lines+markers",
+            line={"color": colour, "width": 3, "shape": "hv"},
+            hovertemplate="$%{y:,.2f}<extra>" + name + "</extra>",
+        )
+    budget = budget_cents / 100
+    title = None
+    ceiling = top
+    if budget > 0 and top > 0 and budget <= BUDGET_LINE_REACH * top:
+        ceiling = max(top, budget)
         figure.add_hline(
-            y=budget_cents / 100,
+            y=budget,
             line={"color": BUDGET_LINE, "dash": "dash"},
-            annotation_text=f"Total budget ${budget_cents / 100:,.0f}",
+            annotation_text=f"Total budget ${budget:,.0f}",
             annotation_position="top left",
         )
-    figure.update_yaxes(title_text="USD", tickprefix="$", rangemode="tozero")
+    elif budget > 0:
+        title = f"Total budget ${budget:,.0f} — off this scale; see budget used above"
+    figure.update_yaxes(title_text="USD", tickprefix="$", range=[0, (ceiling or 1.0) * 1.1])
     figure.update_xaxes(title_text=None)
-    return _layout(figure, height=360)
+    return _layout(figure, height=360, title={"text": title, "font": {"size": 13}} if title else None)
+
+
+def budget_used_figure(committed_cents: int, invoiced_cents: int, paid_cents: int, budget_cents: int) -> go.Figure:
+    """A one-bar bullet of the whole budget: paid, invoiced not yet paid, committed not yet invoiced, and
+    what is left, end to end on a scale of exactly the budget."""
+    paid = min(paid_cents, invoiced_cents)
+    parts = [
+        ("Paid", paid, PAID),
+        ("Invoiced, not paid", max(invoiced_cents - paid, 0), INVOICED),
+        ("Committed, not invoiced", max(committed_cents - invoiced_cents, 0), COMMITTED),
+        ("Uncommitted", max(budget_cents - committed_cents, 0), REMAINING),
+    ]
+    figure = go.Figure()
+    for name, cents, colour in parts:
+        figure.add_bar(
+            y=["Budget"],
+            x=[cents / 100],
+            name=name,
+            orientation="h",
+            marker_color=colour,
+            hovertemplate="$%{x:,.2f}<extra>" + name + "</extra>",
+        )
+    used = committed_cents / budget_cents if budget_cents else 0.0
+    figure.update_xaxes(tickprefix="$", range=[0, max(budget_cents, committed_cents, 1) / 100])
+    figure.update_yaxes(showticklabels=False)
+    return _layout(
+        figure,
+        height=150,
+        barmode="stack",
+        hovermode="y unified",
+        title={"text": f"{used:.0%} of the budget committed", "font": {"size": 13}},
+        margin={"l": 10, "r": 10, "t": 35, "b": 10},
+    )
 
 
 def campaign_budget_figure(campaigns: pd.DataFrame) -> go.Figure:
