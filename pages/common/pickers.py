@@ -28,6 +28,10 @@ def remember(key: str, record_id) -> None:
     st.session_state[key] = record_id
 
 
+_UNSET = object()
+NOTHING = "(none)"  # stands for a None option: Streamlit reads a None value as "nothing chosen yet"
+
+
 def pick(
     label: str,
     options: Mapping,
@@ -42,24 +46,31 @@ def pick(
     """A selectbox over options {id: label}; returns the chosen id (None when empty or, with a placeholder, unset).
 
     preselect (a deep link, read once) wins over the remembered choice, which wins over default (the current
-    value of a field being edited); where is the container (a column, a form) to draw in."""
+    value of a field being edited); where is the container (a column, a form) to draw in. An id may be None
+    (e.g. "No campaign")."""
     if not options:
         return None
+    values = [NOTHING if i is None else i for i in options]
+    labels = {NOTHING if i is None else i: text for i, text in options.items()}
     widget = widget_key(key, options)
+    index: int | None = None if placeholder else 0
     if preselect is not None and preselect in options:
         st.session_state[widget] = preselect
-    elif widget not in st.session_state:
-        remembered = st.session_state.get(key, default)
-        fallback = default if default in options else None if placeholder else next(iter(options))
-        st.session_state[widget] = remembered if remembered in options else fallback
+        index = 0  # the session state decides; a non-default index beside it would be a conflict
+    elif widget not in st.session_state:  # a new list: start on the remembered choice, else the default
+        for candidate in (st.session_state.get(key, _UNSET), default):
+            if candidate is not _UNSET and candidate in options:
+                index = values.index(NOTHING if candidate is None else candidate)
+                break
     chosen = (where or st).selectbox(
         label,
-        list(options),
-        format_func=options.get,
+        values,
+        format_func=labels.get,
         key=widget,
-        index=None if placeholder else 0,
+        index=index,
         placeholder=placeholder,
         **selectbox_options,
     )
+    chosen = None if chosen == NOTHING else chosen
     st.session_state[key] = chosen
     return chosen

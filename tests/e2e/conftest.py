@@ -307,6 +307,22 @@ def choose(page: Page | Locator, label: str, option: str) -> None:
     wait_idle(root)
 
 
+def select_row(page: Page, text: str, *, table: Locator | None = None) -> None:
+    """Tick the selection box of the first row of a table (st.dataframe) whose first cell is `text`.
+
+    The grid draws on a canvas; its accessible copy (role=row) says which row holds the text, and the click
+    lands on that row's selection box at the left edge (rows are 35 px, under a 35 px header)."""
+    grid = table or page.get_by_test_id("stDataFrame").first
+    rows = grid.locator('[role="row"]')
+    expect(rows.filter(has_text=text).first).to_be_attached()
+    firsts = [rows.nth(i).locator('[role="gridcell"]').first for i in range(rows.count())]
+    position = next(i for i, cell in enumerate(firsts) if cell.count() and cell.inner_text().strip() == text)
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 * position + 17)
+    wait_idle(page)
+
+
 def shot(page: Page, name: str) -> Path:
     """Save a screenshot of the current viewport under artifacts/e2e/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, INFLUENCER, SPONSOR, choose, goto, login, shot, wait_idle
+from tests.e2e.conftest import CHROMIUM, INFLUENCER, SPONSOR, choose, goto, login, select_row, shot, wait_idle
 from tests.e2e.test_flows import create_campaign, form_with
 
 if not CHROMIUM.exists():
@@ -23,7 +23,7 @@ def send_offer(sponsor: Page, campaign: str, influencer_name: str, amount: str) 
     filters.get_by_label("Search", exact=True).fill(influencer_name)
     filters.get_by_role("button", name="Search").click()
     wait_idle(sponsor)
-    choose(sponsor, "Preview and contact", influencer_name)
+    select_row(sponsor, influencer_name)  # the results row itself picks who to contact
     offer = form_with(sponsor, "Payment offered ($)")
     choose(offer, "Campaign", campaign)
     offer.get_by_label("Requirements", exact=True).fill("One reel with the product #ad #wavepro @brightwave")

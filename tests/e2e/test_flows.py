@@ -10,7 +10,19 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADMIN, CHROMIUM, INFLUENCER, SPONSOR, choose, goto, login, logout, shot, wait_idle
+from tests.e2e.conftest import (
+    ADMIN,
+    CHROMIUM,
+    INFLUENCER,
+    SPONSOR,
+    choose,
+    goto,
+    login,
+    logout,
+    select_row,
+    shot,
+    wait_idle,
+)
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)", allow_module_level=True)
@@ -88,7 +100,7 @@ def test_sponsor_signs_up_gets_approved_hires_an_influencer_and_accepts_her_coun
     filters.get_by_label("Search", exact=True).fill("Maya Chen")
     filters.get_by_role("button", name="Search").click()
     wait_idle(sponsor)
-    choose(sponsor, "Preview and contact", "Maya Chen")
+    select_row(sponsor, "Maya Chen")  # the results row itself picks who to contact
     offer = form_with(sponsor, "Payment offered ($)")
     choose(offer, "Campaign", campaign)
     offer.get_by_label("Requirements", exact=True).fill("One review video and two stories during launch week.")

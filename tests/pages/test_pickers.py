@@ -75,3 +75,22 @@ def test_every_record_picker_goes_through_the_one_picker_whose_label_is_its_valu
         for line in _label_lookups(ast.parse(path.read_text()))
     ]
     assert offenders == [], "use pages.common.pickers.pick for id -> label lists: " + ", ".join(offenders)
+
+
+def _none_option_script() -> None:
+    import streamlit as st
+
+    from pages.common.pickers import pick
+
+    st.session_state["picked"] = pick("For campaign", {None: "No campaign", 7: "Spring run"}, key="for-campaign")
+
+
+def test_a_none_option_is_shown_by_its_label_not_as_an_empty_choice():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_none_option_script).run()
+    box = at.selectbox[0]
+    assert box.value == "(none)" and box.format_func(box.value) == "No campaign"
+    assert at.session_state["picked"] is None
+    box.select(7).run()
+    assert at.session_state["picked"] == 7
