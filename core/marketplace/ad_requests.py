@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pandas as pd
-from sqlalchemy import String, and_, case, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -829,54 +829,6 @@ def _thread_actions(session: Session, actor: Actor, party: str | None, request: 
         "can_edit": allowed and request.status == "pending" and request.initiated_by == party and held is None,
         "can_complete": allowed and party == "sponsor" and request.status == "accepted" and held is None,
     }
-
-
-def earnings_summary(session: Session, *, actor: Actor) -> dict:
-    """The influencer's accepted and completed totals, and their open pipeline."""
-    permissions.require(actor, "ad_request.respond")
-    row = session.execute(
-        select(
-            func.coalesce(func.sum(case((AdRequest.status == "accepted", AdRequest.payment_cents), else_=0)), 0),
-            func.coalesce(func.sum(case((AdRequest.status == "completed", AdRequest.payment_cents), else_=0)), 0),
-            func.coalesce(
-                func.sum(case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.payment_cents), else_=0)), 0
-            ),
-            func.coalesce(
-                func.sum(
-                    case(
-                        (and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "influencer"), 1),
-                        else_=0,
-                    )
-                ),
-                0,
-            ),
-            func.count(AdRequest.id),
-        ).where(AdRequest.influencer_id == actor.id)
-    ).one()
-    return {
-        "accepted_cents": int(row[0]),
-        "completed_cents": int(row[1]),
-        "open_pipeline_cents": int(row[2]),
-        "awaiting_me": int(row[3]),
-        "requests": int(row[4]),
-    }
-
-
-def earnings_by_month(session: Session, *, actor: Actor) -> pd.DataFrame:
-    """Accepted + completed payments per month of acceptance, for the influencer's chart."""
-    permissions.require(actor, "ad_request.respond")
-    month = func.substr(func.cast(AdRequest.accepted_at, String()), 1, 7).label("month")
-    rows = session.execute(
-        select(month, func.sum(AdRequest.payment_cents).label("amount_cents"))
-        .where(
-            AdRequest.influencer_id == actor.id,
-            AdRequest.status.in_(("accepted", "completed")),
-            AdRequest.accepted_at.is_not(None),
-        )
-        .group_by(month)
-        .order_by(month)
-    ).all()
-    return pd.DataFrame(rows, columns=["month", "amount_cents"])
 
 
 SPONSOR_REQUEST_COLUMNS = [

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, permissions
-from core.deals import finance
+from core.deals import earnings, finance
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.marketplace import accounts, organizations
 from core.messaging import mailer, notifications
@@ -40,6 +40,7 @@ from core.models import (
     AdRequestEvent,
     AuditLog,
     Campaign,
+    FinancialDocument,
     InfluencerProfile,
     MonthlyReport,
     Organization,
@@ -113,6 +114,22 @@ def _sum_if(condition, value):
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
+def _paid_in(start: dt.datetime, end: dt.datetime):
+    """A campaign's invoices paid in [start, end): "paid" as everywhere else (core/deals/earnings.py)."""
+    doc = FinancialDocument
+    return (
+        select(func.coalesce(func.sum(doc.amount_cents), 0))
+        .where(
+            doc.campaign_id == Campaign.id,
+            doc.kind == "invoice",
+            doc.status.in_(earnings.PAID_STATUSES),
+            doc.paid_date >= start.date(),
+            doc.paid_date < end.date(),
+        )
+        .scalar_subquery()
+    )
+
+
 def _count_requests_if(condition):
     return func.count(func.distinct(case((condition, AdRequestEvent.ad_request_id), else_=None)))
 
@@ -154,7 +171,7 @@ def build_report_data(session: Session, *, sponsor_id: int, month: dt.date) -> d
                 Campaign.created_at,
                 _sum_if(and_(accepted, ev.at < end), ev.amount_cents).label("committed_to_date_cents"),
                 _sum_if(and_(accepted, in_month), ev.amount_cents).label("committed_cents"),
-                _sum_if(and_(ev.action == "completed", in_month), ev.amount_cents).label("paid_cents"),
+                _paid_in(start, end).label("paid_cents"),
                 _count_requests_if(and_(ev.action == "sent", in_month)).label("sent"),
                 _count_requests_if(and_(ev.action == "asked", in_month)).label("asked"),
                 _count_requests_if(and_(accepted, in_month)).label("accepted"),

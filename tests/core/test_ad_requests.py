@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select, update
 
+from core.deals import earnings
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.marketplace import accounts, ad_requests, campaigns
 from core.models import AdRequest, AdRequestEvent, AuditLog, Campaign, Notification
@@ -121,16 +122,10 @@ def test_accepting_charges_the_budget_and_is_audited(database):
         ).all(),
     )
     assert [tuple(a) for a in audit] == [("ad_request.accepted", 20_000)]
-    summary = f.read(database, lambda s: ad_requests.earnings_summary(s, actor=influencer))
-    assert summary == {
-        "accepted_cents": 20_000,
-        "completed_cents": 0,
-        "open_pipeline_cents": 0,
-        "awaiting_me": 0,
-        "requests": 1,
-    }
-    by_month = f.read(database, lambda s: ad_requests.earnings_by_month(s, actor=influencer))
-    assert list(by_month["month"]) == [today().strftime("%Y-%m")] and list(by_month["amount_cents"]) == [20_000]
+    summary = f.read(database, lambda s: earnings.summary(s, actor=influencer))
+    assert (summary["agreed_cents"], summary["paid_cents"], summary["open_offers_cents"]) == (20_000, 0, 0)
+    by_month = f.read(database, lambda s: earnings.by_month(s, actor=influencer))
+    assert list(by_month["month"]) == [today().strftime("%Y-%m")] and list(by_month["agreed_cents"]) == [20_000]
 
 
 def test_negotiation_allows_unlimited_counter_offers_taking_turns(database):
@@ -271,8 +266,8 @@ def test_the_sponsor_marks_accepted_work_completed(database):
     r = _request(database, request_id)
     assert (r.status, r.completed_at is not None) == ("completed", True)
     assert _committed(database, campaign_id) == PAYMENT
-    summary = f.read(database, lambda s: ad_requests.earnings_summary(s, actor=influencer))
-    assert (summary["accepted_cents"], summary["completed_cents"]) == (0, PAYMENT)
+    summary = f.read(database, lambda s: earnings.summary(s, actor=influencer))
+    assert (summary["agreed_cents"], summary["paid_cents"]) == (PAYMENT, 0)  # completed is not paid: no invoice
 
 
 def test_bulk_reject_rejects_everything_selected(database):

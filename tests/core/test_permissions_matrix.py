@@ -15,6 +15,7 @@ from sqlalchemy import delete
 
 from core import audit, permissions
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.deals import earnings
 from core.marketplace import accounts, ad_requests, campaigns, search, stats
 from core.messaging import notifications
 from core.models import role_permissions
@@ -339,11 +340,8 @@ MATRIX = {
         (OK, OK, PD, PD, PD),
     ),
     "ad_requests.inbox": (lambda s, a, w, r: ad_requests.inbox(s, actor=a), (PD, PD, PD, OK, OK)),
-    "ad_requests.earnings_summary": (lambda s, a, w, r: ad_requests.earnings_summary(s, actor=a), (PD, PD, PD, OK, OK)),
-    "ad_requests.earnings_by_month": (
-        lambda s, a, w, r: ad_requests.earnings_by_month(s, actor=a),
-        (PD, PD, PD, OK, OK),
-    ),
+    "earnings.summary": (lambda s, a, w, r: earnings.summary(s, actor=a), (PD, PD, PD, OK, OK)),
+    "earnings.by_month": (lambda s, a, w, r: earnings.by_month(s, actor=a), (PD, PD, PD, OK, OK)),
     "ad_requests.list_sponsor_requests": (
         lambda s, a, w, r: ad_requests.list_sponsor_requests(s, actor=a),
         (PD, OK, OK, PD, PD),

@@ -326,3 +326,26 @@ def test_an_organization_gets_one_report_covering_every_teammates_campaigns_and_
         for member in (second_owner, manager, analyst):
             assert reports.list_reports(s, actor=member)["id"].tolist() == [row.id]
             assert reports.get_report(s, actor=member, report_id=row.id)["sponsor"] == "Acme Outdoor"
+
+
+def test_the_reports_paid_this_month_counts_paid_invoices_not_completed_jobs(database, tmp_path, monkeypatch):
+    monkeypatch.setenv("IESCP_UPLOADS_DIR", str(tmp_path / "uploads"))
+    sponsor = f.sponsor(database, name="Acme Outdoor")
+    ana, ben = f.influencer(database, name="Ana Trails"), f.influencer(database, name="Ben Lifts")
+    _, paid_deal, paid_po = steps.deal(database, sponsor, ana, "Paid campaign")
+    paid = steps.invoice(database, sponsor, ana, paid_deal, paid_po)
+    steps.decide(database, documents.approve_document, sponsor, paid)
+    steps.pay(database, sponsor, paid)
+    done, _, _ = steps.deal(database, sponsor, ben, "Agreed only")  # completed, never invoiced or paid
+    with database.Session.begin() as s:
+        ad_requests.mark_completed(
+            s, actor=sponsor, ad_request_id=done, expected_version=ad_requests.current_version(s, done)
+        )
+
+    with database.ReadSession.begin() as s:
+        data = reports.build_report_data(s, sponsor_id=sponsor.id, month=today())
+        mine = accounts.load_actor(s, sponsor.id)
+        paid_total = int(finance.totals(finance.budget_burn(s, actor=mine))["paid_cents"])
+    by_name = {c["name"]: c["paid_cents"] for c in data["campaigns"]}
+    assert by_name == {"Paid campaign": 20_000, "Agreed only": 0}
+    assert data["kpis"]["paid_cents"] == paid_total == 20_000
