@@ -9,15 +9,15 @@ from core.platform.avatars import avatar_data_uri
 from pages.common.formatting import money, moment, text
 from pages.common.widgets import md_escape, status_label
 
-ACTION_WORDS = {
-    "sent": "sent the offer",
-    "asked": "asked to join",
+ACTION_WORDS = {  # each reads right with the amount after it ("asked to join for $900.00")
+    "sent": "sent the request for",
+    "asked": "asked to join for",
     "countered": "proposed",
     "accepted": "accepted",
     "rejected": "declined",
     "withdrawn": "withdrew the request",
     "edited": "changed the request to",
-    "completed": "marked the job completed",
+    "completed": "marked the job completed at",
 }
 
 

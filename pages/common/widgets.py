@@ -41,4 +41,12 @@ def md_escape(text) -> str:
 def tabs(labels: list[str], *, key: str):
     """st.tabs whose choice is kept on the server under key: an action, a banner above it or a rerun never
     sends the user back to the first tab."""
+    follow = st.session_state.pop(f"{key}:next", None)
+    if follow in labels:  # open_tab asked for it on the previous run, before this tab bar existed
+        st.session_state[key] = follow
     return st.tabs(labels, key=key, on_change="rerun")
+
+
+def open_tab(key: str, label: str) -> None:
+    """Show the tab label of the tab bar key on the next run (e.g. the new campaign after creating it)."""
+    st.session_state[f"{key}:next"] = label

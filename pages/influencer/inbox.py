@@ -78,7 +78,7 @@ if thread["can_decline"]:
     # Only the answers that can succeed get a tab; a frozen negotiation can still be declined.
     answers = [("✅ Accept", thread["can_accept"]), ("💬 Counter-offer", thread["can_counter"]), ("❌ Decline", True)]
     offered = [label for label, ok in answers if ok]
-    shown = dict(zip(offered, tabs(offered, key=f"answer-tab-{request_id}"), strict=True))
+    shown = dict(zip(offered, tabs(offered, key=f"answer-tab-{request_id}-{thread['version']}"), strict=True))
     if thread["accept_blocked_reason"] and not thread["blocked_reason"]:
         st.caption(f"Accept is not offered: {md_escape(thread['accept_blocked_reason'])}")
     if "✅ Accept" in shown:

@@ -12,7 +12,7 @@ from pages.common import campaign_tables as tables
 from pages.common import sponsor_requests as requests_view
 from pages.common.session import current_actor, read, read_cached, run_action, show_flash
 from pages.common.markup import md
-from pages.common.widgets import empty_state, md_escape, status_label, tabs
+from pages.common.widgets import empty_state, md_escape, open_tab, status_label, tabs
 from pages.common.formatting import money, table
 from pages.common.pickers import pick, remember
 
@@ -21,7 +21,8 @@ st.title("Campaigns", icon="📣")
 st.caption("Create campaigns, decide who can see them, and negotiate with the influencers you want to hire.")
 show_flash()
 
-mine_tab, new_tab = tabs(["📋 My campaigns", "➕ New campaign"], key="campaigns-tab")
+MINE = "📋 My campaigns"
+mine_tab, new_tab = tabs([MINE, "➕ New campaign"], key="campaigns-tab")
 with new_tab:  # handled first so a new campaign can be pre-selected before the picker is drawn
     org = read(lambda s: organizations.get_organization(s, actor=actor))
     brands = {b["id"]: b["name"] for b in org["brands"]} if org else {}
@@ -31,8 +32,9 @@ with new_tab:  # handled first so a new campaign can be pre-selected before the 
             lambda s: campaigns.create_campaign(s, actor=actor, **forms.campaign_fields(values)),
             success="Campaign created — you can now find influencers for it",
         )
-        if new_id:
+        if new_id:  # go to it: picked on the "My campaigns" tab
             st.session_state[tables.PICKED_CAMPAIGN] = new_id
+            open_tab("campaigns-tab", MINE)
             st.rerun()
 
 with mine_tab:

@@ -61,7 +61,9 @@ version = item["version"]
 if item["status"] == "in_review":
     latest = item["drafts"][0]
     passed = latest["compliance"].get("passed", True)
-    approve_tab, changes_tab = tabs(["👍 Approve", "✏️ Request changes"], key="review-draft-tab")
+    approve_tab, changes_tab = tabs(
+        ["👍 Approve", "✏️ Request changes"], key=f"review-draft-tab-{chosen}-{latest['number']}"
+    )  # a new draft starts on Approve
     with approve_tab, st.form(f"approve_{chosen}"):
         reason = ""
         if not passed:
@@ -90,7 +92,7 @@ if item["status"] == "in_review":
                     )
 elif item["status"] == "live_submitted":
     st.markdown(f"Live post: {md_escape(item['live_url'])}")
-    confirm_tab, reject_tab = tabs(["🏁 Confirm", "↩️ Not right"], key="review-live-tab")
+    confirm_tab, reject_tab = tabs(["🏁 Confirm", "↩️ Not right"], key=f"review-live-tab-{chosen}")
     with confirm_tab, st.form(f"confirm_{chosen}"):
         st.caption("Confirm once you have checked the post is live and matches the approved draft.")
         if st.form_submit_button("Confirm live post", type="primary", key="confirm_live"):

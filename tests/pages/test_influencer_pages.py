@@ -88,7 +88,7 @@ def test_the_inbox_puts_requests_awaiting_me_first_and_shows_the_thread(db, offe
     at = open_page("inbox", influencer)
     assert at.dataframe[0].value["id"].tolist() == [awaiting_id, asked_id]
     assert picker(at, "inbox_open").value == awaiting_id
-    assert len(at.chat_message) == 1 and "sent the offer" in at.chat_message[0].markdown[0].value
+    assert len(at.chat_message) == 1 and "sent the request for" in at.chat_message[0].markdown[0].value
     assert at.button(key="accept").label.startswith("Accept")
 
     at.toggle(key="inbox_awaiting").set_value(True).run()

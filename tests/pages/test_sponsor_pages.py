@@ -127,6 +127,7 @@ def test_sponsor_can_create_a_campaign_from_the_form(app_db):
     ]
     assert at.success[0].value.startswith("Campaign created")
     assert picker(at, campaign_tables.PICKED_CAMPAIGN).value == rows[0].id
+    assert at.session_state["campaigns-tab"] == "📋 My campaigns"  # it opens the new campaign, not the form again
 
 
 @pytest.mark.parametrize(
