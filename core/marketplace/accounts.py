@@ -587,6 +587,7 @@ def get_own_account(session: Session, *, actor: Actor) -> dict:
     if user.influencer_profile is not None:
         p = user.influencer_profile
         data["profile"] = {
+            "user_id": p.user_id,
             "display_name": p.display_name,
             "category": p.category,
             "niche": p.niche,

@@ -10,10 +10,11 @@ import streamlit as st
 
 from core.crm import tiers
 from core.marketplace import cached_reads
+from core.platform.avatars import avatar_data_uri
 from core.money import format_cents
 from pages.common.session import get_database, run_action
 from pages.common.widgets import STATUS_ICONS, md_escape, status_label
-from pages.common.formatting import cents_to_units, day_column, moment, moment_column
+from pages.common.formatting import cents_to_units, compact, count, day_column, moment, moment_column
 
 PAGE_SIZE = 50
 
@@ -197,14 +198,17 @@ def profile_preview(profile: dict) -> None:
             icon="🙈",
         )
     with st.container(border=True):
-        st.subheader(md_escape(profile["display_name"]))
+        picture, name = st.columns([1, 5], vertical_alignment="center")
+        picture.image(avatar_data_uri(profile["display_name"], key=profile["user_id"]), width=56)
+        name.subheader(md_escape(profile["display_name"]))
         tier = f"{tiers.label(tiers.tier_of(profile['followers']))} creator"
         parts = (profile["category"], profile["niche"], str(profile["platform"]).capitalize(), tier)
         st.caption(" · ".join(md_escape(part) for part in parts if part))
         a, b, c = st.columns(3)
-        a.metric("Followers", f"{profile['followers']:,}")
+        # Compact figures: a narrow column cuts "791,360" to "791…"; the exact count is in the help.
+        a.metric("Followers", compact(profile["followers"]), help=f"{count(profile['followers'])} followers")
         b.metric("Engagement", f"{profile['engagement_rate']:.1f}%")
-        c.metric("Est. reach", f"{profile['reach']:,}")
+        c.metric("Est. reach", compact(profile["reach"]), help=f"{count(profile['reach'])} people per post")
         st.progress(min(100, max(0, int(profile["score"]))) / 100, text=f"Relevance score {profile['score']}/100")
         st.caption(profile["score_reasons"])
         if profile["bio"]:
