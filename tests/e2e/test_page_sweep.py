@@ -36,6 +36,14 @@ VISIBLE_TEXT_JS = """
 """
 
 
+# A metric whose figure does not fit its box is cut with an ellipsis ("791…"): the number is lost.
+CUT_METRICS_JS = """
+() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+  .filter(v => v.scrollWidth > v.clientWidth + 1)
+  .map(v => v.textContent.trim())
+"""
+
+
 def url_paths(role: str) -> list[tuple[str, str]]:
     """(title, url path) of every page in the role's navigation; the first is the default page at '/'."""
     pages = [entry for section in ROLE_PAGES[role].values() for entry in section] + [ACCOUNT_PAGE]
@@ -57,6 +65,9 @@ def problems_on(page: Page) -> list[str]:
     raw = sorted({t for t in page.evaluate(VISIBLE_TEXT_JS) if RAW_MISSING.match(t)})
     if raw:
         found.append(f"raw missing values shown: {raw}")
+    cut = page.evaluate(CUT_METRICS_JS)
+    if cut:
+        found.append(f"figures cut off by their box: {cut}")
     return found
 
 
