@@ -53,7 +53,7 @@ def list_notifications(
             Notification.read_at,
         )
         .where(Notification.user_id == actor.id)
-        .order_by(Notification.read_at.is_not(None), Notification.id.desc())
+        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
         .limit(max(1, min(limit, 500)))
     )
     if unread_only:

@@ -85,15 +85,16 @@ def pick_row(
 def deliverables_table(frame: pd.DataFrame, *, with_influencer: bool) -> pd.DataFrame:
     table = pd.DataFrame(
         {
-            "Due": pd.to_datetime(frame["due_date"]),
-            "Status": frame["status"].map(deliverable_status),
-            "What": frame["title"],
+            # Which deal, its state and when: the columns a phone shows first.
             "Campaign": frame["campaign"],
+            "Status": frame["status"].map(deliverable_status),
+            "Due": pd.to_datetime(frame["due_date"]),
+            "What": frame["title"],
             "Platform": frame["platform"],
         }
     )
     if with_influencer:
-        table.insert(3, "Influencer", "@" + frame["influencer"])
+        table.insert(1, "Influencer", "@" + frame["influencer"])
     return table
 
 
@@ -163,11 +164,11 @@ def documents_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Number": frame["number"],
-            "Status": frame["status"].map(document_status),
             "Amount": frame["amount_cents"] / 100,
+            "Status": frame["status"].map(document_status),
+            "Campaign": frame["campaign"].fillna("—"),
             # A PO has no due date: the grid would print a missing date as "None", so dates are shown as text.
             "Due": frame["due_date"].map(day),
-            "Campaign": frame["campaign"].fillna("—"),
             "Sponsor": "@" + frame["sponsor"],
             "Influencer": "@" + frame["influencer"],
             "Issued": frame["issue_date"].map(day),

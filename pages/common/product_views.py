@@ -15,11 +15,11 @@ from pages.common.pickers import pick
 
 CATALOGUE_COLUMNS = {
     "name": st.column_config.TextColumn("Product", width="medium"),
-    "sku": "SKU",
     "price": st.column_config.NumberColumn("Price", format="dollar"),
+    "sku": "SKU",
     "attached_campaigns": st.column_config.NumberColumn("Campaigns", help="Campaigns that gift it"),
     "archived": st.column_config.CheckboxColumn("Archived"),
-    "description": st.column_config.TextColumn("Description", width="large"),
+    "description": st.column_config.TextColumn("Description", width="medium"),
 }
 LINE_COLUMNS = {
     "name": st.column_config.TextColumn("Product", width="medium"),

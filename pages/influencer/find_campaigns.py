@@ -77,8 +77,9 @@ campaign_id = pick("Open a campaign", labels, key="fc_open", preselect=linked)
 row = rows.loc[campaign_id]
 with st.container(border=True):
     views.campaign_card(row)
-    if row["already_requested"]:
+    if row["already_requested"]:  # a second ask would be refused: no form, just where the first one is
         st.info("You already have a live request on this campaign — follow it in your Inbox.", icon="📥")
+        st.stop()
     with st.form("ask_to_join"):
         st.markdown("**Ask to join**")
         price = st.text_input("Your price ($)", placeholder="e.g. 1500", key=f"ask_price_{campaign_id}")
@@ -92,9 +93,7 @@ with st.container(border=True):
             key=f"ask_proposal_{campaign_id}",
             placeholder="e.g. two reels and three stories over two weeks",
         )
-        if st.form_submit_button(
-            "Send request", type="primary", icon="📨", key="ask", disabled=bool(row["already_requested"])
-        ):
+        if st.form_submit_button("Send request", type="primary", icon="📨", key="ask"):
             views.act(
                 lambda s: ad_requests.ask_to_join(
                     s,

@@ -11,7 +11,7 @@ from pages.common.trend_views import trend_panel
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, tabs
-from pages.common.formatting import money, table
+from pages.common.formatting import moment, money, plural, table
 
 actor = current_actor(role="sponsor")
 st.title("Dashboard", icon="📊")
@@ -28,7 +28,7 @@ if frame.empty:
     )
     st.stop()
 
-st.caption(f"Figures as of {data['as_of']:%H:%M:%S} UTC — refreshed as soon as anything changes.")
+st.caption(f"Figures as of {moment(data['as_of'])} — refreshed as soon as anything changes.")
 used = summary["committed_cents"] / summary["budget_cents"] if summary["budget_cents"] else 0.0
 counts = st.columns(5 if summary["flagged"] else 4)
 counts[0].metric(
@@ -68,7 +68,10 @@ if deals is not None and not deals.empty:
     paid[1].metric("Paid", money(spent["paid_cents"]), border=True)
     paid[2].metric("Owed", money(spent["owed_cents"]), help="Approved, not yet paid — pay them on Finance", border=True)
 if summary["awaiting_me"]:
-    st.info(f"🔔 {summary['awaiting_me']} request(s) wait for your answer — open **Campaigns** to reply.")
+    waiting = plural(summary["awaiting_me"], "request")
+    st.info(
+        f"🔔 {waiting} {'waits' if summary['awaiting_me'] == 1 else 'wait'} for your answer — open **Campaigns** to reply."
+    )
 
 overview, burn_tab, requests_tab, trend_tab = tabs(
     ["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status", "📈 90-day trend"], key="dashboard-tab"

@@ -49,7 +49,9 @@ table(
         "rejected": st.column_config.NumberColumn("Rejected", format="%d"),
         "committed": money_column("Committed"),
         "paid": money_column("Paid"),
-        "budget_used_pct": st.column_config.ProgressColumn("Budget used", format="%.0f%%", min_value=0, max_value=100),
+        "budget_used_pct": st.column_config.ProgressColumn(
+            "Budget used to date", format="%.0f%%", min_value=0, max_value=100
+        ),
         "email_status": st.column_config.TextColumn("Email"),
     },
 )
@@ -83,7 +85,7 @@ with st.container(border=True):
     second[1].metric("Paid", money(summary.get("paid_cents", 0)))
     second[2].metric("Campaign budgets", money(summary.get("budget_cents", 0)))
     used = summary.get("budget_used_pct")
-    second[3].metric("Budget used", "—" if used is None else f"{used:.0f}%")
+    second[3].metric("Budget used to date", "—" if used is None else f"{used:.0f}%")
     pdf_col, html_col = st.columns(2)
     if report["pdf"]:
         pdf_col.download_button(

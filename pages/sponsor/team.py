@@ -30,7 +30,7 @@ with members_tab:
             last_login=[moment(t) if pd.notna(t) else "never" for t in members["last_login_at"]]
         )
         table(
-            shown[["username", "email", "org_role", "joined_at", "last_login"]],
+            shown[["username", "org_role", "email", "joined_at", "last_login"]],  # name and role: what a phone shows
             hide_index=True,
             column_config={
                 "username": "Username",
