@@ -39,7 +39,7 @@ VISIBLE_TEXT_JS = """
 # A metric whose figure does not fit its box is cut with an ellipsis ("791…"): the number is lost.
 CUT_METRICS_JS = """
 () => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
-  .filter(v => v.scrollWidth > v.clientWidth + 1)
+  .filter(v => [v, ...v.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
   .map(v => v.textContent.trim())
 """
 
