@@ -14,7 +14,7 @@ from core.platform.avatars import avatar_data_uri
 from core.money import format_cents
 from pages.common.session import get_database, run_action
 from pages.common.widgets import STATUS_ICONS, md_escape, status_label
-from pages.common.formatting import cents_to_units, compact, count, day_column, moment, moment_column
+from pages.common.formatting import cents_to_units, compact, day_column, moment, moment_column
 
 PAGE_SIZE = 50
 
@@ -204,11 +204,11 @@ def profile_preview(profile: dict) -> None:
         tier = f"{tiers.label(tiers.tier_of(profile['followers']))} creator"
         parts = (profile["category"], profile["niche"], str(profile["platform"]).capitalize(), tier)
         st.caption(" · ".join(md_escape(part) for part in parts if part))
-        a, b, c = st.columns(3)
-        # Compact figures: a narrow column cuts "791,360" to "791…"; the exact count is in the help.
-        a.metric("Followers", compact(profile["followers"]), help=f"{count(profile['followers'])} followers")
-        b.metric("Engagement", f"{profile['engagement_rate']:.1f}%")
-        c.metric("Est. reach", compact(profile["reach"]), help=f"{count(profile['reach'])} people per post")
+        # One line, not three metrics: the preview column is narrow and a metric box cut "791,360" to "791…".
+        st.markdown(
+            f"**{compact(profile['followers'])}** followers · **{profile['engagement_rate']:.1f}%** engagement · "
+            f"**{compact(profile['reach'])}** est. reach per post"
+        )
         st.progress(min(100, max(0, int(profile["score"]))) / 100, text=f"Relevance score {profile['score']}/100")
         st.caption(profile["score_reasons"])
         if profile["bio"]:

@@ -262,7 +262,7 @@ def test_saving_the_profile_persists_it_and_the_preview_notes_a_private_profile(
     assert (profile["display_name"], profile["followers"], profile["engagement_rate"]) == ("Maya Moves", 250_000, 6.5)
     assert profile["is_public"] is False and profile["listed"] is False
     assert any("private" in w.value for w in at.warning)
-    assert "250k" in [m.value for m in at.metric]  # compact: a narrow column would cut "250,000"
+    assert any("**250k** followers" in m.value for m in at.markdown)  # compact: a narrow column would cut "250,000"
     assert any("Mid-tier creator" in c.value for c in at.caption)  # 250k followers: mid tier
 
 
