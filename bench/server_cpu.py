@@ -122,6 +122,7 @@ async def drive_role(url: str, pid: int, role: str, n: int, warmup: int, settle:
         first = await client.load(page)
         errors += first.exceptions
         page_hash = client.page_script_hash
+        rss_start = rss_mb(pid)
         if not client.widgets and steps[0]:
             raise RuntimeError(f"{role}: {page} rendered no keyed widgets (not logged in?)")
         for i in range(warmup + n):
@@ -132,10 +133,13 @@ async def drive_role(url: str, pid: int, role: str, n: int, warmup: int, settle:
             errors += result.exceptions
             if client.page_script_hash != page_hash:  # a rerun that landed elsewhere measures the wrong page
                 errors.append(f"rerun {i} left {page}")
+            if i == warmup:
+                rss_start = rss_mb(pid)
             if i >= warmup:
                 cpu.append(spent)
                 wall.append(result.seconds)
-    return {"role": role, "page": page, "cpu": cpu, "wall": wall, "errors": errors}
+    rss = (rss_start, rss_mb(pid))  # after warm-up and at the end: a soak (large --n) shows any growth
+    return {"role": role, "page": page, "cpu": cpu, "wall": wall, "errors": errors, "rss": rss}
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -149,7 +153,8 @@ def summarize(result: dict, idle_cpu_per_s: float, settle: float) -> str:
     wall = result["wall"]
     return (
         f"{result['role']:<10} {result['page']:<26} n={len(wall):<3} cpu/interaction {cpu_ms:6.1f} ms   "
-        f"wall p50 {1000 * _pct(wall, 0.5):6.1f} ms  p95 {1000 * _pct(wall, 0.95):6.1f} ms"
+        f"wall p50 {1000 * _pct(wall, 0.5):6.1f} ms  p95 {1000 * _pct(wall, 0.95):6.1f} ms   "
+        f"RSS {result['rss'][0]:.0f} -> {result['rss'][1]:.0f} MB"
         + (f"   errors: {result['errors'][:2]}" if result["errors"] else "")
     )
 
@@ -176,7 +181,6 @@ def main(argv: list[str] | None = None) -> int:
         for role in args.roles.split(","):
             result = asyncio.run(drive_role(url, process.pid, role, args.n, args.warmup, args.settle))
             print(summarize(result, idle, args.settle), flush=True)
-        print(f"server RSS at the end: {rss_mb(process.pid):.0f} MB")
     finally:
         stop_server(process)
     return 0
