@@ -693,6 +693,12 @@ def list_users(
         )
     # Stop counting past the cap: an exact count walks every matching user (186 ms at 100k users).
     capped = counted.where(*conditions).limit(USERS_COUNT_CAP + 1).subquery()
+    page_size = max(1, min(limit, 500))
+    # The page's ids come from an index alone (id order, keyset); only those rows are then read from the table,
+    # so a filter whose users cluster far from the newest ids never walks the table backwards row by row.
+    page_ids = counted.where(*conditions).with_only_columns(User.id).order_by(User.id.desc()).limit(page_size)
+    if after_id:
+        page_ids = page_ids.where(User.id < after_id)
     stmt = (
         select(
             User.id,
@@ -709,14 +715,11 @@ def list_users(
         )
         .outerjoin(SponsorProfile, SponsorProfile.user_id == User.id)
         .outerjoin(InfluencerProfile, InfluencerProfile.user_id == User.id)
-        .where(*conditions)
+        .where(User.id.in_(page_ids.scalar_subquery()))
         .order_by(User.id.desc())
-        .limit(max(1, min(limit, 500)))
     )
-    if after_id:
-        stmt = stmt.where(User.id < after_id)
     rows = session.execute(stmt).mappings().all()
-    if not after_id and len(rows) < max(1, min(limit, 500)):
+    if not after_id and len(rows) < page_size:
         total = len(rows)  # a short first page is every match: a narrow text search scans the users once, not twice
     else:
         total = session.scalar(select(func.count()).select_from(capped)) or 0
