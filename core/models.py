@@ -87,6 +87,11 @@ class User(Base):
         # Covering for admin statistics' user counts; its (role, approval) prefix serves the approval lists (0003).
         Index("ix_users_role_standing", "role", "approval", "is_active", "flagged", "last_login_at"),
         Index("ix_users_created_role", "created_at", "role"),  # sign-ups per month and role (0003)
+        # The admin Users page walks id-descending keyset pages per filter; each index hands its rows over in id
+        # order and counts them without touching the table (0012).
+        Index("ix_users_standing_id", "flagged", "is_active", "approval", "id"),  # any / active / flagged / deactivated
+        Index("ix_users_approval_id", "approval", "id"),  # pending / rejected
+        Index("ix_users_role_id", "role", "id"),  # one role
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

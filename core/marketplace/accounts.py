@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -646,6 +646,7 @@ def get_influencer_profile(session: Session, *, actor: Actor, influencer_id: int
 
 
 USER_STATES = ("any", "active", "pending", "flagged", "deactivated", "rejected")
+USERS_COUNT_CAP = 10_000  # list_users counts exactly up to here; past it, total is USERS_COUNT_CAP + 1
 
 
 def list_users(
@@ -658,7 +659,7 @@ def list_users(
     after_id: int | None = None,
     limit: int = 50,
 ) -> tuple[pd.DataFrame, int]:
-    """Admin's user table: filtered, keyset-paginated by id (descending), with the total count."""
+    """Admin's user table: filtered, keyset-paginated by id (descending), with the total (capped) count."""
     permissions.require(actor, "user.list")
     conditions: list[ColumnElement[bool]] = []
     text = validate.text(text, "Search", max_len=200, required=False)
@@ -684,13 +685,20 @@ def list_users(
             "rejected": User.approval == "rejected",
         }[state]
     )
-    base = (
-        select(User.id)
-        .outerjoin(SponsorProfile, SponsorProfile.user_id == User.id)
-        .outerjoin(InfluencerProfile, InfluencerProfile.user_id == User.id)
-        .where(*conditions)
-    )
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    # The profile names matter only to a text search: without one, the count reads a users index alone.
+    counted = select(literal_column("1")).select_from(User)
+    if text:
+        counted = counted.outerjoin(SponsorProfile, SponsorProfile.user_id == User.id).outerjoin(
+            InfluencerProfile, InfluencerProfile.user_id == User.id
+        )
+    # Stop counting past the cap: an exact count walks every matching user (186 ms at 100k users).
+    capped = counted.where(*conditions).limit(USERS_COUNT_CAP + 1).subquery()
+    page_size = max(1, min(limit, 500))
+    # The page's ids come from an index alone (id order, keyset); only those rows are then read from the table,
+    # so a filter whose users cluster far from the newest ids never walks the table backwards row by row.
+    page_ids = counted.where(*conditions).with_only_columns(User.id).order_by(User.id.desc()).limit(page_size)
+    if after_id:
+        page_ids = page_ids.where(User.id < after_id)
     stmt = (
         select(
             User.id,
@@ -707,13 +715,14 @@ def list_users(
         )
         .outerjoin(SponsorProfile, SponsorProfile.user_id == User.id)
         .outerjoin(InfluencerProfile, InfluencerProfile.user_id == User.id)
-        .where(*conditions)
+        .where(User.id.in_(page_ids.scalar_subquery()))
         .order_by(User.id.desc())
-        .limit(max(1, min(limit, 500)))
     )
-    if after_id:
-        stmt = stmt.where(User.id < after_id)
     rows = session.execute(stmt).mappings().all()
+    if not after_id and len(rows) < page_size:
+        total = len(rows)  # a short first page is every match: a narrow text search scans the users once, not twice
+    else:
+        total = session.scalar(select(func.count()).select_from(capped)) or 0
     frame = pd.DataFrame(
         rows,
         columns=[

@@ -67,7 +67,10 @@ table(
         "last_login_at": moment_column("Last login"),
     },
 )
-pager("users", frame, total=total, noun="users")
+if total > accounts.USERS_COUNT_CAP:  # the count stopped at the cap: say so instead of a made-up exact figure
+    pager("users", frame, has_more=len(frame) == PAGE_SIZE, noun=f"of more than {accounts.USERS_COUNT_CAP:,} users")
+else:
+    pager("users", frame, total=total, noun="users")
 
 users = {int(r.id): r for r in frame.itertuples()}
 user_id = pick(
