@@ -101,12 +101,12 @@ def by_month(session: Session, *, actor: Actor) -> pd.DataFrame:
         .where(_invoices(actor), FinancialDocument.status.in_(PAID_STATUSES), FinancialDocument.paid_date.is_not(None))
         .group_by(paid_month)
     ).all()
-    series = {
+    series: dict[str, dict[str, int]] = {
         "agreed_cents": dict(agreed),
         "invoiced_cents": dict(invoiced),
         "paid_cents": dict(paid),
     }
-    months = sorted(set().union(*series.values()))
+    months = sorted(set[str]().union(*series.values()))
     return pd.DataFrame(
         [(month, *(int(series[column].get(month) or 0) for column in LABELS)) for month in months],
         columns=MONTH_COLUMNS,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from typing import Any
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -686,7 +687,7 @@ def list_users(
         }[state]
     )
     # The profile names matter only to a text search: without one, the count reads a users index alone.
-    counted = select(literal_column("1")).select_from(User)
+    counted: Select[tuple[Any]] = select(literal_column("1")).select_from(User)
     if text:
         counted = counted.outerjoin(SponsorProfile, SponsorProfile.user_id == User.id).outerjoin(
             InfluencerProfile, InfluencerProfile.user_id == User.id
