@@ -58,7 +58,7 @@ with st.container(border=True):
         hide_index=True,
         width="stretch",
         height=table_height(len(shown)),
-        column_order=["id", "at", "actor_name", "action", "target", "amount", "detail", "opens"],
+        column_order=["action", "target", "actor_name", "at", "amount", "detail", "opens", "id"],  # what happened first
         column_config={
             "id": st.column_config.NumberColumn("#", format="%d", width="small"),
             "at": moment_column("When (UTC)"),

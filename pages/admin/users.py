@@ -12,15 +12,15 @@ from pages.common.formatting import moment_column, table
 
 actor = current_actor(role="admin")
 
-USER_COLUMNS = [
-    "id",
+USER_COLUMNS = [  # who, what kind, in what state first: the columns a phone shows
     "username",
-    "name",
     "role",
-    "email",
     "approval",
     "is_active",
     "flagged",
+    "name",
+    "email",
+    "id",
     "flag_reason",
     "created_at",
     "last_login_at",

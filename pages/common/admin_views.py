@@ -139,19 +139,19 @@ REQUEST_COLUMNS = {
 }
 
 
-REQUEST_ORDER = [
-    "id",
-    "campaign",
-    "sponsor",
+REQUEST_ORDER = [  # who, how much and where it stands first: what a phone shows
     "influencer",
-    "platform",
-    "followers",
     "payment",
     "status",
+    "campaign",
     "turn",
+    "sponsor",
+    "platform",
+    "followers",
     "initiated_by",
     "updated_at",
     "last_message",
+    "id",
 ]
 
 
@@ -225,6 +225,26 @@ def campaigns_table(frame: pd.DataFrame) -> None:
         hide_index=True,
         width="stretch",
         height=table_height(len(shown)),
+        # The campaign, its state and its flag first: what a phone shows.
+        column_order=[
+            c
+            for c in (
+                "name",
+                "status",
+                "flagged",
+                "flag_reason",
+                "sponsor",
+                "budget",
+                "committed",
+                "start_date",
+                "end_date",
+                "category",
+                "niche",
+                "is_public",
+                "id",
+            )
+            if c in shown.columns
+        ],
         column_config={
             "id": st.column_config.NumberColumn("#", format="%d", width="small"),
             "name": "Campaign",
