@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
@@ -66,11 +65,6 @@ def moment(value) -> str:
 def text(value) -> str:
     """Any value as display text, with '—' for a missing one."""
     return EMPTY if is_missing(value) or value == "" else str(value)
-
-
-def span(start: dt.date, end: dt.date) -> str:
-    """'07 Mar 2026 → 30 Apr 2026'."""
-    return f"{day(start)} → {day(end)}"
 
 
 def plural(number: int, noun: str, many: str | None = None) -> str:

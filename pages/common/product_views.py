@@ -10,7 +10,7 @@ from core.money import to_cents
 from pages.common.markup import md
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state
-from pages.common.formatting import money, table
+from pages.common.formatting import money, table, units
 from pages.common.pickers import pick
 
 CATALOGUE_COLUMNS = {
@@ -29,11 +29,6 @@ LINE_COLUMNS = {
     "discount": st.column_config.NumberColumn("Discount", format="%.2f%%"),
     "value": st.column_config.NumberColumn("Gifted value", format="dollar"),
 }
-
-
-def units(cents: int) -> str:
-    whole, frac = divmod(int(cents), 100)
-    return f"{whole}.{frac:02d}"
 
 
 def catalogue_table(frame: pd.DataFrame) -> pd.DataFrame:
