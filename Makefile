@@ -6,7 +6,7 @@ PORT ?= 8501
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.dev-installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint install install-dev db worker app bench clean backup restore
+.PHONY: run test lint install install-dev db worker app bench clean backup restore cluster cluster-stop cluster-status
 
 $(STAMP): requirements.txt
 	@echo "Installing Python packages into $(VENV) (first start only, a few minutes)…"
@@ -51,6 +51,20 @@ run: db
 	  wait $$app 2>/dev/null; status=$$?; if [ -n "$$stopped" ]; then wait $$app 2>/dev/null; fi; \
 	  kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; \
 	  if [ -n "$$stopped" ]; then echo "  IESCP stopped."; exit 0; fi; exit $$status
+
+## cluster: the production shape on this machine: PostgreSQL + Redis, migrations once, REPLICAS Streamlit replicas
+# (default 3) and WORKERS huey consumers (default 2) behind HAProxy on PROXY_PORT (default 8500), sticky sessions.
+# Engines: IESCP_DATABASE_URL / IESCP_REDIS_URL (defaults: local PostgreSQL database iescp, Redis db 1); DEMO=1 adds the
+# demo data. HAProxy comes from Debian's packages (apt-get install haproxy). See docs/deploy.md.
+cluster: install
+	$(BIN)/python -m deploy.cluster start
+
+## cluster-stop: stops exactly the processes `make cluster` recorded (data/cluster/pids.json), nothing else
+cluster-stop:
+	$(BIN)/python -m deploy.cluster stop
+
+cluster-status:
+	$(BIN)/python -m deploy.cluster status
 
 ## lint: style and formatting (ruff) everywhere, types of core/ (mypy; settings in pyproject.toml)
 # Separate from test: `make test` never waits on lint, CI runs both (.ci/run).
