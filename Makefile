@@ -74,10 +74,12 @@ lint: install-dev
 	$(BIN)/mypy
 
 ## test: install and run the whole suite (PostgreSQL/Redis parts run when IESCP_TEST_*_URL are set)
-# The browser flows run after the rest, alone, so a loaded machine does not starve the real server.
+# The browser flows run after the rest, alone, so a loaded machine does not starve the real server; the cluster
+# tests (replicas, workers, HAProxy, a private Redis; they need PostgreSQL and haproxy) run last, alone too.
 test: install-dev
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e"
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e and not cluster"
 	$(BIN)/python -m pytest -p no:xdist -m e2e tests/e2e
+	$(BIN)/python -m pytest -p no:xdist -m cluster tests/cluster
 
 ## backup / restore: a consistent copy of the configured database (SQLite online backup API, or pg_dump)
 # make backup [FILE=backups/iescp-YYYYmmdd-HHMMSS.backup]; make restore FILE=... (stop the app and workers first)

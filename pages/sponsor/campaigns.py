@@ -69,7 +69,7 @@ with mine_tab:
     )
     if c["flagged"]:
         st.warning(
-            f"🚩 Flagged by an administrator: {md_escape(c['flag_reason'] or 'no reason given')}. "
+            f"🚩 Flagged by an administrator: {md_escape((c['flag_reason'] or 'no reason given').rstrip('.'))}. "
             "It is hidden from influencers and cannot take requests."
         )
     burn = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
