@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.conftest import ROOT, wait_for
+from tests.cluster.conftest import ARTIFACTS, ROOT, wait_for
 
 pytestmark = [pytest.mark.cluster]
 CONSUMERS = 3
@@ -78,7 +79,16 @@ def outbox_messages(cluster) -> list[tuple[str, str]]:
     return found
 
 
-def test_reminders_and_reports_fire_once_across_consumers_started_at_the_same_due_minute(cluster, tmp_path):
+@pytest.fixture
+def logs() -> Path:
+    """The shifted consumers' logs, kept with the cluster's under artifacts/cluster/."""
+    folder = ARTIFACTS / "periodic"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_reminders_and_reports_fire_once_across_consumers_started_at_the_same_due_minute(cluster, logs):
     today = dt.datetime.utcnow().date()
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     # What the schedulers will find due: today's reminders and last month's reports, none sent yet.
@@ -87,11 +97,11 @@ def test_reminders_and_reports_fire_once_across_consumers_started_at_the_same_du
     mails_before = Counter(outbox_messages(cluster))
 
     due = dt.datetime.combine(today.replace(day=1), dt.time(8, 0))  # report day 1, reminder hour 8 (the defaults)
-    consumers = start_consumers(cluster, due, tmp_path)
+    consumers = start_consumers(cluster, due, logs)
     try:
         wait_for(
-            lambda: enqueued(tmp_path, due, "tasks.reminders.daily_reminders") == CONSUMERS
-            and enqueued(tmp_path, due, "tasks.reports.monthly_reports") == CONSUMERS,
+            lambda: enqueued(logs, due, "tasks.reminders.daily_reminders") == CONSUMERS
+            and enqueued(logs, due, "tasks.reports.monthly_reports") == CONSUMERS,
             "every shifted scheduler to enqueue the reminders and the reports",
             timeout=120,
         )
@@ -113,14 +123,14 @@ def test_reminders_and_reports_fire_once_across_consumers_started_at_the_same_du
     assert sum(new_mails.values()) >= mailed_reminders  # and the reports' own mails, each once (checked above)
 
 
-def test_daily_snapshots_fire_once_across_consumers_started_at_the_same_due_minute(cluster, tmp_path):
+def test_daily_snapshots_fire_once_across_consumers_started_at_the_same_due_minute(cluster, logs):
     yesterday = dt.datetime.utcnow().date() - dt.timedelta(days=1)
     cluster.sql("DELETE FROM analytics_snapshots WHERE day = :d", d=yesterday)
     due = dt.datetime.combine(yesterday + dt.timedelta(days=1), dt.time(0, 50))
-    consumers = start_consumers(cluster, due, tmp_path)
+    consumers = start_consumers(cluster, due, logs)
     try:
         wait_for(
-            lambda: enqueued(tmp_path, due, "tasks.snapshots.analytics_snapshots") == CONSUMERS,
+            lambda: enqueued(logs, due, "tasks.snapshots.analytics_snapshots") == CONSUMERS,
             "every shifted scheduler to enqueue the snapshots",
             timeout=120,
         )
