@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from deploy import cluster as deployment
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DEADLINE_MS, VIEWPORT
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, page_factory
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = Path(sys.executable)
@@ -202,28 +202,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def open_page(request, browser: Browser) -> Iterator[Callable[[str], Page]]:
     """Factory: a page in a fresh browser context (own cookies) on base_url; saved as a screenshot if the test fails."""
-    contexts = []
-
-    def make(base_url: str) -> Page:
-        context = browser.new_context(viewport=VIEWPORT, base_url=base_url)
-        context.set_default_timeout(DEADLINE_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        (ARTIFACTS / "failures").mkdir(parents=True, exist_ok=True)
-        for number, context in enumerate(contexts, start=1):
-            for page in context.pages:
-                try:
-                    page.screenshot(
-                        path=str(ARTIFACTS / "failures" / f"{request.node.name}-{number}.png"), timeout=5_000
-                    )
-                except Exception as error:  # a crashed page must not hide the test's own failure
-                    print(f"could not save a screenshot of page {number}: {error}")
-    for context in contexts:
-        context.close()
+    with page_factory(request, browser, ARTIFACTS / "failures") as make:
+        yield make
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

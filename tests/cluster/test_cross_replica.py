@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import choose, goto, login, wait_idle
-from tests.e2e.test_flows import create_campaign, form_with
+from tests.e2e.test_flows import create_campaign, flag_campaign, form_with
 
 pytestmark = [pytest.mark.cluster]
 SPONSOR = ("greenleaf", "Demo-pass-1")
@@ -67,16 +67,7 @@ def test_a_campaign_an_accepted_deal_and_a_flag_made_on_one_replica_show_on_anot
     expect(maya.get_by_text("Deal agreed").first).to_be_visible()
 
     # The admin flags it on replica 3; replica 2's next search no longer lists it.
-    goto(admin, "/admin-campaigns")
-    search = admin.get_by_role("textbox", name="Search", exact=True)
-    search.fill(campaign)
-    search.press("Enter")
-    wait_idle(admin)
-    choose(admin, "Open a campaign from this page", campaign)
-    moderate = form_with(admin, "Reason for the flag (required)")
-    moderate.get_by_label("Reason for the flag (required)", exact=True).fill("Unverifiable health claims.")
-    moderate.get_by_role("button", name="Flag campaign").click()
-    expect(admin.get_by_text("Campaign flagged").first).to_be_visible()
+    flag_campaign(admin, campaign, "Unverifiable health claims.")
 
     search_campaigns(maya, campaign)
     expect(maya.get_by_text("No public campaigns match these filters").first).to_be_visible()

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -196,33 +197,41 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@contextmanager
+def page_factory(request, browser: Browser, folder: Path) -> Iterator[Callable[[str], Page]]:
+    """Pages in FRESH browser contexts (own cookies) on a base URL; when the test fails each is saved in folder."""
+    contexts = []
+
+    def make(base_url: str) -> Page:
+        context = browser.new_context(viewport=VIEWPORT, base_url=base_url)
+        context.set_default_timeout(DEADLINE_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield make
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            folder.mkdir(parents=True, exist_ok=True)
+            for number, context in enumerate(contexts, start=1):
+                for page in context.pages:
+                    try:
+                        page.screenshot(path=str(folder / f"{request.node.name}-{number}.png"), timeout=5_000)
+                    except Exception as error:  # a crashed page must not hide the test's own failure
+                        print(f"could not save a screenshot of page {number}: {error}")
+        for context in contexts:
+            context.close()
+
+
 @pytest.fixture
 def new_page(request, browser: Browser, app_url: str) -> Iterator[Callable[[], Page]]:
     """Factory of pages, each in a FRESH browser context (own cookies) — one per person in a flow.
 
     When the test fails, every page it opened is saved under artifacts/e2e/failures/.
     """
-    contexts = []
-
-    def make() -> Page:
-        context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
-        context.set_default_timeout(DEADLINE_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        folder = ARTIFACTS / "failures"
-        folder.mkdir(parents=True, exist_ok=True)
-        for number, context in enumerate(contexts, start=1):
-            for page in context.pages:
-                try:
-                    page.screenshot(path=str(folder / f"{request.node.name}-{number}.png"), timeout=5_000)
-                except Exception as error:  # a crashed page must not hide the test's own failure
-                    print(f"could not save a screenshot of page {number}: {error}")
-    for context in contexts:
-        context.close()
+    with page_factory(request, browser, ARTIFACTS / "failures") as make:
+        yield lambda: make(app_url)
 
 
 @pytest.fixture

@@ -55,6 +55,20 @@ def create_campaign(
     wait_idle(page)
 
 
+def flag_campaign(admin: Page, campaign: str, reason: str) -> None:
+    """As the logged-in admin: find campaign on the Campaigns page and flag it with reason."""
+    goto(admin, "/admin-campaigns")
+    search = admin.get_by_role("textbox", name="Search", exact=True)
+    search.fill(campaign)
+    search.press("Enter")
+    wait_idle(admin)
+    choose(admin, "Open a campaign from this page", campaign)
+    moderate = form_with(admin, "Reason for the flag (required)")
+    moderate.get_by_label("Reason for the flag (required)", exact=True).fill(reason)
+    moderate.get_by_role("button", name="Flag campaign").click()
+    expect(admin.get_by_text("Campaign flagged").first).to_be_visible()
+
+
 def test_sponsor_signs_up_gets_approved_hires_an_influencer_and_accepts_her_counter_offer(new_page, suffix):
     sponsor_user, sponsor_pw, company = f"acme{suffix}", "Acme-pass-1", f"Acme Audio {suffix}"
     campaign = f"Acme launch {suffix}"
@@ -210,16 +224,7 @@ def test_flagged_campaign_disappears_from_the_influencers_campaign_search(new_pa
 
     admin = new_page()
     login(admin, *ADMIN)
-    goto(admin, "/admin-campaigns")
-    search = admin.get_by_role("textbox", name="Search", exact=True)
-    search.fill(campaign)
-    search.press("Enter")
-    wait_idle(admin)
-    choose(admin, "Open a campaign from this page", campaign)
-    moderate = form_with(admin, "Reason for the flag (required)")
-    moderate.get_by_label("Reason for the flag (required)", exact=True).fill("Unverifiable health claims in the brief.")
-    moderate.get_by_role("button", name="Flag campaign").click()
-    expect(admin.get_by_text("Campaign flagged").first).to_be_visible()
+    flag_campaign(admin, campaign, "Unverifiable health claims in the brief.")
     expect(form_with(admin, "Unflag campaign")).to_be_visible()
     shot(admin, "20-admin-flagged-campaign")
 
