@@ -13,6 +13,7 @@ serve with unsafe settings (core/platform/config.py check_production, bootstrap.
 import logging
 
 import streamlit as st
+import streamlit.logger as st_logger
 from starlette.middleware import Middleware
 
 from core.platform import bootstrap, logs
@@ -22,6 +23,24 @@ from pages.common.direct_page_base import DirectPageBase
 
 st.secrets.load_if_toml_exists()  # root-level secrets become IESCP_* variables before settings are read
 logs.setup_logging("app")
+
+
+def _streamlit_logs_like_ours() -> None:
+    """Streamlit gives each of its loggers a private text handler (propagate off): give those our formatter too,
+    so a JSON log has no text lines (streamlit.logger looks setup_formatter up at call time, for new loggers)."""
+    formatter = logs.make_formatter("app")
+    setup_streamlit_formatter = st_logger.setup_formatter
+
+    def setup_formatter(logger: logging.Logger) -> None:
+        setup_streamlit_formatter(logger)
+        logger.streamlit_console_handler.setFormatter(formatter)  # type: ignore[attr-defined]
+
+    st_logger.setup_formatter = setup_formatter
+    st_logger.update_formatter()
+
+
+if get_settings().log_format == "json":
+    _streamlit_logs_like_ours()
 EX_CONFIG = 78  # sysexits.h: a configuration error; a service manager should not restart in a loop
 
 

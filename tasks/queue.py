@@ -15,6 +15,7 @@ import time
 
 from huey import Huey, RedisHuey, SqliteHuey, signals
 from huey.api import PeriodicTask
+from huey.consumer_options import ConsumerConfig
 
 from core.platform import worker_health
 from core.platform.config import InsecureConfiguration, Settings, check_production, get_settings
@@ -86,6 +87,22 @@ def utc_timestamp(value: str | dt.datetime | None) -> dt.datetime | None:
 # ---- the consumer's start and its heartbeat (core/platform/worker_health.py) --------------------------------
 
 _worker: worker_health.WorkerIdentity | None = None  # set once this process runs as a consumer
+
+
+def _then_our_logging(setup_logger):
+    """huey_consumer installs its text handler and logs its banner before any startup hook runs: adopt the
+    handler right there, so a consumer's every line (banner included) has our format (JSON in production)."""
+
+    def setup_then_adopt(self, logger=None):
+        setup_logger(self, logger)
+        from core.platform import logs
+
+        logs.setup_logging("worker", adopt=("huey",))
+
+    return setup_then_adopt
+
+
+ConsumerConfig.setup_logger = _then_our_logging(ConsumerConfig.setup_logger)  # type: ignore[method-assign]
 
 
 @huey.on_startup()

@@ -60,6 +60,7 @@ def setup_logging(kind: str, settings: Settings | None = None, *, adopt: tuple[s
 
     adopt: loggers that installed their own handlers before us (huey_consumer's "huey" logger, with --logfile):
     their handlers move to the root with our formatter, so every line goes to the same place, once.
+    A root logger someone else configured (pytest, a program embedding ours) is left as it is.
     """
     global _configured_kind
     if kind not in PROCESS_KINDS:
@@ -69,7 +70,10 @@ def setup_logging(kind: str, settings: Settings | None = None, *, adopt: tuple[s
     with _lock:
         if _configured_kind == key:
             return
+        _configured_kind = key
         root = logging.getLogger()
+        if any(not getattr(h, "_iescp", False) for h in root.handlers):
+            return  # the host configured logging already (pytest, an embedding program): theirs wins
         handlers = [h for name in adopt for h in logging.getLogger(name).handlers]
         for name in adopt:
             for handler in list(logging.getLogger(name).handlers):
@@ -80,7 +84,7 @@ def setup_logging(kind: str, settings: Settings | None = None, *, adopt: tuple[s
             root.removeHandler(handler)
         for handler in handlers:
             handler.setFormatter(formatter)
+            handler._iescp = True  # type: ignore[attr-defined]
             root.addHandler(handler)
         if root.level == logging.WARNING:  # Python's default: our INFO lines (startup, refusals) must show
             root.setLevel(logging.INFO)
-        _configured_kind = key
