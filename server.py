@@ -41,6 +41,7 @@ def _streamlit_logs_like_ours() -> None:
 
 if get_settings().log_format == "json":
     _streamlit_logs_like_ours()
+
 EX_CONFIG = 78  # sysexits.h: a configuration error; a service manager should not restart in a loop
 
 

@@ -82,3 +82,22 @@ def test_setup_logging_routes_a_process_through_one_json_handler_adopting_a_libr
         ("iescp.worker", "worker w1 started", "worker", "worker-1"),
     ]
     assert done.stderr == ""
+
+
+def test_the_served_app_writes_streamlits_own_log_lines_as_json_too():
+    script = (
+        "import server, streamlit.logger as st_logger\n"
+        "st_logger.get_logger('streamlit.runtime.test').warning('a %s line', 'streamlit')\n"
+        "import logging; logging.getLogger('iescp.pages').warning('a product line')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    env |= {"IESCP_LOG_FORMAT": "json", "IESCP_REPLICA": "app-3"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    entries = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [(e["logger"], e["msg"], e["kind"], e["replica"]) for e in entries] == [
+        ("streamlit.runtime.test", "a streamlit line", "app", "app-3"),
+        ("iescp.pages", "a product line", "app", "app-3"),
+    ]
