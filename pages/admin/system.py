@@ -20,9 +20,7 @@ def _queue_depth() -> tuple[int | None, str | None]:
 
 
 depth, queue_error = _queue_depth()
-health = read(
-    lambda s: worker_health.system_health_for(s, actor=actor, queue_depth=depth, queue_error=queue_error)
-)
+health = read(lambda s: worker_health.system_health_for(s, actor=actor, queue_depth=depth, queue_error=queue_error))
 if health is None:
     st.stop()
 st.caption(
@@ -44,7 +42,9 @@ else:
         st.error(problem.capitalize(), icon="🚨")
 
 cols = st.columns(4)
-cols[0].metric("Workers alive", f"{len(health.alive)}", f"{len(health.stale)} stale", delta_color="off", delta_arrow="off")
+cols[0].metric(
+    "Workers alive", f"{len(health.alive)}", f"{len(health.stale)} stale", delta_color="off", delta_arrow="off"
+)
 cols[1].metric("Jobs waiting", "unknown" if health.queue_depth is None else f"{health.queue_depth:,}")
 cols[2].metric("Periodic tasks seen", f"{len(health.periodic)}")
 cols[3].metric("Failed jobs, last 24 h", f"{sum(health.failed_last_24h.values()):,}")
