@@ -1,6 +1,6 @@
 """`python -m tasks.healthz`: the workers' health as JSON; exit 0 healthy, 1 unhealthy, 2 cannot check.
 
-Unhealthy: no worker alive (none seen within 2 minutes, or none ever started), the queue stuck (jobs waiting
+Unhealthy: no worker alive (none seen within 2 minutes, or none running), the queue stuck (jobs waiting
 and no task finished for --stuck-minutes), or the broker unreadable. Workers serve no HTTP, so no load balancer
 routes to them: a systemd timer (or cron, or a container HEALTHCHECK) runs this and alerts or restarts on a
 non-zero exit (docs/decisions/scale.md). --worker NAME checks one consumer ('<IESCP_REPLICA or host>:<pid>').

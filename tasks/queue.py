@@ -7,6 +7,7 @@ Huey's result store is switched off, nothing reads task results.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
@@ -122,6 +123,21 @@ def _prepare_worker() -> None:
     _start_heartbeat()
 
 
+@huey.on_shutdown()
+def _worker_stopped() -> None:
+    """A clean stop removes this consumer's row: only a crashed worker shows as stale.
+
+    Huey runs shutdown hooks on a graceful stop (SIGINT); on SIGTERM it abandons its worker threads and the
+    process exits normally, so the same function also runs at exit (registered when the worker starts).
+    """
+    global _worker
+    with _lock:
+        worker, _worker = current_worker(), None  # the first worker thread to stop speaks for the process
+    if worker is not None:
+        _write(worker_health.remove_worker, worker)
+        log.info("worker %s stopped", worker.name)
+
+
 def current_worker() -> worker_health.WorkerIdentity | None:
     """This consumer's identity, or None outside a consumer (the app, immediate mode)."""
     return _worker if _worker is not None and _worker.pid == os.getpid() else None
@@ -134,14 +150,17 @@ def _start_heartbeat() -> None:
             return  # another worker thread of this process got here first
         _worker = worker_health.this_worker(get_settings().replica)
     _write(worker_health.register_worker, _worker)
+    atexit.register(_worker_stopped)
     log.info("worker %s started", _worker.name)
     threading.Thread(target=_beat, args=(_worker,), name="iescp-heartbeat", daemon=True).start()
 
 
 def _beat(worker: worker_health.WorkerIdentity) -> None:
     """Touch this consumer's row every HEARTBEAT_SECONDS: alive means the process runs, even with no work."""
-    while True:  # a daemon thread: it ends with the process
+    while True:  # a daemon thread: it ends with the process, or when the consumer stops cleanly
         time.sleep(HEARTBEAT_SECONDS)
+        if current_worker() != worker:
+            return  # stopped: touching now would bring the deleted row back
         _write(worker_health.touch_worker, worker)
 
 

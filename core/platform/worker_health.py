@@ -76,6 +76,11 @@ def touch_worker(session: Session, worker: WorkerIdentity, *, now: dt.datetime |
     )
 
 
+def remove_worker(session: Session, worker: WorkerIdentity) -> None:
+    """A consumer stopped cleanly: drop its row (a crashed one keeps its row and shows as stale)."""
+    session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.name == worker.name))
+
+
 def record_task(session: Session, worker: WorkerIdentity, *, ok: bool, now: dt.datetime | None = None) -> None:
     """One task finished on this worker (atomic increments: the consumer's threads share the row)."""
     now = now or utcnow()
@@ -87,7 +92,9 @@ def record_task(session: Session, worker: WorkerIdentity, *, ok: bool, now: dt.d
     )
 
 
-def record_periodic_start(session: Session, task_name: str, worker: WorkerIdentity, *, now: dt.datetime | None = None):
+def record_periodic_start(
+    session: Session, task_name: str, worker: WorkerIdentity, *, now: dt.datetime | None = None
+) -> None:
     """A periodic task began on worker."""
     now = now or utcnow()
     changes = {"worker_name": worker.name, "last_started_at": now, "last_status": "running"}
@@ -181,7 +188,7 @@ class SystemHealth:
 
     @property
     def never_ran(self) -> bool:
-        """No worker has ever recorded a heartbeat here (a fresh install, or workers not started yet)."""
+        """No worker row at all: none started yet, or every one stopped cleanly (a crashed one stays, stale)."""
         return not self.workers
 
     @property
@@ -331,7 +338,7 @@ def system_health(
     counts, recent = _failures(session, now - FAILURE_WINDOW)
     problems = []
     if not workers:
-        problems.append("no worker has ever started against this database")
+        problems.append("no worker is running against this database (none started, or all stopped)")
     elif not any(w.alive for w in workers):
         problems.append(f"no worker seen in the last {int(ALIVE_WITHIN.total_seconds() // 60)} minutes")
     if queue_depth is None:

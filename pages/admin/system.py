@@ -32,7 +32,7 @@ if st.button("Refresh", icon="🔄", key="system-refresh"):
 
 if health.never_ran:
     empty_state(
-        "No job worker has ever started against this database, so exports, reminders and reports wait in the "
+        "No job worker is running against this database, so exports, reminders and reports wait in the "
         "queue. Start one with `huey_consumer tasks.huey` (`make run` starts it for you)."
     )
 elif health.healthy:

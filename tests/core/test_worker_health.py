@@ -26,10 +26,10 @@ def _health(db, *, depth: int | None = 0, now: dt.datetime = NOW, error: str | N
         return wh.system_health(s, queue_depth=depth, queue_error=error, now=now)
 
 
-def test_with_no_worker_ever_started_the_system_is_unhealthy_and_says_so(database):
+def test_with_no_worker_running_the_system_is_unhealthy_and_says_so(database):
     health = _health(database)
     assert health.never_ran and not health.healthy
-    assert health.problems == ["no worker has ever started against this database"]
+    assert health.problems == ["no worker is running against this database (none started, or all stopped)"]
 
 
 def test_a_worker_seen_within_two_minutes_is_alive_and_one_seen_earlier_is_stale(database):

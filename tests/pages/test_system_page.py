@@ -21,11 +21,11 @@ def _clean(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_before_any_worker_started_the_page_says_how_to_start_one(app_db):
+def test_with_no_worker_running_the_page_says_how_to_start_one(app_db):
     at = app_test(PAGE, f.admin(app_db).id).run()
     _clean(at)
     assert at.title[0].value == "System health"
-    assert any("No job worker has ever started" in i.value for i in at.info)
+    assert any("No job worker is running" in i.value for i in at.info)
     assert not at.dataframe and not at.error
     assert at.metric[0].value == "0" and at.metric[1].value == "0"  # workers alive, jobs waiting
 

@@ -64,7 +64,7 @@ def test_a_real_consumer_records_its_heartbeat_tasks_and_periodic_runs_and_healt
     assert (code, report["healthy"], report["problems"]) == (
         1,
         False,
-        ["no worker has ever started against this database"],
+        ["no worker is running against this database (none started, or all stopped)"],
     )
 
     sponsor = f.sponsor(db)
@@ -116,6 +116,8 @@ def test_a_real_consumer_records_its_heartbeat_tasks_and_periodic_runs_and_healt
         if broker == "redis":
             make_huey(immediate=False).storage.flush_all()
 
+    with db.ReadSession.begin() as s:
+        assert s.get(WorkerHeartbeat, worker.name) is None  # a clean stop removes the row; a crash would leave it stale
     assert (worker.name, worker.pid, worker.replica, worker.tasks_failed) == (
         f"worker-7:{consumer.pid}",
         consumer.pid,

@@ -5,8 +5,8 @@ Revises: 0012
 Create Date: 2026-11-29 18:30:00
 
 Every consumer upserts its row at start, on each finished task and from a heartbeat thread; periodic tasks record
-their last start, finish and failure. Both tables are small (workers ever started in the last week, one row per
-periodic task name) and written with single-row statements, so they add no contention worth measuring.
+their last start, finish and failure. A worker stopped cleanly deletes its row; a crashed one stays "stale" until a week later. Both tables stay small
+and are written with single-row statements (bench/health_bench.py times them).
 """
 
 import sqlalchemy as sa
