@@ -12,7 +12,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,13 @@ def this_worker(replica: str | None = None) -> WorkerIdentity:
     return WorkerIdentity(f"{replica or host}:{pid}", host, pid, replica)
 
 
+def _no_wait_for_disk(session: Session) -> None:
+    """On PostgreSQL, commit this transaction without waiting for the WAL flush: a heartbeat lost in a crash is
+    harmless (the next one replaces it), and every task's commit would otherwise wait on the disk once more."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 def _upsert(session: Session, table, values: dict, keys: tuple[str, ...], updates: dict) -> None:
     """INSERT … ON CONFLICT DO UPDATE on SQLite and PostgreSQL (one statement: no read-then-write race)."""
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
@@ -55,6 +62,7 @@ def _upsert(session: Session, table, values: dict, keys: tuple[str, ...], update
 
 def register_worker(session: Session, worker: WorkerIdentity, *, now: dt.datetime | None = None) -> None:
     """A consumer started: (re)create its row with fresh counters and forget workers gone for a week."""
+    _no_wait_for_disk(session)
     now = now or utcnow()
     fresh = {"started_at": now, "last_seen_at": now, "last_task_at": None, "tasks_done": 0, "tasks_failed": 0}
     _upsert(
@@ -69,6 +77,7 @@ def register_worker(session: Session, worker: WorkerIdentity, *, now: dt.datetim
 
 def touch_worker(session: Session, worker: WorkerIdentity, *, now: dt.datetime | None = None) -> None:
     """The consumer is alive (its row comes back if someone deleted it)."""
+    _no_wait_for_disk(session)
     now = now or utcnow()
     values = {"name": worker.name, "host": worker.host, "pid": worker.pid, "replica": worker.replica}
     _upsert(
@@ -78,11 +87,13 @@ def touch_worker(session: Session, worker: WorkerIdentity, *, now: dt.datetime |
 
 def remove_worker(session: Session, worker: WorkerIdentity) -> None:
     """A consumer stopped cleanly: drop its row (a crashed one keeps its row and shows as stale)."""
+    _no_wait_for_disk(session)
     session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.name == worker.name))
 
 
 def record_task(session: Session, worker: WorkerIdentity, *, ok: bool, now: dt.datetime | None = None) -> None:
     """One task finished on this worker (atomic increments: the consumer's threads share the row)."""
+    _no_wait_for_disk(session)
     now = now or utcnow()
     counter = WorkerHeartbeat.tasks_done if ok else WorkerHeartbeat.tasks_failed
     session.execute(
@@ -96,6 +107,7 @@ def record_periodic_start(
     session: Session, task_name: str, worker: WorkerIdentity, *, now: dt.datetime | None = None
 ) -> None:
     """A periodic task began on worker."""
+    _no_wait_for_disk(session)
     now = now or utcnow()
     changes = {"worker_name": worker.name, "last_started_at": now, "last_status": "running"}
     _upsert(session, PeriodicTaskRun, {"task_name": task_name, **changes}, ("task_name",), changes)
@@ -110,6 +122,7 @@ def record_periodic_end(
     now: dt.datetime | None = None,
 ) -> None:
     """A periodic task finished on worker, with the error text when it failed."""
+    _no_wait_for_disk(session)
     now = now or utcnow()
     changes: dict = {
         "worker_name": worker.name,
