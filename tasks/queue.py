@@ -24,7 +24,7 @@ from core.platform.db import Database, connect
 
 log = logging.getLogger("iescp.worker")
 HEARTBEAT_SECONDS = 30.0  # worker_health.ALIVE_WITHIN allows four missed beats
-EX_CONFIG = 78  # sysexits.h: a configuration error (systemd's Restart=on-failure will not loop on a clean exit)
+EX_CONFIG = 78  # sysexits.h: a configuration error (systemd: RestartPreventExitStatus=78 stops a restart loop)
 
 
 def queue_name(settings: Settings | None = None) -> str:
