@@ -1,15 +1,14 @@
 """IESCP router: settings, login/registration, per-role navigation. Pages live in pages/<role>/."""
 
-import logging
-
 import streamlit as st
 
 st.set_page_config(page_title="IESCP", page_icon="🤝", layout="wide")
 st.secrets.load_if_toml_exists()  # exports root-level secrets to IESCP_* env vars before settings are read
 
+from core.platform import logs  # noqa: E402
 from pages.common import auth, login_view, navigation, session  # noqa: E402  (after set_page_config)
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logs.setup_logging("app")  # once per process (server.py does it first): JSON lines under IESCP_LOG_FORMAT=json
 
 auth.refuse_unsafe_settings()  # a weak cookie key would let anyone forge a login: no login form at all
 authenticator = auth.build_authenticator()

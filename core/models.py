@@ -1050,3 +1050,38 @@ class SimilarInfluencer(Base):
     score: Mapped[float] = mapped_column(Float)
     shared_terms: Mapped[str] = mapped_column(String(300), default="")  # comma-separated, strongest first
     built_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- Worker health (Step 9, 0013): what /healthz and the admin's System health page read ------------------------
+
+
+class WorkerHeartbeat(Base):
+    """One huey_consumer process: when it started, when it was last seen, and what it ran."""
+
+    __tablename__ = "worker_heartbeats"
+    __table_args__ = (Index("ix_worker_heartbeats_last_seen", "last_seen_at"),)
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # "<replica or host>:<pid>"
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    replica: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_task_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # the last task it finished (ok or not)
+    tasks_done: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tasks_failed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class PeriodicTaskRun(Base):
+    """The last run of one periodic task by any worker (one row per task name, upserted)."""
+
+    __tablename__ = "periodic_task_runs"
+    __table_args__ = (CheckConstraint(_in("last_status", ("running", "ok", "failed")), name="last_status_valid"),)
+
+    task_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    worker_name: Mapped[str] = mapped_column(String(200))
+    last_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_status: Mapped[str] = mapped_column(String(10), default="running")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

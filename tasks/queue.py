@@ -7,14 +7,24 @@ Huey's result store is switched off, nothing reads task results.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import logging
 import os
 import threading
+import time
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, signals
+from huey.api import PeriodicTask
+from huey.consumer_options import ConsumerConfig
 
-from core.platform.config import Settings, get_settings
+from core.platform import worker_health
+from core.platform.config import InsecureConfiguration, Settings, check_production, get_settings
 from core.platform.db import Database, connect
+
+log = logging.getLogger("iescp.worker")
+HEARTBEAT_SECONDS = 30.0  # worker_health.ALIVE_WITHIN allows four missed beats
+EX_CONFIG = 78  # sysexits.h: a configuration error (systemd: RestartPreventExitStatus=78 stops a restart loop)
 
 
 def queue_name(settings: Settings | None = None) -> str:
@@ -40,6 +50,10 @@ def make_huey(settings: Settings | None = None, *, immediate: bool | None = None
         settings.huey_sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(name, filename=str(settings.huey_sqlite_path), **common)
 
+
+# Production refuses a missing cookie key or a per-machine SQLite behind Redis before the consumer loads a task.
+if get_settings().production:
+    check_production()
 
 huey = make_huey()
 
@@ -71,9 +85,115 @@ def utc_timestamp(value: str | dt.datetime | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value)
 
 
+# ---- the consumer's start and its heartbeat (core/platform/worker_health.py) --------------------------------
+
+_worker: worker_health.WorkerIdentity | None = None  # set once this process runs as a consumer
+
+
+def _then_our_logging(setup_logger):
+    """huey_consumer installs its text handler and logs its banner before any startup hook runs: adopt the
+    handler right there, so a consumer's every line (banner included) has our format (JSON in production)."""
+
+    def setup_then_adopt(self, logger=None):
+        setup_logger(self, logger)
+        from core.platform import logs
+
+        logs.setup_logging("worker", adopt=("huey",))
+
+    return setup_then_adopt
+
+
+ConsumerConfig.setup_logger = _then_our_logging(ConsumerConfig.setup_logger)  # type: ignore[method-assign]
+
+
 @huey.on_startup()
 def _prepare_worker() -> None:
-    """Bring the schema to head before the first task (idempotent; serialised across processes)."""
-    from core.platform import bootstrap
+    """Logging, the schema at head, the production checks, then this consumer's heartbeat (once per process)."""
+    from core.platform import bootstrap, logs
 
-    bootstrap.migrate(get_database().engine)
+    logs.setup_logging("worker", adopt=("huey",))
+    engine = get_database().engine
+    bootstrap.migrate(engine)  # idempotent; serialised across processes
+    try:
+        bootstrap.check_admin_available(engine)
+    except InsecureConfiguration as problem:
+        log.critical("refusing to start: %s", problem)
+        logging.shutdown()
+        os._exit(EX_CONFIG)  # before any task: nothing is half done
+    _start_heartbeat()
+
+
+@huey.on_shutdown()
+def _worker_stopped() -> None:
+    """A clean stop removes this consumer's row: only a crashed worker shows as stale.
+
+    Huey runs shutdown hooks on a graceful stop (SIGINT); on SIGTERM it abandons its worker threads and the
+    process exits normally, so the same function also runs at exit (registered when the worker starts).
+    """
+    global _worker
+    with _lock:
+        worker, _worker = current_worker(), None  # the first worker thread to stop speaks for the process
+    if worker is not None:
+        _write(worker_health.remove_worker, worker)
+        log.info("worker %s stopped", worker.name)
+
+
+def current_worker() -> worker_health.WorkerIdentity | None:
+    """This consumer's identity, or None outside a consumer (the app, immediate mode)."""
+    return _worker if _worker is not None and _worker.pid == os.getpid() else None
+
+
+def _start_heartbeat() -> None:
+    global _worker
+    with _lock:
+        if _worker is not None and _worker.pid == os.getpid():
+            return  # another worker thread of this process got here first
+        _worker = worker_health.this_worker(get_settings().replica)
+    _write(worker_health.register_worker, _worker)
+    atexit.register(_worker_stopped)
+    log.info("worker %s started", _worker.name)
+    threading.Thread(target=_beat, args=(_worker,), name="iescp-heartbeat", daemon=True).start()
+
+
+def _beat(worker: worker_health.WorkerIdentity) -> None:
+    """Touch this consumer's row every HEARTBEAT_SECONDS: alive means the process runs, even with no work."""
+    while True:  # a daemon thread: it ends with the process, or when the consumer stops cleanly
+        time.sleep(HEARTBEAT_SECONDS)
+        if current_worker() != worker:
+            return  # stopped: touching now would bring the deleted row back
+        _write(worker_health.touch_worker, worker)
+
+
+def _write(fn, *args, **kwargs) -> None:
+    """One heartbeat write in its own transaction; a failure is logged, never raised into a task."""
+    try:
+        with get_database().Session.begin() as session:
+            fn(session, *args, **kwargs)
+    except Exception:  # the database being away must not fail the job this signal is about
+        log.warning("could not record worker health (%s)", getattr(fn, "__name__", fn), exc_info=True)
+
+
+@huey.signal(signals.SIGNAL_EXECUTING)
+def _task_started(signal: str, task) -> None:
+    worker = current_worker()
+    if worker is not None and isinstance(task, PeriodicTask):
+        _write(worker_health.record_periodic_start, task.name, worker)
+
+
+@huey.signal(signals.SIGNAL_COMPLETE, signals.SIGNAL_ERROR)
+def _task_finished(signal: str, task, exc: BaseException | None = None) -> None:
+    worker = current_worker()
+    if worker is None:  # immediate mode in the app or a test: not a consumer
+        return
+    _write(worker_health.record_task, worker, ok=signal == signals.SIGNAL_COMPLETE)
+    if isinstance(task, PeriodicTask):
+        error = None if exc is None else f"{type(exc).__name__}: {exc}"
+        _write(worker_health.record_periodic_end, task.name, worker, error=error)
+
+
+def pending_jobs() -> tuple[int | None, str | None]:
+    """(queue depth, None), or (None, why) when the broker cannot be asked (Redis down, file unreadable)."""
+    try:
+        return huey.pending_count(), None
+    except Exception as error:  # the health check reports a dead broker instead of crashing
+        return None, f"{type(error).__name__}: {error}"

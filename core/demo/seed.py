@@ -36,6 +36,7 @@ from core.platform.timeutil import today
 
 DEMO_PASSWORD = "Demo-pass-1"
 DEMO_ADMIN_PASSWORD = "Admin-demo-1"
+EX_CONFIG = 78  # sysexits.h: a configuration error
 MAIN_SPONSOR = "brightwave"
 MAIN_INFLUENCER = "maya"
 EARLY = 10  # creators who joined in the demo's first months
@@ -447,6 +448,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-demo", action="store_true", help="only create/migrate the database and the admin")
     args = parser.parse_args(argv)
     settings = get_settings()
+    if settings.production and not args.no_demo:
+        # Demo accounts have published passwords: a production database never gets them.
+        parser.exit(EX_CONFIG, "IESCP_ENV=production never adds demo data or demo logins: use --no-demo.\n")
     db = connect(args.url or settings.database_url)
     result = bootstrap.init_database(
         db, admin_password=None if args.no_demo else (settings.admin_password or DEMO_ADMIN_PASSWORD)

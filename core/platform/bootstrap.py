@@ -8,12 +8,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from core import permissions
 from core.models import User
-from core.platform.config import get_settings
+from core.platform.config import InsecureConfiguration, get_settings
 from core.platform.db import Database
 from core.platform.passwords import hash_password
 
@@ -46,6 +46,27 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(conn), revision)
 
 
+NO_ADMIN_PASSWORD = (
+    "IESCP_ENV=production needs IESCP_ADMIN_PASSWORD while no admin account exists: production never generates "
+    "or prints a password. Set IESCP_ADMIN_PASSWORD for the first start (it is only used to create the admin)."
+)
+
+
+def admin_exists(engine: Engine) -> bool:
+    """True when the users table exists and holds an admin (a database not yet migrated has none)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(User.__tablename__):  # not migrated yet: the first start creates it
+            return False
+        return conn.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None
+
+
+def check_admin_available(engine: Engine) -> None:
+    """Under IESCP_ENV=production refuse to run when no admin exists and IESCP_ADMIN_PASSWORD is unset."""
+    settings = get_settings()
+    if settings.production and not settings.admin_password and not admin_exists(engine):
+        raise InsecureConfiguration(NO_ADMIN_PASSWORD)
+
+
 def init_database(db: Database, *, admin_password: str | None = None) -> BootstrapResult:
     """Migrate to head, seed permissions and create the admin on first run."""
     migrate(db.engine)
@@ -56,6 +77,8 @@ def init_database(db: Database, *, admin_password: str | None = None) -> Bootstr
             return BootstrapResult(False, None)
         password = admin_password or settings.admin_password
         generated = None
+        if not password and settings.production:
+            raise InsecureConfiguration(NO_ADMIN_PASSWORD)
         if not password:
             generated = password = secrets.token_urlsafe(12) + "7a"
         session.add(

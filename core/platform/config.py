@@ -24,6 +24,8 @@ MIN_COOKIE_KEY_BYTES = 32
 MIN_COOKIE_KEY_BITS = 128
 _ZLIB_OVERHEAD = 8  # header and checksum bytes of a zlib stream
 MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("text", "json")
 
 
 class InsecureConfiguration(RuntimeError):
@@ -123,12 +125,24 @@ class Settings:
     # Creator imports (core/crm/imports.py): the biggest upload and the most rows one import may have.
     import_max_bytes: int = 50 * 1024 * 1024
     import_max_rows: int = 200_000
+    # Step 9 (docs/decisions/scale.md): production refuses unsafe defaults; logs are JSON lines there.
+    environment: str = "development"
+    log_format: str = "text"
+    replica: str | None = None
+    database_url_explicit: bool = False  # IESCP_DATABASE_URL was set (not the default SQLite file)
+
+    @property
+    def production(self) -> bool:
+        """True under IESCP_ENV=production: no generated secrets, no demo logins."""
+        return self.environment == "production"
 
     @property
     def cookie_key(self) -> str:
         """The cookie signing key: from the environment, else generated once into data/; weak keys raise."""
         if self.cookie_key_env:
             return check_cookie_key(self.cookie_key_env, "IESCP_COOKIE_KEY")
+        if self.production:
+            raise InsecureConfiguration(missing_cookie_key_message())
         path = self.cookie_key_path
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,10 +156,28 @@ class Settings:
         return check_cookie_key(path.read_text().strip(), str(path))
 
 
+def missing_cookie_key_message() -> str:
+    """Why production refuses a generated key, in the same three parts as check_cookie_key's message."""
+    return (
+        "IESCP_ENV=production needs IESCP_COOKIE_KEY: a generated data/cookie.key belongs to one machine, so "
+        "replicas would not accept each other's login cookies and users would be logged out on every switch."
+        f"\n\n    {MAKE_A_KEY}\n\nSet the output as IESCP_COOKIE_KEY (the same on every replica and worker) "
+        "and restart."
+    )
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = (_env(name) or default).strip().lower()
+    if value not in allowed:
+        raise ValueError(f"IESCP_{name} must be one of {', '.join(allowed)} (got {value!r}).")
+    return value
+
+
 def load_settings() -> Settings:
     """Read settings from the environment now (use get_settings() in code)."""
     data_dir = Path(_env("DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
     database_url = _env("DATABASE_URL", f"sqlite:///{data_dir / 'iescp.sqlite3'}")
+    environment = _choice("ENV", "development", ENVIRONMENTS)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -180,7 +212,40 @@ def load_settings() -> Settings:
         webhook_timeout_seconds=float(_env_int("WEBHOOK_TIMEOUT_SECONDS", 10)),
         import_max_bytes=_env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024),
         import_max_rows=_env_int("IMPORT_MAX_ROWS", 200_000),
+        environment=environment,
+        log_format=_choice("LOG_FORMAT", "json" if environment == "production" else "text", LOG_FORMATS),
+        replica=_env("REPLICA"),
+        database_url_explicit=_env("DATABASE_URL") is not None,
     )
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What production refuses in these settings alone (the admin check needs the database: bootstrap)."""
+    if not settings.production:
+        return []
+    problems = []
+    if not settings.cookie_key_env:
+        problems.append(missing_cookie_key_message())
+    if settings.redis_url and (
+        not settings.database_url_explicit or make_url(settings.database_url).get_backend_name() == "sqlite"
+    ):
+        # Redis means several processes, maybe on several machines: each would write its own SQLite file.
+        problems.append(
+            "IESCP_ENV=production with IESCP_REDIS_URL needs IESCP_DATABASE_URL pointing at a shared PostgreSQL "
+            "database: a SQLite file is one machine's, and replicas or workers elsewhere would each write their own."
+        )
+    return problems
+
+
+def check_production(settings: Settings | None = None) -> Settings:
+    """settings when they are safe to run with; under IESCP_ENV=production raise InsecureConfiguration otherwise."""
+    settings = settings or get_settings()
+    problems = production_problems(settings)
+    if problems:
+        raise InsecureConfiguration("\n\n".join(problems))
+    if settings.cookie_key_env:
+        settings.cookie_key  # a weak key refuses here too, before any process serves or works
+    return settings
 
 
 DEFAULT_PORT = 8501

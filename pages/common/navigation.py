@@ -28,7 +28,7 @@ ROLE_PAGES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
             ("admin/audit.py", "Audit log", "🧾"),
         ],
         "Money": [("admin/finance.py", "Finance", "💰")],
-        "Jobs": [("admin/reports.py", "Reports & reminders", "📬")],
+        "Jobs": [("admin/reports.py", "Reports & reminders", "📬"), ("admin/system.py", "System health", "🩺")],
     },
     "sponsor": {
         "Work": [

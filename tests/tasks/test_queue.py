@@ -68,6 +68,7 @@ def test_the_tasks_package_exposes_the_instance_and_registers_every_task():
         "imports_housekeeping",
         "send_claim_invite",
         "reclaim_lost_jobs",
+        "worker_heartbeat",
         "analytics_snapshots",
         "similar_index",
     }

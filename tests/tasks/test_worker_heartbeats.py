@@ -1,0 +1,138 @@
+"""A real `huey_consumer tasks.huey` records its heartbeat, its tasks and its periodic runs; healthz reads them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from core.models import PeriodicTaskRun, WorkerHeartbeat
+from core.platform.config import PROJECT_ROOT, reset_settings
+from core.reporting import exports
+from tasks.queue import make_huey
+from tests import factories as f
+from tests.tasks.conftest import database_url
+from tests.tasks.test_consumer import BROKERS, CONSUMER, REDIS_URL, wait_for_job
+
+
+def _healthz(env: dict[str, str], *args: str) -> tuple[int, dict]:
+    done = subprocess.run(
+        [sys.executable, "-m", "tasks.healthz", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.returncode, json.loads(done.stdout)
+
+
+def _wait_for(db, check, consumer: subprocess.Popen, log: Path, what: str, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.ReadSession.begin() as s:
+            found = check(s)
+        if found:
+            return found
+        if consumer.poll() is not None:
+            pytest.fail(f"the consumer exited with {consumer.returncode}:\n{log.read_text()}")
+        time.sleep(0.2)
+    pytest.fail(f"{what} not recorded after {timeout} s; consumer log:\n{log.read_text()}")
+
+
+@pytest.mark.parametrize("broker", BROKERS)
+def test_a_real_consumer_records_its_heartbeat_tasks_and_periodic_runs_and_healthz_reports_it(
+    sqlite_database, tmp_path, monkeypatch, broker
+):
+    db = sqlite_database
+    monkeypatch.setenv("IESCP_DATABASE_URL", database_url(db))
+    monkeypatch.setenv("IESCP_LOG_FORMAT", "json")
+    monkeypatch.setenv("IESCP_REPLICA", "worker-7")
+    if broker == "redis":
+        monkeypatch.setenv("IESCP_REDIS_URL", REDIS_URL)
+        monkeypatch.setenv("IESCP_HUEY_NAME", f"iescp-test-{uuid.uuid4().hex[:10]}")  # never share a queue
+    reset_settings()
+    env = {k: v for k, v in os.environ.items() if k != "IESCP_HUEY_IMMEDIATE"}
+
+    code, report = _healthz(env)
+    assert (code, report["healthy"], report["problems"]) == (
+        1,
+        False,
+        ["no worker is running against this database (none started, or all stopped)"],
+    )
+
+    sponsor = f.sponsor(db)
+    with db.Session.begin() as s:
+        job_id = exports.start_export(s, actor=sponsor, kind="campaigns")
+
+    log = tmp_path / "consumer.log"
+    with open(log, "wb") as log_file:
+        # Periodic tasks on: the scheduler enqueues the due ones (worker_heartbeat always) as it starts.
+        consumer = subprocess.Popen(
+            [str(CONSUMER), "tasks.huey", "--workers", "2", "--worker-type", "thread", "--delay", "0.05"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        subprocess.run(
+            [sys.executable, "-c", "import sys, tasks; tasks.exports.enqueue_export(int(sys.argv[1]))", str(job_id)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            check=True,
+            timeout=60,
+        )
+        assert wait_for_job(db, job_id, consumer, log).status == "done"
+        run = _wait_for(
+            db,
+            lambda s: s.get(PeriodicTaskRun, "worker_heartbeat") if _finished(s) else None,
+            consumer,
+            log,
+            "the worker_heartbeat periodic run",
+        )
+        worker = _wait_for(
+            db,
+            lambda s: s.query(WorkerHeartbeat).filter(WorkerHeartbeat.tasks_done >= 2).one_or_none(),
+            consumer,
+            log,
+            "2 tasks",
+        )
+        code, report = _healthz(env)
+        alone_code, _ = _healthz(env, "--worker", "nobody:1")
+    finally:
+        consumer.terminate()
+        try:
+            consumer.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            consumer.kill()
+            consumer.wait()
+        if broker == "redis":
+            make_huey(immediate=False).storage.flush_all()
+
+    with db.ReadSession.begin() as s:
+        assert s.get(WorkerHeartbeat, worker.name) is None  # a clean stop removes the row; a crash would leave it stale
+    assert (worker.name, worker.pid, worker.replica, worker.tasks_failed) == (
+        f"worker-7:{consumer.pid}",
+        consumer.pid,
+        "worker-7",
+        0,
+    )
+    assert (run.last_status, run.worker_name, run.last_error) == ("ok", worker.name, None)
+    assert (code, report["healthy"], report["workers_alive"]) == (0, True, 1), report
+    assert report["periodic"]["worker_heartbeat"]["status"] == "ok" and report["queue_depth"] == 0
+    assert alone_code == 1  # --worker names one consumer that is not alive
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    started = [e for e in lines if e["msg"] == f"worker {worker.name} started"]
+    assert started and started[0]["kind"] == "worker" and started[0]["replica"] == "worker-7"
+
+
+def _finished(session) -> bool:
+    run = session.get(PeriodicTaskRun, "worker_heartbeat")
+    return run is not None and run.last_status != "running"
