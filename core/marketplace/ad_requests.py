@@ -15,6 +15,7 @@ withdraw never do, so either side can leave a frozen negotiation.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import and_, case, func, select, update
@@ -24,15 +25,17 @@ from sqlalchemy.orm import Session
 from core import audit, permissions, standing, validate, versioning
 from core.crm import pipeline
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import organizations
+from core.marketplace import onetrip, organizations
 from core.messaging import notifications
 from core.models import (
     AD_REQUEST_STATUSES,
     OPEN_AD_REQUEST_STATUSES,
     AdRequest,
     AdRequestEvent,
+    AuditLog,
     Campaign,
     InfluencerProfile,
+    Notification,
     Organization,
     User,
 )
@@ -344,10 +347,206 @@ def _on_turn(
     return request, campaign, party
 
 
+# ---- the fast path: the writes check what the page saw -----------------------------------------------------
+# A transition used to lock, load, read the version, read standing, update, refresh and insert row by row:
+# ~16 statements, each a round trip on PostgreSQL. Now: one statement locks the campaign and reads what the
+# checks need, one guarded UPDATE (state, turn, amount, newest history id) writes everything else with it
+# (core/marketplace/onetrip.py). When any check fails, the full path below runs the checks in their old order,
+# so the refusal is the same words it always was (the failure path may cost more trips).
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """The version token the page rendered, read back: the request as the user saw it."""
+
+    last_event_id: int
+    status: str
+    payment_cents: int
+
+
+@dataclass(frozen=True)
+class _Move:
+    """What a fast transition knows after its one read: the locked campaign and the actor's side."""
+
+    request_id: int
+    campaign: Campaign
+    influencer_id: int
+    party: str
+    seen: _Seen
+
+
+def _seen(expected_version) -> _Seen | None:
+    """The token parsed (versioning.token: newest event id, status, amount), or None if it is not one."""
+    try:
+        last_event_id, status, amount = str(expected_version).split(":")
+        return _Seen(int(last_event_id), status, int(amount))
+    except ValueError:
+        return None
+
+
+def _lock_with_standing(ad_request_id: int):
+    """The request's campaign, locked (before the request: the order every writer takes them in), with the
+    request's influencer and whether both parties are in good standing, in one statement."""
+    return (
+        select(
+            Campaign,
+            AdRequest.influencer_id,
+            standing.user_in_good_standing(Campaign.sponsor_id).label("sponsor_ok"),
+            standing.user_in_good_standing(AdRequest.influencer_id).label("influencer_ok"),
+        )
+        .join(AdRequest, AdRequest.campaign_id == Campaign.id)
+        .where(AdRequest.id == ad_request_id)
+        .with_for_update(of=Campaign)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _fast(session: Session, actor: Actor, ad_request_id: int, expected_version, *, forward: bool) -> _Move | None:
+    """Lock and check in one read; None whenever a check would refuse (the full path then says why)."""
+    seen = _seen(expected_version)
+    party = actor.role if actor.role in OTHER_PARTY else None
+    if seen is None or party is None or seen.status not in OPEN_AD_REQUEST_STATUSES:
+        return None
+    if not actor.can("ad_request.negotiate" if party == "sponsor" else "ad_request.respond"):
+        return None
+    row = session.execute(_lock_with_standing(ad_request_id)).first()
+    if row is None:
+        return None
+    campaign, influencer_id, sponsor_ok, influencer_ok = row
+    if party == "sponsor":
+        mine = actor.organization_id is not None and campaign.organization_id == actor.organization_id
+    else:
+        mine = influencer_id == actor.id
+    if not mine:
+        return None
+    if forward:
+        blocked = {user for user, ok in ((campaign.sponsor_id, sponsor_ok), (influencer_id, influencer_ok)) if not ok}
+        held = standing.campaign_hold(campaign) or standing.parties_hold(
+            blocked, sponsor_id=campaign.sponsor_id, influencer_id=influencer_id, viewer_id=actor.id
+        )
+        if held:
+            return None
+    return _Move(ad_request_id, campaign, influencer_id, party, seen)
+
+
+def _still_as_seen(move: _Move, *, turn: str, values: dict):
+    """UPDATE the request only if it is exactly what the user saw: state, turn, amount and newest history id."""
+    newest = select(func.coalesce(func.max(AdRequestEvent.id), 0)).where(
+        AdRequestEvent.ad_request_id == move.request_id
+    )
+    return (
+        update(AdRequest)
+        .where(
+            AdRequest.id == move.request_id,
+            AdRequest.status == move.seen.status,
+            AdRequest.turn == turn,
+            AdRequest.payment_cents == move.seen.payment_cents,
+            newest.scalar_subquery() == move.seen.last_event_id,
+        )
+        .values(updated_at=utcnow(), **values)
+    )
+
+
+def _event_row(move: _Move, actor: Actor, action: str, to_status: str, amount: int | None, message: str):
+    return (
+        AdRequestEvent,
+        {
+            "ad_request_id": move.request_id,
+            "actor_id": actor.id,
+            "actor_party": move.party,
+            "action": action,
+            "from_status": move.seen.status,
+            "to_status": to_status,
+            "amount_cents": amount,
+            "message": message,
+            "at": utcnow(),
+        },
+    )
+
+
+def _notify_row(move: _Move, title: str, body: str):
+    other = OTHER_PARTY[move.party]
+    campaign = move.campaign
+    if other == "sponsor":
+        user_id, link = campaign.sponsor_id, f"campaign:{campaign.id}"
+    else:
+        user_id, link = move.influencer_id, f"request:{move.request_id}"
+    return (Notification, notifications.row(user_id, "ad_request", title, body, link=link))
+
+
+def _scopes(move: _Move) -> tuple[str, ...]:
+    """What _bump bumps, in its order."""
+    return (
+        cachegen.STATS,
+        cachegen.org_scope(move.campaign.organization_id),
+        cachegen.influencer_scope(move.influencer_id),
+    )
+
+
+def _moved(session: Session, move: _Move, done: bool) -> bool:
+    """After a fast write: drop this session's stale copies (the write bypassed the ORM)."""
+    if done:
+        onetrip.forget(session, AdRequest, move.request_id)
+        onetrip.forget(session, Campaign, move.campaign.id)
+    return done
+
+
 @permissions.actor_required
 def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = "") -> None:
     """The party on turn accepts the amount they saw; the campaign's budget is charged atomically."""
     message = _message(message)
+    move = _fast(session, actor, ad_request_id, expected_version, forward=True)
+    if move is not None and _over_budget(move.campaign, move.seen.payment_cents) is None:
+        amount, campaign = move.seen.payment_cents, move.campaign
+        moved, charged = onetrip.write(
+            session,
+            _still_as_seen(move, turn=move.party, values={"status": "accepted", "turn": None, "accepted_at": utcnow()}),
+            # The same guarded charge as below: the budget holds even if the campaign lock were ever dropped.
+            then_update=[_charge(campaign.id, amount)],
+            inserts=[
+                _event_row(move, actor, "accepted", "accepted", amount, message),
+                (
+                    AuditLog,
+                    audit.row(
+                        actor,
+                        "ad_request.accepted",
+                        "ad_request",
+                        move.request_id,
+                        amount_cents=amount,
+                        detail=f"campaign {campaign.id}",
+                    ),
+                ),
+                _notify_row(
+                    move, f"Accepted: {campaign.name}", f"{actor.display_name} accepted {format_cents(amount)}."
+                ),
+            ],
+            bump=_scopes(move),
+        )
+        if moved and not charged:  # the campaign is locked and was checked: only a bug gets here; roll back
+            raise Conflict("This campaign changed while you were looking; reload it.")
+        if _moved(session, move, moved):
+            return
+    _accept_checked(session, actor, ad_request_id, expected_version, message)
+
+
+def _charge(campaign_id: int, amount: int):
+    """Check and charge the budget in one statement: concurrent accepts cannot both pass the budget test."""
+    return (
+        update(Campaign)
+        .where(
+            Campaign.id == campaign_id,
+            Campaign.status == "active",
+            Campaign.flagged.is_(False),
+            Campaign.committed_cents + amount <= Campaign.budget_cents,
+        )
+        # updated_at explicitly: inside a CTE SQLAlchemy leaves the column's onupdate out (it renders NULL).
+        .values(committed_cents=Campaign.committed_cents + amount, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _accept_checked(session: Session, actor: Actor, ad_request_id: int, expected_version: str, message: str) -> None:
+    """Accept with every check in turn: says why the fast path refused (or, after a race, accepts)."""
     request, campaign, party = _on_turn(session, actor, ad_request_id, expected_version)
     _require_negotiable(session, campaign, request.influencer_id, actor)
     amount, previous = request.payment_cents, request.status
@@ -359,18 +558,7 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_versi
         turn=party,
         values={"status": "accepted", "turn": None, "accepted_at": now},
     )
-    # Check and charge in one statement: concurrent accepts cannot both pass the budget test.
-    charged = session.execute(
-        update(Campaign)
-        .where(
-            Campaign.id == campaign.id,
-            Campaign.status == "active",
-            Campaign.flagged.is_(False),
-            Campaign.committed_cents + amount <= Campaign.budget_cents,
-        )
-        .values(committed_cents=Campaign.committed_cents + amount)
-        .execution_options(synchronize_session=False)
-    )
+    charged = session.execute(_charge(campaign.id, amount))
     if affected_rows(charged) != 1:
         session.refresh(campaign)
         # The same words the thread showed: the campaign's hold (e.g. flagged meanwhile), else the budget.
@@ -405,6 +593,28 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_versi
 def reject(session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = "") -> None:
     """The party on turn turns the request down (allowed even while the negotiation is frozen)."""
     message = _message(message)
+    move = _fast(session, actor, ad_request_id, expected_version, forward=False)
+    if move is not None:
+        moved, _ = onetrip.write(
+            session,
+            _still_as_seen(move, turn=move.party, values={"status": "rejected", "turn": None}),
+            inserts=[
+                _event_row(move, actor, "rejected", "rejected", None, message),
+                _notify_row(
+                    move,
+                    f"Declined: {move.campaign.name}",
+                    f"{actor.display_name} declined." + (f" “{message}”" if message else ""),
+                ),
+            ],
+            bump=_scopes(move),
+        )
+        if _moved(session, move, moved):
+            return
+    _reject_checked(session, actor, ad_request_id, expected_version, message)
+
+
+def _reject_checked(session: Session, actor: Actor, ad_request_id: int, expected_version: str, message: str) -> None:
+    """Reject with every check in turn (the fast path's refusals, in their words)."""
     request, campaign, party = _on_turn(session, actor, ad_request_id, expected_version)
     previous = request.status
     _guarded_transition(
@@ -433,6 +643,37 @@ def counter_offer(
     """The party on turn proposes a new amount; the turn passes to the other party."""
     message = validate.text(message, "Message", max_len=2000, multiline=True)
     amount = check_cents(payment_cents, field="Counter-offer", allow_zero=False)
+    move = _fast(session, actor, ad_request_id, expected_version, forward=True)
+    if (
+        move is not None
+        and amount != move.seen.payment_cents
+        and not (move.party == "sponsor" and amount > move.campaign.budget_cents - move.campaign.committed_cents)
+    ):
+        other = OTHER_PARTY[move.party]
+        moved, _ = onetrip.write(
+            session,
+            _still_as_seen(
+                move, turn=move.party, values={"status": "negotiating", "turn": other, "payment_cents": amount}
+            ),
+            inserts=[
+                _event_row(move, actor, "countered", "negotiating", amount, message),
+                _notify_row(
+                    move,
+                    f"Counter-offer: {move.campaign.name}",
+                    f"{actor.display_name} proposes {format_cents(amount)}.",
+                ),
+            ],
+            bump=_scopes(move),
+        )
+        if _moved(session, move, moved):
+            return
+    _counter_checked(session, actor, ad_request_id, expected_version, amount, message)
+
+
+def _counter_checked(
+    session: Session, actor: Actor, ad_request_id: int, expected_version: str, amount: int, message: str
+) -> None:
+    """Counter with every check in turn (the fast path's refusals, in their words)."""
     request, campaign, party = _on_turn(session, actor, ad_request_id, expected_version)
     _require_negotiable(session, campaign, request.influencer_id, actor)
     if amount == request.payment_cents:
@@ -463,6 +704,24 @@ def counter_offer(
 def withdraw(session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = "") -> None:
     """The waiting party retracts its open offer (the party on turn rejects instead); allowed while frozen."""
     message = _message(message)
+    move = _fast(session, actor, ad_request_id, expected_version, forward=False)
+    if move is not None:
+        moved, _ = onetrip.write(
+            session,
+            _still_as_seen(move, turn=OTHER_PARTY[move.party], values={"status": "withdrawn", "turn": None}),
+            inserts=[
+                _event_row(move, actor, "withdrawn", "withdrawn", None, message),
+                _notify_row(move, f"Withdrawn: {move.campaign.name}", f"{actor.display_name} withdrew the request."),
+            ],
+            bump=_scopes(move),
+        )
+        if _moved(session, move, moved):
+            return
+    _withdraw_checked(session, actor, ad_request_id, expected_version, message)
+
+
+def _withdraw_checked(session: Session, actor: Actor, ad_request_id: int, expected_version: str, message: str) -> None:
+    """Withdraw with every check in turn (the fast path's refusals, in their words)."""
     request, campaign, party = _locked_party(session, actor, ad_request_id, expected_version)
     if request.status not in OPEN_AD_REQUEST_STATUSES:
         raise Conflict(f"This request is already {request.status}.")
