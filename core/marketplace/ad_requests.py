@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -429,58 +429,128 @@ def _fast(session: Session, actor: Actor, ad_request_id: int, expected_version, 
     return _Move(ad_request_id, campaign, influencer_id, party, seen)
 
 
-def _still_as_seen(move: _Move, *, turn: str, values: dict):
-    """UPDATE the request only if it is exactly what the user saw: state, turn, amount and newest history id."""
+_EVENT_COLUMNS = (
+    "ad_request_id",
+    "actor_id",
+    "actor_party",
+    "action",
+    "from_status",
+    "to_status",
+    "amount_cents",
+    "message",
+    "at",
+)
+_NOTIFICATION_COLUMNS = ("user_id", "kind", "title", "body", "link", "created_at")
+_AUDIT_COLUMNS = ("at", "actor_id", "action", "target_type", "target_id", "amount_cents", "detail")
+
+
+def _shape(sets: tuple[str, ...], *, accept: bool = False) -> onetrip.Shape:
+    """A transition's writes, bound: the request UPDATE guarded by exactly what the user saw (state, turn,
+    amount, newest history id), the history row and notification; for accept also the budget charge
+    (checked and charged in one statement) and the audit row."""
+    # Parameter names are never column names: Core would read such a key as one more SET column.
     newest = select(func.coalesce(func.max(AdRequestEvent.id), 0)).where(
-        AdRequestEvent.ad_request_id == move.request_id
+        AdRequestEvent.ad_request_id == bindparam("rid")
     )
-    return (
+    guarded = (
         update(AdRequest)
         .where(
-            AdRequest.id == move.request_id,
-            AdRequest.status == move.seen.status,
-            AdRequest.turn == turn,
-            AdRequest.payment_cents == move.seen.payment_cents,
-            newest.scalar_subquery() == move.seen.last_event_id,
+            AdRequest.id == bindparam("rid"),
+            AdRequest.status == bindparam("seen_status"),
+            AdRequest.turn == bindparam("seen_turn"),
+            AdRequest.payment_cents == bindparam("seen_amount"),
+            newest.scalar_subquery() == bindparam("seen_event"),
         )
-        .values(updated_at=utcnow(), **values)
+        .values(updated_at=bindparam("now"), **{column: bindparam(f"to_{column}") for column in sets})
     )
-
-
-def _event_row(move: _Move, actor: Actor, action: str, to_status: str, amount: int | None, message: str):
-    return (
-        AdRequestEvent,
-        {
-            "ad_request_id": move.request_id,
-            "actor_id": actor.id,
-            "actor_party": move.party,
-            "action": action,
-            "from_status": move.seen.status,
-            "to_status": to_status,
-            "amount_cents": amount,
-            "message": message,
-            "at": utcnow(),
-        },
+    inserts = [(AdRequestEvent, _EVENT_COLUMNS), (Notification, _NOTIFICATION_COLUMNS)]
+    if not accept:
+        return onetrip.Shape(guarded, inserts=tuple(inserts))
+    amount = bindparam("charge_amount", type_=Campaign.committed_cents.type)
+    charge = (
+        update(Campaign)
+        .where(
+            Campaign.id == bindparam("charge_campaign"),
+            Campaign.status == "active",
+            Campaign.flagged.is_(False),
+            Campaign.committed_cents + amount <= Campaign.budget_cents,
+        )
+        # updated_at explicitly: inside a CTE SQLAlchemy leaves the column's onupdate out (it would be NULL).
+        .values(committed_cents=Campaign.committed_cents + amount, updated_at=bindparam("now"))
     )
+    return onetrip.Shape(guarded, then_update=(charge,), inserts=(*inserts, (AuditLog, _AUDIT_COLUMNS)))
 
 
-def _notify_row(move: _Move, title: str, body: str):
+def _fast_write(
+    session: Session,
+    move: _Move,
+    actor: Actor,
+    *,
+    name: str,
+    turn: str,
+    sets: dict,
+    event: tuple[str, int | None, str],
+    notice: tuple[str, str],
+    audit_detail: str | None = None,
+) -> bool:
+    """Write the transition `name` in one trip; True if the request was still as the user saw it."""
+    now = utcnow()
+    action, amount, message = event
+    to_status = sets["status"]
     other = OTHER_PARTY[move.party]
     campaign = move.campaign
     if other == "sponsor":
         user_id, link = campaign.sponsor_id, f"campaign:{campaign.id}"
     else:
         user_id, link = move.influencer_id, f"request:{move.request_id}"
-    return (Notification, notifications.row(user_id, "ad_request", title, body, link=link))
-
-
-def _scopes(move: _Move) -> tuple[str, ...]:
-    """What _bump bumps, in its order."""
-    return (
+    params = {
+        "rid": move.request_id,
+        "seen_status": move.seen.status,
+        "seen_turn": turn,
+        "seen_amount": move.seen.payment_cents,
+        "seen_event": move.seen.last_event_id,
+        "now": now,
+        **{f"to_{column}": value for column, value in sets.items()},
+        **onetrip.row_params(
+            AdRequestEvent,
+            {
+                "ad_request_id": move.request_id,
+                "actor_id": actor.id,
+                "actor_party": move.party,
+                "action": action,
+                "from_status": move.seen.status,
+                "to_status": to_status,
+                "amount_cents": amount,
+                "message": message,
+                "at": now,
+            },
+        ),
+        **onetrip.row_params(Notification, notifications.row(user_id, "ad_request", *notice, link=link)),
+    }
+    if audit_detail is not None:
+        params |= {"charge_amount": move.seen.payment_cents, "charge_campaign": campaign.id}
+        params |= onetrip.row_params(
+            AuditLog,
+            audit.row(
+                actor,
+                f"ad_request.{to_status}",
+                "ad_request",
+                move.request_id,
+                amount_cents=move.seen.payment_cents,
+                detail=audit_detail,
+            ),
+        )
+    scopes = (
         cachegen.STATS,
-        cachegen.org_scope(move.campaign.organization_id),
+        cachegen.org_scope(campaign.organization_id),
         cachegen.influencer_scope(move.influencer_id),
     )
+    moved, charged = onetrip.write(
+        session, name, lambda: _shape(tuple(sets), accept=audit_detail is not None), params, bump=scopes
+    )
+    if moved and not charged:  # the campaign is locked and was checked: only a bug gets here; roll back
+        raise Conflict("This campaign changed while you were looking; reload it.")
+    return _moved(session, move, moved)
 
 
 def _moved(session: Session, move: _Move, done: bool) -> bool:
@@ -498,33 +568,17 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_versi
     move = _fast(session, actor, ad_request_id, expected_version, forward=True)
     if move is not None and _over_budget(move.campaign, move.seen.payment_cents) is None:
         amount, campaign = move.seen.payment_cents, move.campaign
-        moved, charged = onetrip.write(
+        if _fast_write(
             session,
-            _still_as_seen(move, turn=move.party, values={"status": "accepted", "turn": None, "accepted_at": utcnow()}),
-            # The same guarded charge as below: the budget holds even if the campaign lock were ever dropped.
-            then_update=[_charge(campaign.id, amount)],
-            inserts=[
-                _event_row(move, actor, "accepted", "accepted", amount, message),
-                (
-                    AuditLog,
-                    audit.row(
-                        actor,
-                        "ad_request.accepted",
-                        "ad_request",
-                        move.request_id,
-                        amount_cents=amount,
-                        detail=f"campaign {campaign.id}",
-                    ),
-                ),
-                _notify_row(
-                    move, f"Accepted: {campaign.name}", f"{actor.display_name} accepted {format_cents(amount)}."
-                ),
-            ],
-            bump=_scopes(move),
-        )
-        if moved and not charged:  # the campaign is locked and was checked: only a bug gets here; roll back
-            raise Conflict("This campaign changed while you were looking; reload it.")
-        if _moved(session, move, moved):
+            move,
+            actor,
+            name="accept",
+            turn=move.party,
+            sets={"status": "accepted", "turn": None, "accepted_at": utcnow()},
+            event=("accepted", amount, message),
+            notice=(f"Accepted: {campaign.name}", f"{actor.display_name} accepted {format_cents(amount)}."),
+            audit_detail=f"campaign {campaign.id}",
+        ):
             return
     _accept_checked(session, actor, ad_request_id, expected_version, message)
 
@@ -539,8 +593,7 @@ def _charge(campaign_id: int, amount: int):
             Campaign.flagged.is_(False),
             Campaign.committed_cents + amount <= Campaign.budget_cents,
         )
-        # updated_at explicitly: inside a CTE SQLAlchemy leaves the column's onupdate out (it renders NULL).
-        .values(committed_cents=Campaign.committed_cents + amount, updated_at=utcnow())
+        .values(committed_cents=Campaign.committed_cents + amount)
         .execution_options(synchronize_session=False)
     )
 
@@ -594,22 +647,20 @@ def reject(session: Session, *, actor: Actor, ad_request_id: int, expected_versi
     """The party on turn turns the request down (allowed even while the negotiation is frozen)."""
     message = _message(message)
     move = _fast(session, actor, ad_request_id, expected_version, forward=False)
-    if move is not None:
-        moved, _ = onetrip.write(
-            session,
-            _still_as_seen(move, turn=move.party, values={"status": "rejected", "turn": None}),
-            inserts=[
-                _event_row(move, actor, "rejected", "rejected", None, message),
-                _notify_row(
-                    move,
-                    f"Declined: {move.campaign.name}",
-                    f"{actor.display_name} declined." + (f" “{message}”" if message else ""),
-                ),
-            ],
-            bump=_scopes(move),
-        )
-        if _moved(session, move, moved):
-            return
+    if move is not None and _fast_write(
+        session,
+        move,
+        actor,
+        name="reject",
+        turn=move.party,
+        sets={"status": "rejected", "turn": None},
+        event=("rejected", None, message),
+        notice=(
+            f"Declined: {move.campaign.name}",
+            f"{actor.display_name} declined." + (f" “{message}”" if message else ""),
+        ),
+    ):
+        return
     _reject_checked(session, actor, ad_request_id, expected_version, message)
 
 
@@ -649,23 +700,16 @@ def counter_offer(
         and amount != move.seen.payment_cents
         and not (move.party == "sponsor" and amount > move.campaign.budget_cents - move.campaign.committed_cents)
     ):
-        other = OTHER_PARTY[move.party]
-        moved, _ = onetrip.write(
+        if _fast_write(
             session,
-            _still_as_seen(
-                move, turn=move.party, values={"status": "negotiating", "turn": other, "payment_cents": amount}
-            ),
-            inserts=[
-                _event_row(move, actor, "countered", "negotiating", amount, message),
-                _notify_row(
-                    move,
-                    f"Counter-offer: {move.campaign.name}",
-                    f"{actor.display_name} proposes {format_cents(amount)}.",
-                ),
-            ],
-            bump=_scopes(move),
-        )
-        if _moved(session, move, moved):
+            move,
+            actor,
+            name="counter",
+            turn=move.party,
+            sets={"status": "negotiating", "turn": OTHER_PARTY[move.party], "payment_cents": amount},
+            event=("countered", amount, message),
+            notice=(f"Counter-offer: {move.campaign.name}", f"{actor.display_name} proposes {format_cents(amount)}."),
+        ):
             return
     _counter_checked(session, actor, ad_request_id, expected_version, amount, message)
 
@@ -705,18 +749,17 @@ def withdraw(session: Session, *, actor: Actor, ad_request_id: int, expected_ver
     """The waiting party retracts its open offer (the party on turn rejects instead); allowed while frozen."""
     message = _message(message)
     move = _fast(session, actor, ad_request_id, expected_version, forward=False)
-    if move is not None:
-        moved, _ = onetrip.write(
-            session,
-            _still_as_seen(move, turn=OTHER_PARTY[move.party], values={"status": "withdrawn", "turn": None}),
-            inserts=[
-                _event_row(move, actor, "withdrawn", "withdrawn", None, message),
-                _notify_row(move, f"Withdrawn: {move.campaign.name}", f"{actor.display_name} withdrew the request."),
-            ],
-            bump=_scopes(move),
-        )
-        if _moved(session, move, moved):
-            return
+    if move is not None and _fast_write(
+        session,
+        move,
+        actor,
+        name="withdraw",
+        turn=OTHER_PARTY[move.party],
+        sets={"status": "withdrawn", "turn": None},
+        event=("withdrawn", None, message),
+        notice=(f"Withdrawn: {move.campaign.name}", f"{actor.display_name} withdrew the request."),
+    ):
+        return
     _withdraw_checked(session, actor, ad_request_id, expected_version, message)
 
 
