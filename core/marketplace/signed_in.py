@@ -28,7 +28,8 @@ def _statement():
         .where(role_permissions.c.role == User.role)
         .scalar_subquery()
     )
-    org_role = select(OrgMember.org_role).where(OrgMember.user_id == User.id).scalar_subquery()
+    # Nested one level deeper than the users row: correlate explicitly, or it would read every member's row.
+    org_role = select(OrgMember.org_role).where(OrgMember.user_id == User.id).correlate(User).scalar_subquery()
     org_granted = (
         select(func.aggregate_strings(org_role_permissions.c.permission, ","))
         .where(org_role_permissions.c.org_role == org_role)

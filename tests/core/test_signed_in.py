@@ -38,6 +38,7 @@ def test_a_flag_committed_elsewhere_ends_the_session_on_the_next_run(database):
 
 
 def test_an_org_role_change_or_a_revoked_permission_builds_a_new_actor(database):
+    f.sponsor(database)  # another organization's owner first: the org role read must be this user's own
     sponsor = f.sponsor(database)
     known = _load(database, sponsor.id)
     f.write(
