@@ -46,4 +46,4 @@ if actor is None:
 
 page = st.navigation(navigation.pages_for(actor))
 auth.set_pending_cookie(authenticator)
-session.run_page(page)
+session.run_page(page, actor=actor)  # the page's current_actor() reuses this run's check

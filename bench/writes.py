@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from bench import roundtrips
 from bench.measure import RawConnection, interleaved
 from bench.scenarios import Context
 from core.marketplace import accounts, ad_requests
@@ -25,13 +26,14 @@ PAYMENT = 100  # one dollar: the budget never runs out during the bench
 class WriteSetup:
     campaign_id: int
     sponsor_id: int
+    organization_id: int
     influencer_ids: list[int]
 
 
 def _setup(ctx: Context, needed: int) -> WriteSetup:
     with ctx.db.ReadSession.begin() as s:
-        campaign_id = s.scalar(
-            select(Campaign.id)
+        found = s.execute(
+            select(Campaign.id, Campaign.organization_id)
             .where(
                 Campaign.sponsor_id == ctx.busy_sponsor.id,
                 Campaign.status == "active",
@@ -40,9 +42,10 @@ def _setup(ctx: Context, needed: int) -> WriteSetup:
             )
             .order_by((Campaign.budget_cents - Campaign.committed_cents).desc())
             .limit(1)
-        )
-        if campaign_id is None:
+        ).first()
+        if found is None:
             raise RuntimeError("the busiest sponsor has no active campaign to bench writes on")
+        campaign_id, organization_id = found
         taken = select(AdRequest.influencer_id).where(
             AdRequest.campaign_id == campaign_id, AdRequest.status.in_(LIVE_AD_REQUEST_STATUSES)
         )
@@ -54,7 +57,7 @@ def _setup(ctx: Context, needed: int) -> WriteSetup:
                 .limit(needed)
             )
         )
-    return WriteSetup(campaign_id, ctx.busy_sponsor.id, ids)
+    return WriteSetup(campaign_id, ctx.busy_sponsor.id, organization_id, ids)
 
 
 def _now_text(dialect: str):
@@ -71,6 +74,7 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
     with ctx.db.ReadSession.begin() as s:
         actors = {i: accounts.load_actor(s, i) for i in setup.influencer_ids[:pairs]}
     sent_core: list[tuple[int, int]] = []
+    shown_core: list[tuple[int, int, str]] = []
     sent_floor: list[tuple[int, int]] = []
 
     def core_send():
@@ -87,15 +91,16 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
             )
         sent_core.append((request_id, influencer_id))
 
-    def core_accept():
+    def page_shows():
+        # The page rendered the request, so it holds the version it sends back: not part of the accept.
         request_id, influencer_id = sent_core.pop(0)
+        with ctx.db.ReadSession.begin() as s:
+            shown_core.append((request_id, influencer_id, ad_requests.current_version(s, request_id)))
+
+    def core_accept():
+        request_id, influencer_id, version = shown_core.pop(0)
         with ctx.db.Session.begin() as s:
-            ad_requests.accept(
-                s,
-                actor=actors[influencer_id],
-                ad_request_id=request_id,
-                expected_version=ad_requests.current_version(s, request_id),
-            )
+            ad_requests.accept(s, actor=actors[influencer_id], ad_request_id=request_id, expected_version=version)
 
     def floor_send():
         influencer_id, now = next(floor_ids), _now_text(raw.dialect)
@@ -118,7 +123,7 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
             )
             conn.execute(
                 f"UPDATE cache_generations SET version = version + 1 WHERE scope IN ({q}, {q}, {q})",
-                (cachegen.STATS, cachegen.sponsor_scope(setup.sponsor_id), cachegen.influencer_scope(influencer_id)),
+                (cachegen.STATS, cachegen.org_scope(setup.organization_id), cachegen.influencer_scope(influencer_id)),
             )
         sent_floor.append((request_id, influencer_id))
 
@@ -158,7 +163,7 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
                     f"UPDATE cache_generations SET version = version + 1 WHERE scope IN ({q}, {q}, {q})",
                     (
                         cachegen.STATS,
-                        cachegen.sponsor_scope(setup.sponsor_id),
+                        cachegen.org_scope(setup.organization_id),
                         cachegen.influencer_scope(influencer_id),
                     ),
                 ),
@@ -170,6 +175,7 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
         {
             "send (service)": core_send,
             "send (raw SQL)": floor_send,
+            "page shows the request (untimed)": page_shows,
             "accept (service)": core_accept,
             "accept (raw SQL)": floor_accept,
         },
@@ -179,13 +185,55 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
         warmup=2,
     )
     raw.close()
+    # One more of each under the statement counter: the round trips each service sends (BEGIN/COMMIT apart).
+    with roundtrips.counted(ctx.db.engine) as send_trips:
+        core_send()
+    page_shows()
+    with roundtrips.counted(ctx.db.engine) as accept_trips:
+        core_accept()
     return {
         "one-row write: send ad request": {
             "core": results["send (service)"].as_dict(),
             "floor": results["send (raw SQL)"].as_dict(),
+            "statements": send_trips.count,
         },
         "one-row write: accept (budget charged)": {
             "core": results["accept (service)"].as_dict(),
             "floor": results["accept (raw SQL)"].as_dict(),
+            "statements": accept_trips.count,
         },
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run only this part against a built data set: `python -m bench.writes --backend postgres --scale 100k`."""
+    import argparse
+    import json
+    import os
+
+    from bench import datasets
+    from core.platform import cache
+    from core.platform.config import reset_settings
+    from core.platform.db import connect
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--backend", default="postgres", choices=("sqlite", "postgres"))
+    parser.add_argument("--scale", default="100k")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--min-reps", type=int, default=30)
+    parser.add_argument("--max-reps", type=int, default=200)
+    parser.add_argument("--budget", type=float, default=5.0)
+    args = parser.parse_args(argv)
+    url = datasets.url_for(args.backend, datasets.SCALES[args.scale], args.seed, args.pg_url)
+    os.environ["IESCP_DATABASE_URL"] = url
+    reset_settings()
+    cache.use(cache.build(None))
+    db = connect(url)
+    out = bench_writes(Context.load(db), url, min_reps=args.min_reps, max_reps=args.max_reps, budget_s=args.budget)
+    print(json.dumps(out, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -22,6 +22,7 @@ from core.models import (
     User,
 )
 from core.permissions import Actor
+from core.platform.timeutil import utcnow
 
 
 def record(
@@ -35,16 +36,28 @@ def record(
     detail: str = "",
 ) -> None:
     """Append one audit row in the caller's transaction."""
-    session.add(
-        AuditLog(
-            actor_id=actor.id if actor else None,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            amount_cents=amount_cents,
-            detail=detail,
-        )
-    )
+    session.add(AuditLog(**row(actor, action, target_type, target_id, amount_cents=amount_cents, detail=detail)))
+
+
+def row(
+    actor: Actor | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    *,
+    amount_cents: int | None = None,
+    detail: str = "",
+) -> dict:
+    """The column values of one audit row (for writers that insert it in the same statement as their change)."""
+    return {
+        "at": utcnow(),
+        "actor_id": actor.id if actor else None,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "amount_cents": amount_cents,
+        "detail": detail,
+    }
 
 
 # What list_entries returns; actor is the username, actor_name and target are for people to read.

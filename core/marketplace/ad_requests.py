@@ -15,24 +15,27 @@ withdraw never do, so either side can leave a frozen negotiation.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, permissions, standing, validate, versioning
 from core.crm import pipeline
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.marketplace import organizations
+from core.marketplace import onetrip, organizations
 from core.messaging import notifications
 from core.models import (
     AD_REQUEST_STATUSES,
     OPEN_AD_REQUEST_STATUSES,
     AdRequest,
     AdRequestEvent,
+    AuditLog,
     Campaign,
     InfluencerProfile,
+    Notification,
     Organization,
     User,
 )
@@ -344,10 +347,259 @@ def _on_turn(
     return request, campaign, party
 
 
+# ---- the fast path: the writes check what the page saw -----------------------------------------------------
+# A transition used to lock, load, read the version, read standing, update, refresh and insert row by row:
+# ~16 statements, each a round trip on PostgreSQL. Now: one statement locks the campaign and reads what the
+# checks need, one guarded UPDATE (state, turn, amount, newest history id) writes everything else with it
+# (core/marketplace/onetrip.py). When any check fails, the full path below runs the checks in their old order,
+# so the refusal is the same words it always was (the failure path may cost more trips).
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """The version token the page rendered, read back: the request as the user saw it."""
+
+    last_event_id: int
+    status: str
+    payment_cents: int
+
+
+@dataclass(frozen=True)
+class _Move:
+    """What a fast transition knows after its one read: the locked campaign and the actor's side."""
+
+    request_id: int
+    campaign: Campaign
+    influencer_id: int
+    party: str
+    seen: _Seen
+
+
+def _seen(expected_version) -> _Seen | None:
+    """The token parsed (versioning.token: newest event id, status, amount), or None if it is not one."""
+    try:
+        last_event_id, status, amount = str(expected_version).split(":")
+        return _Seen(int(last_event_id), status, int(amount))
+    except ValueError:
+        return None
+
+
+def _lock_with_standing(ad_request_id: int):
+    """The request's campaign, locked (before the request: the order every writer takes them in), with the
+    request's influencer and whether both parties are in good standing, in one statement."""
+    return (
+        select(
+            Campaign,
+            AdRequest.influencer_id,
+            standing.user_in_good_standing(Campaign.sponsor_id).label("sponsor_ok"),
+            standing.user_in_good_standing(AdRequest.influencer_id).label("influencer_ok"),
+        )
+        .join(AdRequest, AdRequest.campaign_id == Campaign.id)
+        .where(AdRequest.id == ad_request_id)
+        .with_for_update(of=Campaign)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _fast(session: Session, actor: Actor, ad_request_id: int, expected_version, *, forward: bool) -> _Move | None:
+    """Lock and check in one read; None whenever a check would refuse (the full path then says why)."""
+    seen = _seen(expected_version)
+    party = actor.role if actor.role in OTHER_PARTY else None
+    if seen is None or party is None or seen.status not in OPEN_AD_REQUEST_STATUSES:
+        return None
+    if not actor.can("ad_request.negotiate" if party == "sponsor" else "ad_request.respond"):
+        return None
+    row = session.execute(_lock_with_standing(ad_request_id)).first()
+    if row is None:
+        return None
+    campaign, influencer_id, sponsor_ok, influencer_ok = row
+    if party == "sponsor":
+        mine = actor.organization_id is not None and campaign.organization_id == actor.organization_id
+    else:
+        mine = influencer_id == actor.id
+    if not mine:
+        return None
+    if forward:
+        blocked = {user for user, ok in ((campaign.sponsor_id, sponsor_ok), (influencer_id, influencer_ok)) if not ok}
+        held = standing.campaign_hold(campaign) or standing.parties_hold(
+            blocked, sponsor_id=campaign.sponsor_id, influencer_id=influencer_id, viewer_id=actor.id
+        )
+        if held:
+            return None
+    return _Move(ad_request_id, campaign, influencer_id, party, seen)
+
+
+_EVENT_COLUMNS = (
+    "ad_request_id",
+    "actor_id",
+    "actor_party",
+    "action",
+    "from_status",
+    "to_status",
+    "amount_cents",
+    "message",
+    "at",
+)
+_NOTIFICATION_COLUMNS = ("user_id", "kind", "title", "body", "link", "created_at")
+_AUDIT_COLUMNS = ("at", "actor_id", "action", "target_type", "target_id", "amount_cents", "detail")
+
+
+def _shape(sets: tuple[str, ...], *, accept: bool = False) -> onetrip.Shape:
+    """A transition's writes, bound: the request UPDATE guarded by exactly what the user saw (state, turn,
+    amount, newest history id), the history row and notification; for accept also the budget charge
+    (checked and charged in one statement) and the audit row."""
+    # Parameter names are never column names: Core would read such a key as one more SET column.
+    newest = select(func.coalesce(func.max(AdRequestEvent.id), 0)).where(
+        AdRequestEvent.ad_request_id == bindparam("rid")
+    )
+    guarded = (
+        update(AdRequest)
+        .where(
+            AdRequest.id == bindparam("rid"),
+            AdRequest.status == bindparam("seen_status"),
+            AdRequest.turn == bindparam("seen_turn"),
+            AdRequest.payment_cents == bindparam("seen_amount"),
+            newest.scalar_subquery() == bindparam("seen_event"),
+        )
+        .values(updated_at=bindparam("now"), **{column: bindparam(f"to_{column}") for column in sets})
+    )
+    inserts = [(AdRequestEvent, _EVENT_COLUMNS), (Notification, _NOTIFICATION_COLUMNS)]
+    if not accept:
+        return onetrip.Shape(guarded, inserts=tuple(inserts))
+    amount = bindparam("charge_amount", type_=Campaign.committed_cents.type)
+    charge = (
+        update(Campaign)
+        .where(
+            Campaign.id == bindparam("charge_campaign"),
+            Campaign.status == "active",
+            Campaign.flagged.is_(False),
+            Campaign.committed_cents + amount <= Campaign.budget_cents,
+        )
+        # updated_at explicitly: inside a CTE SQLAlchemy leaves the column's onupdate out (it would be NULL).
+        .values(committed_cents=Campaign.committed_cents + amount, updated_at=bindparam("now"))
+    )
+    return onetrip.Shape(guarded, then_update=(charge,), inserts=(*inserts, (AuditLog, _AUDIT_COLUMNS)))
+
+
+def _fast_write(
+    session: Session,
+    move: _Move,
+    actor: Actor,
+    *,
+    name: str,
+    turn: str,
+    sets: dict,
+    event: tuple[str, int | None, str],
+    notice: tuple[str, str],
+    audit_detail: str | None = None,
+) -> bool:
+    """Write the transition `name` in one trip; True if the request was still as the user saw it."""
+    now = utcnow()
+    action, amount, message = event
+    to_status = sets["status"]
+    other = OTHER_PARTY[move.party]
+    campaign = move.campaign
+    if other == "sponsor":
+        user_id, link = campaign.sponsor_id, f"campaign:{campaign.id}"
+    else:
+        user_id, link = move.influencer_id, f"request:{move.request_id}"
+    params = {
+        "rid": move.request_id,
+        "seen_status": move.seen.status,
+        "seen_turn": turn,
+        "seen_amount": move.seen.payment_cents,
+        "seen_event": move.seen.last_event_id,
+        "now": now,
+        **{f"to_{column}": value for column, value in sets.items()},
+        **onetrip.row_params(
+            AdRequestEvent,
+            {
+                "ad_request_id": move.request_id,
+                "actor_id": actor.id,
+                "actor_party": move.party,
+                "action": action,
+                "from_status": move.seen.status,
+                "to_status": to_status,
+                "amount_cents": amount,
+                "message": message,
+                "at": now,
+            },
+        ),
+        **onetrip.row_params(Notification, notifications.row(user_id, "ad_request", *notice, link=link)),
+    }
+    if audit_detail is not None:
+        params |= {"charge_amount": move.seen.payment_cents, "charge_campaign": campaign.id}
+        params |= onetrip.row_params(
+            AuditLog,
+            audit.row(
+                actor,
+                f"ad_request.{to_status}",
+                "ad_request",
+                move.request_id,
+                amount_cents=move.seen.payment_cents,
+                detail=audit_detail,
+            ),
+        )
+    scopes = (
+        cachegen.STATS,
+        cachegen.org_scope(campaign.organization_id),
+        cachegen.influencer_scope(move.influencer_id),
+    )
+    moved, charged = onetrip.write(
+        session, name, lambda: _shape(tuple(sets), accept=audit_detail is not None), params, bump=scopes
+    )
+    if moved and not charged:  # the campaign is locked and was checked: only a bug gets here; roll back
+        raise Conflict("This campaign changed while you were looking; reload it.")
+    return _moved(session, move, moved)
+
+
+def _moved(session: Session, move: _Move, done: bool) -> bool:
+    """After a fast write: drop this session's stale copies (the write bypassed the ORM)."""
+    if done:
+        onetrip.forget(session, AdRequest, move.request_id)
+        onetrip.forget(session, Campaign, move.campaign.id)
+    return done
+
+
 @permissions.actor_required
 def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = "") -> None:
     """The party on turn accepts the amount they saw; the campaign's budget is charged atomically."""
     message = _message(message)
+    move = _fast(session, actor, ad_request_id, expected_version, forward=True)
+    if move is not None and _over_budget(move.campaign, move.seen.payment_cents) is None:
+        amount, campaign = move.seen.payment_cents, move.campaign
+        if _fast_write(
+            session,
+            move,
+            actor,
+            name="accept",
+            turn=move.party,
+            sets={"status": "accepted", "turn": None, "accepted_at": utcnow()},
+            event=("accepted", amount, message),
+            notice=(f"Accepted: {campaign.name}", f"{actor.display_name} accepted {format_cents(amount)}."),
+            audit_detail=f"campaign {campaign.id}",
+        ):
+            return
+    _accept_checked(session, actor, ad_request_id, expected_version, message)
+
+
+def _charge(campaign_id: int, amount: int):
+    """Check and charge the budget in one statement: concurrent accepts cannot both pass the budget test."""
+    return (
+        update(Campaign)
+        .where(
+            Campaign.id == campaign_id,
+            Campaign.status == "active",
+            Campaign.flagged.is_(False),
+            Campaign.committed_cents + amount <= Campaign.budget_cents,
+        )
+        .values(committed_cents=Campaign.committed_cents + amount)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _accept_checked(session: Session, actor: Actor, ad_request_id: int, expected_version: str, message: str) -> None:
+    """Accept with every check in turn: says why the fast path refused (or, after a race, accepts)."""
     request, campaign, party = _on_turn(session, actor, ad_request_id, expected_version)
     _require_negotiable(session, campaign, request.influencer_id, actor)
     amount, previous = request.payment_cents, request.status
@@ -359,18 +611,7 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_versi
         turn=party,
         values={"status": "accepted", "turn": None, "accepted_at": now},
     )
-    # Check and charge in one statement: concurrent accepts cannot both pass the budget test.
-    charged = session.execute(
-        update(Campaign)
-        .where(
-            Campaign.id == campaign.id,
-            Campaign.status == "active",
-            Campaign.flagged.is_(False),
-            Campaign.committed_cents + amount <= Campaign.budget_cents,
-        )
-        .values(committed_cents=Campaign.committed_cents + amount)
-        .execution_options(synchronize_session=False)
-    )
+    charged = session.execute(_charge(campaign.id, amount))
     if affected_rows(charged) != 1:
         session.refresh(campaign)
         # The same words the thread showed: the campaign's hold (e.g. flagged meanwhile), else the budget.
@@ -405,6 +646,26 @@ def accept(session: Session, *, actor: Actor, ad_request_id: int, expected_versi
 def reject(session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = "") -> None:
     """The party on turn turns the request down (allowed even while the negotiation is frozen)."""
     message = _message(message)
+    move = _fast(session, actor, ad_request_id, expected_version, forward=False)
+    if move is not None and _fast_write(
+        session,
+        move,
+        actor,
+        name="reject",
+        turn=move.party,
+        sets={"status": "rejected", "turn": None},
+        event=("rejected", None, message),
+        notice=(
+            f"Declined: {move.campaign.name}",
+            f"{actor.display_name} declined." + (f" “{message}”" if message else ""),
+        ),
+    ):
+        return
+    _reject_checked(session, actor, ad_request_id, expected_version, message)
+
+
+def _reject_checked(session: Session, actor: Actor, ad_request_id: int, expected_version: str, message: str) -> None:
+    """Reject with every check in turn (the fast path's refusals, in their words)."""
     request, campaign, party = _on_turn(session, actor, ad_request_id, expected_version)
     previous = request.status
     _guarded_transition(
@@ -433,6 +694,30 @@ def counter_offer(
     """The party on turn proposes a new amount; the turn passes to the other party."""
     message = validate.text(message, "Message", max_len=2000, multiline=True)
     amount = check_cents(payment_cents, field="Counter-offer", allow_zero=False)
+    move = _fast(session, actor, ad_request_id, expected_version, forward=True)
+    if (
+        move is not None
+        and amount != move.seen.payment_cents
+        and not (move.party == "sponsor" and amount > move.campaign.budget_cents - move.campaign.committed_cents)
+    ):
+        if _fast_write(
+            session,
+            move,
+            actor,
+            name="counter",
+            turn=move.party,
+            sets={"status": "negotiating", "turn": OTHER_PARTY[move.party], "payment_cents": amount},
+            event=("countered", amount, message),
+            notice=(f"Counter-offer: {move.campaign.name}", f"{actor.display_name} proposes {format_cents(amount)}."),
+        ):
+            return
+    _counter_checked(session, actor, ad_request_id, expected_version, amount, message)
+
+
+def _counter_checked(
+    session: Session, actor: Actor, ad_request_id: int, expected_version: str, amount: int, message: str
+) -> None:
+    """Counter with every check in turn (the fast path's refusals, in their words)."""
     request, campaign, party = _on_turn(session, actor, ad_request_id, expected_version)
     _require_negotiable(session, campaign, request.influencer_id, actor)
     if amount == request.payment_cents:
@@ -463,6 +748,23 @@ def counter_offer(
 def withdraw(session: Session, *, actor: Actor, ad_request_id: int, expected_version: str, message: str = "") -> None:
     """The waiting party retracts its open offer (the party on turn rejects instead); allowed while frozen."""
     message = _message(message)
+    move = _fast(session, actor, ad_request_id, expected_version, forward=False)
+    if move is not None and _fast_write(
+        session,
+        move,
+        actor,
+        name="withdraw",
+        turn=OTHER_PARTY[move.party],
+        sets={"status": "withdrawn", "turn": None},
+        event=("withdrawn", None, message),
+        notice=(f"Withdrawn: {move.campaign.name}", f"{actor.display_name} withdrew the request."),
+    ):
+        return
+    _withdraw_checked(session, actor, ad_request_id, expected_version, message)
+
+
+def _withdraw_checked(session: Session, actor: Actor, ad_request_id: int, expected_version: str, message: str) -> None:
+    """Withdraw with every check in turn (the fast path's refusals, in their words)."""
     request, campaign, party = _locked_party(session, actor, ad_request_id, expected_version)
     if request.status not in OPEN_AD_REQUEST_STATUSES:
         raise Conflict(f"This request is already {request.status}.")

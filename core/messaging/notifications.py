@@ -13,9 +13,14 @@ from core.platform.db import affected_rows
 from core.platform.timeutil import utcnow
 
 
+def row(user_id: int, kind: str, title: str, body: str = "", link: str | None = None) -> dict:
+    """The column values of one notification (for writers that insert it in the same statement as their change)."""
+    return {"user_id": user_id, "kind": kind, "title": title[:200], "body": body, "link": link, "created_at": utcnow()}
+
+
 def notify(session: Session, user_id: int, kind: str, title: str, body: str = "", link: str | None = None) -> None:
     """Queue one in-app notification for user_id in the caller's transaction."""
-    session.add(Notification(user_id=user_id, kind=kind, title=title[:200], body=body, link=link))
+    session.add(Notification(**row(user_id, kind, title, body, link)))
 
 
 def notify_admins(session: Session, kind: str, title: str, body: str = "", link: str | None = None) -> None:

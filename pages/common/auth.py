@@ -14,7 +14,7 @@ from core.permissions import Actor
 from core.platform import session_tokens
 from core.platform.config import MAKE_A_KEY, InsecureConfiguration, get_settings
 from pages.common.markup import literal
-from pages.common.session import ACTOR_KEY, get_database
+from pages.common.session import ACTOR_KEY, get_database, signed_in_actor
 
 LIBRARY_KEYS = ("authentication_status", "username", "name", "email", "roles")
 SESSION_VERSION_KEY = "session_version"
@@ -57,7 +57,9 @@ def _session_user() -> tuple[str, int] | None:
 def build_authenticator() -> stauth.Authenticate:
     """A fresh authenticator for this run, knowing at most the one user this run is about."""
     settings = get_settings()
-    about = _session_user()
+    # A live session never consults the dict (the library reads it only to log in from a cookie or a form),
+    # and restore_session re-checks the user itself: no read for it on every rerun.
+    about = None if st.session_state.get("authentication_status") else _session_user()
     credentials: dict = {"usernames": {}}
     if about and about[0]:
         username, version = about
@@ -105,7 +107,7 @@ def restore_session(authenticator: stauth.Authenticate) -> Actor | None:
         return None
     username, version = st.session_state["username"], st.session_state.get(SESSION_VERSION_KEY, -1)
     with get_database().ReadSession.begin() as session:
-        actor = accounts.session_actor(session, username, version)
+        actor = signed_in_actor(session, username=username, session_version=version)
         problem = None if actor else accounts.session_problem(session, username, version)
     if actor is None:  # flagged, deactivated, deleted, or its sessions revoked since this one began
         st.session_state.setdefault("login_message", problem or "Your session has ended.")

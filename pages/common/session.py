@@ -6,10 +6,11 @@ import logging
 from typing import Callable, TypeVar
 
 import streamlit as st
+from sqlalchemy.orm import Session
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
 from core.errors import DomainError
-from core.marketplace import accounts
+from core.marketplace import signed_in
 from core.permissions import Actor
 from core.platform.config import get_settings
 from core.platform.db import Database, connect
@@ -20,6 +21,8 @@ log = logging.getLogger("iescp.pages")
 
 ACTOR_KEY = "actor_id"
 FLASH = "_flash"
+KNOWN_ACTOR = "_known_actor"  # (Actor, fingerprint) last built for this browser session
+THIS_RUN_ACTOR = "_this_run_actor"  # set by run_page for the length of one run
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,13 +35,27 @@ def get_database() -> Database:
     return _database(get_settings().database_url)
 
 
+def signed_in_actor(session: Session, **who) -> Actor | None:
+    """The Actor of user_id= or username= (and session_version=) re-checked in one statement; the Actor this
+    browser session built last is reused when nothing it was built from changed (core/marketplace/signed_in.py)."""
+    found = signed_in.actor(session, known=st.session_state.get(KNOWN_ACTOR), **who)
+    if found is None:
+        st.session_state.pop(KNOWN_ACTOR, None)
+        return None
+    st.session_state[KNOWN_ACTOR] = found
+    return found[0]
+
+
 def current_actor(*, role: str | None = None) -> Actor:
     """The logged-in user re-checked against the database; stops the page when there is none."""
     actor_id = st.session_state.get(ACTOR_KEY)
     actor = None
-    if actor_id is not None:
+    this_run = st.session_state.get(THIS_RUN_ACTOR)
+    if actor_id is not None and this_run is not None and this_run.id == int(actor_id):
+        actor = this_run  # the router re-checked it against the database at the start of this very run
+    elif actor_id is not None:
         with get_database().ReadSession.begin() as session:
-            actor = accounts.load_actor(session, int(actor_id))
+            actor = signed_in_actor(session, user_id=int(actor_id))
     if actor is None:
         st.warning("Please log in to see this page.")
         st.stop()
@@ -108,8 +125,13 @@ def show_flash() -> None:
         st.success(message)
 
 
-def run_page(page: Callable[[], object] | st.Page) -> None:
-    """Run the page for the router; a run that did not end in a rerun already showed its success message."""
+def run_page(page: Callable[[], object] | st.Page, *, actor: Actor | None = None) -> None:
+    """Run the page for the router; a run that did not end in a rerun already showed its success message.
+
+    actor: the user the router re-checked at the start of this run; the page's current_actor() takes it
+    instead of reading the database again, and only during this run."""
+    if actor is not None:
+        st.session_state[THIS_RUN_ACTOR] = actor
     try:
         page.run() if isinstance(page, st.Page) else page()
     except RerunException:  # st.rerun: the next run's show_flash shows the message once
@@ -117,4 +139,6 @@ def run_page(page: Callable[[], object] | st.Page) -> None:
     except BaseException:  # st.stop, or a bug: the message was on screen already
         st.session_state.pop(FLASH, None)
         raise
+    finally:
+        st.session_state.pop(THIS_RUN_ACTOR, None)
     st.session_state.pop(FLASH, None)
