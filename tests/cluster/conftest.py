@@ -33,7 +33,7 @@ PYTHON = Path(sys.executable)
 ARTIFACTS = ROOT / "artifacts" / "cluster"
 POSTGRES_URL = os.environ.get("IESCP_TEST_POSTGRES_URL")
 REDIS_SERVER = shutil.which("redis-server")
-BULK = ["--influencers", "4000", "--campaigns", "1500", "--sponsors", "5", "--requests", "100000", "--seed", "7"]
+BULK = ["--influencers", "500", "--campaigns", "1500", "--sponsors", "5", "--requests", "100000", "--seed", "7"]
 DEMO_ADMIN = ("admin", "Admin-demo-1")
 
 MISSING = [

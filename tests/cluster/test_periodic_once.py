@@ -79,7 +79,7 @@ def outbox_messages(cluster) -> list[tuple[str, str]]:
     return found
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def logs() -> Path:
     """The shifted consumers' logs, kept with the cluster's under artifacts/cluster/."""
     folder = ARTIFACTS / "periodic"
