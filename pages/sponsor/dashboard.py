@@ -6,12 +6,20 @@ from core.deals import cached as deal_cache
 from core.deals import finance
 from core.marketplace import cached_reads
 from core.reporting.charts import sponsor as charts
+from core.reporting.charts.memo import memoized
 from pages.common import campaign_tables as tables
 from pages.common.trend_views import trend_panel
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, tabs
-from pages.common.formatting import moment, money, plural, table
+from pages.common.formatting import blank_missing, moment, money, plural
+
+
+@memoized
+def display_table(frame):
+    """The campaign table as shown, built once per content of the campaigns (a busy sponsor has a thousand)."""
+    return blank_missing(tables.campaign_table(frame))
+
 
 actor = current_actor(role="sponsor")
 st.title("Dashboard", icon="📊")
@@ -77,8 +85,8 @@ overview, burn_tab, requests_tab, trend_tab = tabs(
     ["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status", "📈 90-day trend"], key="dashboard-tab"
 )
 with overview:
-    table(
-        tables.campaign_table(frame),
+    st.dataframe(  # what formatting.table shows (no link columns here), without re-formatting on every run
+        display_table(frame),
         column_config=tables.campaign_columns(),
         hide_index=True,
         column_order=tables.DASHBOARD_COLUMNS,
