@@ -69,8 +69,8 @@ budget[1].metric(
 )
 budget[2].metric("Remaining", money(summary["remaining_cents"]), border=True, height="stretch")
 deals = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
-if deals is not None and not deals.empty:
-    spent = finance.totals(deals)
+spent = finance.totals(deals) if deals is not None and not deals.empty else {}
+if spent:
     paid = st.columns(3)
     paid[0].metric("Invoiced", money(spent["invoiced_cents"]), help="Pending, approved and paid invoices", border=True)
     paid[1].metric("Paid", money(spent["paid_cents"]), border=True)
@@ -98,7 +98,6 @@ with burn_tab:
     if by_day is None or by_day.empty:
         empty_state("Nothing committed yet: the burn chart starts with your first accepted request.", icon="🔥")
     else:
-        spent = finance.totals(deals) if deals is not None and not deals.empty else {}
         st.plotly_chart(
             charts.budget_used_figure(
                 summary["committed_cents"],
