@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -135,31 +136,36 @@ def campaign_budget_figure(campaigns: pd.DataFrame) -> go.Figure:
 
     campaigns is core.marketplace.campaigns.list_sponsor_campaigns' frame.
     """
-    # Only the drawn rows and columns key the memo: digesting a busy sponsor's whole table costs more.
-    top = campaigns.nlargest(MAX_CAMPAIGN_BARS, "budget_cents").iloc[::-1]
-    return _campaign_budget_figure(top[["id", "name", "committed_cents", "remaining_cents"]].reset_index(drop=True))
+    # The MAX_CAMPAIGN_BARS largest budgets (ties: first listed first, as DataFrame.nlargest), smallest at the
+    # bottom, picked in numpy: pandas' nlargest and column copies of a busy sponsor's thousand rows cost ~10x more.
+    order = np.argsort(-campaigns["budget_cents"].to_numpy(dtype="int64"), kind="stable")[:MAX_CAMPAIGN_BARS][::-1]
+    ids, names, committed, remaining = (
+        tuple(campaigns[column].to_numpy()[order].tolist())
+        for column in ("id", "name", "committed_cents", "remaining_cents")
+    )
+    return _campaign_budget_figure(ids, names, committed, remaining)
 
 
 @memoized
-def _campaign_budget_figure(top: pd.DataFrame) -> go.Figure:
+def _campaign_budget_figure(ids: tuple, names: tuple, committed: tuple, remaining: tuple) -> go.Figure:
     # Plotly renders a subset of HTML tags in labels: escape user-chosen names.
-    names = [f"{html.escape(str(name), quote=False)} (#{cid})" for name, cid in zip(top["name"], top["id"])]
+    labels = [f"{html.escape(str(name), quote=False)} (#{cid})" for name, cid in zip(names, ids)]
     traces = [
         go.Bar(
-            y=names,
-            x=_units(top[column]) if column == "committed_cents" else _units(top[column].clip(lower=0)),
+            y=labels,
+            x=[int(cents) / 100 for cents in values],
             name=name,
             orientation="h",
             marker_color=colour,
             hovertemplate="$%{x:,.2f}<extra>" + name + "</extra>",
         )
-        for column, name, colour in (
-            ("committed_cents", "Committed", COMMITTED),
-            ("remaining_cents", "Remaining", REMAINING),
+        for values, name, colour in (
+            (committed, "Committed", COMMITTED),
+            ([max(int(cents), 0) for cents in remaining], "Remaining", REMAINING),
         )
     ]
     layout = _layout(
-        height=max(220, 48 * len(top) + 90),
+        height=max(220, 48 * len(ids) + 90),
         barmode="stack",
         hovermode="y unified",
         xaxis={"tickprefix": "$", "rangemode": "tozero"},
@@ -170,7 +176,7 @@ def _campaign_budget_figure(top: pd.DataFrame) -> go.Figure:
 def requests_by_status_figure(campaigns: pd.DataFrame) -> go.Figure:
     """How many ad requests are in each status, over all the sponsor's campaigns."""
     statuses = tuple(s for s in STATUS_COLOURS if s in campaigns)
-    return _requests_by_status_figure(statuses, tuple(int(campaigns[s].sum()) for s in statuses))
+    return _requests_by_status_figure(statuses, tuple(int(campaigns[s].to_numpy().sum()) for s in statuses))
 
 
 @memoized
