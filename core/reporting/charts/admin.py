@@ -299,9 +299,10 @@ def _dashboard_figures(
 
 
 def dashboard_figures(statistics: dict) -> dict:
-    """Every chart of the admin dashboard from admin_statistics(): plotly figures, and Vega-Lite specs (None when
-    there is nothing to chart), reused while the figures they show are unchanged (not shared with as_of, so a
-    recomputation with equal figures reuses them too). Shared objects: do not mutate."""
+    """Every chart of the admin dashboard from admin_statistics(): plotly figures and Vega-Lite specs (None when
+    there is nothing to chart), shared and reused while the numbers are unchanged: do not mutate them.
+
+    as_of is left out of the memo's key, so a recomputation that finds the same numbers reuses the charts."""
     return _dashboard_figures(
         statistics["users"],
         statistics["ad_requests"],
