@@ -20,7 +20,7 @@ import altair as alt
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-MAX_ENTRIES = 512  # a figure is a few kB: bounded well below the cache's own memory use
+MAX_ENTRIES = 256  # a figure is a few kB, a busy sponsor's formatted table ~100 kB: tens of MB at most
 
 _entries: OrderedDict[tuple[str, str], Any] = OrderedDict()
 _lock = threading.Lock()
