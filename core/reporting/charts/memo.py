@@ -20,7 +20,7 @@ import altair as alt
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-MAX_ENTRIES = 256  # a figure is a few kB, a busy sponsor's formatted table ~100 kB: tens of MB at most
+MAX_ENTRIES = 256  # a figure is a few kB, a busy sponsor's formatted 1,000-row table ~200 kB: tens of MB at most
 
 _entries: OrderedDict[tuple[str, str], Any] = OrderedDict()
 _lock = threading.Lock()
