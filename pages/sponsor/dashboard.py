@@ -12,13 +12,14 @@ from pages.common.trend_views import trend_panel
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, tabs
-from pages.common.formatting import blank_missing, moment, money, plural
+from pages.common.formatting import moment, money, plural, table
 
 
 @memoized
 def display_table(frame):
-    """The campaign table as shown, built once per content of the campaigns (a busy sponsor has a thousand)."""
-    return blank_missing(tables.campaign_table(frame))
+    """The campaign table shaped for display, built once per content of the campaigns (a busy sponsor has a
+    thousand); formatting.table still blanks its missing text on every run."""
+    return tables.campaign_table(frame)
 
 
 actor = current_actor(role="sponsor")
@@ -85,7 +86,7 @@ overview, burn_tab, requests_tab, trend_tab = tabs(
     ["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status", "📈 90-day trend"], key="dashboard-tab"
 )
 with overview:
-    st.dataframe(  # what formatting.table shows (no link columns here), without re-formatting on every run
+    table(
         display_table(frame),
         column_config=tables.campaign_columns(),
         hide_index=True,
