@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import os
 import signal
 import socket
@@ -56,19 +57,30 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 def ensure_data(scale: str) -> Path:
-    """A seeded data folder for scale ('demo', or 'demo' + the bulk '10k' set), built once."""
+    """A seeded data folder for scale ('demo', or 'demo' + the bulk '10k' set), built once.
+
+    bench/data is shared between worktrees: a lock makes a second run wait for the first one's seeding.
+    """
     data_dir = DATA / f"server-cpu-{scale}"
     done = data_dir / ".seeded"
     if done.exists():
         return data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
+    with (DATA / f".server-cpu-{scale}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            _seed(data_dir, scale)
+    return data_dir
+
+
+def _seed(data_dir: Path, scale: str) -> None:
+    done = data_dir / ".seeded"
     env = _env(data_dir)
     subprocess.run([PYTHON, "-m", "core.demo.seed"], cwd=ROOT, env=env, check=True, capture_output=True)
     if scale == "10k":
         bulk = ["--influencers", "10000", "--campaigns", "5000", "--requests", "100000"]
         subprocess.run([PYTHON, "-m", "core.demo.seed_bulk", *bulk], cwd=ROOT, env=env, check=True)
     done.write_text("ok\n")
-    return data_dir
 
 
 def _free_port() -> int:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.reporting.charts import admin as charts
+from core.reporting.charts import admin as chart_builders
 from pages.common.admin_views import statistics
 from pages.common.session import current_actor
 from pages.common.trend_views import trend_panel
@@ -72,41 +72,41 @@ with st.container(border=True):
     if camps["flagged"]:
         st.caption(f"🚩 {camps['flagged']:,} flagged · 🔒 {camps['private']:,} private campaigns")
 
+charts = chart_builders.dashboard_figures(figures)  # built once per content of the statistics, shared
 left, right = st.columns(2)
 with left.container(border=True):
     st.markdown("**Users by role**")
-    st.plotly_chart(charts.users_by_role_chart(charts.users_by_role_frame(users)), key="chart_roles")
+    st.plotly_chart(charts["roles"], key="chart_roles")
 with right.container(border=True):
     st.markdown("**Users by standing**")
-    st.plotly_chart(charts.users_by_state_chart(charts.users_by_state_frame(users)), key="chart_states")
+    st.plotly_chart(charts["states"], key="chart_states")
 
 with st.container(border=True):
     st.markdown("**New sign-ups and ad requests per month**")
-    activity = charts.activity_frame(figures["signups_by_month"], figures["ad_requests_by_month"])
-    if activity.empty:
+    if charts["activity"] is None:
         st.caption("No sign-ups or ad requests in the last 12 months yet — they will be charted here.")
     else:
-        st.altair_chart(charts.activity_chart(activity), width="stretch")
+        st.vega_lite_chart(spec=charts["activity"], width="stretch")
 
 left, right = st.columns(2)
 with left.container(border=True):
     st.markdown("**Ad requests by status**")
-    st.plotly_chart(charts.requests_by_status_chart(charts.requests_by_status_frame(reqs)), key="chart_status")
+    st.plotly_chart(charts["status"], key="chart_status")
 with right.container(border=True):
     st.markdown("**Money committed and paid per month**")
-    st.plotly_chart(charts.money_by_month_chart(figures["money_by_month"]), key="chart_money")
+    st.plotly_chart(charts["money"], key="chart_money")
 
 left, right = st.columns(2)
-for column, frame, title, build in (
-    (left, figures["top_categories"], "Top campaign categories", charts.top_categories_chart),
-    (right, figures["influencer_categories"], "Top influencer categories", charts.influencer_categories_chart),
+for column, spec, title in (
+    (left, charts["top_categories"], "Top campaign categories"),
+    (right, charts["influencer_categories"], "Top influencer categories"),
 ):
     with column.container(border=True):
         st.markdown(f"**{title}**")
-        if frame.empty:
+        if spec is None:
             st.caption("Nothing here yet — categories appear as campaigns and influencers sign up.")
         else:
-            st.altair_chart(build(frame), width="stretch")
+            st.vega_lite_chart(spec=spec, width="stretch")
 
 with st.container(border=True):
     st.markdown("**Last 90 days (daily snapshots)**")

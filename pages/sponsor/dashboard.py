@@ -6,12 +6,21 @@ from core.deals import cached as deal_cache
 from core.deals import finance
 from core.marketplace import cached_reads
 from core.reporting.charts import sponsor as charts
+from core.reporting.charts.memo import memoized
 from pages.common import campaign_tables as tables
 from pages.common.trend_views import trend_panel
 from pages.common.session import current_actor, read_cached, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, tabs
 from pages.common.formatting import moment, money, plural, table
+
+
+@memoized
+def display_table(frame):
+    """The campaign table shaped for display, built once per content of the campaigns (a busy sponsor has a
+    thousand); formatting.table still blanks its missing text on every run."""
+    return tables.campaign_table(frame)
+
 
 actor = current_actor(role="sponsor")
 st.title("Dashboard", icon="📊")
@@ -61,8 +70,8 @@ budget[1].metric(
 )
 budget[2].metric("Remaining", money(summary["remaining_cents"]), border=True, height="stretch")
 deals = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
-if deals is not None and not deals.empty:
-    spent = finance.totals(deals)
+spent = finance.totals(deals) if deals is not None and not deals.empty else {}
+if spent:
     paid = st.columns(3)
     paid[0].metric("Invoiced", money(spent["invoiced_cents"]), help="Pending, approved and paid invoices", border=True)
     paid[1].metric("Paid", money(spent["paid_cents"]), border=True)
@@ -78,7 +87,7 @@ overview, burn_tab, requests_tab, trend_tab = tabs(
 )
 with overview:
     table(
-        tables.campaign_table(frame),
+        display_table(frame),
         column_config=tables.campaign_columns(),
         hide_index=True,
         column_order=tables.DASHBOARD_COLUMNS,
@@ -90,7 +99,6 @@ with burn_tab:
     if by_day is None or by_day.empty:
         empty_state("Nothing committed yet: the burn chart starts with your first accepted request.", icon="🔥")
     else:
-        spent = finance.totals(deals) if deals is not None and not deals.empty else {}
         st.plotly_chart(
             charts.budget_used_figure(
                 summary["committed_cents"],

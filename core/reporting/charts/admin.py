@@ -6,6 +6,8 @@ import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.reporting.charts.memo import memoized, vega_spec
+
 ROLE_COLORS = {"admin": "#7f7f7f", "sponsor": "#4c78a8", "influencer": "#f58518"}
 STATE_COLORS = {"active": "#54a24b", "pending": "#eeca3b", "flagged": "#e45756", "deactivated": "#9d9d9d"}
 STATUS_COLORS = {
@@ -29,6 +31,8 @@ USER_STATES = (
     ("deactivated", "deactivated"),
 )
 EMPTY_TEXT = "No data yet"
+MARGIN = {"l": 10, "r": 10, "t": 10, "b": 10}
+LEGEND = {"orientation": "h", "y": -0.15}
 
 
 # ---- frames from the statistics dict (pure pandas) ----------------------------------------------------------
@@ -98,17 +102,17 @@ def activity_frame(signups: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFram
 # ---- plotly graph_objects ------------------------------------------------------------------------------------
 
 
-def _layout(fig: go.Figure, *, height: int = 300, empty: bool = False, **kwargs) -> go.Figure:
-    fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.15), **kwargs
-    )
-    if empty:
-        fig.add_annotation(
-            text=EMPTY_TEXT, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=16, color="#888")
-        )
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
-    return fig
+def _layout(*, height: int = 300, **extra) -> dict:
+    """The layout, passed at construction: update_layout costs three times the whole figure."""
+    return {"height": height, "margin": MARGIN, "legend": LEGEND, **extra}
+
+
+def _empty_figure() -> go.Figure:
+    """A blank figure that says there is no data yet."""
+    note = {"text": EMPTY_TEXT, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}
+    note["font"] = {"size": 16, "color": "#888"}
+    hidden = {"visible": False}
+    return go.Figure(layout=_layout(annotations=[note], xaxis=hidden, yaxis=hidden))
 
 
 def _count_axis(counts: pd.Series) -> dict:
@@ -120,7 +124,7 @@ def users_by_role_chart(frame: pd.DataFrame) -> go.Figure:
     """Donut of users per role; frame is [role, count]."""
     data = frame[frame["count"] > 0] if not frame.empty else frame
     if data.empty:
-        return _layout(go.Figure(), empty=True)
+        return _empty_figure()
     fig = go.Figure(
         go.Pie(
             labels=data["role"],
@@ -130,15 +134,16 @@ def users_by_role_chart(frame: pd.DataFrame) -> go.Figure:
             marker=dict(colors=[ROLE_COLORS.get(r, "#bab0ac") for r in data["role"]]),
             textinfo="label+value",
             hovertemplate="%{label}: %{value}<extra></extra>",
-        )
+        ),
+        layout=_layout(showlegend=False),
     )
-    return _layout(fig, showlegend=False)
+    return fig
 
 
 def users_by_state_chart(frame: pd.DataFrame) -> go.Figure:
     """Bar of users per standing (active, pending, flagged, deactivated); frame is [state, count]."""
     if frame.empty or int(frame["count"].sum()) == 0:
-        return _layout(go.Figure(), empty=True)
+        return _empty_figure()
     fig = go.Figure(
         go.Bar(
             x=frame["state"],
@@ -147,15 +152,16 @@ def users_by_state_chart(frame: pd.DataFrame) -> go.Figure:
             textposition="auto",
             marker_color=[STATE_COLORS.get(s, "#bab0ac") for s in frame["state"]],
             hovertemplate="%{x}: %{y}<extra></extra>",
-        )
+        ),
+        layout=_layout(yaxis={"title": "users", **_count_axis(frame["count"])}),
     )
-    return _layout(fig, yaxis=dict(title="users", **_count_axis(frame["count"])))
+    return fig
 
 
 def requests_by_status_chart(frame: pd.DataFrame) -> go.Figure:
     """Bar of ad requests per status; frame is [status, count]."""
     if frame.empty or int(frame["count"].sum()) == 0:
-        return _layout(go.Figure(), empty=True)
+        return _empty_figure()
     fig = go.Figure(
         go.Bar(
             x=frame["status"],
@@ -164,9 +170,10 @@ def requests_by_status_chart(frame: pd.DataFrame) -> go.Figure:
             textposition="auto",
             marker_color=[STATUS_COLORS.get(s, "#bab0ac") for s in frame["status"]],
             hovertemplate="%{x}: %{y}<extra></extra>",
-        )
+        ),
+        layout=_layout(yaxis={"title": "ad requests", **_count_axis(frame["count"])}),
     )
-    return _layout(fig, yaxis=dict(title="ad requests", **_count_axis(frame["count"])))
+    return fig
 
 
 def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
@@ -175,7 +182,7 @@ def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
     frame is admin_statistics()['money_by_month']: [month 'YYYY-MM', committed_cents, paid_cents].
     """
     if frame.empty:
-        return _layout(go.Figure(), empty=True)
+        return _empty_figure()
     months = _month_start(frame["month"])
     fig = go.Figure(
         [
@@ -193,10 +200,14 @@ def money_by_month_chart(frame: pd.DataFrame) -> go.Figure:
                 marker_color="#54a24b",
                 hovertemplate="%{x|%b %Y}: $%{y:,.2f}<extra>paid</extra>",
             ),
-        ]
+        ],
+        layout=_layout(
+            barmode="group",
+            xaxis={"dtick": "M1", "tickformat": "%b %Y"},
+            yaxis={"tickprefix": "$", "tickformat": ",.0f"},
+        ),
     )
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return _layout(fig, barmode="group", yaxis_tickprefix="$", yaxis_tickformat=",.0f")
+    return fig
 
 
 # ---- altair ---------------------------------------------------------------------------------------------------
@@ -257,4 +268,47 @@ def influencer_categories_chart(frame: pd.DataFrame) -> alt.Chart:
             y=alt.Y("category:N", sort="-x", title=None),
             tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("influencers:Q", title="Influencers")],
         )
+    )
+
+
+# ---- the dashboard's figures, built once per content of the statistics ------------------------------------------
+
+
+@memoized
+def _dashboard_figures(
+    users: dict,
+    ad_requests: dict,
+    signups: pd.DataFrame,
+    requests: pd.DataFrame,
+    money: pd.DataFrame,
+    top_categories: pd.DataFrame,
+    influencer_categories: pd.DataFrame,
+) -> dict:
+    activity = activity_frame(signups, requests)
+    return {
+        "roles": users_by_role_chart(users_by_role_frame(users)),
+        "states": users_by_state_chart(users_by_state_frame(users)),
+        "status": requests_by_status_chart(requests_by_status_frame(ad_requests)),
+        "money": money_by_month_chart(money),
+        "activity": None if activity.empty else vega_spec(activity_chart(activity)),
+        "top_categories": None if top_categories.empty else vega_spec(top_categories_chart(top_categories)),
+        "influencer_categories": (
+            None if influencer_categories.empty else vega_spec(influencer_categories_chart(influencer_categories))
+        ),
+    }
+
+
+def dashboard_figures(statistics: dict) -> dict:
+    """Every chart of the admin dashboard from admin_statistics(): plotly figures and Vega-Lite specs (None when
+    there is nothing to chart), shared and reused while the numbers are unchanged: do not mutate them.
+
+    as_of is left out of the memo's key, so a recomputation that finds the same numbers reuses the charts."""
+    return _dashboard_figures(
+        statistics["users"],
+        statistics["ad_requests"],
+        statistics["signups_by_month"],
+        statistics["ad_requests_by_month"],
+        statistics["money_by_month"],
+        statistics["top_categories"],
+        statistics["influencer_categories"],
     )

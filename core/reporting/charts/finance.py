@@ -7,6 +7,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.reporting.charts.memo import memoized
+
 # Stacked from settled to free: each campaign's bar adds up to its budget.
 BURN_PARTS = (
     ("paid_cents", "Paid", "#2e7d32"),
@@ -29,6 +31,7 @@ def burn_parts(burn: pd.DataFrame) -> pd.DataFrame:
     return parts
 
 
+@memoized
 def budget_burn_figure(burn: pd.DataFrame, *, max_bars: int = 12, with_budget: bool = False) -> go.Figure:
     """One horizontal stacked bar per campaign (largest commitment first), scaled to what was committed.
 
@@ -37,9 +40,8 @@ def budget_burn_figure(burn: pd.DataFrame, *, max_bars: int = 12, with_budget: b
     """
     parts = burn_parts(burn.head(max_bars)).iloc[::-1]
     names = [html.escape(str(n)) for n in parts["name"]]
-    figure = go.Figure()
-    for column, label, colour in BURN_PARTS if with_budget else BURN_PARTS[:-1]:
-        figure.add_bar(
+    traces = [
+        go.Bar(
             y=names,
             x=parts[column] / 100,
             name=label,
@@ -47,16 +49,19 @@ def budget_burn_figure(burn: pd.DataFrame, *, max_bars: int = 12, with_budget: b
             marker_color=colour,
             hovertemplate=f"{label}: $%{{x:,.2f}}<extra></extra>",
         )
-    figure.update_layout(
-        barmode="stack",
-        height=max(180, 42 * len(parts) + 90),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-        xaxis={"tickprefix": "$", "tickformat": ",.0f"},
-    )
-    return figure
+        for column, label, colour in (BURN_PARTS if with_budget else BURN_PARTS[:-1])
+    ]
+    layout = {
+        "barmode": "stack",
+        "height": max(180, 42 * len(parts) + 90),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {"tickprefix": "$", "tickformat": ",.0f"},
+    }
+    return go.Figure(data=traces, layout=layout)
 
 
+@memoized
 def ageing_figure(ageing: pd.DataFrame) -> go.Figure:
     """Overdue approved invoices by days past due: amount per bucket, count in the hover."""
     figure = go.Figure(
@@ -66,9 +71,11 @@ def ageing_figure(ageing: pd.DataFrame) -> go.Figure:
             marker_color=list(AGEING_COLOURS[: len(ageing)]),
             customdata=ageing["count"],
             hovertemplate="%{x}: $%{y:,.2f} in %{customdata} invoice(s)<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"tickprefix": "$", "tickformat": ",.0f"}
+        ),
+        layout={
+            "height": 260,
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "yaxis": {"tickprefix": "$", "tickformat": ",.0f"},
+        },
     )
     return figure
