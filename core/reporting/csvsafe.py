@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import case, func, literal
+from sqlalchemy.sql._typing import ColumnExpressionArgument
 from sqlalchemy.sql.elements import ColumnElement
 
 # A spreadsheet treats a cell starting with one of these as a formula (or strips it before one).
@@ -17,7 +18,7 @@ def neutralise(value):
     return value
 
 
-def neutralise_sql(text: ColumnElement) -> ColumnElement:
+def neutralise_sql(text: ColumnExpressionArgument[str]) -> ColumnElement:
     """neutralise() as SQL, evaluated by the database for big exports; NULL and '' both give NULL.
 
     Empty text becomes NULL because PostgreSQL's COPY … CSV writes '' as a quoted "" but NULL as

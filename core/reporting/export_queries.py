@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from sqlalchemy import String, Text, case, cast, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql._typing import ColumnExpressionArgument
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.models import (
@@ -55,7 +58,7 @@ def _pg_date(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD')"
 
 
-def money_text(cents: ColumnElement) -> ColumnElement:
+def money_text(cents: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement:
     """Integer cents as exact currency units, 123456 → '1234.56', -5 → '-0.05' (NULL stays NULL).
 
     Integer arithmetic only (no float, no '%' that a pyformat driver would need escaped).
@@ -67,7 +70,7 @@ def money_text(cents: ColumnElement) -> ColumnElement:
     return sign.concat(cast(whole, Text)).concat(".").concat(func.substr(cast(hundredths + 100, Text), 2))
 
 
-def _plain(column: ColumnElement) -> ColumnElement:
+def _plain(column: ColumnExpressionArgument[str]) -> ColumnElement:
     """A code-like text column (status, platform) as is, with '' as NULL (see csvsafe.neutralise_sql)."""
     return func.nullif(column, "")
 
@@ -94,7 +97,7 @@ def _conditions(scope_org: int | None, filters: dict, *, status, campaign, text_
     return conditions
 
 
-def _request_counts():
+def _request_counts() -> Subquery:
     return (
         select(
             AdRequest.campaign_id,
@@ -107,7 +110,7 @@ def _request_counts():
     )
 
 
-def campaign_cells() -> tuple[list[str], list[ColumnElement], object]:
+def campaign_cells() -> tuple[list[str], list[ColumnElement], Subquery]:
     """(header, cell expressions, the request-count subquery they read) of the campaigns export."""
     counts = _request_counts()
     cells = {

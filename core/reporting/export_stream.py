@@ -44,7 +44,7 @@ def copy_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, on_
     import psycopg  # only the PostgreSQL path needs the driver
 
     compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    raw = connection.connection.driver_connection
+    raw: psycopg.Connection = connection.connection.driver_connection  # type: ignore[assignment]
     # COPY takes no server-side parameters: bind them client-side, with the driver's own quoting.
     query = psycopg.ClientCursor(raw).mogrify(str(compiled), compiled.params)
     out.write(header_bytes(header))
