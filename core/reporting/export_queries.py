@@ -8,9 +8,8 @@ never hands a row to Python, and a DB-API cursor into csv.writer with no per-cel
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text, case, cast, func, literal, or_, select
+from sqlalchemy import String, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql._typing import ColumnExpressionArgument
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -58,16 +57,31 @@ def _pg_date(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD')"
 
 
-def money_text(cents: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement:
-    """Integer cents as exact currency units, 123456 → '1234.56', -5 → '-0.05' (NULL stays NULL).
+class money_text(FunctionElement):  # noqa: N801
+    """Integer cents as exact currency units, 123456 → '1234.56', -5 → '-0.05' (NULL stays NULL)."""
 
-    Integer arithmetic only (no float, no '%' that a pyformat driver would need escaped).
-    """
-    magnitude = func.abs(cents)
-    whole = magnitude // 100
-    hundredths = magnitude - whole * 100
-    sign = case((cents < 0, literal("-")), else_=literal(""))
-    return sign.concat(cast(whole, Text)).concat(".").concat(func.substr(cast(hundredths + 100, Text), 2))
+    type = String()
+    inherit_cache = True
+
+
+@compiles(money_text)
+def _sqlite_money(element, compiler, **kw) -> str:
+    # printf is in every SQLite build (floor() needs the optional math functions); integer division.
+    cents = compiler.process(element.clauses, **kw)
+    return (
+        f"CASE WHEN {cents} IS NULL THEN NULL ELSE printf('%s%d.%02d', CASE WHEN {cents} < 0 THEN '-' ELSE '' END, "
+        f"abs({cents}) / 100, abs({cents}) % 100) END"
+    )
+
+
+@compiles(money_text, "postgresql")
+def _pg_money(element, compiler, **kw) -> str:
+    # mod(), not '%': the statement goes through a pyformat driver, where '%' starts a placeholder.
+    cents = compiler.process(element.clauses, **kw)
+    return (
+        f"(CASE WHEN {cents} < 0 THEN '-' ELSE '' END || (abs({cents}) / 100)::text || '.' "
+        f"|| lpad(mod(abs({cents}), 100)::text, 2, '0'))"
+    )
 
 
 def _plain(column: ColumnExpressionArgument[str]) -> ColumnElement:
