@@ -16,8 +16,8 @@ from typing import BinaryIO
 
 from sqlalchemy.engine import Connection
 
-YIELD_PER = 5000  # rows per fetch on the cursor path, and per file write on the COPY path
-ROW_END = b"\r\n"
+YIELD_PER = 5000  # rows per fetch on the cursor path, and per file write and progress call on the COPY path
+CR, LF = 13, 10  # the bytes of a CRLF row end
 
 Progress = Callable[[int], None]
 
@@ -49,27 +49,22 @@ def copy_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, on_
     query = psycopg.ClientCursor(raw).mogrify(str(compiled), compiled.params)
     out.write(header_bytes(header))
     rows = 0
-    batch: list = []
+    buffer = bytearray()
     with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-        # The server sends one CopyData message per row, so each chunk is one row ending in b"\n".
+        # The server sends one CopyData message per row, so each chunk is one row ending in b"\n":
+        # its last byte becomes b"\r" and b"\n" follows (line breaks inside quoted cells stay as stored).
         for chunk in copy:
-            batch.append(chunk[:-1])
-            if len(batch) == YIELD_PER:
-                rows += _flush(out, batch)
+            buffer += chunk
+            buffer[-1] = CR
+            buffer.append(LF)
+            rows += 1
+            if rows % YIELD_PER == 0:
+                out.write(buffer)
+                buffer.clear()
                 on_rows(rows)
-    rows += _flush(out, batch)
+    out.write(buffer)
     on_rows(rows)
     return rows
-
-
-def _flush(out: BinaryIO, batch: list) -> int:
-    if not batch:
-        return 0
-    out.write(ROW_END.join(batch))
-    out.write(ROW_END)
-    count = len(batch)
-    batch.clear()
-    return count
 
 
 def cursor_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, on_rows: Progress) -> int:
