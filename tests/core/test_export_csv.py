@@ -22,7 +22,7 @@ NASTY_NAMES = [
     "\rstarts with CR",
     'say "hi", then leave',
     "Zoë «ünï» 😀 עברית",
-    "plain name",
+    "back\\slash \\N \\.",  # backslash sequences that mean something to COPY's text format
 ]
 NASTY_REQUIREMENTS = [
     "=cmd|' /C calc'!A0",
