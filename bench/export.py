@@ -1,7 +1,13 @@
-"""CSV export of every ad request with names: core/reporting/exports.py's job vs a raw streamed select -> csv.writer.
+"""CSV export of every ad request with names: core/reporting/exports.py's job against its floors.
 
-Each run is a fresh subprocess, so its peak RSS (ru_maxrss) is the export's own and not the
-bench's. Run as `python -m bench.export core|raw URL OUT_DIR`; prints one JSON line.
+Modes, each run in a fresh subprocess so that its peak RSS is its own and not the bench's:
+- core: the export job (run_export), as a worker runs it;
+- bare: the same joins, filters and order with the unformatted columns, fetched and dropped (no CSV):
+  the cost of the query plan alone (SQLite's stepping cursor, PostgreSQL's server-side cursor);
+- raw: those rows streamed into csv.writer with no conversions (the floor bench.run has always shown);
+- copy: PostgreSQL only, COPY of the unformatted columns straight to a file.
+`python -m bench.export MODE URL OUT_DIR` prints one JSON line; `python -m bench.export compare URL
+OUT_DIR [REPS]` runs the modes interleaved REPS times and prints each run and the medians.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import csv
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -51,9 +58,9 @@ def _core(url: str, out_dir: str) -> dict:
         )
         job_id = exports.start_export(s, actor=admin, kind="ad_requests", filters={})
     baseline = _rss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     status = exports.run_export(db, job_id)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     with db.ReadSession.begin() as s:
         job = s.get(ExportJob, job_id)
         rows, size, name, error = job.row_count, job.size_bytes, job.file_name, job.error
@@ -64,6 +71,7 @@ def _core(url: str, out_dir: str) -> dict:
         "status": status,
         "error": error,
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "rows": rows,
         "bytes": size,
         "baseline_rss_mb": baseline,
@@ -71,32 +79,33 @@ def _core(url: str, out_dir: str) -> dict:
     }
 
 
-def _raw(url: str, out_dir: str) -> dict:
+def _raw(url: str, out_dir: str, *, write_csv: bool = True) -> dict:
+    """The export's rows, unformatted, through the driver alone: into csv.writer, or just fetched."""
     from sqlalchemy.engine import make_url
 
     from core.platform.db import connect
-    from core.reporting import exports
+    from core.reporting import export_queries
 
     db = connect(url)
-    statement = exports._ad_requests_query(None, {})
-    compiled = statement.compile(dialect=db.engine.dialect)
+    compiled = export_queries.ad_requests_query(None, {}, raw=True).compile(dialect=db.engine.dialect)
     sql, params = str(compiled), compiled.params
     db.dispose()
     parsed = make_url(url)
     target = Path(out_dir) / "raw-export.csv"
     baseline = _rss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows = 0
     with open(target, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(exports.AD_REQUEST_HEADER)
+        writer.writerow(export_queries.AD_REQUEST_HEADER)
         if parsed.get_backend_name() == "sqlite":
             import sqlite3
 
             conn = sqlite3.connect(parsed.database)
             cursor = conn.execute(sql, [params[k] for k in compiled.positiontup] if compiled.positiontup else ())
             while batch := cursor.fetchmany(5000):
-                writer.writerows(batch)
+                if write_csv:
+                    writer.writerows(batch)
                 rows += len(batch)
             conn.close()
         else:
@@ -107,14 +116,52 @@ def _raw(url: str, out_dir: str) -> dict:
                     cursor.itersize = 5000
                     cursor.execute(sql, params)
                     while batch := cursor.fetchmany(5000):
-                        writer.writerows(batch)
+                        if write_csv:
+                            writer.writerows(batch)
                         rows += len(batch)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     size = target.stat().st_size
     target.unlink()
     return {
         "status": "done",
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "rows": rows,
+        "bytes": size,
+        "baseline_rss_mb": baseline,
+        "peak_rss_mb": _rss_mb(),
+    }
+
+
+def _copy(url: str, out_dir: str) -> dict:
+    """PostgreSQL: COPY of the unformatted rows to a file, the engine's own floor for the COPY path."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from core.platform.db import connect
+    from core.reporting import export_queries
+
+    db = connect(url)
+    compiled = export_queries.ad_requests_query(None, {}, raw=True).compile(dialect=db.engine.dialect)
+    db.dispose()
+    target = Path(out_dir) / "copy-export.csv"
+    baseline = _rss_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    rows = 0
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn, open(target, "wb") as handle:
+        query = psycopg.ClientCursor(conn).mogrify(str(compiled), compiled.params)
+        with conn.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for chunk in copy:
+                handle.write(chunk)
+                rows += 1
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    size = target.stat().st_size
+    target.unlink()
+    return {
+        "status": "done",
+        "seconds": seconds,
+        "cpu_seconds": cpu,
         "rows": rows,
         "bytes": size,
         "baseline_rss_mb": baseline,
@@ -137,6 +184,35 @@ def run_once(mode: str, url: str, out_dir: Path, env: dict | None = None) -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def compare(url: str, out_dir: Path, reps: int) -> dict:
+    """Every mode REPS times, interleaved (a busy machine slows them alike); prints runs and medians."""
+    modes = ["core", "bare", "raw"] + (["copy"] if url.startswith("postgresql") else [])
+    runs: dict[str, list[dict]] = {mode: [] for mode in modes}
+    for _ in range(reps):
+        for mode in modes:
+            result = run_once(mode, url, out_dir)
+            runs[mode].append(result)
+            print(
+                f"{mode:5} {result['seconds']:6.2f} s wall {result['cpu_seconds']:6.2f} s cpu "
+                f"{result['peak_rss_mb']:5.0f} MB peak {result['rows']:,} rows {result['bytes']:,} bytes",
+                flush=True,
+            )
+    medians = {
+        mode: {key: statistics.median(r[key] for r in done) for key in ("seconds", "cpu_seconds", "peak_rss_mb")}
+        for mode, done in runs.items()
+    }
+    for mode, m in medians.items():
+        ratio = m["seconds"] / medians["bare"]["seconds"]
+        print(f"median {mode:5} {m['seconds']:6.2f} s wall ({ratio:.2f}x bare) {m['cpu_seconds']:6.2f} s cpu "
+              f"{m['peak_rss_mb']:5.0f} MB")  # fmt: skip
+    return {"runs": runs, "medians": medians}
+
+
+MODES = {"core": _core, "raw": _raw, "bare": lambda url, out: _raw(url, out, write_csv=False), "copy": _copy}
+
 if __name__ == "__main__":
     mode, url, out = sys.argv[1:4]
-    print(json.dumps(_core(url, out) if mode == "core" else _raw(url, out)))
+    if mode == "compare":
+        compare(url, Path(out), int(sys.argv[4]) if len(sys.argv) > 4 else 3)
+    else:
+        print(json.dumps(MODES[mode](url, out)))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+from sqlalchemy import case, func, literal
+from sqlalchemy.sql._typing import ColumnExpressionArgument
+from sqlalchemy.sql.elements import ColumnElement
 
 # A spreadsheet treats a cell starting with one of these as a formula (or strips it before one).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -13,6 +16,18 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def neutralise_sql(text: ColumnExpressionArgument[str]) -> ColumnElement:
+    """neutralise() as SQL, evaluated by the database for big exports; NULL and '' both give NULL.
+
+    Empty text becomes NULL because PostgreSQL's COPY … CSV writes '' as a quoted "" but NULL as
+    nothing, which is what csv.writer writes for both.
+    """
+    return case(
+        (func.substr(text, 1, 1).in_(FORMULA_PREFIXES), literal("'").concat(text)),
+        else_=func.nullif(text, ""),
+    )
 
 
 def frame_to_csv_bytes(frame: pd.DataFrame, *, encoding: str = "utf-8") -> bytes:

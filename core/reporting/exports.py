@@ -2,16 +2,16 @@
 
 A page calls start_export (an export_jobs row, status "queued") and then enqueues the task, which
 calls run_export: it claims the job (queued → running, one guarded UPDATE, so a duplicate task is
-a no-op), streams the rows with a server-side cursor (yield_per; never a whole-table DataFrame)
-into csv.writer, renames the finished file into place and records rows, size and duration. The
+a no-op), streams the rows to a private .part file (export_stream: PostgreSQL's COPY, or a cursor
+into csv.writer; cells formatted and formula-neutralised in the SELECT by export_queries; never a
+whole-table DataFrame), renames the finished file into place and records rows, size and duration. The
 owner gets an in-app notice and an email. Files live under settings.exports_dir, outside any
 static folder, named with a random token; only the owner or an admin can open them
-(open_export). Text cells that a spreadsheet would run as a formula are neutralised.
+(open_export).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 import os
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import String, case, func, or_, select, type_coerce, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import validate
@@ -30,13 +30,8 @@ from core.messaging import mailer, notifications
 from core.models import (
     AD_REQUEST_STATUSES,
     CAMPAIGN_STATUSES,
-    COMMITTED_AD_REQUEST_STATUSES,
-    OPEN_AD_REQUEST_STATUSES,
-    AdRequest,
     Campaign,
     ExportJob,
-    InfluencerProfile,
-    Organization,
     User,
 )
 from core.permissions import Actor
@@ -44,13 +39,14 @@ from core.platform import templating
 from core.platform.config import Settings, get_settings
 from core.platform.db import Database
 from core.platform.timeutil import utcnow
-from core.reporting import csvsafe
+from core.reporting import export_queries, export_stream
+from core.reporting.export_queries import AD_REQUEST_HEADER, CAMPAIGN_HEADER
 
 log = logging.getLogger("iescp.exports")
 
 KINDS = {"campaigns": "campaigns", "ad_requests": "ad requests"}
 MAX_ACTIVE_JOBS = 3
-YIELD_PER = 5000
+YIELD_PER = export_stream.YIELD_PER
 PROGRESS_EVERY = 50_000
 RETENTION_DAYS = 7
 STALE_QUEUED = dt.timedelta(minutes=5)
@@ -217,266 +213,6 @@ def open_export(session: Session, *, actor: Actor, job_id: int, settings: Settin
     return f"iescp-{job.kind.replace('_', '-')}-{job.created_at:%Y%m%d-%H%M}.csv", path
 
 
-# ---- the streamed query ------------------------------------------------------------------------------------
-
-
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-# The row converters below run once per exported row (a million times for a big export), so they avoid
-# function calls where a plain expression does: the formula check is csvsafe.neutralise's rule inlined.
-_FORMULA_PREFIXES = tuple(csvsafe.FORMULA_PREFIXES)
-
-
-def _text(value) -> str:
-    """csvsafe.neutralise for a text column (None → empty cell)."""
-    if not value:
-        return ""
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
-
-
-def _money(cents) -> str:
-    """Integer cents as an exact amount in currency units: 123456 → '1234.56'."""
-    if cents is None:
-        return ""
-    whole, frac = divmod(abs(int(cents)), 100)
-    return f"{'-' if cents < 0 else ''}{whole}.{frac:02d}"
-
-
-def _when(value) -> str:
-    """A timestamp as 'YYYY-MM-DD HH:MM:SS' (or a date as 'YYYY-MM-DD').
-
-    Timestamp columns are selected as raw text (type_coerce to String) so SQLite hands over its stored
-    ISO string untouched; PostgreSQL's driver still gives datetime objects.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value[:19]
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
-    return value.isoformat()
-
-
-def _raw(column):
-    """Select column without SQLAlchemy's per-row type conversion (see _when)."""
-    return type_coerce(column, String).label(column.key)
-
-
-CAMPAIGN_HEADER = [
-    "campaign_id",
-    "campaign",
-    "sponsor",
-    "category",
-    "niche",
-    "status",
-    "visibility",
-    "flagged",
-    "start_date",
-    "end_date",
-    "budget",
-    "committed",
-    "remaining",
-    "requests",
-    "accepted_or_completed",
-    "open_requests",
-    "created_at",
-]
-AD_REQUEST_HEADER = [
-    "request_id",
-    "campaign_id",
-    "campaign",
-    "sponsor",
-    "influencer",
-    "platform",
-    "status",
-    "awaiting",
-    "initiated_by",
-    "payment",
-    "requirements",
-    "created_at",
-    "updated_at",
-    "accepted_at",
-    "completed_at",
-]
-
-
-def _campaigns_query(scope_org: int | None, filters: dict):
-    counts = (
-        select(
-            AdRequest.campaign_id,
-            func.count().label("requests"),
-            func.sum(case((AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES), 1), else_=0)).label("committed"),
-            func.sum(case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), 1), else_=0)).label("open"),
-        )
-        .group_by(AdRequest.campaign_id)
-        .subquery()
-    )
-    stmt = (
-        select(
-            Campaign.id,
-            Campaign.name,
-            Organization.name,
-            Campaign.category,
-            Campaign.niche,
-            Campaign.status,
-            Campaign.is_public,
-            Campaign.flagged,
-            _raw(Campaign.start_date),
-            _raw(Campaign.end_date),
-            Campaign.budget_cents,
-            Campaign.committed_cents,
-            counts.c.requests,
-            counts.c.committed,
-            counts.c.open,
-            _raw(Campaign.created_at),
-        )
-        .join(Organization, Organization.id == Campaign.organization_id)
-        .outerjoin(counts, counts.c.campaign_id == Campaign.id)
-        .order_by(Campaign.id)
-    )
-    return stmt.where(
-        *_conditions(
-            scope_org,
-            filters,
-            status=Campaign.status,
-            campaign=Campaign.id,
-            text_columns=(Campaign.name, Organization.name, Campaign.category),
-        )
-    )
-
-
-def _conditions(scope_org: int | None, filters: dict, *, status, campaign, text_columns) -> list:
-    """WHERE clauses shared by both export kinds: the owner's scope, then the user's filters."""
-    conditions = []
-    if scope_org is not None:
-        conditions.append(Campaign.organization_id == scope_org)
-    if filters.get("sponsor_id"):
-        conditions.append(Campaign.sponsor_id == filters["sponsor_id"])
-    if filters.get("status"):
-        conditions.append(status == filters["status"])
-    if filters.get("campaign_id"):
-        conditions.append(campaign == filters["campaign_id"])
-    if filters.get("text"):
-        pattern = _like(filters["text"])
-        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in text_columns)))
-    return conditions
-
-
-def _campaign_row(r) -> list:
-    (
-        cid,
-        name,
-        sponsor,
-        category,
-        niche,
-        status,
-        is_public,
-        flagged,
-        start,
-        end,
-        budget,
-        committed,
-        requests,
-        accepted,
-        open_,
-    ) = r[:15]
-    return [
-        cid,
-        _text(name),
-        _text(sponsor),
-        _text(category),
-        _text(niche),
-        status,
-        "public" if is_public else "private",
-        "yes" if flagged else "no",
-        _when(start),
-        _when(end),
-        _money(budget),
-        _money(committed),
-        _money((budget or 0) - (committed or 0)),
-        int(requests or 0),
-        int(accepted or 0),
-        int(open_ or 0),
-        _when(r[15]),
-    ]
-
-
-def _ad_requests_query(scope_org: int | None, filters: dict):
-    stmt = (
-        select(
-            AdRequest.id,
-            Campaign.id,
-            Campaign.name,
-            Organization.name,
-            InfluencerProfile.display_name,
-            InfluencerProfile.platform,
-            AdRequest.status,
-            AdRequest.turn,
-            AdRequest.initiated_by,
-            AdRequest.payment_cents,
-            AdRequest.requirements,
-            _raw(AdRequest.created_at),
-            _raw(AdRequest.updated_at),
-            _raw(AdRequest.accepted_at),
-            _raw(AdRequest.completed_at),
-        )
-        .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .join(Organization, Organization.id == Campaign.organization_id)
-        .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
-        .order_by(AdRequest.id)
-    )
-    return stmt.where(
-        *_conditions(
-            scope_org,
-            filters,
-            status=AdRequest.status,
-            campaign=AdRequest.campaign_id,
-            text_columns=(Campaign.name, InfluencerProfile.display_name, Organization.name),
-        )
-    )
-
-
-def _ad_request_row(r) -> list:
-    (
-        rid,
-        cid,
-        campaign,
-        sponsor,
-        influencer,
-        platform,
-        status,
-        turn,
-        initiated_by,
-        payment,
-        requirements,
-        created,
-        updated,
-        accepted,
-        completed,
-    ) = r
-    awaiting = turn if status in OPEN_AD_REQUEST_STATUSES and turn else ""
-    return [
-        rid,
-        cid,
-        _text(campaign),
-        _text(sponsor),
-        _text(influencer),
-        platform,
-        status,
-        awaiting,
-        initiated_by,
-        _money(payment),
-        _text(requirements),
-        _when(created),
-        _when(updated),
-        _when(accepted),
-        _when(completed),
-    ]
-
-
 # ---- running a job -----------------------------------------------------------------------------------------
 
 
@@ -513,29 +249,17 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
             raise PermissionDenied("The account that asked for this export can no longer log in.")
         scope_org = None if _scope_of(owner) == "any" else owner.organization_id
         if kind == "campaigns":
-            stmt, header, convert = _campaigns_query(scope_org, filters), CAMPAIGN_HEADER, _campaign_row
+            stmt, header = export_queries.campaigns_query(scope_org, filters), CAMPAIGN_HEADER
         else:
-            stmt, header, convert = _ad_requests_query(scope_org, filters), AD_REQUEST_HEADER, _ad_request_row
+            stmt, header = export_queries.ad_requests_query(scope_org, filters), AD_REQUEST_HEADER
         root = settings.exports_dir
         root.mkdir(parents=True, exist_ok=True)
         final_name = f"{kind}-{job_id}-{secrets.token_urlsafe(16)}.csv"
         partial = root / f".{final_name}.part"
-        rows = 0
-        next_progress = PROGRESS_EVERY
+        progress = _Progress(db, job_id)
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            with db.ReadSession.begin() as session:
-                # Core execution on the session's connection: rows stream from a server-side cursor
-                # (PostgreSQL) or SQLite's stepping cursor, YIELD_PER at a time, without ORM row loading.
-                result = session.connection().execution_options(yield_per=YIELD_PER).execute(stmt)
-                for batch in result.partitions():
-                    writer.writerows(convert(row) for row in batch)
-                    rows += len(batch)
-                    if rows >= next_progress:
-                        _progress(db, job_id, rows)
-                        next_progress += PROGRESS_EVERY
+        with os.fdopen(fd, "wb") as handle, db.ReadSession.begin() as session:
+            rows = export_stream.write_csv(session.connection(), stmt, header, handle, progress)
         final = root / final_name
         os.replace(partial, final)
         partial = None
@@ -577,11 +301,22 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
     return "done"
 
 
-def _progress(db: Database, job_id: int, rows: int) -> None:
-    with db.Session.begin() as session:
-        session.execute(
-            update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "running").values(row_count=rows)
-        )
+class _Progress:
+    """Records a running job's row count every PROGRESS_EVERY rows (its own short transaction)."""
+
+    def __init__(self, db: Database, job_id: int):
+        self.db, self.job_id, self.next_at = db, job_id, PROGRESS_EVERY
+
+    def __call__(self, rows: int) -> None:
+        if rows < self.next_at:
+            return
+        self.next_at = (rows // PROGRESS_EVERY + 1) * PROGRESS_EVERY
+        with self.db.Session.begin() as session:
+            session.execute(
+                update(ExportJob)
+                .where(ExportJob.id == self.job_id, ExportJob.status == "running")
+                .values(row_count=rows)
+            )
 
 
 def _finish_failed(db: Database, job_id: int, message: str, duration_ms: int) -> None:

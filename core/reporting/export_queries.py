@@ -1,0 +1,242 @@
+"""The SELECTs behind the CSV exports: every cell already formatted by the database.
+
+Each export column is an SQL expression that yields the cell's final text (or NULL for an empty
+cell): money as exact units ('1234.56'), timestamps as 'YYYY-MM-DD HH:MM:SS', flags as words and
+free text neutralised (csvsafe.neutralise_sql). So the same statement feeds PostgreSQL's COPY, which
+never hands a row to Python, and a DB-API cursor into csv.writer with no per-cell Python code.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String, case, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql._typing import ColumnExpressionArgument
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.sql.functions import FunctionElement
+
+from core.models import (
+    COMMITTED_AD_REQUEST_STATUSES,
+    OPEN_AD_REQUEST_STATUSES,
+    AdRequest,
+    Campaign,
+    InfluencerProfile,
+    Organization,
+)
+from core.reporting.csvsafe import neutralise_sql
+
+
+class timestamp_text(FunctionElement):  # noqa: N801 (reads as an SQL function)
+    """A timestamp as 'YYYY-MM-DD HH:MM:SS' (seconds truncated, as datetime.isoformat(timespec='seconds'))."""
+
+    type = String()
+    inherit_cache = True
+
+
+class date_text(FunctionElement):  # noqa: N801
+    """A date as 'YYYY-MM-DD'."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(timestamp_text)
+@compiles(date_text)
+def _stored_text(element, compiler, **kw) -> str:
+    # SQLite keeps dates and timestamps as ISO text ('2026-03-10 12:04:32.000000'): cut, don't parse.
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 19)"
+
+
+@compiles(timestamp_text, "postgresql")
+def _pg_timestamp(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24:MI:SS')"
+
+
+@compiles(date_text, "postgresql")
+def _pg_date(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD')"
+
+
+class money_text(FunctionElement):  # noqa: N801
+    """Integer cents as exact currency units, 123456 → '1234.56', -5 → '-0.05' (NULL stays NULL)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(money_text)
+def _sqlite_money(element, compiler, **kw) -> str:
+    # printf is in every SQLite build (floor() needs the optional math functions); integer division.
+    cents = compiler.process(element.clauses, **kw)
+    return (
+        f"CASE WHEN {cents} IS NULL THEN NULL ELSE printf('%s%d.%02d', CASE WHEN {cents} < 0 THEN '-' ELSE '' END, "
+        f"abs({cents}) / 100, abs({cents}) % 100) END"
+    )
+
+
+@compiles(money_text, "postgresql")
+def _pg_money(element, compiler, **kw) -> str:
+    # mod(), not '%': the statement goes through a pyformat driver, where '%' starts a placeholder.
+    cents = compiler.process(element.clauses, **kw)
+    return (
+        f"(CASE WHEN {cents} < 0 THEN '-' ELSE '' END || (abs({cents}) / 100)::text || '.' "
+        f"|| lpad(mod(abs({cents}), 100)::text, 2, '0'))"
+    )
+
+
+def _plain(column: ColumnExpressionArgument[str]) -> ColumnElement:
+    """A code-like text column (status, platform) as is, with '' as NULL (see csvsafe.neutralise_sql)."""
+    return func.nullif(column, "")
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(scope_org: int | None, filters: dict, *, status, campaign, text_columns) -> list:
+    """WHERE clauses shared by both export kinds: the owner's scope, then the user's filters."""
+    conditions = []
+    if scope_org is not None:
+        conditions.append(Campaign.organization_id == scope_org)
+    if filters.get("sponsor_id"):
+        conditions.append(Campaign.sponsor_id == filters["sponsor_id"])
+    if filters.get("status"):
+        conditions.append(status == filters["status"])
+    if filters.get("campaign_id"):
+        conditions.append(campaign == filters["campaign_id"])
+    if filters.get("text"):
+        pattern = _like(filters["text"])
+        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in text_columns)))
+    return conditions
+
+
+def _request_counts() -> Subquery:
+    return (
+        select(
+            AdRequest.campaign_id,
+            func.count().label("requests"),
+            func.sum(case((AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES), 1), else_=0)).label("committed"),
+            func.sum(case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), 1), else_=0)).label("open"),
+        )
+        .group_by(AdRequest.campaign_id)
+        .subquery()
+    )
+
+
+def campaign_cells() -> tuple[list[str], list[ColumnElement], Subquery]:
+    """(header, cell expressions, the request-count subquery they read) of the campaigns export."""
+    counts = _request_counts()
+    cells = {
+        "campaign_id": Campaign.id,
+        "campaign": neutralise_sql(Campaign.name),
+        "sponsor": neutralise_sql(Organization.name),
+        "category": neutralise_sql(Campaign.category),
+        "niche": neutralise_sql(Campaign.niche),
+        "status": _plain(Campaign.status),
+        "visibility": case((Campaign.is_public, literal("public")), else_=literal("private")),
+        "flagged": case((Campaign.flagged, literal("yes")), else_=literal("no")),
+        "start_date": date_text(Campaign.start_date),
+        "end_date": date_text(Campaign.end_date),
+        "budget": money_text(Campaign.budget_cents),
+        "committed": money_text(Campaign.committed_cents),
+        "remaining": money_text(func.coalesce(Campaign.budget_cents, 0) - func.coalesce(Campaign.committed_cents, 0)),
+        "requests": func.coalesce(counts.c.requests, 0),
+        "accepted_or_completed": func.coalesce(counts.c.committed, 0),
+        "open_requests": func.coalesce(counts.c.open, 0),
+        "created_at": timestamp_text(Campaign.created_at),
+    }
+    return list(cells), [expr.label(f"c{i}") for i, expr in enumerate(cells.values())], counts
+
+
+def ad_request_cells() -> tuple[list[str], list[ColumnElement]]:
+    """(header, cell expressions) of the ad requests export."""
+    cells = {
+        "request_id": AdRequest.id,
+        "campaign_id": Campaign.id,
+        "campaign": neutralise_sql(Campaign.name),
+        "sponsor": neutralise_sql(Organization.name),
+        "influencer": neutralise_sql(InfluencerProfile.display_name),
+        "platform": _plain(InfluencerProfile.platform),
+        "status": _plain(AdRequest.status),
+        "awaiting": case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), func.nullif(AdRequest.turn, ""))),
+        "initiated_by": _plain(AdRequest.initiated_by),
+        "payment": money_text(AdRequest.payment_cents),
+        "requirements": neutralise_sql(AdRequest.requirements),
+        "created_at": timestamp_text(AdRequest.created_at),
+        "updated_at": timestamp_text(AdRequest.updated_at),
+        "accepted_at": timestamp_text(AdRequest.accepted_at),
+        "completed_at": timestamp_text(AdRequest.completed_at),
+    }
+    return list(cells), [expr.label(f"c{i}") for i, expr in enumerate(cells.values())]
+
+
+CAMPAIGN_HEADER = campaign_cells()[0]
+AD_REQUEST_HEADER = ad_request_cells()[0]
+
+# The raw columns the ad request cells are made from: the bench's "bare fetch" floor selects these
+# through the same joins, filters and order (so the same plan), with no formatting at all.
+AD_REQUEST_RAW = (
+    AdRequest.id,
+    Campaign.id,
+    Campaign.name,
+    Organization.name,
+    InfluencerProfile.display_name,
+    InfluencerProfile.platform,
+    AdRequest.status,
+    AdRequest.turn,
+    AdRequest.initiated_by,
+    AdRequest.payment_cents,
+    AdRequest.requirements,
+    AdRequest.created_at,
+    AdRequest.updated_at,
+    AdRequest.accepted_at,
+    AdRequest.completed_at,
+)
+
+
+def campaigns_query(scope_org: int | None, filters: dict):
+    """The campaigns export, one row per campaign in id order, with its request counts."""
+    _, cells, counts = campaign_cells()
+    stmt = (
+        select(*cells)
+        .join_from(Campaign, Organization, Organization.id == Campaign.organization_id)
+        .outerjoin(counts, counts.c.campaign_id == Campaign.id)
+        .order_by(Campaign.id)
+    )
+    return stmt.where(
+        *_conditions(
+            scope_org,
+            filters,
+            status=Campaign.status,
+            campaign=Campaign.id,
+            text_columns=(Campaign.name, Organization.name, Campaign.category),
+        )
+    )
+
+
+def ad_requests_query(scope_org: int | None, filters: dict, *, raw: bool = False):
+    """The ad requests export in request id order (raw=True: the unformatted columns, for the bench floor).
+
+    Requests first: a whole-table export walks ad_requests by its primary key (already the output
+    order, no sort) and looks each campaign, organization and profile up by primary key;
+    tests/core/test_export_plans.py holds SQLite to that plan.
+    """
+    columns = AD_REQUEST_RAW if raw else ad_request_cells()[1]
+    stmt = (
+        select(*columns)
+        .select_from(AdRequest)
+        .join(Campaign, Campaign.id == AdRequest.campaign_id)
+        .join(Organization, Organization.id == Campaign.organization_id)
+        .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
+        .order_by(AdRequest.id)
+    )
+    return stmt.where(
+        *_conditions(
+            scope_org,
+            filters,
+            status=AdRequest.status,
+            campaign=AdRequest.campaign_id,
+            text_columns=(Campaign.name, InfluencerProfile.display_name, Organization.name),
+        )
+    )
