@@ -51,6 +51,7 @@ OTHER_PAGES = [
     ("pages/admin/finance.py", "admin", "page"),
     ("pages/admin/notifications.py", "admin", "page"),
     ("pages/admin/reports.py", "admin", "page"),
+    ("pages/admin/system.py", "admin", "page"),
     ("pages/account/my_account.py", "busy_sponsor", "page"),
     ("pages/account/claim.py", None, "page (logged out, no claim link: the invalid-link path)"),
 ]
