@@ -85,35 +85,40 @@ if summary["awaiting_me"]:
 overview, burn_tab, requests_tab, trend_tab = tabs(
     ["📋 Campaigns", "🔥 Budget burn", "📨 Requests by status", "📈 90-day trend"], key="dashboard-tab"
 )
-with overview:
-    table(
-        display_table(frame),
-        column_config=tables.campaign_columns(),
-        hide_index=True,
-        column_order=tables.DASHBOARD_COLUMNS,
-    )
-    st.markdown("**Budget by campaign**")
-    st.plotly_chart(charts.campaign_budget_figure(frame), key="budget-by-campaign")
-with burn_tab:
-    by_day = read_cached(lambda db: deal_cache.burn_by_day(db, actor=actor))
-    if by_day is None or by_day.empty:
-        empty_state("Nothing committed yet: the burn chart starts with your first accepted request.", icon="🔥")
-    else:
-        st.plotly_chart(
-            charts.budget_used_figure(
-                summary["committed_cents"],
-                spent.get("invoiced_cents", 0),
-                spent.get("paid_cents", 0),
-                summary["budget_cents"],
-            ),
-            key="budget-used",
+# Only the open tab is built (the bar reruns the page on a switch): the hidden three cost as much as the rest.
+if overview.open:
+    with overview:
+        table(
+            display_table(frame),
+            column_config=tables.campaign_columns(),
+            hide_index=True,
+            column_order=tables.DASHBOARD_COLUMNS,
         )
-        st.plotly_chart(charts.budget_burn_figure(by_day, summary["budget_cents"]), key="budget-burn")
-        st.caption(
-            f"Running totals, scaled to the money spent: {money(summary['committed_cents'])} committed "
-            f"of a {money(summary['budget_cents'])} budget."
-        )
-with requests_tab:
-    st.plotly_chart(charts.requests_by_status_figure(frame), key="requests-by-status")
-with trend_tab:
-    trend_panel(actor, key="sponsor-trend")
+        st.markdown("**Budget by campaign**")
+        st.plotly_chart(charts.campaign_budget_figure(frame), key="budget-by-campaign")
+if burn_tab.open:
+    with burn_tab:
+        by_day = read_cached(lambda db: deal_cache.burn_by_day(db, actor=actor))
+        if by_day is None or by_day.empty:
+            empty_state("Nothing committed yet: the burn chart starts with your first accepted request.", icon="🔥")
+        else:
+            st.plotly_chart(
+                charts.budget_used_figure(
+                    summary["committed_cents"],
+                    spent.get("invoiced_cents", 0),
+                    spent.get("paid_cents", 0),
+                    summary["budget_cents"],
+                ),
+                key="budget-used",
+            )
+            st.plotly_chart(charts.budget_burn_figure(by_day, summary["budget_cents"]), key="budget-burn")
+            st.caption(
+                f"Running totals, scaled to the money spent: {money(summary['committed_cents'])} committed "
+                f"of a {money(summary['budget_cents'])} budget."
+            )
+if requests_tab.open:
+    with requests_tab:
+        st.plotly_chart(charts.requests_by_status_figure(frame), key="requests-by-status")
+if trend_tab.open:
+    with trend_tab:
+        trend_panel(actor, key="sponsor-trend")

@@ -24,15 +24,22 @@ def _snapshots_until_yesterday(db) -> None:
     snapshots.catch_up(db, max_days=5, now=utcnow())
 
 
+def open_trend_tab(sponsor_id: int) -> AppTest:
+    """The sponsor dashboard with its 90-day trend tab open (only the open tab is built)."""
+    at = app_test("pages/sponsor/dashboard.py", sponsor_id)
+    at.session_state["dashboard-tab"] = "📈 90-day trend"
+    return at.run()
+
+
 def test_the_sponsor_dashboard_trend_says_when_the_first_snapshot_comes_then_charts_it(app_db):
     sponsor = f.sponsor(app_db)
     f.campaign(app_db, sponsor, start=dt.date.today() - dt.timedelta(days=10))
-    at = open_page("pages/sponsor/dashboard.py", sponsor.id)
+    at = open_trend_tab(sponsor.id)
     assert not at.exception and not at.error
     assert "No daily snapshots yet" in texts(at)
     charts_before = len(at.get("plotly_chart"))
     _snapshots_until_yesterday(app_db)
-    at = open_page("pages/sponsor/dashboard.py", sponsor.id)
+    at = open_trend_tab(sponsor.id)
     assert not at.exception and not at.error
     assert len(at.get("plotly_chart")) == charts_before + 2
     assert "No daily snapshots yet" not in texts(at)

@@ -110,8 +110,14 @@ def test_dashboard_shows_kpis_budget_progress_and_the_burn_for_a_sponsor(app_db)
     table = at.dataframe[0].value
     spring = table[table["name"] == "Spring run"].iloc[0]
     assert spring["used"] == pytest.approx(25.0) and spring["accepted"] == 1
-    charts = at.get("plotly_chart")
-    assert len(charts) == 4  # budget by campaign, budget used, burn, requests by status
+    assert len(at.get("plotly_chart")) == 1  # budget by campaign: only the open tab is built
+    at.session_state["dashboard-tab"] = "🔥 Budget burn"
+    at.run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 2  # budget used, burn
+    at.session_state["dashboard-tab"] = "📨 Requests by status"
+    at.run()
+    assert len(at.get("plotly_chart")) == 1
 
 
 # ---- campaigns: create, validate, edit, status, delete ------------------------------------------------------
