@@ -32,7 +32,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core import permissions
-from core.marketplace import campaigns, organizations, search, stats
+from core.marketplace import ad_requests, campaigns, organizations, search, stats
 from core.models import LIVE_AD_REQUEST_STATUSES, AdRequest
 from core.permissions import Actor
 from core.platform import cache, cachegen
@@ -86,6 +86,30 @@ def sponsor_dashboard(db: Database, *, actor: Actor, status: str | None = None, 
         compute,
     )
     return {**cached.value, "as_of": cached.as_of}
+
+
+def sponsor_downloads(db: Database, *, actor: Actor, limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The organization's campaigns and its `limit` most recent requests (the Downloads page's quick CSVs).
+
+    Keyed on the organization's scope (its campaigns and negotiations) and on influencers' profiles (the names
+    in the requests file): a 5,000-row read that every rerun of the page would otherwise repeat.
+    """
+    organizations.require_member(actor)
+
+    def compute(s: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return (
+            campaigns.list_sponsor_campaigns(s, actor=actor),
+            ad_requests.list_sponsor_requests(s, actor=actor, limit=limit),
+        )
+
+    cached = cache.read_through(
+        db,
+        "dashboard",
+        ("sponsor_downloads", actor.organization_id, limit),
+        (cachegen.org_scope(actor.organization_id), cachegen.INFLUENCERS),
+        compute,
+    )
+    return cached.value
 
 
 def list_sponsor_campaigns(db: Database, *, actor: Actor, status: str | None = None) -> pd.DataFrame:

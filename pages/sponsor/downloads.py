@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from core.marketplace import ad_requests, campaigns
+from core.marketplace import cached_reads
 from core.platform.timeutil import today
 from core.reporting import csvsafe
 from pages.common import campaign_tables as tables
 from pages.common.exports_panel import render_exports_panel
-from pages.common.session import current_actor, read
+from pages.common.session import current_actor, read_cached
 from pages.common.widgets import empty_state
 from pages.common.formatting import table
 
@@ -20,12 +20,7 @@ st.caption(
     "would run as a formula is prefixed with a quote."
 )
 
-data = read(
-    lambda s: (
-        campaigns.list_sponsor_campaigns(s, actor=actor),
-        ad_requests.list_sponsor_requests(s, actor=actor, limit=REQUEST_LIMIT),
-    )
-)
+data = read_cached(lambda db: cached_reads.sponsor_downloads(db, actor=actor, limit=REQUEST_LIMIT))
 if data is None:
     st.stop()
 exports = {"campaigns": tables.campaigns_export(data[0]), "ad-requests": tables.requests_export(data[1])}

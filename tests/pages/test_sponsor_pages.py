@@ -400,6 +400,24 @@ def test_downloads_offer_campaigns_and_requests_as_csv(app_db):
     assert [m.value for m in at.metric] == ["1", "1"]
 
 
+def test_downloads_show_a_new_request_and_a_renamed_influencer_at_once_despite_the_cache(app_db):
+    sponsor, ana = f.sponsor(app_db), f.influencer(app_db, name="Ana Trails")
+    campaign_id = f.campaign(app_db, sponsor)
+    f.request(app_db, sponsor, campaign_id, ana)
+    assert [m.value for m in open_page("downloads", sponsor.id).metric] == ["1", "1"]  # read, and cached
+
+    f.request(app_db, sponsor, f.campaign(app_db, sponsor, name="Autumn"), f.influencer(app_db, name="Bo Lake"))
+    at = open_page("downloads", sponsor.id)
+    assert [m.value for m in at.metric] == ["2", "2"]
+    with app_db.Session.begin() as s:
+        accounts.update_influencer_profile(
+            s, actor=ana, display_name="Ana Peaks", category="Travel", platform="instagram", followers=5000,
+            engagement_rate=3.0,
+        )  # fmt: skip
+    names = set(open_page("downloads", sponsor.id).dataframe[1].value["influencer"])
+    assert "Ana Peaks" in names and "Ana Trails" not in names
+
+
 def test_downloads_without_data_say_there_is_nothing_to_download(app_db):
     at = open_page("downloads", f.sponsor(app_db).id)
     assert_clean(at)
