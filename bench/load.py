@@ -251,7 +251,8 @@ async def drive(target: Target, pools, mix: dict[str, int], settings, warmup: fl
 
     records: list = []
     users = [
-        User(role, target.base_url, pools, settings, records, seed=1000 * ROLES.index(role) + i)
+        # Seeded per run: the same choices every run would make each sponsor re-send yesterday's offers (refusals).
+        User(role, target.base_url, pools, settings, records, seed=hash((time.time(), role, i)))
         for role, count in mix.items()
         for i in range(count)
     ]
@@ -310,6 +311,9 @@ def sweep(args) -> int:
     from bench.load_roles import Settings
 
     prepare_environment()
+    # The month's report fan-out (one PDF per sponsor, ~1,900 on this set, about a minute and a half each here) would
+    # start at :20 past any hour after the report day and keep the worker busy for hours: not interactive load.
+    os.environ.setdefault("IESCP_REPORT_DAY", "31")
     replicas, ports = TARGETS[args.target]
     target = Target(args.target, replicas, ports, args.redis_url)
     ks = [int(k) for k in args.ks.split(",")]
@@ -332,6 +336,7 @@ def sweep(args) -> int:
         else "direct to the one server",
         "started_at": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
         "cpus": os.cpu_count(),
+        "report_day": os.environ["IESCP_REPORT_DAY"],
     }
     try:
         target.start()
@@ -416,6 +421,30 @@ def soak(args) -> int:
     return 0
 
 
+def markdown_table(results: dict) -> str:
+    """The sweep rows of every target as one Markdown table (the analysis section's)."""
+    lines = [
+        "| target | K/role | users | i/s | p50 ms | p95 ms | errors | refused | apps CPU (cores) | app CPU ms/i | apps RSS MB "
+        "| worker CPU | proxy CPU | PG CPU | loadgen CPU | load avg (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, run in results.get("runs", {}).items():
+        for row in run["rows"]:
+            procs = row["processes"].values()
+
+            def total(kind: str, field: str = "cpu_cores", procs=procs) -> float:
+                return sum(p[field] for p in procs if p["kind"] == kind)
+
+            per_interaction = 1000 * total("app") / row["per_s"] if row["per_s"] else float("nan")
+            lines.append(
+                f"| {name} | {row['k']} | {row['users']} | {row['per_s']} | {row['p50_ms']} | {row['p95_ms']} "
+                f"| {row['errors']} | {row['refused']} | {total('app'):.2f} | {per_interaction:.0f} | {total('app', 'rss_mb'):.0f} "
+                f"| {total('worker'):.2f} | {total('proxy'):.3f} | {total('postgres'):.2f} | {total('loadgen'):.2f} "
+                f"| {row['loadavg_before'][0]}→{row['loadavg_after'][0]} |"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -444,7 +473,12 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--influencer-pool", type=int, default=2000)
     check = commands.add_parser("browser-check")
     check.add_argument("--output", type=Path, default=RESULTS)
+    table = commands.add_parser("report")
+    table.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.command == "report":
+        print(markdown_table(json.loads(args.output.read_text())))
+        return 0
     if args.command == "sweep":
         return sweep(args)
     if args.command == "soak":
