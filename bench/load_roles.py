@@ -94,9 +94,11 @@ class User:
         if problem:
             kind, detail = "error", problem
         elif success is not None:
-            kind = outcome(client.alerts(), success)
-            detail = "; ".join(body for level, body in client.alerts() if level == "error")[:200]
-            kind = "error" if kind == "unclear" else kind  # neither the success nor a refusal came back
+            alerts = client.alerts()
+            kind = outcome(alerts, success)
+            detail = "; ".join(body for level, body in alerts if level == "error")[:200]
+            if kind == "unclear":  # neither the success nor a refusal came back: say what did
+                kind, detail = "error", f"no success or error shown; alerts {alerts}"[:200]
         else:
             kind, detail = "ok", ""
         self.records.append(Record(self.role, step, started, result.seconds, kind, detail))
