@@ -224,8 +224,12 @@ class Target:
         return [*own, *postgres_backends(database), Watched("loadgen", "loadgen", os.getpid())]
 
 
-def prepare_environment() -> None:
+def prepare_environment(*, hold_reports: bool = False) -> None:
     """One cookie key for the servers and the cookies minted here; the data set's database for every process."""
+    if hold_reports:
+        # The month's report fan-out (one PDF per sponsor, ~1,900 on this set, about a minute and a half each here)
+        # starts at :20 past any hour after the report day and keeps the worker busy for hours: not interactive load.
+        os.environ.setdefault("IESCP_REPORT_DAY", "31")
     os.environ.setdefault("IESCP_COOKIE_KEY", secrets.token_urlsafe(48))
     os.environ["IESCP_DATABASE_URL"] = DATABASE_URL
     os.environ.setdefault("IESCP_ADMIN_PASSWORD", secrets.token_urlsafe(12) + "7a")
@@ -310,10 +314,7 @@ def sweep(args) -> int:
     """Run K = args.ks in turn against one target; stop at the first K past the limit; merge into the results."""
     from bench.load_roles import Settings
 
-    prepare_environment()
-    # The month's report fan-out (one PDF per sponsor, ~1,900 on this set, about a minute and a half each here) would
-    # start at :20 past any hour after the report day and keep the worker busy for hours: not interactive load.
-    os.environ.setdefault("IESCP_REPORT_DAY", "31")
+    prepare_environment(hold_reports=True)
     replicas, ports = TARGETS[args.target]
     target = Target(args.target, replicas, ports, args.redis_url)
     ks = [int(k) for k in args.ks.split(",")]
@@ -412,6 +413,7 @@ def soak(args) -> int:
         "minutes": args.minutes,
         "sample_every_s": 30,
         "memory": memory_trend(series, settle_s=300),
+        "memory_second_half": memory_trend(series, settle_s=30 * args.minutes),
         "totals": {k: v for k, v in row.items() if k != "processes"},
         "cpu_over_run": tick_end,
         "samples": windows,

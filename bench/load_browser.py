@@ -87,7 +87,7 @@ def browser_check(args, rounds: int = 8) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    prepare_environment()
+    prepare_environment(hold_reports=True)
     accounts = pick_accounts(DATABASE_URL, {"sponsor": 1})
     pools = mint_cookies(accounts, cookie_name="iescp_auth", key=os.environ["IESCP_COOKIE_KEY"])
     username, cookie = pools.take("sponsor")
