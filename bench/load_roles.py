@@ -141,7 +141,7 @@ class User:
         if table is None:  # no results for this term: nothing to open this loop
             return True
         await self.think()
-        row = self.rng.randrange(20)
+        row = self.rng.randrange(50)  # a page holds 50: the top rows alone would soon all hold a live request
         selection = json.dumps({"selection": {"rows": [row], "columns": [], "cells": []}})
         if await self.step(client, "open_profile", {table: selection}) is None:
             return True
