@@ -427,9 +427,9 @@ def soak(args) -> int:
 def markdown_table(results: dict) -> str:
     """The sweep rows of every target as one Markdown table (the analysis section's)."""
     lines = [
-        "| target | K/role | users | i/s | p50 ms | p95 ms | errors | refused | apps CPU (cores) | app CPU ms/i | apps RSS MB "
+        "| target | K/role | users | i/s | p50 ms | p95 ms | p95 sponsor / influencer / admin | errors | refused | apps CPU (cores) | app CPU ms/i | apps RSS MB "
         "| worker CPU | proxy CPU | PG CPU | loadgen CPU | load avg (1 min) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, run in results.get("runs", {}).items():
         for row in run["rows"]:
@@ -439,8 +439,9 @@ def markdown_table(results: dict) -> str:
                 return sum(p[field] for p in procs if p["kind"] == kind)
 
             per_interaction = 1000 * total("app") / row["per_s"] if row["per_s"] else float("nan")
+            roles = " / ".join(str(row["by_role"].get(role, {}).get("p95_ms", "–")) for role in ROLES)
             lines.append(
-                f"| {name} | {row['k']} | {row['users']} | {row['per_s']} | {row['p50_ms']} | {row['p95_ms']} "
+                f"| {name} | {row['k']} | {row['users']} | {row['per_s']} | {row['p50_ms']} | {row['p95_ms']} | {roles} "
                 f"| {row['errors']} | {row['refused']} | {total('app'):.2f} | {per_interaction:.0f} | {total('app', 'rss_mb'):.0f} "
                 f"| {total('worker'):.2f} | {total('proxy'):.3f} | {total('postgres'):.2f} | {total('loadgen'):.2f} "
                 f"| {row['loadavg_before'][0]}→{row['loadavg_after'][0]} |"
