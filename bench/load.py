@@ -359,7 +359,16 @@ def sweep(args) -> int:
 
 def _save(key: str, meta: dict, rows: list[dict], p95_limit: float, output: Path) -> None:
     existing = json.loads(output.read_text()) if output.exists() else {}
-    value = {**meta, "rows": rows, "first_k_over_p95_limit": first_k_over(rows, p95_limit)}
+    by_role = {
+        role: first_k_over([{"k": r["k"], "p95_ms": r["by_role"].get(role, {}).get("p95_ms")} for r in rows], p95_limit)
+        for role in meta["roles"]
+    }
+    value = {
+        **meta,
+        "rows": rows,
+        "first_k_over_p95_limit": first_k_over(rows, p95_limit),
+        "first_k_over_p95_limit_by_role": by_role,
+    }
     output.write_text(json.dumps(merge_results(existing, key, value), indent=1) + "\n")
 
 
