@@ -78,7 +78,7 @@ if thread["can_decline"]:
     # Only the answers that can succeed get a tab; a frozen negotiation can still be declined.
     answers = [("✅ Accept", thread["can_accept"]), ("💬 Counter-offer", thread["can_counter"]), ("❌ Decline", True)]
     offered = [label for label, ok in answers if ok]
-    shown = dict(zip(offered, tabs(offered, key=f"answer-tab-{request_id}-{thread['version']}"), strict=True))
+    shown = dict(zip(offered, tabs(offered, key=f"answer-tab-{request_id}"), strict=True))
     if thread["accept_blocked_reason"] and not thread["blocked_reason"]:
         st.caption(f"Accept is not offered: {md_escape(thread['accept_blocked_reason'])}")
     if "✅ Accept" in shown:
@@ -87,7 +87,7 @@ if thread["can_decline"]:
                 "Message (optional)", key=f"accept_message_{request_id}", placeholder="Looking forward!"
             )
             label = f"Accept {views.money_md(thread['payment_cents'])}"
-            if st.form_submit_button(label, type="primary", key="accept"):
+            if st.form_submit_button(label, type="primary", key=f"accept-{request_id}"):
                 views.act(
                     lambda s: lifecycle.accept_offer(
                         s, actor=actor, ad_request_id=request_id, expected_version=seen, message=hello
@@ -100,7 +100,9 @@ if thread["can_decline"]:
             why = st.text_area(
                 "Why this amount?", key=f"counter_message_{request_id}", placeholder="What you'd deliver"
             )
-            if st.form_submit_button("Send counter-offer", type="primary", key="counter"):
+            if st.form_submit_button(
+                "Send counter-offer", type="primary", key=f"counter-{request_id}-{thread['version']}"
+            ):
                 views.act(
                     lambda s: ad_requests.counter_offer(
                         s,
@@ -115,7 +117,7 @@ if thread["can_decline"]:
     with shown["❌ Decline"], st.form("reject_form"):
         st.caption("Declining ends this negotiation; the sponsor is notified.")
         reason = st.text_input("Reason (optional)", key=f"reject_message_{request_id}")
-        if st.form_submit_button("Decline this request", key="reject"):
+        if st.form_submit_button("Decline this request", key=f"reject-{request_id}"):
             views.act(
                 lambda s: ad_requests.reject(
                     s, actor=actor, ad_request_id=request_id, expected_version=seen, message=reason
@@ -130,7 +132,7 @@ if thread["can_edit"]:
         price = st.text_input("Your price ($)", value=current, key=f"edit_amount_{request_id}")
         proposal = st.text_area("What you'll deliver", value=thread["requirements"], key=f"edit_text_{request_id}")
         note = st.text_input("Note to the sponsor (optional)", key=f"edit_message_{request_id}")
-        if st.form_submit_button("Save changes", type="primary", key="edit"):
+        if st.form_submit_button("Save changes", type="primary", key=f"edit-{request_id}"):
             views.act(
                 lambda s: ad_requests.edit_ad_request(
                     s,
@@ -147,7 +149,7 @@ if thread["can_withdraw"]:
     with st.expander("Withdraw this request", icon="↩️"), st.form("withdraw_form"):
         bye = st.text_input("Message (optional)", key=f"withdraw_message_{request_id}")
         really = st.checkbox("Yes, withdraw my offer.", key=f"withdraw_confirm_{request_id}")
-        if st.form_submit_button("Withdraw", key="withdraw") and views.confirmed(really):
+        if st.form_submit_button("Withdraw", key=f"withdraw-{request_id}") and views.confirmed(really):
             views.act(
                 lambda s: ad_requests.withdraw(
                     s, actor=actor, ad_request_id=request_id, expected_version=seen, message=bye

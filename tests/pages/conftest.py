@@ -45,3 +45,17 @@ def select_result_rows(at: AppTest, *rows: int) -> AppTest:
     table = next(d for d in at.dataframe if str(d.key).startswith("results-"))
     at.session_state[table.key] = {"selection": {"rows": list(rows), "columns": [], "cells": []}}
     return at.run()
+
+
+def answer_keys(at: AppTest) -> set[str]:
+    """Which answer buttons (accept, counter, reject, edit, withdraw) the inbox shows; their keys carry the request."""
+    return {b.key.split("-", 1)[0] for b in at.button if b.key and b.key.split("-", 1)[0] in ANSWERS}
+
+
+def answer(at: AppTest, kind: str):
+    """The inbox's one answer button of kind (its key is '<kind>-<request id>': a click meant for another request is dropped)."""
+    (button,) = [b for b in at.button if b.key and b.key.split("-", 1)[0] == kind and "-" in b.key]
+    return button
+
+
+ANSWERS = {"accept", "counter", "reject", "edit", "withdraw"}

@@ -7,7 +7,7 @@ from core.marketplace import ad_requests, campaigns
 from core.models import AdRequest
 from pages.common.widgets import md_escape
 from tests import factories as f
-from tests.pages.conftest import app_test
+from tests.pages.conftest import answer, answer_keys, app_test
 
 REASON = "Misleading health claims"
 
@@ -47,10 +47,10 @@ def test_an_influencer_sees_why_an_offer_on_a_flagged_campaign_is_on_hold(app_db
         campaigns.flag_campaign(s, actor=f.admin(app_db), campaign_id=campaign_id, reason=REASON)
     at = app_test("pages/influencer/inbox.py", influencer.id).run()
     assert not at.exception and not at.error
-    assert {"accept", "counter"}.isdisjoint(b.key for b in at.button)
+    assert {"accept", "counter"}.isdisjoint(answer_keys(at))
     assert any(REASON in w.value for w in at.warning)
     assert at.dataframe[0].value["waiting_for"].tolist() == ["⏸️ On hold: campaign flagged"]
-    at.button(key="reject").click().run()
+    answer(at, "reject").click().run()
     assert _status(app_db, request_id) == "rejected"
 
 

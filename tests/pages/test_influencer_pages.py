@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core.marketplace import accounts, ad_requests, campaigns
 from core.messaging import notifications
 from core.models import AdRequest
-from tests.pages.conftest import picker
+from tests.pages.conftest import answer, answer_keys, picker
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +89,7 @@ def test_the_inbox_puts_requests_awaiting_me_first_and_shows_the_thread(db, offe
     assert at.dataframe[0].value["id"].tolist() == [awaiting_id, asked_id]
     assert picker(at, "inbox_open").value == awaiting_id
     assert len(at.chat_message) == 1 and "sent the request for" in at.chat_message[0].markdown[0].value
-    assert at.button(key="accept").label.startswith("Accept")
+    assert answer(at, "accept").label.startswith("Accept")
 
     at.toggle(key="inbox_awaiting").set_value(True).run()
     assert at.dataframe[0].value["id"].tolist() == [awaiting_id]
@@ -99,7 +99,7 @@ def test_accepting_from_the_inbox_accepts_the_request(db, offer):
     _, influencer, _, request_id = offer
     at = open_page("inbox", influencer)
     at.text_input(key=f"accept_message_{request_id}").input("Happy to!")
-    at.button(key="accept").click().run()
+    answer(at, "accept").click().run()
     assert not errors(at)
     assert request_row(db, request_id) == ("accepted", 10_000, None)
     assert "Deal accepted" in at.success[0].value
@@ -109,7 +109,7 @@ def test_declining_from_the_inbox_rejects_the_request(db, offer):
     _, influencer, _, request_id = offer
     at = open_page("inbox", influencer)
     at.text_input(key=f"reject_message_{request_id}").input("Not my niche")
-    at.button(key="reject").click().run()
+    answer(at, "reject").click().run()
     assert request_row(db, request_id) == ("rejected", 10_000, None)
     with db.ReadSession.begin() as s:
         thread = ad_requests.get_thread(s, actor=influencer, ad_request_id=request_id)
@@ -121,7 +121,7 @@ def test_a_counter_offer_from_the_inbox_sets_the_new_amount_and_passes_the_turn(
     at = open_page("inbox", influencer)
     at.text_input(key=f"counter_amount_{request_id}").input("150.50")
     at.text_area(key=f"counter_message_{request_id}").input("Two reels cost a bit more")
-    at.button(key="counter").click().run()
+    answer(at, "counter").click().run()
     assert not errors(at)
     assert request_row(db, request_id) == ("negotiating", 15_050, "sponsor")
     assert "waiting for the sponsor" in at.info[0].value.lower()
@@ -136,7 +136,7 @@ def test_a_counter_offer_with_an_invalid_amount_shows_an_error_and_changes_nothi
     at = open_page("inbox", influencer)
     at.text_input(key=f"counter_amount_{request_id}").input(amount)
     at.text_area(key=f"counter_message_{request_id}").input("Counter")
-    at.button(key="counter").click().run()
+    answer(at, "counter").click().run()
     assert any(message in e for e in errors(at))
     assert request_row(db, request_id) == ("pending", 10_000, "influencer")
 
@@ -167,15 +167,15 @@ def test_my_own_pending_ask_can_be_edited_and_then_withdrawn(db):
             s, actor=influencer, campaign_id=campaign_id, payment_cents=30_000, message="Hello"
         )
     at = open_page("inbox", influencer)
-    assert "accept" not in [b.key for b in at.button]  # the sponsor answers my ask, not me
+    assert "accept" not in answer_keys(at)  # the sponsor answers my ask, not me
     at.text_input(key=f"edit_amount_{request_id}").input("275")
-    at.button(key="edit").click().run()
+    answer(at, "edit").click().run()
     assert request_row(db, request_id) == ("pending", 27_500, "sponsor")
 
-    at.button(key="withdraw").click().run()
+    answer(at, "withdraw").click().run()
     assert request_row(db, request_id)[0] == "pending"
     at.checkbox(key=f"withdraw_confirm_{request_id}").check()
-    at.button(key="withdraw").click().run()
+    answer(at, "withdraw").click().run()
     assert request_row(db, request_id)[0] == "withdrawn"
 
 
@@ -368,13 +368,30 @@ def test_accepting_an_offer_the_sponsor_changed_after_the_inbox_showed_it_is_ref
     sponsor, influencer, _, request_id = offer
     at = open_page("inbox", influencer)  # the button says "Accept $100.00"
     _sponsor_edits(db, sponsor, request_id, 90_000)
-    at.button(key="accept").click().run()
+    answer(at, "accept").click().run()
     # The message is shown as text: its "$" is escaped so Streamlit does not start maths there.
     assert errors(at) == ["This offer changed while you were looking at it (now \\$900.00). Review it and try again."]
     assert request_row(db, request_id) == ("pending", 90_000, "influencer")
-    at.button(key="accept").click().run()  # the page now shows $900.00: accepting that is what she sees
+    answer(at, "accept").click().run()  # the page now shows $900.00: accepting that is what she sees
     assert not errors(at)
     assert request_row(db, request_id) == ("accepted", 90_000, None)
+
+
+def test_an_accept_click_meant_for_an_offer_that_left_the_inbox_accepts_nothing_else(db, offer):
+    sponsor, influencer, _, first_id = offer
+    at = open_page("inbox", influencer)
+    at.toggle(key="inbox_awaiting").set_value(True).run()
+    second_id = f.request(db, sponsor, f.campaign(db, sponsor, name="Autumn"), influencer, payment_cents=70_000)
+    at.run()
+    shown = picker(at, "inbox_open").value
+    other = second_id if shown == first_id else first_id
+    with db.Session.begin() as s:  # the shown offer leaves "awaiting me" while she reads it: the sponsor withdraws
+        ad_requests.withdraw(
+            s, actor=sponsor, ad_request_id=shown, expected_version=ad_requests.current_version(s, shown)
+        )
+    answer(at, "accept").click().run()  # the click was for the withdrawn offer, now gone from her list
+    assert request_row(db, other)[0] == "pending"  # the offer now first in the list was never accepted
+    assert request_row(db, shown)[0] == "withdrawn"
 
 
 def test_bulk_decline_refuses_when_a_selected_offer_changed_after_it_was_shown(db, offer):
@@ -396,7 +413,7 @@ def test_an_offer_from_a_flagged_sponsor_is_on_hold_and_can_only_be_declined(db,
     at = open_page("inbox", influencer)
     assert any("on hold" in w.value for w in at.warning)
     # Actions that cannot succeed are not offered at all; declining still is.
-    assert {"accept", "counter"}.isdisjoint(b.key for b in at.button)
-    at.button(key="reject").click().run()
+    assert {"accept", "counter"}.isdisjoint(answer_keys(at))
+    answer(at, "reject").click().run()
     assert not errors(at)
     assert request_row(db, request_id)[0] == "rejected"
