@@ -159,9 +159,10 @@ def _beat(worker: worker_health.WorkerIdentity) -> None:
     """Touch this consumer's row every HEARTBEAT_SECONDS: alive means the process runs, even with no work."""
     while True:  # a daemon thread: it ends with the process, or when the consumer stops cleanly
         time.sleep(HEARTBEAT_SECONDS)
-        if current_worker() != worker:
-            return  # stopped: touching now would bring the deleted row back
-        _write(worker_health.touch_worker, worker)
+        with _lock:  # the stop takes this lock too: a touch already past the check cannot revive its deleted row
+            if current_worker() != worker:
+                return  # stopped: touching now would bring the deleted row back
+            _write(worker_health.touch_worker, worker)
 
 
 def _write(fn, *args, **kwargs) -> None:
