@@ -61,6 +61,10 @@ huey = make_huey()
 # ---- the worker's database: one engine per process, created on first use ---------------------------------
 
 _lock = threading.Lock()
+# Held by a heartbeat touch (check + write) and by the stop while it retires this worker: a touch already past its
+# check finishes before the stop deletes the row, and none starts after. Taken before _lock, never inside it
+# (a write calls get_database, which takes _lock).
+_touch_lock = threading.Lock()
 _database: Database | None = None
 _database_key: tuple[str, int] | None = None
 
@@ -131,7 +135,7 @@ def _worker_stopped() -> None:
     process exits normally, so the same function also runs at exit (registered when the worker starts).
     """
     global _worker
-    with _lock:
+    with _touch_lock, _lock:
         worker, _worker = current_worker(), None  # the first worker thread to stop speaks for the process
     if worker is not None:
         _write(worker_health.remove_worker, worker)
@@ -159,7 +163,7 @@ def _beat(worker: worker_health.WorkerIdentity) -> None:
     """Touch this consumer's row every HEARTBEAT_SECONDS: alive means the process runs, even with no work."""
     while True:  # a daemon thread: it ends with the process, or when the consumer stops cleanly
         time.sleep(HEARTBEAT_SECONDS)
-        with _lock:  # the stop takes this lock too: a touch already past the check cannot revive its deleted row
+        with _touch_lock:  # the stop takes it too: a touch already past the check cannot revive the deleted row
             if current_worker() != worker:
                 return  # stopped: touching now would bring the deleted row back
             _write(worker_health.touch_worker, worker)

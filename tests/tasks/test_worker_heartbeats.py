@@ -136,3 +136,34 @@ def test_a_real_consumer_records_its_heartbeat_tasks_and_periodic_runs_and_healt
 def _finished(session) -> bool:
     run = session.get(PeriodicTaskRun, "worker_heartbeat")
     return run is not None and run.last_status != "running"
+
+
+def test_the_heartbeat_thread_touches_until_a_clean_stop_and_never_brings_the_row_back(sqlite_database, monkeypatch):
+    import threading
+
+    from tasks import queue
+
+    monkeypatch.setenv("IESCP_DATABASE_URL", database_url(sqlite_database))
+    reset_settings()
+    monkeypatch.setattr(queue, "HEARTBEAT_SECONDS", 0.01)  # beat as fast as it can: the touches race the stop
+    monkeypatch.setattr(queue, "_worker", None)
+    queue._start_heartbeat()
+    worker = queue.current_worker()
+    beat = next(t for t in threading.enumerate() if t.name == "iescp-heartbeat" and t.is_alive())
+
+    def seen_at():
+        with sqlite_database.ReadSession.begin() as s:
+            row = s.get(WorkerHeartbeat, worker.name)
+            return None if row is None else row.last_seen_at
+
+    first = seen_at()
+    deadline = time.monotonic() + 30
+    while seen_at() == first and time.monotonic() < deadline:  # a touch that hung would never move it
+        time.sleep(0.02)
+    assert seen_at() != first, "the heartbeat thread never touched its row"
+
+    queue._worker_stopped()
+    beat.join(timeout=10)
+    assert not beat.is_alive()
+    time.sleep(0.1)  # longer than several beats: a late touch would have re-created the row by now
+    assert seen_at() is None
