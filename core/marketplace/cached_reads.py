@@ -52,8 +52,13 @@ def _with_as_of(frame: pd.DataFrame, as_of: dt.datetime) -> pd.DataFrame:
     return frame
 
 
-def admin_statistics(db: Database, *, actor: Actor, months: int = 12) -> dict:
-    """stats.admin_statistics, shared by all admins; recomputed after any write that bumps 'stats'."""
+ADMIN_STATISTICS_FLOOR_S = cache.MIN_AGE_SECONDS["stats"]
+
+
+def admin_statistics(db: Database, *, actor: Actor, months: int = 12, fresh_after: dt.datetime | None = None) -> dict:
+    """stats.admin_statistics, shared by all admins; recomputed after a write that bumps 'stats', at most once
+    per ADMIN_STATISTICS_FLOOR_S (others' writes show within that many seconds), and at once when computed
+    before fresh_after (naive UTC: the reading admin's own last write)."""
     permissions.require(actor, "stats.view")
     months = int(months)
     cached = cache.read_through(
@@ -62,6 +67,7 @@ def admin_statistics(db: Database, *, actor: Actor, months: int = 12) -> dict:
         ("admin_statistics", months),
         (cachegen.STATS,),
         lambda s: stats.admin_statistics(s, actor=actor, months=months),
+        fresh_after=fresh_after,
     )
     return cached.value
 

@@ -15,6 +15,8 @@ changes the key and every process misses on its next read. Reading the generatio
 key lookup in the reader's transaction; nothing has to be deleted from the cache.
 
 TTL per kind bounds what generations do not track (time passing: users leaving the 30-day login window).
+A few kinds also have a floor (MIN_AGE_SECONDS): a value younger than it is served even when a write has
+changed the generations since, so a busy platform recomputes them at most once per floor, in all processes.
 
 Redis unreachable: the first failure logs one warning, then Redis is skipped for
 REDIS_RETRY_SECONDS and values are computed uncached (with an in-process lock against stampedes);
@@ -54,6 +56,10 @@ TTL_SECONDS: dict[str, float] = {
     "facets": 300,  # distinct categories and niches for filter pickers
 }
 DEFAULT_TTL = 30.0
+# Kinds recomputed at most once per this many seconds however often their scopes change (a floor, not a TTL):
+# admin statistics aggregate whole tables (~1 s at 1M requests), and every send, accept or flag bumps their
+# scope, so under steady writes each admin run would recompute them. A write shows within this many seconds.
+MIN_AGE_SECONDS: dict[str, float] = {"stats": 15.0}
 MEMORY_MAX_ENTRIES = 4096
 REDIS_RETRY_SECONDS = 30.0
 REDIS_TIMEOUT_SECONDS = 0.5
@@ -206,7 +212,7 @@ class _FailSoft(ProxyBackend):
 
 @dataclass(frozen=True)
 class Cached:
-    """A cached value and when it was computed (naive UTC)."""
+    """A cached value and when its computation started (naive UTC): it holds every write committed before."""
 
     value: Any
     as_of: dt.datetime
@@ -222,23 +228,53 @@ class Cache:
         *,
         namespace: str,
         ttls: dict[str, float] | None = None,
+        min_ages: dict[str, float] | None = None,
         health: _Health | None = None,
     ):
         self.region = region
         self.backend = backend  # "redis" or "memory"
         self.namespace = namespace  # first part of every key: deployments sharing one Redis never meet
         self.ttls = {**TTL_SECONDS, **(ttls or {})}
+        self.min_ages = {**MIN_AGE_SECONDS, **(min_ages or {})}
         self.health = health
 
     def ttl(self, kind: str) -> float:
         return self.ttls.get(kind, DEFAULT_TTL)
+
+    def min_age(self, kind: str) -> float:
+        """The kind's floor in seconds (0: every generation change is seen on the next read)."""
+        return self.min_ages.get(kind, 0.0)
+
+    def recent(self, kind: str, key: str) -> Cached | None:
+        """The value last stored under key if it was stored less than the kind's floor ago, else None."""
+        try:
+            value = self.region.get(key, expiration_time=self.min_age(kind))
+        except Exception as error:
+            if not _is_backend_error(error):
+                raise
+            if self.health:
+                self.health.failed(error)
+            return None
+        return None if value is NO_VALUE else value
+
+    def remember(self, key: str, cached: Cached) -> None:
+        """Store cached under key (the kind's newest value, whatever its generations); never fails the read."""
+        try:
+            self.region.set(key, cached)
+        except Exception as error:
+            if not _is_backend_error(error):
+                raise
+            if self.health:
+                self.health.failed(error)
 
     def get_or_create(self, kind: str, key: str, creator: Callable[[], T]) -> Cached:
         """The cached value for key, computing and storing it (once across waiters) when missing or expired."""
         computed: list[Cached] = []
 
         def create() -> Cached:
-            result = Cached(creator(), utcnow())
+            # Stamped when the computation starts: every write committed before then is in the value.
+            started = utcnow()
+            result = Cached(creator(), started)
             computed.append(result)
             return result
 
@@ -269,6 +305,7 @@ def build(
     *,
     namespace: str | None = None,
     ttls: dict[str, float] | None = None,
+    min_ages: dict[str, float] | None = None,
     max_entries: int = MEMORY_MAX_ENTRIES,
 ) -> Cache:
     """A new Cache: Redis-backed when redis_url is given, else in-process memory; keys under namespace
@@ -291,9 +328,9 @@ def build(
             },
             wrap=[_FailSoft(health)],
         )
-        return Cache(region, "redis", namespace=namespace, ttls=ttls, health=health)
+        return Cache(region, "redis", namespace=namespace, ttls=ttls, min_ages=min_ages, health=health)
     region = make_region().configure("dogpile.cache.memory_pickle", arguments={"cache_dict": _LRUDict(max_entries)})
-    return Cache(region, "memory", namespace=namespace, ttls=ttls)
+    return Cache(region, "memory", namespace=namespace, ttls=ttls, min_ages=min_ages)
 
 
 _current: tuple[tuple[str | None, str], Cache] | None = None
@@ -358,17 +395,28 @@ def read_through(
     *,
     then: Callable[[Session, Cached], Any] | None = None,
     cache: Cache | None = None,
+    fresh_after: dt.datetime | None = None,
 ) -> Any:
     """compute(session)'s result for these arguments, from the cache when the scopes did not change.
 
     The generations and (on a miss) the value are read in one read transaction, so the value is
     never older than the generations in its key. Returns the Cached value, or then(session, cached)
-    when given (to add per-viewer details in the same transaction).
+    when given (to add per-viewer details in the same transaction). A kind with a floor may answer with a
+    value computed before the latest writes (at most its floor ago), but never with one computed before
+    fresh_after (naive UTC): a reader passes the time of its own last write, which it must see at once.
     """
-    scopes = tuple(scopes)
+    scopes, parts = tuple(scopes), tuple(parts)
     store = cache or get_cache()
+    # The kind's newest value whatever its generations: served while younger than the kind's floor.
+    recent_key = key(store.namespace, db, f"{kind}:recent", parts, scopes, ()) if store.min_age(kind) else None
     with db.ReadSession.begin() as session:
-        generations = cachegen.generations(session, *scopes)
-        cache_key = key(store.namespace, db, kind, parts, scopes, generations)
-        cached = store.get_or_create(kind, cache_key, lambda: compute(session))
+        cached = store.recent(kind, recent_key) if recent_key else None
+        if cached is not None and fresh_after is not None and cached.as_of < fresh_after:
+            cached = None
+        if cached is None:
+            generations = cachegen.generations(session, *scopes)
+            cache_key = key(store.namespace, db, kind, parts, scopes, generations)
+            cached = store.get_or_create(kind, cache_key, lambda: compute(session))
+            if recent_key:
+                store.remember(recent_key, cached)
         return then(session, cached) if then is not None else cached

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.marketplace import cached_reads
 from core.reporting.charts import admin as chart_builders
 from pages.common.admin_views import statistics
 from pages.common.session import current_actor
@@ -16,8 +17,8 @@ if figures is None:
     st.stop()
 users, camps, reqs = figures["users"], figures["campaigns"], figures["ad_requests"]
 st.caption(
-    f"Figures as of {figures['as_of']:%d %b %Y, %H:%M} UTC · updated after every change "
-    "(login activity within a minute)"
+    f"Figures as of {figures['as_of']:%d %b %Y, %H:%M:%S} UTC · a change shows within "
+    f"{cached_reads.ADMIN_STATISTICS_FLOOR_S:.0f} seconds (login activity within a minute)"
 )
 
 with st.container(border=True):

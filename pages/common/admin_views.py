@@ -8,7 +8,7 @@ import streamlit as st
 from core.errors import DomainError
 from core.marketplace import ad_requests, cached_reads
 from core.permissions import Actor
-from pages.common.session import get_database, read, run_action
+from pages.common.session import get_database, last_write_at, read, run_action
 from pages.common.markup import literal, md
 from pages.common.negotiation_thread import render_thread
 from pages.common.widgets import say, status_label
@@ -110,9 +110,9 @@ def pager(
 
 
 def statistics(actor: Actor) -> dict | None:
-    """admin_statistics from core's shared cache (recomputed after any write that changes the figures)."""
+    """admin_statistics from core's shared cache: others' writes show within its floor, this admin's at once."""
     try:
-        return cached_reads.admin_statistics(get_database(), actor=actor)
+        return cached_reads.admin_statistics(get_database(), actor=actor, fresh_after=last_write_at())
     except DomainError as error:
         st.error(error.message)
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Callable, TypeVar
 
@@ -14,6 +15,7 @@ from core.marketplace import signed_in
 from core.permissions import Actor
 from core.platform.config import get_settings
 from core.platform.db import Database, connect
+from core.platform.timeutil import utcnow
 from pages.common.markup import Markdown, literal, render
 
 T = TypeVar("T")
@@ -21,6 +23,7 @@ log = logging.getLogger("iescp.pages")
 
 ACTOR_KEY = "actor_id"
 FLASH = "_flash"
+LAST_WRITE_AT = "_last_write_at"  # naive UTC commit time of this session's last action: cached reads it must see
 KNOWN_ACTOR = "_known_actor"  # (Actor, fingerprint) last built for this browser session
 THIS_RUN_ACTOR = "_this_run_actor"  # set by run_page for the length of one run
 
@@ -102,6 +105,7 @@ def run_action(fn: Callable[..., T], *, success: str | Markdown | None = None) -
     except Exception:
         log.exception("unexpected error in a page action")
         raise
+    st.session_state[LAST_WRITE_AT] = utcnow()
     if success:
         shown = render(success)
         st.success(shown)
@@ -142,3 +146,8 @@ def run_page(page: Callable[[], object] | st.Page, *, actor: Actor | None = None
     finally:
         st.session_state.pop(THIS_RUN_ACTOR, None)
     st.session_state.pop(FLASH, None)
+
+
+def last_write_at() -> dt.datetime | None:
+    """When this session's last action committed (naive UTC), or None: reads floored in time must not predate it."""
+    return st.session_state.get(LAST_WRITE_AT)

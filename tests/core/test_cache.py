@@ -388,8 +388,11 @@ def test_the_cache_follows_the_redis_setting(monkeypatch):
 
 @pytest.fixture
 def long_lived_cache():
-    """Entries that would live an hour: only a generation bump can make a read fresh."""
-    fresh = cache.build(None, ttls={kind: 3600 for kind in cache.TTL_SECONDS})
+    """Entries that would live an hour and no floor: only a generation bump can make a read fresh.
+
+    These tests prove which writes bump which scopes; the floor on top of that has its own tests
+    (test_cache_floor.py)."""
+    fresh = cache.build(None, ttls={kind: 3600 for kind in cache.TTL_SECONDS}, min_ages={"stats": 0})
     cache.use(fresh)
     yield fresh
     cache.use(None)
