@@ -6,11 +6,12 @@ worker) makes every process miss on its next read; see core/platform/cache.py.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.models import CacheGeneration
-from core.platform.db import affected_rows
 
 STATS = "stats"
 INFLUENCERS = "influencers"
@@ -40,14 +41,17 @@ def influencer_profile_changed(influencer_id: int) -> tuple[str, ...]:
 
 
 def bump(session: Session, *scopes: str) -> None:
-    """Increment each scope's generation in the caller's transaction."""
-    for scope in dict.fromkeys(scopes):
-        result = session.execute(
-            update(CacheGeneration).where(CacheGeneration.scope == scope).values(version=CacheGeneration.version + 1)
+    """Increment each scope's generation in the caller's transaction: one upsert statement for all of them."""
+    unique = sorted(set(scopes))  # one order for every writer: two transactions never lock the rows crosswise
+    if not unique:
+        return
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CacheGeneration).values([{"scope": scope, "version": 1} for scope in unique])
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CacheGeneration.scope], set_={"version": CacheGeneration.version + 1}
         )
-        if affected_rows(result) == 0:
-            session.add(CacheGeneration(scope=scope, version=1))
-            session.flush()
+    )
 
 
 # Built once: constructing the IN (...) statement on every read cost more than running it.

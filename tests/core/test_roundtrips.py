@@ -128,3 +128,16 @@ def test_an_accept_in_a_session_that_held_the_request_shows_the_new_state_afterw
         return loaded.status, s.get(Campaign, campaign_id).committed_cents
 
     assert f.write(database, accept_then_read) == ("accepted", 10_000)
+
+
+def test_bumping_several_cache_scopes_is_one_statement_that_creates_or_increments_each(database):
+    with database.Session.begin() as s:
+        cachegen.bump(s, "scope:a")
+    with counted(database.engine) as trips, database.Session.begin() as s:
+        cachegen.bump(s, "scope:b", "scope:a", "scope:b", "scope:c")
+    assert [t for t in trips.summary() if not t.startswith(("BEGIN", "COMMIT"))][0].startswith(
+        "INSERT INTO cache_generations"
+    )
+    assert len([t for t in trips.statements if "cache_generations" in t]) == 1
+    with database.ReadSession.begin() as s:
+        assert cachegen.generations(s, "scope:a", "scope:b", "scope:c", "scope:never") == (2, 1, 1, 0)
