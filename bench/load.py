@@ -153,6 +153,7 @@ class Target:
         self.base_url = ""
         self.processes: list = []  # (name, kind, pid)
         self._popen: list[subprocess.Popen] = []
+        self.app_launcher = [str(BIN / "streamlit")]  # single targets: what runs `run server.py …` (bench.memprobe wraps it)
 
     def start(self) -> None:
         from deploy import cluster
@@ -177,7 +178,7 @@ class Target:
         env.pop("IESCP_ENV", None)
         logs = self.state_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        app = [str(BIN / "streamlit"), "run", "server.py", "--server.port", str(port), "--server.address", "127.0.0.1"]
+        app = [*self.app_launcher, "run", "server.py", "--server.port", str(port), "--server.address", "127.0.0.1"]
         app += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
         worker = [str(BIN / "huey_consumer"), "tasks.huey", "--workers", "2"]
         for name, kind, command in (("app-1", "app", app), ("worker-1", "worker", worker)):
