@@ -37,6 +37,20 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _measured(seconds: float, cpu: float, rows: int, size: int, baseline: float, **extra) -> dict:
+    """One run's result line: times, rows, bytes and memory (peak read now, at the end of the run)."""
+    return {
+        "status": "done",
+        **extra,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "rows": rows,
+        "bytes": size,
+        "baseline_rss_mb": baseline,
+        "peak_rss_mb": _rss_mb(),
+    }
+
+
 def _core(url: str, out_dir: str) -> dict:
     os.environ["IESCP_DATA_DIR"] = out_dir
     os.environ["IESCP_EXPORTS_DIR"] = str(Path(out_dir) / "exports")
@@ -57,6 +71,7 @@ def _core(url: str, out_dir: str) -> dict:
             .values(status="failed", error="abandoned bench run")
         )
         job_id = exports.start_export(s, actor=admin, kind="ad_requests", filters={})
+    streams = exports.export_streams()
     baseline = _rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
     status = exports.run_export(db, job_id)
@@ -67,16 +82,7 @@ def _core(url: str, out_dir: str) -> dict:
     if name:
         (Path(out_dir) / "exports" / name).unlink(missing_ok=True)
     db.dispose()
-    return {
-        "status": status,
-        "error": error,
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "rows": rows,
-        "bytes": size,
-        "baseline_rss_mb": baseline,
-        "peak_rss_mb": _rss_mb(),
-    }
+    return _measured(seconds, cpu, rows, size, baseline, status=status, error=error, streams=streams)
 
 
 def _raw(url: str, out_dir: str, *, write_csv: bool = True) -> dict:
@@ -122,15 +128,7 @@ def _raw(url: str, out_dir: str, *, write_csv: bool = True) -> dict:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     size = target.stat().st_size
     target.unlink()
-    return {
-        "status": "done",
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "rows": rows,
-        "bytes": size,
-        "baseline_rss_mb": baseline,
-        "peak_rss_mb": _rss_mb(),
-    }
+    return _measured(seconds, cpu, rows, size, baseline)
 
 
 def _copy(url: str, out_dir: str) -> dict:
@@ -147,26 +145,17 @@ def _copy(url: str, out_dir: str) -> dict:
     target = Path(out_dir) / "copy-export.csv"
     baseline = _rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
-    rows = 0
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as conn, open(target, "wb") as handle:
         query = psycopg.ClientCursor(conn).mogrify(str(compiled), compiled.params)
         with conn.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
             for chunk in copy:
                 handle.write(chunk)
-                rows += 1
+        rows = cursor.rowcount  # the server's own count ("COPY n"), not the chunks psycopg happened to yield
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     size = target.stat().st_size
     target.unlink()
-    return {
-        "status": "done",
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "rows": rows,
-        "bytes": size,
-        "baseline_rss_mb": baseline,
-        "peak_rss_mb": _rss_mb(),
-    }
+    return _measured(seconds, cpu, rows, size, baseline)
 
 
 def run_once(mode: str, url: str, out_dir: Path, env: dict | None = None) -> dict:

@@ -195,8 +195,14 @@ AD_REQUEST_RAW = (
 )
 
 
-def campaigns_query(scope_org: int | None, filters: dict):
-    """The campaigns export, one row per campaign in id order, with its request counts."""
+def id_span(kind: str):
+    """SELECT min(id), max(id) of the export's own table (the range a parallel export cuts up)."""
+    table_id = Campaign.id if kind == "campaigns" else AdRequest.id
+    return select(func.min(table_id), func.max(table_id))
+
+
+def campaigns_query(scope_org: int | None, filters: dict, *, ids: tuple[int, int] | None = None):
+    """The campaigns export, one row per campaign in id order, with its request counts (ids: first, last)."""
     _, cells, counts = campaign_cells()
     stmt = (
         select(*cells)
@@ -204,6 +210,8 @@ def campaigns_query(scope_org: int | None, filters: dict):
         .outerjoin(counts, counts.c.campaign_id == Campaign.id)
         .order_by(Campaign.id)
     )
+    if ids is not None:
+        stmt = stmt.where(Campaign.id.between(*ids))
     return stmt.where(
         *_conditions(
             scope_org,
@@ -215,8 +223,10 @@ def campaigns_query(scope_org: int | None, filters: dict):
     )
 
 
-def ad_requests_query(scope_org: int | None, filters: dict, *, raw: bool = False):
+def ad_requests_query(scope_org: int | None, filters: dict, *, raw: bool = False, ids: tuple[int, int] | None = None):
     """The ad requests export in request id order (raw=True: the unformatted columns, for the bench floor).
+
+    ids (first, last): only the requests in that id range, one part of a parallel export.
 
     Requests first: a whole-table export walks ad_requests by its primary key (already the output
     order, no sort) and looks each campaign, organization and profile up by primary key;
@@ -231,6 +241,8 @@ def ad_requests_query(scope_org: int | None, filters: dict, *, raw: bool = False
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
         .order_by(AdRequest.id)
     )
+    if ids is not None:
+        stmt = stmt.where(AdRequest.id.between(*ids))
     return stmt.where(
         *_conditions(
             scope_org,

@@ -9,15 +9,24 @@ its rows gets its terminator swapped as it streams). Every cell arrives already 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import shutil
+import tempfile
+import threading
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+
+from core.platform.db import READ_ONLY_OPTION
 
 YIELD_PER = 5000  # rows per fetch on the cursor path, and per file write and progress call on the COPY path
 CR, LF = 13, 10  # the bytes of a CRLF row end
+COPY_BUFFER = 1024 * 1024  # bytes per read when a spooled range is appended
 
 Progress = Callable[[int], None]
 
@@ -39,15 +48,19 @@ def write_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, on
     return cursor_csv(connection, stmt, header, out, on_rows)
 
 
-def copy_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, on_rows: Progress) -> int:
-    """PostgreSQL: COPY (stmt) TO STDOUT WITH CSV, streamed to out in batches; never holds the result."""
+def copy_csv(connection: Connection, stmt, header: list[str] | None, out: BinaryIO, on_rows: Progress) -> int:
+    """PostgreSQL: COPY (stmt) TO STDOUT WITH CSV, streamed to out in batches; never holds the result.
+
+    header None: rows only (a later id range of a parallel export).
+    """
     import psycopg  # only the PostgreSQL path needs the driver
 
     compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     raw: psycopg.Connection = connection.connection.driver_connection  # type: ignore[assignment]
     # COPY takes no server-side parameters: bind them client-side, with the driver's own quoting.
     query = psycopg.ClientCursor(raw).mogrify(str(compiled), compiled.params)
-    out.write(header_bytes(header))
+    if header is not None:
+        out.write(header_bytes(header))
     rows = 0
     buffer = bytearray()
     with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
@@ -62,12 +75,15 @@ def copy_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, on_
                 out.write(buffer)
                 buffer.clear()
                 on_rows(rows)
-    out.write(buffer)
+        out.write(buffer)
+    # The server's own count ("COPY n"): the chunks counted above are rows only while each CopyData
+    # message holds exactly one, which is how PostgreSQL sends them but not a promise of the protocol.
+    rows = cursor.rowcount if cursor.rowcount >= 0 else rows
     on_rows(rows)
     return rows
 
 
-def cursor_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, on_rows: Progress) -> int:
+def cursor_csv(connection: Connection, stmt, header: list[str] | None, out: BinaryIO, on_rows: Progress) -> int:
     """Any engine: rows from the driver's own streaming cursor, YIELD_PER at a time, through csv.writer.
 
     The DB-API cursor, not a SQLAlchemy Result: the cells are plain text and integers already, and
@@ -83,7 +99,8 @@ def cursor_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, o
         cursor = raw.cursor()  # SQLite steps through the result as rows are fetched
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
     writer = csv.writer(text)
-    writer.writerow(header)
+    if header is not None:
+        writer.writerow(header)
     rows = 0
     try:
         if compiled.positional:
@@ -99,3 +116,123 @@ def cursor_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, o
     text.flush()
     text.detach()  # leave out open for the caller
     return rows
+
+
+# ---- several id ranges at once -------------------------------------------------------------------------------
+
+Ranged = Callable[[int, int], object]  # (first id, last id) -> the export SELECT limited to those ids
+POLL_SECONDS = 0.2  # how often the coordinating thread reports progress while the ranges stream
+
+
+class _Stopped(Exception):
+    """Another range failed (or progress could not be recorded): this range stops at its next batch."""
+
+
+def split_ids(first: int, last: int, parts: int) -> list[tuple[int, int]]:
+    """[first, last] cut into at most parts contiguous, non-empty, ascending (lo, hi) ranges, both ends included."""
+    parts = max(1, min(parts, last - first + 1))
+    step, extra = divmod(last - first + 1, parts)
+    ranges, lo = [], first
+    for i in range(parts):
+        hi = lo + step - 1 + (1 if i < extra else 0)
+        ranges.append((lo, hi))
+        lo = hi + 1
+    return ranges
+
+
+def _open_snapshot(engine: Engine, streams: int, span) -> tuple[list[Connection], tuple[int, int] | None]:
+    """streams read-only connections that all see one snapshot, and span's (min id, max id) in it.
+
+    PostgreSQL: the first transaction exports its snapshot and the others import it
+    (SET TRANSACTION SNAPSHOT), all REPEATABLE READ. SQLite has no snapshot hand-over: a WAL reader's
+    view is fixed by its first read, so every reader makes its first read while this export holds
+    the write lock (BEGIN IMMEDIATE on a separate connection, a few milliseconds): no commit can land
+    between them.
+    """
+    connections: list[Connection] = []
+    try:
+        if engine.dialect.name == "postgresql":
+            options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+            first = engine.connect().execution_options(**options)
+            connections.append(first)
+            snapshot = first.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+            bounds = first.execute(span).one()
+            for _ in range(streams - 1):
+                other = engine.connect().execution_options(**options)
+                connections.append(other)
+                other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        else:
+            reader = engine.execution_options(**{READ_ONLY_OPTION: True})
+            with engine.connect() as lock:
+                lock.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE (core.platform.db): writers wait
+                for _ in range(streams):
+                    connections.append(reader.connect())
+                    bounds = connections[-1].execute(span).one()  # the first read fixes this reader's view
+                lock.rollback()
+        return connections, (None if bounds[0] is None else (int(bounds[0]), int(bounds[1])))
+    except BaseException:
+        for connection in connections:
+            connection.close()
+        raise
+
+
+def write_csv_ranges(
+    engine: Engine,
+    ranged: Ranged,
+    span,
+    header: list[str],
+    out: BinaryIO,
+    on_rows: Progress,
+    *,
+    streams: int,
+    spool_dir: Path,
+) -> int:
+    """Write header and the export's rows to out, its id span cut into streams ranges read at once.
+
+    Each range runs in its own thread on its own connection (COPY on PostgreSQL: one server process
+    each; the SQLite cursor releases the GIL while it steps, where the joins and formatting run), all on
+    one snapshot. The first range streams straight into out; the others spool to unlinked temporary
+    files in spool_dir and are appended in order, so the bytes are those of the single-stream export.
+    span: SELECT min(id), max(id) over the export's own table. Returns the row count.
+    """
+    connections, bounds = _open_snapshot(engine, streams, span)
+    try:
+        if bounds is None:  # nothing to export
+            return write_csv(connections[0], ranged(0, -1), header, out, on_rows)
+        ranges = split_ids(*bounds, len(connections))
+        counts = [0] * len(ranges)
+        stop = threading.Event()
+
+        def run(index: int, sink: BinaryIO) -> int:
+            def count(rows: int) -> None:
+                if stop.is_set():
+                    raise _Stopped
+                counts[index] = rows
+
+            lo, hi = ranges[index]
+            return write_csv(connections[index], ranged(lo, hi), None, sink, count)
+
+        out.write(header_bytes(header))
+        with contextlib.ExitStack() as spools, ThreadPoolExecutor(len(ranges), "export-range") as pool:
+            sinks = [out] + [spools.enter_context(tempfile.TemporaryFile(dir=spool_dir)) for _ in ranges[1:]]
+            futures = [pool.submit(run, index, sink) for index, sink in enumerate(sinks)]
+            try:
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)
+                    for future in done:
+                        future.result()  # a failed range raises here
+                    on_rows(sum(counts))
+            except BaseException:
+                stop.set()  # the other ranges end at their next batch; the pool waits for them
+                raise
+            rows = [future.result() for future in futures]
+            for spool in sinks[1:]:
+                spool.seek(0)
+                shutil.copyfileobj(spool, out, COPY_BUFFER)
+        total = sum(rows)
+        on_rows(total)
+        return total
+    finally:
+        for connection in connections:
+            connection.close()  # rolls the read-only transaction back
