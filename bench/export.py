@@ -7,7 +7,8 @@ Modes, each run in a fresh subprocess so that its peak RSS is its own and not th
 - raw: those rows streamed into csv.writer with no conversions (the floor bench.run has always shown);
 - copy: PostgreSQL only, COPY of the unformatted columns straight to a file.
 `python -m bench.export MODE URL OUT_DIR` prints one JSON line; `python -m bench.export compare URL
-OUT_DIR [REPS]` runs the modes interleaved REPS times and prints each run and the medians.
+OUT_DIR [REPS] [MODES]` runs the modes (comma-separated; core1 = the job on one stream) interleaved REPS
+times and prints each run, its load average, and the medians with their ratios to bare and copy.
 """
 
 from __future__ import annotations
@@ -148,10 +149,11 @@ def _copy(url: str, out_dir: str) -> dict:
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as conn, open(target, "wb") as handle:
         query = psycopg.ClientCursor(conn).mogrify(str(compiled), compiled.params)
-        with conn.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-            for chunk in copy:
-                handle.write(chunk)
-        rows = cursor.rowcount  # the server's own count ("COPY n"), not the chunks psycopg happened to yield
+        with conn.cursor() as cursor:
+            with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for chunk in copy:
+                    handle.write(chunk)
+            rows = cursor.rowcount  # the server's own count ("COPY n"), not the chunks psycopg yielded
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     size = target.stat().st_size
     target.unlink()
@@ -173,27 +175,34 @@ def run_once(mode: str, url: str, out_dir: Path, env: dict | None = None) -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def compare(url: str, out_dir: Path, reps: int) -> dict:
-    """Every mode REPS times, interleaved (a busy machine slows them alike); prints runs and medians."""
-    modes = ["core", "bare", "raw"] + (["copy"] if url.startswith("postgresql") else [])
+def compare(url: str, out_dir: Path, reps: int, modes: list[str] | None = None) -> dict:
+    """Every mode REPS times, interleaved (a busy machine slows them alike); prints runs and medians.
+
+    core1 is the export job with IESCP_EXPORT_STREAMS=1 (the single-stream path), core uses the default.
+    """
+    modes = modes or ["core", "core1", "bare", "raw"] + (["copy"] if url.startswith("postgresql") else [])
     runs: dict[str, list[dict]] = {mode: [] for mode in modes}
     for _ in range(reps):
         for mode in modes:
-            result = run_once(mode, url, out_dir)
+            if mode == "core1":
+                result = run_once("core", url, out_dir, env={"IESCP_EXPORT_STREAMS": "1"})
+            else:
+                result = run_once(mode, url, out_dir)
+            result["load_average"] = os.getloadavg()[0]
             runs[mode].append(result)
             print(
                 f"{mode:5} {result['seconds']:6.2f} s wall {result['cpu_seconds']:6.2f} s cpu "
-                f"{result['peak_rss_mb']:5.0f} MB peak {result['rows']:,} rows {result['bytes']:,} bytes",
+                f"{result['peak_rss_mb']:5.0f} MB peak {result['rows']:,} rows {result['bytes']:,} bytes "
+                f"load {result['load_average']:.1f}",
                 flush=True,
             )
-    medians = {
-        mode: {key: statistics.median(r[key] for r in done) for key in ("seconds", "cpu_seconds", "peak_rss_mb")}
-        for mode, done in runs.items()
-    }
+    keys = ("seconds", "cpu_seconds", "peak_rss_mb", "load_average")
+    medians = {mode: {key: statistics.median(r[key] for r in done) for key in keys} for mode, done in runs.items()}
+    floors = [floor for floor in ("bare", "copy") if floor in medians]
     for mode, m in medians.items():
-        ratio = m["seconds"] / medians["bare"]["seconds"]
-        print(f"median {mode:5} {m['seconds']:6.2f} s wall ({ratio:.2f}x bare) {m['cpu_seconds']:6.2f} s cpu "
-              f"{m['peak_rss_mb']:5.0f} MB")  # fmt: skip
+        ratios = " ".join(f"{m['seconds'] / medians[floor]['seconds']:.2f}x {floor}" for floor in floors)
+        print(f"median {mode:5} {m['seconds']:6.2f} s wall ({ratios}) {m['cpu_seconds']:6.2f} s cpu "
+              f"{m['peak_rss_mb']:5.0f} MB, load {m['load_average']:.1f}")  # fmt: skip
     return {"runs": runs, "medians": medians}
 
 
@@ -202,6 +211,7 @@ MODES = {"core": _core, "raw": _raw, "bare": lambda url, out: _raw(url, out, wri
 if __name__ == "__main__":
     mode, url, out = sys.argv[1:4]
     if mode == "compare":
-        compare(url, Path(out), int(sys.argv[4]) if len(sys.argv) > 4 else 3)
+        reps = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+        compare(url, Path(out), reps, sys.argv[5].split(",") if len(sys.argv) > 5 else None)
     else:
         print(json.dumps(MODES[mode](url, out)))

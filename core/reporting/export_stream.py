@@ -22,9 +22,10 @@ from typing import BinaryIO
 
 from sqlalchemy.engine import Connection, Engine
 
-from core.platform.db import READ_ONLY_OPTION
+from core.platform.db import READ_ONLY_OPTION, DatabaseBusy
 
-YIELD_PER = 5000  # rows per fetch on the cursor path, and per file write and progress call on the COPY path
+YIELD_PER = 2000  # rows per fetch on the cursor path, and per file write and progress call on the COPY path;
+# small enough that two ranges fetching at once stay within the memory budget (~5 MB of rows each)
 CR, LF = 13, 10  # the bytes of a CRLF row end
 COPY_BUFFER = 1024 * 1024  # bytes per read when a spooled range is appended
 
@@ -63,22 +64,22 @@ def copy_csv(connection: Connection, stmt, header: list[str] | None, out: Binary
         out.write(header_bytes(header))
     rows = 0
     buffer = bytearray()
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-        # The server sends one CopyData message per row, so each chunk is one row ending in b"\n":
-        # its last byte becomes b"\r" and b"\n" follows (line breaks inside quoted cells stay as stored).
-        for chunk in copy:
-            buffer += chunk
-            buffer[-1] = CR
-            buffer.append(LF)
-            rows += 1
-            if rows % YIELD_PER == 0:
-                out.write(buffer)
-                buffer.clear()
-                on_rows(rows)
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+            # The server sends one CopyData message per row, so each chunk is one row ending in b"\n":
+            # its last byte becomes b"\r" and b"\n" follows (line breaks inside quoted cells stay as stored).
+            for chunk in copy:
+                buffer += chunk
+                buffer[-1] = CR
+                buffer.append(LF)
+                rows += 1
+                if rows % YIELD_PER == 0:
+                    out.write(buffer)
+                    buffer.clear()
+                    on_rows(rows)
         out.write(buffer)
-    # The server's own count ("COPY n"): the chunks counted above are rows only while each CopyData
-    # message holds exactly one, which is how PostgreSQL sends them but not a promise of the protocol.
-    rows = cursor.rowcount if cursor.rowcount >= 0 else rows
+        # The job records the server's own count (the "COPY n" tag); the chunks count only for progress.
+        rows = cursor.rowcount
     on_rows(rows)
     return rows
 
@@ -163,12 +164,18 @@ def _open_snapshot(engine: Engine, streams: int, span) -> tuple[list[Connection]
                 other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
         else:
             reader = engine.execution_options(**{READ_ONLY_OPTION: True})
-            with engine.connect() as lock:
-                lock.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE (core.platform.db): writers wait
-                for _ in range(streams):
-                    connections.append(reader.connect())
-                    bounds = connections[-1].execute(span).one()  # the first read fixes this reader's view
-                lock.rollback()
+            try:
+                with engine.connect() as lock:
+                    lock.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE (core.platform.db): writers wait
+                    for _ in range(streams):
+                        connections.append(reader.connect())
+                        bounds = connections[-1].execute(span).one()  # the first read fixes this reader's view
+                    lock.rollback()
+            except DatabaseBusy:  # a writer held the lock for the whole busy timeout: one reader needs none
+                for connection in connections:
+                    connection.close()
+                connections = [reader.connect()]
+                bounds = connections[0].execute(span).one()
         return connections, (None if bounds[0] is None else (int(bounds[0]), int(bounds[1])))
     except BaseException:
         for connection in connections:

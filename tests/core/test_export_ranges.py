@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import update
 
 from core.errors import InvalidInput
 from core.models import Campaign, ExportJob
+from core.platform.db import connect
 from core.reporting import export_queries, export_stream, exports
 from tests import factories as f
 from tests.core.test_export_csv import NASTY_NAMES, export_bytes, nasty  # noqa: F401 (nasty is a fixture)
@@ -143,3 +145,23 @@ def test_export_streams_default_to_two(monkeypatch):
     monkeypatch.delenv("IESCP_EXPORT_STREAMS", raising=False)
 
     assert exports.export_streams() == 2
+
+
+def test_on_sqlite_a_writer_holding_the_lock_makes_the_export_read_one_range_instead_of_failing(
+    sqlite_database,
+    spool,
+):
+    sponsor = f.sponsor(sqlite_database)
+    f.request(sqlite_database, sponsor, f.campaign(sqlite_database, sponsor), f.influencer(sqlite_database))
+    impatient = connect(sqlite_database.engine.url.render_as_string(), sqlite_busy_timeout_ms=50)
+    single = export_bytes(impatient, export_queries.ad_requests_query(None, {}), HEADER)
+    writer = sqlite3.connect(sqlite_database.engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a long write transaction elsewhere
+    try:
+        got = ranged_export(impatient, spool, 2)
+    finally:
+        writer.rollback()
+        writer.close()
+        impatient.dispose()
+
+    assert got == single and got.count(b"\r\n") == 2
