@@ -39,7 +39,7 @@ def header_bytes(header: list[str]) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-def write_csv(connection: Connection, stmt, header: list[str], out: BinaryIO, on_rows: Progress) -> int:
+def write_csv(connection: Connection, stmt, header: list[str] | None, out: BinaryIO, on_rows: Progress) -> int:
     """Write header and stmt's rows to out on the engine's fastest path; returns the row count.
 
     on_rows(rows so far) is called after every batch, also while a COPY streams.
