@@ -5,7 +5,9 @@ Modes, each run in a fresh subprocess so that its peak RSS is its own and not th
 - bare: the same joins, filters and order with the unformatted columns, fetched and dropped (no CSV):
   the cost of the query plan alone (SQLite's stepping cursor, PostgreSQL's server-side cursor);
 - raw: those rows streamed into csv.writer with no conversions (the floor bench.run has always shown);
-- copy: PostgreSQL only, COPY of the unformatted columns straight to a file.
+- copy: PostgreSQL only, COPY of the unformatted columns straight to a file;
+- cells: the formatted cells through csv.writer on one connection (SQLite's path before its rows were
+  built in the SELECT), no job bookkeeping.
 `python -m bench.export MODE URL OUT_DIR` prints one JSON line; `python -m bench.export compare URL
 OUT_DIR [REPS] [MODES]` runs the modes (comma-separated; core1 = the job on one stream) interleaved REPS
 times and prints each run, its load average, and the medians with their ratios to bare and copy.
@@ -132,6 +134,25 @@ def _raw(url: str, out_dir: str, *, write_csv: bool = True) -> dict:
     return _measured(seconds, cpu, rows, size, baseline)
 
 
+def _cells(url: str, out_dir: str) -> dict:
+    """The formatted cells through csv.writer on one connection: SQLite's export path before CSV rows in SQL."""
+    from core.platform.db import connect
+    from core.reporting import export_queries, export_stream
+
+    db = connect(url)
+    target = Path(out_dir) / "cells-export.csv"
+    baseline = _rss_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    with open(target, "wb") as handle, db.ReadSession.begin() as session:
+        stmt = export_queries.ad_requests_query(None, {})
+        rows = export_stream.cursor_csv(session.connection(), stmt, export_queries.AD_REQUEST_HEADER, handle, id)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    size = target.stat().st_size
+    target.unlink()
+    db.dispose()
+    return _measured(seconds, cpu, rows, size, baseline)
+
+
 def _copy(url: str, out_dir: str) -> dict:
     """PostgreSQL: COPY of the unformatted rows to a file, the engine's own floor for the COPY path."""
     import psycopg
@@ -206,7 +227,13 @@ def compare(url: str, out_dir: Path, reps: int, modes: list[str] | None = None) 
     return {"runs": runs, "medians": medians}
 
 
-MODES = {"core": _core, "raw": _raw, "bare": lambda url, out: _raw(url, out, write_csv=False), "copy": _copy}
+MODES = {
+    "core": _core,
+    "cells": _cells,
+    "raw": _raw,
+    "bare": lambda url, out: _raw(url, out, write_csv=False),
+    "copy": _copy,
+}
 
 if __name__ == "__main__":
     mode, url, out = sys.argv[1:4]

@@ -23,6 +23,7 @@ from typing import BinaryIO
 from sqlalchemy.engine import Connection, Engine
 
 from core.platform.db import READ_ONLY_OPTION, DatabaseBusy
+from core.reporting.export_queries import LINE
 
 YIELD_PER = 2000  # rows per fetch on the cursor path, and per file write and progress call on the COPY path;
 # small enough that two ranges fetching at once stay within the memory budget (~5 MB of rows each)
@@ -46,6 +47,8 @@ def write_csv(connection: Connection, stmt, header: list[str] | None, out: Binar
     """
     if connection.dialect.name == "postgresql":
         return copy_csv(connection, stmt, header, out, on_rows)
+    if list(stmt.selected_columns.keys()) == [LINE]:
+        return line_csv(connection, stmt, header, out, on_rows)
     return cursor_csv(connection, stmt, header, out, on_rows)
 
 
@@ -116,6 +119,31 @@ def cursor_csv(connection: Connection, stmt, header: list[str] | None, out: Bina
         cursor.close()
     text.flush()
     text.detach()  # leave out open for the caller
+    return rows
+
+
+def line_csv(connection: Connection, stmt, header: list[str] | None, out: BinaryIO, on_rows: Progress) -> int:
+    """SQLite: a line query's rows (each already one CSV row, export_queries.csv_line) joined with CRLF.
+
+    Python touches one string per row; the quoting and formatting run inside sqlite3_step, where the
+    driver releases the GIL, so ranges on several threads really run at once.
+    """
+    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    raw = connection.connection.dbapi_connection
+    assert raw is not None  # a live connection inside the caller's transaction
+    cursor = raw.cursor()
+    if header is not None:
+        out.write(header_bytes(header))
+    rows = 0
+    try:
+        cursor.execute(str(compiled), [params[name] for name in compiled.positiontup or ()])
+        while batch := cursor.fetchmany(YIELD_PER):
+            out.write(("\r\n".join([line for (line,) in batch]) + "\r\n").encode("utf-8"))
+            rows += len(batch)
+            on_rows(rows)
+    finally:
+        cursor.close()
     return rows
 
 

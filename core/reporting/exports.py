@@ -324,20 +324,22 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
 
 def _write(db: Database, query, scope_org, filters, kind, header, handle, progress, streams: int, root: Path) -> int:
     """The export's CSV into handle: one stream for small spans (or streams=1), else write_csv_ranges."""
+    lines = not db.engine.dialect.name == "postgresql"  # COPY formats its own rows; others get CSV rows
     if streams > 1:
         with db.ReadSession.begin() as session:
             low, high = session.execute(export_queries.id_span(kind)).one()
         if low is not None and high - low + 1 >= PARALLEL_MIN_SPAN:
 
             def ranged(first: int, last: int):
-                return query(scope_org, filters, ids=(first, last))
+                return query(scope_org, filters, ids=(first, last), lines=lines)
 
             span = export_queries.id_span(kind)
             return export_stream.write_csv_ranges(
                 db.engine, ranged, span, header, handle, progress, streams=streams, spool_dir=root
             )
     with db.ReadSession.begin() as session:
-        return export_stream.write_csv(session.connection(), query(scope_org, filters), header, handle, progress)
+        stmt = query(scope_org, filters, lines=lines)
+        return export_stream.write_csv(session.connection(), stmt, header, handle, progress)
 
 
 class _Progress:

@@ -28,10 +28,12 @@ def spool(tmp_path) -> Path:
 
 
 def ranged_export(database, tmp_path: Path, streams: int, ranged=None, on_rows=lambda rows: None) -> bytes:
+    """The ad requests export through write_csv_ranges, on SQLite as CSV rows built by the SELECT (as run_export)."""
+    lines = database.is_sqlite
     out = io.BytesIO()
     export_stream.write_csv_ranges(
         database.engine,
-        ranged or (lambda first, last: export_queries.ad_requests_query(None, {}, ids=(first, last))),
+        ranged or (lambda first, last: export_queries.ad_requests_query(None, {}, ids=(first, last), lines=lines)),
         export_queries.id_span("ad_requests"),
         HEADER,
         out,
