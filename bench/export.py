@@ -74,7 +74,7 @@ def _core(url: str, out_dir: str) -> dict:
             .values(status="failed", error="abandoned bench run")
         )
         job_id = exports.start_export(s, actor=admin, kind="ad_requests", filters={})
-    streams = exports.export_streams()
+    streams = exports.export_streams(db.engine.dialect.name)
     baseline = _rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
     status = exports.run_export(db, job_id)
@@ -199,14 +199,14 @@ def run_once(mode: str, url: str, out_dir: Path, env: dict | None = None) -> dic
 def compare(url: str, out_dir: Path, reps: int, modes: list[str] | None = None) -> dict:
     """Every mode REPS times, interleaved (a busy machine slows them alike); prints runs and medians.
 
-    core1 is the export job with IESCP_EXPORT_STREAMS=1 (the single-stream path), core uses the default.
+    core1 / core2 are the export job with IESCP_EXPORT_STREAMS=1 / 2; core uses the engine's default.
     """
     modes = modes or ["core", "core1", "bare", "raw"] + (["copy"] if url.startswith("postgresql") else [])
     runs: dict[str, list[dict]] = {mode: [] for mode in modes}
     for _ in range(reps):
         for mode in modes:
-            if mode == "core1":
-                result = run_once("core", url, out_dir, env={"IESCP_EXPORT_STREAMS": "1"})
+            if mode in ("core1", "core2"):
+                result = run_once("core", url, out_dir, env={"IESCP_EXPORT_STREAMS": mode[-1]})
             else:
                 result = run_once(mode, url, out_dir)
             result["load_average"] = os.getloadavg()[0]

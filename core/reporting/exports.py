@@ -52,21 +52,23 @@ RETENTION_DAYS = 7
 STALE_QUEUED = dt.timedelta(minutes=5)
 STALE_RUNNING = dt.timedelta(hours=2)
 DOWNLOADS_PAGE = {"sponsor": "sponsor-downloads", "admin": "admin-reports"}
-# Parallel exports (export_stream.write_csv_ranges): how many id ranges one export reads at once, and
-# the smallest id span worth cutting up (below it the extra connections cost more than they save).
-STREAMS_DEFAULT, STREAMS_MAX = 2, 16
+# Parallel exports (export_stream.write_csv_ranges): how many id ranges one export reads at once by
+# default per engine, and the smallest id span worth cutting up (below it the extra connections cost
+# more than they save). SQLite defaults to one: two threads showed no wall gain there (bench/analysis.md).
+STREAMS_DEFAULT = {"postgresql": 2, "sqlite": 1}
+STREAMS_MAX = 16
 PARALLEL_MIN_SPAN = 200_000
 
 
-def export_streams() -> int:
-    """IESCP_EXPORT_STREAMS (1 to 16, default 2): connections one big export reads its id ranges on.
+def export_streams(engine_name: str = "postgresql") -> int:
+    """IESCP_EXPORT_STREAMS (1 to 16): connections one big export reads its id ranges on.
 
-    2 uses both cores of a small SQLite host, or two PostgreSQL server processes; a database server
-    with many idle cores can take more. 1 is the single-stream export.
+    Unset: 2 on PostgreSQL (two server processes format the rows; a server with many idle cores can
+    take more), 1 on SQLite. 1 is the single-stream export.
     """
     raw = os.environ.get("IESCP_EXPORT_STREAMS", "").strip()
     if not raw:
-        return STREAMS_DEFAULT
+        return STREAMS_DEFAULT.get(engine_name, 1)
     try:
         value = int(raw)
     except ValueError:
@@ -272,7 +274,7 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
         scope_org = None if _scope_of(owner) == "any" else owner.organization_id
         query = export_queries.campaigns_query if kind == "campaigns" else export_queries.ad_requests_query
         header = CAMPAIGN_HEADER if kind == "campaigns" else AD_REQUEST_HEADER
-        streams = export_streams()
+        streams = export_streams(db.engine.dialect.name)
         root = settings.exports_dir
         root.mkdir(parents=True, exist_ok=True)
         final_name = f"{kind}-{job_id}-{secrets.token_urlsafe(16)}.csv"

@@ -143,10 +143,13 @@ def test_a_bad_export_streams_setting_is_refused_with_a_clear_message(monkeypatc
         exports.export_streams()
 
 
-def test_export_streams_default_to_two(monkeypatch):
+def test_export_streams_default_to_two_on_postgresql_and_one_on_sqlite(monkeypatch):
     monkeypatch.delenv("IESCP_EXPORT_STREAMS", raising=False)
 
-    assert exports.export_streams() == 2
+    assert exports.export_streams("postgresql") == 2
+    assert exports.export_streams("sqlite") == 1
+    monkeypatch.setenv("IESCP_EXPORT_STREAMS", "4")
+    assert exports.export_streams("sqlite") == 4
 
 
 def test_on_sqlite_a_writer_holding_the_lock_makes_the_export_read_one_range_instead_of_failing(
