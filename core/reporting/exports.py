@@ -2,9 +2,9 @@
 
 A page calls start_export (an export_jobs row, status "queued") and then enqueues the task, which
 calls run_export: it claims the job (queued → running, one guarded UPDATE, so a duplicate task is
-a no-op), streams the rows to a private .part file (export_stream: PostgreSQL's COPY, or a cursor
-into csv.writer; cells formatted and formula-neutralised in the SELECT by export_queries; never a
-whole-table DataFrame), renames the finished file into place and records rows, size and duration. The
+a no-op), streams the rows to a private .part file (export_stream: PostgreSQL's COPY, on
+export_streams() connections at once for a big span; SQLite's CSV rows built by the SELECT; cells
+formatted and formula-neutralised in SQL by export_queries; never a whole-table DataFrame), renames the finished file into place and records rows, size and duration. The
 owner gets an in-app notice and an email. Files live under settings.exports_dir, outside any
 static folder, named with a random token; only the owner or an admin can open them
 (open_export).
