@@ -5,9 +5,12 @@ Modes, each run in a fresh subprocess so that its peak RSS is its own and not th
 - bare: the same joins, filters and order with the unformatted columns, fetched and dropped (no CSV):
   the cost of the query plan alone (SQLite's stepping cursor, PostgreSQL's server-side cursor);
 - raw: those rows streamed into csv.writer with no conversions (the floor bench.run has always shown);
-- copy: PostgreSQL only, COPY of the unformatted columns straight to a file.
+- copy: PostgreSQL only, COPY of the unformatted columns straight to a file;
+- cells: the formatted cells through csv.writer on one connection (SQLite's path before its rows were
+  built in the SELECT), no job bookkeeping.
 `python -m bench.export MODE URL OUT_DIR` prints one JSON line; `python -m bench.export compare URL
-OUT_DIR [REPS]` runs the modes interleaved REPS times and prints each run and the medians.
+OUT_DIR [REPS] [MODES]` runs the modes (comma-separated; core1 = the job on one stream) interleaved REPS
+times and prints each run, its load average, and the medians with their ratios to bare and copy.
 """
 
 from __future__ import annotations
@@ -37,6 +40,20 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _measured(seconds: float, cpu: float, rows: int, size: int, baseline: float, **extra) -> dict:
+    """One run's result line: times, rows, bytes and memory (peak read now, at the end of the run)."""
+    return {
+        "status": "done",
+        **extra,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "rows": rows,
+        "bytes": size,
+        "baseline_rss_mb": baseline,
+        "peak_rss_mb": _rss_mb(),
+    }
+
+
 def _core(url: str, out_dir: str) -> dict:
     os.environ["IESCP_DATA_DIR"] = out_dir
     os.environ["IESCP_EXPORTS_DIR"] = str(Path(out_dir) / "exports")
@@ -57,6 +74,7 @@ def _core(url: str, out_dir: str) -> dict:
             .values(status="failed", error="abandoned bench run")
         )
         job_id = exports.start_export(s, actor=admin, kind="ad_requests", filters={})
+    streams = exports.export_streams(db.engine.dialect.name)
     baseline = _rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
     status = exports.run_export(db, job_id)
@@ -67,16 +85,7 @@ def _core(url: str, out_dir: str) -> dict:
     if name:
         (Path(out_dir) / "exports" / name).unlink(missing_ok=True)
     db.dispose()
-    return {
-        "status": status,
-        "error": error,
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "rows": rows,
-        "bytes": size,
-        "baseline_rss_mb": baseline,
-        "peak_rss_mb": _rss_mb(),
-    }
+    return _measured(seconds, cpu, rows, size, baseline, status=status, error=error, streams=streams)
 
 
 def _raw(url: str, out_dir: str, *, write_csv: bool = True) -> dict:
@@ -122,15 +131,26 @@ def _raw(url: str, out_dir: str, *, write_csv: bool = True) -> dict:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     size = target.stat().st_size
     target.unlink()
-    return {
-        "status": "done",
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "rows": rows,
-        "bytes": size,
-        "baseline_rss_mb": baseline,
-        "peak_rss_mb": _rss_mb(),
-    }
+    return _measured(seconds, cpu, rows, size, baseline)
+
+
+def _cells(url: str, out_dir: str) -> dict:
+    """The formatted cells through csv.writer on one connection: SQLite's export path before CSV rows in SQL."""
+    from core.platform.db import connect
+    from core.reporting import export_queries, export_stream
+
+    db = connect(url)
+    target = Path(out_dir) / "cells-export.csv"
+    baseline = _rss_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    with open(target, "wb") as handle, db.ReadSession.begin() as session:
+        stmt = export_queries.ad_requests_query(None, {})
+        rows = export_stream.cursor_csv(session.connection(), stmt, export_queries.AD_REQUEST_HEADER, handle, id)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    size = target.stat().st_size
+    target.unlink()
+    db.dispose()
+    return _measured(seconds, cpu, rows, size, baseline)
 
 
 def _copy(url: str, out_dir: str) -> dict:
@@ -147,26 +167,18 @@ def _copy(url: str, out_dir: str) -> dict:
     target = Path(out_dir) / "copy-export.csv"
     baseline = _rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
-    rows = 0
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as conn, open(target, "wb") as handle:
         query = psycopg.ClientCursor(conn).mogrify(str(compiled), compiled.params)
-        with conn.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-            for chunk in copy:
-                handle.write(chunk)
-                rows += 1
+        with conn.cursor() as cursor:
+            with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for chunk in copy:
+                    handle.write(chunk)
+            rows = cursor.rowcount  # the server's own count ("COPY n"), not the chunks psycopg yielded
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     size = target.stat().st_size
     target.unlink()
-    return {
-        "status": "done",
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "rows": rows,
-        "bytes": size,
-        "baseline_rss_mb": baseline,
-        "peak_rss_mb": _rss_mb(),
-    }
+    return _measured(seconds, cpu, rows, size, baseline)
 
 
 def run_once(mode: str, url: str, out_dir: Path, env: dict | None = None) -> dict:
@@ -184,35 +196,49 @@ def run_once(mode: str, url: str, out_dir: Path, env: dict | None = None) -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def compare(url: str, out_dir: Path, reps: int) -> dict:
-    """Every mode REPS times, interleaved (a busy machine slows them alike); prints runs and medians."""
-    modes = ["core", "bare", "raw"] + (["copy"] if url.startswith("postgresql") else [])
+def compare(url: str, out_dir: Path, reps: int, modes: list[str] | None = None) -> dict:
+    """Every mode REPS times, interleaved (a busy machine slows them alike); prints runs and medians.
+
+    core1 / core2 are the export job with IESCP_EXPORT_STREAMS=1 / 2; core uses the engine's default.
+    """
+    modes = modes or ["core", "core1", "bare", "raw"] + (["copy"] if url.startswith("postgresql") else [])
     runs: dict[str, list[dict]] = {mode: [] for mode in modes}
     for _ in range(reps):
         for mode in modes:
-            result = run_once(mode, url, out_dir)
+            if mode in ("core1", "core2"):
+                result = run_once("core", url, out_dir, env={"IESCP_EXPORT_STREAMS": mode[-1]})
+            else:
+                result = run_once(mode, url, out_dir)
+            result["load_average"] = os.getloadavg()[0]
             runs[mode].append(result)
             print(
                 f"{mode:5} {result['seconds']:6.2f} s wall {result['cpu_seconds']:6.2f} s cpu "
-                f"{result['peak_rss_mb']:5.0f} MB peak {result['rows']:,} rows {result['bytes']:,} bytes",
+                f"{result['peak_rss_mb']:5.0f} MB peak {result['rows']:,} rows {result['bytes']:,} bytes "
+                f"load {result['load_average']:.1f}",
                 flush=True,
             )
-    medians = {
-        mode: {key: statistics.median(r[key] for r in done) for key in ("seconds", "cpu_seconds", "peak_rss_mb")}
-        for mode, done in runs.items()
-    }
+    keys = ("seconds", "cpu_seconds", "peak_rss_mb", "load_average")
+    medians = {mode: {key: statistics.median(r[key] for r in done) for key in keys} for mode, done in runs.items()}
+    floors = [floor for floor in ("bare", "copy") if floor in medians]
     for mode, m in medians.items():
-        ratio = m["seconds"] / medians["bare"]["seconds"]
-        print(f"median {mode:5} {m['seconds']:6.2f} s wall ({ratio:.2f}x bare) {m['cpu_seconds']:6.2f} s cpu "
-              f"{m['peak_rss_mb']:5.0f} MB")  # fmt: skip
+        ratios = " ".join(f"{m['seconds'] / medians[floor]['seconds']:.2f}x {floor}" for floor in floors)
+        print(f"median {mode:5} {m['seconds']:6.2f} s wall ({ratios}) {m['cpu_seconds']:6.2f} s cpu "
+              f"{m['peak_rss_mb']:5.0f} MB, load {m['load_average']:.1f}")  # fmt: skip
     return {"runs": runs, "medians": medians}
 
 
-MODES = {"core": _core, "raw": _raw, "bare": lambda url, out: _raw(url, out, write_csv=False), "copy": _copy}
+MODES = {
+    "core": _core,
+    "cells": _cells,
+    "raw": _raw,
+    "bare": lambda url, out: _raw(url, out, write_csv=False),
+    "copy": _copy,
+}
 
 if __name__ == "__main__":
     mode, url, out = sys.argv[1:4]
     if mode == "compare":
-        compare(url, Path(out), int(sys.argv[4]) if len(sys.argv) > 4 else 3)
+        reps = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+        compare(url, Path(out), reps, sys.argv[5].split(",") if len(sys.argv) > 5 else None)
     else:
         print(json.dumps(MODES[mode](url, out)))

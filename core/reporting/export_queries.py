@@ -84,6 +84,41 @@ def _pg_money(element, compiler, **kw) -> str:
     )
 
 
+LINE = "csv_line"  # the one column of a line query (lines=True)
+# The characters that make csv.writer (QUOTE_MINIMAL, the excel dialect) quote a field.
+QUOTE_TRIGGERS = (",", '"', "\n", "\r")
+
+
+class csv_line(FunctionElement):  # noqa: N801
+    """The cells as one CSV row, exactly as csv.writer writes it, without the row end (NULL as empty).
+
+    SQLite only: printf('%s,%s,…') builds the row in one allocation, and %s of NULL is empty. Each
+    text cell is already quoted by _csv_field. The cursor then hands Python one string per row.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(csv_line)
+def _sqlite_line(element, compiler, **kw) -> str:
+    fields = [compiler.process(clause, **kw) for clause in element.clauses]
+    return f"printf('{','.join(['%s'] * len(fields))}', {', '.join(fields)})"
+
+
+def _csv_field(cell: ColumnElement, source: ColumnExpressionArgument[str] | None) -> ColumnElement:
+    """cell quoted as csv.writer would (quotes doubled) when source, the raw text it is made from, needs it.
+
+    The test reads source, not cell: the cell differs only by a leading "'" or '' → NULL, which
+    change nothing about quoting, and a CASE cell would be evaluated once per test.
+    """
+    if source is None:  # integers, money, timestamps, fixed words: never quoted
+        return cell
+    needs_quotes = or_(*(func.instr(source, literal(char)) > 0 for char in QUOTE_TRIGGERS))
+    quoted = literal('"').concat(func.replace(cell, literal('"'), literal('""'))).concat(literal('"'))
+    return case((needs_quotes, quoted), else_=cell)
+
+
 def _plain(column: ColumnExpressionArgument[str]) -> ColumnElement:
     """A code-like text column (status, platform) as is, with '' as NULL (see csvsafe.neutralise_sql)."""
     return func.nullif(column, "")
@@ -124,51 +159,75 @@ def _request_counts() -> Subquery:
     )
 
 
+def _campaign_cells() -> tuple[dict[str, tuple], Subquery]:
+    """{header: (cell expression, raw text it is made from or None)} of the campaigns export, and its counts."""
+    counts = _request_counts()
+    cells: dict[str, tuple] = {
+        "campaign_id": (Campaign.id, None),
+        "campaign": (neutralise_sql(Campaign.name), Campaign.name),
+        "sponsor": (neutralise_sql(Organization.name), Organization.name),
+        "category": (neutralise_sql(Campaign.category), Campaign.category),
+        "niche": (neutralise_sql(Campaign.niche), Campaign.niche),
+        "status": (_plain(Campaign.status), Campaign.status),
+        "visibility": (case((Campaign.is_public, literal("public")), else_=literal("private")), None),
+        "flagged": (case((Campaign.flagged, literal("yes")), else_=literal("no")), None),
+        "start_date": (date_text(Campaign.start_date), None),
+        "end_date": (date_text(Campaign.end_date), None),
+        "budget": (money_text(Campaign.budget_cents), None),
+        "committed": (money_text(Campaign.committed_cents), None),
+        "remaining": (
+            money_text(func.coalesce(Campaign.budget_cents, 0) - func.coalesce(Campaign.committed_cents, 0)),
+            None,
+        ),
+        "requests": (func.coalesce(counts.c.requests, 0), None),
+        "accepted_or_completed": (func.coalesce(counts.c.committed, 0), None),
+        "open_requests": (func.coalesce(counts.c.open, 0), None),
+        "created_at": (timestamp_text(Campaign.created_at), None),
+    }
+    return cells, counts
+
+
+def _columns(cells: dict[str, tuple], lines: bool) -> list[ColumnElement]:
+    """The SELECT list: one labelled column per cell, or (lines) the one CSV row column."""
+    if lines:
+        return [csv_line(*(_csv_field(cell, source) for cell, source in cells.values())).label(LINE)]
+    return [cell.label(f"c{i}") for i, (cell, _) in enumerate(cells.values())]
+
+
 def campaign_cells() -> tuple[list[str], list[ColumnElement], Subquery]:
     """(header, cell expressions, the request-count subquery they read) of the campaigns export."""
-    counts = _request_counts()
-    cells = {
-        "campaign_id": Campaign.id,
-        "campaign": neutralise_sql(Campaign.name),
-        "sponsor": neutralise_sql(Organization.name),
-        "category": neutralise_sql(Campaign.category),
-        "niche": neutralise_sql(Campaign.niche),
-        "status": _plain(Campaign.status),
-        "visibility": case((Campaign.is_public, literal("public")), else_=literal("private")),
-        "flagged": case((Campaign.flagged, literal("yes")), else_=literal("no")),
-        "start_date": date_text(Campaign.start_date),
-        "end_date": date_text(Campaign.end_date),
-        "budget": money_text(Campaign.budget_cents),
-        "committed": money_text(Campaign.committed_cents),
-        "remaining": money_text(func.coalesce(Campaign.budget_cents, 0) - func.coalesce(Campaign.committed_cents, 0)),
-        "requests": func.coalesce(counts.c.requests, 0),
-        "accepted_or_completed": func.coalesce(counts.c.committed, 0),
-        "open_requests": func.coalesce(counts.c.open, 0),
-        "created_at": timestamp_text(Campaign.created_at),
+    cells, counts = _campaign_cells()
+    return list(cells), _columns(cells, lines=False), counts
+
+
+def _ad_request_cells() -> dict[str, tuple]:
+    """{header: (cell expression, raw text it is made from or None)} of the ad requests export."""
+    return {
+        "request_id": (AdRequest.id, None),
+        "campaign_id": (Campaign.id, None),
+        "campaign": (neutralise_sql(Campaign.name), Campaign.name),
+        "sponsor": (neutralise_sql(Organization.name), Organization.name),
+        "influencer": (neutralise_sql(InfluencerProfile.display_name), InfluencerProfile.display_name),
+        "platform": (_plain(InfluencerProfile.platform), InfluencerProfile.platform),
+        "status": (_plain(AdRequest.status), AdRequest.status),
+        "awaiting": (
+            case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), func.nullif(AdRequest.turn, ""))),
+            AdRequest.turn,
+        ),
+        "initiated_by": (_plain(AdRequest.initiated_by), AdRequest.initiated_by),
+        "payment": (money_text(AdRequest.payment_cents), None),
+        "requirements": (neutralise_sql(AdRequest.requirements), AdRequest.requirements),
+        "created_at": (timestamp_text(AdRequest.created_at), None),
+        "updated_at": (timestamp_text(AdRequest.updated_at), None),
+        "accepted_at": (timestamp_text(AdRequest.accepted_at), None),
+        "completed_at": (timestamp_text(AdRequest.completed_at), None),
     }
-    return list(cells), [expr.label(f"c{i}") for i, expr in enumerate(cells.values())], counts
 
 
 def ad_request_cells() -> tuple[list[str], list[ColumnElement]]:
     """(header, cell expressions) of the ad requests export."""
-    cells = {
-        "request_id": AdRequest.id,
-        "campaign_id": Campaign.id,
-        "campaign": neutralise_sql(Campaign.name),
-        "sponsor": neutralise_sql(Organization.name),
-        "influencer": neutralise_sql(InfluencerProfile.display_name),
-        "platform": _plain(InfluencerProfile.platform),
-        "status": _plain(AdRequest.status),
-        "awaiting": case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), func.nullif(AdRequest.turn, ""))),
-        "initiated_by": _plain(AdRequest.initiated_by),
-        "payment": money_text(AdRequest.payment_cents),
-        "requirements": neutralise_sql(AdRequest.requirements),
-        "created_at": timestamp_text(AdRequest.created_at),
-        "updated_at": timestamp_text(AdRequest.updated_at),
-        "accepted_at": timestamp_text(AdRequest.accepted_at),
-        "completed_at": timestamp_text(AdRequest.completed_at),
-    }
-    return list(cells), [expr.label(f"c{i}") for i, expr in enumerate(cells.values())]
+    cells = _ad_request_cells()
+    return list(cells), _columns(cells, lines=False)
 
 
 CAMPAIGN_HEADER = campaign_cells()[0]
@@ -195,15 +254,26 @@ AD_REQUEST_RAW = (
 )
 
 
-def campaigns_query(scope_org: int | None, filters: dict):
-    """The campaigns export, one row per campaign in id order, with its request counts."""
-    _, cells, counts = campaign_cells()
+def id_span(kind: str):
+    """SELECT min(id), max(id) of the export's own table (the range a parallel export cuts up)."""
+    table_id = Campaign.id if kind == "campaigns" else AdRequest.id
+    return select(func.min(table_id), func.max(table_id))
+
+
+def campaigns_query(scope_org: int | None, filters: dict, *, ids: tuple[int, int] | None = None, lines: bool = False):
+    """The campaigns export, one row per campaign in id order, with its request counts.
+
+    ids (first, last): only those campaigns; lines=True: one CSV row per result row (SQLite, see csv_line).
+    """
+    cells, counts = _campaign_cells()
     stmt = (
-        select(*cells)
+        select(*_columns(cells, lines))
         .join_from(Campaign, Organization, Organization.id == Campaign.organization_id)
         .outerjoin(counts, counts.c.campaign_id == Campaign.id)
         .order_by(Campaign.id)
     )
+    if ids is not None:
+        stmt = stmt.where(Campaign.id.between(*ids))
     return stmt.where(
         *_conditions(
             scope_org,
@@ -215,14 +285,24 @@ def campaigns_query(scope_org: int | None, filters: dict):
     )
 
 
-def ad_requests_query(scope_org: int | None, filters: dict, *, raw: bool = False):
+def ad_requests_query(
+    scope_org: int | None,
+    filters: dict,
+    *,
+    raw: bool = False,
+    ids: tuple[int, int] | None = None,
+    lines: bool = False,
+):
     """The ad requests export in request id order (raw=True: the unformatted columns, for the bench floor).
+
+    ids (first, last): only the requests in that id range, one part of a parallel export; lines=True:
+    one CSV row per result row (SQLite, see csv_line).
 
     Requests first: a whole-table export walks ad_requests by its primary key (already the output
     order, no sort) and looks each campaign, organization and profile up by primary key;
     tests/core/test_export_plans.py holds SQLite to that plan.
     """
-    columns = AD_REQUEST_RAW if raw else ad_request_cells()[1]
+    columns = AD_REQUEST_RAW if raw else _columns(_ad_request_cells(), lines)
     stmt = (
         select(*columns)
         .select_from(AdRequest)
@@ -231,6 +311,8 @@ def ad_requests_query(scope_org: int | None, filters: dict, *, raw: bool = False
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
         .order_by(AdRequest.id)
     )
+    if ids is not None:
+        stmt = stmt.where(AdRequest.id.between(*ids))
     return stmt.where(
         *_conditions(
             scope_org,

@@ -2,9 +2,9 @@
 
 A page calls start_export (an export_jobs row, status "queued") and then enqueues the task, which
 calls run_export: it claims the job (queued → running, one guarded UPDATE, so a duplicate task is
-a no-op), streams the rows to a private .part file (export_stream: PostgreSQL's COPY, or a cursor
-into csv.writer; cells formatted and formula-neutralised in the SELECT by export_queries; never a
-whole-table DataFrame), renames the finished file into place and records rows, size and duration. The
+a no-op), streams the rows to a private .part file (export_stream: PostgreSQL's COPY, on
+export_streams() connections at once for a big span; SQLite's CSV rows built by the SELECT; cells
+formatted and formula-neutralised in SQL by export_queries; never a whole-table DataFrame), renames the finished file into place and records rows, size and duration. The
 owner gets an in-app notice and an email. Files live under settings.exports_dir, outside any
 static folder, named with a random token; only the owner or an admin can open them
 (open_export).
@@ -52,6 +52,30 @@ RETENTION_DAYS = 7
 STALE_QUEUED = dt.timedelta(minutes=5)
 STALE_RUNNING = dt.timedelta(hours=2)
 DOWNLOADS_PAGE = {"sponsor": "sponsor-downloads", "admin": "admin-reports"}
+# Parallel exports (export_stream.write_csv_ranges): how many id ranges one export reads at once by
+# default per engine, and the smallest id span worth cutting up (below it the extra connections cost
+# more than they save). SQLite defaults to one: two threads showed no wall gain there (bench/analysis.md).
+STREAMS_DEFAULT = {"postgresql": 2, "sqlite": 1}
+STREAMS_MAX = 16
+PARALLEL_MIN_SPAN = 200_000
+
+
+def export_streams(engine_name: str = "postgresql") -> int:
+    """IESCP_EXPORT_STREAMS (1 to 16): connections one big export reads its id ranges on.
+
+    Unset: 2 on PostgreSQL (two server processes format the rows; a server with many idle cores can
+    take more), 1 on SQLite. 1 is the single-stream export.
+    """
+    raw = os.environ.get("IESCP_EXPORT_STREAMS", "").strip()
+    if not raw:
+        return STREAMS_DEFAULT.get(engine_name, 1)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"IESCP_EXPORT_STREAMS must be a whole number from 1 to {STREAMS_MAX}, not {raw!r}.")
+    if not 1 <= value <= STREAMS_MAX:
+        raise InvalidInput(f"IESCP_EXPORT_STREAMS must be from 1 to {STREAMS_MAX}, not {value}.")
+    return value
 
 
 # ---- starting a job ----------------------------------------------------------------------------------------
@@ -248,18 +272,17 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
         if owner is None:
             raise PermissionDenied("The account that asked for this export can no longer log in.")
         scope_org = None if _scope_of(owner) == "any" else owner.organization_id
-        if kind == "campaigns":
-            stmt, header = export_queries.campaigns_query(scope_org, filters), CAMPAIGN_HEADER
-        else:
-            stmt, header = export_queries.ad_requests_query(scope_org, filters), AD_REQUEST_HEADER
+        query = export_queries.campaigns_query if kind == "campaigns" else export_queries.ad_requests_query
+        header = CAMPAIGN_HEADER if kind == "campaigns" else AD_REQUEST_HEADER
+        streams = export_streams(db.engine.dialect.name)
         root = settings.exports_dir
         root.mkdir(parents=True, exist_ok=True)
         final_name = f"{kind}-{job_id}-{secrets.token_urlsafe(16)}.csv"
         partial = root / f".{final_name}.part"
         progress = _Progress(db, job_id)
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle, db.ReadSession.begin() as session:
-            rows = export_stream.write_csv(session.connection(), stmt, header, handle, progress)
+        with os.fdopen(fd, "wb") as handle:
+            rows = _write(db, query, scope_org, filters, kind, header, handle, progress, streams, root)
         final = root / final_name
         os.replace(partial, final)
         partial = None
@@ -299,6 +322,26 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
     _email_ready(db, owner, kind, rows, size, settings)
     log.info("export %s done: %s rows, %s bytes, %s ms", job_id, rows, size, duration_ms)
     return "done"
+
+
+def _write(db: Database, query, scope_org, filters, kind, header, handle, progress, streams: int, root: Path) -> int:
+    """The export's CSV into handle: one stream for small spans (or streams=1), else write_csv_ranges."""
+    lines = not db.engine.dialect.name == "postgresql"  # COPY formats its own rows; others get CSV rows
+    if streams > 1:
+        with db.ReadSession.begin() as session:
+            low, high = session.execute(export_queries.id_span(kind)).one()
+        if low is not None and high - low + 1 >= PARALLEL_MIN_SPAN:
+
+            def ranged(first: int, last: int):
+                return query(scope_org, filters, ids=(first, last), lines=lines)
+
+            span = export_queries.id_span(kind)
+            return export_stream.write_csv_ranges(
+                db.engine, ranged, span, header, handle, progress, streams=streams, spool_dir=root
+            )
+    with db.ReadSession.begin() as session:
+        stmt = query(scope_org, filters, lines=lines)
+        return export_stream.write_csv(session.connection(), stmt, header, handle, progress)
 
 
 class _Progress:

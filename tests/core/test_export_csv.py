@@ -152,6 +152,25 @@ def test_copy_and_the_cursor_path_write_the_same_bytes_on_postgresql(database, n
                         export_stream.copy_csv) == expected_csv(nasty)  # fmt: skip
 
 
+def test_sqlite_builds_each_csv_row_in_the_select_exactly_as_csv_writer_does(database, nasty):
+    if not database.is_sqlite:
+        pytest.skip("the line queries are for SQLite; PostgreSQL's COPY writes its own rows")
+    owner = nasty["sponsor"]
+    cases = [
+        (export_queries.ad_requests_query, None, {}, export_queries.AD_REQUEST_HEADER),
+        (export_queries.ad_requests_query, owner.organization_id, {"text": "naïve"}, export_queries.AD_REQUEST_HEADER),
+        (export_queries.campaigns_query, None, {}, export_queries.CAMPAIGN_HEADER),
+    ]
+    for query, scope, filters, header in cases:
+        lines = export_bytes(database, query(scope, filters, lines=True), header)
+        written = export_bytes(database, query(scope, filters), header, export_stream.cursor_csv)
+
+        assert lines == written
+        assert lines.count(b"\n") > 2  # rows came through, not just the header
+    assert export_bytes(database, export_queries.ad_requests_query(None, {}, lines=True),
+                        export_queries.AD_REQUEST_HEADER) == expected_csv(nasty)  # fmt: skip
+
+
 def test_progress_is_reported_while_the_rows_stream(database, nasty, monkeypatch):
     monkeypatch.setattr(export_stream, "YIELD_PER", 3)
     seen: list[int] = []

@@ -65,3 +65,9 @@ def test_a_sponsors_export_starts_from_their_campaigns_not_from_every_request(ma
 
     assert scoped[0] != "SCAN ad_requests"
     assert any("ix_ad_requests_campaign_rollup (campaign_id=?)" in step for step in scoped)
+
+
+def test_one_range_of_a_parallel_export_seeks_its_ids_by_primary_key_with_the_same_lookups(marketplace):
+    ranged = plan(marketplace["db"], export_queries.ad_requests_query(None, {}, ids=(10, 200)))
+
+    assert ranged == ["SEARCH ad_requests USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)", *REQUESTS_FIRST[1:]]
