@@ -148,6 +148,13 @@ def display_campaigns(frame: pd.DataFrame) -> pd.DataFrame:
     return blank_missing(campaign_table(frame))
 
 
+@memoized
+def display_requests(frame: pd.DataFrame) -> pd.DataFrame:
+    """request_table with missing text already shown as '—', built once per content of the requests: pass it to
+    st.dataframe as it is. Shared between sessions: callers must not change it."""
+    return blank_missing(request_table(frame))
+
+
 DOWNLOADS = ("campaigns", "ad-requests")  # the Downloads page's quick files, in sponsor_downloads' order
 
 

@@ -299,6 +299,24 @@ def test_a_download_reads_its_file_when_clicked_so_a_request_sent_after_the_page
         campaign_tables.download_csv(app_db, influencer, "campaigns", limit=10)
 
 
+def test_picking_another_negotiation_shows_that_one_and_not_the_one_read_ahead(app_db):
+    sponsor, ana, bo = f.sponsor(app_db), f.influencer(app_db, name="Ana"), f.influencer(app_db, name="Bo")
+    campaign_id = f.campaign(app_db, sponsor, budget_cents=100_000)
+    with app_db.Session.begin() as s:
+        first = ad_requests.ask_to_join(s, actor=ana, campaign_id=campaign_id, payment_cents=1_000, message="From Ana")
+        second = ad_requests.ask_to_join(s, actor=bo, campaign_id=campaign_id, payment_cents=2_000, message="From Bo")
+    at = open_page("campaigns", sponsor.id)
+    shown = picker(at, f"request-pick-{campaign_id}").value
+    assert shown in (first, second)
+    other, other_text = (second, "From Bo") if shown == first else (first, "From Ana")
+
+    picker(at, f"request-pick-{campaign_id}").select(other).run()
+    assert_clean(at)
+    texts = [t.value for t in at.text]
+    assert other_text in texts and ("From Ana" if other == second else "From Bo") not in texts
+    assert at.button(key=f"accept-{other}")
+
+
 def test_the_downloads_overview_refuses_an_influencer_before_looking_at_the_cache(app_db):
     influencer = f.influencer(app_db)
     with pytest.raises(PermissionDenied):
