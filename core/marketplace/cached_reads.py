@@ -7,6 +7,8 @@ cache, and returns the same plain data plus `as_of`, the naive-UTC time the figu
 
     admin_statistics(db, *, actor, months=12) -> dict                         (its "as_of" key)
     sponsor_dashboard(db, *, actor, status=None, campaign_id=None) -> dict    campaigns, summary, burn, as_of
+    sponsor_downloads(db, *, actor, limit) -> (campaigns, requests)           the Downloads page's two files
+    sponsor_downloads_overview(db, *, actor, limit, preview=20) -> dict       rows, previews (their first rows)
     list_sponsor_campaigns(db, *, actor, status=None) -> DataFrame            frame.attrs["as_of"]
     budget_burn(db, *, actor, campaign_id=None) -> DataFrame                  frame.attrs["as_of"]
     search_influencers(db, *, actor, text="", ..., limit=50, include_unlisted=False) -> CachedSearchPage
@@ -112,6 +114,36 @@ def sponsor_downloads(db: Database, *, actor: Actor, limit: int) -> tuple[pd.Dat
         db,
         "dashboard",
         ("sponsor_downloads", actor.organization_id, limit),
+        (cachegen.org_scope(actor.organization_id), cachegen.INFLUENCERS),
+        compute,
+    )
+    return cached.value
+
+
+def sponsor_downloads_overview(db: Database, *, actor: Actor, limit: int, preview: int = 20) -> dict:
+    """How many rows each of sponsor_downloads' files has and their first `preview` rows, for the Downloads page.
+
+    Same query, key scopes and permission as sponsor_downloads, but a small entry: the page shows counts and a
+    preview on every run and reads the full files only when one is downloaded (unpickling 5,000 requests on
+    every run cost more than the rest of the page).
+    """
+    organizations.require_member(actor)
+    limit, preview = int(limit), int(preview)
+
+    def compute(s: Session) -> dict:
+        frames = (
+            campaigns.list_sponsor_campaigns(s, actor=actor),
+            ad_requests.list_sponsor_requests(s, actor=actor, limit=limit),
+        )
+        return {
+            "rows": tuple(len(f) for f in frames),
+            "previews": tuple(f.head(preview).reset_index(drop=True) for f in frames),
+        }
+
+    cached = cache.read_through(
+        db,
+        "dashboard",
+        ("sponsor_downloads_overview", actor.organization_id, limit, preview),
         (cachegen.org_scope(actor.organization_id), cachegen.INFLUENCERS),
         compute,
     )

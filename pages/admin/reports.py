@@ -15,12 +15,14 @@ report_tab, reminder_tab, export_tab = tabs(
     ["Monthly reports", "Reminder deliveries", "CSV exports"], key="admin-reports-tab"
 )
 
-with report_tab:
-    render_reports_tab(actor)
-
-with reminder_tab:
-    render_reminders_tab(actor)
-
-with export_tab:
-    st.caption("Exports of every campaign or ad request on the platform, streamed by the job worker.")
-    render_exports_panel(actor, key="admin_exports")
+# Only the open tab is built (the bar reruns the page on a switch): each runs its own live queries.
+if report_tab.open:
+    with report_tab:
+        render_reports_tab(actor)
+if reminder_tab.open:
+    with reminder_tab:
+        render_reminders_tab(actor)
+if export_tab.open:
+    with export_tab:
+        st.caption("Exports of every campaign or ad request on the platform, streamed by the job worker.")
+        render_exports_panel(actor, key="admin_exports")

@@ -42,11 +42,18 @@ def render_reports_tab(actor: Actor) -> None:
         st.warning(f"PDF rendering is unavailable on this server, so reports go out as HTML. {reports.PDF_FIX}")
     if run:
         _start_run(actor, picked)
-    progress = read(lambda s: reports.run_progress(s, actor=actor, month=picked))
+    # Progress and the month's reports in one transaction (the fragment re-reads them itself while a run goes on).
+    found = read(
+        lambda s: (
+            reports.run_progress(s, actor=actor, month=picked),
+            reports.list_reports(s, actor=actor, month=picked),
+        )
+    )
+    progress, frame = found if found is not None else (None, None)
     if progress is not None and progress.running():
         _live_reports(actor, picked)
     else:
-        _render_reports(actor, picked, progress)
+        _render_reports(actor, picked, progress, frame)
 
 
 def _start_run(actor: Actor, month: dt.date) -> None:
@@ -74,14 +81,18 @@ def _live_reports(actor: Actor, month: dt.date) -> None:
         st.rerun()
 
 
-def _render_reports(actor: Actor, month: dt.date, progress: reports.RunProgress | None) -> None:
+def _render_reports(
+    actor: Actor, month: dt.date, progress: reports.RunProgress | None, frame: pd.DataFrame | None = None
+) -> None:
+    """The month's progress bar (while running) and reports table; frame is read here unless the caller read it."""
     running = progress is not None and progress.running()
     if running:
         st.progress(
             progress.done / progress.sponsors,
             text=f"⏳ {progress.done:,} of {progress.sponsors:,} reports archived and mailed — updating live",
         )
-    frame = read(lambda s: reports.list_reports(s, actor=actor, month=month))
+    if frame is None:
+        frame = read(lambda s: reports.list_reports(s, actor=actor, month=month))
     if frame is None:
         return
     if frame.empty and running:

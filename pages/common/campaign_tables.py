@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.common.formatting import count_column, day_column, moment_column, money_column, units
+from core.marketplace import cached_reads
+from core.permissions import Actor
+from core.platform.db import Database
+from core.reporting import csvsafe
+from core.reporting.charts.memo import memoized
+from pages.common.formatting import blank_missing, count_column, day_column, moment_column, money_column, units
 from pages.common.widgets import status_label
 
 PICKED_CAMPAIGN = "sponsor_campaign_pick"
@@ -133,3 +138,35 @@ REQUEST_COLUMNS = {
     "updated_at": moment_column("Updated"),
     "last_message": st.column_config.TextColumn("Last message", width="medium"),
 }
+
+
+@memoized
+def display_campaigns(frame: pd.DataFrame) -> pd.DataFrame:
+    """campaign_table with missing text already shown as '—' (what formatting.table does on every run), built
+    once per content of the campaigns (a busy sponsor has a thousand): pass it to st.dataframe as it is.
+    Shared between sessions: callers must not change it."""
+    return blank_missing(campaign_table(frame))
+
+
+@memoized
+def display_requests(frame: pd.DataFrame) -> pd.DataFrame:
+    """request_table with missing text already shown as '—', built once per content of the requests: pass it to
+    st.dataframe as it is. Shared between sessions: callers must not change it."""
+    return blank_missing(request_table(frame))
+
+
+DOWNLOADS = ("campaigns", "ad-requests")  # the Downloads page's quick files, in sponsor_downloads' order
+
+
+def download_csv(db: Database, actor: Actor, kind: str, *, limit: int) -> bytes:
+    """A Downloads file (kind in DOWNLOADS) as spreadsheet-safe CSV, read (permission-checked, through the cache)
+    when the user clicks download rather than on every run of the page."""
+    frame = cached_reads.sponsor_downloads(db, actor=actor, limit=limit)[DOWNLOADS.index(kind)]
+    return csvsafe.frame_to_csv_bytes(campaigns_export(frame) if kind == "campaigns" else requests_export(frame))
+
+
+@memoized
+def export_preview(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The first rows of a Downloads file as the CSV shows them (kind in DOWNLOADS), missing text as '—', built
+    once per content: pass it to st.dataframe as it is. Shared: callers must not change it."""
+    return blank_missing(campaigns_export(frame) if kind == "campaigns" else requests_export(frame))

@@ -7,11 +7,11 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import DomainError
-from core.marketplace import campaigns
+from core.marketplace import cached_reads, campaigns
 from core.models import AD_REQUEST_STATUSES, CAMPAIGN_STATUSES
 from core.permissions import Actor
 from core.reporting import exports
-from pages.common.session import get_database, read, run_action
+from pages.common.session import get_database, read, read_cached, run_action
 from pages.common.widgets import empty_state, md_escape
 
 ACTIVE = ("queued", "running")
@@ -45,7 +45,9 @@ def _start_form(actor: Actor, key: str) -> None:
     statuses = CAMPAIGN_STATUSES if kind == "campaigns" else AD_REQUEST_STATUSES
     options: list[tuple[int | None, str]] = [(None, "All campaigns")]
     if actor.role == "sponsor":
-        mine = read(lambda s: campaigns.list_sponsor_campaigns(s, actor=actor))
+        # The organization's cached campaign list (the Campaigns page's): a busy sponsor's 1,000 campaigns
+        # would otherwise be counted live on every run of a page that shows this form.
+        mine = read_cached(lambda db: cached_reads.list_sponsor_campaigns(db, actor=actor))
         if mine is not None:
             options += [(int(r.id), r.name) for r in mine[["id", "name"]].itertuples()]
     else:
@@ -86,12 +88,18 @@ def _any_campaign_options(actor: Actor, key: str) -> list[tuple[int | None, str]
     return [(int(r.id), f"{r.name} · {r.sponsor} (#{r.id})") for r in found[0].itertuples()]
 
 
-def _download_target(actor: Actor, job_id: int) -> tuple[str, Path] | None:
-    try:
-        with get_database().ReadSession.begin() as session:
-            return exports.open_export(session, actor=actor, job_id=job_id)
-    except DomainError:
-        return None
+def _download_targets(actor: Actor, job_ids: list[int]) -> dict[int, tuple[str, Path]]:
+    """(file name, path) of each of job_ids that can be downloaded now, checked in one transaction (not one each)."""
+    if not job_ids:
+        return {}
+    targets: dict[int, tuple[str, Path]] = {}
+    with get_database().ReadSession.begin() as session:
+        for job_id in job_ids:
+            try:
+                targets[job_id] = exports.open_export(session, actor=actor, job_id=job_id)
+            except DomainError:  # expired, gone or not theirs: offered as expired
+                continue
+    return targets
 
 
 @st.fragment(run_every=2)
@@ -113,6 +121,7 @@ def _render_jobs(actor: Actor, jobs, key: str) -> None:
             "background; you can leave this page meanwhile."
         )
         return
+    targets = _download_targets(actor, [int(job.id) for job in jobs.itertuples() if job.downloadable])
     for job in jobs.itertuples():
         with st.container(border=True):
             info, action = st.columns([4, 1.4], vertical_alignment="center")
@@ -121,7 +130,7 @@ def _render_jobs(actor: Actor, jobs, key: str) -> None:
             if job.status == "done":
                 took = f" in {job.duration_ms / 1000:.1f} s" if job.duration_ms is not None else ""
                 info.caption(f"{int(job.row_count):,} rows · {exports.human_size(int(job.size_bytes))}{took} · {when}")
-                target = _download_target(actor, int(job.id)) if job.downloadable else None
+                target = targets.get(int(job.id))
                 if target is None:
                     action.caption("Expired — start a new export.")
                 else:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from core.deals import lifecycle
+from core.errors import DomainError
 from core.marketplace import ad_requests
 from core.money import to_cents
 from pages.common import versions
-from pages.common.campaign_tables import REQUEST_COLUMNS, request_table
-from pages.common.formatting import money, table, units
+from pages.common.campaign_tables import REQUEST_COLUMNS, display_requests
+from pages.common.formatting import money, units
 from pages.common.markup import md
 from pages.common.negotiation_thread import render_thread
 from pages.common.session import read, run_action
@@ -19,16 +20,33 @@ from pages.common.widgets import empty_state, md_escape
 
 def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) -> bool:
     """A campaign's requests, one negotiation (a deep link's open_request first) with its actions; True on a change."""
-    frame = read(lambda s: ad_requests.campaign_requests(s, actor=actor, campaign_id=campaign_id))
-    if frame is None:
+    key = f"request-pick-{campaign_id}"
+
+    def requests_and_likely_thread(s):
+        # The negotiation the picker will most likely return (the link's, else the last one picked, else the first)
+        # is read in the same transaction; a different pick reads its own below.
+        frame = ad_requests.campaign_requests(s, actor=actor, campaign_id=campaign_id)
+        ids = {int(i) for i in frame["id"]}
+        likely = next((i for i in (open_request, st.session_state.get(key)) if i in ids), None)
+        likely = likely if likely is not None else (int(frame["id"].iloc[0]) if ids else None)
+        try:
+            return frame, likely and ad_requests.get_thread(s, actor=actor, ad_request_id=likely)
+        except DomainError:  # read again after the pick, where the refusal is shown
+            return frame, None
+
+    found = read(requests_and_likely_thread)
+    if found is None:
         return False
+    frame, thread = found
     if frame.empty:
         empty_state(md("No ad requests yet — open **Find influencers** to send one."), icon="📨")
         return False
-    table(request_table(frame), column_config=REQUEST_COLUMNS, hide_index=True)
+    # Shaped and blanked once per content (formatting.table's work, memoized): straight to st.dataframe.
+    st.dataframe(display_requests(frame), column_config=REQUEST_COLUMNS, hide_index=True)
     labels = {int(r.id): f"#{r.id} · {r.influencer}" for r in frame.itertuples()}
-    request_id = pick("Open a negotiation", labels, key=f"request-pick-{campaign_id}", preselect=open_request)
-    thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
+    request_id = pick("Open a negotiation", labels, key=key, preselect=open_request)
+    if not thread or thread["id"] != request_id:
+        thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
     if thread is None:
         return False
     render_thread(thread)

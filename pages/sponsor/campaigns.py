@@ -4,17 +4,27 @@ import streamlit as st
 
 from core.crm import metrics
 from core.deals import cached as deal_cache
-from core.marketplace import ad_requests, campaigns, organizations
+from core.errors import DomainError
+from core.marketplace import ad_requests, cached_reads, campaigns, organizations
 from pages.common import deep_links, metrics_view
 from pages.common import product_views as pv
 from pages.common import campaign_forms as forms
 from pages.common import campaign_tables as tables
 from pages.common import sponsor_requests as requests_view
-from pages.common.session import current_actor, read, read_cached, run_action, show_flash
+from pages.common.session import current_actor, read, read_cached, run_action, show_error, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, open_tab, status_label, tabs
-from pages.common.formatting import money, table
+from pages.common.formatting import money
 from pages.common.pickers import pick, remember
+
+
+def campaign_figures(session, actor, campaign_id: int) -> tuple[dict | None, DomainError | None]:
+    """The campaign's cost and reach figures, or the reason they cannot be shown (e.g. no CRM permission)."""
+    try:
+        return metrics.campaign_metrics(session, actor=actor, campaign_id=campaign_id), None
+    except DomainError as error:
+        return None, error
+
 
 actor = current_actor(role="sponsor")
 st.title("Campaigns", icon="📣")
@@ -22,28 +32,40 @@ st.caption("Create campaigns, decide who can see them, and negotiate with the in
 show_flash()
 
 MINE = "📋 My campaigns"
+REQUESTS = "💬 Ad requests"
+# A deep link is shown on the campaigns tab, a request's negotiation in the requests section (only open tabs are built).
+if "request" in st.query_params or "campaign" in st.query_params:
+    open_tab("campaigns-tab", MINE)
+if "request" in st.query_params:
+    open_tab("campaign-section", REQUESTS)
 mine_tab, new_tab = tabs([MINE, "➕ New campaign"], key="campaigns-tab")
-with new_tab:  # handled first so a new campaign can be pre-selected before the picker is drawn
-    org = read(lambda s: organizations.get_organization(s, actor=actor))
-    brands = {b["id"]: b["name"] for b in org["brands"]} if org else {}
-    values = forms.campaign_form("new-campaign", submit="Create campaign", brands=brands)
-    if values is not None:
-        new_id = run_action(
-            lambda s: campaigns.create_campaign(s, actor=actor, **forms.campaign_fields(values)),
-            success="Campaign created — you can now find influencers for it",
-        )
-        if new_id:  # go to it: picked on the "My campaigns" tab
-            st.session_state[tables.PICKED_CAMPAIGN] = new_id
-            open_tab("campaigns-tab", MINE)
-            st.rerun()
+# Only the open tab is built (the bar reruns the page on a switch): a busy sponsor's 1,000-row table and the
+# chosen campaign's panels are not drawn behind the form, nor the form behind them.
+if new_tab.open:
+    with new_tab:
+        org = read(lambda s: organizations.get_organization(s, actor=actor))
+        brands = {b["id"]: b["name"] for b in org["brands"]} if org else {}
+        values = forms.campaign_form("new-campaign", submit="Create campaign", brands=brands)
+        if values is not None:
+            new_id = run_action(
+                lambda s: campaigns.create_campaign(s, actor=actor, **forms.campaign_fields(values)),
+                success="Campaign created — you can now find influencers for it",
+            )
+            if new_id:  # go to it: picked on the "My campaigns" tab
+                st.session_state[tables.PICKED_CAMPAIGN] = new_id
+                open_tab("campaigns-tab", MINE)
+                st.rerun()
+    st.stop()
 
 with mine_tab:
-    frame = read(lambda s: campaigns.list_sponsor_campaigns(s, actor=actor))
+    # Cached per organization (the dashboard's scope): every campaign write and request transition bumps it.
+    frame = read_cached(lambda db: cached_reads.list_sponsor_campaigns(db, actor=actor))
     if frame is None or frame.empty:
         empty_state(md("No campaigns yet — create one in the **New campaign** tab."), icon="🚀")
         st.stop()
-    table(
-        tables.campaign_table(frame),
+    # Shaped and blanked once per content of the campaigns (formatting.table's work, memoized): st.dataframe.
+    st.dataframe(
+        tables.display_campaigns(frame),
         column_config=tables.campaign_columns(),
         hide_index=True,
         column_order=tables.CAMPAIGN_PAGE_COLUMNS,
@@ -58,9 +80,16 @@ with mine_tab:
     if linked is not None and linked not in names:
         st.warning("That campaign is not one of your organization's campaigns (or it was deleted).", icon="🔗")
     campaign_id = pick("Manage a campaign", names, key=tables.PICKED_CAMPAIGN, preselect=linked)
-    c = read(lambda s: campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id))
-    if c is None:
+    # The campaign and its cost figures in one transaction; a figures error (no CRM permission) is shown below.
+    picked = read(
+        lambda s: (
+            campaigns.get_campaign(s, actor=actor, campaign_id=campaign_id),
+            *campaign_figures(s, actor, campaign_id),
+        )
+    )
+    if picked is None:
         st.stop()
+    c, figures, figures_error = picked
 
     st.subheader(md_escape(c["name"]), divider="gray")
     st.caption(
@@ -74,7 +103,8 @@ with mine_tab:
         )
     burn = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
     spent = burn[burn["campaign_id"] == campaign_id] if burn is not None else None
-    figures = read(lambda s: metrics.campaign_metrics(s, actor=actor, campaign_id=campaign_id))
+    if figures_error is not None:
+        show_error(figures_error)
     kpis = [*st.columns(3), *st.columns(3)]  # two rows of three: six figures do not fit one row
     kpis[0].metric("Budget", money(c["budget_cents"]))
     kpis[1].metric("Committed", money(c["committed_cents"]), help="Fees of accepted deals")
@@ -89,17 +119,23 @@ with mine_tab:
             keys = ("cost", "live_posts", "impressions", "engagements", "cpm", "cpe", "emv")
             metrics_view.show_metrics([figures[k] for k in keys])
 
-    sections = ["💬 Ad requests", "🎁 Gifted products", "✏️ Edit", "⚙️ Status, visibility, delete"]
+    sections = [REQUESTS, "🎁 Gifted products", "✏️ Edit", "⚙️ Status, visibility, delete"]
     requests_tab, products_tab, edit_tab, settings_tab = tabs(sections, key="campaign-section")
-    with requests_tab:
-        opened = thread["id"] if thread and thread["campaign_id"] == campaign_id else None
-        changed = requests_view.requests_panel(actor, campaign_id, open_request=opened)
-    with products_tab:
-        editable = actor.can("product.manage") and c["status"] not in ("completed", "cancelled")
-        changed = pv.campaign_products_panel(actor, campaign_id, editable=editable) or changed
-    with edit_tab:
-        changed = forms.edit_panel(actor, c) or changed
-    with settings_tab:
-        changed = forms.settings_panel(actor, c) or changed
+    changed = False
+    # Only the open section is built, like the tab bar above.
+    if requests_tab.open:
+        with requests_tab:
+            opened = thread["id"] if thread and thread["campaign_id"] == campaign_id else None
+            changed = requests_view.requests_panel(actor, campaign_id, open_request=opened)
+    if products_tab.open:
+        with products_tab:
+            editable = actor.can("product.manage") and c["status"] not in ("completed", "cancelled")
+            changed = pv.campaign_products_panel(actor, campaign_id, editable=editable)
+    if edit_tab.open:
+        with edit_tab:
+            changed = forms.edit_panel(actor, c)
+    if settings_tab.open:
+        with settings_tab:
+            changed = forms.settings_panel(actor, c)
     if changed:
         st.rerun()

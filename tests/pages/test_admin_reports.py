@@ -83,7 +83,9 @@ def test_a_month_nobody_asked_to_run_is_not_watched(app_db, sponsor_with_data):
 
 
 def test_send_reminders_now_says_how_many_went_out_and_a_second_press_sends_nothing_new(app_db, sponsor_with_data):
-    at = app_test(PAGE, f.admin(app_db).id).run()
+    at = app_test(PAGE, f.admin(app_db).id)
+    at.session_state["admin-reports-tab"] = "Reminder deliveries"  # only the open tab is built
+    at.run()
 
     at.button(key="admin_send_reminders").click().run()
 
@@ -100,7 +102,9 @@ def test_the_admin_picks_an_export_campaign_by_name_instead_of_typing_an_id(inli
     with inline_queue.ReadSession.begin() as s:
         campaign_id = s.scalar(select(Campaign.id).where(Campaign.name == "Spring Launch"))
     spring = (campaign_id, f"Spring Launch · Acme Outdoor (#{campaign_id})")
-    at = app_test(PAGE, f.admin(inline_queue).id).run()
+    at = app_test(PAGE, f.admin(inline_queue).id)
+    at.session_state["admin-reports-tab"] = "CSV exports"  # only the open tab is built
+    at.run()
 
     assert not at.number_input, "no raw campaign id field"
     picker = at.selectbox(key="admin_exports-campaign")
@@ -113,3 +117,15 @@ def test_the_admin_picks_an_export_campaign_by_name_instead_of_typing_an_id(inli
     with inline_queue.ReadSession.begin() as s:
         job = s.scalar(select(ExportJob))
     assert job.filters == {"campaign_id": campaign_id}
+
+
+def test_only_the_open_tab_is_built_and_the_reports_tab_is_the_first_one(app_db, sponsor_with_data):
+    at = app_test(PAGE, f.admin(app_db).id).run()
+    assert_clean(at)
+    assert at.selectbox(key="admin_report_month")
+    assert not [b for b in at.button if b.key == "admin_send_reminders"], "the reminders tab is not built"
+
+    at.session_state["admin-reports-tab"] = "Reminder deliveries"
+    at.run()
+    assert [b for b in at.button if b.key == "admin_send_reminders"]
+    assert not [s for s in at.selectbox if s.key == "admin_report_month"], "the reports tab is not built"

@@ -55,7 +55,9 @@ def test_signing_up_with_a_bad_username_a_short_password_and_no_name_names_all_t
 
 def test_the_campaign_form_shows_every_problem_in_one_error_box(app_db):
     sponsor = f.sponsor(app_db)
-    at = app_test("pages/sponsor/campaigns.py", sponsor.id).run()
+    at = app_test("pages/sponsor/campaigns.py", sponsor.id)
+    at.session_state["campaigns-tab"] = "➕ New campaign"  # the form is built only on its open tab
+    at.run()
     at.text_input(key="new-campaign-budget").input("lots")
     at.button(key="new-campaign-submit").click().run()
     assert len(at.error) == 1

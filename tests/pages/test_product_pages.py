@@ -151,6 +151,8 @@ def test_the_campaign_page_attaches_a_product_and_shows_the_gifted_value(app_db)
     campaign_id = f.campaign(app_db, owner)
     product_id = add_product(app_db, owner, price_cents=2_000)
     at = open_page("campaigns", owner.id)
+    at.session_state["campaign-section"] = "🎁 Gifted products"  # built only when open
+    at.run()
     assert {m.label: m.value for m in at.metric}["Gifted products"] == "$0.00"
     picker(at, f"attach-product-{campaign_id}").select(product_id)
     at.number_input(key=f"attach-qty-{campaign_id}").set_value(3)

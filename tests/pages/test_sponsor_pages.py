@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from core.marketplace import accounts, ad_requests
+from core.errors import PermissionDenied
+from core.marketplace import accounts, ad_requests, cached_reads
 from core.models import AdRequest, Campaign
 from core.platform.timeutil import today
 from core.reporting import csvsafe
@@ -20,8 +21,17 @@ from tests.pages.conftest import app_test, picker, select_result_rows
 PAGES = ("dashboard", "campaigns", "find_influencers", "downloads")
 
 
-def open_page(name: str, actor_id: int | None) -> AppTest:
-    return app_test(f"pages/sponsor/{name}.py", actor_id).run()
+def open_page(name: str, actor_id: int | None, **tabs: str) -> AppTest:
+    """The page run once; tabs= opens tab bars by key first (only the open tab of a bar is built)."""
+    at = app_test(f"pages/sponsor/{name}.py", actor_id)
+    for key, label in tabs.items():
+        at.session_state[key.replace("_", "-")] = label
+    return at.run()
+
+
+NEW_CAMPAIGN = "➕ New campaign"
+EDIT_SECTION = "✏️ Edit"
+SETTINGS_SECTION = "⚙️ Status, visibility, delete"
 
 
 def assert_clean(at: AppTest) -> None:
@@ -46,6 +56,8 @@ def request_row(app_db, request_id: int) -> AdRequest:
 def fill_new_campaign(
     at: AppTest, *, name="Autumn yoga retreat", category="Fitness", budget="2500.50", start=None, end=None
 ) -> AppTest:
+    at.session_state["campaigns-tab"] = NEW_CAMPAIGN  # the form is built only on its open tab
+    at.run()
     at.text_input(key="new-campaign-name").input(name)
     at.text_input(key="new-campaign-category").input(category)
     at.text_input(key="new-campaign-budget").input(budget)
@@ -163,7 +175,7 @@ def test_bad_campaign_input_shows_an_error_and_saves_nothing(app_db, fields, mes
 def test_sponsor_can_edit_a_campaign_in_the_prefilled_form(app_db):
     sponsor = f.sponsor(app_db)
     campaign_id = f.campaign(app_db, sponsor, name="Old name", budget_cents=100_000)
-    at = open_page("campaigns", sponsor.id)
+    at = open_page("campaigns", sponsor.id, campaign_section=EDIT_SECTION)
     assert at.text_input(key=f"edit-{campaign_id}-budget").value == "1000.00"
     at.text_input(key=f"edit-{campaign_id}-name").input("New name")
     at.text_input(key=f"edit-{campaign_id}-budget").input("1,500")
@@ -177,7 +189,7 @@ def test_cancelling_a_campaign_needs_the_confirmation_box(app_db):
     sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
     campaign_id = f.campaign(app_db, sponsor)
     request_id = f.request(app_db, sponsor, campaign_id, influencer)
-    at = open_page("campaigns", sponsor.id)
+    at = open_page("campaigns", sponsor.id, campaign_section=SETTINGS_SECTION)
     at.radio(key=f"status-target-{campaign_id}").set_value("cancelled")
     at.button(key=f"status-submit-{campaign_id}").click().run()
     assert "Tick the confirmation box" in at.warning[0].value
@@ -193,7 +205,7 @@ def test_cancelling_a_campaign_needs_the_confirmation_box(app_db):
 def test_sponsor_can_make_a_campaign_private(app_db):
     sponsor = f.sponsor(app_db)
     campaign_id = f.campaign(app_db, sponsor, is_public=True)
-    at = open_page("campaigns", sponsor.id)
+    at = open_page("campaigns", sponsor.id, campaign_section=SETTINGS_SECTION)
     at.button(key=f"visibility-{campaign_id}").click().run()
     assert_clean(at)
     assert campaign_rows(app_db)[0].is_public is False
@@ -202,7 +214,7 @@ def test_sponsor_can_make_a_campaign_private(app_db):
 def test_deleting_a_campaign_is_disabled_until_confirmed_then_removes_it(app_db):
     sponsor = f.sponsor(app_db)
     campaign_id = f.campaign(app_db, sponsor)
-    at = open_page("campaigns", sponsor.id)
+    at = open_page("campaigns", sponsor.id, campaign_section=SETTINGS_SECTION)
     assert at.button(key=f"delete-{campaign_id}").disabled
     at.checkbox(key=f"delete-confirm-{campaign_id}").check().run()
     at.button(key=f"delete-{campaign_id}").click().run()
@@ -215,11 +227,100 @@ def test_a_campaign_with_requests_cannot_be_deleted_and_the_page_says_why(app_db
     sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
     campaign_id = f.campaign(app_db, sponsor)
     f.request(app_db, sponsor, campaign_id, influencer)
-    at = open_page("campaigns", sponsor.id)
+    at = open_page("campaigns", sponsor.id, campaign_section=SETTINGS_SECTION)
     at.checkbox(key=f"delete-confirm-{campaign_id}").check().run()
     at.button(key=f"delete-{campaign_id}").click().run()
     assert "Cancel the campaign instead" in errors(at)[0]
     assert len(campaign_rows(app_db)) == 1
+
+
+# ---- campaigns: only the open tab is built, the table is cached -------------------------------------------
+
+
+def test_the_campaigns_table_counts_an_influencers_new_request_on_the_next_run_despite_the_cache(app_db):
+    sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
+    campaign_id = f.campaign(app_db, sponsor, is_public=True)
+    at = open_page("campaigns", sponsor.id)
+    assert list(at.dataframe[0].value["requests"]) == [0]  # read, and cached
+
+    with app_db.Session.begin() as s:  # the influencer, in another session (as from another process)
+        ad_requests.ask_to_join(s, actor=influencer, campaign_id=campaign_id, payment_cents=20_000, message="Hi")
+    at.run()
+    assert list(at.dataframe[0].value["requests"]) == [1]
+    assert list(at.dataframe[0].value["awaiting_me"]) == [1]
+
+
+def test_the_new_campaign_tab_builds_the_form_and_not_the_campaign_table(app_db):
+    sponsor = f.sponsor(app_db)
+    f.campaign(app_db, sponsor)
+    at = open_page("campaigns", sponsor.id, campaigns_tab=NEW_CAMPAIGN)
+    assert_clean(at)
+    assert at.text_input(key="new-campaign-name")
+    assert not at.dataframe
+
+
+def test_only_the_open_section_of_a_campaign_is_built(app_db):
+    sponsor = f.sponsor(app_db)
+    campaign_id = f.campaign(app_db, sponsor, name="Spring launch")
+    at = open_page("campaigns", sponsor.id)
+    assert not [t for t in at.text_input if t.key == f"edit-{campaign_id}-name"], "the edit form waits for its tab"
+    assert "No ad requests yet" in at.info[0].value
+
+    at.session_state["campaign-section"] = EDIT_SECTION
+    at.run()
+    assert at.text_input(key=f"edit-{campaign_id}-name").value == "Spring launch"
+    assert not [i for i in at.info if "No ad requests yet" in i.value]
+
+
+def test_a_request_link_opens_my_campaigns_and_the_requests_section_from_any_other_tab(app_db):
+    sponsor, influencer = f.sponsor(app_db), f.influencer(app_db)
+    campaign_id = f.campaign(app_db, sponsor)
+    request_id = f.request(app_db, sponsor, campaign_id, influencer)
+    at = app_test("pages/sponsor/campaigns.py", sponsor.id)
+    at.session_state["campaigns-tab"] = NEW_CAMPAIGN  # where the user was last
+    at.session_state["campaign-section"] = SETTINGS_SECTION
+    at.query_params["request"] = str(request_id)
+    at.run()
+    assert_clean(at)
+    assert at.session_state["campaigns-tab"] == "📋 My campaigns"
+    assert picker(at, f"request-pick-{campaign_id}").value == request_id
+
+
+def test_a_download_reads_its_file_when_clicked_so_a_request_sent_after_the_page_opened_is_in_it(app_db):
+    sponsor, influencer = f.sponsor(app_db), f.influencer(app_db, name="Ana Trails")
+    campaign_id = f.campaign(app_db, sponsor)
+    at = open_page("downloads", sponsor.id)
+    assert [m.value for m in at.metric] == ["1", "0"]  # the page's overview is read, and cached
+
+    f.request(app_db, sponsor, campaign_id, influencer)
+    text = campaign_tables.download_csv(app_db, sponsor, "ad-requests", limit=10).decode()
+    assert len(text.splitlines()) == 2 and "Ana Trails" in text
+    with pytest.raises(PermissionDenied):
+        campaign_tables.download_csv(app_db, influencer, "campaigns", limit=10)
+
+
+def test_picking_another_negotiation_shows_that_one_and_not_the_one_read_ahead(app_db):
+    sponsor, ana, bo = f.sponsor(app_db), f.influencer(app_db, name="Ana"), f.influencer(app_db, name="Bo")
+    campaign_id = f.campaign(app_db, sponsor, budget_cents=100_000)
+    with app_db.Session.begin() as s:
+        first = ad_requests.ask_to_join(s, actor=ana, campaign_id=campaign_id, payment_cents=1_000, message="From Ana")
+        second = ad_requests.ask_to_join(s, actor=bo, campaign_id=campaign_id, payment_cents=2_000, message="From Bo")
+    at = open_page("campaigns", sponsor.id)
+    shown = picker(at, f"request-pick-{campaign_id}").value
+    assert shown in (first, second)
+    other, other_text = (second, "From Bo") if shown == first else (first, "From Ana")
+
+    picker(at, f"request-pick-{campaign_id}").select(other).run()
+    assert_clean(at)
+    texts = [t.value for t in at.text]
+    assert other_text in texts and ("From Ana" if other == second else "From Bo") not in texts
+    assert at.button(key=f"accept-{other}")
+
+
+def test_the_downloads_overview_refuses_an_influencer_before_looking_at_the_cache(app_db):
+    influencer = f.influencer(app_db)
+    with pytest.raises(PermissionDenied):
+        cached_reads.sponsor_downloads_overview(app_db, actor=influencer, limit=10)
 
 
 # ---- campaigns: negotiation ----------------------------------------------------------------------------------
