@@ -16,6 +16,7 @@ import time
 
 from bench.load import DATABASE_URL, RESULTS, Target, percentile, prepare_environment
 from bench.load_roles import PAGES, SEARCHES, mint_cookies, pick_accounts
+from bench.load_stop import started
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -93,8 +94,7 @@ def browser_check(args, rounds: int = 8) -> int:
     username, cookie = pools.take("sponsor")
     target = Target("single-browser", 1, (0, 8730, 0), "redis://127.0.0.1:6379/5")
     browser_s, browser_last, browser_runs, browser_start, client_s = [], [], [], [], []
-    try:
-        target.start()
+    with started(target):
         name, token = cookie.split("=", 1)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -127,8 +127,6 @@ def browser_check(args, rounds: int = 8) -> int:
             finally:
                 client.close()
                 browser.close()
-    finally:
-        target.stop()
 
     def stats(values: list[float]) -> dict:
         return {
