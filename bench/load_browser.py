@@ -101,8 +101,8 @@ def browser_check(args, rounds: int = 8) -> int:
             context = browser.new_context(viewport={"width": 1400, "height": 1400})
             context.add_cookies([{"name": name, "value": token, "url": target.base_url}])
             page = context.new_page()
-            # From "/" through the sidebar, as a user does: a direct load of the page URL with the cookie showed
-            # Streamlit's "Page not found" dialog over the page (the first run knows only the logged-out pages).
+            # From "/" through the sidebar, as a user does. (A direct load of the page URL with the cookie used to
+            # show Streamlit's "Page not found" dialog; fixed in server.py and pages/common/auth.py.)
             page.goto(target.base_url)
             _settle(page, 1.5, 120)
             page.get_by_role("link", name="Find influencers").click()
