@@ -11,7 +11,8 @@ from pages.common import auth, login_view, navigation, session  # noqa: E402  (a
 logs.setup_logging("app")  # once per process (server.py does it first): JSON lines under IESCP_LOG_FORMAT=json
 
 auth.refuse_unsafe_settings()  # a weak cookie key would let anyone forge a login: no login form at all
-authenticator = auth.build_authenticator()
+# Built only when a run needs it, never before st.navigation for a logged-in user (auth.RunAuthenticator).
+authenticator = auth.RunAuthenticator()
 actor = auth.restore_session(authenticator)
 
 if actor is not None and navigation.render_sidebar(actor):  # True when "Log out" was clicked
@@ -35,7 +36,7 @@ if actor is None and st.query_params.get("claim"):
     st.stop()
 
 if actor is None:
-    actor = login_view.render_login_screen(lambda username, password: auth.sign_in(authenticator, username, password))
+    actor = login_view.render_login_screen(auth.sign_in)
     if actor is None:
         # Replace the previous role's navigation (a logout happens within a run): logged out, no pages.
         st.navigation(

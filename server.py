@@ -15,6 +15,7 @@ import logging
 import streamlit as st
 import streamlit.logger as st_logger
 from starlette.middleware import Middleware
+from streamlit.runtime.pages_manager import PagesManager
 
 from core.platform import bootstrap, logs
 from core.platform.config import InsecureConfiguration, check_production, get_settings
@@ -62,5 +63,10 @@ def _refuse_unsafe_production() -> None:
 
 
 _refuse_unsafe_production()
+
+# pages/ is our package of page scripts, not Streamlit's v1 pages folder: app.py builds st.navigation itself.
+# Streamlit decides "v1" until the first st.navigation call of the process, so the very first run served a
+# navigation of pages/*.py and "Page not found" for any page URL (a direct load or a reload right after a start).
+PagesManager.uses_pages_directory = False
 
 app = st.App("app.py", middleware=[Middleware(DirectPageBase)])

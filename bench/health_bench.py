@@ -10,33 +10,21 @@ users, 2 % failed), 20k export jobs, 5k import runs and 4.8k monthly reports (2 
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import os
-import statistics
 import time
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
+from bench.floor_bench import captured, floor, median_ms, open_database
 from core.demo import seed_bulk
 from core.models import ExportJob, ImportRun, MonthlyReport, Organization, ReminderDelivery, User
 from core.platform import bootstrap
 from core.platform import worker_health as wh
-from core.platform.db import Database, connect
+from core.platform.db import Database
 from core.platform.timeutil import utcnow
 
 DAYS = 100
 CHUNK = 20_000
-
-
-def _median_ms(fn, reps: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(reps):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
 def _insert(db: Database, model, rows) -> None:
@@ -120,43 +108,14 @@ def build(db: Database, now: dt.datetime) -> None:
             wh.record_periodic_end(s, f"periodic_{n}", worker, error="boom" if n == 3 else None, now=now)
 
 
-def _floor(db: Database, statements: list) -> None:
-    """The same SQL straight through the driver (no ORM, no session), writes in one committed transaction."""
-    writes = any(sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for sql, _ in statements)
-    with db.engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        if writes and db.is_sqlite:
-            raw.execute("BEGIN IMMEDIATE")  # what Database.Session does on SQLite
-        for statement, parameters in statements:
-            cur = raw.cursor()
-            cur.execute(statement, parameters)
-            if cur.description:
-                cur.fetchall()
-        raw.commit()
-
-
-def _captured(db: Database, call) -> list:
-    statements: list = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+def _statements(db: Database, call) -> list:
+    """What call sends, without transaction control (the floor adds its own)."""
+    _result, statements = captured(db, call)
     return [item for item in statements if not item[0].startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE"))]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--build", action="store_true")
-    parser.add_argument("--reps", type=int, default=50)
-    args = parser.parse_args()
-    os.environ.setdefault("IESCP_ADMIN_PASSWORD", "Bench-admin-1")
-    db = connect(args.url)
+    args, db = open_database(__doc__.splitlines()[0], reps=50)
     if args.build:
         started = time.perf_counter()
         build(db, utcnow())
@@ -192,9 +151,9 @@ def main() -> None:
         ("periodic start+end", periodic_run),
         ("heartbeat touch", heartbeat),
     ):
-        statements = _captured(db, call)
-        core_med, core_p95 = _median_ms(call, args.reps)
-        floor_med, _ = _median_ms(lambda: _floor(db, statements), args.reps)
+        statements = _statements(db, call)
+        core_med, core_p95 = median_ms(call, args.reps)
+        floor_med, _ = median_ms(lambda statements=statements: floor(db, statements), args.reps)
         print(
             f"{name:24} {len(statements)} stmt  core {core_med:6.2f} ms (p95 {core_p95:6.2f})  "
             f"floor {floor_med:6.2f} ms  ratio {core_med / floor_med:4.2f}"

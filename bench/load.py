@@ -11,7 +11,7 @@ and RSS per process. The sweep stops after the first K whose p95 passes --p95-li
 Targets, all on the 100k PostgreSQL data set: replicas-1 / replicas-3 = deploy.cluster (HAProxy, production
 settings, one huey consumer) reached through the proxy; single = one `streamlit run server.py` and one
 huey_consumer started as `make run` starts them (development settings), reached directly.
-Everything started is stopped at the end, whatever happens. Results merge into bench/load-results.json.
+Everything started is stopped at the end, whatever happens (Ctrl+C and SIGTERM too: bench/load_stop.py). Results merge into bench/load-results.json.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
+
+from bench.load_stop import exit_status, started
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -341,8 +343,7 @@ def sweep(args) -> int:
         "cpus": os.cpu_count(),
         "report_day": os.environ["IESCP_REPORT_DAY"],
     }
-    try:
-        target.start()
+    with started(target):
         print(f"{args.target}: {target.base_url}, processes {target.processes}", flush=True)
         for k in ks:
             mix = {role: k for role in roles}
@@ -353,8 +354,6 @@ def sweep(args) -> int:
             _save(args.target, meta, rows, args.p95_limit, args.output)
             if len(rows) >= args.at_least and passes_limit(row, args.p95_limit, args.max_error_share):
                 break
-    finally:
-        target.stop()
     return 0
 
 
@@ -409,12 +408,9 @@ def soak(args) -> int:
         print(f"soak t={elapsed:6.0f}s {windows[-1]}", flush=True)
 
     started_at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
-    try:
-        target.start()
+    with started(target):
         row, _records = asyncio.run(drive(target, pools, mix, settings, args.warmup, 60 * args.minutes, tick=tick))
         tick_end = {n: p for n, p in row["processes"].items()}
-    finally:
-        target.stop()
     result = {
         "what": "one replica (deploy.cluster, HAProxy, 1 huey consumer) on the 100k PostgreSQL set",
         "users": mix,
@@ -494,13 +490,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         print(markdown_table(json.loads(args.output.read_text())))
         return 0
-    if args.command == "sweep":
-        return sweep(args)
-    if args.command == "soak":
-        return soak(args)
     from bench.load_browser import browser_check
 
-    return browser_check(args)
+    run_command = {"sweep": sweep, "soak": soak, "browser-check": browser_check}[args.command]
+    try:
+        return run_command(args)
+    except KeyboardInterrupt as interrupt:  # Ctrl+C or SIGTERM: bench.load_stop.started stopped the servers
+        print(f"{args.command} interrupted ({interrupt or 'SIGINT'}); the servers it started are stopped", flush=True)
+        return exit_status(interrupt)
 
 
 if __name__ == "__main__":

@@ -8,17 +8,10 @@ the users and profiles are the same rows the 100k bench set holds. Prints one li
 
 from __future__ import annotations
 
-import argparse
-import os
-import statistics
-import time
-
-from sqlalchemy import event
-
+from bench.floor_bench import captured, floor, median_ms, open_database
 from core.demo import seed_bulk
 from core.marketplace import accounts
 from core.platform import bootstrap
-from core.platform.db import connect
 
 CASES = {
     "any, page 1": {},
@@ -32,24 +25,8 @@ CASES = {
 }
 
 
-def _median_ms(fn, reps: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(reps):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--build", action="store_true")
-    parser.add_argument("--reps", type=int, default=30)
-    args = parser.parse_args()
-    os.environ.setdefault("IESCP_ADMIN_PASSWORD", "Bench-admin-1")
-    db = connect(args.url)
+    args, db = open_database(__doc__.splitlines()[0], reps=30)
     if args.build:
         bootstrap.init_database(db)
         seed_bulk.seed_bulk(db, influencers=100_000, campaigns=0, requests=0, sponsors=4_000, events=False, log=print)
@@ -57,36 +34,21 @@ def main() -> None:
         actor = accounts.load_actor(s, 1)
         ids = accounts.list_users(s, actor=actor, limit=500)[0]["id"]
         deep = int(ids.iloc[-1]) - 9_500  # about 10,000 rows down
-    statements: list[str] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
 
     for name, case in CASES.items():
         kwargs = {k: v for k, v in case.items() if k != "deep"}
         after = deep if case.get("deep") else None
 
-        def call():
+        def call(after=after, kwargs=kwargs):
             with db.ReadSession() as s:
                 return accounts.list_users(s, actor=actor, after_id=after, limit=50, **kwargs)
 
-        statements.clear()
-        event.listen(db.engine, "before_cursor_execute", capture)
-        frame, total = call()
-        event.remove(db.engine, "before_cursor_execute", capture)
+        (frame, total), statements = captured(db, call)
         sql = [item for item in statements if "FROM users" in item[0]]
 
-        def floor():
-            with db.engine.connect() as conn:
-                raw = conn.connection.driver_connection
-                for statement, parameters in sql:
-                    cur = raw.cursor()
-                    cur.execute(statement, parameters)
-                    cur.fetchall()
-
         call()
-        core_med, core_p95 = _median_ms(call, args.reps)
-        floor_med, _ = _median_ms(floor, args.reps)
+        core_med, core_p95 = median_ms(call, args.reps)
+        floor_med, _ = median_ms(lambda sql=sql: floor(db, sql), args.reps)
         print(
             f"{name:16} rows={len(frame):3} total={total!s:>8}  core {core_med:7.1f} ms (p95 {core_p95:6.1f})  floor {floor_med:7.1f} ms"
         )

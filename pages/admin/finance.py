@@ -37,7 +37,7 @@ if section in (None, SECTIONS[0]):
     if int(ageing["count"].sum()) == 0:
         st.caption("Nothing overdue.")
     else:
-        st.plotly_chart(charts.ageing_figure(ageing), use_container_width=True, config={"displayModeBar": False})
+        st.plotly_chart(charts.ageing_figure(ageing), width="stretch", config={"displayModeBar": False})
     table(
         by_status.assign(kind=by_status["kind"].map(dv.KIND_LABELS), amount=by_status["amount_cents"] / 100).drop(
             columns=["amount_cents"]

@@ -7,7 +7,6 @@ import logging
 
 import streamlit as st
 import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities import LoginError
 
 from core.marketplace import accounts
 from core.permissions import Actor
@@ -39,37 +38,20 @@ def refuse_unsafe_settings() -> None:
 
 
 def _cookie_claims() -> session_tokens.SessionClaims | None:
-    """The claims of a validly signed, unexpired, versioned auth cookie (read before building credentials)."""
-    if st.session_state.get("logout"):
+    """The claims of a validly signed, unexpired, versioned login cookie sent with this browser's connection."""
+    if st.session_state.get("logout"):  # this browser signed out: its connection still carries the old cookie
         return None
     settings = get_settings()
     return session_tokens.read(st.context.cookies.get(settings.cookie_name), key=settings.cookie_key)
 
 
-def _session_user() -> tuple[str, int] | None:
-    """(username, session version) this run is about: the live session's, else the cookie's."""
-    if st.session_state.get("authentication_status"):
-        return st.session_state.get("username"), st.session_state.get(SESSION_VERSION_KEY, -1)
-    claims = _cookie_claims()
-    return (claims.username, claims.session_version) if claims else None
-
-
 def build_authenticator() -> stauth.Authenticate:
-    """A fresh authenticator for this run, knowing at most the one user this run is about."""
+    """A streamlit-authenticator for this run: it only writes and deletes the cookie (logins are ours)."""
     settings = get_settings()
-    # A live session never consults the dict (the library reads it only to log in from a cookie or a form),
-    # and restore_session re-checks the user itself: no read for it on every rerun.
-    about = None if st.session_state.get("authentication_status") else _session_user()
-    credentials: dict = {"usernames": {}}
-    if about and about[0]:
-        username, version = about
-        with get_database().ReadSession.begin() as session:
-            # None for a revoked session version: the library then refuses that cookie with LoginError.
-            entry = accounts.authenticator_entry(session, username, version)
-        if entry:
-            credentials["usernames"][username] = entry
+    # Empty credentials: the library never logs anyone in here (restore_session and sign_in do), and its
+    # logout tolerates a missing entry.
     return stauth.Authenticate(
-        credentials,
+        {"usernames": {}},
         settings.cookie_name,
         settings.cookie_key,
         settings.cookie_expiry_days,
@@ -78,46 +60,70 @@ def build_authenticator() -> stauth.Authenticate:
     )
 
 
-def _explain_cookie_refusal() -> None:
-    claims = _cookie_claims()
-    if claims:
-        with get_database().ReadSession.begin() as session:
-            problem = accounts.session_problem(session, claims.username, claims.session_version)
-        if problem:
-            st.session_state["login_message"] = problem
+class RunAuthenticator:
+    """The run's authenticator, built on first use and at most once (its components have fixed keys).
+
+    Building it renders the library's cookie component, whose first value makes the browser ask for a rerun.
+    On a page URL that rerun cut the first run short before st.navigation had registered the user's pages, so
+    Streamlit answered "Page not found" and opened the default page. A logged-in run therefore never builds it
+    before st.navigation: only to log out, or after navigation to write a new cookie.
+    """
+
+    def __init__(self) -> None:
+        self._built: stauth.Authenticate | None = None
+
+    def __call__(self) -> stauth.Authenticate:
+        if self._built is None:
+            self._built = build_authenticator()
+        return self._built
 
 
-def restore_session(authenticator: stauth.Authenticate) -> Actor | None:
-    """Log in from the cookie if there is one, then re-check user and session version against the database."""
-    if not st.session_state.get("authentication_status"):
+def _start_cookie_session(actor: Actor, session_version: int) -> None:
+    """Mark this browser session logged in as actor, as the cookie said (the library's keys, and ours)."""
+    st.session_state.update(
+        {
+            "authentication_status": True,
+            "username": actor.username,
+            "name": actor.display_name,
+            "roles": [actor.role],
+            "logout": None,
+            SESSION_VERSION_KEY: session_version,
+        }
+    )
+
+
+def restore_session(authenticator: RunAuthenticator) -> Actor | None:
+    """The user of this run: the live session's, else the login cookie's; either re-checked against the database.
+
+    The cookie comes with the browser's connection (st.context.cookies), so the very first run of a page URL
+    already knows the user and registers their pages. It must be signed with our key, unexpired and carry our
+    session_version (session_tokens.read); the user must still be in good standing at that version
+    (signed_in_actor), so a revoked, flagged, deactivated or deleted user's cookie opens nothing.
+    """
+    live = bool(st.session_state.get("authentication_status"))
+    if live:
+        username, version = st.session_state["username"], st.session_state.get(SESSION_VERSION_KEY, -1)
+    else:
         claims = _cookie_claims()
-        try:
-            authenticator.login(location="unrendered")
-        except LoginError:
-            _explain_cookie_refusal()
-            authenticator.cookie_controller.delete_cookie()
-        if st.session_state.get("authentication_status"):
-            # Only a cookie logs in here, and the library also takes version-less tokens: insist on ours.
-            if claims is None or claims.username != st.session_state.get("username"):
-                sign_out(authenticator)
-                return None
-            st.session_state[SESSION_VERSION_KEY] = claims.session_version
-    if not st.session_state.get("authentication_status"):
-        st.session_state.pop(ACTOR_KEY, None)
-        return None
-    username, version = st.session_state["username"], st.session_state.get(SESSION_VERSION_KEY, -1)
+        if claims is None:
+            st.session_state.setdefault("authentication_status", None)
+            st.session_state.pop(ACTOR_KEY, None)
+            return None
+        username, version = claims.username, claims.session_version
     with get_database().ReadSession.begin() as session:
         actor = signed_in_actor(session, username=username, session_version=version)
         problem = None if actor else accounts.session_problem(session, username, version)
-    if actor is None:  # flagged, deactivated, deleted, or its sessions revoked since this one began
+    if actor is None:  # flagged, deactivated, deleted, or its sessions revoked since this one (or cookie) began
         st.session_state.setdefault("login_message", problem or "Your session has ended.")
         sign_out(authenticator)
         return None
+    if not live:
+        _start_cookie_session(actor, version)
     st.session_state[ACTOR_KEY] = actor.id
     return actor
 
 
-def sign_in(authenticator: stauth.Authenticate, username: str, password: str) -> Actor | None:
+def sign_in(username: str, password: str) -> Actor | None:
     """Check credentials through the core (which counts failures) and start the library's session."""
     with get_database().Session.begin() as session:
         result = accounts.authenticate(session, username=username, password=password)
@@ -154,7 +160,7 @@ def keep_session(session_version: int) -> None:
     st.session_state[_COOKIE_PENDING] = True
 
 
-def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
+def set_pending_cookie(authenticator: RunAuthenticator) -> None:
     """Write the login cookie requested by sign_in (call after st.navigation, before page.run()).
 
     The token is ours (core.platform.session_tokens): the library's claims plus the session version.
@@ -169,21 +175,24 @@ def set_pending_cookie(authenticator: stauth.Authenticate) -> None:
         expiry_days=settings.cookie_expiry_days,
     )
     expires_at = dt.datetime.now() + dt.timedelta(days=settings.cookie_expiry_days)
-    authenticator.cookie_controller.cookie_model.cookie_manager.set(settings.cookie_name, token, expires_at=expires_at)
+    cookies = authenticator().cookie_controller.cookie_model.cookie_manager
+    cookies.set(settings.cookie_name, token, expires_at=expires_at)
 
 
-def log_out(authenticator: stauth.Authenticate, actor: Actor) -> None:
+def log_out(authenticator: RunAuthenticator, actor: Actor) -> None:
     """The user's own logout: revoke their sessions in the database (a copied cookie dies too), then sign out."""
     with get_database().Session.begin() as session:
         accounts.log_out(session, actor=actor)
     sign_out(authenticator)
 
 
-def sign_out(authenticator: stauth.Authenticate) -> None:
+def sign_out(authenticator: RunAuthenticator) -> None:
     """End this browser's session and delete the cookie (rendered in this same run, so no rerun after)."""
     if st.session_state.get("authentication_status"):
-        authenticator.logout(location="unrendered")
+        authenticator().logout(location="unrendered")
     else:
-        authenticator.cookie_controller.delete_cookie()
+        authenticator().cookie_controller.delete_cookie()
+    # The connection keeps sending the deleted cookie until the next page load: never read it again.
+    st.session_state["logout"] = True
     st.session_state.pop(ACTOR_KEY, None)
     st.session_state.pop(SESSION_VERSION_KEY, None)

@@ -37,7 +37,7 @@ def render_login_form() -> tuple[str, str] | None:
         st.subheader("Log in")
         username = st.text_input("Username", key="login_username", autocomplete="username")
         password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
-        if st.form_submit_button("Log in", type="primary", use_container_width=True):
+        if st.form_submit_button("Log in", type="primary", width="stretch"):
             return username, password
     return None
 

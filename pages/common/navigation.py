@@ -116,4 +116,4 @@ def render_sidebar(actor: Actor) -> bool:
             switch_to(NOTIFICATIONS_PAGE[actor.role])
         if pending:
             st.caption(f"✅ {pending} sponsor{'s' if pending != 1 else ''} awaiting approval")
-        return st.button("Log out", key="sign_out", icon="🚪", use_container_width=True)
+        return st.button("Log out", key="sign_out", icon="🚪", width="stretch")

@@ -59,14 +59,14 @@ if page.rows.empty:
 st.caption(views.showing(len(stack) - 1, len(page.rows), page.total))
 table(views.campaign_table(page.rows), column_config=views.CAMPAIGN_COLUMNS, hide_index=True)
 back, _, forward = st.columns([1, 4, 1])
-back.button("← Previous", key="fc_prev", disabled=len(stack) == 1, on_click=stack.pop, use_container_width=True)
+back.button("← Previous", key="fc_prev", disabled=len(stack) == 1, on_click=stack.pop, width="stretch")
 forward.button(
     "Next →",
     key="fc_next",
     disabled=page.next_cursor is None,
     on_click=stack.append,
     args=(page.next_cursor,),
-    use_container_width=True,
+    width="stretch",
 )
 
 rows = page.rows.set_index("id", drop=False)

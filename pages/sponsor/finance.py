@@ -49,7 +49,7 @@ if section in (None, SECTIONS[0]):
     row[3].metric("Owed (approved, unpaid)", money(total["owed_cents"]), border=True)
     with_budget = st.toggle("Show the uncommitted budget too", key="burn_with_budget")
     figure = charts.budget_burn_figure(burn, with_budget=with_budget)
-    st.plotly_chart(figure, use_container_width=True, config={"displayModeBar": False})
+    st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
 
 elif section == SECTIONS[1]:
     doc = dv.pick_document(
@@ -76,7 +76,7 @@ elif section == SECTIONS[1]:
         st.caption(f"Payment details: {md_escape(doc['payment_details'])}")
     approve, reject = st.columns(2)
     with approve, st.form(f"approve_doc_{chosen}"):
-        if st.form_submit_button("Approve", type="primary", use_container_width=True, key="approve_doc"):
+        if st.form_submit_button("Approve", type="primary", width="stretch", key="approve_doc"):
             act(
                 lambda s: documents.approve_document(
                     s, actor=actor, document_id=chosen, expected_version=doc["version"]
@@ -85,7 +85,7 @@ elif section == SECTIONS[1]:
             )
     with reject, st.form(f"reject_doc_{chosen}"):
         reason = st.text_input("Reason for rejecting", key=f"reject_reason_{chosen}")
-        if st.form_submit_button("Reject", use_container_width=True, key="reject_doc"):
+        if st.form_submit_button("Reject", width="stretch", key="reject_doc"):
             act(
                 lambda s: documents.reject_document(
                     s, actor=actor, document_id=chosen, expected_version=doc["version"], reason=reason

@@ -1,12 +1,21 @@
-"""The load generator's pure parts: percentiles, what a K's summary counts, the stop rule and the memory trend."""
+"""The load generator's pure parts: percentiles, what a K's summary counts, the stop rule and the memory trend;
+and that a Ctrl+C or SIGTERM stops the servers a run started (with a fake target: no cluster is started)."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
 from bench.load import first_k_over, memory_trend, merge_results, passes_limit, percentile, slope_per_hour, summarize
 from bench.load_client import outcome
 from bench.load_roles import Pools, Record
+from bench.load_stop import Stopped, exit_status, started
 
 
 def test_percentiles_interpolate_between_the_closest_ranks():
@@ -96,3 +105,129 @@ def test_an_action_is_ok_on_its_success_message_refused_on_an_error_box_and_uncl
 def test_accounts_are_handed_out_in_turn_and_reused_only_when_all_were_taken():
     pools = Pools({"influencer": [("a", "c=a"), ("b", "c=b")]})
     assert [pools.take("influencer")[0] for _ in range(3)] == ["a", "b", "a"]
+
+
+# ---- stopping on signals ---------------------------------------------------------------------------------------
+
+
+class FakeTarget:
+    """Records start and stop; stop may run a step of the test halfway through (e.g. a second signal)."""
+
+    def __init__(self, during_stop=None):
+        self.calls: list[str] = []
+        self.during_stop = during_stop
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+        if self.during_stop:
+            self.during_stop()
+        self.calls.append("stopped")
+
+
+def test_a_sigterm_during_a_run_stops_the_target_and_restores_the_signal_handlers():
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    target = FakeTarget()
+    with pytest.raises(Stopped) as raised:
+        with started(target):
+            signal.raise_signal(signal.SIGTERM)
+            target.calls.append("run went on")  # never: the signal ends the block
+    assert target.calls == ["start", "stop", "stopped"]
+    assert exit_status(raised.value) == 128 + signal.SIGTERM
+    assert {signum: signal.getsignal(signum) for signum in before} == before
+
+
+def test_a_ctrl_c_during_a_run_stops_the_target():
+    target = FakeTarget()
+    with pytest.raises(KeyboardInterrupt) as raised:
+        with started(target):
+            signal.raise_signal(signal.SIGINT)
+    assert target.calls == ["start", "stop", "stopped"]
+    assert exit_status(raised.value) == 130
+
+
+def test_a_second_ctrl_c_or_sigterm_while_stopping_does_not_cut_the_stop_short(capsys):
+    def signals_again():
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGTERM)
+
+    target = FakeTarget(during_stop=signals_again)
+    with pytest.raises(KeyboardInterrupt):
+        with started(target):
+            signal.raise_signal(signal.SIGINT)
+    assert target.calls == ["start", "stop", "stopped"]
+    assert "SIGINT ignored: still stopping" in capsys.readouterr().err
+
+
+def test_a_run_that_ends_normally_or_fails_still_stops_the_target():
+    done, failed = FakeTarget(), FakeTarget()
+    with started(done):
+        pass
+    with pytest.raises(RuntimeError):
+        with started(failed):
+            raise RuntimeError("a K failed")
+    assert done.calls == failed.calls == ["start", "stop", "stopped"]
+
+
+# A load run in its own process: the fake target starts a real child in its own session (as the servers are),
+# the run waits inside asyncio.run (as drive does); the test sends SIGTERM to the run's process only.
+_RUN = textwrap.dedent(
+    """
+    import asyncio, os, signal, subprocess, sys
+    from pathlib import Path
+    from bench.load_stop import exit_status, started
+
+    class Target:
+        def start(self):
+            self.server = subprocess.Popen(["sleep", "600"], start_new_session=True)
+            Path(sys.argv[1]).write_text(str(self.server.pid))
+
+        def stop(self):
+            os.killpg(self.server.pid, signal.SIGTERM)
+            self.server.wait()
+            print("stopped the server", flush=True)
+
+    try:
+        with started(Target()):
+            asyncio.run(asyncio.sleep(600))
+    except KeyboardInterrupt as interrupt:
+        sys.exit(exit_status(interrupt))
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_sigterm_to_a_running_load_process_stops_the_servers_it_started(tmp_path):
+    pid_file = tmp_path / "server.pid"
+    run = subprocess.Popen(
+        [sys.executable, "-c", _RUN, str(pid_file)],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            assert run.poll() is None, run.communicate()
+            time.sleep(0.05)
+        server = int(pid_file.read_text())
+        run.send_signal(signal.SIGTERM)  # the handler is in place before start() wrote the pid
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        if pid_file.exists() and pid_file.read_text() and _alive(int(pid_file.read_text())):
+            os.killpg(int(pid_file.read_text()), signal.SIGKILL)  # what the old run left behind
+    assert run.returncode == 128 + signal.SIGTERM, err
+    assert "stopped the server" in out
+    assert not _alive(server)

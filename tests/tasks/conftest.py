@@ -1,23 +1,33 @@
-"""Fixtures for the job tests: a real SMTP server, a closed port, the outbox, and tasks bound to the test database."""
+"""Fixtures for the job tests: a real SMTP server, a closed port, the outbox, tasks bound to the test database,
+and a real huey_consumer process."""
 
 from __future__ import annotations
 
 import email
 import os
 import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from core.platform.config import get_settings, reset_settings
+from core.models import ExportJob
+from core.platform.config import PROJECT_ROOT, get_settings, reset_settings
 
 # Importing `tasks` builds the queue from the environment: make that an in-memory immediate queue so
 # collecting these tests never creates a queue file in the project's data folder.
 _previous = os.environ.get("IESCP_HUEY_IMMEDIATE")
 os.environ["IESCP_HUEY_IMMEDIATE"] = "1"
 import tasks  # noqa: E402,F401
+from tasks.queue import make_huey  # noqa: E402
 
 if _previous is None:
     os.environ.pop("IESCP_HUEY_IMMEDIATE")
@@ -126,3 +136,81 @@ def bound_tasks(database, monkeypatch):
     huey.immediate = True
     yield database
     huey.immediate = previous
+
+
+# ---- a real huey_consumer process (tests/tasks/test_consumer.py, test_worker_heartbeats.py) ----------------------
+
+CONSUMER = Path(sys.executable).parent / "huey_consumer"
+REDIS_URL = os.environ.get("IESCP_TEST_REDIS_URL")
+BROKERS = [
+    "sqlite",
+    pytest.param(
+        "redis", marks=[pytest.mark.redis, pytest.mark.skipif(not REDIS_URL, reason="IESCP_TEST_REDIS_URL is not set")]
+    ),
+]
+
+
+def consumer_env(monkeypatch, database, broker: str) -> dict[str, str]:
+    """This process's settings and a consumer's environment, both on database and broker (a queue of its own)."""
+    monkeypatch.setenv("IESCP_DATABASE_URL", database_url(database))
+    if broker == "redis":
+        monkeypatch.setenv("IESCP_REDIS_URL", REDIS_URL)
+        monkeypatch.setenv("IESCP_HUEY_NAME", f"iescp-test-{uuid.uuid4().hex[:10]}")  # never share a queue
+    reset_settings()
+    return {k: v for k, v in os.environ.items() if k != "IESCP_HUEY_IMMEDIATE"}
+
+
+@contextmanager
+def start_consumer(env: dict[str, str], log: Path, *flags: str) -> Iterator[subprocess.Popen]:
+    """A real `huey_consumer tasks.huey *flags` writing to log; stopped (TERM, KILL after 15 s) and its Redis
+    queue emptied when the block ends."""
+    with open(log, "wb") as log_file:
+        consumer = subprocess.Popen(
+            [str(CONSUMER), "tasks.huey", *flags], cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    try:
+        yield consumer
+    finally:
+        consumer.terminate()
+        try:
+            consumer.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            consumer.kill()
+            consumer.wait()
+        if env.get("IESCP_REDIS_URL"):
+            make_huey(immediate=False).storage.flush_all()
+
+
+def enqueue_export_elsewhere(env: dict[str, str], job_id: int) -> None:
+    """Enqueue export job_id from another process, as the page does."""
+    subprocess.run(
+        [sys.executable, "-c", "import sys, tasks; tasks.exports.enqueue_export(int(sys.argv[1]))", str(job_id)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        timeout=60,
+    )
+
+
+def wait_for(database, check, consumer: subprocess.Popen, log: Path, what: str, timeout: float = 60):
+    """check(session)'s first truthy answer; fails with the consumer's log if it exits or nothing comes in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with database.ReadSession.begin() as s:
+            found = check(s)
+        if found:
+            return found
+        if consumer.poll() is not None:
+            pytest.fail(f"the consumer exited with {consumer.returncode}:\n{log.read_text()}")
+        time.sleep(0.2)
+    pytest.fail(f"{what} not seen after {timeout} s; consumer log:\n{log.read_text()}")
+
+
+def finished_job(job_id: int):
+    """A wait_for check: the export job once it is done or failed."""
+
+    def check(session) -> ExportJob | None:
+        job = session.get(ExportJob, job_id)
+        return job if job.status in ("done", "failed") else None
+
+    return check

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
 from core.models import PeriodicTaskRun, WorkerHeartbeat
 from core.platform.config import PROJECT_ROOT, reset_settings
 from core.reporting import exports
-from tasks.queue import make_huey
 from tests import factories as f
-from tests.tasks.conftest import database_url
-from tests.tasks.test_consumer import BROKERS, CONSUMER, REDIS_URL, wait_for_job
+from tests.tasks.conftest import (
+    BROKERS,
+    consumer_env,
+    database_url,
+    enqueue_export_elsewhere,
+    finished_job,
+    start_consumer,
+    wait_for,
+)
 
 
 def _healthz(env: dict[str, str], *args: str) -> tuple[int, dict]:
@@ -33,32 +36,14 @@ def _healthz(env: dict[str, str], *args: str) -> tuple[int, dict]:
     return done.returncode, json.loads(done.stdout)
 
 
-def _wait_for(db, check, consumer: subprocess.Popen, log: Path, what: str, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with db.ReadSession.begin() as s:
-            found = check(s)
-        if found:
-            return found
-        if consumer.poll() is not None:
-            pytest.fail(f"the consumer exited with {consumer.returncode}:\n{log.read_text()}")
-        time.sleep(0.2)
-    pytest.fail(f"{what} not recorded after {timeout} s; consumer log:\n{log.read_text()}")
-
-
 @pytest.mark.parametrize("broker", BROKERS)
 def test_a_real_consumer_records_its_heartbeat_tasks_and_periodic_runs_and_healthz_reports_it(
     sqlite_database, tmp_path, monkeypatch, broker
 ):
     db = sqlite_database
-    monkeypatch.setenv("IESCP_DATABASE_URL", database_url(db))
     monkeypatch.setenv("IESCP_LOG_FORMAT", "json")
     monkeypatch.setenv("IESCP_REPLICA", "worker-7")
-    if broker == "redis":
-        monkeypatch.setenv("IESCP_REDIS_URL", REDIS_URL)
-        monkeypatch.setenv("IESCP_HUEY_NAME", f"iescp-test-{uuid.uuid4().hex[:10]}")  # never share a queue
-    reset_settings()
-    env = {k: v for k, v in os.environ.items() if k != "IESCP_HUEY_IMMEDIATE"}
+    env = consumer_env(monkeypatch, db, broker)
 
     code, report = _healthz(env)
     assert (code, report["healthy"], report["problems"]) == (
@@ -72,32 +57,18 @@ def test_a_real_consumer_records_its_heartbeat_tasks_and_periodic_runs_and_healt
         job_id = exports.start_export(s, actor=sponsor, kind="campaigns")
 
     log = tmp_path / "consumer.log"
-    with open(log, "wb") as log_file:
-        # Periodic tasks on: the scheduler enqueues the due ones (worker_heartbeat always) as it starts.
-        consumer = subprocess.Popen(
-            [str(CONSUMER), "tasks.huey", "--workers", "2", "--worker-type", "thread", "--delay", "0.05"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        subprocess.run(
-            [sys.executable, "-c", "import sys, tasks; tasks.exports.enqueue_export(int(sys.argv[1]))", str(job_id)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            check=True,
-            timeout=60,
-        )
-        assert wait_for_job(db, job_id, consumer, log).status == "done"
-        run = _wait_for(
+    # Periodic tasks on: the scheduler enqueues the due ones (worker_heartbeat always) as it starts.
+    with start_consumer(env, log, "--workers", "2", "--worker-type", "thread", "--delay", "0.05") as consumer:
+        enqueue_export_elsewhere(env, job_id)
+        assert wait_for(db, finished_job(job_id), consumer, log, f"export {job_id} finishing").status == "done"
+        run = wait_for(
             db,
             lambda s: s.get(PeriodicTaskRun, "worker_heartbeat") if _finished(s) else None,
             consumer,
             log,
             "the worker_heartbeat periodic run",
         )
-        worker = _wait_for(
+        worker = wait_for(
             db,
             lambda s: s.query(WorkerHeartbeat).filter(WorkerHeartbeat.tasks_done >= 2).one_or_none(),
             consumer,
@@ -106,15 +77,6 @@ def test_a_real_consumer_records_its_heartbeat_tasks_and_periodic_runs_and_healt
         )
         code, report = _healthz(env)
         alone_code, _ = _healthz(env, "--worker", "nobody:1")
-    finally:
-        consumer.terminate()
-        try:
-            consumer.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            consumer.kill()
-            consumer.wait()
-        if broker == "redis":
-            make_huey(immediate=False).storage.flush_all()
 
     with db.ReadSession.begin() as s:
         assert s.get(WorkerHeartbeat, worker.name) is None  # a clean stop removes the row; a crash would leave it stale
