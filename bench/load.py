@@ -155,7 +155,9 @@ class Target:
         self.base_url = ""
         self.processes: list = []  # (name, kind, pid)
         self._popen: list[subprocess.Popen] = []
-        self.app_launcher = [str(BIN / "streamlit")]  # single targets: what runs `run server.py …` (bench.memprobe wraps it)
+        self.app_launcher = [
+            str(BIN / "streamlit")
+        ]  # single targets: what runs `run server.py …` (bench.memprobe wraps it)
 
     def start(self) -> None:
         from deploy import cluster

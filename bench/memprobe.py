@@ -58,7 +58,10 @@ def _snapshot(pid: int, out: Path, n: int, timeout: float = 300) -> tracemalloc.
 
 def report(first: tracemalloc.Snapshot, last: tracemalloc.Snapshot, top: int = 25) -> str:
     """The lines whose live memory grew most between the snapshots, and the tracebacks of the top five."""
-    ignore = [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen importlib._bootstrap*>")]
+    ignore = [
+        tracemalloc.Filter(False, tracemalloc.__file__),
+        tracemalloc.Filter(False, "<frozen importlib._bootstrap*>"),
+    ]
     first, last = first.filter_traces(ignore), last.filter_traces(ignore)
     lines = ["## growth by line"]
     for stat in last.compare_to(first, "lineno")[:top]:
