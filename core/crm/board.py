@@ -172,10 +172,21 @@ def _tags_of(session: Session, org_id: int, record_ids: list[int]) -> list[list[
 
 
 def filter_options(session: Session, *, actor: Actor) -> dict:
-    """The board's filter choices: the organization's campaigns, active teammates and tags in use."""
+    """The board's filter choices: the campaigns that have cards, active teammates and tags in use.
+
+    A campaign without cards has an empty board; leaving it out keeps the picker short (a busy organization
+    has 1,000 campaigns, most never shortlisted for).
+    """
     org_id = permissions.require_member(actor, READ)
+    with_cards = (
+        select(CrmRecordCampaign.campaign_id)
+        .join(CrmRecord, CrmRecord.id == CrmRecordCampaign.record_id)
+        .where(CrmRecord.organization_id == org_id)
+    )
     campaigns = session.execute(
-        select(Campaign.id, Campaign.name).where(Campaign.organization_id == org_id).order_by(Campaign.id.desc())
+        select(Campaign.id, Campaign.name)
+        .where(Campaign.organization_id == org_id, Campaign.id.in_(with_cards))
+        .order_by(Campaign.id.desc())
     ).all()
     user, profile, label = _member_name()
     members = session.execute(

@@ -74,7 +74,10 @@ def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_w
         st.markdown(
             md("**{name}**  \n:small[:gray[{facts}]]", name=card["name"], facts=" · ".join(v for v in facts if v))
         )
-        back, open_, forward = st.columns([1, 1.5, 1], gap="small")
+        # One horizontal row, not st.columns (a block plus three columns): fewer elements, and on a phone
+        # the three buttons stay side by side instead of stacking.
+        row = st.container(horizontal=True, gap="small")
+        back, open_, forward = row, row, row
         rid = int(card["record_id"])
         if back.button("←", key=f"back-{rid}", disabled=not can_write or left is None, help=_to(left), width="stretch"):
             _move(actor, card, left)  # type: ignore[arg-type]
@@ -238,7 +241,11 @@ def _tags_form(actor: Actor, detail: dict, can_write: bool) -> None:
 
 def stage_manager(actor: Actor, stage_list: list[dict]) -> None:
     """Owners: rename, add, reorder and delete stages (the three defaults keep their kind and cannot be deleted)."""
-    with st.expander("Stages"):
+    # A rerun-tracked expander: its forms are drawn only while it is open (a closed one still costs its elements).
+    box = st.expander("Stages", key="pipeline-stages", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         with st.form("add-stage", clear_on_submit=True):
             name = st.text_input("New stage name")
             if st.form_submit_button("Add stage"):

@@ -165,3 +165,14 @@ def test_the_card_detail_waits_for_a_card_to_be_opened(long_column):
     assert_clean(at)
     assert [t.label for t in at.text_area] == ["Add a note"]
     assert next(s for s in at.selectbox if s.label == "Card").value == long_column["order"][2]
+
+
+def test_the_stage_forms_are_drawn_only_while_the_stages_expander_is_open(hostile_board):
+    at = open_page("sponsor/pipeline", hostile_board["owner"].id)
+    assert [e.label for e in at.expander] == ["Stages"]
+    assert not [t for t in at.text_input if t.label == "New stage name"]
+    at.session_state["pipeline-stages"] = True  # the owner opened the expander
+    at.run()
+    assert_clean(at)
+    assert [t.label for t in at.text_input if t.label == "New stage name"] == ["New stage name"]
+    assert any(b.label == "Delete stage" for b in at.button)
