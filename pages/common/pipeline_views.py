@@ -16,7 +16,7 @@ from pages.common.pickers import pick
 from pages.common.formatting import day, moment, moment_column, table
 
 CARD = "pipeline-card"
-CARDS_PER_COLUMN = 8  # drawn per column at first; "Show more" adds as many again (each card is ~8 elements)
+CARDS_PER_COLUMN = 6  # drawn per column at first (a column scrolls after ~5); "Show more" adds as many again
 MORE = "pipeline-more"  # session key prefix: f"{MORE}-{stage_id}" holds how many cards that column shows
 COLUMN_HEIGHT = 560  # each column scrolls on its own, so the card detail stays close below the board
 HISTORY_COLUMNS = {
