@@ -811,3 +811,11 @@ def test_per_stage_totals_follow_the_filters_and_a_bad_limit_reads_as_one_card(d
     assert data["totals"] == {cold: 1} and data["cards"]["record_id"].tolist() == [tagged["record_id"]]
     bad = f.read(database, lambda s: board.board(s, actor=owner, per_stage=-3, stage_limits={cold: "all"}))
     assert len(bad["cards"]) == 1 and bad["totals"] == {cold: 3}
+
+
+def test_the_board_filter_offers_only_campaigns_that_have_cards(database):
+    owner = f.sponsor(database)
+    shortlisted, untouched = f.campaign(database, owner, name="Shortlisted"), f.campaign(database, owner, name="Quiet")
+    add(database, owner, [f.influencer(database).id], campaign_id=shortlisted)
+    campaigns = f.read(database, lambda s: board.filter_options(s, actor=owner))["campaigns"]
+    assert campaigns == {shortlisted: "Shortlisted"} and untouched not in campaigns
