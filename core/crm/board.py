@@ -8,7 +8,7 @@ one of its ad requests).
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import permissions
@@ -68,13 +68,30 @@ def board(
     campaign_id: int | None = None,
     owner_id: int | None = None,
     tag: str | None = None,
+    per_stage: int | None = None,
+    stage_limits: dict[int, int] | None = None,
 ) -> dict:
-    """{"stages": [...], "cards": DataFrame} for the actor's organization, filtered by campaign, owner and tag."""
+    """{"stages": [...], "cards": DataFrame, "totals": {stage_id: cards}} for the actor's organization.
+
+    Filtered by campaign, owner and tag. per_stage keeps the first n cards of each column (most recently
+    contacted first) in SQL; stage_limits sets another n for some columns (a column's "Show more"). totals
+    counts every card of each column under the same filters, shown or not. None shows every card.
+    """
     org_id = permissions.require_member(actor, READ)
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
         if campaign is None or campaign.organization_id != org_id:
             raise NotFound("That campaign does not exist in your organization.")
+    filters = [CrmRecord.organization_id == org_id]
+    if campaign_id is not None:
+        on_board = select(CrmRecordCampaign.record_id).where(CrmRecordCampaign.campaign_id == campaign_id)
+        filters.append(CrmRecord.id.in_(on_board))
+    if owner_id is not None:
+        filters.append(CrmRecord.owner_id == owner_id)
+    if tag:
+        tagged = select(CrmRecordTag.record_id).where(CrmRecordTag.tag == tag)
+        filters.append(CrmRecord.id.in_(tagged))
+    order = (CrmRecord.stage_id, CrmRecord.last_contact_at.desc(), CrmRecord.id)
     owner, owner_profile, owner_label = _member_name()
     p = InfluencerProfile
     stmt = (
@@ -95,23 +112,41 @@ def board(
         .outerjoin(Prospect, Prospect.id == CrmRecord.prospect_id)
         .outerjoin(owner, owner.id == CrmRecord.owner_id)
         .outerjoin(owner_profile, owner_profile.user_id == CrmRecord.owner_id)
-        .where(CrmRecord.organization_id == org_id)
-        .order_by(CrmRecord.stage_id, CrmRecord.last_contact_at.desc(), CrmRecord.id)
+        .where(*filters)
+        .order_by(*order)
     )
-    if campaign_id is not None:
-        on_board = select(CrmRecordCampaign.record_id).where(CrmRecordCampaign.campaign_id == campaign_id)
-        stmt = stmt.where(CrmRecord.id.in_(on_board))
-    if owner_id is not None:
-        stmt = stmt.where(CrmRecord.owner_id == owner_id)
-    if tag:
-        tagged = select(CrmRecordTag.record_id).where(CrmRecordTag.tag == tag)
-        stmt = stmt.where(CrmRecord.id.in_(tagged))
+    if per_stage is not None:
+        stmt = _first_of_each_stage(stmt, order, _limit(per_stage), stage_limits or {})
     cards = pd.DataFrame(session.execute(stmt).all(), columns=[c for c in CARD_COLUMNS if c not in ("tier", "tags")])
     cards["tier"] = [tier_of(v) for v in cards["followers"]]
     cards["tags"] = _tags_of(session, org_id, cards["record_id"].tolist())
     missing = cards["name"] == ""
     cards.loc[missing, "name"] = [f"Prospect #{pid}" for pid in cards.loc[missing, "prospect_id"]]
-    return {"stages": stages.list_stages(session, actor=actor), "cards": cards[list(CARD_COLUMNS)]}
+    totals = session.execute(select(CrmRecord.stage_id, func.count()).where(*filters).group_by(CrmRecord.stage_id))
+    return {
+        "stages": stages.list_stages(session, actor=actor),
+        "cards": cards[list(CARD_COLUMNS)],
+        "totals": {int(stage_id): int(n) for stage_id, n in totals},
+    }
+
+
+def _limit(n) -> int:
+    """A per-column card count from the page: a positive int, at most 500 (anything else reads as 1)."""
+    return min(n, 500) if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
+
+
+def _first_of_each_stage(stmt, order, per_stage: int, stage_limits: dict[int, int]):
+    """stmt cut to the first cards of each stage in its own order (a row number per stage, not a slice in Python)."""
+    position = func.row_number().over(partition_by=CrmRecord.stage_id, order_by=order[1:]).label("position")
+    ranked = stmt.order_by(None).add_columns(position).subquery()
+    whens = [(ranked.c.stage_id == sid, _limit(n)) for sid, n in stage_limits.items() if isinstance(sid, int)]
+    limit = case(*whens, else_=per_stage) if whens else per_stage
+    columns = [c for c in ranked.c if c.key != "position"]
+    return (
+        select(*columns)
+        .where(ranked.c.position <= limit)
+        .order_by(ranked.c.stage_id, ranked.c.last_contact_at.desc(), ranked.c.record_id)
+    )
 
 
 def _prospect_name(prospect: Prospect | None, prospect_id: int | None) -> str:
@@ -127,7 +162,7 @@ def _tags_of(session: Session, org_id: int, record_ids: list[int]) -> list[list[
         rows = session.execute(
             select(CrmRecordTag.record_id, CrmRecordTag.tag)
             .join(CrmRecord, CrmRecord.id == CrmRecordTag.record_id)
-            .where(CrmRecord.organization_id == org_id)
+            .where(CrmRecord.organization_id == org_id, CrmRecordTag.record_id.in_(record_ids))
             .order_by(CrmRecordTag.record_id, CrmRecordTag.tag)
         )
         for record_id, tag in rows:
@@ -137,10 +172,21 @@ def _tags_of(session: Session, org_id: int, record_ids: list[int]) -> list[list[
 
 
 def filter_options(session: Session, *, actor: Actor) -> dict:
-    """The board's filter choices: the organization's campaigns, active teammates and tags in use."""
+    """The board's filter choices: the campaigns that have cards, active teammates and tags in use.
+
+    A campaign without cards has an empty board; leaving it out keeps the picker short (a busy organization
+    has 1,000 campaigns, most never shortlisted for).
+    """
     org_id = permissions.require_member(actor, READ)
+    with_cards = (
+        select(CrmRecordCampaign.campaign_id)
+        .join(CrmRecord, CrmRecord.id == CrmRecordCampaign.record_id)
+        .where(CrmRecord.organization_id == org_id)
+    )
     campaigns = session.execute(
-        select(Campaign.id, Campaign.name).where(Campaign.organization_id == org_id).order_by(Campaign.id.desc())
+        select(Campaign.id, Campaign.name)
+        .where(Campaign.organization_id == org_id, Campaign.id.in_(with_cards))
+        .order_by(Campaign.id.desc())
     ).all()
     user, profile, label = _member_name()
     members = session.execute(

@@ -743,31 +743,41 @@ def list_users(
     return frame, total
 
 
-def list_pending_sponsors(session: Session, *, actor: Actor) -> pd.DataFrame:
-    """Sponsors awaiting approval, oldest first."""
+def list_pending_sponsors(session: Session, *, actor: Actor, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """Sponsors awaiting approval, oldest first; limit/offset read one page of them (None: all)."""
     permissions.require(actor, "user.approve")
-    rows = (
-        session.execute(
-            select(
-                User.id,
-                User.username,
-                User.email,
-                SponsorProfile.name,
-                SponsorProfile.kind,
-                SponsorProfile.industry,
-                SponsorProfile.budget_cents,
-                User.created_at,
-            )
-            .join(SponsorProfile, SponsorProfile.user_id == User.id)
-            .where(User.role == "sponsor", User.approval == "pending")
-            .order_by(User.created_at, User.id)
+    stmt = (
+        select(
+            User.id,
+            User.username,
+            User.email,
+            SponsorProfile.name,
+            SponsorProfile.kind,
+            SponsorProfile.industry,
+            SponsorProfile.budget_cents,
+            User.created_at,
         )
-        .mappings()
-        .all()
+        .join(SponsorProfile, SponsorProfile.user_id == User.id)
+        .where(User.role == "sponsor", User.approval == "pending")
+        .order_by(User.created_at, User.id)
     )
+    if limit is not None:
+        stmt = stmt.limit(max(1, min(int(limit), 500))).offset(max(0, int(offset)))
+    rows = session.execute(stmt).mappings().all()
     return pd.DataFrame(
         rows, columns=["id", "username", "email", "name", "kind", "industry", "budget_cents", "created_at"]
     )
+
+
+def pending_sponsors_summary(session: Session, *, actor: Actor) -> dict:
+    """{"count", "oldest" (a datetime or None), "budget_cents"} of every pending sponsor, in one query."""
+    permissions.require(actor, "user.approve")
+    count, oldest, budget = session.execute(
+        select(func.count(), func.min(User.created_at), func.coalesce(func.sum(SponsorProfile.budget_cents), 0))
+        .join(SponsorProfile, SponsorProfile.user_id == User.id)
+        .where(User.role == "sponsor", User.approval == "pending")
+    ).one()
+    return {"count": int(count or 0), "oldest": oldest, "budget_cents": int(budget or 0)}
 
 
 def count_pending_sponsors(session: Session, *, actor: Actor) -> int:

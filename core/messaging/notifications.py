@@ -43,10 +43,30 @@ def unread_count(session: Session, *, actor: Actor) -> int:
 
 
 @permissions.actor_required
+def counts(session: Session, *, actor: Actor) -> dict[str, int]:
+    """{"total": all the actor's notifications, "unread": the unread ones}, in one query (a pager's page count)."""
+    total, unread = session.execute(
+        select(func.count(), func.count().filter(Notification.read_at.is_(None))).where(
+            Notification.user_id == actor.id
+        )
+    ).one()
+    return {"total": int(total or 0), "unread": int(unread or 0)}
+
+
+@permissions.actor_required
 def list_notifications(
-    session: Session, *, actor: Actor, unread_only: bool = False, limit: int = 50, before_id: int | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    unread_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+    before_id: int | None = None,
 ) -> pd.DataFrame:
-    """The actor's notifications, unread first and newest first within each (so the limit never hides unread ones)."""
+    """The actor's notifications, unread first and newest first within each (so the limit never hides unread ones).
+
+    offset skips that many in this order: the page picker's LIMIT/OFFSET (a bad offset reads as 0).
+    """
     stmt = (
         select(
             Notification.id,
@@ -60,6 +80,7 @@ def list_notifications(
         .where(Notification.user_id == actor.id)
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
         .limit(max(1, min(limit, 500)))
+        .offset(offset if isinstance(offset, int) and not isinstance(offset, bool) and offset > 0 else 0)
     )
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))

@@ -11,23 +11,33 @@ from pages.common.formatting import is_missing, moment, plural
 from pages.common.influencer_views import act
 from pages.common.markup import md
 from pages.common.session import read, run_action, show_flash
-from pages.common.widgets import empty_state
+from pages.common.widgets import empty_state, page_of, pager
 
-SHOWN = 100
+PER_PAGE = 20  # a page of elements stays fast to draw; the pager reaches the rest
+PAGE_KEY = "notif_page"
 
 
 def notifications_page(actor: Actor, *, intro: str) -> None:
-    """Draw the page: the list, the read toggles and an Open button on every notification that links somewhere."""
+    """Draw the page: a page of the list, the read toggles and an Open button on every notification that links."""
     st.title("Notifications", icon="🔔")
     st.caption(intro + " Unread ones come first.")
     show_flash()
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     unread_only = left.toggle("Unread only", key="notif_unread_only")
-    frame = read(lambda s: notifications.list_notifications(s, actor=actor, unread_only=unread_only, limit=SHOWN))
+    tally = read(lambda s: notifications.counts(s, actor=actor))
+    if tally is None:
+        return
+    total = tally["unread"] if unread_only else tally["total"]
+    page = page_of(total, per_page=PER_PAGE, key=PAGE_KEY)
+    frame = read(
+        lambda s: notifications.list_notifications(
+            s, actor=actor, unread_only=unread_only, limit=PER_PAGE, offset=page * PER_PAGE
+        )
+    )
     if frame is None:
         return
-    unread = int(frame["read_at"].isna().sum())
-    if right.button("Mark all as read", icon="✔️", key="notif_mark_all", disabled=unread == 0, width="stretch"):
+    # "Mark all" marks every unread notification, not only this page's.
+    if right.button("Mark all as read", icon="✔️", key="notif_mark_all", disabled=tally["unread"] == 0, width="stretch"):
         act(lambda s: notifications.mark_read(s, actor=actor), "All notifications marked as read.")
     if frame.empty:
         empty_state(
@@ -37,11 +47,10 @@ def notifications_page(actor: Actor, *, intro: str) -> None:
             icon="🎉",
         )
         return
-    st.caption(f"{unread} unread · {len(frame)} shown")
+    st.caption(f"{tally['unread']:,} unread · {plural(tally['total'], 'notification')} in all")
     for item in frame.to_dict("records"):
         _notification(actor, item)
-    if len(frame) == SHOWN:
-        st.caption(f"Only {plural(SHOWN, 'notification')} are shown, unread first.")
+    pager(total, per_page=PER_PAGE, key=PAGE_KEY, noun="notification")
 
 
 def _notification(actor: Actor, item: dict) -> None:

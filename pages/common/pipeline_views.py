@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +16,8 @@ from pages.common.pickers import pick
 from pages.common.formatting import day, moment, moment_column, table
 
 CARD = "pipeline-card"
-MAX_CARDS_SHOWN = 40  # per column; the filters narrow a long column
+CARDS_PER_COLUMN = 6  # drawn per column at first (a column scrolls after ~5); "Show more" adds as many again
+MORE = "pipeline-more"  # session key prefix: f"{MORE}-{stage_id}" holds how many cards that column shows
 COLUMN_HEIGHT = 560  # each column scrolls on its own, so the card detail stays close below the board
 HISTORY_COLUMNS = {
     "at": moment_column("When"),
@@ -29,8 +32,8 @@ READ_ONLY = "Your role can read the pipeline but not move cards, tag or take not
 
 def _unique(labels: dict) -> dict:
     """Labels with " (#id)" added where two share a name: a selectbox keeps its choice by label."""
-    seen = list(labels.values())
-    return {key: f"{name} (#{key})" if seen.count(name) > 1 else name for key, name in labels.items()}
+    seen = Counter(labels.values())  # not list.count per label: a busy organization has 1,000 campaigns
+    return {key: f"{name} (#{key})" if seen[name] > 1 else name for key, name in labels.items()}
 
 
 def filters(options: dict) -> dict:
@@ -62,14 +65,19 @@ def _move(actor: Actor, card: dict, stage: dict) -> None:
 
 def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_write: bool) -> None:
     with st.container(border=True):
-        st.markdown(md("**{name}**", name=card["name"]))
         followers = "" if pd.isna(card["followers"]) else f"{int(card['followers']):,} followers"
         owner = f"owner {card['owner']}" if card["owner"] else "no owner"
         facts = [card["tier"], followers, f"last contact {day(card['last_contact_at'])}", owner]
-        st.caption(literal(" · ".join(v for v in facts if v)))
         if card["tags"]:
-            st.caption(literal("🏷 " + ", ".join(card["tags"])))
-        back, open_, forward = st.columns([1, 1.5, 1], gap="small")
+            facts.append("🏷 " + ", ".join(card["tags"]))
+        # One Markdown element for name, facts and tags: a card's element count is what the board costs to draw.
+        st.markdown(
+            md("**{name}**  \n:small[:gray[{facts}]]", name=card["name"], facts=" · ".join(v for v in facts if v))
+        )
+        # One horizontal row, not st.columns (a block plus three columns): fewer elements, and on a phone
+        # the three buttons stay side by side instead of stacking.
+        row = st.container(horizontal=True, gap="small")
+        back, open_, forward = row, row, row
         rid = int(card["record_id"])
         if back.button("←", key=f"back-{rid}", disabled=not can_write or left is None, help=_to(left), width="stretch"):
             _move(actor, card, left)  # type: ignore[arg-type]
@@ -88,28 +96,66 @@ def _to(stage: dict | None) -> str | None:
     return literal(f"Move to {stage['name']}") if stage else None
 
 
+def column_limits() -> dict[int, int]:
+    """{stage_id: cards to show} for the columns whose "Show more" was clicked (board()'s stage_limits)."""
+    prefix = f"{MORE}-"
+    return {
+        int(key[len(prefix) :]): value
+        for key, value in st.session_state.items()
+        if isinstance(key, str) and key.startswith(prefix) and key[len(prefix) :].isdigit() and isinstance(value, int)
+    }
+
+
+def _more(stage_id: int, shown: int) -> None:
+    st.session_state[f"{MORE}-{stage_id}"] = shown + CARDS_PER_COLUMN  # a callback: this run's read shows them
+
+
 def board_columns(actor: Actor, data: dict, can_write: bool) -> None:
-    """One column per stage; each card moves one stage left or right with one click."""
+    """One column per stage, its first cards (Show more reads more); each card moves one stage with one click."""
     columns_ = data["stages"]
     cards = data["cards"]
+    totals = data.get("totals", {})
+    by_stage: dict = {}
+    for card in cards.to_dict("records"):  # one conversion for the board, not one filter and copy per column
+        by_stage.setdefault(card["stage_id"], []).append(card)
     for i, (column, stage) in enumerate(zip(st.columns(len(columns_)), columns_)):
-        in_stage = cards[cards["stage_id"] == stage["id"]] if stage["id"] is not None else cards.iloc[0:0]
+        in_stage = by_stage.get(stage["id"], []) if stage["id"] is not None else []
+        total = totals.get(stage["id"], len(in_stage))
         with column:
-            st.markdown(md("**{name}** · {count}", name=stage["name"], count=len(in_stage)))
+            st.markdown(md("**{name}** · {count}", name=stage["name"], count=f"{total:,}"))
             left = columns_[i - 1] if i > 0 else None
             right = columns_[i + 1] if i + 1 < len(columns_) else None
             with st.container(height=COLUMN_HEIGHT if len(in_stage) > 2 else "content", border=False):
-                for card in in_stage.head(MAX_CARDS_SHOWN).to_dict("records"):
+                for card in in_stage:
                     _card(actor, card, left, right, can_write)
-                if len(in_stage) > MAX_CARDS_SHOWN:
-                    st.caption(f"… and {len(in_stage) - MAX_CARDS_SHOWN} more: narrow the board with the filters.")
+                if total > len(in_stage):
+                    st.caption(f"Showing {len(in_stage):,} of {total:,}, most recently contacted first.")
+                    st.button(
+                        "Show more",
+                        key=f"{MORE}-button-{stage['id']}",
+                        on_click=_more,
+                        args=(stage["id"], len(in_stage)),
+                        width="stretch",
+                    )
 
 
 def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> None:
-    """The chosen card: move with a note, owner, tags, notes (newest first) and its stage history."""
+    """The chosen card: move with a note, owner, tags, notes (newest first) and its stage history.
+
+    Nothing until a card is chosen (Open on a card, or the picker over the cards on the board): the forms and
+    history of a card nobody asked for would cost as much to draw as a column of cards.
+    """
     cards = data["cards"]
     names = _unique({int(r): n for r, n in zip(cards["record_id"], cards["name"])})
-    record_id = pick("Card", names, key=CARD, preselect=st.session_state.pop(f"{CARD}-open", None))
+    record_id = pick(
+        "Card",
+        names,
+        key=CARD,
+        preselect=st.session_state.pop(f"{CARD}-open", None),
+        placeholder="Open a card, or choose one here, to see its notes and history",
+    )
+    if record_id is None:
+        return
     detail = read(lambda s: board.record_detail(s, actor=actor, record_id=record_id))
     if detail is None:
         return
@@ -195,7 +241,11 @@ def _tags_form(actor: Actor, detail: dict, can_write: bool) -> None:
 
 def stage_manager(actor: Actor, stage_list: list[dict]) -> None:
     """Owners: rename, add, reorder and delete stages (the three defaults keep their kind and cannot be deleted)."""
-    with st.expander("Stages"):
+    # A rerun-tracked expander: its forms are drawn only while it is open (a closed one still costs its elements).
+    box = st.expander("Stages", key="pipeline-stages", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         with st.form("add-stage", clear_on_submit=True):
             name = st.text_input("New stage name")
             if st.form_submit_button("Add stage"):

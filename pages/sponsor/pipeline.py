@@ -19,7 +19,9 @@ options = read(lambda s: board.filter_options(s, actor=actor))
 if options is None:
     st.stop()
 chosen = pv.filters(options)
-data = read(lambda s: board.board(s, actor=actor, **chosen))
+data = read(
+    lambda s: board.board(s, actor=actor, **chosen, per_stage=pv.CARDS_PER_COLUMN, stage_limits=pv.column_limits())
+)
 if data is None:
     st.stop()
 can_write = actor.can("pipeline.manage")

@@ -659,3 +659,16 @@ def test_campaign_search_shows_the_organizations_name_not_a_teammates_personal_o
         assert list(after.rows["sponsor"]) == ["New Name Ltd"]
     finally:
         cache.use(None)
+
+
+def test_the_pending_queue_reads_one_page_with_limit_and_offset_and_its_summary_covers_every_page(database):
+    ids = [f.sponsor(database, approved=False) for _ in range(5)]
+    f.sponsor(database)  # approved: in neither
+    admin = f.admin(database)
+    everyone = list(f.read(database, lambda s: accounts.list_pending_sponsors(s, actor=admin))["id"])
+    second = f.read(database, lambda s: accounts.list_pending_sponsors(s, actor=admin, limit=2, offset=2))
+    summary = f.read(database, lambda s: accounts.pending_sponsors_summary(s, actor=admin))
+    assert sorted(everyone) == sorted(ids) and list(second["id"]) == everyone[2:4]
+    assert summary["count"] == 5 and summary["oldest"] is not None
+    with pytest.raises(PermissionDenied):
+        f.read(database, lambda s: accounts.pending_sponsors_summary(s, actor=f.influencer(database)))

@@ -764,3 +764,58 @@ def test_an_empty_pipeline_reads_as_three_empty_columns_and_no_cards(database):
     data = f.read(database, lambda s: board.board(s, actor=owner))
     assert data["cards"].empty and list(data["cards"].columns) == list(board.CARD_COLUMNS)
     assert [s["cards"] for s in data["stages"]] == [0, 0, 0]
+
+
+# ---- a long column: the first cards of each stage in SQL, with every stage's total -----------------------------
+
+
+def test_per_stage_keeps_the_first_cards_of_every_column_in_board_order_and_totals_count_them_all(database):
+    owner = f.sponsor(database)
+    stars = [f.influencer(database).id for _ in range(7)]
+    add(database, owner, stars)
+    ids = stage_ids(database, owner)
+    for star in stars[:2]:
+        moved = card(database, owner, star)
+        f.write(
+            database,
+            lambda s, c=moved: pipeline.move_record(
+                s, actor=owner, record_id=int(c["record_id"]), to_stage_id=ids["final"], expected_version=c["version"]
+            ),
+        )
+    full = f.read(database, lambda s: board.board(s, actor=owner))
+    first = f.read(database, lambda s: board.board(s, actor=owner, per_stage=3))
+    more = f.read(database, lambda s: board.board(s, actor=owner, per_stage=3, stage_limits={ids["cold"]: 4}))
+
+    def column(data, kind):
+        return data["cards"][data["cards"]["stage_id"] == ids[kind]]["record_id"].tolist()
+
+    assert column(first, "cold") == column(full, "cold")[:3]
+    assert column(first, "final") == column(full, "final")
+    assert column(more, "cold") == column(full, "cold")[:4]
+    assert first["totals"] == {ids["cold"]: 5, ids["final"]: 2}
+
+
+def test_per_stage_totals_follow_the_filters_and_a_bad_limit_reads_as_one_card(database):
+    owner = f.sponsor(database)
+    stars = [f.influencer(database).id for _ in range(3)]
+    add(database, owner, stars)
+    tagged = card(database, owner, stars[0])
+    f.write(
+        database,
+        lambda s: pipeline.set_tags(
+            s, actor=owner, record_id=int(tagged["record_id"]), tags="vip", expected_version=tagged["version"]
+        ),
+    )
+    cold = stage_ids(database, owner)["cold"]
+    data = f.read(database, lambda s: board.board(s, actor=owner, tag="vip", per_stage=10))
+    assert data["totals"] == {cold: 1} and data["cards"]["record_id"].tolist() == [tagged["record_id"]]
+    bad = f.read(database, lambda s: board.board(s, actor=owner, per_stage=-3, stage_limits={cold: "all"}))
+    assert len(bad["cards"]) == 1 and bad["totals"] == {cold: 3}
+
+
+def test_the_board_filter_offers_only_campaigns_that_have_cards(database):
+    owner = f.sponsor(database)
+    shortlisted, untouched = f.campaign(database, owner, name="Shortlisted"), f.campaign(database, owner, name="Quiet")
+    add(database, owner, [f.influencer(database).id], campaign_id=shortlisted)
+    campaigns = f.read(database, lambda s: board.filter_options(s, actor=owner))["campaigns"]
+    assert campaigns == {shortlisted: "Shortlisted"} and untouched not in campaigns

@@ -131,6 +131,10 @@ MATRIX = {
         lambda s, a, w, r: accounts.list_pending_sponsors(s, actor=a),
         (OK, PD, PD, PD, PD),
     ),
+    "accounts.pending_sponsors_summary": (
+        lambda s, a, w, r: accounts.pending_sponsors_summary(s, actor=a),
+        (OK, PD, PD, PD, PD),
+    ),
     "accounts.count_pending_sponsors": (
         lambda s, a, w, r: accounts.count_pending_sponsors(s, actor=a),
         (OK, PD, PD, PD, PD),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core import audit
@@ -238,6 +239,45 @@ def test_rejecting_a_sponsor_with_a_reason_records_the_reason(db, admin, platfor
     no_crash(at)
     rejected = user(db, platform["pending_id"])
     assert (rejected.approval, rejected.approval_note) == ("rejected", "Could not verify the company")
+
+
+def pending_queue(db, n: int) -> list[int]:
+    """n pending sponsors, oldest first (the queue's order)."""
+    ids = [f.sponsor(db, approved=False) for _ in range(n)]
+    with db.ReadSession.begin() as s:
+        order = s.scalars(select(User.id).where(User.id.in_(ids)).order_by(User.created_at, User.id)).all()
+    return list(order)
+
+
+def queued(at) -> list[int]:
+    return [int(t.key.removeprefix("reason_")) for t in at.text_input if str(t.key).startswith("reason_")]
+
+
+def test_the_approval_queue_shows_ten_a_page_and_next_shows_the_next_ten_then_the_rest(db, admin):
+    order = pending_queue(db, 23)
+    at = open_page("approvals", admin.id)
+    assert queued(at) == order[:10]
+    assert at.metric[0].value == "23"
+    at.button(key="approvals_page:forward").click().run()
+    assert queued(at) == order[10:20]
+    at.button(key="approvals_page:forward").click().run()
+    no_crash(at)
+    assert queued(at) == order[20:]
+    assert at.button(key="approvals_page:forward").disabled
+    assert any("Page 3 of 3" in c.value for c in at.caption)
+
+
+def test_approving_on_page_two_approves_the_sponsor_shown_there_and_no_other(db, admin):
+    order = pending_queue(db, 12)
+    at = open_page("approvals", admin.id)
+    at.button(key="approvals_page:forward").click().run()
+    assert queued(at) == order[10:]
+    target = order[11]
+    at.button(key=f"FormSubmitter:approval_{target}-Approve").click().run()
+    no_crash(at)
+    assert user(db, target).approval == "approved"
+    assert [user(db, i).approval for i in order if i != target] == ["pending"] * 11
+    assert queued(at) == [order[10]]  # still on the last page, which now holds one
 
 
 # ---- users ---------------------------------------------------------------------------------------------------------

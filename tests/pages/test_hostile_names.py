@@ -188,6 +188,15 @@ def test_no_page_renders_user_text_as_markdown_links_images_html_or_maths(hostil
         assert any(literal(HOSTILE) in text for _, text in markdown_texts(at))  # on the page, shown as typed
 
 
+@pytest.mark.parametrize("tab", ["👥 Teammates", "✉️ Invitations", "🏢 Organization & brands"])
+def test_every_tab_of_the_team_page_renders_user_text_as_typed(hostile, tab):
+    at = AppTest.from_file(str(ROOT / "pages" / "sponsor" / "team.py"), default_timeout=30)
+    at.session_state["actor_id"] = hostile["sponsor"].id
+    at.session_state["team-tab"] = tab  # only the open tab is built, so each is opened in turn
+    at.run()
+    assert_clean(at)
+
+
 def test_approving_and_rejecting_a_hostile_sponsor_shows_the_name_as_text_in_the_one_banner(hostile):
     at = open_page("admin/approvals", hostile["admin"].id)
     next(b for b in at.button if b.label == "Approve").click().run()

@@ -334,7 +334,7 @@ def test_a_notification_can_be_marked_read_and_then_all_of_them(db, offer):
     f.request(db, sponsor, f.campaign(db, sponsor), influencer)
     newest, *older = unread_ids(db, influencer)
     at = open_page("notifications", influencer)
-    assert "3 unread · 3 shown" in [c.value for c in at.caption]
+    assert "3 unread · 3 notifications in all" in [c.value for c in at.caption]
     at.button(key=f"notif_read_{newest}").click().run()
     assert unread_ids(db, influencer) == older
     assert not at.button(key="notif_mark_all").disabled

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 from streamlit.testing.v1 import AppTest
 
 from core.messaging import notifications
+from core.models import Notification
 from pages.common import navigation
 from tests import factories as f
 from tests.pages.conftest import app_test
@@ -116,3 +118,94 @@ def test_the_sidebar_badge_opens_notifications_and_open_goes_to_the_negotiation_
     with app_db.ReadSession.begin() as s:
         unread = notifications.list_notifications(s, actor=sponsor, unread_only=True)["id"].tolist()
     assert nid not in unread, "opening a notification reads it"
+
+
+# ---- paging: 20 a page, real LIMIT/OFFSET in the core, actions act on what is shown ----------------------------
+
+
+def many(db, user_id: int, n: int) -> list[int]:
+    """Exactly n notifications, "Note 0".."Note n-1" (the factory's welcome ones removed); ids in page order."""
+    with db.Session.begin() as s:
+        s.execute(delete(Notification).where(Notification.user_id == user_id))
+        for k in range(n):
+            notifications.notify(s, user_id, "ad_request", f"Note {k}", "Body text")
+    with db.ReadSession.begin() as s:
+        return notifications.list_notifications(s, actor=f.actor(db, user_id), limit=500)["id"].tolist()
+
+
+def shown_titles(at: AppTest) -> list[str]:
+    return [m.value.split("**")[1] for m in at.markdown if m.value.count("**") == 2 and "Note " in m.value]
+
+
+def test_the_next_page_shows_the_next_twenty_notifications_and_the_last_page_the_rest(app_db):
+    sponsor = f.sponsor(app_db)
+    ids = many(app_db, sponsor.id, 45)
+    at = page("sponsor", sponsor)
+    assert shown_titles(at) == [f"Note {k}" for k in range(44, 24, -1)]
+    assert at.button(key="notif_page:back").disabled
+    at.button(key="notif_page:forward").click()
+    at = at.run()
+    assert shown_titles(at) == [f"Note {k}" for k in range(24, 4, -1)]
+    at.button(key="notif_page:forward").click()
+    at = at.run()
+    assert shown_titles(at) == [f"Note {k}" for k in range(4, -1, -1)]
+    assert at.button(key="notif_page:forward").disabled
+    assert any("Page 3 of 3" in c.value and "41–45 of 45" in c.value for c in at.caption)
+    assert {f"notif_read_{i}" for i in ids[40:]} <= {b.key for b in at.button}
+
+
+def test_marking_one_read_on_page_two_marks_the_notification_shown_there(app_db):
+    influencer = f.influencer(app_db)
+    ids = many(app_db, influencer.id, 30)
+    at = page("influencer", influencer)
+    at.button(key="notif_page:forward").click()
+    at = at.run()
+    target = ids[25]
+    at.button(key=f"notif_read_{target}").click()
+    at.run()
+    with app_db.ReadSession.begin() as s:
+        unread = notifications.list_notifications(s, actor=influencer, unread_only=True, limit=500)["id"].tolist()
+    assert target not in unread and len(unread) == 29
+
+
+def test_mark_all_as_read_marks_every_page_not_only_the_one_shown(app_db):
+    sponsor = f.sponsor(app_db)
+    many(app_db, sponsor.id, 45)
+    at = page("sponsor", sponsor)
+    at.button(key="notif_mark_all").click()
+    at = at.run()
+    with app_db.ReadSession.begin() as s:
+        assert notifications.counts(s, actor=sponsor) == {"total": 45, "unread": 0}
+    assert at.button(key="notif_mark_all").disabled
+
+
+def test_a_page_that_no_longer_exists_falls_back_to_the_last_one_and_an_empty_unread_list_says_so(app_db):
+    admin = f.admin(app_db)
+    ids = many(app_db, admin.id, 25)
+    at = page("admin", admin)
+    at.button(key="notif_page:forward").click()
+    at = at.run()
+    with app_db.Session.begin() as s:
+        notifications.mark_read(s, actor=admin, notification_ids=ids[:10])
+    at.toggle(key="notif_unread_only").set_value(True)
+    at = at.run()
+    assert not at.exception
+    assert shown_titles(at) == [f"Note {k}" for k in range(14, -1, -1)]
+    with app_db.Session.begin() as s:
+        notifications.mark_read(s, actor=admin)
+    at = at.run()
+    assert shown_titles(at) == []
+    assert any("all caught up" in i.value for i in at.info)
+
+
+def test_the_core_pages_with_limit_and_offset_and_counts_only_the_actors_own(database):
+    mine, other = f.influencer(database), f.influencer(database)
+    ids = many(database, mine.id, 7)
+    many(database, other.id, 3)
+    with database.ReadSession.begin() as s:
+        second = notifications.list_notifications(s, actor=mine, limit=3, offset=3)["id"].tolist()
+        past = notifications.list_notifications(s, actor=mine, limit=3, offset=9)
+        bad = notifications.list_notifications(s, actor=mine, limit=3, offset=-5)["id"].tolist()
+        tally = notifications.counts(s, actor=mine)
+    assert second == ids[3:6] and past.empty and bad == ids[:3]
+    assert tally == {"total": 7, "unread": 7}

@@ -108,3 +108,71 @@ def test_an_organization_without_cards_is_told_how_to_fill_its_board(app_db):
     assert_clean(at)
     assert any("Add to pipeline (Cold)" in i.value for i in at.info)
     assert [e.label for e in at.expander] == ["Stages"]
+
+
+# ---- a long column shows its first cards; Show more reads the next ones, and they act on themselves -------------
+
+
+@pytest.fixture
+def long_column(app_db):
+    """An owner with 11 cards in Cold (3 more than a column shows at first)."""
+    owner = f.sponsor(app_db)
+    stars = [f.influencer(app_db).id for _ in range(pipeline_views.CARDS_PER_COLUMN + 3)]
+    with app_db.Session.begin() as s:
+        pipeline.add_to_pipeline(s, actor=owner, influencer_ids=stars)
+    with app_db.ReadSession.begin() as s:
+        order = board.board(s, actor=owner)["cards"]["record_id"].tolist()
+    return {"db": app_db, "owner": owner, "order": order}
+
+
+def card_keys(at) -> list[int]:
+    return [int(b.key.split("-")[1]) for b in at.button if b.key and b.key.startswith("open-")]
+
+
+def test_a_long_column_shows_its_first_cards_with_the_total_and_show_more_shows_the_next(long_column):
+    order = long_column["order"]
+    at = open_page("sponsor/pipeline", long_column["owner"].id)
+    assert_clean(at)
+    assert card_keys(at) == order[: pipeline_views.CARDS_PER_COLUMN]
+    assert any(f"Showing {pipeline_views.CARDS_PER_COLUMN} of {len(order)}" in c.value for c in at.caption)
+    more = [b for b in at.button if b.label == "Show more"]
+    assert len(more) == 1
+    more[0].click().run()
+    assert_clean(at)
+    assert card_keys(at) == order
+    assert not [b for b in at.button if b.label == "Show more"]
+
+
+def test_a_card_revealed_by_show_more_moves_itself_and_no_other(long_column):
+    db, owner, order = long_column["db"], long_column["owner"], long_column["order"]
+    at = open_page("sponsor/pipeline", owner.id)
+    next(b for b in at.button if b.label == "Show more").click().run()
+    last = order[-1]
+    at.button(key=f"fwd-{last}").click().run()
+    assert_clean(at)
+    with db.ReadSession.begin() as s:
+        kinds = dict(
+            s.execute(select(CrmRecord.id, CrmStage.kind).join(CrmStage, CrmStage.id == CrmRecord.stage_id)).all()
+        )
+    assert kinds[last] == "active"
+    assert [kinds[r] for r in order[:-1]] == ["cold"] * (len(order) - 1)
+
+
+def test_the_card_detail_waits_for_a_card_to_be_opened(long_column):
+    at = open_page("sponsor/pipeline", long_column["owner"].id)
+    assert not [t for t in at.text_area if t.label == "Add a note"]
+    at.button(key=f"open-{long_column['order'][2]}").click().run()
+    assert_clean(at)
+    assert [t.label for t in at.text_area] == ["Add a note"]
+    assert next(s for s in at.selectbox if s.label == "Card").value == long_column["order"][2]
+
+
+def test_the_stage_forms_are_drawn_only_while_the_stages_expander_is_open(hostile_board):
+    at = open_page("sponsor/pipeline", hostile_board["owner"].id)
+    assert [e.label for e in at.expander] == ["Stages"]
+    assert not [t for t in at.text_input if t.label == "New stage name"]
+    at.session_state["pipeline-stages"] = True  # the owner opened the expander
+    at.run()
+    assert_clean(at)
+    assert [t.label for t in at.text_input if t.label == "New stage name"] == ["New stage name"]
+    assert any(b.label == "Delete stage" for b in at.button)

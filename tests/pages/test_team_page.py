@@ -16,9 +16,14 @@ def _texts(at) -> str:
     return " ".join(str(e.value) for e in (*at.error, *at.warning, *at.success, *at.info, *at.caption, *at.markdown))
 
 
+INVITATIONS = "✉️ Invitations"
+
+
 def test_an_owner_invites_a_teammate_and_is_shown_the_link_once(app_db):
     owner = f.sponsor(app_db, name="Acme Outdoor")
-    at = app_test("pages/sponsor/team.py", owner.id).run()
+    at = app_test("pages/sponsor/team.py", owner.id)
+    at.session_state["team-tab"] = INVITATIONS  # the owner opened the tab
+    at.run()
     assert not at.exception
     at.text_input[0].input("jo@acme.example")
     at.button(key="FormSubmitter:invite_form-Send invitation").click()
@@ -37,9 +42,23 @@ def test_an_analyst_sees_the_team_but_no_invitation_form_or_role_controls(app_db
     analyst = f.teammate(app_db, owner, org_role="analyst")
     at = app_test("pages/sponsor/team.py", analyst.id).run()
     assert not at.exception
-    assert "Only owners invite teammates." in _texts(at)
     assert "Only owners change roles or remove teammates." in _texts(at)
+    at.session_state["team-tab"] = INVITATIONS
+    at.run()
+    assert "Only owners invite teammates." in _texts(at)
     assert not [b for b in at.button if b.key in ("member_change", "member_remove", "invite_revoke")]
+
+
+def test_only_the_open_tab_is_built_and_switching_tabs_builds_the_other(app_db):
+    owner = f.sponsor(app_db)
+    at = app_test("pages/sponsor/team.py", owner.id).run()
+    assert not [b for b in at.button if b.key == "FormSubmitter:invite_form-Send invitation"]
+    assert [b.key for b in at.button if b.key == "member_change"] == ["member_change"]
+    at.session_state["team-tab"] = INVITATIONS
+    at.run()
+    assert not at.exception
+    assert [b.key for b in at.button if b.key == "FormSubmitter:invite_form-Send invitation"]
+    assert not [b for b in at.button if b.key == "member_change"]
 
 
 def test_an_owner_changes_a_teammates_role_from_the_page(app_db):
