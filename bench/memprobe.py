@@ -77,6 +77,7 @@ def run(args) -> int:
     """Start the single target with the probing app, drive the soak's users, snapshot twice, print the growth."""
     from bench.load import BIN, Target, drive, make_pools, prepare_environment
     from bench.load_roles import Settings
+    from bench.load_stop import started
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -97,13 +98,10 @@ def run(args) -> int:
         if not snapshots and elapsed >= 60 * args.first_snapshot:
             snapshots.append(_snapshot(app["pid"], out, 1))
 
-    try:
-        target.start()
+    with started(target):  # stopped on a normal end, an error, Ctrl+C or SIGTERM alike
         asyncio.run(drive(target, pools, mix, settings, 30.0, 60 * args.minutes, tick=tick))
         app_pid = next(pid for _name, kind, pid in target.processes if kind == "app")
         snapshots.append(_snapshot(app_pid, out, len(snapshots) + 1))
-    finally:
-        target.stop()
     if len(snapshots) == 2:
         text = report(*snapshots)
         (out / "growth.txt").write_text(text + "\n")
