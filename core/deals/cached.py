@@ -54,7 +54,7 @@ def finance_overview(db: Database, *, actor: Actor) -> dict:
     on = today()
     cached = cache.read_through(
         db,
-        "stats",
+        "finance",  # not "stats": no floor, a payment shows at once (it costs ~70 ms at 1M requests, not ~1 s)
         ("finance_overview", on.isoformat()),
         (cachegen.STATS,),
         lambda s: finance.finance_overview(s, actor=actor, on=on),

@@ -51,6 +51,7 @@ T = TypeVar("T")
 KEY_VERSION = 1  # bump when the shape of a cached value changes
 TTL_SECONDS: dict[str, float] = {
     "stats": 60,  # admin statistics
+    "finance": 60,  # the admin's finance overview (same scope as the statistics, no floor)
     "dashboard": 30,  # a sponsor's campaign table and budget burn
     "search": 30,  # one page of influencer or campaign search
     "facets": 300,  # distinct categories and niches for filter pickers

@@ -95,6 +95,11 @@ def table(data, *, column_config: dict | None = None, **options):
     return st.dataframe(data, column_config=column_config, **options)
 
 
+def prepared_table(data: pd.DataFrame, *, column_config: dict | None = None, **options):
+    """st.dataframe of a frame whose missing text blank_missing already filled (e.g. once per content, memoized)."""
+    return st.dataframe(data, column_config=column_config, **options)
+
+
 def cents_to_units(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """Copy of frame with each *_cents column turned into currency units (for a money_column)."""
     out = frame.copy()

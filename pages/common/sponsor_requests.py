@@ -10,7 +10,7 @@ from core.marketplace import ad_requests
 from core.money import to_cents
 from pages.common import versions
 from pages.common.campaign_tables import REQUEST_COLUMNS, display_requests
-from pages.common.formatting import money, units
+from pages.common.formatting import money, prepared_table, units
 from pages.common.markup import md
 from pages.common.negotiation_thread import render_thread
 from pages.common.session import read, run_action
@@ -42,7 +42,7 @@ def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) 
         empty_state(md("No ad requests yet — open **Find influencers** to send one."), icon="📨")
         return False
     # Shaped and blanked once per content (formatting.table's work, memoized): straight to st.dataframe.
-    st.dataframe(display_requests(frame), column_config=REQUEST_COLUMNS, hide_index=True)
+    prepared_table(display_requests(frame), column_config=REQUEST_COLUMNS, hide_index=True)
     labels = {int(r.id): f"#{r.id} · {r.influencer}" for r in frame.itertuples()}
     request_id = pick("Open a negotiation", labels, key=key, preselect=open_request)
     if not thread or thread["id"] != request_id:

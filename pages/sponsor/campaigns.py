@@ -14,7 +14,7 @@ from pages.common import sponsor_requests as requests_view
 from pages.common.session import current_actor, read, read_cached, run_action, show_error, show_flash
 from pages.common.markup import md
 from pages.common.widgets import empty_state, md_escape, open_tab, status_label, tabs
-from pages.common.formatting import money
+from pages.common.formatting import money, prepared_table
 from pages.common.pickers import pick, remember
 
 
@@ -64,7 +64,7 @@ with mine_tab:
         empty_state(md("No campaigns yet — create one in the **New campaign** tab."), icon="🚀")
         st.stop()
     # Shaped and blanked once per content of the campaigns (formatting.table's work, memoized): st.dataframe.
-    st.dataframe(
+    prepared_table(
         tables.display_campaigns(frame),
         column_config=tables.campaign_columns(),
         hide_index=True,

@@ -5,6 +5,7 @@ import streamlit as st
 from core.marketplace import cached_reads
 from core.platform.timeutil import today
 from pages.common import campaign_tables as tables
+from pages.common.formatting import prepared_table
 from pages.common.exports_panel import render_exports_panel
 from pages.common.session import current_actor, get_database, read_cached
 from pages.common.widgets import empty_state
@@ -46,7 +47,7 @@ for index, (name, column) in enumerate(zip(tables.DOWNLOADS, st.columns(2, gap="
             key=f"download-{name}",
         )
         with st.expander("Preview the first rows"):  # shaped and blanked once per content (memoized)
-            st.dataframe(tables.export_preview(name, preview), hide_index=True)
+            prepared_table(tables.export_preview(name, preview), hide_index=True)
 if overview["rows"][1] >= REQUEST_LIMIT:
     st.info(f"The ad requests file holds your {REQUEST_LIMIT:,} most recent requests.")
 

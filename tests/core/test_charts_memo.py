@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import types
 from pathlib import Path
 
+import dogpile.cache.region as dogpile_region
 import pandas as pd
 import pytest
 
@@ -52,12 +55,15 @@ def test_the_admin_figures_are_built_once_while_the_statistics_are_unchanged(dat
     assert memo.stats["builds"] == builds
 
 
-def test_a_write_committed_by_another_process_rebuilds_the_admin_figures_on_the_next_read(database):
+def test_a_write_committed_by_another_process_rebuilds_the_admin_figures_on_the_next_read(database, monkeypatch):
     admin = f.admin(database)
     f.influencer(database)
     before = admin_charts.dashboard_figures(cached_reads.admin_statistics(database, actor=admin))
     assert _roles(before)["influencer"] == 1
     _register_influencer_elsewhere(database)
+    # Past the statistics' floor (tests/core/test_cache_floor.py): the next read recomputes them.
+    later = time.time() + cached_reads.ADMIN_STATISTICS_FLOOR_S + 1
+    monkeypatch.setattr(dogpile_region, "time", types.SimpleNamespace(time=lambda: later))
     after = admin_charts.dashboard_figures(cached_reads.admin_statistics(database, actor=admin))
     assert after is not before
     assert _roles(after)["influencer"] == 2
