@@ -71,7 +71,8 @@ def board(
     per_stage: int | None = None,
     stage_limits: dict[int, int] | None = None,
 ) -> dict:
-    """{"stages": [...], "cards": DataFrame, "totals": {stage_id: cards}} for the actor's organization.
+    """{"stages": [...], "cards": DataFrame, "totals": {stage_id: cards}, "names": {record_id: name}} for the actor's
+    organization ("names": every card under the filters, for a picker, shown on the board or not).
 
     Filtered by campaign, owner and tag. per_stage keeps the first n cards of each column (most recently
     contacted first) in SQL; stage_limits sets another n for some columns (a column's "Show more"). totals
@@ -94,6 +95,7 @@ def board(
     order = (CrmRecord.stage_id, CrmRecord.last_contact_at.desc(), CrmRecord.id)
     owner, owner_profile, owner_label = _member_name()
     p = InfluencerProfile
+    name = func.coalesce(p.display_name, func.nullif(Prospect.display_name, ""), Prospect.handle, "")
     stmt = (
         select(
             CrmRecord.id.label("record_id"),
@@ -101,7 +103,7 @@ def board(
             CrmRecord.stage_id,
             CrmRecord.influencer_id,
             CrmRecord.prospect_id,
-            func.coalesce(p.display_name, func.nullif(Prospect.display_name, ""), Prospect.handle, "").label("name"),
+            name.label("name"),
             func.coalesce(p.platform, Prospect.platform).label("platform"),
             func.coalesce(p.followers, Prospect.followers).label("followers"),
             CrmRecord.last_contact_at,
@@ -123,10 +125,19 @@ def board(
     missing = cards["name"] == ""
     cards.loc[missing, "name"] = [f"Prospect #{pid}" for pid in cards.loc[missing, "prospect_id"]]
     totals = session.execute(select(CrmRecord.stage_id, func.count()).where(*filters).group_by(CrmRecord.stage_id))
+    # Every card under the filters by name, shown or not: the card picker must reach a card beyond "Show more".
+    named = session.execute(
+        select(CrmRecord.id, name, CrmRecord.prospect_id)
+        .outerjoin(p, p.user_id == CrmRecord.influencer_id)
+        .outerjoin(Prospect, Prospect.id == CrmRecord.prospect_id)
+        .where(*filters)
+        .order_by(name, CrmRecord.id)
+    )
     return {
         "stages": stages.list_stages(session, actor=actor),
         "cards": cards[list(CARD_COLUMNS)],
         "totals": {int(stage_id): int(n) for stage_id, n in totals},
+        "names": {int(rid): (label or f"Prospect #{pid}") for rid, label, pid in named},
     }
 
 

@@ -142,11 +142,10 @@ def board_columns(actor: Actor, data: dict, can_write: bool) -> None:
 def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> None:
     """The chosen card: move with a note, owner, tags, notes (newest first) and its stage history.
 
-    Nothing until a card is chosen (Open on a card, or the picker over the cards on the board): the forms and
+    Nothing until a card is chosen (Open on a card, or the picker over every card under the filters): the forms and
     history of a card nobody asked for would cost as much to draw as a column of cards.
     """
-    cards = data["cards"]
-    names = _unique({int(r): n for r, n in zip(cards["record_id"], cards["name"])})
+    names = _unique(data["names"])  # every card under the filters: one beyond "Show more" is reachable too
     record_id = pick(
         "Card",
         names,

@@ -167,6 +167,17 @@ def test_the_card_detail_waits_for_a_card_to_be_opened(long_column):
     assert next(s for s in at.selectbox if s.label == "Card").value == long_column["order"][2]
 
 
+def test_the_card_picker_reaches_a_card_the_board_does_not_show_yet(long_column):
+    hidden = long_column["order"][-1]  # beyond the first cards of its column: only "Show more" would draw it
+    at = open_page("sponsor/pipeline", long_column["owner"].id)
+    assert hidden not in card_keys(at)
+    picker = next(s for s in at.selectbox if s.label == "Card")
+    assert len(picker.options) == len(long_column["order"])  # every card of the organization, shown or not
+    picker.set_value(hidden).run()
+    assert_clean(at)
+    assert [t.label for t in at.text_area] == ["Add a note"]
+
+
 def test_the_stage_forms_are_drawn_only_while_the_stages_expander_is_open(hostile_board):
     at = open_page("sponsor/pipeline", hostile_board["owner"].id)
     assert [e.label for e in at.expander] == ["Stages"]
