@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from core.platform import worker_health
 from tasks import queue
 from tasks.queue import huey
 
@@ -22,7 +21,6 @@ def worker_heartbeat() -> dict:
     depth, error = queue.pending_jobs()
     worker = queue.current_worker()
     if worker is not None:
-        with queue.get_database().Session.begin() as session:
-            worker_health.touch_worker(session, worker)
+        queue.touch_heartbeat(worker, quiet=False)  # a failed touch fails this run: System health shows it
     log.info("heartbeat: queue depth %s", depth if error is None else f"unknown ({error})")
     return {"queue_depth": depth}

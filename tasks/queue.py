@@ -135,11 +135,14 @@ def _worker_stopped() -> None:
     process exits normally, so the same function also runs at exit (registered when the worker starts).
     """
     global _worker
-    with _touch_lock, _lock:
-        worker, _worker = current_worker(), None  # the first worker thread to stop speaks for the process
-    if worker is not None:
-        _write(worker_health.remove_worker, worker)
-        log.info("worker %s stopped", worker.name)
+    # The removal happens under the lock: the first worker thread to stop speaks for the process, and a later
+    # caller (the main thread's exit) waits for its delete instead of exiting while the daemon thread writes.
+    with _touch_lock:
+        with _lock:
+            worker, _worker = current_worker(), None
+        if worker is not None:
+            _write(worker_health.remove_worker, worker)
+            log.info("worker %s stopped", worker.name)
 
 
 def current_worker() -> worker_health.WorkerIdentity | None:
@@ -163,10 +166,25 @@ def _beat(worker: worker_health.WorkerIdentity) -> None:
     """Touch this consumer's row every HEARTBEAT_SECONDS: alive means the process runs, even with no work."""
     while True:  # a daemon thread: it ends with the process, or when the consumer stops cleanly
         time.sleep(HEARTBEAT_SECONDS)
-        with _touch_lock:  # the stop takes it too: a touch already past the check cannot revive the deleted row
-            if current_worker() != worker:
-                return  # stopped: touching now would bring the deleted row back
+        if not touch_heartbeat(worker, quiet=True):
+            return  # stopped: touching now would bring the deleted row back
+
+
+def touch_heartbeat(worker: worker_health.WorkerIdentity, *, quiet: bool) -> bool:
+    """Touch worker's row unless it has stopped; False once stopped. quiet logs a failed write instead of raising.
+
+    The stop takes the same lock, so a touch already past its check finishes before the delete and none starts
+    after it: no touch brings a cleanly stopped worker's row back.
+    """
+    with _touch_lock:
+        if current_worker() != worker:
+            return False
+        if quiet:
             _write(worker_health.touch_worker, worker)
+        else:
+            with get_database().Session.begin() as session:
+                worker_health.touch_worker(session, worker)
+        return True
 
 
 def _write(fn, *args, **kwargs) -> None:

@@ -79,7 +79,9 @@ def test_a_real_consumer_records_its_heartbeat_tasks_and_periodic_runs_and_healt
         alone_code, _ = _healthz(env, "--worker", "nobody:1")
 
     with db.ReadSession.begin() as s:
-        assert s.get(WorkerHeartbeat, worker.name) is None  # a clean stop removes the row; a crash would leave it stale
+        left = s.get(WorkerHeartbeat, worker.name)
+    # A clean stop removes the row; a crash would leave it stale. The log says which stop happened.
+    assert left is None, log.read_text()
     assert (worker.name, worker.pid, worker.replica, worker.tasks_failed) == (
         f"worker-7:{consumer.pid}",
         consumer.pid,
@@ -129,3 +131,66 @@ def test_the_heartbeat_thread_touches_until_a_clean_stop_and_never_brings_the_ro
     assert not beat.is_alive()
     time.sleep(0.1)  # longer than several beats: a late touch would have re-created the row by now
     assert seen_at() is None
+
+
+def test_a_second_stop_waits_for_the_first_stops_delete_so_the_process_never_exits_with_its_row_behind(
+    sqlite_database, monkeypatch
+):
+    import threading
+
+    from core.platform import worker_health
+    from tasks import queue
+
+    monkeypatch.setenv("IESCP_DATABASE_URL", database_url(sqlite_database))
+    reset_settings()
+    monkeypatch.setattr(queue, "HEARTBEAT_SECONDS", 3600)  # no touches: only the two stops act
+    monkeypatch.setattr(queue, "_worker", None)
+    queue._start_heartbeat()
+    worker = queue.current_worker()
+    deleting, release = threading.Event(), threading.Event()
+    remove = worker_health.remove_worker
+
+    def slow_remove(session, identity):
+        deleting.set()
+        release.wait(10)  # a worker thread's delete still in flight when the main thread reaches its exit hook
+        remove(session, identity)
+
+    monkeypatch.setattr(worker_health, "remove_worker", slow_remove)
+    first = threading.Thread(target=queue._worker_stopped, name="huey-worker-1")
+    first.start()
+    assert deleting.wait(10)
+    second = threading.Thread(target=queue._worker_stopped, name="atexit")
+    second.start()
+    second.join(0.3)
+    still_waiting = second.is_alive()
+    release.set()
+    first.join(10)
+    second.join(10)
+
+    with sqlite_database.ReadSession.begin() as s:
+        assert (still_waiting, s.get(WorkerHeartbeat, worker.name)) == (True, None)
+
+
+def test_the_periodic_heartbeat_task_never_brings_a_stopped_workers_row_back(sqlite_database, monkeypatch):
+    from tasks import health, queue
+
+    monkeypatch.setenv("IESCP_DATABASE_URL", database_url(sqlite_database))
+    reset_settings()
+    monkeypatch.setattr(queue, "HEARTBEAT_SECONDS", 3600)
+    monkeypatch.setattr(queue, "_worker", None)
+    queue._start_heartbeat()
+    worker = queue.current_worker()
+    real_current_worker = queue.current_worker
+
+    def read_then_stopped():
+        """The task reads its worker, then the consumer stops cleanly before the task touches the row."""
+        found = real_current_worker()
+        monkeypatch.setattr(queue, "current_worker", real_current_worker)
+        queue._worker_stopped()
+        return found
+
+    monkeypatch.setattr(queue, "current_worker", read_then_stopped)
+    health.worker_heartbeat.call_local()
+
+    with sqlite_database.ReadSession.begin() as s:
+        assert s.get(WorkerHeartbeat, worker.name) is None
