@@ -96,8 +96,16 @@ def board(
     owner, owner_profile, owner_label = _member_name()
     p = InfluencerProfile
     name = func.coalesce(p.display_name, func.nullif(Prospect.display_name, ""), Prospect.handle, "")
+    # The cards under the filters with their influencer's or prospect's profile: the board's query and the
+    # picker's both start here.
+    profiled = (
+        select(CrmRecord.id)
+        .outerjoin(p, p.user_id == CrmRecord.influencer_id)
+        .outerjoin(Prospect, Prospect.id == CrmRecord.prospect_id)
+        .where(*filters)
+    )
     stmt = (
-        select(
+        profiled.with_only_columns(
             CrmRecord.id.label("record_id"),
             CrmRecord.version,
             CrmRecord.stage_id,
@@ -110,11 +118,8 @@ def board(
             CrmRecord.owner_id,
             owner_label.label("owner"),
         )
-        .outerjoin(p, p.user_id == CrmRecord.influencer_id)
-        .outerjoin(Prospect, Prospect.id == CrmRecord.prospect_id)
         .outerjoin(owner, owner.id == CrmRecord.owner_id)
         .outerjoin(owner_profile, owner_profile.user_id == CrmRecord.owner_id)
-        .where(*filters)
         .order_by(*order)
     )
     if per_stage is not None:
@@ -127,11 +132,7 @@ def board(
     totals = session.execute(select(CrmRecord.stage_id, func.count()).where(*filters).group_by(CrmRecord.stage_id))
     # Every card under the filters by name, shown or not: the card picker must reach a card beyond "Show more".
     named = session.execute(
-        select(CrmRecord.id, name, CrmRecord.prospect_id)
-        .outerjoin(p, p.user_id == CrmRecord.influencer_id)
-        .outerjoin(Prospect, Prospect.id == CrmRecord.prospect_id)
-        .where(*filters)
-        .order_by(name, CrmRecord.id)
+        profiled.with_only_columns(CrmRecord.id, name, CrmRecord.prospect_id).order_by(name, CrmRecord.id)
     )
     return {
         "stages": stages.list_stages(session, actor=actor),

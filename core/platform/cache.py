@@ -248,25 +248,14 @@ class Cache:
 
     def recent(self, kind: str, key: str) -> Cached | None:
         """The value last stored under key if it was stored less than the kind's floor ago, else None."""
-        try:
-            value = self.region.get(key, expiration_time=self.min_age(kind))
-        except Exception as error:
-            if not _is_backend_error(error):
-                raise
-            if self.health:
-                self.health.failed(error)
-            return None
+        value = self._tolerating_backend_errors(
+            lambda: self.region.get(key, expiration_time=self.min_age(kind)), lambda: NO_VALUE
+        )
         return None if value is NO_VALUE else value
 
     def remember(self, key: str, cached: Cached) -> None:
         """Store cached under key (the kind's newest value, whatever its generations); never fails the read."""
-        try:
-            self.region.set(key, cached)
-        except Exception as error:
-            if not _is_backend_error(error):
-                raise
-            if self.health:
-                self.health.failed(error)
+        self._tolerating_backend_errors(lambda: self.region.set(key, cached), lambda: None)
 
     def get_or_create(self, kind: str, key: str, creator: Callable[[], T]) -> Cached:
         """The cached value for key, computing and storing it (once across waiters) when missing or expired."""
@@ -279,14 +268,21 @@ class Cache:
             computed.append(result)
             return result
 
+        return self._tolerating_backend_errors(
+            lambda: self.region.get_or_create(key, create, expiration_time=self.ttl(kind)),
+            lambda: computed[0] if computed else create(),
+        )
+
+    def _tolerating_backend_errors(self, action: Callable[[], T], fallback: Callable[[], T]) -> T:
+        """action(), or fallback() when the cache backend failed (noted in health); any other error propagates."""
         try:
-            return self.region.get_or_create(key, create, expiration_time=self.ttl(kind))
+            return action()
         except Exception as error:
             if not _is_backend_error(error):
                 raise
             if self.health:
                 self.health.failed(error)
-            return computed[0] if computed else create()
+            return fallback()
 
     def invalidate(self) -> None:
         """Treat everything cached before now as missing, in this process (tests, cold benchmarks)."""
