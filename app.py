@@ -38,10 +38,9 @@ if actor is None and st.query_params.get("claim"):
 if actor is None:
     actor = login_view.render_login_screen(auth.sign_in)
     if actor is None:
-        # Replace the previous role's navigation (a logout happens within a run): logged out, no pages.
-        st.navigation(
-            [st.Page(login_view.logged_out_page, title="Log in", url_path="login", default=True)], position="hidden"
-        ).run()
+        # Replace the previous role's navigation (a logout happens within a run): logged out, the login page at
+        # every page URL, so a link opened before logging in leads to its page after.
+        st.navigation(navigation.logged_out_pages(login_view.logged_out_page), position="hidden").run()
         st.stop()
     navigation.render_sidebar(actor)
 

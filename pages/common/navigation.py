@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -99,6 +100,22 @@ def pages_for(actor: Actor) -> dict[str, list[st.Page]]:
         if pages:
             sections[section] = pages
     return sections
+
+
+def logged_out_pages(login_page: Callable[[], None]) -> list[st.Page]:
+    """The login page, and a stand-in running it at every role's page URL.
+
+    A logged-out visitor who opens a page link (from a mail, a bookmark) sees the login screen at that URL,
+    with no "Page not found"; once logged in, the same URL resolves to the real page when their role has it
+    (a page's identity is its URL path) and to their role's default page otherwise.
+    """
+    stand_ins = {
+        url_path(path): st.Page(login_page, title="Log in", url_path=url_path(path))
+        for entries in ROLE_PAGES.values()
+        for section in entries.values()
+        for path, _title, _icon in [*section, ACCOUNT_PAGE]
+    }
+    return [st.Page(login_page, title="Log in", url_path="login", default=True), *stand_ins.values()]
 
 
 def render_sidebar(actor: Actor) -> bool:

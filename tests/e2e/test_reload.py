@@ -57,3 +57,34 @@ def test_a_deep_link_to_a_campaign_opened_in_a_new_tab_selects_that_campaign(pag
     expect(tab.get_by_role("combobox", name="Manage a campaign", exact=True)).to_have_value(other)
     assert_no_page_not_found(tab)
     assert re.search(r"/sponsor-campaigns(\?|$)", tab.url)
+
+
+def test_a_page_link_opened_while_logged_out_shows_the_login_and_then_that_page(page):
+    goto(page, "/sponsor-campaigns?campaign=1", reload=True)  # a link from a mail, in a browser with no login
+    expect(page.get_by_role("button", name="Log in", exact=True)).to_be_visible()
+    assert_no_page_not_found(page)
+
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Log in", exact=True))
+    form.get_by_label("Username", exact=True).fill(SPONSOR[0])
+    form.get_by_label("Password", exact=True).fill(SPONSOR[1])
+    form.get_by_role("button", name="Log in", exact=True).click()
+    wait_idle(page)
+
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Manage a campaign", exact=True)).to_be_visible()
+    assert_no_page_not_found(page)
+    assert re.search(r"/sponsor-campaigns(\?|$)", page.url)
+
+
+def test_another_roles_page_link_opened_while_logged_out_lands_on_the_users_own_default_page(page):
+    goto(page, "/admin-audit", reload=True)
+    assert_no_page_not_found(page)
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Log in", exact=True))
+    form.get_by_label("Username", exact=True).fill(SPONSOR[0])
+    form.get_by_label("Password", exact=True).fill(SPONSOR[1])
+    form.get_by_role("button", name="Log in", exact=True).click()
+    wait_idle(page)
+
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("heading", name="Audit log")).to_have_count(0)
+    assert "/admin-audit" not in page.url
