@@ -287,15 +287,20 @@ def goto(page: Page, url_path: str = "/", *, reload: bool = False) -> None:
 def login(page: Page, username: str, password: str, *, expect_ok: bool = True) -> None:
     """Log in with the app's own form (on the 'Log in' tab of the logged-out screen)."""
     goto(page, "/")
+    submit_login(page, username, password)
+    if expect_ok:
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        expect(page.get_by_test_id("stSidebar").get_by_text(f"@{username}", exact=False)).to_be_visible()
+    wait_idle(page)
+
+
+def submit_login(page: Page, username: str, password: str) -> None:
+    """Fill and send the login form shown at the current URL, and wait until its run is over."""
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Log in", exact=True))
     form.get_by_label("Username", exact=True).fill(username)
     form.get_by_label("Password", exact=True).fill(password)
     form.get_by_role("button", name="Log in", exact=True).click()
     wait_idle(page)  # the login run (and the cookie component's rerun) are over before anything is asserted
-    if expect_ok:
-        expect(page.get_by_role("button", name="Log out")).to_be_visible()
-        expect(page.get_by_test_id("stSidebar").get_by_text(f"@{username}", exact=False)).to_be_visible()
-    wait_idle(page)
 
 
 def logout(page: Page) -> None:

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, SPONSOR, goto, login, wait_idle
+from tests.e2e.conftest import CHROMIUM, SPONSOR, goto, login, submit_login, wait_idle
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)", allow_module_level=True)
@@ -64,11 +64,7 @@ def test_a_page_link_opened_while_logged_out_shows_the_login_and_then_that_page(
     expect(page.get_by_role("button", name="Log in", exact=True)).to_be_visible()
     assert_no_page_not_found(page)
 
-    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Log in", exact=True))
-    form.get_by_label("Username", exact=True).fill(SPONSOR[0])
-    form.get_by_label("Password", exact=True).fill(SPONSOR[1])
-    form.get_by_role("button", name="Log in", exact=True).click()
-    wait_idle(page)
+    submit_login(page, *SPONSOR)
 
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     expect(page.get_by_role("combobox", name="Manage a campaign", exact=True)).to_be_visible()
@@ -79,11 +75,7 @@ def test_a_page_link_opened_while_logged_out_shows_the_login_and_then_that_page(
 def test_another_roles_page_link_opened_while_logged_out_lands_on_the_users_own_default_page(page):
     goto(page, "/admin-audit", reload=True)
     assert_no_page_not_found(page)
-    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Log in", exact=True))
-    form.get_by_label("Username", exact=True).fill(SPONSOR[0])
-    form.get_by_label("Password", exact=True).fill(SPONSOR[1])
-    form.get_by_role("button", name="Log in", exact=True).click()
-    wait_idle(page)
+    submit_login(page, *SPONSOR)
 
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     expect(page.get_by_role("heading", name="Audit log")).to_have_count(0)
