@@ -102,8 +102,16 @@ class csv_line(FunctionElement):  # noqa: N801
 
 @compiles(csv_line)
 def _sqlite_line(element, compiler, **kw) -> str:
-    fields = [compiler.process(clause, **kw) for clause in element.clauses]
-    return f"printf('{','.join(['%s'] * len(fields))}', {', '.join(fields)})"
+    formats, fields = [], []
+    for clause in element.clauses:
+        if isinstance(clause, timestamp_text | date_text):
+            # printf's precision cuts the stored text as substr would, without a function call per cell.
+            formats.append("%.19s" if isinstance(clause, timestamp_text) else "%.10s")
+            fields.append(compiler.process(clause.clauses, **kw))
+        else:
+            formats.append("%s")
+            fields.append(compiler.process(clause, **kw))
+    return f"printf('{','.join(formats)}', {', '.join(fields)})"
 
 
 def _csv_field(cell: ColumnElement, source: ColumnExpressionArgument[str] | None) -> ColumnElement:
@@ -223,13 +231,12 @@ def _influencer_name_cells() -> dict[str, tuple]:
 
 def _request_tail_cells() -> dict[str, tuple]:
     """The cells read from the ad_requests row alone, after the names."""
+    # status, turn and initiated_by are one of a few fixed words (the table's CHECK constraints): never
+    # empty, never quoted, so they need no nullif or quote test (a function call per row each).
     return {
-        "status": (_plain(AdRequest.status), AdRequest.status),
-        "awaiting": (
-            case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), func.nullif(AdRequest.turn, ""))),
-            AdRequest.turn,
-        ),
-        "initiated_by": (_plain(AdRequest.initiated_by), AdRequest.initiated_by),
+        "status": (AdRequest.status, None),
+        "awaiting": (case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn)), None),
+        "initiated_by": (AdRequest.initiated_by, None),
         "payment": (money_text(AdRequest.payment_cents), None),
         "requirements": (neutralise_sql(AdRequest.requirements), AdRequest.requirements),
         "created_at": (timestamp_text(AdRequest.created_at), None),
@@ -374,6 +381,13 @@ def influencer_names_query(*, raw: bool = False):
     """(influencer user id, its 'influencer,platform' CSV fields) for every profile (raw=True: unformatted)."""
     names = (InfluencerProfile.display_name, InfluencerProfile.platform)
     return select(InfluencerProfile.user_id, *(names if raw else (_line_of(_influencer_name_cells()),)))
+
+
+def names_span(names):
+    """SELECT min(id), max(id), count(*) over a names query (campaign_names_query, influencer_names_query)."""
+    names = names.subquery()
+    key = names.c[0]
+    return select(func.min(key), func.max(key), func.count())
 
 
 def ad_request_rows_query(filters: dict, *, raw: bool = False):
