@@ -8,7 +8,7 @@ never hands a row to Python, and a DB-API cursor into csv.writer with no per-cel
 
 from __future__ import annotations
 
-from sqlalchemy import String, case, func, literal, or_, select
+from sqlalchemy import Column, String, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql._typing import ColumnExpressionArgument
 from sqlalchemy.sql.elements import ColumnElement
@@ -100,6 +100,12 @@ class csv_line(FunctionElement):  # noqa: N801
     inherit_cache = True
 
 
+def _not_null(element: FunctionElement) -> bool:
+    """Whether element's one argument is a table column declared NOT NULL."""
+    (argument,) = element.clauses
+    return isinstance(argument, Column) and not argument.nullable
+
+
 @compiles(csv_line)
 def _sqlite_line(element, compiler, **kw) -> str:
     formats, fields = [], []
@@ -108,6 +114,12 @@ def _sqlite_line(element, compiler, **kw) -> str:
             # printf's precision cuts the stored text as substr would, without a function call per cell.
             formats.append("%.19s" if isinstance(clause, timestamp_text) else "%.10s")
             fields.append(compiler.process(clause.clauses, **kw))
+        elif isinstance(clause, money_text) and _not_null(clause):
+            # The row's printf formats the amount itself (no nested printf per row); a NULL would
+            # print as 0.00, hence only for NOT NULL columns.
+            cents = compiler.process(clause.clauses, **kw)
+            formats.append("%s%d.%02d")
+            fields.append(f"CASE WHEN {cents} < 0 THEN '-' ELSE '' END, abs({cents}) / 100, abs({cents}) % 100")
         else:
             formats.append("%s")
             fields.append(compiler.process(clause, **kw))
