@@ -3,7 +3,8 @@
 A page calls start_export (an export_jobs row, status "queued") and then enqueues the task, which
 calls run_export: it claims the job (queued → running, one guarded UPDATE, so a duplicate task is
 a no-op), streams the rows to a private .part file (export_stream: PostgreSQL's COPY, on
-export_streams() connections at once for a big span; SQLite's CSV rows built by the SELECT; cells
+export_streams() connections at once for a big span; SQLite's CSV rows built by the SELECT, an
+export of every ad request scanning the requests alone with the names from two maps (export_lookup); cells
 formatted and formula-neutralised in SQL by export_queries; never a whole-table DataFrame), renames the finished file into place and records rows, size and duration. The
 owner gets an in-app notice and an email. Files live under settings.exports_dir, outside any
 static folder, named with a random token; only the owner or an admin can open them

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, insert, literal, select, update
 
 from core.models import AdRequest, Campaign, InfluencerProfile, Organization
-from core.reporting import csvsafe, export_lookup, export_queries, export_stream
+from core.reporting import csvsafe, export_lookup, export_queries, export_stream, exports
 from tests import factories as f
 
 # Text a spreadsheet would run, CSV metacharacters, control characters and non-ASCII, as stored values.
@@ -228,3 +228,28 @@ def test_a_request_the_join_would_drop_is_left_out_of_the_lookup_export_too(data
     assert got == joined
     assert f"\r\n{nasty['request_ids'][4]},".encode() not in got
     assert seen[0] == 3 and seen[-1] == len(NASTY_NAMES) - 1
+
+
+def test_a_sqlite_export_of_every_request_reads_the_name_maps_and_a_sponsors_export_the_join(
+    database, nasty, monkeypatch
+):
+    if not database.is_sqlite:
+        pytest.skip("the name lookup is SQLite's whole-table path")
+    from core.reporting import exports
+
+    looked_up: list[dict] = []
+    real = export_lookup.lookup_csv
+
+    def spy(connection, filters, *rest):
+        looked_up.append(filters)
+        return real(connection, filters, *rest)
+
+    monkeypatch.setattr(export_lookup, "lookup_csv", spy)
+    for actor in (f.admin(database), nasty["sponsor"]):
+        with database.Session.begin() as s:
+            job_id = exports.start_export(s, actor=actor, kind="ad_requests", filters={})
+        assert exports.run_export(database, job_id) == "done"
+        with database.ReadSession.begin() as s:
+            assert exports.open_export(s, actor=actor, job_id=job_id)[1].read_bytes() == expected_csv(nasty)
+
+    assert looked_up == [{}]  # the admin's export only
