@@ -235,8 +235,6 @@ def test_a_sqlite_export_of_every_request_reads_the_name_maps_and_a_sponsors_exp
 ):
     if not database.is_sqlite:
         pytest.skip("the name lookup is SQLite's whole-table path")
-    from core.reporting import exports
-
     looked_up: list[dict] = []
     real = export_lookup.lookup_csv
 
