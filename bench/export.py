@@ -7,7 +7,10 @@ Modes, each run in a fresh subprocess so that its peak RSS is its own and not th
 - raw: those rows streamed into csv.writer with no conversions (the floor bench.run has always shown);
 - copy: PostgreSQL only, COPY of the unformatted columns straight to a file;
 - cells: the formatted cells through csv.writer on one connection (SQLite's path before its rows were
-  built in the SELECT), no job bookkeeping.
+  built in the SELECT), no job bookkeeping;
+- joined: SQLite, the joined query's CSV rows built in the SELECT (the path before export_lookup), no job;
+- lbare: SQLite, the bare fetch of export_lookup's plan: the unformatted names of every campaign and
+  profile, then every request's unformatted columns by one scan, fetched and dropped (rows = all three).
 `python -m bench.export MODE URL OUT_DIR` prints one JSON line; `python -m bench.export compare URL
 OUT_DIR [REPS] [MODES]` runs the modes (comma-separated; core1 = the job on one stream) interleaved REPS
 times and prints each run, its load average, and the medians with their ratios to bare and copy.
@@ -67,6 +70,7 @@ def _core(url: str, out_dir: str) -> dict:
     db = connect(url)
     with db.Session.begin() as s:
         admin = accounts.load_actor(s, s.scalar(select(User.id).where(User.role == "admin").order_by(User.id)))
+        assert admin is not None, "the bench set has an admin"
         # A bench run killed half-way leaves its job 'running'; do not let it count against the limit.
         s.execute(
             update(ExportJob)
@@ -110,21 +114,21 @@ def _raw(url: str, out_dir: str, *, write_csv: bool = True) -> dict:
         if parsed.get_backend_name() == "sqlite":
             import sqlite3
 
-            conn = sqlite3.connect(parsed.database)
-            cursor = conn.execute(sql, [params[k] for k in compiled.positiontup] if compiled.positiontup else ())
+            lite = sqlite3.connect(str(parsed.database))
+            cursor = lite.execute(sql, [params[k] for k in compiled.positiontup] if compiled.positiontup else ())
             while batch := cursor.fetchmany(5000):
                 if write_csv:
                     writer.writerows(batch)
                 rows += len(batch)
-            conn.close()
+            lite.close()
         else:
             import psycopg
 
             with psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False)) as conn:
-                with conn.cursor(name="raw_export") as cursor:  # server-side cursor: streamed
-                    cursor.itersize = 5000
-                    cursor.execute(sql, params)
-                    while batch := cursor.fetchmany(5000):
+                with conn.cursor(name="raw_export") as server:  # server-side cursor: streamed
+                    server.itersize = 5000
+                    server.execute(sql, params)
+                    while batch := server.fetchmany(5000):
                         if write_csv:
                             writer.writerows(batch)
                         rows += len(batch)
@@ -145,7 +149,65 @@ def _cells(url: str, out_dir: str) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     with open(target, "wb") as handle, db.ReadSession.begin() as session:
         stmt = export_queries.ad_requests_query(None, {})
-        rows = export_stream.cursor_csv(session.connection(), stmt, export_queries.AD_REQUEST_HEADER, handle, id)
+        rows = export_stream.cursor_csv(
+            session.connection(), stmt, export_queries.AD_REQUEST_HEADER, handle, lambda rows: None
+        )
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    size = target.stat().st_size
+    target.unlink()
+    db.dispose()
+    return _measured(seconds, cpu, rows, size, baseline)
+
+
+def _lookup_bare(url: str, out_dir: str) -> dict:
+    """SQLite: the bare fetch of the name-lookup plan (core/reporting/export_lookup.py): the campaigns' and
+    profiles' unformatted names, then every request's unformatted columns by a scan, fetched and dropped."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from core.platform.db import connect
+    from core.reporting import export_queries as q
+
+    db = connect(url)
+    statements = [
+        stmt.compile(dialect=db.engine.dialect)
+        for stmt in (
+            q.campaign_names_query(raw=True),
+            q.influencer_names_query(raw=True),
+            q.ad_request_rows_query({}, raw=True),
+        )
+    ]
+    db.dispose()
+    baseline = _rss_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    conn = sqlite3.connect(str(make_url(url).database), isolation_level=None)
+    conn.execute("BEGIN")  # one snapshot, as the export reads it
+    rows = 0
+    for compiled in statements:
+        cursor = conn.execute(str(compiled), [compiled.params[k] for k in compiled.positiontup or ()])
+        while batch := cursor.fetchmany(5000):
+            rows += len(batch)
+    conn.rollback()
+    conn.close()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return _measured(seconds, cpu, rows, 0, baseline)
+
+
+def _joined(url: str, out_dir: str) -> dict:
+    """SQLite: the joined line query (the export's path before export_lookup) on one connection, no job."""
+    from core.platform.db import connect
+    from core.reporting import export_queries, export_stream
+
+    db = connect(url)
+    target = Path(out_dir) / "joined-export.csv"
+    baseline = _rss_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    with open(target, "wb") as handle, db.ReadSession.begin() as session:
+        stmt = export_queries.ad_requests_query(None, {}, lines=True)
+        rows = export_stream.write_csv(
+            session.connection(), stmt, export_queries.AD_REQUEST_HEADER, handle, lambda rows: None
+        )
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     size = target.stat().st_size
     target.unlink()
@@ -219,7 +281,7 @@ def compare(url: str, out_dir: Path, reps: int, modes: list[str] | None = None) 
             )
     keys = ("seconds", "cpu_seconds", "peak_rss_mb", "load_average")
     medians = {mode: {key: statistics.median(r[key] for r in done) for key in keys} for mode, done in runs.items()}
-    floors = [floor for floor in ("bare", "copy") if floor in medians]
+    floors = [floor for floor in ("bare", "lbare", "copy") if floor in medians]
     for mode, m in medians.items():
         ratios = " ".join(f"{m['seconds'] / medians[floor]['seconds']:.2f}x {floor}" for floor in floors)
         print(f"median {mode:5} {m['seconds']:6.2f} s wall ({ratios}) {m['cpu_seconds']:6.2f} s cpu "
@@ -233,6 +295,8 @@ MODES = {
     "raw": _raw,
     "bare": lambda url, out: _raw(url, out, write_csv=False),
     "copy": _copy,
+    "lbare": _lookup_bare,
+    "joined": _joined,
 }
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ never hands a row to Python, and a DB-API cursor into csv.writer with no per-cel
 
 from __future__ import annotations
 
-from sqlalchemy import String, case, func, literal, or_, select
+from sqlalchemy import Column, String, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql._typing import ColumnExpressionArgument
 from sqlalchemy.sql.elements import ColumnElement
@@ -100,10 +100,30 @@ class csv_line(FunctionElement):  # noqa: N801
     inherit_cache = True
 
 
+def _not_null(element: FunctionElement) -> bool:
+    """Whether element's one argument is a table column declared NOT NULL."""
+    (argument,) = element.clauses
+    return isinstance(argument, Column) and not argument.nullable
+
+
 @compiles(csv_line)
 def _sqlite_line(element, compiler, **kw) -> str:
-    fields = [compiler.process(clause, **kw) for clause in element.clauses]
-    return f"printf('{','.join(['%s'] * len(fields))}', {', '.join(fields)})"
+    formats, fields = [], []
+    for clause in element.clauses:
+        if isinstance(clause, timestamp_text | date_text):
+            # printf's precision cuts the stored text as substr would, without a function call per cell.
+            formats.append("%.19s" if isinstance(clause, timestamp_text) else "%.10s")
+            fields.append(compiler.process(clause.clauses, **kw))
+        elif isinstance(clause, money_text) and _not_null(clause):
+            # The row's printf formats the amount itself (no nested printf per row); a NULL would
+            # print as 0.00, hence only for NOT NULL columns.
+            cents = compiler.process(clause.clauses, **kw)
+            formats.append("%s%d.%02d")
+            fields.append(f"CASE WHEN {cents} < 0 THEN '-' ELSE '' END, abs({cents}) / 100, abs({cents}) % 100")
+        else:
+            formats.append("%s")
+            fields.append(compiler.process(clause, **kw))
+    return f"printf('{','.join(formats)}', {', '.join(fields)})"
 
 
 def _csv_field(cell: ColumnElement, source: ColumnExpressionArgument[str] | None) -> ColumnElement:
@@ -200,21 +220,35 @@ def campaign_cells() -> tuple[list[str], list[ColumnElement], Subquery]:
     return list(cells), _columns(cells, lines=False), counts
 
 
-def _ad_request_cells() -> dict[str, tuple]:
-    """{header: (cell expression, raw text it is made from or None)} of the ad requests export."""
+def _request_key_cells() -> dict[str, tuple]:
+    """The ad requests export's first cells: the request's and its campaign's ids."""
+    return {"request_id": (AdRequest.id, None), "campaign_id": (Campaign.id, None)}
+
+
+def _campaign_name_cells() -> dict[str, tuple]:
+    """The cells that name the request's campaign and sponsor (one lookup per campaign)."""
     return {
-        "request_id": (AdRequest.id, None),
-        "campaign_id": (Campaign.id, None),
         "campaign": (neutralise_sql(Campaign.name), Campaign.name),
         "sponsor": (neutralise_sql(Organization.name), Organization.name),
+    }
+
+
+def _influencer_name_cells() -> dict[str, tuple]:
+    """The cells that name the request's influencer (one lookup per profile)."""
+    return {
         "influencer": (neutralise_sql(InfluencerProfile.display_name), InfluencerProfile.display_name),
         "platform": (_plain(InfluencerProfile.platform), InfluencerProfile.platform),
-        "status": (_plain(AdRequest.status), AdRequest.status),
-        "awaiting": (
-            case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), func.nullif(AdRequest.turn, ""))),
-            AdRequest.turn,
-        ),
-        "initiated_by": (_plain(AdRequest.initiated_by), AdRequest.initiated_by),
+    }
+
+
+def _request_tail_cells() -> dict[str, tuple]:
+    """The cells read from the ad_requests row alone, after the names."""
+    # status, turn and initiated_by are one of a few fixed words (the table's CHECK constraints): never
+    # empty, never quoted, so they need no nullif or quote test (a function call per row each).
+    return {
+        "status": (AdRequest.status, None),
+        "awaiting": (case((AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn)), None),
+        "initiated_by": (AdRequest.initiated_by, None),
         "payment": (money_text(AdRequest.payment_cents), None),
         "requirements": (neutralise_sql(AdRequest.requirements), AdRequest.requirements),
         "created_at": (timestamp_text(AdRequest.created_at), None),
@@ -222,6 +256,11 @@ def _ad_request_cells() -> dict[str, tuple]:
         "accepted_at": (timestamp_text(AdRequest.accepted_at), None),
         "completed_at": (timestamp_text(AdRequest.completed_at), None),
     }
+
+
+def _ad_request_cells() -> dict[str, tuple]:
+    """{header: (cell expression, raw text it is made from or None)} of the ad requests export."""
+    return {**_request_key_cells(), **_campaign_name_cells(), **_influencer_name_cells(), **_request_tail_cells()}
 
 
 def ad_request_cells() -> tuple[list[str], list[ColumnElement]]:
@@ -322,3 +361,55 @@ def ad_requests_query(
             text_columns=(Campaign.name, InfluencerProfile.display_name, Organization.name),
         )
     )
+
+
+# ---- SQLite's whole-table ad requests export: requests alone, names looked up in Python (export_lookup) ----
+
+
+def _line_of(cells: dict[str, tuple]) -> ColumnElement:
+    """cells as one CSV fragment (csv_line): the fields joined by commas, each quoted as csv.writer would."""
+    return csv_line(*(_csv_field(cell, source) for cell, source in cells.values())).label(LINE)
+
+
+def looks_names_up(scope_org: int | None, filters: dict) -> bool:
+    """Whether an ad requests export reads every request (a status filter at most): export_lookup's case.
+
+    A sponsor's export, a campaign's and a text search start from (or filter on) the joined tables, so
+    they keep the joined query and its index plans.
+    """
+    return scope_org is None and not any(filters.get(key) for key in ("sponsor_id", "campaign_id", "text"))
+
+
+def campaign_names_query(*, raw: bool = False):
+    """(campaign id, its 'campaign,sponsor' CSV fields) for every campaign, as the export's join yields them.
+
+    raw=True: the unformatted names (the bench's bare fetch).
+    """
+    names = (Campaign.name, Organization.name) if raw else (_line_of(_campaign_name_cells()),)
+    return select(Campaign.id, *names).join_from(Campaign, Organization, Organization.id == Campaign.organization_id)
+
+
+def influencer_names_query(*, raw: bool = False):
+    """(influencer user id, its 'influencer,platform' CSV fields) for every profile (raw=True: unformatted)."""
+    names = (InfluencerProfile.display_name, InfluencerProfile.platform)
+    return select(InfluencerProfile.user_id, *(names if raw else (_line_of(_influencer_name_cells()),)))
+
+
+def names_span(names):
+    """SELECT min(id), max(id), count(*) over a names query (campaign_names_query, influencer_names_query)."""
+    names = names.subquery()
+    key = names.c[0]
+    return select(func.min(key), func.max(key), func.count())
+
+
+def ad_request_rows_query(filters: dict, *, raw: bool = False):
+    """(id, campaign id, influencer id, the CSV fields after the names) of every request in id order.
+
+    raw=True: the unformatted columns instead of the fields (the bench's bare fetch of this plan).
+    The plan is one SCAN of ad_requests by rowid: no join, no sort (tests/core/test_export_plans.py).
+    """
+    columns = AD_REQUEST_RAW[6:] if raw else (_line_of(_request_tail_cells()),)
+    stmt = select(AdRequest.id, AdRequest.campaign_id, AdRequest.influencer_id, *columns).order_by(AdRequest.id)
+    if filters.get("status"):
+        stmt = stmt.where(AdRequest.status == filters["status"])
+    return stmt

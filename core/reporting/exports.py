@@ -3,7 +3,8 @@
 A page calls start_export (an export_jobs row, status "queued") and then enqueues the task, which
 calls run_export: it claims the job (queued → running, one guarded UPDATE, so a duplicate task is
 a no-op), streams the rows to a private .part file (export_stream: PostgreSQL's COPY, on
-export_streams() connections at once for a big span; SQLite's CSV rows built by the SELECT; cells
+export_streams() connections at once for a big span; SQLite's CSV rows built by the SELECT, an
+export of every ad request scanning the requests alone with the names from two maps (export_lookup); cells
 formatted and formula-neutralised in SQL by export_queries; never a whole-table DataFrame), renames the finished file into place and records rows, size and duration. The
 owner gets an in-app notice and an email. Files live under settings.exports_dir, outside any
 static folder, named with a random token; only the owner or an admin can open them
@@ -39,7 +40,7 @@ from core.platform import templating
 from core.platform.config import Settings, get_settings
 from core.platform.db import Database
 from core.platform.timeutil import utcnow
-from core.reporting import export_queries, export_stream
+from core.reporting import export_lookup, export_queries, export_stream
 from core.reporting.export_queries import AD_REQUEST_HEADER, CAMPAIGN_HEADER
 
 log = logging.getLogger("iescp.exports")
@@ -325,7 +326,10 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
 
 
 def _write(db: Database, query, scope_org, filters, kind, header, handle, progress, streams: int, root: Path) -> int:
-    """The export's CSV into handle: one stream for small spans (or streams=1), else write_csv_ranges."""
+    """The export's CSV into handle: one stream for small spans (or streams=1), else write_csv_ranges.
+
+    One stream on SQLite over every ad request: export_lookup (requests alone, names from two maps).
+    """
     lines = not db.engine.dialect.name == "postgresql"  # COPY formats its own rows; others get CSV rows
     if streams > 1:
         with db.ReadSession.begin() as session:
@@ -340,6 +344,8 @@ def _write(db: Database, query, scope_org, filters, kind, header, handle, progre
                 db.engine, ranged, span, header, handle, progress, streams=streams, spool_dir=root
             )
     with db.ReadSession.begin() as session:
+        if lines and kind == "ad_requests" and export_queries.looks_names_up(scope_org, filters):
+            return export_lookup.lookup_csv(session.connection(), filters, header, handle, progress)
         stmt = query(scope_org, filters, lines=lines)
         return export_stream.write_csv(session.connection(), stmt, header, handle, progress)
 

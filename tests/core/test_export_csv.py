@@ -7,10 +7,10 @@ import datetime as dt
 import io
 
 import pytest
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import delete, insert, literal, select, update
 
 from core.models import AdRequest, Campaign, InfluencerProfile, Organization
-from core.reporting import csvsafe, export_queries, export_stream
+from core.reporting import csvsafe, export_lookup, export_queries, export_stream, exports
 from tests import factories as f
 
 # Text a spreadsheet would run, CSV metacharacters, control characters and non-ASCII, as stored values.
@@ -189,3 +189,65 @@ def test_progress_is_reported_while_the_rows_stream(database, nasty, monkeypatch
 def test_money_cells_are_exact_for_zero_negative_and_huge_amounts(database, cents, cell):
     with database.ReadSession.begin() as s:
         assert s.scalar(select(export_queries.money_text(literal(cents)))) == cell
+
+
+def lookup_bytes(database, filters, on_rows=lambda rows: None) -> bytes:
+    out = io.BytesIO()
+    with database.ReadSession.begin() as s:
+        export_lookup.lookup_csv(s.connection(), filters, export_queries.AD_REQUEST_HEADER, out, on_rows)
+    return out.getvalue()
+
+
+def test_sqlite_puts_the_names_from_its_maps_into_each_row_exactly_as_the_joined_query_does(database, nasty):
+    if not database.is_sqlite:
+        pytest.skip("the name lookup is SQLite's whole-table path")
+
+    assert lookup_bytes(database, {}) == expected_csv(nasty)
+    for filters in ({"status": "pending"}, {"status": "completed"}):
+        joined = export_bytes(database, export_queries.ad_requests_query(None, filters, lines=True),
+                              export_queries.AD_REQUEST_HEADER)  # fmt: skip
+        assert lookup_bytes(database, filters) == joined
+        assert joined.count(b"\r\n") >= 2  # the header and at least one row
+
+
+@pytest.mark.parametrize("dense_factor", [2, 0], ids=["list-maps", "dict-maps"])
+def test_a_request_the_join_would_drop_is_left_out_of_the_lookup_export_too(database, nasty, monkeypatch, dense_factor):
+    if not database.is_sqlite:
+        pytest.skip("the name lookup is SQLite's whole-table path")
+    monkeypatch.setattr(export_stream, "YIELD_PER", 3)  # the missing profile falls in the middle of a batch
+    monkeypatch.setattr(export_lookup, "DENSE_FACTOR", dense_factor)  # 0: ids never dense enough for a list
+    with database.Session.begin() as s:
+        gone = s.scalar(select(AdRequest.influencer_id).where(AdRequest.id == nasty["request_ids"][4]))
+        s.execute(delete(InfluencerProfile).where(InfluencerProfile.user_id == gone))
+    seen: list[int] = []
+
+    got = lookup_bytes(database, {}, on_rows=seen.append)
+
+    joined = export_bytes(database, export_queries.ad_requests_query(None, {}, lines=True),
+                          export_queries.AD_REQUEST_HEADER)  # fmt: skip
+    assert got == joined
+    assert f"\r\n{nasty['request_ids'][4]},".encode() not in got
+    assert seen[0] == 3 and seen[-1] == len(NASTY_NAMES) - 1
+
+
+def test_a_sqlite_export_of_every_request_reads_the_name_maps_and_a_sponsors_export_the_join(
+    database, nasty, monkeypatch
+):
+    if not database.is_sqlite:
+        pytest.skip("the name lookup is SQLite's whole-table path")
+    looked_up: list[dict] = []
+    real = export_lookup.lookup_csv
+
+    def spy(connection, filters, *rest):
+        looked_up.append(filters)
+        return real(connection, filters, *rest)
+
+    monkeypatch.setattr(export_lookup, "lookup_csv", spy)
+    for actor in (f.admin(database), nasty["sponsor"]):
+        with database.Session.begin() as s:
+            job_id = exports.start_export(s, actor=actor, kind="ad_requests", filters={})
+        assert exports.run_export(database, job_id) == "done"
+        with database.ReadSession.begin() as s:
+            assert exports.open_export(s, actor=actor, job_id=job_id)[1].read_bytes() == expected_csv(nasty)
+
+    assert looked_up == [{}]  # the admin's export only

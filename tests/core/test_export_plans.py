@@ -71,3 +71,14 @@ def test_one_range_of_a_parallel_export_seeks_its_ids_by_primary_key_with_the_sa
     ranged = plan(marketplace["db"], export_queries.ad_requests_query(None, {}, ids=(10, 200)))
 
     assert ranged == ["SEARCH ad_requests USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)", *REQUESTS_FIRST[1:]]
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no-statistics", "after-ANALYZE"])
+def test_the_name_lookup_export_scans_ad_requests_alone_in_id_order(marketplace, analyzed):
+    db = marketplace["db"]
+    if analyzed:
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+    assert plan(db, export_queries.ad_request_rows_query({})) == ["SCAN ad_requests"]
+    assert plan(db, export_queries.influencer_names_query()) == ["SCAN influencer_profiles"]
