@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.deals import lifecycle
+from core.errors import DomainError
 from core.marketplace import ad_requests
 from core.models import AD_REQUEST_STATUSES
 from core.money import to_cents
@@ -10,7 +11,7 @@ from pages.common import influencer_views as views
 from pages.common.negotiation_thread import render_thread
 from pages.common import deep_links, versions
 from pages.common.session import current_actor, read, show_flash
-from pages.common.pickers import pick
+from pages.common.pickers import likely_choice, pick
 from pages.common.formatting import table
 from pages.common.widgets import empty_state, md_escape, tabs
 
@@ -25,7 +26,19 @@ if linked is not None:  # a deep link clears the filters so its request is on th
 left, right = st.columns([3, 1], vertical_alignment="bottom")
 status = left.selectbox("Status", [None, *AD_REQUEST_STATUSES], format_func=views.status_option, key="inbox_status")
 awaiting_only = right.toggle("Awaiting me only", key="inbox_awaiting")
-frame = read(lambda s: ad_requests.inbox(s, actor=actor, status=status, awaiting_only=awaiting_only))
+
+
+def inbox_and_likely_thread(s):
+    """The list and, in the same transaction, the negotiation the picker below will most likely open."""
+    rows = ad_requests.inbox(s, actor=actor, status=status, awaiting_only=awaiting_only)
+    likely = likely_choice("inbox_open", views.request_labels(rows), preselect=linked)
+    try:
+        return rows, likely and ad_requests.get_thread(s, actor=actor, ad_request_id=likely)
+    except DomainError:  # read again after the pick, where the refusal is shown
+        return rows, None
+
+
+frame, thread = read(inbox_and_likely_thread) or (None, None)
 if frame is None or frame.empty:
     empty_state(
         f"No {status} requests — pick another status."
@@ -60,7 +73,8 @@ labels = views.request_labels(frame)
 if linked is not None and linked not in labels:
     st.warning("That request is not in your inbox: it is not yours, or it no longer exists.", icon="🔗")
 request_id = pick("Open a request", labels, key="inbox_open", preselect=linked)
-thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
+if not thread or thread["id"] != request_id:
+    thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
 if thread is None:
     st.stop()
 current = f"{thread['payment_cents'] / 100:.2f}"  # prefilled amount, in currency units
