@@ -59,8 +59,9 @@ def turn_text(awaiting_me: bool, turn) -> str:
 
 
 def request_labels(frame: pd.DataFrame) -> dict[int, str]:
-    """Picker labels by request id; zipped columns, not iterrows: a Series per row cost ~2 ms a run on the inbox."""
-    return {int(i): f"#{i} · {c} — {s}" for i, c, s in zip(frame["id"], frame["campaign"], frame["sponsor"])}
+    """Picker labels by request id; from plain lists, not iterrows (a Series per row) nor a column's own iterator."""
+    ids, campaigns, sponsors = (frame[c].tolist() for c in ("id", "campaign", "sponsor"))
+    return {int(i): f"#{i} · {c} — {s}" for i, c, s in zip(ids, campaigns, sponsors)}
 
 
 def table_height(frame: pd.DataFrame, max_height: int = 420) -> int:
@@ -76,8 +77,8 @@ def waiting_for(flagged: bool, status: str, awaiting_me: bool, turn) -> str:
 
 
 def inbox_table(frame: pd.DataFrame) -> pd.DataFrame:
-    columns = (frame["campaign_flagged"], frame["status"], frame["awaiting_me"], frame["turn"])
-    # Zipped columns, not frame.apply(axis=1), which builds a Series per row.
+    columns = (frame[c].tolist() for c in ("campaign_flagged", "status", "awaiting_me", "turn"))
+    # From plain lists, not frame.apply(axis=1), which builds a Series per row.
     out = frame.assign(status=frame["status"].map(status_label), waiting_for=[waiting_for(*v) for v in zip(*columns)])
     out = cents_to_units(out, "payment_cents")
     return out[
