@@ -14,6 +14,7 @@ withdraw never do, so either side can leave a frozen negotiation.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -941,11 +942,10 @@ INBOX_COLUMNS = [
 ]
 
 
-def inbox(
-    session: Session, *, actor: Actor, status: str | None = None, awaiting_only: bool = False, limit: int = 200
-) -> pd.DataFrame:
-    """The influencer's requests: those awaiting their answer first, then most recently updated."""
-    permissions.require(actor, "ad_request.respond")
+@functools.cache
+def _inbox_statement(by_status: bool, awaiting_only: bool):
+    """inbox()'s select for one combination of filters, built once per process with bound values: building it anew
+    cost more CPU than running it for the busiest influencer (bench/analysis.md, 2026-11-30)."""
     awaiting = and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "influencer")
     stmt = (
         select(
@@ -969,17 +969,30 @@ def inbox(
         )
         .join(Campaign, Campaign.id == AdRequest.campaign_id)
         .join(Organization, Organization.id == Campaign.organization_id)
-        .where(AdRequest.influencer_id == actor.id)
+        .where(AdRequest.influencer_id == bindparam("influencer_id"))
         .order_by(case((awaiting, 0), else_=1), AdRequest.updated_at.desc(), AdRequest.id.desc())
-        .limit(max(1, min(limit, 1000)))
+        .limit(bindparam("limit"))
     )
-    if status:
-        stmt = stmt.where(AdRequest.status == validate.choice(status, "Status", AD_REQUEST_STATUSES))
+    if by_status:
+        stmt = stmt.where(AdRequest.status == bindparam("status"))
     if awaiting_only:
         stmt = stmt.where(awaiting)
+    return stmt
+
+
+def inbox(
+    session: Session, *, actor: Actor, status: str | None = None, awaiting_only: bool = False, limit: int = 200
+) -> pd.DataFrame:
+    """The influencer's requests: those awaiting their answer first, then most recently updated."""
+    permissions.require(actor, "ad_request.respond")
+    params: dict[str, object] = {"influencer_id": actor.id, "limit": max(1, min(limit, 1000))}
+    if status:
+        params["status"] = validate.choice(status, "Status", AD_REQUEST_STATUSES)
+    stmt = _inbox_statement(bool(status), bool(awaiting_only))
     # Fast path: tuples; the last column (newest event id) becomes the version the page sends back.
     rows = [
-        (*row[:-1], version_token(int(row[-1] or 0), row.status, row.payment_cents)) for row in session.execute(stmt)
+        (*row[:-1], version_token(int(row[-1] or 0), row.status, row.payment_cents))
+        for row in session.execute(stmt, params)
     ]
     return pd.DataFrame(rows, columns=INBOX_COLUMNS)
 

@@ -52,18 +52,16 @@ def status_option(value) -> str:
 # ---- inbox --------------------------------------------------------------------------------------------
 
 
-def turn_text(row) -> str:
-    if row["awaiting_me"]:
+def turn_text(awaiting_me: bool, turn) -> str:
+    if awaiting_me:
         return "Your answer"
-    return f"{str(row['turn']).capitalize()}'s answer" if isinstance(row["turn"], str) else "—"
-
-
-def request_label(row) -> str:
-    return f"#{row['id']} · {row['campaign']} — {row['sponsor']}"
+    return f"{turn.capitalize()}'s answer" if isinstance(turn, str) else "—"
 
 
 def request_labels(frame: pd.DataFrame) -> dict[int, str]:
-    return {int(row["id"]): request_label(row) for _, row in frame.iterrows()}
+    """Picker labels by request id; from plain lists, not iterrows (a Series per row) nor a column's own iterator."""
+    ids, campaigns, sponsors = (frame[c].tolist() for c in ("id", "campaign", "sponsor"))
+    return {int(i): f"#{i} · {c} — {s}" for i, c, s in zip(ids, campaigns, sponsors)}
 
 
 def table_height(frame: pd.DataFrame, max_height: int = 420) -> int:
@@ -71,15 +69,17 @@ def table_height(frame: pd.DataFrame, max_height: int = 420) -> int:
     return min(max_height, 38 + 35 * len(frame))
 
 
-def waiting_for(row) -> str:
+def waiting_for(flagged: bool, status: str, awaiting_me: bool, turn) -> str:
     """Whose answer the request waits for; an open request on a flagged campaign waits for a review."""
-    if row["campaign_flagged"] and row["status"] in ("pending", "negotiating"):
+    if flagged and status in ("pending", "negotiating"):
         return "⏸️ On hold: campaign flagged"
-    return turn_text(row)
+    return turn_text(awaiting_me, turn)
 
 
 def inbox_table(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.assign(status=frame["status"].map(status_label), waiting_for=frame.apply(waiting_for, axis=1))
+    columns = (frame[c].tolist() for c in ("campaign_flagged", "status", "awaiting_me", "turn"))
+    # From plain lists, not frame.apply(axis=1), which builds a Series per row.
+    out = frame.assign(status=frame["status"].map(status_label), waiting_for=[waiting_for(*v) for v in zip(*columns)])
     out = cents_to_units(out, "payment_cents")
     return out[
         # What matters first: at phone width (390 px) the campaign, amount and status are what fits.

@@ -28,6 +28,16 @@ def remember(key: str, record_id) -> None:
     st.session_state[key] = record_id
 
 
+def likely_choice(key: str, options: Mapping, *, preselect=None):
+    """The id pick(key=key, options, preselect=) will most likely return this run: a guess for reading its record
+    early, in the list's own transaction; the caller compares it with what pick returns."""
+    widget = st.session_state.get(widget_key(key, options)) if options else None
+    for candidate in (preselect, widget, st.session_state.get(key)):
+        if candidate is not None and candidate in options:
+            return candidate
+    return next(iter(options), None)
+
+
 _UNSET = object()
 NOTHING = "(none)"  # stands for a None option: Streamlit reads a None value as "nothing chosen yet"
 

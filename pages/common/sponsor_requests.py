@@ -14,7 +14,7 @@ from pages.common.formatting import money, prepared_table, units
 from pages.common.markup import md
 from pages.common.negotiation_thread import render_thread
 from pages.common.session import read, run_action
-from pages.common.pickers import pick
+from pages.common.pickers import likely_choice, pick
 from pages.common.widgets import empty_state, md_escape
 
 
@@ -23,12 +23,10 @@ def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) 
     key = f"request-pick-{campaign_id}"
 
     def requests_and_likely_thread(s):
-        # The negotiation the picker will most likely return (the link's, else the last one picked, else the first)
+        # The negotiation the picker will most likely return (pickers.likely_choice)
         # is read in the same transaction; a different pick reads its own below.
         frame = ad_requests.campaign_requests(s, actor=actor, campaign_id=campaign_id)
-        ids = {int(i) for i in frame["id"]}
-        likely = next((i for i in (open_request, st.session_state.get(key)) if i in ids), None)
-        likely = likely if likely is not None else (int(frame["id"].iloc[0]) if ids else None)
+        likely = likely_choice(key, request_labels(frame), preselect=open_request)
         try:
             return frame, likely and ad_requests.get_thread(s, actor=actor, ad_request_id=likely)
         except DomainError:  # read again after the pick, where the refusal is shown
@@ -43,14 +41,18 @@ def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) 
         return False
     # Shaped and blanked once per content (formatting.table's work, memoized): straight to st.dataframe.
     prepared_table(display_requests(frame), column_config=REQUEST_COLUMNS, hide_index=True)
-    labels = {int(r.id): f"#{r.id} · {r.influencer}" for r in frame.itertuples()}
-    request_id = pick("Open a negotiation", labels, key=key, preselect=open_request)
+    request_id = pick("Open a negotiation", request_labels(frame), key=key, preselect=open_request)
     if not thread or thread["id"] != request_id:
         thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
     if thread is None:
         return False
     render_thread(thread)
     return request_actions(actor, thread)
+
+
+def request_labels(frame) -> dict[int, str]:
+    """The negotiation picker's labels by request id."""
+    return {int(i): f"#{i} · {name}" for i, name in zip(frame["id"], frame["influencer"])}
 
 
 def request_actions(actor, thread: dict) -> bool:

@@ -3,18 +3,18 @@
 import streamlit as st
 
 from core.crm import metrics
-from core.deals import cached as deal_cache
 from core.errors import DomainError
 from core.marketplace import ad_requests, cached_reads, campaigns, organizations
-from pages.common import deep_links, metrics_view
+from pages.common import deep_links
+from pages.common.campaign_overview import campaign_overview
 from pages.common import product_views as pv
 from pages.common import campaign_forms as forms
 from pages.common import campaign_tables as tables
 from pages.common import sponsor_requests as requests_view
-from pages.common.session import current_actor, read, read_cached, run_action, show_error, show_flash
+from pages.common.session import current_actor, read, read_cached, run_action, show_flash
 from pages.common.markup import md
-from pages.common.widgets import empty_state, md_escape, open_tab, status_label, tabs
-from pages.common.formatting import money, prepared_table
+from pages.common.widgets import empty_state, open_tab, tabs
+from pages.common.formatting import prepared_table
 from pages.common.pickers import pick, remember
 
 
@@ -91,33 +91,7 @@ with mine_tab:
         st.stop()
     c, figures, figures_error = picked
 
-    st.subheader(md_escape(c["name"]), divider="gray")
-    st.caption(
-        f"{status_label(c['status'])} · {md_escape(c['category'])} · {c['start_date']:%d %b %Y} → "
-        f"{c['end_date']:%d %b %Y} · {'🌐 public' if c['is_public'] else '🔒 private'}"
-    )
-    if c["flagged"]:
-        st.warning(
-            f"🚩 Flagged by an administrator: {md_escape((c['flag_reason'] or 'no reason given').rstrip('.'))}. "
-            "It is hidden from influencers and cannot take requests."
-        )
-    burn = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
-    spent = burn[burn["campaign_id"] == campaign_id] if burn is not None else None
-    if figures_error is not None:
-        show_error(figures_error)
-    kpis = [*st.columns(3), *st.columns(3)]  # two rows of three: six figures do not fit one row
-    kpis[0].metric("Budget", money(c["budget_cents"]))
-    kpis[1].metric("Committed", money(c["committed_cents"]), help="Fees of accepted deals")
-    kpis[2].metric("Remaining", money(c["remaining_cents"]))
-    if figures is not None:
-        kpis[3].metric("Gifted products", money(figures["gifted"].value), help="Price × quantity, less discounts")
-    if spent is not None and not spent.empty:
-        kpis[4].metric("Invoiced", money(int(spent.iloc[0]["invoiced_cents"])))
-        kpis[5].metric("Paid", money(int(spent.iloc[0]["paid_cents"])))
-    if figures is not None:
-        with st.expander("📈 Cost and reach: fees + gifted products, CPM, CPE, EMV"):
-            keys = ("cost", "live_posts", "impressions", "engagements", "cpm", "cpe", "emv")
-            metrics_view.show_metrics([figures[k] for k in keys])
+    campaign_overview(actor, c, figures, figures_error)
 
     sections = [REQUESTS, "🎁 Gifted products", "✏️ Edit", "⚙️ Status, visibility, delete"]
     requests_tab, products_tab, edit_tab, settings_tab = tabs(sections, key="campaign-section")

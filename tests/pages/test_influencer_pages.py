@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 
 from core.marketplace import accounts, ad_requests, campaigns
@@ -93,6 +94,30 @@ def test_the_inbox_puts_requests_awaiting_me_first_and_shows_the_thread(db, offe
 
     at.toggle(key="inbox_awaiting").set_value(True).run()
     assert at.dataframe[0].value["id"].tolist() == [awaiting_id]
+
+
+def read_transactions(at: AppTest) -> int:
+    """How many transactions one rerun of the page began (the acting user's check is one of them)."""
+    began: list[object] = []
+    listener = lambda _conn: began.append(_conn)  # noqa: E731
+    event.listen(Engine, "begin", listener)  # every engine: the pages build their own from the URL
+    try:
+        at.run()
+    finally:
+        event.remove(Engine, "begin", listener)
+    return len(began)
+
+
+def test_the_inbox_reads_its_list_and_the_opened_request_in_one_transaction(db, offer):
+    sponsor, influencer, _, awaiting_id = offer
+    other_id = f.request(db, sponsor, f.campaign(db, sponsor, name="Summer drop"), influencer)
+    at = open_page("inbox", influencer)
+    assert read_transactions(at) == 2  # the actor, then the list with the request the picker opens
+    # A request just picked in the widget is the one read with the list, not a second read after the pick.
+    picker(at, "inbox_open").set_value(other_id)
+    assert read_transactions(at) == 2
+    assert picker(at, "inbox_open").value == other_id and "Summer drop" in at.subheader[0].value
+    assert {awaiting_id, other_id} == set(at.dataframe[0].value["id"])
 
 
 def test_accepting_from_the_inbox_accepts_the_request(db, offer):
