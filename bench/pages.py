@@ -70,7 +70,6 @@ def bench_pages(
     pages: list[tuple[str, str | None, str]] | None = None,
 ) -> dict:
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     from core.platform import cache
     from core.platform.config import reset_settings
@@ -87,6 +86,34 @@ def bench_pages(
     raw = RawConnection(url)
     results: dict = {}
     in_core = _CoreClock()
+    with server_script_cache():
+        return _bench_each_page(ctx, raw, results, in_core, min_reps, max_reps, budget_s, log, pages)
+
+
+@contextlib.contextmanager
+def server_script_cache():
+    """One ScriptCache for every AppTest run, as a server keeps one for all its sessions.
+
+    AppTest builds a new cache per run, so each rerun would compile the page script again (5-20 ms for the big
+    pages, measured in bench/analysis.md 2026-11-30), a cost a server pays once per script and process.
+    """
+    from unittest import mock
+
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    with (
+        mock.patch.object(app_test, "ScriptCache", lambda: shared),
+        mock.patch.object(local_script_runner, "ScriptCache", lambda: shared),
+    ):
+        yield shared
+
+
+def _bench_each_page(ctx, raw, results, in_core, min_reps, max_reps, budget_s, log, pages) -> dict:
+    """The empty-page floor, then each page's warm rerun time, statements and raw-SQL floor."""
+    from streamlit.testing.v1 import AppTest
+
     baseline = ROOT / "bench" / "data" / "runtime" / "empty_page.py"
     baseline.parent.mkdir(parents=True, exist_ok=True)
     baseline.write_text("import streamlit as st\n\nst.title('Empty')\nst.write('The AppTest overhead floor.')\n")
