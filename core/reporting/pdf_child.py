@@ -15,12 +15,14 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from core.platform.config import Settings, get_settings
 
 log = logging.getLogger("iescp.reports")
+PARENT_CHECK_SECONDS = 1.0
 
 
 class PdfUnavailable(RuntimeError):
@@ -38,6 +40,17 @@ def write_pdf(html: str, base_url: str) -> bytes:
     except (ImportError, OSError) as error:
         raise PdfUnavailable(str(error)) from None  # a plain message: it crosses the process boundary
     return HTML(string=html, base_url=base_url).write_pdf()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """In the child: exit once the worker is gone (killed with SIGKILL, its child would wait on the queue forever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="iescp-pdf-parent-watch", daemon=True).start()
 
 
 # ---- the child: one per process that enabled it, created on first use ---------------------------------------
@@ -77,6 +90,8 @@ def render_pdf(html: str, base_url: str) -> bytes:
         with _lock:
             pool = _current_pool()
             future = pool.submit(write_pdf, html, base_url)
+            if _pool_renders == 0:  # submit spawned it
+                log.info("PDF child process %s started", ",".join(map(str, _pids(pool))))
             _count_render(pool, renders)
         return future.result(timeout=timeout)
     except BrokenProcessPool as error:
@@ -97,7 +112,12 @@ def _current_pool() -> ProcessPoolExecutor:
     if _pool is None or _pool_pid != os.getpid():
         # spawn: a fresh interpreter that holds none of the worker's memory (fork would copy it, and forking a
         # process with threads is unsafe).
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
         _pool_pid, _pool_renders = os.getpid(), 0
     return _pool
 
@@ -131,7 +151,11 @@ def child_pids() -> list[int]:
     """The pids of the current child process(es), for tests and the bench (empty before the first render)."""
     with _lock:
         pool = _pool if _pool_pid == os.getpid() else None
-    return sorted(getattr(pool, "_processes", {}) or {}) if pool is not None else []
+    return _pids(pool) if pool is not None else []
+
+
+def _pids(pool: ProcessPoolExecutor) -> list[int]:
+    return sorted(getattr(pool, "_processes", None) or {})  # private, but stable since 3.2; read only
 
 
 def shutdown() -> None:
