@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -43,7 +44,13 @@ def write_pdf(html: str, base_url: str) -> bytes:
 
 
 def _exit_with_parent(parent_pid: int) -> None:
-    """In the child: exit once the worker is gone (killed with SIGKILL, its child would wait on the queue forever)."""
+    """In the child: exit once the worker is gone (killed with SIGKILL, its child would wait on the queue forever).
+
+    SIGINT and SIGTERM are the worker's to handle: a Ctrl-C or systemd's stop signals the whole process group or
+    cgroup, and huey's graceful stop lets a running report finish, so its render must not die under it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent_pid:

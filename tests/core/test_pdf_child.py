@@ -147,3 +147,14 @@ def test_a_stopped_worker_renders_in_process_again_and_leaves_no_child(child):
     wait_until_dead(pid)
     assert pdf_child.render_pdf(SMALL, BASE_URL).startswith(b"%PDF")
     assert pdf_child.child_pids() == []
+
+
+def test_the_child_leaves_sigterm_and_sigint_to_the_worker_so_a_graceful_stop_never_breaks_a_render(child):
+    child()
+    pdf_child.render_pdf(SMALL, BASE_URL)
+    [pid] = pdf_child.child_pids()
+    os.kill(pid, signal.SIGTERM)  # systemd's stop signals the whole cgroup; Ctrl-C the whole process group
+    os.kill(pid, signal.SIGINT)
+
+    assert pdf_child.render_pdf(SMALL, BASE_URL).startswith(b"%PDF")
+    assert pdf_child.child_pids() == [pid]
