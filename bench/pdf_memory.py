@@ -5,7 +5,7 @@
 Builds real monthly reports (build_report_data + render_html) for the busiest sponsors of the 100k PostgreSQL set
 (read only), then renders them round-robin --reports times through reports.render_pdf, in a fresh process per run:
 "inproc" as before, "child" with pdf_child on (what a consumer does at start). The process's VmRSS (and the child's)
-is sampled every 25 renders. Runs alternate (inproc, child, inproc, child, …) so both see the same machine load.
+is sampled every --every renders (printed to stderr as it goes). Runs alternate (inproc, child, inproc, child, …) so both see the same machine load.
 Prints one JSON line per run and a summary; writes bench/pdf-memory-results.json.
 """
 
@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/iescp_bench_100k"
-EVERY = 25
 SPONSORS = 3
 RESULTS = Path(__file__).with_name("pdf-memory-results.json")
 
@@ -76,7 +75,7 @@ def report_htmls(url: str, cache: Path) -> list[str]:
     return htmls
 
 
-def probe(mode: str, count: int, renders_per_child: int, url: str, cache: Path) -> dict:
+def probe(mode: str, count: int, renders_per_child: int, url: str, cache: Path, every: int) -> dict:
     """Render count reports in this process (mode inproc) or through the recycled child (mode child)."""
     from core.platform.config import get_settings
     from core.reporting import pdf_child, reports
@@ -92,12 +91,13 @@ def probe(mode: str, count: int, renders_per_child: int, url: str, cache: Path) 
         pdf = reports.render_pdf(htmls[n % len(htmls)].replace("</body>", f"<p>Copy {n} for this bench.</p></body>"))
         assert pdf is not None
         size += len(pdf)
-        if n % EVERY == 0:
+        if n % every == 0:
             children = pdf_child.child_pids()
             samples.append((n, rss_mb(), sum(rss_mb(p) for p in children)))
+            print(f"{mode} {n} renders: RSS {samples[-1][1]:.1f} MB, child {samples[-1][2]:.1f} MB", file=sys.stderr)
     elapsed = time.perf_counter() - started
     pdf_child.shutdown()
-    grown = [(n, mb) for n, mb, _ in samples if n >= EVERY]  # the first 25 renders warm WeasyPrint and fonts up
+    grown = [(n, mb) for n, mb, _ in samples if n >= every]  # the first renders warm WeasyPrint and fonts up
     return {
         "mode": mode,
         "reports": count,
@@ -121,8 +121,9 @@ def run(args: argparse.Namespace) -> None:
         for mode in ("inproc", "child"):
             done = subprocess.run(
                 [sys.executable, "-m", "bench.pdf_memory", "probe", "--mode", mode, "--reports", str(args.reports)]
-                + ["--renders-per-child", str(args.renders_per_child), "--url", args.url, "--cache", str(args.cache)],
-                capture_output=True,
+                + ["--renders-per-child", str(args.renders_per_child), "--url", args.url, "--cache", str(args.cache)]
+                + ["--every", str(args.every)],
+                stdout=subprocess.PIPE,
                 text=True,
                 check=True,
             )
@@ -144,12 +145,13 @@ def main() -> None:
     parser.add_argument("--mode", choices=("inproc", "child"), default="inproc")
     parser.add_argument("--reports", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--every", type=int, default=25, help="sample RSS every this many renders")
     parser.add_argument("--renders-per-child", type=int, default=100)
     parser.add_argument("--url", default=URL)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/iescp-pdf-bench-reports.json"))
     args = parser.parse_args()
     if args.command == "probe":
-        print(json.dumps(probe(args.mode, args.reports, args.renders_per_child, args.url, args.cache)))
+        print(json.dumps(probe(args.mode, args.reports, args.renders_per_child, args.url, args.cache, args.every)))
     else:
         run(args)
 
