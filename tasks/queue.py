@@ -21,6 +21,7 @@ from huey.consumer_options import ConsumerConfig
 from core.platform import worker_health
 from core.platform.config import InsecureConfiguration, Settings, check_production, get_settings
 from core.platform.db import Database, connect
+from core.reporting import pdf_child
 
 log = logging.getLogger("iescp.worker")
 HEARTBEAT_SECONDS = 30.0  # worker_health.ALIVE_WITHIN allows four missed beats
@@ -125,6 +126,7 @@ def _prepare_worker() -> None:
         logging.shutdown()
         os._exit(EX_CONFIG)  # before any task: nothing is half done
     _start_heartbeat()
+    pdf_child.use_child_process()  # report PDFs in a recycled child: WeasyPrint's memory never stays in the worker
 
 
 @huey.on_shutdown()
@@ -143,6 +145,7 @@ def _worker_stopped() -> None:
         if worker is not None:
             _write(worker_health.remove_worker, worker)
             log.info("worker %s stopped", worker.name)
+    pdf_child.shutdown()  # idempotent: later stopping threads (and the exit) find nothing left to stop
 
 
 def current_worker() -> worker_health.WorkerIdentity | None:

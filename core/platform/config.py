@@ -125,6 +125,10 @@ class Settings:
     # Creator imports (core/crm/imports.py): the biggest upload and the most rows one import may have.
     import_max_bytes: int = 50 * 1024 * 1024
     import_max_rows: int = 200_000
+    # Report PDFs in the worker (core/reporting/pdf_child.py): renders per child process (0 = in the worker itself)
+    # and the longest one render may take before its child is killed.
+    pdf_child_renders: int = 100
+    pdf_timeout_seconds: float = 120.0
     # Step 9 (docs/decisions/scale.md): production refuses unsafe defaults; logs are JSON lines there.
     environment: str = "development"
     log_format: str = "text"
@@ -212,6 +216,8 @@ def load_settings() -> Settings:
         webhook_timeout_seconds=float(_env_int("WEBHOOK_TIMEOUT_SECONDS", 10)),
         import_max_bytes=_env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024),
         import_max_rows=_env_int("IMPORT_MAX_ROWS", 200_000),
+        pdf_child_renders=_env_int("PDF_CHILD_RENDERS", 100),
+        pdf_timeout_seconds=float(_env_int("PDF_TIMEOUT_SECONDS", 120)),
         environment=environment,
         log_format=_choice("LOG_FORMAT", "json" if environment == "production" else "text", LOG_FORMATS),
         replica=_env("REPLICA"),

@@ -53,6 +53,7 @@ from core.platform import templating
 from core.platform.config import Settings, get_settings
 from core.platform.db import Database
 from core.platform.timeutil import month_start, previous_month, utcnow
+from core.reporting import pdf_child
 
 log = logging.getLogger("iescp.reports")
 
@@ -493,13 +494,12 @@ def render_html(data: dict, *, generated_at: dt.datetime | None = None, settings
 
 
 def render_pdf(html: str) -> bytes | None:
-    """The PDF of html, or None (logged, with the fix) when WeasyPrint or pango is missing."""
+    """The PDF of html (in the worker's recycled child process), or None (logged, with the fix) without pango."""
     try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as error:
+        return pdf_child.render_pdf(html, str(templating.TEMPLATES))
+    except pdf_child.PdfUnavailable as error:
         log.warning(PDF_HINT.format(error=error))
         return None
-    return HTML(string=html, base_url=str(templating.TEMPLATES)).write_pdf()
 
 
 def pdf_available() -> bool:
