@@ -121,6 +121,9 @@ def _paid_in(start: dt.datetime, end: dt.datetime):
     return (
         select(func.coalesce(func.sum(doc.amount_cents), 0))
         .where(
+            # The organization first: its index (organization, campaign, kind, status) finds a campaign's invoices;
+            # by campaign alone PostgreSQL scanned every document once per campaign (78 s for 1,000 campaigns).
+            doc.organization_id == Campaign.organization_id,
             doc.campaign_id == Campaign.id,
             doc.kind == "invoice",
             doc.status.in_(earnings.PAID_STATUSES),
