@@ -140,18 +140,28 @@ def _raw(url: str, out_dir: str, *, write_csv: bool = True) -> dict:
 
 def _cells(url: str, out_dir: str) -> dict:
     """The formatted cells through csv.writer on one connection: SQLite's export path before CSV rows in SQL."""
+    return _one_connection(url, out_dir, "cells", lines=False)
+
+
+def _joined(url: str, out_dir: str) -> dict:
+    """SQLite: the joined line query (the export's path before export_lookup) on one connection, no job."""
+    return _one_connection(url, out_dir, "joined", lines=True)
+
+
+def _one_connection(url: str, out_dir: str, name: str, *, lines: bool) -> dict:
+    """The whole-table ad request query written on one connection with no job: CSV lines built in SQL (lines), or
+    the formatted cells through csv.writer."""
     from core.platform.db import connect
     from core.reporting import export_queries, export_stream
 
     db = connect(url)
-    target = Path(out_dir) / "cells-export.csv"
+    target = Path(out_dir) / f"{name}-export.csv"
+    write = export_stream.write_csv if lines else export_stream.cursor_csv
     baseline = _rss_mb()
     started, cpu = time.perf_counter(), time.process_time()
     with open(target, "wb") as handle, db.ReadSession.begin() as session:
-        stmt = export_queries.ad_requests_query(None, {})
-        rows = export_stream.cursor_csv(
-            session.connection(), stmt, export_queries.AD_REQUEST_HEADER, handle, lambda rows: None
-        )
+        stmt = export_queries.ad_requests_query(None, {}, lines=lines)
+        rows = write(session.connection(), stmt, export_queries.AD_REQUEST_HEADER, handle, lambda rows: None)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     size = target.stat().st_size
     target.unlink()
@@ -192,27 +202,6 @@ def _lookup_bare(url: str, out_dir: str) -> dict:
     conn.close()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     return _measured(seconds, cpu, rows, 0, baseline)
-
-
-def _joined(url: str, out_dir: str) -> dict:
-    """SQLite: the joined line query (the export's path before export_lookup) on one connection, no job."""
-    from core.platform.db import connect
-    from core.reporting import export_queries, export_stream
-
-    db = connect(url)
-    target = Path(out_dir) / "joined-export.csv"
-    baseline = _rss_mb()
-    started, cpu = time.perf_counter(), time.process_time()
-    with open(target, "wb") as handle, db.ReadSession.begin() as session:
-        stmt = export_queries.ad_requests_query(None, {}, lines=True)
-        rows = export_stream.write_csv(
-            session.connection(), stmt, export_queries.AD_REQUEST_HEADER, handle, lambda rows: None
-        )
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    size = target.stat().st_size
-    target.unlink()
-    db.dispose()
-    return _measured(seconds, cpu, rows, size, baseline)
 
 
 def _copy(url: str, out_dir: str) -> dict:
