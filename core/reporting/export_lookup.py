@@ -16,7 +16,7 @@ from typing import BinaryIO
 from sqlalchemy.engine import Connection
 
 from core.reporting import export_queries, export_stream
-from core.reporting.export_stream import Progress, header_bytes
+from core.reporting.export_stream import Progress, execute_positional, header_bytes
 
 
 # A map is a list indexed by id when the ids are dense enough (a third of the memory of a dict and
@@ -35,21 +35,15 @@ MISSING = _Missing()
 NameMap = list | dict
 
 
-def _execute(cursor, connection: Connection, stmt):
-    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    return cursor.execute(str(compiled), [params[name] for name in compiled.positiontup or ()])
-
-
 def _name_map(cursor, connection: Connection, stmt) -> NameMap:
     """stmt's (id, fields) rows as a map from id to fields."""
-    low, high, count = _execute(cursor, connection, export_queries.names_span(stmt)).fetchone()
+    low, high, count = execute_positional(cursor, connection, export_queries.names_span(stmt)).fetchone()
     if count and low >= 0 and high < DENSE_FACTOR * count + 1024:
         table: list = [MISSING] * (high + 1)
-        for key, fields in _execute(cursor, connection, stmt):
+        for key, fields in execute_positional(cursor, connection, stmt):
             table[key] = fields
         return table
-    return dict(_execute(cursor, connection, stmt))
+    return dict(execute_positional(cursor, connection, stmt))
 
 
 def _has(table: NameMap, key: int) -> bool:
@@ -72,7 +66,7 @@ def lookup_csv(connection: Connection, filters: dict, header: list[str], out: Bi
     try:
         campaigns = _name_map(cursor, connection, export_queries.campaign_names_query())
         influencers = _name_map(cursor, connection, export_queries.influencer_names_query())
-        _execute(cursor, connection, export_queries.ad_request_rows_query(filters))
+        execute_positional(cursor, connection, export_queries.ad_request_rows_query(filters))
         while batch := cursor.fetchmany(export_stream.YIELD_PER):
             try:
                 lines = [f"{r},{c},{campaigns[c]},{influencers[i]},{tail}\r\n" for r, c, i, tail in batch]
