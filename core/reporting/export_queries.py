@@ -49,7 +49,9 @@ def _stored_text(element, compiler, **kw) -> str:
 
 @compiles(timestamp_text, "postgresql")
 def _pg_timestamp(element, compiler, **kw) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24:MI:SS')"
+    # A timestamp's own text output (DateStyle ISO, which psycopg needs anyway; copy_csv sets it) cut to
+    # whole seconds: ~0.15 s less per column at 1M rows than to_char's pattern (bench/analysis.md).
+    return f"date_trunc('second', {compiler.process(element.clauses, **kw)})::text"
 
 
 @compiles(date_text, "postgresql")

@@ -69,6 +69,8 @@ def copy_csv(connection: Connection, stmt, header: list[str] | None, out: Binary
     rows = 0
     buffer = bytearray()
     with raw.cursor() as cursor:
+        # timestamp_text is a timestamp's text output, whose form DateStyle sets: pin it for this transaction.
+        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
         with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
             # The server sends one CopyData message per row, so each chunk is one row ending in b"\n":
             # its last byte becomes b"\r" and b"\n" follows (line breaks inside quoted cells stay as stored).

@@ -152,6 +152,20 @@ def test_copy_and_the_cursor_path_write_the_same_bytes_on_postgresql(database, n
                         export_stream.copy_csv) == expected_csv(nasty)  # fmt: skip
 
 
+@pytest.mark.postgres
+def test_copy_writes_iso_timestamps_whatever_date_style_the_server_was_given(database, nasty):
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    out = io.BytesIO()
+    with database.ReadSession.begin() as s:
+        s.connection().exec_driver_sql("SET LOCAL DateStyle = 'SQL, DMY'")  # '10/03/2026 12:04:32' style
+
+        export_stream.copy_csv(s.connection(), export_queries.ad_requests_query(None, {}),
+                               export_queries.AD_REQUEST_HEADER, out, lambda rows: None)  # fmt: skip
+
+    assert out.getvalue() == expected_csv(nasty)
+
+
 def test_sqlite_builds_each_csv_row_in_the_select_exactly_as_csv_writer_does(database, nasty):
     if not database.is_sqlite:
         pytest.skip("the line queries are for SQLite; PostgreSQL's COPY writes its own rows")
