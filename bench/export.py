@@ -25,6 +25,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,6 +42,40 @@ def _rss_mb() -> float:
     except OSError:  # not Linux
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's ended children (the split export's range processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _ChildMemory(threading.Thread):
+    """Samples the summed resident memory of this process's children every 20 ms; .peak_mb after stop()."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak_mb = 0.0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        tasks = Path(f"/proc/{os.getpid()}/task")
+        while not self._done.wait(0.02):
+            total = 0.0
+            for children in tasks.glob("*/children"):
+                for pid in children.read_text().split():
+                    try:
+                        status = Path(f"/proc/{pid}/status").read_text()
+                    except OSError:  # ended between the two reads
+                        continue
+                    total += next((int(line.split()[1]) / 1024 for line in status.splitlines()
+                                   if line.startswith("VmRSS:")), 0.0)  # fmt: skip
+            self.peak_mb = max(self.peak_mb, total)
+
+    def stop(self) -> float:
+        self._done.set()
+        self.join()
+        return self.peak_mb
 
 
 def _measured(seconds: float, cpu: float, rows: int, size: int, baseline: float, **extra) -> dict:
@@ -80,16 +115,22 @@ def _core(url: str, out_dir: str) -> dict:
         job_id = exports.start_export(s, actor=admin, kind="ad_requests", filters={})
     streams = exports.export_streams(db.engine.dialect.name)
     baseline = _rss_mb()
-    started, cpu = time.perf_counter(), time.process_time()
+    children = _ChildMemory()
+    children.start()
+    started, cpu, children_cpu = time.perf_counter(), time.process_time(), _children_cpu()
     status = exports.run_export(db, job_id)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    children_cpu, children_mb = _children_cpu() - children_cpu, children.stop()
     with db.ReadSession.begin() as s:
         job = s.get(ExportJob, job_id)
         rows, size, name, error = job.row_count, job.size_bytes, job.file_name, job.error
     if name:
         (Path(out_dir) / "exports" / name).unlink(missing_ok=True)
     db.dispose()
-    return _measured(seconds, cpu, rows, size, baseline, status=status, error=error, streams=streams)
+    return _measured(
+        seconds, cpu, rows, size, baseline, status=status, error=error, streams=streams,
+        children_cpu_seconds=children_cpu, children_peak_rss_mb=children_mb,
+    )  # fmt: skip
 
 
 def _raw(url: str, out_dir: str, *, write_csv: bool = True) -> dict:
@@ -262,9 +303,13 @@ def compare(url: str, out_dir: Path, reps: int, modes: list[str] | None = None) 
                 result = run_once(mode, url, out_dir)
             result["load_average"] = os.getloadavg()[0]
             runs[mode].append(result)
+            children = (
+                f" (+ children {result['children_cpu_seconds']:.2f} s cpu, {result['children_peak_rss_mb']:.0f} MB)"
+                if result.get("children_cpu_seconds") else ""
+            )  # fmt: skip
             print(
                 f"{mode:5} {result['seconds']:6.2f} s wall {result['cpu_seconds']:6.2f} s cpu "
-                f"{result['peak_rss_mb']:5.0f} MB peak {result['rows']:,} rows {result['bytes']:,} bytes "
+                f"{result['peak_rss_mb']:5.0f} MB peak{children} {result['rows']:,} rows {result['bytes']:,} bytes "
                 f"load {result['load_average']:.1f}",
                 flush=True,
             )

@@ -404,14 +404,17 @@ def names_span(names):
     return select(func.min(key), func.max(key), func.count())
 
 
-def ad_request_rows_query(filters: dict, *, raw: bool = False):
+def ad_request_rows_query(filters: dict, *, raw: bool = False, ids: tuple[int, int] | None = None):
     """(id, campaign id, influencer id, the CSV fields after the names) of every request in id order.
 
     raw=True: the unformatted columns instead of the fields (the bench's bare fetch of this plan).
+    ids: only requests with first <= id <= last (one process's range of a split export).
     The plan is one SCAN of ad_requests by rowid: no join, no sort (tests/core/test_export_plans.py).
     """
     columns = AD_REQUEST_RAW[6:] if raw else (_line_of(_request_tail_cells()),)
     stmt = select(AdRequest.id, AdRequest.campaign_id, AdRequest.influencer_id, *columns).order_by(AdRequest.id)
     if filters.get("status"):
         stmt = stmt.where(AdRequest.status == filters["status"])
+    if ids is not None:
+        stmt = stmt.where(AdRequest.id.between(*ids))
     return stmt

@@ -125,11 +125,16 @@ def cursor_csv(connection: Connection, stmt, header: list[str] | None, out: Bina
     return rows
 
 
-def execute_positional(cursor, connection: Connection, stmt):
-    """Run stmt on a raw DB-API cursor of connection (SQLite's positional parameters); returns the cursor."""
+def positional(connection: Connection, stmt) -> tuple[str, list]:
+    """stmt as SQL text and its parameters in order, for a raw DB-API cursor (SQLite's positional style)."""
     compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
-    return cursor.execute(str(compiled), [params[name] for name in compiled.positiontup or ()])
+    return str(compiled), [params[name] for name in compiled.positiontup or ()]
+
+
+def execute_positional(cursor, connection: Connection, stmt):
+    """Run stmt on a raw DB-API cursor of connection (SQLite's positional parameters); returns the cursor."""
+    return cursor.execute(*positional(connection, stmt))
 
 
 def line_csv(connection: Connection, stmt, header: list[str] | None, out: BinaryIO, on_rows: Progress) -> int:

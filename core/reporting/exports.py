@@ -55,8 +55,8 @@ STALE_RUNNING = dt.timedelta(hours=2)
 DOWNLOADS_PAGE = {"sponsor": "sponsor-downloads", "admin": "admin-reports"}
 # Parallel exports (export_stream.write_csv_ranges): how many id ranges one export reads at once by
 # default per engine, and the smallest id span worth cutting up (below it the extra connections cost
-# more than they save). SQLite defaults to one: two threads showed no wall gain there (bench/analysis.md).
-STREAMS_DEFAULT = {"postgresql": 2, "sqlite": 1}
+# more than they save). On SQLite a stream is a process, for the whole-table ad requests export only.
+STREAMS_DEFAULT = {"postgresql": 2, "sqlite": 2}
 STREAMS_MAX = 16
 PARALLEL_MIN_SPAN = 200_000
 
@@ -64,8 +64,9 @@ PARALLEL_MIN_SPAN = 200_000
 def export_streams(engine_name: str = "postgresql") -> int:
     """IESCP_EXPORT_STREAMS (1 to 16): connections one big export reads its id ranges on.
 
-    Unset: 2 on PostgreSQL (two server processes format the rows; a server with many idle cores can
-    take more), 1 on SQLite. 1 is the single-stream export.
+    Unset: 2 (PostgreSQL: two server processes format the rows; SQLite: two processes of ours format
+    the whole-table ad requests export; a host with many idle cores can take more). 1 is the
+    single-stream export.
     """
     raw = os.environ.get("IESCP_EXPORT_STREAMS", "").strip()
     if not raw:
@@ -326,12 +327,18 @@ def run_export(db: Database, job_id: int, *, settings: Settings | None = None) -
 
 
 def _write(db: Database, query, scope_org, filters, kind, header, handle, progress, streams: int, root: Path) -> int:
-    """The export's CSV into handle: one stream for small spans (or streams=1), else write_csv_ranges.
+    """The export's CSV into handle: one stream for small spans (or streams=1), else several at once.
 
-    One stream on SQLite over every ad request: export_lookup (requests alone, names from two maps).
+    SQLite's export of every ad request: export_lookup (requests alone, names from two maps), its id
+    ranges in processes. PostgreSQL: write_csv_ranges (a COPY per range). SQLite's other exports read
+    on one connection: threads on SQLite cost more CPU and gained no time (bench/analysis.md).
     """
     lines = not db.engine.dialect.name == "postgresql"  # COPY formats its own rows; others get CSV rows
-    if streams > 1:
+    if lines and kind == "ad_requests" and export_queries.looks_names_up(scope_org, filters):
+        return export_lookup.lookup_csv_split(
+            db.engine, filters, header, handle, progress, processes=streams, min_span=PARALLEL_MIN_SPAN, spool_dir=root
+        )
+    if streams > 1 and not lines:
         with db.ReadSession.begin() as session:
             low, high = session.execute(export_queries.id_span(kind)).one()
         if low is not None and high - low + 1 >= PARALLEL_MIN_SPAN:
@@ -344,8 +351,6 @@ def _write(db: Database, query, scope_org, filters, kind, header, handle, progre
                 db.engine, ranged, span, header, handle, progress, streams=streams, spool_dir=root
             )
     with db.ReadSession.begin() as session:
-        if lines and kind == "ad_requests" and export_queries.looks_names_up(scope_org, filters):
-            return export_lookup.lookup_csv(session.connection(), filters, header, handle, progress)
         stmt = query(scope_org, filters, lines=lines)
         return export_stream.write_csv(session.connection(), stmt, header, handle, progress)
 

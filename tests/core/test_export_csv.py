@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, insert, literal, select, update
 
 from core.models import AdRequest, Campaign, InfluencerProfile, Organization
-from core.reporting import csvsafe, export_lookup, export_queries, export_stream, exports
+from core.reporting import csvsafe, export_lookup, export_queries, export_stream, exports, lookup_rows
 from tests import factories as f
 
 # Text a spreadsheet would run, CSV metacharacters, control characters and non-ASCII, as stored values.
@@ -228,8 +228,8 @@ def test_sqlite_puts_the_names_from_its_maps_into_each_row_exactly_as_the_joined
 def test_a_request_the_join_would_drop_is_left_out_of_the_lookup_export_too(database, nasty, monkeypatch, dense_factor):
     if not database.is_sqlite:
         pytest.skip("the name lookup is SQLite's whole-table path")
-    monkeypatch.setattr(export_stream, "YIELD_PER", 3)  # the missing profile falls in the middle of a batch
-    monkeypatch.setattr(export_lookup, "DENSE_FACTOR", dense_factor)  # 0: ids never dense enough for a list
+    monkeypatch.setattr(lookup_rows, "BATCH", 3)  # the missing profile falls in the middle of a batch
+    monkeypatch.setattr(lookup_rows, "DENSE_FACTOR", dense_factor)  # 0: ids never dense enough for a list
     with database.Session.begin() as s:
         gone = s.scalar(select(AdRequest.influencer_id).where(AdRequest.id == nasty["request_ids"][4]))
         s.execute(delete(InfluencerProfile).where(InfluencerProfile.user_id == gone))

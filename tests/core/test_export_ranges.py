@@ -143,11 +143,11 @@ def test_a_bad_export_streams_setting_is_refused_with_a_clear_message(monkeypatc
         exports.export_streams()
 
 
-def test_export_streams_default_to_two_on_postgresql_and_one_on_sqlite(monkeypatch):
+def test_export_streams_default_to_two_on_both_engines(monkeypatch):
     monkeypatch.delenv("IESCP_EXPORT_STREAMS", raising=False)
 
     assert exports.export_streams("postgresql") == 2
-    assert exports.export_streams("sqlite") == 1
+    assert exports.export_streams("sqlite") == 2
     monkeypatch.setenv("IESCP_EXPORT_STREAMS", "4")
     assert exports.export_streams("sqlite") == 4
 
