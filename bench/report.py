@@ -93,7 +93,8 @@ def _export_rows(run: dict) -> list[str]:
         return []
     core_s = [x["seconds"] for x in export["core"]]
     raw_s = [x["seconds"] for x in export["floor"]]
-    core_mb = max(x["peak_rss_mb"] for x in export["core"])
+    # The job's process plus its range processes (SQLite's split export), sampled while they ran.
+    core_mb = max(x["peak_rss_mb"] + x.get("children_peak_rss_mb", 0.0) for x in export["core"])
     raw_mb = max(x["peak_rss_mb"] for x in export["floor"])
     rows_n = export["core"][0]["rows"]
     ratio = _median(core_s) / max(_median(raw_s), 1e-6)
@@ -101,7 +102,7 @@ def _export_rows(run: dict) -> list[str]:
         f"| CSV export, {rows_n:,} rows with names (core/reporting/exports.py; n={len(core_s)}) | "
         f"{_median(core_s):.2f} s / max {max(core_s):.2f} s, peak RSS {core_mb:.0f} MB | "
         f"{_median(raw_s):.2f} s, peak RSS {raw_mb:.0f} MB | {ratio:.1f}× | — | "
-        f"≤10 s {_verdict(_median(core_s) <= 10)}; ≤400 MB {_verdict(core_mb <= 400)} |"
+        f"≤10 s {_verdict(_median(core_s) <= 10)}; ≤200 MB {_verdict(core_mb <= 200)} |"
     ]
 
 
