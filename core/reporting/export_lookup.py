@@ -16,6 +16,7 @@ GIL back after every row, and two threads fighting for it doubled the CPU (bench
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from core.reporting import export_queries, lookup_rows
 from core.reporting.export_stream import COPY_BUFFER, POLL_SECONDS, Progress, header_bytes, positional, split_ids
 
 CHILD = str(Path(lookup_rows.__file__).resolve())
+log = logging.getLogger("iescp.exports")
 READY_SECONDS = 30  # how long a range's process may take to make its first read (Python's start-up, a busy disk)
 
 
@@ -191,6 +193,7 @@ def _start_ranges(
                 if child.ready() != tuple(bounds):
                     raise RuntimeError("The export's second process saw other data than the first.")
             lock.rollback()
+        log.info("export split over %s processes, ids %s", len(ranges), ", ".join(f"{a}-{b}" for a, b in ranges))
     except DatabaseBusy:  # before any child started: the lock is the first thing taken
         return None
     return ranges[0]
