@@ -86,6 +86,12 @@ def test_progress_adds_up_every_process_and_ends_at_the_total(sqlite_only, nasty
     assert seen[-1] == len(NASTY_NAMES) and seen == sorted(seen)
 
 
+def rename(database, campaign_id: int) -> None:
+    """Commit a new name for the campaign (BEGIN IMMEDIATE: waits while an export holds the lock)."""
+    with database.Session.begin() as s:
+        s.execute(update(Campaign).where(Campaign.id == campaign_id).values(name="Renamed"))
+
+
 def test_every_process_reads_the_snapshot_taken_before_a_rename_committed_meanwhile(
     sqlite_only,
     nasty,  # noqa: F811
@@ -98,8 +104,7 @@ def test_every_process_reads_the_snapshot_taken_before_a_rename_committed_meanwh
     def rename_then_statements(connection, filters, ids):
         # The first range's statements are built after every process took its snapshot and the lock is gone.
         if ids is not None and ids[0] == nasty["request_ids"][0]:
-            with sqlite_only.Session.begin() as s:
-                s.execute(update(Campaign).where(Campaign.id == nasty["campaign_id"]).values(name="Renamed"))
+            rename(sqlite_only, nasty["campaign_id"])
         return real(connection, filters, ids)
 
     monkeypatch.setattr(export_lookup, "_statements", rename_then_statements)
@@ -120,13 +125,9 @@ def test_a_commit_tried_while_the_processes_take_their_snapshots_waits_and_reach
     real = export_lookup._RangeProcess
     writers: list[threading.Thread] = []
 
-    def rename(campaign_id: int) -> None:
-        with sqlite_only.Session.begin() as s:  # BEGIN IMMEDIATE: waits for the export's lock
-            s.execute(update(Campaign).where(Campaign.id == campaign_id).values(name="Renamed"))
-
     def start_with_a_writer(*args):
         # This process has read; the child has not yet. Without the lock the rename would land in between.
-        writers.append(threading.Thread(target=rename, args=(nasty["campaign_id"],)))
+        writers.append(threading.Thread(target=rename, args=(sqlite_only, nasty["campaign_id"])))
         writers[-1].start()
         time.sleep(0.2)  # give the writer time to commit if nothing stops it
         return real(*args)
