@@ -95,19 +95,36 @@ def board(
     cards_stmt, totals_stmt, named_stmt = _board_statements(
         campaign_id is not None, owner_id is not None, bool(tag), per_stage is not None, len(limits)
     )
+    rows = session.execute(cards_stmt, params).all()
+    tags = _tags_of(session, org_id, [row.record_id for row in rows])
+    # One frame from finished rows (tier, tags, a prospect's fallback name), not columns patched afterwards.
     cards = pd.DataFrame(
-        session.execute(cards_stmt, params).all(), columns=[c for c in CARD_COLUMNS if c not in ("tier", "tags")]
+        [
+            (
+                row.record_id,
+                row.version,
+                row.stage_id,
+                row.influencer_id,
+                row.prospect_id,
+                row.name or f"Prospect #{row.prospect_id}",
+                row.platform,
+                row.followers,
+                tier_of(row.followers),
+                row.last_contact_at,
+                row.owner_id,
+                row.owner,
+                row_tags,
+            )
+            for row, row_tags in zip(rows, tags)
+        ],
+        columns=list(CARD_COLUMNS),
     )
-    cards["tier"] = [tier_of(v) for v in cards["followers"]]
-    cards["tags"] = _tags_of(session, org_id, cards["record_id"].tolist())
-    missing = cards["name"] == ""
-    cards.loc[missing, "name"] = [f"Prospect #{pid}" for pid in cards.loc[missing, "prospect_id"]]
     totals = session.execute(totals_stmt, params)
     # Every card under the filters by name, shown or not: the card picker must reach a card beyond "Show more".
     named = session.execute(named_stmt, params)
     return {
         "stages": stages.list_stages(session, actor=actor),
-        "cards": cards[list(CARD_COLUMNS)],
+        "cards": cards,
         "totals": {int(stage_id): int(n) for stage_id, n in totals},
         "names": {int(rid): (label or f"Prospect #{pid}") for rid, label, pid in named},
     }
