@@ -67,7 +67,7 @@ def _pick_key(campaign_id: int) -> str:
 
 def request_labels(frame) -> dict[int, str]:
     """The negotiation picker's labels by request id."""
-    return {int(i): f"#{i} · {name}" for i, name in zip(frame["id"], frame["influencer"])}
+    return {int(i): f"#{i} · {name}" for i, name in zip(frame["id"].tolist(), frame["influencer"].tolist())}
 
 
 def request_actions(actor, thread: dict) -> bool:

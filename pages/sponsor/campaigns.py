@@ -78,7 +78,8 @@ with mine_tab:
         hide_index=True,
         column_order=tables.CAMPAIGN_PAGE_COLUMNS,
     )
-    names = {int(i): f"{n} (#{i})" for i, n in zip(frame["id"], frame["name"])}
+    # Python lists first: iterating an Arrow-backed string column item by item costs ~20x more for a thousand names.
+    names = {int(i): f"{n} (#{i})" for i, n in zip(frame["id"].tolist(), frame["name"].tolist())}
     if st.session_state.get(tables.PICKED_CAMPAIGN) not in names:  # first visit, or the campaign was deleted
         remember(tables.PICKED_CAMPAIGN, tables.first_awaiting(frame))
     # A deep link names a campaign, or a request whose campaign the (permission-checked) thread read tells.
