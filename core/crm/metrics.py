@@ -165,6 +165,12 @@ def profile_metrics(
 
 
 @functools.cache
+def _campaign_org_statement():
+    """The organization of a campaign (no row when it does not exist), built once per process."""
+    return select(Campaign.organization_id).where(Campaign.id == bindparam("campaign_id"))
+
+
+@functools.cache
 def _deals_statement():
     """campaign_metrics()'s deals with their creator's figures and live-post counts, built once per process with
     the campaign id bound."""
@@ -196,8 +202,8 @@ def campaign_metrics(session: Session, *, actor: Actor, campaign_id: int) -> dic
     Two queries: the deals with their creator's figures and live-post counts, and the gifted product value.
     """
     org_id = None if actor is not None and actor.is_admin else permissions.require_member(actor, "crm.view")
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None or (org_id is not None and campaign.organization_id != org_id):
+    owner = session.execute(_campaign_org_statement(), {"campaign_id": campaign_id}).first()
+    if owner is None or (org_id is not None and owner[0] != org_id):
         raise NotFound("That campaign does not exist or is not your organization's.")
     deals = session.execute(_deals_statement(), {"campaign_id": campaign_id}).all()
     gifted = products.gifted_value_by_campaign(session, actor=actor, campaign_ids=[campaign_id]).get(campaign_id, 0)

@@ -1022,6 +1022,13 @@ CAMPAIGN_REQUEST_COLUMNS = [
 
 
 @functools.cache
+def _campaign_org_statement():
+    """The organization of a campaign (no row when it does not exist), built once per process: an ownership check
+    that does not load the whole campaign."""
+    return select(Campaign.organization_id).where(Campaign.id == bindparam("campaign_id"))
+
+
+@functools.cache
 def _campaign_requests_statement():
     """campaign_requests()'s select, built once per process with the campaign id bound (as _inbox_statement)."""
     awaiting = and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "sponsor")
@@ -1052,13 +1059,11 @@ def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd
     """A campaign's requests for its sponsor (or an admin): awaiting the sponsor first."""
     if actor is None:
         raise PermissionDenied("Please log in first.")
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
+    found = session.execute(_campaign_org_statement(), {"campaign_id": campaign_id}).first()
+    if found is None:
         raise NotFound("That campaign does not exist.")
     if not (actor.is_admin and actor.can("ad_request.view_any")) and not (
-        actor.role == "sponsor"
-        and actor.organization_id is not None
-        and campaign.organization_id == actor.organization_id
+        actor.role == "sponsor" and actor.organization_id is not None and found[0] == actor.organization_id
     ):
         raise PermissionDenied("That campaign belongs to another organization.")
     # Tuples, not mappings: the last column (newest event id) becomes the version the page sends back.
@@ -1067,6 +1072,17 @@ def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd
         for row in session.execute(_campaign_requests_statement(), {"campaign_id": campaign_id})
     ]
     return pd.DataFrame(rows, columns=CAMPAIGN_REQUEST_COLUMNS)
+
+
+@functools.cache
+def _thread_names_statement():
+    """get_thread()'s two names (the creator's, the sponsor organization's) in one round trip, None when missing."""
+    return select(
+        select(InfluencerProfile.display_name)
+        .where(InfluencerProfile.user_id == bindparam("influencer_id"))
+        .scalar_subquery(),
+        select(Organization.name).where(Organization.id == bindparam("organization_id")).scalar_subquery(),
+    )
 
 
 @functools.cache
@@ -1098,8 +1114,10 @@ def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
         party = _party_of(actor, request, campaign)
     else:
         party = None
-    influencer = session.get(InfluencerProfile, request.influencer_id)
-    sponsor = session.get(Organization, campaign.organization_id)
+    influencer_name, sponsor_name = session.execute(
+        _thread_names_statement(),
+        {"influencer_id": request.influencer_id, "organization_id": campaign.organization_id},
+    ).one()
     actions = _thread_actions(session, actor, party, request, campaign)
     events = session.execute(_thread_events_statement(), {"ad_request_id": request.id}).mappings().all()
     return {
@@ -1108,9 +1126,9 @@ def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
         "campaign": campaign.name,
         "campaign_status": campaign.status,
         "sponsor_id": campaign.sponsor_id,
-        "sponsor": sponsor.name if sponsor else "",
+        "sponsor": sponsor_name or "",
         "influencer_id": request.influencer_id,
-        "influencer": influencer.display_name if influencer else "",
+        "influencer": influencer_name or "",
         "requirements": request.requirements,
         "payment_cents": request.payment_cents,
         "status": request.status,
