@@ -7,8 +7,10 @@ one of its ad requests).
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import permissions
@@ -83,14 +85,64 @@ def board(
         campaign = session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
         if campaign is None or campaign.organization_id != org_id:
             raise NotFound("That campaign does not exist in your organization.")
-    filters = [CrmRecord.organization_id == org_id]
-    if campaign_id is not None:
-        on_board = select(CrmRecordCampaign.record_id).where(CrmRecordCampaign.campaign_id == campaign_id)
+    params: dict[str, object] = {"org_id": org_id, "campaign_id": campaign_id, "owner_id": owner_id, "tag": tag}
+    limits = []
+    if per_stage is not None:
+        params["per_stage"] = _limit(per_stage)
+        limits = [(sid, _limit(n)) for sid, n in (stage_limits or {}).items() if isinstance(sid, int)]
+        for i, (sid, n) in enumerate(limits):
+            params[f"stage_{i}"], params[f"limit_{i}"] = sid, n
+    cards_stmt, totals_stmt, named_stmt = _board_statements(
+        campaign_id is not None, owner_id is not None, bool(tag), per_stage is not None, len(limits)
+    )
+    rows = session.execute(cards_stmt, params).all()
+    tags = _tags_of(session, org_id, [row.record_id for row in rows])
+    # One frame from finished rows (tier, tags, a prospect's fallback name), not columns patched afterwards.
+    cards = pd.DataFrame(
+        [
+            (
+                row.record_id,
+                row.version,
+                row.stage_id,
+                row.influencer_id,
+                row.prospect_id,
+                row.name or f"Prospect #{row.prospect_id}",
+                row.platform,
+                row.followers,
+                tier_of(row.followers),
+                row.last_contact_at,
+                row.owner_id,
+                row.owner,
+                row_tags,
+            )
+            for row, row_tags in zip(rows, tags)
+        ],
+        columns=list(CARD_COLUMNS),
+    )
+    totals = session.execute(totals_stmt, params)
+    # Every card under the filters by name, shown or not: the card picker must reach a card beyond "Show more".
+    named = session.execute(named_stmt, params)
+    return {
+        "stages": stages.list_stages(session, actor=actor),
+        "cards": cards,
+        "totals": {int(stage_id): int(n) for stage_id, n in totals},
+        "names": {int(rid): (label or f"Prospect #{pid}") for rid, label, pid in named},
+    }
+
+
+@functools.cache
+def _board_statements(by_campaign: bool, by_owner: bool, by_tag: bool, ranked: bool, limited_stages: int):
+    """board()'s three selects (the cards, the totals per stage, every card's name) for one combination of filters,
+    built once per process with bound values: building them anew cost more CPU than running them (bench/analysis.md,
+    2026-11-30). limited_stages columns have their own card count (stage_i, limit_i)."""
+    filters = [CrmRecord.organization_id == bindparam("org_id")]
+    if by_campaign:
+        on_board = select(CrmRecordCampaign.record_id).where(CrmRecordCampaign.campaign_id == bindparam("campaign_id"))
         filters.append(CrmRecord.id.in_(on_board))
-    if owner_id is not None:
-        filters.append(CrmRecord.owner_id == owner_id)
-    if tag:
-        tagged = select(CrmRecordTag.record_id).where(CrmRecordTag.tag == tag)
+    if by_owner:
+        filters.append(CrmRecord.owner_id == bindparam("owner_id"))
+    if by_tag:
+        tagged = select(CrmRecordTag.record_id).where(CrmRecordTag.tag == bindparam("tag"))
         filters.append(CrmRecord.id.in_(tagged))
     order = (CrmRecord.stage_id, CrmRecord.last_contact_at.desc(), CrmRecord.id)
     owner, owner_profile, owner_label = _member_name()
@@ -104,7 +156,7 @@ def board(
         .outerjoin(Prospect, Prospect.id == CrmRecord.prospect_id)
         .where(*filters)
     )
-    stmt = (
+    cards = (
         profiled.with_only_columns(
             CrmRecord.id.label("record_id"),
             CrmRecord.version,
@@ -122,24 +174,11 @@ def board(
         .outerjoin(owner_profile, owner_profile.user_id == CrmRecord.owner_id)
         .order_by(*order)
     )
-    if per_stage is not None:
-        stmt = _first_of_each_stage(stmt, order, _limit(per_stage), stage_limits or {})
-    cards = pd.DataFrame(session.execute(stmt).all(), columns=[c for c in CARD_COLUMNS if c not in ("tier", "tags")])
-    cards["tier"] = [tier_of(v) for v in cards["followers"]]
-    cards["tags"] = _tags_of(session, org_id, cards["record_id"].tolist())
-    missing = cards["name"] == ""
-    cards.loc[missing, "name"] = [f"Prospect #{pid}" for pid in cards.loc[missing, "prospect_id"]]
-    totals = session.execute(select(CrmRecord.stage_id, func.count()).where(*filters).group_by(CrmRecord.stage_id))
-    # Every card under the filters by name, shown or not: the card picker must reach a card beyond "Show more".
-    named = session.execute(
-        profiled.with_only_columns(CrmRecord.id, name, CrmRecord.prospect_id).order_by(name, CrmRecord.id)
-    )
-    return {
-        "stages": stages.list_stages(session, actor=actor),
-        "cards": cards[list(CARD_COLUMNS)],
-        "totals": {int(stage_id): int(n) for stage_id, n in totals},
-        "names": {int(rid): (label or f"Prospect #{pid}") for rid, label, pid in named},
-    }
+    if ranked:
+        cards = _first_of_each_stage(cards, order, limited_stages)
+    totals = select(CrmRecord.stage_id, func.count()).where(*filters).group_by(CrmRecord.stage_id)
+    named = profiled.with_only_columns(CrmRecord.id, name, CrmRecord.prospect_id).order_by(name, CrmRecord.id)
+    return cards, totals, named
 
 
 def _limit(n) -> int:
@@ -147,11 +186,16 @@ def _limit(n) -> int:
     return min(n, 500) if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
 
 
-def _first_of_each_stage(stmt, order, per_stage: int, stage_limits: dict[int, int]):
-    """stmt cut to the first cards of each stage in its own order (a row number per stage, not a slice in Python)."""
+def _first_of_each_stage(stmt, order, limited_stages: int):
+    """stmt cut to the first cards of each stage in its own order (a row number per stage, not a slice in Python):
+    per_stage cards, or limit_i in the column stage_i for i < limited_stages (bound values)."""
     position = func.row_number().over(partition_by=CrmRecord.stage_id, order_by=order[1:]).label("position")
     ranked = stmt.order_by(None).add_columns(position).subquery()
-    whens = [(ranked.c.stage_id == sid, _limit(n)) for sid, n in stage_limits.items() if isinstance(sid, int)]
+    per_stage = bindparam("per_stage", type_=Integer)
+    whens = [
+        (ranked.c.stage_id == bindparam(f"stage_{i}", type_=Integer), bindparam(f"limit_{i}", type_=Integer))
+        for i in range(limited_stages)
+    ]
     limit = case(*whens, else_=per_stage) if whens else per_stage
     columns = [c for c in ranked.c if c.key != "position"]
     return (
@@ -167,20 +211,62 @@ def _prospect_name(prospect: Prospect | None, prospect_id: int | None) -> str:
     return f"{prospect.display_name or prospect.handle} (prospect, @{prospect.handle})"
 
 
+@functools.cache
+def _tags_statement():
+    """_tags_of()'s select, built once per process (the organization and an expanding list of record ids bound)."""
+    return (
+        select(CrmRecordTag.record_id, CrmRecordTag.tag)
+        .join(CrmRecord, CrmRecord.id == CrmRecordTag.record_id)
+        .where(
+            CrmRecord.organization_id == bindparam("org_id"),
+            CrmRecordTag.record_id.in_(bindparam("record_ids", expanding=True)),
+        )
+        .order_by(CrmRecordTag.record_id, CrmRecordTag.tag)
+    )
+
+
 def _tags_of(session: Session, org_id: int, record_ids: list[int]) -> list[list[str]]:
     """Each record's tags in record_ids order (one query for the whole board, not one per card)."""
     by_record: dict[int, list[str]] = {rid: [] for rid in record_ids}
     if record_ids:
-        rows = session.execute(
-            select(CrmRecordTag.record_id, CrmRecordTag.tag)
-            .join(CrmRecord, CrmRecord.id == CrmRecordTag.record_id)
-            .where(CrmRecord.organization_id == org_id, CrmRecordTag.record_id.in_(record_ids))
-            .order_by(CrmRecordTag.record_id, CrmRecordTag.tag)
-        )
+        rows = session.execute(_tags_statement(), {"org_id": org_id, "record_ids": record_ids})
         for record_id, tag in rows:
             if record_id in by_record:
                 by_record[record_id].append(tag)
     return [by_record[rid] for rid in record_ids]
+
+
+@functools.cache
+def _filter_statements():
+    """filter_options()'s three selects (campaigns with cards, active teammates, tags in use), built once per
+    process with the organization bound."""
+    org_id = bindparam("org_id")
+    with_cards = (
+        select(CrmRecordCampaign.campaign_id)
+        .join(CrmRecord, CrmRecord.id == CrmRecordCampaign.record_id)
+        .where(CrmRecord.organization_id == org_id)
+    )
+    campaigns = (
+        select(Campaign.id, Campaign.name)
+        .where(Campaign.organization_id == org_id, Campaign.id.in_(with_cards))
+        .order_by(Campaign.id.desc())
+    )
+    user, profile, label = _member_name()
+    members = (
+        select(OrgMember.user_id, label)
+        .join(user, user.id == OrgMember.user_id)
+        .outerjoin(profile, profile.user_id == OrgMember.user_id)
+        .where(OrgMember.organization_id == org_id, OrgMember.status == "active")
+        .order_by(label)
+    )
+    tags = (
+        select(CrmRecordTag.tag)
+        .join(CrmRecord, CrmRecord.id == CrmRecordTag.record_id)
+        .where(CrmRecord.organization_id == org_id)
+        .distinct()
+        .order_by(CrmRecordTag.tag)
+    )
+    return campaigns, members, tags
 
 
 def filter_options(session: Session, *, actor: Actor) -> dict:
@@ -190,31 +276,11 @@ def filter_options(session: Session, *, actor: Actor) -> dict:
     has 1,000 campaigns, most never shortlisted for).
     """
     org_id = permissions.require_member(actor, READ)
-    with_cards = (
-        select(CrmRecordCampaign.campaign_id)
-        .join(CrmRecord, CrmRecord.id == CrmRecordCampaign.record_id)
-        .where(CrmRecord.organization_id == org_id)
-    )
-    campaigns = session.execute(
-        select(Campaign.id, Campaign.name)
-        .where(Campaign.organization_id == org_id, Campaign.id.in_(with_cards))
-        .order_by(Campaign.id.desc())
-    ).all()
-    user, profile, label = _member_name()
-    members = session.execute(
-        select(OrgMember.user_id, label)
-        .join(user, user.id == OrgMember.user_id)
-        .outerjoin(profile, profile.user_id == OrgMember.user_id)
-        .where(OrgMember.organization_id == org_id, OrgMember.status == "active")
-        .order_by(label)
-    ).all()
-    tags = session.scalars(
-        select(CrmRecordTag.tag)
-        .join(CrmRecord, CrmRecord.id == CrmRecordTag.record_id)
-        .where(CrmRecord.organization_id == org_id)
-        .distinct()
-        .order_by(CrmRecordTag.tag)
-    ).all()
+    campaigns_stmt, members_stmt, tags_stmt = _filter_statements()
+    params = {"org_id": org_id}
+    campaigns = session.execute(campaigns_stmt, params).all()
+    members = session.execute(members_stmt, params).all()
+    tags = session.scalars(tags_stmt, params).all()
     return {
         "campaigns": {int(i): n for i, n in campaigns},
         "members": {int(i): n for i, n in members},

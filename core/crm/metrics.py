@@ -22,11 +22,12 @@ A campaign without live posts has no impressions yet: those metrics are unavaila
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core import permissions
@@ -163,22 +164,23 @@ def profile_metrics(
 # ---- a campaign ----------------------------------------------------------------------------------------------
 
 
-def campaign_metrics(session: Session, *, actor: Actor, campaign_id: int) -> dict[str, Metric]:
-    """Cost, impressions, engagements, CPM, CPE and EMV of a campaign's deals (members of its org, or an admin).
+@functools.cache
+def _campaign_org_statement():
+    """The organization of a campaign (no row when it does not exist), built once per process."""
+    return select(Campaign.organization_id).where(Campaign.id == bindparam("campaign_id"))
 
-    Two queries: the deals with their creator's figures and live-post counts, and the gifted product value.
-    """
-    org_id = None if actor is not None and actor.is_admin else permissions.require_member(actor, "crm.view")
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None or (org_id is not None and campaign.organization_id != org_id):
-        raise NotFound("That campaign does not exist or is not your organization's.")
+
+@functools.cache
+def _deals_statement():
+    """campaign_metrics()'s deals with their creator's figures and live-post counts, built once per process with
+    the campaign id bound."""
     live_posts = (
         select(Deliverable.ad_request_id, func.count().label("posts"))
         .where(Deliverable.status.in_(LIVE_DELIVERABLE_STATUSES))
         .group_by(Deliverable.ad_request_id)
         .subquery()
     )
-    deals = session.execute(
+    return (
         select(
             AdRequest.payment_cents,
             InfluencerProfile.followers,
@@ -187,8 +189,23 @@ def campaign_metrics(session: Session, *, actor: Actor, campaign_id: int) -> dic
         )
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
         .outerjoin(live_posts, live_posts.c.ad_request_id == AdRequest.id)
-        .where(AdRequest.campaign_id == campaign_id, AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES))
-    ).all()
+        .where(
+            AdRequest.campaign_id == bindparam("campaign_id"),
+            AdRequest.status.in_(COMMITTED_AD_REQUEST_STATUSES),
+        )
+    )
+
+
+def campaign_metrics(session: Session, *, actor: Actor, campaign_id: int) -> dict[str, Metric]:
+    """Cost, impressions, engagements, CPM, CPE and EMV of a campaign's deals (members of its org, or an admin).
+
+    Two queries: the deals with their creator's figures and live-post counts, and the gifted product value.
+    """
+    org_id = None if actor is not None and actor.is_admin else permissions.require_member(actor, "crm.view")
+    owner = session.execute(_campaign_org_statement(), {"campaign_id": campaign_id}).first()
+    if owner is None or (org_id is not None and owner[0] != org_id):
+        raise NotFound("That campaign does not exist or is not your organization's.")
+    deals = session.execute(_deals_statement(), {"campaign_id": campaign_id}).all()
     gifted = products.gifted_value_by_campaign(session, actor=actor, campaign_ids=[campaign_id]).get(campaign_id, 0)
     return summarize(
         [(int(p), int(f or 0), float(e or 0.0), int(n)) for p, f, e, n in deals], gifted_cents=gifted, as_of=today()

@@ -12,11 +12,12 @@ in SQL; the price and quantity caps in core/models.py keep price × quantity × 
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
-from sqlalchemy import BigInteger, ColumnElement, cast, delete, exists, func, select, update
+from sqlalchemy import BigInteger, ColumnElement, bindparam, cast, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -399,6 +400,24 @@ def list_campaign_products(session: Session, *, actor: Actor, campaign_id: int) 
     return frame
 
 
+@functools.cache
+def _gifted_statement(by_org: bool, by_ids: bool):
+    """gifted_value_by_campaign()'s select for one combination of filters, built once per process with bound
+    values (the organization, an expanding list of campaign ids)."""
+    statement = (
+        select(CampaignProduct.campaign_id, func.sum(_line_value()))
+        .join(Product, Product.id == CampaignProduct.product_id)
+        .group_by(CampaignProduct.campaign_id)
+    )
+    if by_org:
+        statement = statement.join(Campaign, Campaign.id == CampaignProduct.campaign_id).where(
+            Campaign.organization_id == bindparam("org_id")
+        )
+    if by_ids:
+        statement = statement.where(CampaignProduct.campaign_id.in_(bindparam("ids", expanding=True)))
+    return statement
+
+
 def gifted_value_by_campaign(session: Session, *, actor: Actor, campaign_ids=None) -> dict[int, int]:
     """Gifted product value in cents per campaign of the actor's organization (all of them, or the ids given).
 
@@ -408,18 +427,12 @@ def gifted_value_by_campaign(session: Session, *, actor: Actor, campaign_ids=Non
     if actor is None:
         raise PermissionDenied("Please log in first.")
     org_id = _campaign_reader(actor)
-    statement = (
-        select(CampaignProduct.campaign_id, func.sum(_line_value()))
-        .join(Product, Product.id == CampaignProduct.product_id)
-        .group_by(CampaignProduct.campaign_id)
-    )
+    params: dict[str, object] = {}
     if org_id is not None:
-        statement = statement.join(Campaign, Campaign.id == CampaignProduct.campaign_id).where(
-            Campaign.organization_id == org_id
-        )
+        params["org_id"] = org_id
     if campaign_ids is not None:
-        ids = [int(i) for i in campaign_ids]
-        if not ids:
+        params["ids"] = [int(i) for i in campaign_ids]
+        if not params["ids"]:
             return {}
-        statement = statement.where(CampaignProduct.campaign_id.in_(ids))
-    return {int(campaign_id): int(total or 0) for campaign_id, total in session.execute(statement)}
+    statement = _gifted_statement(org_id is not None, campaign_ids is not None)
+    return {int(campaign_id): int(total or 0) for campaign_id, total in session.execute(statement, params)}

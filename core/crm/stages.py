@@ -11,7 +11,9 @@ pipeline access: it is an organization's private working data.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+import functools
+
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,21 +59,27 @@ def stage_in_org(session: Session, organization_id: int, stage_id) -> CrmStage:
     return stage
 
 
-def list_stages(session: Session, *, actor: Actor) -> list[dict]:
-    """The board's columns in order with their card counts (the defaults, unsaved, before the first write)."""
-    org_id = permissions.require_member(actor, "crm.view")
+@functools.cache
+def _stages_statement():
+    """list_stages()'s select, built once per process with the organization bound."""
     cards = (
         select(CrmRecord.stage_id, func.count().label("cards"))
-        .where(CrmRecord.organization_id == org_id)
+        .where(CrmRecord.organization_id == bindparam("org_id"))
         .group_by(CrmRecord.stage_id)
         .subquery()
     )
-    rows = session.execute(
+    return (
         select(CrmStage.id, CrmStage.name, CrmStage.kind, CrmStage.position, CrmStage.version, cards.c.cards)
         .outerjoin(cards, cards.c.stage_id == CrmStage.id)
-        .where(CrmStage.organization_id == org_id)
+        .where(CrmStage.organization_id == bindparam("org_id"))
         .order_by(CrmStage.position, CrmStage.id)
-    ).all()
+    )
+
+
+def list_stages(session: Session, *, actor: Actor) -> list[dict]:
+    """The board's columns in order with their card counts (the defaults, unsaved, before the first write)."""
+    org_id = permissions.require_member(actor, "crm.view")
+    rows = session.execute(_stages_statement(), {"org_id": org_id}).all()
     if not rows:
         return [
             {"id": None, "name": name, "kind": kind, "position": i, "version": 0, "cards": 0}

@@ -54,6 +54,18 @@ def load_for_update(session: Session, ad_request_id: int) -> tuple[AdRequest, Ca
     return _load(session, ad_request_id, lock=True)
 
 
+@functools.cache
+def _load_statement():
+    """_load()'s select of the request and its campaign, built once per process with the request id bound."""
+    return (
+        select(AdRequest, Campaign)
+        .join(Campaign, Campaign.id == AdRequest.campaign_id)
+        .where(AdRequest.id == bindparam("ad_request_id"))
+        # Objects loaded earlier in this transaction may hold values from before the lock.
+        .execution_options(populate_existing=True)
+    )
+
+
 def _load(session: Session, ad_request_id: int, *, lock: bool = False) -> tuple[AdRequest, Campaign]:
     """The request and its campaign, fresh from the database; with lock, both rows locked (PostgreSQL)."""
     if lock:
@@ -64,13 +76,7 @@ def _load(session: Session, ad_request_id: int, *, lock: bool = False) -> tuple[
         # cannot deadlock. A cancel or flag waiting on the campaign sees this transition's result.
         session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
         session.execute(select(AdRequest.id).where(AdRequest.id == ad_request_id).with_for_update())
-    row = session.execute(
-        select(AdRequest, Campaign)
-        .join(Campaign, Campaign.id == AdRequest.campaign_id)
-        .where(AdRequest.id == ad_request_id)
-        # Objects loaded earlier in this transaction may hold values from before the lock.
-        .execution_options(populate_existing=True)
-    ).first()
+    row = session.execute(_load_statement(), {"ad_request_id": ad_request_id}).first()
     if row is None:
         raise NotFound("That ad request does not exist.")
     return row[0], row[1]
@@ -1015,49 +1021,89 @@ CAMPAIGN_REQUEST_COLUMNS = [
 ]
 
 
+@functools.cache
+def _campaign_org_statement():
+    """The organization of a campaign (no row when it does not exist), built once per process: an ownership check
+    that does not load the whole campaign."""
+    return select(Campaign.organization_id).where(Campaign.id == bindparam("campaign_id"))
+
+
+@functools.cache
+def _campaign_requests_statement():
+    """campaign_requests()'s select, built once per process with the campaign id bound (as _inbox_statement)."""
+    awaiting = and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "sponsor")
+    return (
+        select(
+            AdRequest.id,
+            AdRequest.influencer_id,
+            InfluencerProfile.display_name.label("influencer"),
+            InfluencerProfile.platform,
+            InfluencerProfile.followers,
+            AdRequest.requirements,
+            AdRequest.payment_cents,
+            AdRequest.status,
+            AdRequest.turn,
+            AdRequest.initiated_by,
+            case((awaiting, True), else_=False).label("awaiting_me"),
+            AdRequest.updated_at,
+            _last_message().label("last_message"),
+            _last_event_id().label("last_event_id"),
+        )
+        .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
+        .where(AdRequest.campaign_id == bindparam("campaign_id"))
+        .order_by(case((awaiting, 0), else_=1), AdRequest.updated_at.desc(), AdRequest.id.desc())
+    )
+
+
 def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd.DataFrame:
     """A campaign's requests for its sponsor (or an admin): awaiting the sponsor first."""
     if actor is None:
         raise PermissionDenied("Please log in first.")
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
+    found = session.execute(_campaign_org_statement(), {"campaign_id": campaign_id}).first()
+    if found is None:
         raise NotFound("That campaign does not exist.")
     if not (actor.is_admin and actor.can("ad_request.view_any")) and not (
-        actor.role == "sponsor"
-        and actor.organization_id is not None
-        and campaign.organization_id == actor.organization_id
+        actor.role == "sponsor" and actor.organization_id is not None and found[0] == actor.organization_id
     ):
         raise PermissionDenied("That campaign belongs to another organization.")
-    awaiting = and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "sponsor")
-    rows = (
-        session.execute(
-            select(
-                AdRequest.id,
-                AdRequest.influencer_id,
-                InfluencerProfile.display_name.label("influencer"),
-                InfluencerProfile.platform,
-                InfluencerProfile.followers,
-                AdRequest.requirements,
-                AdRequest.payment_cents,
-                AdRequest.status,
-                AdRequest.turn,
-                AdRequest.initiated_by,
-                case((awaiting, True), else_=False).label("awaiting_me"),
-                AdRequest.updated_at,
-                _last_message().label("last_message"),
-                _last_event_id().label("last_event_id"),
-            )
-            .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
-            .where(AdRequest.campaign_id == campaign_id)
-            .order_by(case((awaiting, 0), else_=1), AdRequest.updated_at.desc(), AdRequest.id.desc())
-        )
-        .mappings()
-        .all()
-    )
-    versioned = [
-        {**row, "version": version_token(row["last_event_id"], row["status"], row["payment_cents"])} for row in rows
+    # Tuples, not mappings: the last column (newest event id) becomes the version the page sends back.
+    rows = [
+        (*row[:-1], version_token(row[-1], row.status, row.payment_cents))
+        for row in session.execute(_campaign_requests_statement(), {"campaign_id": campaign_id})
     ]
-    return pd.DataFrame(versioned, columns=CAMPAIGN_REQUEST_COLUMNS)
+    return pd.DataFrame(rows, columns=CAMPAIGN_REQUEST_COLUMNS)
+
+
+@functools.cache
+def _thread_names_statement():
+    """get_thread()'s two names (the creator's, the sponsor organization's) in one round trip, None when missing."""
+    return select(
+        select(InfluencerProfile.display_name)
+        .where(InfluencerProfile.user_id == bindparam("influencer_id"))
+        .scalar_subquery(),
+        select(Organization.name).where(Organization.id == bindparam("organization_id")).scalar_subquery(),
+    )
+
+
+@functools.cache
+def _thread_events_statement():
+    """get_thread()'s history select, built once per process with the request id bound."""
+    return (
+        select(
+            AdRequestEvent.id,
+            AdRequestEvent.at,
+            AdRequestEvent.actor_party,
+            User.username.label("actor"),
+            AdRequestEvent.action,
+            AdRequestEvent.from_status,
+            AdRequestEvent.to_status,
+            AdRequestEvent.amount_cents,
+            AdRequestEvent.message,
+        )
+        .outerjoin(User, User.id == AdRequestEvent.actor_id)
+        .where(AdRequestEvent.ad_request_id == bindparam("ad_request_id"))
+        .order_by(AdRequestEvent.id)
+    )
 
 
 @permissions.actor_required
@@ -1068,38 +1114,21 @@ def get_thread(session: Session, *, actor: Actor, ad_request_id: int) -> dict:
         party = _party_of(actor, request, campaign)
     else:
         party = None
-    influencer = session.get(InfluencerProfile, request.influencer_id)
-    sponsor = session.get(Organization, campaign.organization_id)
+    influencer_name, sponsor_name = session.execute(
+        _thread_names_statement(),
+        {"influencer_id": request.influencer_id, "organization_id": campaign.organization_id},
+    ).one()
     actions = _thread_actions(session, actor, party, request, campaign)
-    events = (
-        session.execute(
-            select(
-                AdRequestEvent.id,
-                AdRequestEvent.at,
-                AdRequestEvent.actor_party,
-                User.username.label("actor"),
-                AdRequestEvent.action,
-                AdRequestEvent.from_status,
-                AdRequestEvent.to_status,
-                AdRequestEvent.amount_cents,
-                AdRequestEvent.message,
-            )
-            .outerjoin(User, User.id == AdRequestEvent.actor_id)
-            .where(AdRequestEvent.ad_request_id == request.id)
-            .order_by(AdRequestEvent.id)
-        )
-        .mappings()
-        .all()
-    )
+    events = session.execute(_thread_events_statement(), {"ad_request_id": request.id}).mappings().all()
     return {
         "id": request.id,
         "campaign_id": campaign.id,
         "campaign": campaign.name,
         "campaign_status": campaign.status,
         "sponsor_id": campaign.sponsor_id,
-        "sponsor": sponsor.name if sponsor else "",
+        "sponsor": sponsor_name or "",
         "influencer_id": request.influencer_id,
-        "influencer": influencer.display_name if influencer else "",
+        "influencer": influencer_name or "",
         "requirements": request.requirements,
         "payment_cents": request.payment_cents,
         "status": request.status,

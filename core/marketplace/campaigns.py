@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
-from sqlalchemy import case, exists, func, or_, select, true
+from sqlalchemy import bindparam, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core import audit, permissions, validate
@@ -282,14 +284,20 @@ def can_view(session: Session, actor: Actor, campaign: Campaign) -> bool:
     )
 
 
+@functools.cache
+def _campaign_statement():
+    """get_campaign()'s select of the campaign and its sponsor's name, built once per process with the id bound."""
+    return (
+        select(Campaign, Organization.name.label("sponsor_name"))
+        .join(Organization, Organization.id == Campaign.organization_id)
+        .where(Campaign.id == bindparam("campaign_id"))
+    )
+
+
 @permissions.actor_required
 def get_campaign(session: Session, *, actor: Actor, campaign_id: int) -> dict:
     """One campaign as plain data, if the actor may see it."""
-    row = session.execute(
-        select(Campaign, Organization.name.label("sponsor_name"))
-        .join(Organization, Organization.id == Campaign.organization_id)
-        .where(Campaign.id == campaign_id)
-    ).first()
+    row = session.execute(_campaign_statement(), {"campaign_id": campaign_id}).first()
     if row is None or not can_view(session, actor, row[0]):
         raise NotFound("That campaign does not exist or is private.")
     c, sponsor_name = row

@@ -12,6 +12,8 @@ from pages.common.formatting import money
 from pages.common.session import read_cached, show_error
 from pages.common.widgets import md_escape, status_label
 
+FIGURES = "campaign-figures"  # session key: whether the cost-and-reach expander is open
+
 
 def campaign_overview(actor: Actor, c: dict, figures: dict | None, figures_error: DomainError | None) -> None:
     """Name, status line, flag warning, six money figures and the cost/reach expander of campaign c."""
@@ -27,7 +29,9 @@ def campaign_overview(actor: Actor, c: dict, figures: dict | None, figures_error
             "It is hidden from influencers and cannot take requests."
         )
     burn = read_cached(lambda db: deal_cache.budget_burn(db, actor=actor))
-    spent = burn[burn["campaign_id"] == campaign_id] if burn is not None else None
+    # The campaign's row of the organization's burn (a position, not a filtered copy of the frame).
+    found = (burn["campaign_id"].to_numpy() == campaign_id).nonzero()[0] if burn is not None else ()
+    row = int(found[0]) if len(found) else None
     if figures_error is not None:
         show_error(figures_error)
     kpis = [*st.columns(3), *st.columns(3)]  # two rows of three: six figures do not fit one row
@@ -36,10 +40,13 @@ def campaign_overview(actor: Actor, c: dict, figures: dict | None, figures_error
     kpis[2].metric("Remaining", money(c["remaining_cents"]))
     if figures is not None:
         kpis[3].metric("Gifted products", money(figures["gifted"].value), help="Price × quantity, less discounts")
-    if spent is not None and not spent.empty:
-        kpis[4].metric("Invoiced", money(int(spent.iloc[0]["invoiced_cents"])))
-        kpis[5].metric("Paid", money(int(spent.iloc[0]["paid_cents"])))
+    if row is not None:
+        kpis[4].metric("Invoiced", money(int(burn["invoiced_cents"].iat[row])))
+        kpis[5].metric("Paid", money(int(burn["paid_cents"].iat[row])))
     if figures is not None:
-        with st.expander("📈 Cost and reach: fees + gifted products, CPM, CPE, EMV"):
-            keys = ("cost", "live_posts", "impressions", "engagements", "cpm", "cpe", "emv")
-            metrics_view.show_metrics([figures[k] for k in keys])
+        # A rerun-tracked expander: its 21 figures are drawn only while it is open (closed, they still cost elements).
+        box = st.expander("📈 Cost and reach: fees + gifted products, CPM, CPE, EMV", key=FIGURES, on_change="rerun")
+        if box.open:
+            with box:
+                keys = ("cost", "live_posts", "impressions", "engagements", "cpm", "cpe", "emv")
+                metrics_view.show_metrics([figures[k] for k in keys])

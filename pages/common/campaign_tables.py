@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core.marketplace import cached_reads
@@ -146,6 +147,20 @@ def display_campaigns(frame: pd.DataFrame) -> pd.DataFrame:
     once per content of the campaigns (a busy sponsor has a thousand): pass it to st.dataframe as it is.
     Shared between sessions: callers must not change it."""
     return blank_missing(campaign_table(frame))
+
+
+@memoized
+def campaigns_arrow(frame: pd.DataFrame) -> pa.Table:
+    """display_campaigns(frame) as the Arrow table st.dataframe would convert it to on every run (pyarrow's
+    from_pandas, as streamlit.dataframe_util does), converted once per content: st.dataframe then only serializes
+    it, and the bytes it sends are the same. Immutable, so safe to share between sessions."""
+    return pa.Table.from_pandas(display_campaigns.uncached(frame))
+
+
+@memoized
+def requests_arrow(frame: pd.DataFrame) -> pa.Table:
+    """display_requests(frame) as an Arrow table, converted once per content (see campaigns_arrow)."""
+    return pa.Table.from_pandas(display_requests.uncached(frame))
 
 
 @memoized

@@ -95,8 +95,9 @@ def table(data, *, column_config: dict | None = None, **options):
     return st.dataframe(data, column_config=column_config, **options)
 
 
-def prepared_table(data: pd.DataFrame, *, column_config: dict | None = None, **options):
-    """st.dataframe of a frame whose missing text blank_missing already filled (e.g. once per content, memoized)."""
+def prepared_table(data, *, column_config: dict | None = None, **options):
+    """st.dataframe of a frame whose missing text blank_missing already filled (e.g. once per content, memoized), or
+    of such a frame already converted to a pyarrow Table (st.dataframe then only serializes it)."""
     return st.dataframe(data, column_config=column_config, **options)
 
 

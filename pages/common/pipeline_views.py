@@ -12,7 +12,7 @@ from core.permissions import Actor
 from pages.common.markup import literal, md
 from pages.common.session import read, run_action
 from pages.common.widgets import empty_state
-from pages.common.pickers import pick
+from pages.common.pickers import likely_choice, pick
 from pages.common.formatting import day, moment, moment_column, table
 
 CARD = "pipeline-card"
@@ -36,16 +36,28 @@ def _unique(labels: dict) -> dict:
     return {key: f"{name} (#{key})" if seen[name] > 1 else name for key, name in labels.items()}
 
 
+def _filter_choices(options: dict) -> dict:
+    """{board() keyword: (picker label, session key, {value: label})} of the three filters."""
+    return {
+        "campaign_id": ("Board", "pipeline-campaign", {None: "Whole organization", **_unique(options["campaigns"])}),
+        "owner_id": ("Owner", "pipeline-owner", {None: "Anyone", **_unique(options["members"])}),
+        "tag": ("Tag", "pipeline-tag", {None: "Any", **{t: t for t in options["tags"]}}),
+    }
+
+
 def filters(options: dict) -> dict:
     """Campaign / owner / tag filters as board() keyword arguments."""
-    campaign, owner, tag = st.columns(3)
-    names = {None: "Whole organization", **_unique(options["campaigns"])}
-    members = {None: "Anyone", **_unique(options["members"])}
+    where = dict(zip(("campaign_id", "owner_id", "tag"), st.columns(3)))
     return {
-        "campaign_id": pick("Board", names, key="pipeline-campaign", where=campaign),
-        "owner_id": pick("Owner", members, key="pipeline-owner", where=owner),
-        "tag": pick("Tag", {None: "Any", **{t: t for t in options["tags"]}}, key="pipeline-tag", where=tag),
+        name: pick(label, choices, key=key, where=where[name])
+        for name, (label, key, choices) in _filter_choices(options).items()
     }
+
+
+def likely_filters(options: dict) -> dict:
+    """The board() keywords filters(options) will most likely return on this run (pickers.likely_choice): a guess for
+    reading the board in the options' own transaction; the page compares it with what filters() returns."""
+    return {name: likely_choice(key, choices) for name, (_, key, choices) in _filter_choices(options).items()}
 
 
 def _move(actor: Actor, card: dict, stage: dict) -> None:

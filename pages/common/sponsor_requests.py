@@ -9,7 +9,7 @@ from core.errors import DomainError
 from core.marketplace import ad_requests
 from core.money import to_cents
 from pages.common import versions
-from pages.common.campaign_tables import REQUEST_COLUMNS, display_requests
+from pages.common.campaign_tables import REQUEST_COLUMNS, requests_arrow
 from pages.common.formatting import money, prepared_table, units
 from pages.common.markup import md
 from pages.common.negotiation_thread import render_thread
@@ -18,9 +18,10 @@ from pages.common.pickers import likely_choice, pick
 from pages.common.widgets import empty_state, md_escape
 
 
-def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) -> bool:
-    """A campaign's requests, one negotiation (a deep link's open_request first) with its actions; True on a change."""
-    key = f"request-pick-{campaign_id}"
+def requests_reader(actor, campaign_id: int, *, open_request: int | None = None):
+    """fn(session) -> (the campaign's requests, the negotiation the picker will most likely show, or None): what
+    requests_panel reads, for a page to read it early in its own transaction (a DomainError propagates)."""
+    key = _pick_key(campaign_id)
 
     def requests_and_likely_thread(s):
         # The negotiation the picker will most likely return (pickers.likely_choice)
@@ -32,15 +33,25 @@ def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) 
         except DomainError:  # read again after the pick, where the refusal is shown
             return frame, None
 
-    found = read(requests_and_likely_thread)
+    return requests_and_likely_thread
+
+
+def requests_panel(actor, campaign_id: int, *, open_request: int | None = None, found=None) -> bool:
+    """A campaign's requests, one negotiation (a deep link's open_request first) with its actions; True on a change.
+
+    found is what requests_reader(actor, campaign_id, open_request=open_request) read in the page's transaction,
+    or None to read it here (where a refusal is shown)."""
+    key = _pick_key(campaign_id)
+    if found is None:
+        found = read(requests_reader(actor, campaign_id, open_request=open_request))
     if found is None:
         return False
     frame, thread = found
     if frame.empty:
         empty_state(md("No ad requests yet — open **Find influencers** to send one."), icon="📨")
         return False
-    # Shaped and blanked once per content (formatting.table's work, memoized): straight to st.dataframe.
-    prepared_table(display_requests(frame), column_config=REQUEST_COLUMNS, hide_index=True)
+    # Shaped, blanked and converted to Arrow once per content (memoized): straight to st.dataframe.
+    prepared_table(requests_arrow(frame), column_config=REQUEST_COLUMNS, hide_index=True)
     request_id = pick("Open a negotiation", request_labels(frame), key=key, preselect=open_request)
     if not thread or thread["id"] != request_id:
         thread = read(lambda s: ad_requests.get_thread(s, actor=actor, ad_request_id=request_id))
@@ -50,9 +61,13 @@ def requests_panel(actor, campaign_id: int, *, open_request: int | None = None) 
     return request_actions(actor, thread)
 
 
+def _pick_key(campaign_id: int) -> str:
+    return f"request-pick-{campaign_id}"
+
+
 def request_labels(frame) -> dict[int, str]:
     """The negotiation picker's labels by request id."""
-    return {int(i): f"#{i} · {name}" for i, name in zip(frame["id"], frame["influencer"])}
+    return {int(i): f"#{i} · {name}" for i, name in zip(frame["id"].tolist(), frame["influencer"].tolist())}
 
 
 def request_actions(actor, thread: dict) -> bool:

@@ -49,6 +49,17 @@ def tabs(labels: list[str], *, key: str):
     return st.tabs(labels, key=key, on_change="rerun")
 
 
+def likely_tab(labels: list[str], *, key: str) -> str:
+    """The label tabs(labels, key=key) will most likely open on this run, read before the tab bar is drawn: a guess
+    for reading the tab's data early, in the transaction of the page's other reads (the tab still builds only when
+    its .open says so, and reads for itself when the guess was wrong)."""
+    follow = st.session_state.get(f"{key}:next")
+    if follow in labels:
+        return follow
+    held = st.session_state.get(key)
+    return held if held in labels else labels[0]
+
+
 def open_tab(key: str, label: str) -> None:
     """Show the tab label of the tab bar key on the next run (e.g. the new campaign after creating it)."""
     st.session_state[f"{key}:next"] = label

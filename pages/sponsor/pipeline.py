@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.crm import board
+from core.errors import DomainError
 from pages.common import pipeline_views as pv
 from pages.common.session import current_actor, read, show_flash
 from pages.common.widgets import empty_state
@@ -15,13 +16,29 @@ st.caption(
 )
 show_flash()
 
-options = read(lambda s: board.filter_options(s, actor=actor))
-if options is None:
+
+def read_board(session, filters: dict) -> dict:
+    return board.board(session, actor=actor, **filters, per_stage=pv.CARDS_PER_COLUMN, stage_limits=pv.column_limits())
+
+
+def options_and_likely_board(session) -> tuple[dict, dict, dict | None]:
+    """The filter choices and, in the same transaction, the board under the filters most likely picked (None when
+    that read is refused: the board is read again below, where the refusal is shown)."""
+    options = board.filter_options(session, actor=actor)
+    likely = pv.likely_filters(options)
+    try:
+        return options, likely, read_board(session, likely)
+    except DomainError:
+        return options, likely, None
+
+
+found = read(options_and_likely_board)
+if found is None:
     st.stop()
+options, likely, data = found
 chosen = pv.filters(options)
-data = read(
-    lambda s: board.board(s, actor=actor, **chosen, per_stage=pv.CARDS_PER_COLUMN, stage_limits=pv.column_limits())
-)
+if data is None or chosen != likely:
+    data = read(lambda s: read_board(s, chosen))
 if data is None:
     st.stop()
 can_write = actor.can("pipeline.manage")

@@ -242,3 +242,18 @@ def test_the_sponsor_cancels_a_deal_from_its_page_only_after_ticking_the_confirm
         assert s.get(AdRequest, request_id).status == "withdrawn"
         assert s.scalars(select(FinancialDocument.status).where(FinancialDocument.kind == "po")).one() == "cancelled"
     assert deliverable_status(db, request_id) == "cancelled"
+
+
+def test_the_campaigns_page_shows_what_was_invoiced_and_paid_on_the_picked_campaign(db, deal):
+    sponsor, influencer, request_id = deal
+    _deliver(db, sponsor, influencer, _only_deliverable(db, request_id).id)
+    with db.ReadSession.begin() as s:
+        po_id = s.scalars(select(FinancialDocument.id).where(FinancialDocument.kind == "po")).one()
+    invoice_id = _invoice(db, influencer, po_id, 15_000)
+    with db.Session.begin() as s:
+        documents.approve_document(
+            s, actor=sponsor, document_id=invoice_id, expected_version=_doc(db, invoice_id).version
+        )
+    at = ok(page("sponsor/campaigns.py", sponsor))
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Invoiced"], metrics["Paid"]) == ("$150.00", "$0.00")

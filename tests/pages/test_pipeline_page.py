@@ -187,3 +187,23 @@ def test_the_stage_forms_are_drawn_only_while_the_stages_expander_is_open(hostil
     assert_clean(at)
     assert [t.label for t in at.text_input if t.label == "New stage name"] == ["New stage name"]
     assert any(b.label == "Delete stage" for b in at.button)
+
+
+def test_the_board_is_read_in_the_filter_choices_own_transaction_when_the_filters_stay(hostile_board, monkeypatch):
+    from pages.common import session
+
+    reads = []
+    original = session.read
+    monkeypatch.setattr(session, "read", lambda fn: reads.append(fn) or original(fn))
+    at = open_page("sponsor/pipeline", hostile_board["owner"].id)
+    assert_clean(at)
+    assert len(reads) == 1  # the filter choices and the board in one read transaction
+    assert [b.label for b in at.button if b.key and b.key.startswith("open-")] == ["Open", "Open"]
+
+
+def test_a_wrong_guess_of_the_filters_reads_the_board_again_under_the_ones_picked(hostile_board, monkeypatch):
+    tagged = {"campaign_id": None, "owner_id": None, "tag": SHORT[:40]}  # only one card carries the tag
+    monkeypatch.setattr(pipeline_views, "likely_filters", lambda options: tagged)
+    at = open_page("sponsor/pipeline", hostile_board["owner"].id)
+    assert_clean(at)
+    assert [b.label for b in at.button if b.key and b.key.startswith("open-")] == ["Open", "Open"]  # no filter picked

@@ -170,6 +170,10 @@ def test_the_campaign_page_explains_why_cpm_is_unavailable_without_live_posts(ap
     f.campaign(app_db, owner)
     at = open_page("campaigns", owner.id)
     assert_clean(at)
+    assert "CPM" not in [c.value for c in at.caption]  # drawn only while the cost-and-reach expander is open
+    at.session_state["campaign-figures"] = True  # the user opened it
+    at.run()
+    assert_clean(at)
     captions = [c.value for c in at.caption]
     assert "CPM" in captions and "No accepted deals yet." in captions
     assert "— (unavailable)" in " ".join(m.value for m in at.markdown)
