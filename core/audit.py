@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 import pandas as pd
-from sqlalchemy import Integer, String, and_, bindparam, case, func, select
+from sqlalchemy import Integer, String, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import permissions
@@ -72,27 +72,49 @@ def _user_name(user, influencer, sponsor):
     return func.coalesce(influencer.display_name + " (" + handle + ")", sponsor.name + " (" + handle + ")", handle)
 
 
+def _name_of(column, source, *joins):
+    """The target's name as a correlated scalar subquery: column of the source row whose id is the target's id."""
+    stmt = select(column).select_from(source)
+    for join in joins:
+        stmt = stmt.outerjoin(*join)
+    return stmt.where(source.id == AuditLog.target_id).scalar_subquery()
+
+
 @functools.cache
 def _list_statement(by_cursor: bool, by_action: bool):
-    """list_entries' query, built once per filter combination with bound parameters: constructing its
-    fourteen joins cost more CPU than PostgreSQL spent running it."""
+    """list_entries' query, built once per filter combination with bound parameters: constructing it cost
+    more CPU than PostgreSQL spent running it.
+
+    Each kind of target is named by a scalar subquery that only the matching CASE branch runs: as fourteen
+    outer joins, PostgreSQL spent ~19 ms planning a query that runs in ~1.4 ms (bench/analysis.md).
+    """
     who, who_inf, who_sp = aliased(User), aliased(InfluencerProfile), aliased(SponsorProfile)
     user, user_inf, user_sp = aliased(User), aliased(InfluencerProfile), aliased(SponsorProfile)
     req, req_campaign, req_inf = aliased(AdRequest), aliased(Campaign), aliased(InfluencerProfile)
-
-    def on(kind: str, column):
-        return and_(AuditLog.target_type == kind, column == AuditLog.target_id)
-
+    user_name = _user_name(user, user_inf, user_sp)
+    request_name = req_campaign.name + " · " + req_inf.display_name
+    prospect_name = func.coalesce(func.nullif(Prospect.display_name, ""), Prospect.handle)
     target = case(
-        (AuditLog.target_type == "user", _user_name(user, user_inf, user_sp)),
-        (AuditLog.target_type == "campaign", Campaign.name),
-        (AuditLog.target_type == "ad_request", req_campaign.name + " · " + req_inf.display_name),
-        (AuditLog.target_type == "organization", Organization.name),
-        (AuditLog.target_type == "brand", Brand.name),
-        (AuditLog.target_type == "product", Product.name),
-        (AuditLog.target_type == "document", FinancialDocument.number),
-        (AuditLog.target_type == "deliverable", Deliverable.title),
-        (AuditLog.target_type == "prospect", func.coalesce(func.nullif(Prospect.display_name, ""), Prospect.handle)),
+        (
+            AuditLog.target_type == "user",
+            _name_of(user_name, user, (user_inf, user_inf.user_id == user.id), (user_sp, user_sp.user_id == user.id)),
+        ),
+        (AuditLog.target_type == "campaign", _name_of(Campaign.name, Campaign)),
+        (
+            AuditLog.target_type == "ad_request",
+            _name_of(
+                request_name,
+                req,
+                (req_campaign, req_campaign.id == req.campaign_id),
+                (req_inf, req_inf.user_id == req.influencer_id),
+            ),
+        ),
+        (AuditLog.target_type == "organization", _name_of(Organization.name, Organization)),
+        (AuditLog.target_type == "brand", _name_of(Brand.name, Brand)),
+        (AuditLog.target_type == "product", _name_of(Product.name, Product)),
+        (AuditLog.target_type == "document", _name_of(FinancialDocument.number, FinancialDocument)),
+        (AuditLog.target_type == "deliverable", _name_of(Deliverable.title, Deliverable)),
+        (AuditLog.target_type == "prospect", _name_of(prospect_name, Prospect)),
         else_=None,
     )
     stmt = (
@@ -111,19 +133,6 @@ def _list_statement(by_cursor: bool, by_action: bool):
         .outerjoin(who, who.id == AuditLog.actor_id)
         .outerjoin(who_inf, who_inf.user_id == who.id)
         .outerjoin(who_sp, who_sp.user_id == who.id)
-        .outerjoin(user, on("user", user.id))
-        .outerjoin(user_inf, user_inf.user_id == user.id)
-        .outerjoin(user_sp, user_sp.user_id == user.id)
-        .outerjoin(Campaign, on("campaign", Campaign.id))
-        .outerjoin(req, on("ad_request", req.id))
-        .outerjoin(req_campaign, req_campaign.id == req.campaign_id)
-        .outerjoin(req_inf, req_inf.user_id == req.influencer_id)
-        .outerjoin(Organization, on("organization", Organization.id))
-        .outerjoin(Brand, on("brand", Brand.id))
-        .outerjoin(Product, on("product", Product.id))
-        .outerjoin(FinancialDocument, on("document", FinancialDocument.id))
-        .outerjoin(Deliverable, on("deliverable", Deliverable.id))
-        .outerjoin(Prospect, on("prospect", Prospect.id))
         .order_by(AuditLog.id.desc())
         .limit(bindparam("limit", type_=Integer))
     )

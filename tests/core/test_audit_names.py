@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import event
 
 from core import audit
@@ -47,3 +48,29 @@ def test_names_are_read_in_one_query_however_many_rows(database):
         event.remove(database.engine, "before_cursor_execute", count)
     assert frame["target"].notna().sum() >= 10
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_a_request_an_organization_and_a_user_target_are_named_from_their_own_rows(database):
+    admin = f.admin(database)
+    sponsor = f.sponsor(database, name="Bright Wave")
+    creator = f.influencer(database, name="Maya Lopez")
+    campaign_id = f.campaign(database, sponsor, name="Glow serum launch")
+    request_id = f.request(database, sponsor, campaign_id, creator)
+    for kind, target_id in (
+        ("ad_request", request_id),
+        ("organization", sponsor.organization_id),
+        ("user", creator.id),
+    ):
+        f.write(
+            database, lambda s, kind=kind, target_id=target_id: audit.record(s, admin, f"test.{kind}", kind, target_id)
+        )
+    f.write(database, lambda s: audit.record(s, admin, "test.gone", "ad_request", request_id + 1000))
+
+    rows = {
+        row.action: row.target for row in f.read(database, lambda s: audit.list_entries(s, actor=admin)).itertuples()
+    }
+
+    assert rows["test.ad_request"] == "Glow serum launch · Maya Lopez"
+    assert rows["test.organization"] == "Bright Wave"
+    assert rows["test.user"] == f"Maya Lopez (@{creator.username})"
+    assert pd.isna(rows["test.gone"])  # a target row that is gone keeps no name
