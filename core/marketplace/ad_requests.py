@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import Integer, and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -391,9 +391,11 @@ def _seen(expected_version) -> _Seen | None:
         return None
 
 
-def _lock_with_standing(ad_request_id: int):
+@functools.cache
+def _lock_with_standing():
     """The request's campaign, locked (before the request: the order every writer takes them in), with the
-    request's influencer and whether both parties are in good standing, in one statement."""
+    request's influencer and whether both parties are in good standing, in one statement (parameter
+    lock_rid). Built once per process: constructing its two EXISTS cost ~1 ms of an accept's CPU."""
     return (
         select(
             Campaign,
@@ -402,7 +404,7 @@ def _lock_with_standing(ad_request_id: int):
             standing.user_in_good_standing(AdRequest.influencer_id).label("influencer_ok"),
         )
         .join(AdRequest, AdRequest.campaign_id == Campaign.id)
-        .where(AdRequest.id == ad_request_id)
+        .where(AdRequest.id == bindparam("lock_rid", type_=Integer))
         .with_for_update(of=Campaign)
         .execution_options(populate_existing=True)
     )
@@ -416,7 +418,7 @@ def _fast(session: Session, actor: Actor, ad_request_id: int, expected_version, 
         return None
     if not actor.can("ad_request.negotiate" if party == "sponsor" else "ad_request.respond"):
         return None
-    row = session.execute(_lock_with_standing(ad_request_id)).first()
+    row = session.execute(_lock_with_standing(), {"lock_rid": ad_request_id}).first()
     if row is None:
         return None
     campaign, influencer_id, sponsor_ok, influencer_ok = row

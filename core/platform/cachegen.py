@@ -6,6 +6,8 @@ worker) makes every process miss on its next read; see core/platform/cache.py.
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -45,12 +47,19 @@ def bump(session: Session, *scopes: str) -> None:
     unique = sorted(set(scopes))  # one order for every writer: two transactions never lock the rows crosswise
     if not unique:
         return
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(CacheGeneration).values([{"scope": scope, "version": 1} for scope in unique])
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[CacheGeneration.scope], set_={"version": CacheGeneration.version + 1}
-        )
+    statement = _bump_statement(session.get_bind().dialect.name, len(unique))
+    # On the session's connection: Session.execute would take an INSERT with a parameter dict for an ORM bulk insert.
+    session.connection().execute(statement, {f"scope{i}": scope for i, scope in enumerate(unique)})
+
+
+@functools.cache
+def _bump_statement(dialect_name: str, count: int):
+    """The upsert of count scopes (parameters scope0, scope1, ...), built once per engine kind and count:
+    building it on every write cost more CPU than the write's round trip."""
+    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    statement = insert(CacheGeneration).values([{"scope": bindparam(f"scope{i}"), "version": 1} for i in range(count)])
+    return statement.on_conflict_do_update(
+        index_elements=[CacheGeneration.scope], set_={"version": CacheGeneration.version + 1}
     )
 
 
