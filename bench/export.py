@@ -60,13 +60,16 @@ class _ChildMemory(threading.Thread):
 
     def run(self) -> None:
         tasks = Path(f"/proc/{os.getpid()}/task")
+        own = Path("/proc/self/cmdline").read_bytes()
         while not self._done.wait(0.02):
             total = 0.0
             for children in tasks.glob("*/children"):
                 for pid in children.read_text().split():
                     try:
+                        if Path(f"/proc/{pid}/cmdline").read_bytes() == own:
+                            continue  # forked, not yet exec'd: it still shares (and shows) this process's pages
                         status = Path(f"/proc/{pid}/status").read_text()
-                    except OSError:  # ended between the two reads
+                    except OSError:  # ended between the reads
                         continue
                     total += next((int(line.split()[1]) / 1024 for line in status.splitlines()
                                    if line.startswith("VmRSS:")), 0.0)  # fmt: skip
