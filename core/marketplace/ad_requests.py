@@ -929,6 +929,20 @@ def _last_message():
     )
 
 
+def _request_state(awaiting) -> tuple:
+    """The columns both request lists show about where a negotiation stands (awaiting: the viewer's turn)."""
+    return (
+        AdRequest.requirements,
+        AdRequest.payment_cents,
+        AdRequest.status,
+        AdRequest.turn,
+        AdRequest.initiated_by,
+        case((awaiting, True), else_=False).label("awaiting_me"),
+        AdRequest.updated_at,
+        _last_message().label("last_message"),
+    )
+
+
 INBOX_COLUMNS = [
     "id",
     "campaign_id",
@@ -964,14 +978,7 @@ def _inbox_statement(by_status: bool, awaiting_only: bool):
             Campaign.category,
             Campaign.niche,
             Campaign.end_date,
-            AdRequest.requirements,
-            AdRequest.payment_cents,
-            AdRequest.status,
-            AdRequest.turn,
-            AdRequest.initiated_by,
-            case((awaiting, True), else_=False).label("awaiting_me"),
-            AdRequest.updated_at,
-            _last_message().label("last_message"),
+            *_request_state(awaiting),
             Campaign.flagged.label("campaign_flagged"),  # the list marks requests on hold (get_thread says why)
             _last_event_id().label("last_event_id"),
         )
@@ -1041,14 +1048,7 @@ def _campaign_requests_statement():
             InfluencerProfile.display_name.label("influencer"),
             InfluencerProfile.platform,
             InfluencerProfile.followers,
-            AdRequest.requirements,
-            AdRequest.payment_cents,
-            AdRequest.status,
-            AdRequest.turn,
-            AdRequest.initiated_by,
-            case((awaiting, True), else_=False).label("awaiting_me"),
-            AdRequest.updated_at,
-            _last_message().label("last_message"),
+            *_request_state(awaiting),
             _last_event_id().label("last_event_id"),
         )
         .join(InfluencerProfile, InfluencerProfile.user_id == AdRequest.influencer_id)
