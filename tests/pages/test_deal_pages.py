@@ -186,16 +186,21 @@ def test_a_selection_is_dropped_when_the_rows_change_instead_of_landing_on_anoth
     assert not at.subheader and any("Select a deliverable" in i.value for i in at.info)
 
 
-def test_the_sponsor_dashboard_shows_what_was_invoiced_paid_and_is_owed(db, deal):
-    sponsor, influencer, request_id = deal
+def _approved_invoice(db, sponsor, influencer, request_id: int, cents: int) -> None:
+    """The deal delivered, then invoiced on its purchase order for cents and approved by the sponsor (unpaid)."""
     _deliver(db, sponsor, influencer, _only_deliverable(db, request_id).id)
     with db.ReadSession.begin() as s:
         po_id = s.scalars(select(FinancialDocument.id).where(FinancialDocument.kind == "po")).one()
-    invoice_id = _invoice(db, influencer, po_id, 15_000)
+    invoice_id = _invoice(db, influencer, po_id, cents)
     with db.Session.begin() as s:
         documents.approve_document(
             s, actor=sponsor, document_id=invoice_id, expected_version=_doc(db, invoice_id).version
         )
+
+
+def test_the_sponsor_dashboard_shows_what_was_invoiced_paid_and_is_owed(db, deal):
+    sponsor, influencer, request_id = deal
+    _approved_invoice(db, sponsor, influencer, request_id, 15_000)
     at = ok(page("sponsor/dashboard.py", sponsor))
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Invoiced"], metrics["Paid"], metrics["Owed"]) == ("$150.00", "$0.00", "$150.00")
@@ -246,14 +251,7 @@ def test_the_sponsor_cancels_a_deal_from_its_page_only_after_ticking_the_confirm
 
 def test_the_campaigns_page_shows_what_was_invoiced_and_paid_on_the_picked_campaign(db, deal):
     sponsor, influencer, request_id = deal
-    _deliver(db, sponsor, influencer, _only_deliverable(db, request_id).id)
-    with db.ReadSession.begin() as s:
-        po_id = s.scalars(select(FinancialDocument.id).where(FinancialDocument.kind == "po")).one()
-    invoice_id = _invoice(db, influencer, po_id, 15_000)
-    with db.Session.begin() as s:
-        documents.approve_document(
-            s, actor=sponsor, document_id=invoice_id, expected_version=_doc(db, invoice_id).version
-        )
+    _approved_invoice(db, sponsor, influencer, request_id, 15_000)
     at = ok(page("sponsor/campaigns.py", sponsor))
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Invoiced"], metrics["Paid"]) == ("$150.00", "$0.00")
