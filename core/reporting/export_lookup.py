@@ -18,12 +18,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -49,7 +50,7 @@ def _write_range(connection: Connection, statements: dict, out: BinaryIO, on_row
     """The rows of statements on connection (inside its transaction), names from maps read there too."""
     raw = connection.connection.dbapi_connection
     assert raw is not None  # a live connection inside the caller's transaction
-    cursor = raw.cursor()
+    cursor = cast(sqlite3.Cursor, raw.cursor())  # this path runs on SQLite only (exports._write)
     try:
         (campaign_span, campaign_names), (influencer_span, influencer_names) = statements["maps"]
         campaigns = lookup_rows.name_map(cursor, campaign_span, campaign_names)
