@@ -82,8 +82,8 @@ def board(
     """
     org_id = permissions.require_member(actor, READ)
     if campaign_id is not None:
-        campaign = session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
-        if campaign is None or campaign.organization_id != org_id:
+        owner = permissions.campaign_organization(session, campaign_id) if isinstance(campaign_id, int) else None
+        if owner is None or owner[0] != org_id:
             raise NotFound("That campaign does not exist in your organization.")
     params: dict[str, object] = {"org_id": org_id, "campaign_id": campaign_id, "owner_id": owner_id, "tag": tag}
     limits = []

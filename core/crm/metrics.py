@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from core import permissions
 from core.crm import products
 from core.errors import NotFound
-from core.models import COMMITTED_AD_REQUEST_STATUSES, AdRequest, Campaign, Deliverable, InfluencerProfile
+from core.models import COMMITTED_AD_REQUEST_STATUSES, AdRequest, Deliverable, InfluencerProfile
 from core.permissions import Actor
 from core.platform.timeutil import today
 
@@ -165,12 +165,6 @@ def profile_metrics(
 
 
 @functools.cache
-def _campaign_org_statement():
-    """The organization of a campaign (no row when it does not exist), built once per process."""
-    return select(Campaign.organization_id).where(Campaign.id == bindparam("campaign_id"))
-
-
-@functools.cache
 def _deals_statement():
     """campaign_metrics()'s deals with their creator's figures and live-post counts, built once per process with
     the campaign id bound."""
@@ -202,7 +196,7 @@ def campaign_metrics(session: Session, *, actor: Actor, campaign_id: int) -> dic
     Two queries: the deals with their creator's figures and live-post counts, and the gifted product value.
     """
     org_id = None if actor is not None and actor.is_admin else permissions.require_member(actor, "crm.view")
-    owner = session.execute(_campaign_org_statement(), {"campaign_id": campaign_id}).first()
+    owner = permissions.campaign_organization(session, campaign_id)
     if owner is None or (org_id is not None and owner[0] != org_id):
         raise NotFound("That campaign does not exist or is not your organization's.")
     deals = session.execute(_deals_statement(), {"campaign_id": campaign_id}).all()

@@ -1031,13 +1031,6 @@ CAMPAIGN_REQUEST_COLUMNS = [
 
 
 @functools.cache
-def _campaign_org_statement():
-    """The organization of a campaign (no row when it does not exist), built once per process: an ownership check
-    that does not load the whole campaign."""
-    return select(Campaign.organization_id).where(Campaign.id == bindparam("campaign_id"))
-
-
-@functools.cache
 def _campaign_requests_statement():
     """campaign_requests()'s select, built once per process with the campaign id bound (as _inbox_statement)."""
     awaiting = and_(AdRequest.status.in_(OPEN_AD_REQUEST_STATUSES), AdRequest.turn == "sponsor")
@@ -1061,7 +1054,7 @@ def campaign_requests(session: Session, *, actor: Actor, campaign_id: int) -> pd
     """A campaign's requests for its sponsor (or an admin): awaiting the sponsor first."""
     if actor is None:
         raise PermissionDenied("Please log in first.")
-    found = session.execute(_campaign_org_statement(), {"campaign_id": campaign_id}).first()
+    found = permissions.campaign_organization(session, campaign_id)
     if found is None:
         raise NotFound("That campaign does not exist.")
     if not (actor.is_admin and actor.can("ad_request.view_any")) and not (
