@@ -344,7 +344,7 @@ def _write(db: Database, query, scope_org, filters, kind, header, handle, progre
         if low is not None and high - low + 1 >= PARALLEL_MIN_SPAN:
 
             def ranged(first: int, last: int):
-                return query(scope_org, filters, ids=(first, last), lines=lines)
+                return query(scope_org, filters, ids=(first, last))  # PostgreSQL: COPY formats the rows
 
             span = export_queries.id_span(kind)
             return export_stream.write_csv_ranges(

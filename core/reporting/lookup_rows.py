@@ -23,7 +23,7 @@ NameMap = list | dict
 # A map is a list indexed by id when the ids are dense enough (a third of the memory of a dict and
 # faster to index), else a dict.
 DENSE_FACTOR = 2
-BATCH = 2000  # rows per fetch, file write and progress call
+BATCH = 2000  # rows per fetch, file write and progress call: export_stream.YIELD_PER, which this module cannot import
 
 
 class _Missing:
