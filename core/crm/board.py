@@ -73,18 +73,13 @@ def board(
     per_stage: int | None = None,
     stage_limits: dict[int, int] | None = None,
 ) -> dict:
-    """{"stages": [...], "cards": DataFrame, "totals": {stage_id: cards}, "names": {record_id: name}} for the actor's
-    organization ("names": every card under the filters, for a picker, shown on the board or not).
+    """{"stages": [...], "cards": DataFrame, "totals": {stage_id: cards}} for the actor's organization.
 
     Filtered by campaign, owner and tag. per_stage keeps the first n cards of each column (most recently
     contacted first) in SQL; stage_limits sets another n for some columns (a column's "Show more"). totals
     counts every card of each column under the same filters, shown or not. None shows every card.
     """
-    org_id = permissions.require_member(actor, READ)
-    if campaign_id is not None:
-        owner = permissions.campaign_organization(session, campaign_id) if isinstance(campaign_id, int) else None
-        if owner is None or owner[0] != org_id:
-            raise NotFound("That campaign does not exist in your organization.")
+    org_id = _readable_board(session, actor, campaign_id)
     params: dict[str, object] = {"org_id": org_id, "campaign_id": campaign_id, "owner_id": owner_id, "tag": tag}
     limits = []
     if per_stage is not None:
@@ -92,7 +87,7 @@ def board(
         limits = [(sid, _limit(n)) for sid, n in (stage_limits or {}).items() if isinstance(sid, int)]
         for i, (sid, n) in enumerate(limits):
             params[f"stage_{i}"], params[f"limit_{i}"] = sid, n
-    cards_stmt, totals_stmt, named_stmt = _board_statements(
+    cards_stmt, totals_stmt, _ = _board_statements(
         campaign_id is not None, owner_id is not None, bool(tag), per_stage is not None, len(limits)
     )
     rows = session.execute(cards_stmt, params).all()
@@ -120,14 +115,38 @@ def board(
         columns=list(CARD_COLUMNS),
     )
     totals = session.execute(totals_stmt, params)
-    # Every card under the filters by name, shown or not: the card picker must reach a card beyond "Show more".
-    named = session.execute(named_stmt, params)
     return {
         "stages": stages.list_stages(session, actor=actor),
         "cards": cards,
         "totals": {int(stage_id): int(n) for stage_id, n in totals},
-        "names": {int(rid): (label or f"Prospect #{pid}") for rid, label, pid in named},
     }
+
+
+def card_names(
+    session: Session,
+    *,
+    actor: Actor,
+    campaign_id: int | None = None,
+    owner_id: int | None = None,
+    tag: str | None = None,
+) -> dict[int, str]:
+    """{record_id: name} of every card under board()'s filters, shown on the board or not, by name: a picker's
+    options, so a card beyond "Show more" is reachable too. Read only when a picker is drawn (1,454 names cost
+    the Pipeline page ~5 ms a run, bench/analysis.md, 2026-11-30 session 9)."""
+    org_id = _readable_board(session, actor, campaign_id)
+    params = {"org_id": org_id, "campaign_id": campaign_id, "owner_id": owner_id, "tag": tag}
+    *_, named_stmt = _board_statements(campaign_id is not None, owner_id is not None, bool(tag), False, 0)
+    return {int(rid): (label or f"Prospect #{pid}") for rid, label, pid in session.execute(named_stmt, params)}
+
+
+def _readable_board(session: Session, actor: Actor, campaign_id) -> int:
+    """The actor's organization, once they may read its pipeline and campaign_id (if any) is one of its campaigns."""
+    org_id = permissions.require_member(actor, READ)
+    if campaign_id is not None:
+        owner = permissions.campaign_organization(session, campaign_id) if isinstance(campaign_id, int) else None
+        if owner is None or owner[0] != org_id:
+            raise NotFound("That campaign does not exist in your organization.")
+    return org_id
 
 
 @functools.cache

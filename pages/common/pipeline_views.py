@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.crm import board, pipeline, stages
+from core.errors import NotFound
 from core.permissions import Actor
 from pages.common.markup import literal, md
 from pages.common.session import read, run_action
@@ -15,9 +16,13 @@ from pages.common.widgets import empty_state
 from pages.common.pickers import likely_choice, pick
 from pages.common.formatting import day, moment, moment_column, table
 
-CARD = "pipeline-card"
+CARD = "pipeline-card"  # session key: the id of the card whose detail is shown (the card picker remembers it here)
+OPENED = f"{CARD}-open"  # set by a card's Open: the picker, when drawn, starts on it
+MOVE = f"{CARD}-move"  # set by a card's control: the move done at the top of the next run, before the board is read
+ACT = "pipeline-act"  # key prefix of a card's control (← stage · Open · stage →): f"{ACT}-{record_id}"
+FINDER = f"{CARD}-finder"  # the "Find any card" expander's open state
 CARDS_PER_COLUMN = 6  # drawn per column at first (a column scrolls after ~5); "Show more" adds as many again
-MORE = "pipeline-more"  # session key prefix: f"{MORE}-{stage_id}" holds how many cards that column shows
+MORE = "pipeline-more"  # session key: {stage_id: how many cards that column shows} for columns grown by Show more
 COLUMN_HEIGHT = 560  # each column scrolls on its own, so the card detail stays close below the board
 HISTORY_COLUMNS = {
     "at": moment_column("When"),
@@ -60,19 +65,33 @@ def likely_filters(options: dict) -> dict:
     return {name: likely_choice(key, choices) for name, (_, key, choices) in _filter_choices(options).items()}
 
 
-def _move(actor: Actor, card: dict, stage: dict) -> None:
-    done = run_action(
+def _ask_move(record_id: int, version: int, name: str, stage: dict) -> None:
+    """Remember the move a card's control asked for: pending_move does it at the top of the run."""
+    st.session_state[MOVE] = {
+        "record_id": record_id,
+        "version": version,
+        "name": name,
+        "stage_id": stage["id"],
+        "stage": stage["name"],
+    }
+
+
+def pending_move(actor: Actor) -> None:
+    """Do the move a card's control asked for, before the board is read: the run that follows the click shows the
+    card in its new column (one run per click; drawing the board, moving, then rerunning cost two)."""
+    asked = st.session_state.pop(MOVE, None)
+    if not isinstance(asked, dict):
+        return
+    run_action(
         lambda s: pipeline.move_record(
             s,
             actor=actor,
-            record_id=int(card["record_id"]),
-            to_stage_id=stage["id"],
-            expected_version=int(card["version"]),
+            record_id=asked["record_id"],
+            to_stage_id=asked["stage_id"],
+            expected_version=asked["version"],
         ),
-        success=md("Moved **{name}** to {stage}", name=card["name"], stage=stage["name"]),
+        success=md("Moved **{name}** to {stage}", name=asked["name"], stage=asked["stage"]),
     )
-    if done:
-        st.rerun()
 
 
 def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_write: bool) -> None:
@@ -86,40 +105,67 @@ def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_w
         st.markdown(
             md("**{name}**  \n:small[:gray[{facts}]]", name=card["name"], facts=" · ".join(v for v in facts if v))
         )
-        # One horizontal row, not st.columns (a block plus three columns): fewer elements, and on a phone
-        # the three buttons stay side by side instead of stacking.
-        row = st.container(horizontal=True, gap="small")
-        back, open_, forward = row, row, row
-        rid = int(card["record_id"])
-        if back.button("←", key=f"back-{rid}", disabled=not can_write or left is None, help=_to(left), width="stretch"):
-            _move(actor, card, left)  # type: ignore[arg-type]
-        open_.button("Open", key=f"open-{rid}", on_click=_open, args=(rid,), width="stretch")
-        if forward.button(
-            "→", key=f"fwd-{rid}", disabled=not can_write or right is None, help=_to(right), width="stretch"
-        ):
-            _move(actor, card, right)  # type: ignore[arg-type]
+        # One control for the card's actions, each naming the stage it moves to: a row of three buttons cost about
+        # twice as much to draw (bench/analysis.md, 2026-11-30 session 9), and the board draws dozens of cards.
+        moves = {"←": left, "→": right} if can_write else {}
+        labels = {
+            option: label
+            for option, label in (
+                ("←", left and f"← {literal(left['name'])}"),
+                ("Open", "Open"),
+                ("→", right and f"{literal(right['name'])} →"),
+            )
+            if option == "Open" or moves.get(option)
+        }
+        key = f"{ACT}-{int(card['record_id'])}"
+        st.segmented_control(
+            "Card actions",
+            list(labels),
+            format_func=labels.get,
+            key=key,
+            label_visibility="collapsed",
+            width="stretch",
+            on_change=_on_card_action,
+            args=(key, int(card["record_id"]), int(card["version"]), card["name"], moves),
+        )
+
+
+def _on_card_action(key: str, record_id: int, version: int, name: str, moves: dict) -> None:
+    """A click on a card's control (a callback, before the page runs): open the card or ask for the move; the
+    control itself keeps no choice, so the same option can be clicked again."""
+    choice = st.session_state.get(key)
+    st.session_state[key] = None
+    if choice == "Open":
+        _open(record_id)
+    elif moves.get(choice):
+        _ask_move(record_id, version, name, moves[choice])
 
 
 def _open(record_id: int) -> None:
-    st.session_state[f"{CARD}-open"] = record_id  # a callback runs before the card picker is drawn
-
-
-def _to(stage: dict | None) -> str | None:
-    return literal(f"Move to {stage['name']}") if stage else None
+    """Show this card's detail (the picker, when drawn, starts on it)."""
+    st.session_state[CARD] = st.session_state[OPENED] = record_id
 
 
 def column_limits() -> dict[int, int]:
-    """{stage_id: cards to show} for the columns whose "Show more" was clicked (board()'s stage_limits)."""
-    prefix = f"{MORE}-"
-    return {
-        int(key[len(prefix) :]): value
-        for key, value in st.session_state.items()
-        if isinstance(key, str) and key.startswith(prefix) and key[len(prefix) :].isdigit() and isinstance(value, int)
-    }
+    """{stage_id: cards to show} for the columns whose "Show more" was clicked (board()'s stage_limits).
+
+    One session key for all columns: scanning every session key for a prefix cost ~1.5 ms a run, as the key list
+    grows with every widget on the page."""
+    saved = st.session_state.get(MORE)
+    if not isinstance(saved, dict):
+        return {}
+    return {sid: n for sid, n in saved.items() if isinstance(sid, int) and isinstance(n, int)}
 
 
 def _more(stage_id: int, shown: int) -> None:
-    st.session_state[f"{MORE}-{stage_id}"] = shown + CARDS_PER_COLUMN  # a callback: this run's read shows them
+    """Show more (a callback: this run's read shows them)."""
+    st.session_state[MORE] = {**column_limits(), stage_id: shown + CARDS_PER_COLUMN}
+
+
+def _records(cards: pd.DataFrame) -> list[dict]:
+    """The cards as dicts, a column at a time: DataFrame.to_dict("records") cost ~2 ms for a board's 36 rows."""
+    names = list(cards.columns)
+    return [dict(zip(names, row)) for row in zip(*(cards[name].tolist() for name in names))]
 
 
 def board_columns(actor: Actor, data: dict, can_write: bool) -> None:
@@ -128,7 +174,7 @@ def board_columns(actor: Actor, data: dict, can_write: bool) -> None:
     cards = data["cards"]
     totals = data.get("totals", {})
     by_stage: dict = {}
-    for card in cards.to_dict("records"):  # one conversion for the board, not one filter and copy per column
+    for card in _records(cards):  # one conversion for the board, not one filter and copy per column
         by_stage.setdefault(card["stage_id"], []).append(card)
     for i, (column, stage) in enumerate(zip(st.columns(len(columns_)), columns_)):
         in_stage = by_stage.get(stage["id"], []) if stage["id"] is not None else []
@@ -151,24 +197,32 @@ def board_columns(actor: Actor, data: dict, can_write: bool) -> None:
                     )
 
 
-def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> None:
+def card_detail(actor: Actor, data: dict, options: dict, filters: dict, can_write: bool) -> None:
     """The chosen card: move with a note, owner, tags, notes (newest first) and its stage history.
 
-    Nothing until a card is chosen (Open on a card, or the picker over every card under the filters): the forms and
-    history of a card nobody asked for would cost as much to draw as a column of cards.
+    Nothing until a card is chosen: Open on a card, or "Find any card", a picker over every card under the filters
+    (one beyond "Show more" too). The picker's names are read only while that expander is open: at 1,454 cards they
+    cost more than a column of cards. The forms and history of a card nobody asked for are never drawn.
     """
-    names = _unique(data["names"])  # every card under the filters: one beyond "Show more" is reachable too
-    record_id = pick(
-        "Card",
-        names,
-        key=CARD,
-        preselect=st.session_state.pop(f"{CARD}-open", None),
-        placeholder="Open a card, or choose one here, to see its notes and history",
-    )
+    opened = st.session_state.pop(OPENED, None)
+    finder = st.expander("🔎 Find any card", key=FINDER, on_change="rerun")
+    if finder.open:
+        with finder:
+            names = read(lambda s: board.card_names(s, actor=actor, **filters))
+            pick(
+                "Card",
+                _unique(names or {}),
+                key=CARD,
+                preselect=opened,
+                placeholder="Choose a card to see its notes and history",
+            )
+    record_id = st.session_state.get(CARD)
     if record_id is None:
+        st.caption("Open a card on the board, or find any card above, to see its notes, owner, tags and history.")
         return
-    detail = read(lambda s: board.record_detail(s, actor=actor, record_id=record_id))
+    detail = read(lambda s: _detail_if_present(s, actor, record_id))
     if detail is None:
+        st.session_state.pop(CARD, None)  # the card is gone (or no longer readable): forget it, no error each run
         return
     st.markdown(md("### {name}", name=detail["name"]))
     facts = [detail["stage"], detail["tier"], f"last contact {day(detail['last_contact_at'])}"]
@@ -187,6 +241,14 @@ def card_detail(actor: Actor, data: dict, options: dict, can_write: bool) -> Non
         _tags_form(actor, detail, can_write)
     st.markdown("**History**")
     table(detail["events"], hide_index=True, width="stretch", column_config=HISTORY_COLUMNS)
+
+
+def _detail_if_present(session, actor: Actor, record_id: int) -> dict | None:
+    """record_detail, or None when the remembered card no longer exists in the actor's organization."""
+    try:
+        return board.record_detail(session, actor=actor, record_id=record_id)
+    except NotFound:
+        return None
 
 
 def _act(fn, success) -> None:

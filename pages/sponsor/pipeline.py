@@ -15,6 +15,7 @@ st.caption(
     "card to Active; an accepted deal moves it to Final."
 )
 show_flash()
+pv.pending_move(actor)
 
 
 def read_board(session, filters: dict) -> dict:
@@ -52,6 +53,6 @@ if data["cards"].empty:
 pv.board_columns(actor, data, can_write)
 if not data["cards"].empty:
     st.divider()
-    pv.card_detail(actor, data, options, can_write)
+    pv.card_detail(actor, data, options, chosen, can_write)
 if actor.can("org.edit"):
     pv.stage_manager(actor, data["stages"])

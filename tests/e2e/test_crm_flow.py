@@ -95,8 +95,10 @@ def shortlist_prospects(page: Page, suffix: str, names: list[str]) -> None:
 
 
 def move_to_final(page: Page, name: str) -> None:
-    """Pipeline: open the card and move it to the Final stage with a note."""
+    """Pipeline: find the card (it may be beyond the first cards of its column), move it to the Final stage."""
     goto(page, "/sponsor-pipeline")
+    page.locator("summary").filter(has_text="Find any card").click()  # the expander draws the picker on open
+    wait_idle(page)
     choose(page, "Card", name)
     form = form_with(page, "Move to")
     choose(form, "Move to", "Final")
