@@ -3,15 +3,18 @@
 SQLite sets are files bench/data/sqlite-<scale>-seed<seed>.sqlite3; PostgreSQL sets are databases
 iescp_bench_<scale>. bench/data/manifest.json remembers what each was built from (schema head,
 generator version, seed) and how long the load took; a mismatch rebuilds the set. bench/data/ is
-git-ignored. The write benchmarks add a few hundred requests per run to a kept set.
+git-ignored. Benchmarks that write run on scratch_copy(), so a kept set stays as generated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,14 +77,8 @@ def _exists(backend: str, url: str) -> bool:
     parsed = make_url(url)
     if backend == "sqlite":
         return Path(parsed.database).exists()
-    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as conn:
-            return bool(
-                conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar()
-            )
-    finally:
-        server.dispose()
+    with _server(parsed) as conn:
+        return bool(conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar())
 
 
 def _recreate(backend: str, url: str) -> None:
@@ -90,13 +87,9 @@ def _recreate(backend: str, url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(parsed.database + suffix).unlink(missing_ok=True)
         return
-    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    finally:
-        server.dispose()
+    with _server(parsed) as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
 
 
 def ensure(
@@ -148,3 +141,53 @@ def ensure(
     _save_manifest(manifest)
     log(f"[{key}] loaded in {summary.seconds['total']:.1f} s (cpu {summary.cpu_seconds:.1f} s)")
     return url, record
+
+
+@contextlib.contextmanager
+def scratch_copy(backend: str, url: str, log=print) -> Iterator[str]:
+    """The URL of a throwaway copy of the data set at url, dropped afterwards: for benchmarks that write.
+
+    Each send of the write benchmark added a pipeline card and a request to the busiest sponsor of the kept set,
+    so the page benchmark of every later run measured a bigger board (150 cards grew to 1,454 in one session).
+    PostgreSQL copies the database as a template (nobody may be connected to it meanwhile); SQLite copies the
+    file with the backup API, which is consistent even while the source is open.
+    """
+    parsed = make_url(url)
+    started = time.perf_counter()
+    if backend == "sqlite":
+        copy = Path(parsed.database).with_name(f"scratch-{Path(parsed.database).name}")
+        copy.unlink(missing_ok=True)
+        source, target = sqlite3.connect(parsed.database), sqlite3.connect(copy)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        scratch = parsed.set(database=str(copy)).render_as_string(hide_password=False)
+    else:
+        name = f"{parsed.database}_scratch"
+        with _server(parsed) as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}" STRATEGY FILE_COPY'))
+        scratch = parsed.set(database=name).render_as_string(hide_password=False)
+    log(f"  scratch copy of {parsed.database} in {time.perf_counter() - started:.1f} s")
+    try:
+        yield scratch
+    finally:
+        if backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        else:
+            with _server(parsed) as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextlib.contextmanager
+def _server(parsed):
+    """An autocommit connection to the server's postgres database (CREATE/DROP DATABASE run outside transactions)."""
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            yield conn
+    finally:
+        server.dispose()

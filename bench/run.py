@@ -206,11 +206,12 @@ def run_one(backend: str, scale_name: str, args, log, previous: dict | None = No
             run["reads"] = {**previous["reads"], **run["reads"]}
     run["load_average"]["after_reads"] = load_average()
     if "writes" not in args.skip:
-        from bench.writes import bench_writes
+        from bench.writes import bench_writes_on_copy
 
-        log(f"[{backend}:{scale_name}] writes")
-        run["writes"] = bench_writes(
-            ctx, url, min_reps=args.min_reps, max_reps=min(args.max_reps, 150), budget_s=args.budget
+        log(f"[{backend}:{scale_name}] writes (on a scratch copy: the kept set stays as generated)")
+        db.dispose()  # PostgreSQL copies a database only while nobody is connected to it
+        run["writes"] = bench_writes_on_copy(
+            backend, url, min_reps=args.min_reps, max_reps=min(args.max_reps, 150), budget_s=args.budget, log=log
         )
         for name, v in run["writes"].items():
             log(f"    {name}: service {v['core']['median_ms']:.2f} ms, raw {v['floor']['median_ms']:.2f} ms")

@@ -205,6 +205,20 @@ def bench_writes(ctx: Context, url: str, *, min_reps: int, max_reps: int, budget
     }
 
 
+def bench_writes_on_copy(backend: str, url: str, *, log=print, **limits) -> dict:
+    """bench_writes on a scratch copy of the data set at url (datasets.scratch_copy): the kept set stays as generated
+    for the page benchmark. Nobody may be connected to a PostgreSQL set while it is copied."""
+    from bench import datasets
+    from core.platform.db import connect
+
+    with datasets.scratch_copy(backend, url, log=log) as scratch_url:
+        scratch = connect(scratch_url)
+        try:
+            return bench_writes(Context.load(scratch), scratch_url, **limits)
+        finally:
+            scratch.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run only this part against a built data set: `python -m bench.writes --backend postgres --scale 100k`."""
     import argparse
@@ -214,7 +228,6 @@ def main(argv: list[str] | None = None) -> int:
     from bench import datasets
     from core.platform import cache
     from core.platform.config import reset_settings
-    from core.platform.db import connect
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--backend", default="postgres", choices=("sqlite", "postgres"))
@@ -229,8 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["IESCP_DATABASE_URL"] = url
     reset_settings()
     cache.use(cache.build(None))
-    db = connect(url)
-    out = bench_writes(Context.load(db), url, min_reps=args.min_reps, max_reps=args.max_reps, budget_s=args.budget)
+    out = bench_writes_on_copy(args.backend, url, min_reps=args.min_reps, max_reps=args.max_reps, budget_s=args.budget)
     print(json.dumps(out, indent=1, default=str))
     return 0
 
