@@ -119,7 +119,7 @@ def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_w
         }
         key = f"{ACT}-{int(card['record_id'])}"
         st.segmented_control(
-            "Card actions",
+            f"Actions for {literal(card['name'])}",  # hidden, but what a screen reader announces
             list(labels),
             format_func=labels.get,
             key=key,
