@@ -63,7 +63,8 @@ def add_cards(ctx: Context, wanted: int = CARDS) -> int:
                 .order_by(InfluencerProfile.user_id)
                 .limit(missing)
             ).all()
-            pipeline.add_to_pipeline(s, actor=actor, influencer_ids=list(ids))
+            for start in range(0, len(ids), pipeline.MAX_BULK):  # the service takes a bounded shortlist at a time
+                pipeline.add_to_pipeline(s, actor=actor, influencer_ids=list(ids[start : start + pipeline.MAX_BULK]))
     with ctx.db.Session.begin() as s:
         data = board.board(s, actor=actor)
         stage_ids = [st["id"] for st in data["stages"]]

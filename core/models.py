@@ -753,7 +753,9 @@ class CrmRecord(Base):
         ),
         Index("uq_crm_records_org_influencer", "organization_id", "influencer_id", unique=True),
         Index("uq_crm_records_org_prospect", "organization_id", "prospect_id", unique=True),
-        Index("ix_crm_records_org_stage", "organization_id", "stage_id", "id"),
+        # A board column's first cards are one range of this index, read backwards (board order: last contact, then
+        # id, newest first).
+        Index("ix_crm_records_board_order", "organization_id", "stage_id", "last_contact_at", "id"),
         Index("ix_crm_records_stage", "stage_id"),
         Index("ix_crm_records_owner", "owner_id"),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 import pandas as pd
-from sqlalchemy import Integer, bindparam, case, func, select
+from sqlalchemy import Integer, bindparam, false, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from core import permissions
@@ -80,15 +80,16 @@ def board(
     counts every card of each column under the same filters, shown or not. None shows every card.
     """
     org_id = _readable_board(session, actor, campaign_id)
+    columns = stages.list_stages(session, actor=actor)
     params: dict[str, object] = {"org_id": org_id, "campaign_id": campaign_id, "owner_id": owner_id, "tag": tag}
-    limits = []
-    if per_stage is not None:
-        params["per_stage"] = _limit(per_stage)
-        limits = [(sid, _limit(n)) for sid, n in (stage_limits or {}).items() if isinstance(sid, int)]
-        for i, (sid, n) in enumerate(limits):
-            params[f"stage_{i}"], params[f"limit_{i}"] = sid, n
+    saved = [stage["id"] for stage in columns if stage["id"] is not None]  # none before the board's first write
+    limits = stage_limits or {}
+    for i, stage_id in enumerate(saved if per_stage is not None else []):
+        params[f"stage_{i}"] = stage_id
+        params[f"limit_{i}"] = _limit(limits.get(stage_id, per_stage))
+    filtered = campaign_id is not None or owner_id is not None or bool(tag)
     cards_stmt, totals_stmt, _ = _board_statements(
-        campaign_id is not None, owner_id is not None, bool(tag), per_stage is not None, len(limits)
+        campaign_id is not None, owner_id is not None, bool(tag), len(saved) if per_stage is not None else None
     )
     rows = session.execute(cards_stmt, params).all()
     tags = _tags_of(session, org_id, [row.record_id for row in rows])
@@ -114,12 +115,11 @@ def board(
         ],
         columns=list(CARD_COLUMNS),
     )
-    totals = session.execute(totals_stmt, params)
-    return {
-        "stages": stages.list_stages(session, actor=actor),
-        "cards": cards,
-        "totals": {int(stage_id): int(n) for stage_id, n in totals},
-    }
+    if filtered:
+        totals = {int(stage_id): int(n) for stage_id, n in session.execute(totals_stmt, params)}
+    else:  # the stage list counted every card of each stage already
+        totals = {stage["id"]: stage["cards"] for stage in columns if stage["id"] is not None and stage["cards"]}
+    return {"stages": columns, "cards": cards, "totals": totals}
 
 
 def card_names(
@@ -135,7 +135,7 @@ def card_names(
     the Pipeline page ~5 ms a run, bench/analysis.md, 2026-11-30 session 9)."""
     org_id = _readable_board(session, actor, campaign_id)
     params = {"org_id": org_id, "campaign_id": campaign_id, "owner_id": owner_id, "tag": tag}
-    *_, named_stmt = _board_statements(campaign_id is not None, owner_id is not None, bool(tag), False, 0)
+    *_, named_stmt = _board_statements(campaign_id is not None, owner_id is not None, bool(tag), None)
     return {int(rid): (label or f"Prospect #{pid}") for rid, label, pid in session.execute(named_stmt, params)}
 
 
@@ -150,10 +150,10 @@ def _readable_board(session: Session, actor: Actor, campaign_id) -> int:
 
 
 @functools.cache
-def _board_statements(by_campaign: bool, by_owner: bool, by_tag: bool, ranked: bool, limited_stages: int):
+def _board_statements(by_campaign: bool, by_owner: bool, by_tag: bool, columns: int | None):
     """board()'s three selects (the cards, the totals per stage, every card's name) for one combination of filters,
     built once per process with bound values: building them anew cost more CPU than running them (bench/analysis.md,
-    2026-11-30). limited_stages columns have their own card count (stage_i, limit_i)."""
+    2026-11-30). columns: how many stages keep only their first cards (stage_i, limit_i); None keeps every card."""
     filters = [CrmRecord.organization_id == bindparam("org_id")]
     if by_campaign:
         on_board = select(CrmRecordCampaign.record_id).where(CrmRecordCampaign.campaign_id == bindparam("campaign_id"))
@@ -163,7 +163,8 @@ def _board_statements(by_campaign: bool, by_owner: bool, by_tag: bool, ranked: b
     if by_tag:
         tagged = select(CrmRecordTag.record_id).where(CrmRecordTag.tag == bindparam("tag"))
         filters.append(CrmRecord.id.in_(tagged))
-    order = (CrmRecord.stage_id, CrmRecord.last_contact_at.desc(), CrmRecord.id)
+    # Newest first on both keys, so a column is ix_crm_records_board_order read backwards (ties: the newest card).
+    order = (CrmRecord.stage_id, CrmRecord.last_contact_at.desc(), CrmRecord.id.desc())
     owner, owner_profile, owner_label = _member_name()
     p = InfluencerProfile
     name = func.coalesce(p.display_name, func.nullif(Prospect.display_name, ""), Prospect.handle, "")
@@ -193,8 +194,11 @@ def _board_statements(by_campaign: bool, by_owner: bool, by_tag: bool, ranked: b
         .outerjoin(owner_profile, owner_profile.user_id == CrmRecord.owner_id)
         .order_by(*order)
     )
-    if ranked:
-        cards = cards.where(CrmRecord.id.in_(_first_of_each_stage(filters, order, limited_stages)))
+    if columns is not None:
+        # Joined, not "id IN (...)": PostgreSQL answered the IN with a hash semi join over every card of the
+        # organization; a join starts from the few ids and fetches each by its key.
+        firsts = _first_of_each_stage(filters, order, columns).subquery()
+        cards = cards.join(firsts, firsts.c.id == CrmRecord.id)
     totals = select(CrmRecord.stage_id, func.count()).where(*filters).group_by(CrmRecord.stage_id)
     named = profiled.with_only_columns(CrmRecord.id, name, CrmRecord.prospect_id).order_by(name, CrmRecord.id)
     return cards, totals, named
@@ -205,22 +209,24 @@ def _limit(n) -> int:
     return min(n, 500) if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
 
 
-def _first_of_each_stage(filters, order, limited_stages: int):
-    """The ids of the first cards of each stage under filters, in the board's order: per_stage cards, or limit_i
-    in the column stage_i for i < limited_stages (bound values).
+def _first_of_each_stage(filters, order, columns: int):
+    """The ids of the first limit_i cards of the stage stage_i under filters, in the board's order, for i < columns.
 
-    Ranked on crm_records alone, so only the cards shown are joined to their profiles and owners: ranking the
-    joined rows joined every card of the organization first (5.3 ms against ~1 ms at 1,454 cards, PostgreSQL).
+    One LIMITed select per stage, glued with UNION ALL: each is a range of ix_crm_records_board_order, read only as
+    far as its limit. Ranking every card of the organization (row_number per stage) sorted them all: 5.6 ms at
+    1,500 cards on PostgreSQL once analyzed, growing with the board (bench/analysis.md, 2026-11-30 session 9).
     """
-    position = func.row_number().over(partition_by=CrmRecord.stage_id, order_by=order[1:]).label("position")
-    ranked = select(CrmRecord.id, CrmRecord.stage_id, position).where(*filters).subquery()
-    per_stage = bindparam("per_stage", type_=Integer)
-    whens = [
-        (ranked.c.stage_id == bindparam(f"stage_{i}", type_=Integer), bindparam(f"limit_{i}", type_=Integer))
-        for i in range(limited_stages)
+    if columns == 0:
+        return select(CrmRecord.id).where(false())
+    firsts = [
+        select(CrmRecord.id)
+        .where(*filters, CrmRecord.stage_id == bindparam(f"stage_{i}", type_=Integer))
+        .order_by(*order[1:])
+        .limit(bindparam(f"limit_{i}", type_=Integer))
+        .subquery()  # SQLite takes ORDER BY and LIMIT in a compound select's members only inside a subquery
+        for i in range(columns)
     ]
-    limit = case(*whens, else_=per_stage) if whens else per_stage
-    return select(ranked.c.id).where(ranked.c.position <= limit)
+    return union_all(*(select(first.c.id) for first in firsts))
 
 
 def _prospect_name(prospect: Prospect | None, prospect_id: int | None) -> str:

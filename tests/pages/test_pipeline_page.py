@@ -74,7 +74,7 @@ def test_a_cards_control_names_the_stages_it_moves_to_escaped(hostile_board):
 def test_one_click_on_a_card_moves_it_to_the_next_stage_and_records_the_move(hostile_board):
     db, owner = hostile_board["db"], hostile_board["owner"]
     at = open_page("sponsor/pipeline", owner.id)
-    click(at, hostile_board['record_id'], "→")
+    click(at, hostile_board["record_id"], "→")
     assert_clean(at)
     with db.ReadSession.begin() as s:
         kind = s.scalar(
@@ -90,7 +90,7 @@ def test_one_click_on_a_card_moves_it_to_the_next_stage_and_records_the_move(hos
 def test_opening_a_card_shows_its_notes_and_a_note_can_be_added(hostile_board):
     db, owner = hostile_board["db"], hostile_board["owner"]
     at = open_page("sponsor/pipeline", owner.id)
-    click(at, hostile_board['record_id'], "Open")
+    click(at, hostile_board["record_id"], "Open")
     assert_clean(at)
     assert any(literal(MULTILINE.splitlines()[0]) in text for _, text in markdown_texts(at))
     note_area = next(t for t in at.text_area if t.label == "Add a note")
@@ -181,7 +181,7 @@ def test_a_card_revealed_by_show_more_moves_itself_and_no_other(long_column):
 def test_the_card_detail_waits_for_a_card_to_be_opened(long_column):
     at = open_page("sponsor/pipeline", long_column["owner"].id)
     assert not [t for t in at.text_area if t.label == "Add a note"]
-    click(at, long_column['order'][2], "Open")
+    click(at, long_column["order"][2], "Open")
     assert_clean(at)
     assert [t.label for t in at.text_area] == ["Add a note"]
     at.session_state[pipeline_views.FINDER] = True  # the user opens "Find any card": it starts on the open card
@@ -207,7 +207,7 @@ def test_the_card_names_are_read_only_while_find_any_card_is_open(long_column, m
     original = board.card_names
     monkeypatch.setattr(board, "card_names", lambda s, **kw: reads.append(kw) or original(s, **kw))
     at = open_page("sponsor/pipeline", long_column["owner"].id)
-    click(at, long_column['order'][0], "Open")
+    click(at, long_column["order"][0], "Open")
     assert_clean(at)
     assert reads == [] and [e.label for e in at.expander][:1] == ["🔎 Find any card"]
     at.session_state[pipeline_views.FINDER] = True
@@ -220,7 +220,9 @@ def test_a_card_that_is_gone_is_forgotten_without_an_error(long_column):
     at = open_page("sponsor/pipeline", owner.id)
     click(at, order[0], "Open")
     with db.Session.begin() as s:
-        s.execute(update(CrmRecord).where(CrmRecord.id == order[0]).values(organization_id=f.sponsor(db).organization_id))
+        s.execute(
+            update(CrmRecord).where(CrmRecord.id == order[0]).values(organization_id=f.sponsor(db).organization_id)
+        )
     at.run()
     assert_clean(at)
     assert not at.error and not [t for t in at.text_area if t.label == "Add a note"]
@@ -230,7 +232,7 @@ def test_a_card_that_is_gone_is_forgotten_without_an_error(long_column):
 def test_a_move_is_shown_in_the_run_that_follows_the_click(long_column, monkeypatch):
     from pages.common import session
 
-    db, owner, order = long_column["db"], long_column["owner"], long_column["order"]
+    owner, order = long_column["owner"], long_column["order"]
     at = open_page("sponsor/pipeline", owner.id)
     runs = []
     original = session.read
