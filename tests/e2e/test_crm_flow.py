@@ -94,6 +94,17 @@ def shortlist_prospects(page: Page, suffix: str, names: list[str]) -> None:
     expect(page.get_by_text("3 added to the pipeline").first).to_be_visible()
 
 
+def move_a_card_with_one_click(page: Page) -> None:
+    """Pipeline: "Active →" on the first Cold card moves it; the page after that one click shows it moved."""
+    goto(page, "/sponsor-pipeline")
+    header = page.get_by_text(re.compile(r"^Cold · [\d,]+$"))
+    cold = int(header.inner_text().split("·")[1].replace(",", ""))
+    page.get_by_role("radio", name="Active →").first.click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"Moved .+ to Active")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Cold · [\d,]+$"))).to_have_text(f"Cold · {cold - 1:,}")
+
+
 def move_to_final(page: Page, name: str) -> None:
     """Pipeline: find the card (it may be beyond the first cards of its column), move it to the Final stage."""
     goto(page, "/sponsor-pipeline")
@@ -136,6 +147,7 @@ def test_an_owner_invites_a_manager_who_joins_through_the_link_and_works_in_the_
     import_creators(manager, path)
     shot(manager, "crm-03-import-done")
     shortlist_prospects(manager, suffix, names)
+    move_a_card_with_one_click(manager)
     move_to_final(manager, names[0])
     shot(manager, "crm-04-card-in-final")
     attach_product(manager, f"Trail pack {suffix}")
