@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pandas as pd
@@ -19,6 +20,7 @@ from pages.common.formatting import day, moment, moment_column, table
 CARD = "pipeline-card"  # session key: the id of the card whose detail is shown (the card picker remembers it here)
 OPENED = f"{CARD}-open"  # set by a card's Open: the picker, when drawn, starts on it
 MOVE = f"{CARD}-move"  # set by a card's control: the move done at the top of the next run, before the board is read
+MOVE_FRESH_S = 30  # a recorded move older than this is dropped, not done (the click and its run are ms apart)
 ACT = "pipeline-act"  # key prefix of a card's control (← stage · Open · stage →): f"{ACT}-{record_id}"
 FINDER = f"{CARD}-finder"  # the "Find any card" expander's open state
 CARDS_PER_COLUMN = 6  # drawn per column at first (a column scrolls after ~5); "Show more" adds as many again
@@ -65,9 +67,11 @@ def likely_filters(options: dict) -> dict:
     return {name: likely_choice(key, choices) for name, (_, key, choices) in _filter_choices(options).items()}
 
 
-def _ask_move(record_id: int, version: int, name: str, stage: dict) -> None:
+def _ask_move(actor_id: int, record_id: int, version: int, name: str, stage: dict) -> None:
     """Remember the move a card's control asked for: pending_move does it at the top of the run."""
     st.session_state[MOVE] = {
+        "by": actor_id,
+        "at": time.monotonic(),
         "record_id": record_id,
         "version": version,
         "name": name,
@@ -80,7 +84,9 @@ def pending_move(actor: Actor) -> None:
     """Do the move a card's control asked for, before the board is read: the run that follows the click shows the
     card in its new column (one run per click; drawing the board, moving, then rerunning cost two)."""
     asked = st.session_state.pop(MOVE, None)
-    if not isinstance(asked, dict):
+    # Only the click of this user in this very run: a run stopped before this line (a session that expired at the
+    # click) must not leave a move for a later visit, or for whoever logs in next in this browser.
+    if not isinstance(asked, dict) or asked.get("by") != actor.id or time.monotonic() - asked["at"] > MOVE_FRESH_S:
         return
     run_action(
         lambda s: pipeline.move_record(
@@ -126,11 +132,11 @@ def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_w
             label_visibility="collapsed",
             width="stretch",
             on_change=_on_card_action,
-            args=(key, int(card["record_id"]), int(card["version"]), card["name"], moves),
+            args=(key, actor.id, int(card["record_id"]), int(card["version"]), card["name"], moves),
         )
 
 
-def _on_card_action(key: str, record_id: int, version: int, name: str, moves: dict) -> None:
+def _on_card_action(key: str, actor_id: int, record_id: int, version: int, name: str, moves: dict) -> None:
     """A click on a card's control (a callback, before the page runs): open the card or ask for the move; the
     control itself keeps no choice, so the same option can be clicked again."""
     choice = st.session_state.get(key)
@@ -138,7 +144,7 @@ def _on_card_action(key: str, record_id: int, version: int, name: str, moves: di
     if choice == "Open":
         _open(record_id)
     elif moves.get(choice):
-        _ask_move(record_id, version, name, moves[choice])
+        _ask_move(actor_id, record_id, version, name, moves[choice])
 
 
 def _open(record_id: int) -> None:

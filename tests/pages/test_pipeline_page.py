@@ -288,3 +288,29 @@ def test_a_wrong_guess_of_the_filters_reads_the_board_again_under_the_ones_picke
     at = open_page("sponsor/pipeline", hostile_board["owner"].id)
     assert_clean(at)
     assert len(card_controls(at)) == 2  # no filter picked
+
+
+@pytest.mark.parametrize("by_other_user, seconds_ago", [(True, 0), (False, pipeline_views.MOVE_FRESH_S + 5)])
+def test_a_move_left_over_from_another_user_or_an_old_run_is_dropped_not_done(long_column, by_other_user, seconds_ago):
+    import time
+
+    db, owner, order = long_column["db"], long_column["owner"], long_column["order"]
+    with db.ReadSession.begin() as s:
+        record = s.get(CrmRecord, order[0])
+        before, version = record.stage_id, record.version
+        active = stages.stage_of_kind(s, owner.organization_id, "active")
+    at = open_page("sponsor/pipeline", owner.id)
+    at.session_state[pipeline_views.MOVE] = {
+        "by": owner.id + 1000 if by_other_user else owner.id,
+        "at": time.monotonic() - seconds_ago,
+        "record_id": order[0],
+        "version": version,
+        "name": "x",
+        "stage_id": active.id,
+        "stage": "Active",
+    }
+    at.run()
+    assert_clean(at)
+    with db.ReadSession.begin() as s:
+        assert s.scalar(select(CrmRecord.stage_id).where(CrmRecord.id == order[0])) == before
+    assert not at.success and pipeline_views.MOVE not in at.session_state
