@@ -154,29 +154,31 @@ def scratch_copy(backend: str, url: str, log=print) -> Iterator[str]:
     """
     parsed = make_url(url)
     started = time.perf_counter()
+    suffix = f"scratch_{os.getpid()}"  # two runs on one data set at once each get their own copy
     if backend == "sqlite":
-        copy = Path(parsed.database).with_name(f"scratch-{Path(parsed.database).name}")
-        copy.unlink(missing_ok=True)
-        source, target = sqlite3.connect(parsed.database), sqlite3.connect(copy)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
-        scratch = parsed.set(database=str(copy)).render_as_string(hide_password=False)
+        copy = Path(parsed.database).with_name(f"{suffix}-{Path(parsed.database).name}")
+        name = str(copy)
     else:
-        name = f"{parsed.database}_scratch"
-        with _server(parsed) as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}" STRATEGY FILE_COPY'))
-        scratch = parsed.set(database=name).render_as_string(hide_password=False)
-    log(f"  scratch copy of {parsed.database} in {time.perf_counter() - started:.1f} s")
+        name = f"{parsed.database}_{suffix}"
     try:
-        yield scratch
+        if backend == "sqlite":
+            # Read-only: a missing data set is an error, not a new empty file to benchmark.
+            source = sqlite3.connect(f"file:{parsed.database}?mode=ro", uri=True)
+            target = sqlite3.connect(copy)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+        else:
+            with _server(parsed) as conn:  # STRATEGY needs PostgreSQL 15 or later (this machine runs 15)
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}" STRATEGY FILE_COPY'))
+        log(f"  scratch copy of {parsed.database} in {time.perf_counter() - started:.1f} s")
+        yield parsed.set(database=name).render_as_string(hide_password=False)
     finally:
         if backend == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{copy}{suffix}").unlink(missing_ok=True)
+            for end in ("", "-wal", "-shm"):
+                Path(f"{copy}{end}").unlink(missing_ok=True)
         else:
             with _server(parsed) as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -163,8 +163,10 @@ def _board_statements(by_campaign: bool, by_owner: bool, by_tag: bool, columns: 
     if by_tag:
         tagged = select(CrmRecordTag.record_id).where(CrmRecordTag.tag == bindparam("tag"))
         filters.append(CrmRecord.id.in_(tagged))
-    # Newest first on both keys, so a column is ix_crm_records_board_order read backwards (ties: the newest card).
-    order = (CrmRecord.stage_id, CrmRecord.last_contact_at.desc(), CrmRecord.id.desc())
+    # Never-contacted cards first (they wait for a first contact), then the most recently contacted, then the newest
+    # card: PostgreSQL's own order under DESC, so a column is ix_crm_records_board_order read backwards there. SQLite
+    # puts NULLs last under DESC unless told; it sorts each column's (few hundred) index entries instead.
+    order = (CrmRecord.stage_id, CrmRecord.last_contact_at.desc().nulls_first(), CrmRecord.id.desc())
     owner, owner_profile, owner_label = _member_name()
     p = InfluencerProfile
     name = func.coalesce(p.display_name, func.nullif(Prospect.display_name, ""), Prospect.handle, "")

@@ -72,3 +72,11 @@ def test_a_postgres_scratch_copy_takes_the_writes_and_is_dropped_afterwards():
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+def test_a_missing_sqlite_data_set_is_an_error_and_leaves_no_file_behind(tmp_path):
+    missing = tmp_path / "missing.sqlite3"
+    with pytest.raises(sqlite3.OperationalError):
+        with datasets.scratch_copy("sqlite", f"sqlite:///{missing}", log=lambda _: None):
+            pass
+    assert list(tmp_path.iterdir()) == []  # neither an empty "kept" set nor a partial copy

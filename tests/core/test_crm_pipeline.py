@@ -795,6 +795,24 @@ def test_per_stage_keeps_the_first_cards_of_every_column_in_board_order_and_tota
     assert first["totals"] == {ids["cold"]: 5, ids["final"]: 2}
 
 
+def test_a_column_lists_never_contacted_cards_first_then_the_most_recently_contacted_on_every_engine(database):
+    owner = f.sponsor(database)
+    stars = [f.influencer(database).id for _ in range(4)]
+    add(database, owner, stars)
+    records = {star: int(card(database, owner, star)["record_id"]) for star in stars}
+    for star in stars[:2]:  # two contacts, the second one later
+        f.write(
+            database,
+            lambda s, r=records[star]: pipeline.add_note(s, actor=owner, record_id=r, body="called", contacted=True),
+        )
+    cold = stage_ids(database, owner)["cold"]
+    for per_stage in (None, 4):  # every card, and a column's first cards read through the per-stage limit
+        data = f.read(database, lambda s, n=per_stage: board.board(s, actor=owner, per_stage=n))
+        shown = data["cards"][data["cards"]["stage_id"] == cold]["record_id"].tolist()
+        never = sorted((records[s] for s in stars[2:]), reverse=True)  # never contacted: the newest card first
+        assert shown == [*never, records[stars[1]], records[stars[0]]]
+
+
 def test_per_stage_totals_follow_the_filters_and_a_bad_limit_reads_as_one_card(database):
     owner = f.sponsor(database)
     stars = [f.influencer(database).id for _ in range(3)]
