@@ -193,7 +193,9 @@ def board_columns(actor: Actor, data: dict, can_write: bool) -> None:
                 for card in in_stage:
                     _card(actor, card, left, right, can_write)
                 if total > len(in_stage):
-                    st.caption(f"Showing {len(in_stage):,} of {total:,}, most recently contacted first.")
+                    st.caption(
+                        f"Showing {len(in_stage):,} of {total:,}, not yet contacted first, then the most recently contacted."
+                    )
                     st.button(
                         "Show more",
                         key=f"{MORE}-button-{stage['id']}",
