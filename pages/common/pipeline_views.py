@@ -67,19 +67,6 @@ def likely_filters(options: dict) -> dict:
     return {name: likely_choice(key, choices) for name, (_, key, choices) in _filter_choices(options).items()}
 
 
-def _ask_move(actor_id: int, record_id: int, version: int, name: str, stage: dict) -> None:
-    """Remember the move a card's control asked for: pending_move does it at the top of the run."""
-    st.session_state[MOVE] = {
-        "by": actor_id,
-        "at": time.monotonic(),
-        "record_id": record_id,
-        "version": version,
-        "name": name,
-        "stage_id": stage["id"],
-        "stage": stage["name"],
-    }
-
-
 def pending_move(actor: Actor) -> None:
     """Do the move a card's control asked for, before the board is read: the run that follows the click shows the
     card in its new column (one run per click; drawing the board, moving, then rerunning cost two)."""
@@ -113,16 +100,9 @@ def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_w
         )
         # One control for the card's actions, each naming the stage it moves to: a row of three buttons cost about
         # twice as much to draw (bench/analysis.md, 2026-11-30 session 9), and the board draws dozens of cards.
-        moves = {"←": left, "→": right} if can_write else {}
-        labels = {
-            option: label
-            for option, label in (
-                ("←", left and f"← {literal(left['name'])}"),
-                ("Open", "Open"),
-                ("→", right and f"{literal(right['name'])} →"),
-            )
-            if option == "Open" or moves.get(option)
-        }
+        back = {"←": f"← {literal(left['name'])}"} if can_write and left else {}
+        forward = {"→": f"{literal(right['name'])} →"} if can_write and right else {}
+        labels = {**back, "Open": "Open", **forward}
         key = f"{ACT}-{int(card['record_id'])}"
         st.segmented_control(
             f"Actions for {literal(card['name'])}",  # hidden, but what a screen reader announces
@@ -132,19 +112,30 @@ def _card(actor: Actor, card: dict, left: dict | None, right: dict | None, can_w
             label_visibility="collapsed",
             width="stretch",
             on_change=_on_card_action,
-            args=(key, actor.id, int(card["record_id"]), int(card["version"]), card["name"], moves),
+            args=(key, actor.id, int(card["record_id"]), int(card["version"]), card["name"], left, right),
         )
 
 
-def _on_card_action(key: str, actor_id: int, record_id: int, version: int, name: str, moves: dict) -> None:
-    """A click on a card's control (a callback, before the page runs): open the card or ask for the move; the
-    control itself keeps no choice, so the same option can be clicked again."""
+def _on_card_action(
+    key: str, actor_id: int, record_id: int, version: int, name: str, left: dict | None, right: dict | None
+) -> None:
+    """A click on a card's control (a callback, before the page runs): open the card, or remember the move for
+    pending_move. The control itself keeps no choice, so the same option can be clicked again."""
     choice = st.session_state.get(key)
     st.session_state[key] = None
+    stage = {"←": left, "→": right}.get(choice)
     if choice == "Open":
         _open(record_id)
-    elif moves.get(choice):
-        _ask_move(actor_id, record_id, version, name, moves[choice])
+    elif stage is not None:
+        st.session_state[MOVE] = {
+            "by": actor_id,
+            "at": time.monotonic(),
+            "record_id": record_id,
+            "version": version,
+            "name": name,
+            "stage_id": stage["id"],
+            "stage": stage["name"],
+        }
 
 
 def _open(record_id: int) -> None:
